@@ -1,0 +1,29 @@
+-- Source schema: an e-commerce order book captured by Debezium.
+-- Shared by the local stack (compose/local) and Docker Compose (mounted into the init directory).
+-- Idempotent: the local stack applies it on every `up`.
+
+CREATE TABLE IF NOT EXISTS public.orders (
+    order_id      bigserial     PRIMARY KEY,
+    user_id       bigint        NOT NULL,
+    customer_name text          NOT NULL,
+    amount        numeric(12,2) NOT NULL,
+    status        text          NOT NULL DEFAULT 'pending',
+    created_at    timestamptz   NOT NULL DEFAULT now(),
+    updated_at    timestamptz   NOT NULL DEFAULT now()
+);
+-- FULL: update and delete events carry the whole old row in `before`, which retractions need.
+ALTER TABLE public.orders REPLICA IDENTITY FULL;
+
+-- Order lines: a composite key, so nothing downstream may assume a single bigint key.
+-- item_id is a UUID, for consumers that key by it.
+CREATE TABLE IF NOT EXISTS public.order_items (
+    order_id    bigint        NOT NULL,
+    line_no     integer       NOT NULL,
+    item_id     uuid          NOT NULL DEFAULT gen_random_uuid(),
+    sku         text          NOT NULL,
+    quantity    integer       NOT NULL,
+    unit_price  numeric(10,2) NOT NULL,
+    updated_at  timestamptz   NOT NULL DEFAULT now(),
+    PRIMARY KEY (order_id, line_no)
+);
+ALTER TABLE public.order_items REPLICA IDENTITY FULL;

@@ -1,0 +1,168 @@
+//! PostgreSQL, source and sink: server facts, replication slots, captured tables.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio_postgres::NoTls;
+
+use super::{CollectError, bounded};
+use crate::config::{Config, PostgresEndpoint};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Source,
+    Sink,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PostgresSnapshot {
+    pub server_version: String,
+    pub wal_level: String,
+    /// None on a standby, where there is no current WAL insert position.
+    pub current_wal_lsn: Option<String>,
+    pub slots: Vec<ReplicationSlot>,
+    /// The configured captured tables found in this database.
+    pub tables: Vec<TableInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplicationSlot {
+    pub name: String,
+    pub plugin: Option<String>,
+    pub slot_type: String,
+    pub active: bool,
+    pub restart_lsn: Option<String>,
+    pub confirmed_flush_lsn: Option<String>,
+    /// WAL the server keeps for this slot: current LSN − restart LSN.
+    pub retained_bytes: Option<i64>,
+    /// How far the consumer's confirmed position is behind: current LSN − confirmed flush LSN.
+    pub lag_bytes: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableInfo {
+    pub name: String,
+    /// `full`, `default`, `index` or `nothing`; retractions need `full`.
+    pub replica_identity: String,
+    pub estimated_rows: i64,
+}
+
+#[derive(Clone)]
+pub struct Probe {
+    pub role: Role,
+    endpoint: PostgresEndpoint,
+    tables: Vec<String>,
+    timeout: Duration,
+}
+
+impl Probe {
+    pub fn new(role: Role, config: &Config) -> Self {
+        let endpoint = match role {
+            Role::Source => config.source.clone(),
+            Role::Sink => config.sink.clone(),
+        };
+        Self {
+            role,
+            endpoint,
+            tables: config.tables.iter().map(|t| t.name.clone()).collect(),
+            timeout: config.timeouts.request(),
+        }
+    }
+
+    /// Connects, reads, disconnects. A connection per poll keeps a restarted server from
+    /// leaving the collector holding a dead client, and costs a few ms every couple of seconds.
+    pub async fn collect(&self) -> Result<PostgresSnapshot, CollectError> {
+        let name = self.endpoint.to_string();
+        bounded(&name, self.timeout, async {
+            let (client, conn) = self
+                .endpoint
+                .pg_config(self.timeout)
+                .connect(NoTls)
+                .await
+                .map_err(|e| self.error(e))?;
+            let conn = tokio::spawn(conn);
+            let result = self.read(&client).await;
+            drop(client);
+            let _ = conn.await;
+            result
+        })
+        .await
+    }
+
+    async fn read(&self, c: &tokio_postgres::Client) -> Result<PostgresSnapshot, CollectError> {
+        let facts = c
+            .query_one(
+                "SELECT current_setting('server_version'), current_setting('wal_level'),
+                        CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?;
+        let slots = c
+            .query(
+                "SELECT slot_name::text, plugin::text, slot_type, active,
+                        restart_lsn::text, confirmed_flush_lsn::text,
+                        pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,
+                        pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint
+                   FROM pg_replication_slots ORDER BY slot_name",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .iter()
+            .map(|r| ReplicationSlot {
+                name: r.get(0),
+                plugin: r.get(1),
+                slot_type: r.get(2),
+                active: r.get(3),
+                restart_lsn: r.get(4),
+                confirmed_flush_lsn: r.get(5),
+                retained_bytes: r.get(6),
+                lag_bytes: r.get(7),
+            })
+            .collect();
+        let tables = c
+            .query(
+                "SELECT n.nspname || '.' || c.relname,
+                        CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
+                             WHEN 'i' THEN 'index' ELSE 'nothing' END,
+                        greatest(c.reltuples, 0)::bigint
+                   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE c.relkind IN ('r', 'p') AND n.nspname || '.' || c.relname = ANY($1)
+                  ORDER BY 1",
+                &[&self.tables],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .iter()
+            .map(|r| TableInfo { name: r.get(0), replica_identity: r.get(1), estimated_rows: r.get(2) })
+            .collect();
+        Ok(PostgresSnapshot {
+            server_version: facts.get(0),
+            wal_level: facts.get(1),
+            current_wal_lsn: facts.get(2),
+            slots,
+            tables,
+        })
+    }
+
+    fn error(&self, e: tokio_postgres::Error) -> CollectError {
+        let endpoint = self.endpoint.to_string();
+        if let Some(db) = e.as_db_error() {
+            // Authentication and missing databases need a human; shutdown-in-progress does not.
+            let retryable = db.code().code().starts_with("57");
+            return CollectError::Backend { endpoint, message: db.message().to_string(), retryable };
+        }
+        let mut reason = e.to_string();
+        let mut cur: &dyn std::error::Error = &e;
+        while let Some(next) = cur.source() {
+            reason = next.to_string();
+            cur = next;
+        }
+        if reason.contains("timed out") {
+            return CollectError::Timeout { endpoint, after: self.timeout };
+        }
+        CollectError::Unreachable { endpoint, reason }
+    }
+}

@@ -1,0 +1,168 @@
+//! Reading the file: where it is, parsing it, and errors that point at file, line and key.
+
+use std::path::{Path, PathBuf};
+
+use super::Config;
+
+/// Where the configuration came from, for messages and `status` output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    Defaults,
+    File(PathBuf),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read the config file: {source}", file.display())]
+    Read { file: PathBuf, source: std::io::Error },
+    #[error("{}:{line}:{column}: key `{key}`: {message}", file.display())]
+    Key { file: PathBuf, line: usize, column: usize, key: String, message: String },
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Syntax { file: PathBuf, line: usize, column: usize, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+impl ConfigError {
+    /// Config errors never go away by retrying; the user must edit the file or environment.
+    pub fn is_retryable(&self) -> bool {
+        false
+    }
+}
+
+/// Finds and reads the configuration: `explicit` (from `--config` or `CDC_CONSOLE_CONFIG`),
+/// else `$XDG_CONFIG_HOME/cdc-console/config.toml` (or `~/.config/...`) when it exists, else
+/// the defaults; then applies environment overrides.
+pub fn load(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
+    let path = explicit.map(Path::to_path_buf).or_else(|| user_config_file().filter(|p| p.exists()));
+    let (config, source) = match path {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+            (parse(&text, &file)?, ConfigSource::File(file))
+        }
+        None => (Config::default(), ConfigSource::Defaults),
+    };
+    let config = super::env::apply(config, |k| std::env::var(k).ok())?;
+    Ok((config, source))
+}
+
+fn user_config_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("cdc-console").join("config.toml"))
+}
+
+/// Parses the text of `file`. Missing sections take their defaults; unknown keys are errors.
+pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
+    parse_as(text, file)
+}
+
+/// Parses any TOML-backed settings (config, theme), with errors located in `file`.
+pub fn parse_as<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| syntax(text, file, &e))?;
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = inner.message().to_string();
+        let key = key_of(&path, &message);
+        let (line, column) = position(text, inner.span().map(|s| s.start));
+        match key {
+            Some(key) => ConfigError::Key { file: file.to_path_buf(), line, column, key, message },
+            None => ConfigError::Syntax { file: file.to_path_buf(), line, column, message },
+        }
+    })
+}
+
+fn syntax(text: &str, file: &Path, e: &toml::de::Error) -> ConfigError {
+    let (line, column) = position(text, e.span().map(|s| s.start));
+    ConfigError::Syntax { file: file.to_path_buf(), line, column, message: e.message().to_string() }
+}
+
+/// The dotted key an error is about: the path serde tracked, which for an unknown key may stop
+/// at its parent table with the key itself only in the message (`unknown field `x``).
+fn key_of(path: &str, message: &str) -> Option<String> {
+    let path = (path != ".").then_some(path);
+    let unknown = message.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next());
+    match (path, unknown) {
+        (Some(p), Some(u)) if p != u && !p.ends_with(&format!(".{u}")) => Some(format!("{p}.{u}")),
+        (Some(p), _) => Some(p.to_string()),
+        (None, u) => u.map(str::to_string),
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn position(text: &str, offset: Option<usize>) -> (usize, usize) {
+    let Some(offset) = offset else { return (1, 1) };
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        parse(text, Path::new("conf/cdc.toml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        assert_eq!(parse("", Path::new("x.toml")).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let c = parse("[kafka]\nbrokers = \"k1:9092,k2:9092\"\n", Path::new("x.toml")).unwrap();
+        assert_eq!(c.kafka.brokers, "k1:9092,k2:9092");
+        assert_eq!(c.source, Config::default().source);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = err("[source]\nhost = \"db\"\nport = 5432\ndbname = \"s\"\nuser = \"u\"\n\n[kafka]\nbrokerz = \"x\"\n");
+        assert!(e.starts_with("conf/cdc.toml:8:1: key `kafka.brokerz`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_nested_key_and_its_line() {
+        let e = err("[source]\nhost = \"db\"\nport = \"five\"\ndbname = \"s\"\nuser = \"u\"\n");
+        assert!(e.starts_with("conf/cdc.toml:3:8: key `source.port`"), "{e}");
+    }
+
+    #[test]
+    fn a_bad_url_in_an_array_of_tables_is_located() {
+        let e = err("[[connect]]\nname = \"a\"\nurl = \"http://ok:8083\"\n\n[[connect]]\nname = \"b\"\nurl = \"ftp://nope\"\n");
+        assert!(e.starts_with("conf/cdc.toml:7:7: key `connect[1].url`"), "{e}");
+        assert!(e.contains("not an http:// or https:// URL"), "{e}");
+    }
+
+    #[test]
+    fn zero_timeout_is_refused() {
+        let e = err("[timeouts]\nrequest_ms = 0\n");
+        assert!(e.starts_with("conf/cdc.toml:2:14: key `timeouts.request_ms`"), "{e}");
+    }
+
+    #[test]
+    fn syntax_error_names_file_and_line() {
+        let e = err("[kafka]\nbrokers = \"unterminated\n");
+        assert!(e.starts_with("conf/cdc.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_key_is_named() {
+        let e = err("[sink]\nhost = \"db\"\nport = 1\nuser = \"u\"\n");
+        assert!(e.contains("key `sink`") && e.contains("dbname"), "{e}");
+    }
+
+    #[test]
+    fn the_example_file_in_compose_parses_to_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("compose/cdc-console.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(parse(&text, &path).unwrap(), Config::default());
+    }
+}

@@ -1,0 +1,212 @@
+//! The console's configuration: one TOML file, defaults that match the local stack (and the
+//! Docker Compose stack, which uses the same ports), environment overrides on top.
+//!
+//! Errors name the file, the line and the key, because a config error the user cannot find is
+//! worse than none.
+
+mod env;
+mod load;
+pub mod theme;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+pub use env::ENV_OVERRIDES;
+pub use load::{ConfigError, ConfigSource, load, parse};
+
+/// Everything the console talks to.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub source: PostgresEndpoint,
+    pub sink: PostgresEndpoint,
+    pub kafka: KafkaConfig,
+    /// Several Connect clusters may be watched; the first is the default target of actions.
+    pub connect: Vec<ConnectCluster>,
+    /// Source tables the pipeline captures, with the topic Debezium writes them to.
+    pub tables: Vec<CapturedTable>,
+    pub timeouts: Timeouts,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            source: PostgresEndpoint::local(55432, "source"),
+            sink: PostgresEndpoint::local(55433, "sink"),
+            kafka: KafkaConfig::default(),
+            connect: vec![ConnectCluster::default()],
+            tables: ["orders", "order_items"]
+                .iter()
+                .map(|t| CapturedTable {
+                    name: format!("public.{t}"),
+                    topic: format!("dbserver1.public.{t}"),
+                })
+                .collect(),
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+/// A PostgreSQL server. The password is kept out of every Display and JSON output.
+#[derive(Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostgresEndpoint {
+    pub host: String,
+    pub port: u16,
+    pub dbname: String,
+    pub user: String,
+    #[serde(skip_serializing, default)]
+    pub password: Option<String>,
+}
+
+impl PostgresEndpoint {
+    fn local(port: u16, dbname: &str) -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port,
+            dbname: dbname.into(),
+            user: "postgres".into(),
+            password: Some("postgres".into()),
+        }
+    }
+
+    /// Connection settings for tokio-postgres, with the connect timeout applied.
+    pub fn pg_config(&self, connect_timeout: Duration) -> tokio_postgres::Config {
+        let mut c = tokio_postgres::Config::new();
+        c.host(&self.host)
+            .port(self.port)
+            .dbname(&self.dbname)
+            .user(&self.user)
+            .application_name("cdc-console")
+            .connect_timeout(connect_timeout);
+        if let Some(p) = &self.password {
+            c.password(p);
+        }
+        c
+    }
+}
+
+/// `user@host:port/db`, never the password.
+impl std::fmt::Display for PostgresEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}:{}/{}", self.user, self.host, self.port, self.dbname)
+    }
+}
+
+impl std::fmt::Debug for PostgresEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PostgresEndpoint({self})")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// Comma-separated bootstrap servers.
+    pub brokers: String,
+    /// Extra librdkafka properties for every client the console creates.
+    pub properties: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self { brokers: "127.0.0.1:9092".into(), properties: Default::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectCluster {
+    pub name: String,
+    pub url: HttpUrl,
+}
+
+impl Default for ConnectCluster {
+    fn default() -> Self {
+        Self { name: "local".into(), url: HttpUrl("http://127.0.0.1:8083".into()) }
+    }
+}
+
+/// An http(s) base URL, checked when the file is read so the error points at its line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct HttpUrl(String);
+
+impl HttpUrl {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let rest = s
+            .strip_prefix("http://")
+            .or_else(|| s.strip_prefix("https://"))
+            .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
+        if rest.trim_end_matches('/').is_empty() {
+            return Err(format!("`{s}` has no host"));
+        }
+        Ok(Self(s.trim_end_matches('/').to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for HttpUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Self::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::fmt::Display for HttpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapturedTable {
+    /// `schema.table` in the source.
+    pub name: String,
+    /// The Debezium topic carrying its changes.
+    pub topic: String,
+}
+
+/// Every backend request is bounded, so a dead backend can never freeze the console.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Timeouts {
+    /// One request to one backend, in milliseconds.
+    pub request_ms: Millis,
+    /// How often the collectors poll, in milliseconds.
+    pub refresh_ms: Millis,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { request_ms: Millis(3000), refresh_ms: Millis(2000) }
+    }
+}
+
+impl Timeouts {
+    pub fn request(&self) -> Duration {
+        Duration::from_millis(self.request_ms.0)
+    }
+    pub fn refresh(&self) -> Duration {
+        Duration::from_millis(self.refresh_ms.0)
+    }
+}
+
+/// A positive number of milliseconds (0 would mean "never wait" or "spin").
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Millis(pub u64);
+
+impl<'de> Deserialize<'de> for Millis {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match u64::deserialize(d)? {
+            0 => Err(serde::de::Error::custom("must be at least 1 millisecond")),
+            n => Ok(Millis(n)),
+        }
+    }
+}

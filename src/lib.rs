@@ -1,0 +1,17 @@
+//! cdc-console: one terminal program that drives and inspects a PostgreSQL → Debezium →
+//! Kafka → PostgreSQL change-data-capture pipeline.
+//!
+//! Layers: `collectors` own all I/O and send snapshots; `store` keeps the last good snapshot of
+//! each backend with its health; `pipeline` is what the console runs itself (the workload
+//! generator today); `app` turns keys into actions; `ui` draws from a borrowed view without I/O;
+//! `cli` prints the same store as tables or JSON.
+
+pub mod action;
+pub mod app;
+pub mod cli;
+pub mod collectors;
+pub mod config;
+pub mod logging;
+pub mod pipeline;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,4 @@
+//! What the console runs itself. Nothing here knows about the screen.
+
+pub mod envelope;
+pub mod generator;

@@ -1,0 +1,77 @@
+//! The last good snapshot of every backend with its health. Collectors feed it `Update`s; the
+//! TUI and the headless subcommands read it, so a script sees what the screen shows.
+
+mod health;
+mod stages;
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+pub use health::{Backend, Health, rfc3339};
+pub use stages::{Stage, StageState};
+
+use crate::collectors::connect::ConnectSnapshot;
+use crate::collectors::kafka::KafkaSnapshot;
+use crate::collectors::postgres::PostgresSnapshot;
+use crate::collectors::{Update, UpdateKind};
+use crate::config::Config;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Store {
+    pub source: Backend<PostgresSnapshot>,
+    pub sink: Backend<PostgresSnapshot>,
+    pub kafka: Backend<KafkaSnapshot>,
+    pub connect: Vec<Backend<ConnectSnapshot>>,
+}
+
+impl Store {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            source: Backend::new("source", config.source.to_string()),
+            sink: Backend::new("sink", config.sink.to_string()),
+            kafka: Backend::new("kafka", config.kafka.brokers.clone()),
+            connect: config
+                .connect
+                .iter()
+                .map(|c| Backend::new(&format!("connect:{}", c.name), c.url.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Applies one collector result; true when anything visible changed (so the screen redraws
+    /// only then).
+    pub fn apply(&mut self, update: Update) -> bool {
+        let at = update.at;
+        match update.kind {
+            UpdateKind::Source(r) => self.source.apply(r, at),
+            UpdateKind::Sink(r) => self.sink.apply(r, at),
+            UpdateKind::Kafka(r) => self.kafka.apply(r, at),
+            UpdateKind::Connect(i, r) => match self.connect.get_mut(i) {
+                Some(b) => b.apply(r, at),
+                None => false,
+            },
+        }
+    }
+
+    /// A machine-readable report of everything, as `status -o json` prints it.
+    pub fn report(&self, now: SystemTime) -> StatusReport<'_> {
+        let stages = self.stages();
+        StatusReport {
+            generated_at: health::rfc3339(now),
+            healthy: stages.iter().all(|s| s.state != StageState::Down),
+            stages,
+            backends: self,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport<'a> {
+    pub generated_at: String,
+    /// False when any stage is down; `status` exits non-zero then.
+    pub healthy: bool,
+    pub stages: Vec<Stage>,
+    #[serde(flatten)]
+    pub backends: &'a Store,
+}

@@ -1,0 +1,47 @@
+//! Drawing. Pure: a borrowed `View` in, cells out, no I/O.
+
+mod overview;
+
+use std::time::{Duration, SystemTime};
+
+use ratatui::Frame;
+
+use crate::action::Keymap;
+use crate::config::theme::Theme;
+use crate::store::Store;
+
+/// Everything a frame is drawn from. `now` is passed in so a frame is a function of its input.
+pub struct View<'a> {
+    pub store: &'a Store,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    pub now: SystemTime,
+}
+
+pub fn draw(frame: &mut Frame, view: &View) {
+    overview::draw(frame, frame.area(), view);
+}
+
+/// "42s", "5m12s", "3h04m", "2d03h": how long ago, compactly.
+pub fn age(since: SystemTime, now: SystemTime) -> String {
+    let s = now.duration_since(since).unwrap_or(Duration::ZERO).as_secs();
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_compact() {
+        let t0 = SystemTime::UNIX_EPOCH;
+        let at = |s| age(t0, t0 + Duration::from_secs(s));
+        assert_eq!([at(0), at(59), at(61), at(3_725), at(90_000)], ["0s", "59s", "1m01s", "1h02m", "1d01h"]);
+        assert_eq!(age(t0 + Duration::from_secs(5), t0), "0s", "a clock step backwards is not negative");
+    }
+}

@@ -1,0 +1,208 @@
+//! The first screen: every stage's health, then connectors, slots, brokers and topics.
+//!
+//! ```text
+//! ┌ cdc-console ──────────────────────────────────────────────┐
+//! │ ● source  up 5m  postgres@127.0.0.1:55432/source          │  stages
+//! └───────────────────────────────────────────────────────────┘
+//! ┌ Connectors ──────────────┐┌ Replication slots ────────────┐
+//! └──────────────────────────┘└───────────────────────────────┘
+//! ┌ Brokers ─────────────────┐┌ Topics ───────────────────────┐
+//! └──────────────────────────┘└───────────────────────────────┘
+//!  q quit  r refresh                                             footer from the keymap
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+
+use super::{View, age};
+use crate::store::{Backend, Health, StageState};
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let stages = view.store.stages();
+    let [top, middle, bottom, footer] = Layout::vertical([
+        Constraint::Length(stages.len() as u16 + 2),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_stages(frame, top, view, &stages);
+    let [connectors, slots] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    draw_connectors(frame, connectors, view);
+    draw_slots(frame, slots, view);
+    let [brokers, topics] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(bottom);
+    draw_brokers(frame, brokers, view);
+    draw_topics(frame, topics, view);
+    draw_footer(frame, footer, view);
+}
+
+fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a> {
+    let t = view.theme;
+    let mut b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(t.border.0))
+        .title(Span::styled(format!(" {title} "), Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)));
+    if let Some(s) = stale {
+        b = b.title(Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned());
+    }
+    b
+}
+
+/// "stale 42s" when the backend is down and what is shown is its last good snapshot.
+fn staleness<T: PartialEq>(b: &Backend<T>, view: &View) -> Option<String> {
+    match (&b.health, b.updated_at) {
+        (Health::Down { .. }, Some(at)) => Some(format!("stale {}", age(at, view.now))),
+        _ => None,
+    }
+}
+
+fn state_style(view: &View, s: StageState) -> Style {
+    let t = view.theme;
+    Style::new().fg(match s {
+        StageState::Up => t.ok.0,
+        StageState::Degraded => t.warn.0,
+        StageState::Down => t.error.0,
+        StageState::Unknown => t.unknown.0,
+    })
+}
+
+fn draw_stages(frame: &mut Frame, area: Rect, view: &View, stages: &[crate::store::Stage]) {
+    let t = view.theme;
+    let lines: Vec<Line> = stages
+        .iter()
+        .map(|s| {
+            let style = state_style(view, s.state);
+            let word = match s.state {
+                StageState::Up => "up",
+                StageState::Degraded => "degraded",
+                StageState::Down => "down",
+                StageState::Unknown => "…",
+            };
+            let since = s.since.map(|x| age(x, view.now)).unwrap_or_default();
+            let mut spans = vec![
+                Span::styled("● ", style),
+                Span::styled(format!("{:<22}", s.stage), Style::new().fg(t.text.0)),
+                Span::styled(format!("{word:<9}{since:>7}  "), style),
+                Span::styled(s.endpoint.clone(), Style::new().fg(t.dim.0)),
+            ];
+            if !s.detail.is_empty() {
+                spans.push(Span::styled(format!("  {}", s.detail.join("; ")), style));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines).block(block("cdc-console · pipeline", view, None)), area);
+}
+
+fn task_style(view: &View, state: &str) -> Style {
+    let t = view.theme;
+    Style::new().fg(match state {
+        "RUNNING" => t.ok.0,
+        "FAILED" => t.error.0,
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => t.warn.0,
+        _ => t.unknown.0,
+    })
+}
+
+fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
+    let mut rows = Vec::new();
+    let mut stale = None;
+    for c in &view.store.connect {
+        stale = stale.or(staleness(c, view));
+        for k in c.snapshot.iter().flat_map(|s| &s.connectors) {
+            rows.push(Row::new(vec![
+                Span::raw(k.name.clone()),
+                Span::styled(k.state.clone(), task_style(view, &k.state)),
+                Span::raw(k.kind.clone()),
+                Span::raw(k.worker_id.clone()),
+            ]));
+            for task in &k.tasks {
+                rows.push(Row::new(vec![
+                    Span::styled(format!("  task {}", task.id), Style::new().fg(view.theme.dim.0)),
+                    Span::styled(task.state.clone(), task_style(view, &task.state)),
+                    Span::raw(""),
+                    Span::raw(task.worker_id.clone()),
+                ]));
+            }
+        }
+    }
+    let widths = [Constraint::Fill(2), Constraint::Length(10), Constraint::Length(7), Constraint::Fill(1)];
+    let header = header(view, ["CONNECTOR", "STATE", "TYPE", "WORKER"]);
+    render_table(frame, area, view, rows, &widths, header, block("Connectors", view, stale), "no connectors");
+}
+
+fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
+    let src = &view.store.source;
+    let rows: Vec<Row> = src
+        .snapshot
+        .iter()
+        .flat_map(|s| &s.slots)
+        .map(|s| {
+            let t = view.theme;
+            Row::new(vec![
+                Span::raw(s.name.clone()),
+                Span::styled(if s.active { "active" } else { "inactive" }, Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 })),
+                Span::raw(s.lag_bytes.map(crate::cli::status_bytes).unwrap_or_default()),
+                Span::raw(s.retained_bytes.map(crate::cli::status_bytes).unwrap_or_default()),
+            ])
+        })
+        .collect();
+    let widths = [Constraint::Fill(1), Constraint::Length(8), Constraint::Length(10), Constraint::Length(10)];
+    let header = header(view, ["SLOT", "STATE", "LAG", "RETAINED"]);
+    render_table(frame, area, view, rows, &widths, header, block("Replication slots", view, staleness(src, view)), "no replication slots");
+}
+
+fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
+    let k = &view.store.kafka;
+    let rows: Vec<Row> = k
+        .snapshot
+        .iter()
+        .flat_map(|s| &s.brokers)
+        .map(|b| Row::new(vec![b.id.to_string(), format!("{}:{}", b.host, b.port)]))
+        .collect();
+    let widths = [Constraint::Length(6), Constraint::Fill(1)];
+    render_table(frame, area, view, rows, &widths, header(view, ["ID", "HOST:PORT"]), block("Brokers", view, staleness(k, view)), "no brokers");
+}
+
+fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
+    let k = &view.store.kafka;
+    let rows: Vec<Row> = k
+        .snapshot
+        .iter()
+        .flat_map(|s| &s.topics)
+        .filter(|t| !t.internal)
+        .map(|t| {
+            let style = if t.error.is_some() { Style::new().fg(view.theme.error.0) } else { Style::new() };
+            Row::new(vec![t.name.clone(), t.partitions.to_string(), t.error.clone().unwrap_or_default()]).style(style)
+        })
+        .collect();
+    let widths = [Constraint::Fill(1), Constraint::Length(10), Constraint::Length(12)];
+    render_table(frame, area, view, rows, &widths, header(view, ["TOPIC", "PARTITIONS", ""]), block("Topics", view, staleness(k, view)), "no topics");
+}
+
+fn header<'a, const N: usize>(view: &View, cells: [&'a str; N]) -> Row<'a> {
+    Row::new(cells).style(Style::new().fg(view.theme.dim.0).add_modifier(Modifier::BOLD))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_table(frame: &mut Frame, area: Rect, view: &View, rows: Vec<Row>, widths: &[Constraint], header: Row, block: Block, empty: &str) {
+    if rows.is_empty() {
+        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
+        frame.render_widget(p, area);
+    } else {
+        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, view: &View) {
+    let t = view.theme;
+    let mut spans = Vec::new();
+    for (keys, what) in view.keymap.help() {
+        spans.push(Span::styled(format!(" {keys} "), Style::new().fg(t.key.0).add_modifier(Modifier::BOLD)));
+        spans.push(Span::styled(format!("{what} "), Style::new().fg(t.dim.0)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
