@@ -4,7 +4,6 @@ mod generate;
 mod status;
 pub mod table;
 
-pub use status::bytes as status_bytes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

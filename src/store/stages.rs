@@ -81,16 +81,11 @@ fn stage_of<T: PartialEq>(b: &Backend<T>, warnings: impl Fn(&T) -> Vec<String>) 
 fn connectors_stage(b: &Backend<crate::collectors::connect::ConnectSnapshot>) -> Stage {
     let name = format!("{}/connectors", b.name);
     let Some(snap) = b.snapshot.as_ref().filter(|_| b.is_up()) else {
-        return Stage {
-            stage: name,
-            endpoint: b.endpoint.clone(),
-            state: if matches!(b.health, Health::Unknown) { StageState::Unknown } else { StageState::Down },
-            since: match b.health {
-                Health::Down { since, .. } => Some(since),
-                _ => None,
-            },
-            detail: vec!["Connect worker unreachable".into()],
+        let (state, since, why) = match &b.health {
+            Health::Down { since, .. } => (StageState::Down, Some(*since), "Connect worker unreachable"),
+            _ => (StageState::Unknown, None, "not polled yet"),
         };
+        return Stage { stage: name, endpoint: b.endpoint.clone(), state, since, detail: vec![why.into()] };
     };
     let mut detail = Vec::new();
     let mut state = StageState::Up;

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     ])
     .areas(area);
     draw_stages(frame, top, view, &stages);
-    let [connectors, slots] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    let [connectors, slots] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle);
     draw_connectors(frame, connectors, view);
     draw_slots(frame, slots, view);
     let [brokers, topics] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(bottom);
@@ -71,6 +71,7 @@ fn state_style(view: &View, s: StageState) -> Style {
 
 fn draw_stages(frame: &mut Frame, area: Rect, view: &View, stages: &[crate::store::Stage]) {
     let t = view.theme;
+    let name_width = stages.iter().map(|s| s.stage.chars().count()).max().unwrap_or(0) + 2;
     let lines: Vec<Line> = stages
         .iter()
         .map(|s| {
@@ -82,15 +83,20 @@ fn draw_stages(frame: &mut Frame, area: Rect, view: &View, stages: &[crate::stor
                 StageState::Unknown => "…",
             };
             let since = s.since.map(|x| age(x, view.now)).unwrap_or_default();
-            let mut spans = vec![
+            // Up: where it is. Otherwise: why, which already names the endpoint.
+            let (what, what_style) = if s.detail.is_empty() {
+                (s.endpoint.clone(), Style::new().fg(t.dim.0))
+            } else {
+                let why = s.detail.join("; ");
+                let why = why.strip_prefix(&format!("{}: ", s.endpoint)).map(str::to_string).unwrap_or(why);
+                (why, style)
+            };
+            let spans = vec![
                 Span::styled("● ", style),
-                Span::styled(format!("{:<22}", s.stage), Style::new().fg(t.text.0)),
+                Span::styled(format!("{:<name_width$}", s.stage), Style::new().fg(t.text.0)),
                 Span::styled(format!("{word:<9}{since:>7}  "), style),
-                Span::styled(s.endpoint.clone(), Style::new().fg(t.dim.0)),
+                Span::styled(what, what_style),
             ];
-            if !s.detail.is_empty() {
-                spans.push(Span::styled(format!("  {}", s.detail.join("; ")), style));
-            }
             Line::from(spans)
         })
         .collect();
@@ -108,50 +114,78 @@ fn task_style(view: &View, state: &str) -> Style {
 }
 
 fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
-    let mut rows = Vec::new();
+    let mut rows: Vec<[Span; 4]> = Vec::new();
     let mut stale = None;
     for c in &view.store.connect {
         stale = stale.or(staleness(c, view));
         for k in c.snapshot.iter().flat_map(|s| &s.connectors) {
-            rows.push(Row::new(vec![
+            rows.push([
                 Span::raw(k.name.clone()),
                 Span::styled(k.state.clone(), task_style(view, &k.state)),
                 Span::raw(k.kind.clone()),
                 Span::raw(k.worker_id.clone()),
-            ]));
+            ]);
             for task in &k.tasks {
-                rows.push(Row::new(vec![
+                rows.push([
                     Span::styled(format!("  task {}", task.id), Style::new().fg(view.theme.dim.0)),
                     Span::styled(task.state.clone(), task_style(view, &task.state)),
                     Span::raw(""),
                     Span::raw(task.worker_id.clone()),
-                ]));
+                ]);
             }
         }
     }
-    let widths = [Constraint::Fill(2), Constraint::Length(10), Constraint::Length(7), Constraint::Fill(1)];
-    let header = header(view, ["CONNECTOR", "STATE", "TYPE", "WORKER"]);
+    let headers = ["CONNECTOR", "STATE", "TYPE", "WORKER"];
+    // Name and state always; type and worker while they fit.
+    let shown = fitting_columns(&headers, &rows, area.width.saturating_sub(2), 2);
+    let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
+    let header = header(view, headers.into_iter().take(shown));
     render_table(frame, area, view, rows, &widths, header, block("Connectors", view, stale), "no connectors");
+}
+
+/// How many leading columns fit in `width` (at least `min`), at their content widths.
+fn fitting_columns<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], width: u16, min: usize) -> usize {
+    let mut used = 0u16;
+    for i in 0..N {
+        let w = match column_width(headers, rows, i) {
+            Constraint::Length(w) => w,
+            _ => 0,
+        };
+        used += w + if i > 0 { 1 } else { 0 };
+        if used > width {
+            return i.max(min);
+        }
+    }
+    N
+}
+
+/// The widest cell of column `i`, header included.
+fn column_width<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], i: usize) -> Constraint {
+    let w = rows.iter().map(|r| r[i].width()).chain([headers[i].len()]).max().unwrap_or(0);
+    Constraint::Length(w as u16)
 }
 
 fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
     let src = &view.store.source;
-    let rows: Vec<Row> = src
+    let rows: Vec<[Span; 4]> = src
         .snapshot
         .iter()
         .flat_map(|s| &s.slots)
         .map(|s| {
             let t = view.theme;
-            Row::new(vec![
+            [
                 Span::raw(s.name.clone()),
                 Span::styled(if s.active { "active" } else { "inactive" }, Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 })),
-                Span::raw(s.lag_bytes.map(crate::cli::status_bytes).unwrap_or_default()),
-                Span::raw(s.retained_bytes.map(crate::cli::status_bytes).unwrap_or_default()),
-            ])
+                Span::raw(s.lag_bytes.map(short_bytes).unwrap_or_default()),
+                Span::raw(s.retained_bytes.map(short_bytes).unwrap_or_default()),
+            ]
         })
         .collect();
-    let widths = [Constraint::Fill(1), Constraint::Length(8), Constraint::Length(10), Constraint::Length(10)];
-    let header = header(view, ["SLOT", "STATE", "LAG", "RETAINED"]);
+    let headers = ["SLOT", "STATE", "LAG", "RETAINED"];
+    let widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    let header = header(view, headers);
     render_table(frame, area, view, rows, &widths, header, block("Replication slots", view, staleness(src, view)), "no replication slots");
 }
 
@@ -169,21 +203,23 @@ fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
 
 fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
     let k = &view.store.kafka;
-    let rows: Vec<Row> = k
+    let rows: Vec<[Span; 3]> = k
         .snapshot
         .iter()
         .flat_map(|s| &s.topics)
         .filter(|t| !t.internal)
         .map(|t| {
             let style = if t.error.is_some() { Style::new().fg(view.theme.error.0) } else { Style::new() };
-            Row::new(vec![t.name.clone(), t.partitions.to_string(), t.error.clone().unwrap_or_default()]).style(style)
+            [t.name.clone(), t.partitions.to_string(), t.error.clone().unwrap_or_default()].map(|c| Span::styled(c, style))
         })
         .collect();
-    let widths = [Constraint::Fill(1), Constraint::Length(10), Constraint::Length(12)];
-    render_table(frame, area, view, rows, &widths, header(view, ["TOPIC", "PARTITIONS", ""]), block("Topics", view, staleness(k, view)), "no topics");
+    let headers = ["TOPIC", "PARTITIONS", "ERROR"];
+    let widths = [column_width(&headers, &rows, 0), Constraint::Length(10), Constraint::Fill(1)];
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    render_table(frame, area, view, rows, &widths, header(view, headers), block("Topics", view, staleness(k, view)), "no topics");
 }
 
-fn header<'a, const N: usize>(view: &View, cells: [&'a str; N]) -> Row<'a> {
+fn header<'a>(view: &View, cells: impl IntoIterator<Item = &'a str>) -> Row<'a> {
     Row::new(cells).style(Style::new().fg(view.theme.dim.0).add_modifier(Modifier::BOLD))
 }
 
@@ -205,4 +241,16 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &View) {
         spans.push(Span::styled(format!("{what} "), Style::new().fg(t.dim.0)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Bytes in four to six characters ("0B", "2.9K", "731.0M"), for narrow columns.
+fn short_bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 { format!("{n}B") } else { format!("{v:.1}{}", UNITS[u]) }
 }

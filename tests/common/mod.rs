@@ -1,0 +1,66 @@
+//! Shared by the integration tests: they run against the real local stack
+//! (`compose/local/stack up`), whose endpoints are the console's defaults.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use cdc_console::config::Config;
+
+pub fn config() -> Config {
+    Config::default()
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Fails with a useful message instead of a timeout deep inside a test.
+pub fn require_stack() {
+    let c = config();
+    for (what, addr) in [
+        ("source PostgreSQL", format!("{}:{}", c.source.host, c.source.port)),
+        ("sink PostgreSQL", format!("{}:{}", c.sink.host, c.sink.port)),
+        ("broker", c.kafka.brokers.clone()),
+        ("Kafka Connect", c.connect[0].url.as_str().trim_start_matches("http://").to_string()),
+    ] {
+        let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
+        if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
+            panic!("{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");
+        }
+    }
+}
+
+pub async fn source_client() -> tokio_postgres::Client {
+    let (client, conn) = config()
+        .source
+        .pg_config(Duration::from_secs(5))
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect to the source");
+    tokio::spawn(conn);
+    client
+}
+
+/// Runs the real binary with `args` and extra environment.
+pub fn console(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdc-console"));
+    cmd.args(args).env_remove("CDC_CONSOLE_CONFIG").env("CDC_CONSOLE_LOG_DIR", std::env::temp_dir().join("cdc-console-test-logs"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run cdc-console")
+}
+
+/// `compose/local/stack ARGS…`, asserting it succeeds.
+pub fn stack(args: &[&str]) {
+    let out = Command::new(repo_root().join("compose/local/stack")).args(args).output().expect("run compose/local/stack");
+    assert!(
+        out.status.success(),
+        "compose/local/stack {}: {}\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,120 @@
+//! The first screen drawn from known stores: healthy, a backend down (stale data kept), and
+//! nothing polled yet, at 80x24 and at a wide size.
+
+use std::time::{Duration, SystemTime};
+
+use cdc_console::action::Keymap;
+use cdc_console::collectors::connect::{ConnectSnapshot, Connector, Task};
+use cdc_console::collectors::kafka::{Broker, KafkaSnapshot, Topic};
+use cdc_console::collectors::postgres::{PostgresSnapshot, ReplicationSlot, TableInfo};
+use cdc_console::collectors::{CollectError, Update, UpdateKind};
+use cdc_console::config::Config;
+use cdc_console::config::theme::Theme;
+use cdc_console::store::Store;
+use cdc_console::ui::{View, draw};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn t(s: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + s)
+}
+
+fn pg(slots: bool) -> PostgresSnapshot {
+    PostgresSnapshot {
+        server_version: "15.18".into(),
+        wal_level: "logical".into(),
+        current_wal_lsn: Some("0/1A2B3C4".into()),
+        slots: if slots {
+            vec![ReplicationSlot {
+                name: "cdc_console".into(),
+                plugin: Some("pgoutput".into()),
+                slot_type: "logical".into(),
+                active: true,
+                restart_lsn: Some("0/1A2B000".into()),
+                confirmed_flush_lsn: Some("0/1A2B3C4".into()),
+                retained_bytes: Some(3_012),
+                lag_bytes: Some(0),
+            }]
+        } else {
+            vec![]
+        },
+        tables: vec![TableInfo { name: "public.orders".into(), replica_identity: "full".into(), estimated_rows: 1200 }],
+    }
+}
+
+fn connect() -> ConnectSnapshot {
+    ConnectSnapshot {
+        version: "3.9.0".into(),
+        commit: "a60e31147e6b01ee".into(),
+        kafka_cluster_id: "tansu".into(),
+        connectors: vec![Connector {
+            name: "orders-cdc".into(),
+            kind: "source".into(),
+            class: "io.debezium.connector.postgresql.PostgresConnector".into(),
+            state: "RUNNING".into(),
+            worker_id: "127.0.0.1:8083".into(),
+            trace: None,
+            tasks: vec![Task { id: 0, state: "RUNNING".into(), worker_id: "127.0.0.1:8083".into(), trace: None }],
+        }],
+    }
+}
+
+fn kafka() -> KafkaSnapshot {
+    KafkaSnapshot {
+        brokers: vec![Broker { id: 111, host: "127.0.0.1".into(), port: 9092 }],
+        topics: vec![
+            Topic { name: "_connect-offsets".into(), partitions: 1, internal: true, error: None },
+            Topic { name: "dbserver1.public.order_items".into(), partitions: 4, internal: false, error: None },
+            Topic { name: "dbserver1.public.orders".into(), partitions: 4, internal: false, error: None },
+        ],
+    }
+}
+
+fn healthy() -> Store {
+    let mut s = Store::new(&Config::default());
+    for kind in [
+        UpdateKind::Source(Ok(pg(true))),
+        UpdateKind::Sink(Ok(pg(false))),
+        UpdateKind::Kafka(Ok(kafka())),
+        UpdateKind::Connect(0, Ok(connect())),
+    ] {
+        s.apply(Update { at: t(0), kind });
+    }
+    s
+}
+
+fn render(store: &Store, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, now: t(75) })).unwrap();
+    term.backend().to_string()
+}
+
+#[test]
+fn healthy_pipeline() {
+    let s = healthy();
+    let small = render(&s, 80, 24);
+    assert!(small.contains("orders-cdc") && small.contains("RUNNING") && small.contains("cdc_console"), "{small}");
+    insta::assert_snapshot!("healthy_80x24", small);
+    insta::assert_snapshot!("healthy_160x40", render(&s, 160, 40));
+}
+
+#[test]
+fn connect_down_keeps_stale_data_and_says_since_when() {
+    let mut s = healthy();
+    let refused = CollectError::Unreachable { endpoint: "http://127.0.0.1:8083".into(), reason: "Connection refused (os error 111)".into() };
+    s.apply(Update { at: t(30), kind: UpdateKind::Connect(0, Err(refused)) });
+    let small = render(&s, 80, 24);
+    assert!(small.contains("down") && small.contains("45s") && small.contains("stale 1m15s"), "{small}");
+    insta::assert_snapshot!("connect_down_80x24", small);
+    insta::assert_snapshot!("connect_down_160x40", render(&s, 160, 40));
+}
+
+#[test]
+fn nothing_polled_yet() {
+    let s = Store::new(&Config::default());
+    let small = render(&s, 80, 24);
+    assert!(small.contains("no connectors") && small.contains("not polled yet"), "{small}");
+    insta::assert_snapshot!("empty_80x24", small);
+    insta::assert_snapshot!("empty_160x40", render(&s, 160, 40));
+}
