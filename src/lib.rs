@@ -15,3 +15,4 @@ pub mod logging;
 pub mod pipeline;
 pub mod store;
 pub mod ui;
+pub mod units;

@@ -47,8 +47,8 @@ pub fn render(store: &Store) -> String {
                 if s.active { "yes" } else { "no" }.into(),
                 s.restart_lsn.clone().unwrap_or_default(),
                 s.confirmed_flush_lsn.clone().unwrap_or_default(),
-                s.retained_bytes.map(bytes).unwrap_or_default(),
-                s.lag_bytes.map(bytes).unwrap_or_default(),
+                s.retained_bytes.map(|b| crate::units::bytes(b, true)).unwrap_or_default(),
+                s.lag_bytes.map(|b| crate::units::bytes(b, true)).unwrap_or_default(),
             ]);
         }
         out += &empty_or(slots, "no replication slots");
@@ -108,16 +108,4 @@ fn stale(h: &Health) -> String {
         Health::Down { since, .. } => format!(" (stale: down since {})", crate::store::rfc3339(*since)),
         _ => String::new(),
     }
-}
-
-/// Bytes in binary units, as the WAL is usually discussed.
-pub fn bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
 }

@@ -117,7 +117,7 @@ fn snapshot(m: &rdkafka::metadata::Metadata) -> KafkaSnapshot {
             name: t.name().to_string(),
             partitions: t.partitions().len(),
             internal: t.name().starts_with('_'),
-            error: t.error().map(|e| format!("{:?}", rdkafka::types::RDKafkaRespErr::from(e))),
+            error: t.error().map(|e| rdkafka::error::RDKafkaErrorCode::from(e).to_string()),
         })
         .collect();
     topics.sort_by(|a, b| a.name.cmp(&b.name));

@@ -177,8 +177,8 @@ fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
             [
                 Span::raw(s.name.clone()),
                 Span::styled(if s.active { "active" } else { "inactive" }, Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 })),
-                Span::raw(s.lag_bytes.map(short_bytes).unwrap_or_default()),
-                Span::raw(s.retained_bytes.map(short_bytes).unwrap_or_default()),
+                Span::raw(s.lag_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
+                Span::raw(s.retained_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
             ]
         })
         .collect();
@@ -241,16 +241,4 @@ fn draw_footer(frame: &mut Frame, area: Rect, view: &View) {
         spans.push(Span::styled(format!("{what} "), Style::new().fg(t.dim.0)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}
-
-/// Bytes in four to six characters ("0B", "2.9K", "731.0M"), for narrow columns.
-fn short_bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "K", "M", "G", "T"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n}B") } else { format!("{v:.1}{}", UNITS[u]) }
 }
