@@ -40,17 +40,37 @@ impl App {
     }
 }
 
-pub async fn run(config: Config) -> anyhow::Result<u8> {
+/// Runs the console until `q` or SIGTERM. `read_only` is kept for the actions that mutate (none
+/// on this first screen yet); `metrics_addr` serves Prometheus text from the same store.
+pub async fn run(config: Config, _read_only: bool, metrics_addr: Option<std::net::SocketAddr>) -> anyhow::Result<u8> {
+    // Bind before taking over the terminal, so a busy port is a plain error message.
+    let (metrics_tx, metrics_rx) = tokio::sync::watch::channel(String::new());
+    let server = match metrics_addr {
+        Some(addr) => Some(
+            crate::metrics::serve(addr, metrics_rx)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
+        ),
+        None => None,
+    };
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&config, &mut terminal).await;
+    let result = event_loop(&config, &mut terminal, metrics_addr.map(|_| metrics_tx)).await;
+    if let Some(s) = server {
+        s.abort();
+    }
     ratatui::try_restore()?;
     result
 }
 
-async fn event_loop(config: &Config, terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<u8> {
+async fn event_loop(
+    config: &Config,
+    terminal: &mut ratatui::DefaultTerminal,
+    metrics: Option<tokio::sync::watch::Sender<String>>,
+) -> anyhow::Result<u8> {
     let mut app = App::new(config);
     let (tx, mut updates) = mpsc::channel(64);
     let mut collectors = collectors::spawn_all(config, tx.clone());
+    let latency = collectors::latency::spawn(config, tx.clone());
     let mut keys = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -61,7 +81,12 @@ async fn event_loop(config: &Config, terminal: &mut ratatui::DefaultTerminal) ->
             dirty = false;
         }
         tokio::select! {
-            Some(update) = updates.recv() => dirty = app.store.apply(update),
+            Some(update) = updates.recv() => {
+                dirty = app.store.apply(update);
+                if let (true, Some(m)) = (dirty, &metrics) {
+                    m.send_replace(crate::metrics::render(&app.store));
+                }
+            }
             ev = keys.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => {
                     if app.on_key(&k) == Some(Action::Refresh) {
@@ -82,5 +107,6 @@ async fn event_loop(config: &Config, terminal: &mut ratatui::DefaultTerminal) ->
     for c in collectors {
         c.abort();
     }
+    latency.abort();
     Ok(crate::cli::EXIT_OK)
 }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod collectors;
 pub mod config;
 pub mod logging;
+pub mod metrics;
 pub mod pipeline;
 pub mod store;
 pub mod ui;

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use cdc_console::action::Keymap;
 use cdc_console::collectors::connect::{ConnectSnapshot, Connector, Task};
-use cdc_console::collectors::kafka::{Broker, KafkaSnapshot, Topic};
+use cdc_console::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Topic};
 use cdc_console::collectors::postgres::{PostgresSnapshot, ReplicationSlot, TableInfo};
 use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::config::Config;
@@ -39,6 +39,9 @@ fn pg(slots: bool) -> PostgresSnapshot {
             vec![]
         },
         tables: vec![TableInfo { name: "public.orders".into(), replica_identity: "full".into(), estimated_rows: 1200 }],
+        publications: vec![],
+        console_tables: vec![],
+        applied: vec![],
     }
 }
 
@@ -47,6 +50,7 @@ fn connect() -> ConnectSnapshot {
         version: "3.9.0".into(),
         commit: "a60e31147e6b01ee".into(),
         kafka_cluster_id: "tansu".into(),
+        plugins: vec![],
         connectors: vec![Connector {
             name: "orders-cdc".into(),
             kind: "source".into(),
@@ -55,18 +59,21 @@ fn connect() -> ConnectSnapshot {
             worker_id: "127.0.0.1:8083".into(),
             trace: None,
             tasks: vec![Task { id: 0, state: "RUNNING".into(), worker_id: "127.0.0.1:8083".into(), trace: None }],
+            config: Default::default(),
         }],
     }
 }
 
 fn kafka() -> KafkaSnapshot {
+    let broker = Broker { id: 111, host: "127.0.0.1".into(), port: 9092, controller: true, state: BrokerState::Up, rtt_avg_ms: Some(0.4), ..Default::default() };
     KafkaSnapshot {
-        brokers: vec![Broker { id: 111, host: "127.0.0.1".into(), port: 9092 }],
+        brokers: vec![broker],
         topics: vec![
-            Topic { name: "_connect-offsets".into(), partitions: 1, internal: true, error: None },
-            Topic { name: "dbserver1.public.order_items".into(), partitions: 4, internal: false, error: None },
-            Topic { name: "dbserver1.public.orders".into(), partitions: 4, internal: false, error: None },
+            Topic { name: "_connect-offsets".into(), partitions: 1, internal: true, ..Default::default() },
+            Topic { name: "dbserver1.public.order_items".into(), partitions: 4, messages_per_sec: Some(12.5), ..Default::default() },
+            Topic { name: "dbserver1.public.orders".into(), partitions: 4, messages_per_sec: Some(0.0), ..Default::default() },
         ],
+        ..Default::default()
     }
 }
 

@@ -1,6 +1,12 @@
 //! The command line: no subcommand opens the TUI; subcommands print tables or JSON for scripts.
 
+mod brokers;
+mod connectors;
 mod generate;
+mod groups;
+mod latency;
+mod serve;
+mod slots;
 mod status;
 pub mod table;
 
@@ -16,8 +22,11 @@ use crate::config;
 pub const EXIT_OK: u8 = 0;
 /// A stage is down.
 pub const EXIT_DOWN: u8 = 1;
-/// The console itself could not do what was asked: bad config, bad arguments, I/O error.
+/// The console itself could not do what was asked: bad config, bad arguments, I/O error, or a
+/// backend refused the request (its answer is printed verbatim).
 pub const EXIT_ERROR: u8 = 2;
+/// A mutating command refused because of `--read-only`.
+pub const EXIT_REFUSED: u8 = 3;
 
 #[derive(Debug, Parser)]
 #[command(name = "cdc-console", version, about = "Drive and inspect a PostgreSQL → Debezium → Kafka → PostgreSQL CDC pipeline.\n\nWithout a subcommand, opens the console.")]
@@ -25,6 +34,13 @@ pub struct Cli {
     /// Configuration file (default: $XDG_CONFIG_HOME/cdc-console/config.toml when it exists).
     #[arg(long, global = true, env = "CDC_CONSOLE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Refuse every mutating action (connector pause/resume/stop/restart/delete/apply, generator).
+    #[arg(long, global = true, env = "CDC_CONSOLE_READ_ONLY")]
+    pub read_only: bool,
+    /// Serve Prometheus metrics (lag, verdicts, connector states, slot lag, latency) on this
+    /// address, e.g. 127.0.0.1:9464, while the console or `serve` runs.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,6 +53,64 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Brokers: id, address, rack, controller, client-side state and round-trip time.
+    Brokers {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Topics and partitions: leader, replicas, ISR, under-replicated, offline, offsets, rate.
+    Topics {
+        /// Also list internal topics (`__consumer_offsets`, Connect's own).
+        #[arg(long)]
+        internal: bool,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Consumer groups: state, members, total and max lag, verdict. Exits 1 when a group's
+    /// verdict is ERR, 2 when the groups cannot be read.
+    Groups {
+        /// Poll offsets this long before judging, e.g. 30s (see `lag --help`).
+        #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+        window: std::time::Duration,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Lag per partition (as kafka-consumer-groups --describe), in offsets and seconds, with
+    /// Burrow's verdict. Exits 1 when a shown group's verdict is ERR (a partition STOP, STALL or
+    /// REWIND), 2 when the groups cannot be read.
+    Lag {
+        /// Only this group.
+        group: Option<String>,
+        /// Poll offsets this long before judging, e.g. 30s. Burrow's verdicts need several commits
+        /// per partition; with the default single poll they are OK by rule.
+        #[arg(long, default_value = "0s", value_parser = humantime::parse_duration)]
+        window: std::time::Duration,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Kafka Connect connectors: read and act (kcctl-like).
+    Connectors {
+        /// Which configured Connect cluster (default: the first).
+        #[arg(long, global = true)]
+        cluster: Option<String>,
+        #[command(subcommand)]
+        verb: ConnectorVerb,
+    },
+    /// Replication slots on the source: plugin, active, LSNs, WAL retained and lag.
+    Slots {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// End-to-end latency per stage (source commit → Debezium → broker → console), p50 to max.
+    Latency {
+        /// How long to sample the change topics.
+        #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+        window: std::time::Duration,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Run the collectors headless and serve Prometheus metrics on --metrics-addr.
+    Serve,
     /// Write a seeded mix of inserts, updates and deletes into the source at a set rate.
     Generate {
         /// Changes per second.
@@ -56,6 +130,51 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConnectorVerb {
+    /// List connectors with state and tasks.
+    Get {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// One connector: config (secrets masked), tasks with traces, topics, offsets.
+    Describe {
+        name: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Create or update connectors from a JSON file ({"name", "config"}, or a list of them).
+    Apply {
+        #[arg(short = 'f', long = "file")]
+        file: PathBuf,
+    },
+    Pause { name: String },
+    Resume { name: String },
+    /// Stop the connector and its tasks (kept registered, offsets kept).
+    Stop { name: String },
+    /// Restart the connector with all its tasks, only the failed ones, or one task.
+    Restart {
+        name: String,
+        #[arg(long, value_enum, default_value_t = RestartTasks::All, conflicts_with = "task")]
+        tasks: RestartTasks,
+        /// Restart only this task.
+        #[arg(long)]
+        task: Option<u32>,
+    },
+    /// Delete the connector. Asks for its name unless --yes.
+    Delete {
+        name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RestartTasks {
+    All,
+    Failed,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     Table,
@@ -68,8 +187,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     tracing::info!(?source, "configuration loaded");
     let rt = tokio::runtime::Runtime::new()?;
     let code = match cli.command {
-        None => rt.block_on(crate::app::run(config))?,
+        None => rt.block_on(crate::app::run(config, cli.read_only, cli.metrics_addr))?,
         Some(Command::Status { output }) => rt.block_on(status::run(&config, output))?,
+        Some(Command::Brokers { output }) => rt.block_on(brokers::brokers(&config, output))?,
+        Some(Command::Topics { internal, output }) => rt.block_on(brokers::topics(&config, internal, output))?,
+        Some(Command::Groups { window, output }) => rt.block_on(groups::groups(&config, window, output))?,
+        Some(Command::Lag { group, window, output }) => rt.block_on(groups::lag(&config, group.as_deref(), window, output))?,
+        Some(Command::Connectors { cluster, verb }) => {
+            rt.block_on(connectors::run(&config, cluster.as_deref(), verb, cli.read_only))?
+        }
+        Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,
+        Some(Command::Latency { window, output }) => rt.block_on(latency::run(&config, window, output))?,
+        Some(Command::Serve) => rt.block_on(serve::run(&config, cli.metrics_addr))?,
+        Some(Command::Generate { .. }) if cli.read_only => refused("generate writes into the source")?,
         Some(Command::Generate { rate, duration, seed, mix, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
             rt.block_on(generate::run(&config, &settings, output))?
@@ -78,4 +208,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Collector tasks may sit in a blocking librdkafka call; do not wait for them to notice.
     rt.shutdown_timeout(std::time::Duration::from_millis(100));
     Ok(ExitCode::from(code))
+}
+
+/// The message and exit code for a mutation refused by `--read-only`.
+pub fn refused(what: &str) -> anyhow::Result<u8> {
+    eprintln!("cdc-console: refused in --read-only mode: {what}");
+    Ok(EXIT_REFUSED)
 }

@@ -3,7 +3,10 @@
 //! and every request is bounded by the configured timeout.
 
 pub mod connect;
+pub mod groups;
 pub mod kafka;
+pub mod lag;
+pub mod latency;
 pub mod postgres;
 
 use std::time::{Duration, SystemTime};
@@ -61,78 +64,88 @@ pub enum UpdateKind {
     Kafka(Result<kafka::KafkaSnapshot, CollectError>),
     /// Index into `Config::connect`.
     Connect(usize, Result<connect::ConnectSnapshot, CollectError>),
+    Latency(Result<latency::LatencySnapshot, CollectError>),
+    Groups(Result<groups::GroupsSnapshot, CollectError>),
+}
+
+/// A backend poller, one per task. `&mut self` lets a collector keep what it needs between polls
+/// (offset history for lag in seconds and rates, a long-lived client).
+pub trait Collector: Send + 'static {
+    fn poll(&mut self) -> impl Future<Output = UpdateKind> + Send;
+}
+
+impl Collector for postgres::Probe {
+    async fn poll(&mut self) -> UpdateKind {
+        let r = self.collect().await;
+        match self.role {
+            postgres::Role::Source => UpdateKind::Source(r),
+            postgres::Role::Sink => UpdateKind::Sink(r),
+        }
+    }
+}
+
+impl Collector for kafka::Probe {
+    async fn poll(&mut self) -> UpdateKind {
+        UpdateKind::Kafka(self.collect().await)
+    }
+}
+
+/// A Connect cluster's probe with its index in `Config::connect`.
+pub struct ConnectCollector(pub usize, pub connect::Probe);
+
+impl Collector for ConnectCollector {
+    async fn poll(&mut self) -> UpdateKind {
+        UpdateKind::Connect(self.0, self.1.collect().await)
+    }
 }
 
 /// Collects every backend once, concurrently; what `status` prints and what the TUI starts with.
 pub async fn collect_once(config: &Config) -> Vec<Update> {
     let timeout = config.timeouts.request();
-    let source = postgres::Probe::new(postgres::Role::Source, config);
-    let sink = postgres::Probe::new(postgres::Role::Sink, config);
-    let kafka = kafka::Probe::new(config);
-    let connects: Vec<_> =
-        config.connect.iter().map(|c| connect::Probe::new(c, timeout)).collect();
+    let mut source = postgres::Probe::new(postgres::Role::Source, config);
+    let mut sink = postgres::Probe::new(postgres::Role::Sink, config);
+    let mut kafka = kafka::Probe::new(config);
+    let mut connects: Vec<_> = config
+        .connect
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ConnectCollector(i, connect::Probe::new(c, timeout)))
+        .collect();
     let (s, k, kf, cs) = tokio::join!(
-        source.collect(),
-        sink.collect(),
-        kafka.collect(),
-        futures::future::join_all(connects.iter().map(|c| c.collect()))
+        source.poll(),
+        sink.poll(),
+        kafka.poll(),
+        futures::future::join_all(connects.iter_mut().map(|c| c.poll()))
     );
     let at = SystemTime::now();
-    let mut out = vec![
-        Update { at, kind: UpdateKind::Source(s) },
-        Update { at, kind: UpdateKind::Sink(k) },
-        Update { at, kind: UpdateKind::Kafka(kf) },
-    ];
-    out.extend(
-        cs.into_iter().enumerate().map(|(i, r)| Update { at, kind: UpdateKind::Connect(i, r) }),
-    );
-    out
+    [s, k, kf].into_iter().chain(cs).map(|kind| Update { at, kind }).collect()
 }
 
 /// Spawns one polling task per backend; they stop when the receiver is dropped.
 pub fn spawn_all(config: &Config, tx: mpsc::Sender<Update>) -> Vec<tokio::task::JoinHandle<()>> {
     let every = config.timeouts.refresh();
     let timeout = config.timeouts.request();
-    let mut tasks = Vec::new();
-    for role in [postgres::Role::Source, postgres::Role::Sink] {
-        let probe = postgres::Probe::new(role, config);
-        tasks.push(poll(every, tx.clone(), move || {
-            let probe = probe.clone();
-            async move {
-                let r = probe.collect().await;
-                match role {
-                    postgres::Role::Source => UpdateKind::Source(r),
-                    postgres::Role::Sink => UpdateKind::Sink(r),
-                }
-            }
-        }));
-    }
-    let kafka = kafka::Probe::new(config);
-    tasks.push(poll(every, tx.clone(), move || {
-        let kafka = kafka.clone();
-        async move { UpdateKind::Kafka(kafka.collect().await) }
-    }));
+    let mut tasks = vec![
+        spawn(every, tx.clone(), postgres::Probe::new(postgres::Role::Source, config)),
+        spawn(every, tx.clone(), postgres::Probe::new(postgres::Role::Sink, config)),
+        spawn(every, tx.clone(), kafka::Probe::new(config)),
+        spawn(every, tx.clone(), groups::Probe::new(config)),
+    ];
     for (i, cluster) in config.connect.iter().enumerate() {
-        let probe = connect::Probe::new(cluster, timeout);
-        tasks.push(poll(every, tx.clone(), move || {
-            let probe = probe.clone();
-            async move { UpdateKind::Connect(i, probe.collect().await) }
-        }));
+        tasks.push(spawn(every, tx.clone(), ConnectCollector(i, connect::Probe::new(cluster, timeout))));
     }
     tasks
 }
 
-fn poll<F, Fut>(every: Duration, tx: mpsc::Sender<Update>, mut collect: F) -> tokio::task::JoinHandle<()>
-where
-    F: FnMut() -> Fut + Send + 'static,
-    Fut: Future<Output = UpdateKind> + Send,
-{
+/// Polls `collector` every `every` until the receiver goes away. A poll that overruns delays the
+/// next one rather than stacking them up.
+pub fn spawn(every: Duration, tx: mpsc::Sender<Update>, mut collector: impl Collector) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let kind = collect().await;
+            let kind = collector.poll().await;
             if tx.send(Update { at: SystemTime::now(), kind }).await.is_err() {
                 return;
             }

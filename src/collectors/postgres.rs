@@ -24,6 +24,34 @@ pub struct PostgresSnapshot {
     pub slots: Vec<ReplicationSlot>,
     /// The configured captured tables found in this database.
     pub tables: Vec<TableInfo>,
+    /// Publications and the tables they carry (pgoutput streams only published tables).
+    pub publications: Vec<Publication>,
+    /// Tables in the console's own `cdc` schema (replicas, aggregates, offsets, dead letters).
+    pub console_tables: Vec<ConsoleTable>,
+    /// Per consumer of the change stream, the newest source LSN it has applied here (from
+    /// `cdc.progress`, once the replicator or processor writes it).
+    pub applied: Vec<AppliedLsn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Publication {
+    pub name: String,
+    pub all_tables: bool,
+    pub tables: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConsoleTable {
+    pub name: String,
+    /// Live rows as the statistics collector counts them: cheap to read every poll, exact once
+    /// autovacuum has caught up; the diff counts exactly.
+    pub live_rows: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppliedLsn {
+    pub consumer: String,
+    pub lsn: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,13 +166,60 @@ impl Probe {
             .iter()
             .map(|r| TableInfo { name: r.get(0), replica_identity: r.get(1), estimated_rows: r.get(2) })
             .collect();
+        let publications = c
+            .query(
+                "SELECT p.pubname::text, p.puballtables,
+                        coalesce(array_agg(t.schemaname || '.' || t.tablename ORDER BY t.schemaname, t.tablename)
+                                 FILTER (WHERE t.tablename IS NOT NULL), '{}')
+                   FROM pg_publication p LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname
+                  GROUP BY p.pubname, p.puballtables ORDER BY 1",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .iter()
+            .map(|r| Publication { name: r.get(0), all_tables: r.get(1), tables: r.get(2) })
+            .collect();
+        let console_tables = c
+            .query(
+                "SELECT schemaname || '.' || relname, n_live_tup FROM pg_stat_user_tables
+                  WHERE schemaname = 'cdc' ORDER BY 1",
+                &[],
+            )
+            .await
+            .map_err(|e| self.error(e))?
+            .iter()
+            .map(|r| ConsoleTable { name: r.get(0), live_rows: r.get(1) })
+            .collect();
         Ok(PostgresSnapshot {
             server_version: facts.get(0),
             wal_level: facts.get(1),
             current_wal_lsn: facts.get(2),
             slots,
             tables,
+            publications,
+            console_tables,
+            applied: self.applied(c).await?,
         })
+    }
+
+    /// Reads `cdc.progress` when the console has created it; absent means nothing applied yet.
+    async fn applied(&self, c: &tokio_postgres::Client) -> Result<Vec<AppliedLsn>, CollectError> {
+        let exists: bool = c
+            .query_one("SELECT to_regclass('cdc.progress') IS NOT NULL", &[])
+            .await
+            .map_err(|e| self.error(e))?
+            .get(0);
+        if !exists {
+            return Ok(Vec::new());
+        }
+        Ok(c
+            .query("SELECT consumer, max(source_lsn)::text FROM cdc.progress GROUP BY consumer ORDER BY 1", &[])
+            .await
+            .map_err(|e| self.error(e))?
+            .iter()
+            .filter_map(|r| Some(AppliedLsn { consumer: r.get(0), lsn: r.get::<_, Option<String>>(1)? }))
+            .collect())
     }
 
     fn error(&self, e: tokio_postgres::Error) -> CollectError {

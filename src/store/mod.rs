@@ -12,7 +12,9 @@ pub use health::{Backend, Health, rfc3339};
 pub use stages::{Stage, StageState};
 
 use crate::collectors::connect::ConnectSnapshot;
+use crate::collectors::groups::GroupsSnapshot;
 use crate::collectors::kafka::KafkaSnapshot;
+use crate::collectors::latency::LatencySnapshot;
 use crate::collectors::postgres::PostgresSnapshot;
 use crate::collectors::{Update, UpdateKind};
 use crate::config::Config;
@@ -23,6 +25,10 @@ pub struct Store {
     pub sink: Backend<PostgresSnapshot>,
     pub kafka: Backend<KafkaSnapshot>,
     pub connect: Vec<Backend<ConnectSnapshot>>,
+    /// End-to-end latency, measured on the change topics.
+    pub latency: Backend<LatencySnapshot>,
+    /// Consumer groups: members, lag in offsets and seconds, verdicts.
+    pub groups: Backend<GroupsSnapshot>,
 }
 
 impl Store {
@@ -36,6 +42,8 @@ impl Store {
                 .iter()
                 .map(|c| Backend::new(&format!("connect:{}", c.name), c.url.to_string()))
                 .collect(),
+            latency: Backend::new("latency", config.tables.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join(",")),
+            groups: Backend::new("groups", config.kafka.brokers.clone()),
         }
     }
 
@@ -47,6 +55,8 @@ impl Store {
             UpdateKind::Source(r) => self.source.apply(r, at),
             UpdateKind::Sink(r) => self.sink.apply(r, at),
             UpdateKind::Kafka(r) => self.kafka.apply(r, at),
+            UpdateKind::Latency(r) => self.latency.apply(r, at),
+            UpdateKind::Groups(r) => self.groups.apply(r, at),
             UpdateKind::Connect(i, r) => match self.connect.get_mut(i) {
                 Some(b) => b.apply(r, at),
                 None => false,

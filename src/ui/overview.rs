@@ -18,6 +18,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
 
 use super::{View, age};
+use crate::collectors::kafka::BrokerState;
 use crate::store::{Backend, Health, StageState};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
@@ -191,30 +192,52 @@ fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
 
 fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
     let k = &view.store.kafka;
-    let rows: Vec<Row> = k
+    let t = view.theme;
+    let rows: Vec<[Span; 4]> = k
         .snapshot
         .iter()
         .flat_map(|s| &s.brokers)
-        .map(|b| Row::new(vec![b.id.to_string(), format!("{}:{}", b.host, b.port)]))
+        .map(|b| {
+            let (word, color) = match b.state {
+                BrokerState::Up => ("up", t.ok.0),
+                BrokerState::Down => ("down", t.error.0),
+                BrokerState::Unknown => ("…", t.unknown.0),
+            };
+            let id = if b.controller { format!("{}*", b.id) } else { b.id.to_string() };
+            let rtt = b.rtt_avg_ms.map(|ms| format!("{ms:.1}ms")).unwrap_or_default();
+            [Span::raw(id), Span::raw(b.address()), Span::styled(word, Style::new().fg(color)), Span::raw(rtt)]
+        })
         .collect();
-    let widths = [Constraint::Length(6), Constraint::Fill(1)];
-    render_table(frame, area, view, rows, &widths, header(view, ["ID", "HOST:PORT"]), block("Brokers", view, staleness(k, view)), "no brokers");
+    // `*` marks the controller. Id, address and state always; round-trip time while it fits.
+    let headers = ["ID", "HOST:PORT", "STATE", "RTT"];
+    let shown = fitting_columns(&headers, &rows, area.width.saturating_sub(2), 3);
+    let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
+    let header = header(view, headers.into_iter().take(shown));
+    render_table(frame, area, view, rows, &widths, header, block("Brokers", view, staleness(k, view)), "no brokers");
 }
 
 fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
     let k = &view.store.kafka;
-    let rows: Vec<[Span; 3]> = k
+    let rows: Vec<[Span; 4]> = k
         .snapshot
         .iter()
         .flat_map(|s| &s.topics)
         .filter(|t| !t.internal)
         .map(|t| {
-            let style = if t.error.is_some() { Style::new().fg(view.theme.error.0) } else { Style::new() };
-            [t.name.clone(), t.partitions.to_string(), t.error.clone().unwrap_or_default()].map(|c| Span::styled(c, style))
+            let problem = match (&t.error, t.offline(), t.under_replicated()) {
+                (Some(e), _, _) => e.clone(),
+                (None, 0, 0) => String::new(),
+                (None, 0, u) => format!("{u} under-replicated"),
+                (None, o, _) => format!("{o} offline"),
+            };
+            let style = if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
+            let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
+            [t.name.clone(), t.partitions.to_string(), rate, problem].map(|c| Span::styled(c, style))
         })
         .collect();
-    let headers = ["TOPIC", "PARTITIONS", "ERROR"];
-    let widths = [column_width(&headers, &rows, 0), Constraint::Length(10), Constraint::Fill(1)];
+    let headers = ["TOPIC", "PARTITIONS", "MSG/S", "PROBLEM"];
+    let widths = [column_width(&headers, &rows, 0), Constraint::Length(10), column_width(&headers, &rows, 2), Constraint::Fill(1)];
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
     render_table(frame, area, view, rows, &widths, header(view, headers), block("Topics", view, staleness(k, view)), "no topics");
 }

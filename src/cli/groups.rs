@@ -1,0 +1,240 @@
+//! `cdc-console groups` and `lag`: the groups collector polled once (or for `--window`), with
+//! lag in seconds read exactly from record timestamps, printed as tables or JSON.
+//!
+//! Exit codes: 0; 1 when a shown group's verdict is ERR (a partition STOP, STALL or REWIND);
+//! 2 when the groups cannot be read or the named group does not exist.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::cli::table::Table;
+use crate::cli::{EXIT_DOWN, EXIT_OK, Output};
+use crate::collectors::groups::{Group, GroupsSnapshot, Probe, record_time};
+use crate::collectors::lag::seconds::{Estimate, LagSeconds};
+use crate::config::Config;
+
+/// What both commands print around the groups.
+#[derive(Serialize)]
+struct Report<T> {
+    generated_at: String,
+    brokers: String,
+    /// Polls behind the verdicts (Burrow's rules need several commits per partition).
+    samples: usize,
+    /// How `lag_seconds` was obtained: one-shot commands read the record at the committed
+    /// offset of each lagging partition.
+    lag_seconds_method: &'static str,
+    listing_error: Option<String>,
+    groups: Vec<T>,
+}
+
+/// A group with a partition count instead of its rows, for `groups -o json`.
+fn summary(g: &Group) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(g)?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("partitions");
+        o.insert("partition_count".into(), g.partitions.len().into());
+    }
+    Ok(v)
+}
+
+pub async fn groups(config: &Config, window: Duration, output: Output) -> anyhow::Result<u8> {
+    let (snapshot, samples) = sample(config, None, window).await?;
+    match output {
+        Output::Json => {
+            let groups = snapshot.groups.iter().map(summary).collect::<serde_json::Result<Vec<_>>>()?;
+            println!("{}", serde_json::to_string_pretty(&report(config, samples, snapshot.listing_error.clone(), groups))?);
+        }
+        Output::Table => print!("{}", render_groups(&snapshot)),
+    }
+    Ok(exit_code(&snapshot.groups))
+}
+
+pub async fn lag(config: &Config, group: Option<&str>, window: Duration, output: Output) -> anyhow::Result<u8> {
+    let (mut snapshot, samples) = sample(config, group, window).await?;
+    if let Some(name) = group {
+        snapshot.groups.retain(|g| g.name == name);
+        let exists = snapshot.groups.iter().any(|g| !g.members.is_empty() || !g.partitions.is_empty() || g.state != "Unknown");
+        if !exists {
+            anyhow::bail!("consumer group {name:?} does not exist (no members, no committed offsets)");
+        }
+    }
+    match output {
+        Output::Json => {
+            let r = report(config, samples, snapshot.listing_error.clone(), snapshot.groups.clone());
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+        Output::Table => print!("{}", render_lag(&snapshot, samples)),
+    }
+    Ok(exit_code(&snapshot.groups))
+}
+
+/// Polls every refresh interval for `window` (at least once), then reads exact lag in seconds.
+async fn sample(config: &Config, watched: Option<&str>, window: Duration) -> anyhow::Result<(GroupsSnapshot, usize)> {
+    let mut probe = Probe::new(config).watch(watched.map(str::to_string));
+    let every = config.timeouts.refresh();
+    let start = Instant::now();
+    let mut snapshot = probe.collect().await?;
+    let mut samples = 1;
+    while start.elapsed() + every <= window {
+        tokio::time::sleep(every).await;
+        snapshot = probe.collect().await?;
+        samples += 1;
+    }
+    let wanted = record_time::lagging(&snapshot);
+    let times = match record_time::read(config, wanted.clone(), config.timeouts.request()).await {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cdc-console: lag in seconds unknown: {e}");
+            Default::default()
+        }
+    };
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    record_time::apply(&mut snapshot, &wanted, &times, now_ms);
+    Ok((snapshot, samples))
+}
+
+fn report<T>(config: &Config, samples: usize, listing_error: Option<String>, groups: Vec<T>) -> Report<T> {
+    Report {
+        generated_at: crate::store::rfc3339(SystemTime::now()),
+        brokers: config.kafka.brokers.clone(),
+        samples,
+        lag_seconds_method: record_time::METHOD,
+        listing_error,
+        groups,
+    }
+}
+
+/// 1 (as a stage down) when a shown group's verdict is ERR.
+fn exit_code(groups: &[Group]) -> u8 {
+    if groups.iter().any(|g| g.verdict.is_error()) { EXIT_DOWN } else { EXIT_OK }
+}
+
+fn render_groups(s: &GroupsSnapshot) -> String {
+    let mut t = Table::new(&["group", "state", "protocol", "members", "partitions", "total-lag", "max-lag", "max-lag-s", "verdict", "eta"]);
+    for g in &s.groups {
+        let protocol = [g.protocol_type.as_str(), g.protocol.as_str()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>();
+        t.row(vec![
+            g.name.clone(),
+            g.state.clone(),
+            dash(Some(protocol.join("/")).filter(|p| !p.is_empty())),
+            g.members.len().to_string(),
+            g.partitions.len().to_string(),
+            dash(g.total_lag),
+            dash(g.max_lag),
+            dash(g.max_lag_seconds.map(|s| format!("{s:.1}"))),
+            g.verdict.to_string(),
+            dash(g.eta_seconds.map(eta)),
+        ]);
+    }
+    let mut out = if t.is_empty() { "(no consumer groups)\n".to_string() } else { t.render() };
+    out += &notes(s);
+    out
+}
+
+fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
+    let mut out = String::new();
+    for g in &s.groups {
+        let mut t = Table::new(&[
+            "group", "topic", "partition", "current-offset", "log-end-offset", "lag", "consumer-id", "host", "client-id",
+            "lag-seconds", "verdict",
+        ]);
+        for p in &g.partitions {
+            t.row(vec![
+                g.name.clone(),
+                p.topic.clone(),
+                p.partition.to_string(),
+                dash(p.current_offset),
+                dash(p.log_end_offset),
+                dash(p.lag),
+                dash(p.consumer_id.clone()),
+                dash(p.host.clone()),
+                dash(p.client_id.clone()),
+                dash(p.lag_seconds.map(seconds)),
+                p.verdict.to_string(),
+            ]);
+        }
+        out += &if t.is_empty() { format!("Consumer group {:?} has no committed offsets.\n", g.name) } else { t.render() };
+        out += &format!(
+            "{}: {}, {} member(s), total lag {}, max lag {}, verdict {}{}, catch-up {}\n\n",
+            g.name,
+            g.state,
+            g.members.len(),
+            dash(g.total_lag),
+            dash(g.max_lag),
+            g.verdict,
+            g.worst.as_ref().map(|w| format!(" ({}/{} {})", w.topic, w.partition, w.verdict)).unwrap_or_default(),
+            g.eta_seconds.map(eta).unwrap_or_else(|| "ETA unknown".into()),
+        );
+        if let Some(e) = &g.error {
+            out += &format!("{}: committed offsets unavailable: {e}\n\n", g.name);
+        }
+    }
+    if s.groups.is_empty() {
+        out += "(no consumer groups)\n";
+    }
+    if samples < 3 {
+        out += "Verdicts from a single poll are OK by Burrow's rules; use --window 30s to judge.\n";
+    }
+    out += &notes(s);
+    out
+}
+
+fn notes(s: &GroupsSnapshot) -> String {
+    s.listing_error.as_ref().map(|e| format!("Note: the broker did not list groups ({e}).\n")).unwrap_or_default()
+}
+
+fn dash(v: Option<impl ToString>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn seconds(l: LagSeconds) -> String {
+    let bound = if l.estimate == Estimate::AtLeast { "≥" } else { "" };
+    format!("{bound}{:.1}", l.seconds)
+}
+
+fn eta(s: f64) -> String {
+    humantime::format_duration(Duration::from_secs(s.round() as u64)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collectors::lag::verdict::Verdict;
+
+    fn group(name: &str, verdict: Verdict) -> Group {
+        Group {
+            name: name.into(),
+            state: "Stable".into(),
+            protocol_type: "consumer".into(),
+            protocol: "range".into(),
+            members: vec![],
+            partitions: vec![],
+            total_lag: Some(5),
+            max_lag: Some(5),
+            max_lag_seconds: None,
+            verdict,
+            worst: None,
+            complete: 0.0,
+            rates: None,
+            eta_seconds: Some(90.0),
+            lag_history: vec![],
+            error: None,
+        }
+    }
+
+    #[test]
+    fn exit_is_1_only_for_err() {
+        assert_eq!(exit_code(&[group("a", Verdict::Ok), group("b", Verdict::Warn)]), EXIT_OK);
+        assert_eq!(exit_code(&[group("a", Verdict::Ok), group("b", Verdict::Err)]), EXIT_DOWN);
+    }
+
+    #[test]
+    fn groups_table_shows_a_dash_for_the_unknown() {
+        let s = GroupsSnapshot { groups: vec![group("g", Verdict::Warn)], listing_error: Some("nope".into()) };
+        let out = render_groups(&s);
+        assert!(out.starts_with("GROUP  STATE   PROTOCOL        MEMBERS  PARTITIONS  TOTAL-LAG  MAX-LAG  MAX-LAG-S  VERDICT  ETA\n"), "{out}");
+        assert!(out.contains("g      Stable  consumer/range  0        0           5          5        -          WARN     1m 30s\n"), "{out}");
+        assert!(out.ends_with("Note: the broker did not list groups (nope).\n"), "{out}");
+    }
+}

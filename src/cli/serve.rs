@@ -1,0 +1,40 @@
+//! `cdc-console serve`: the collectors without a screen, for a Prometheus server to scrape.
+
+use std::net::SocketAddr;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::cli::EXIT_OK;
+use crate::collectors;
+use crate::config::Config;
+use crate::store::Store;
+
+pub async fn run(config: &Config, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
+    let addr = addr.ok_or_else(|| anyhow::anyhow!("serve needs --metrics-addr, e.g. --metrics-addr 127.0.0.1:9464"))?;
+    let mut store = Store::new(config);
+    let (metrics_tx, metrics_rx) = watch::channel(crate::metrics::render(&store));
+    let server = crate::metrics::serve(addr, metrics_rx)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    eprintln!("cdc-console: serving metrics on http://{addr}/metrics");
+    let (tx, mut updates) = mpsc::channel(64);
+    let mut tasks = collectors::spawn_all(config, tx.clone());
+    tasks.push(collectors::latency::spawn(config, tx));
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            Some(update) = updates.recv() => {
+                if store.apply(update) {
+                    metrics_tx.send_replace(crate::metrics::render(&store));
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = sigterm.recv() => break,
+        }
+    }
+    server.abort();
+    for t in tasks {
+        t.abort();
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,45 @@
+//! Why a groups request failed, and whether asking again can help.
+
+use std::time::Duration;
+
+use crate::collectors::CollectError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GroupsError {
+    /// The client could not even be built: a bad `kafka.properties` entry. Retrying will not help.
+    #[error("cannot create a Kafka client: {0} (fix kafka.properties in the configuration)")]
+    Client(String),
+    #[error("{what}: {reason} (will retry on the next poll)")]
+    Kafka { what: &'static str, reason: String },
+    #[error("{what}: no answer within {} (will retry on the next poll)", humantime::format_duration(*after))]
+    Timeout { what: &'static str, after: Duration },
+    #[error("{what}: the blocking task failed: {reason}")]
+    Task { what: &'static str, reason: String },
+}
+
+impl GroupsError {
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, GroupsError::Client(_))
+    }
+
+    pub fn into_collect(self, endpoint: &str) -> CollectError {
+        match self {
+            GroupsError::Timeout { after, .. } => CollectError::Timeout { endpoint: endpoint.to_string(), after },
+            e => CollectError::Backend { endpoint: endpoint.to_string(), retryable: e.is_retryable(), message: e.to_string() },
+        }
+    }
+}
+
+/// Runs a blocking librdkafka call on the blocking pool, bounded by `after`: a call that does
+/// not return in time is abandoned (its thread finishes on its own), never awaited.
+pub async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    after: Duration,
+    f: impl FnOnce() -> Result<T, GroupsError> + Send + 'static,
+) -> Result<T, GroupsError> {
+    match tokio::time::timeout(after, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => Err(GroupsError::Task { what, reason: e.to_string() }),
+        Err(_) => Err(GroupsError::Timeout { what, after }),
+    }
+}

@@ -1,0 +1,165 @@
+//! Consumer groups: members and assignments, committed offsets, lag per partition in offsets and
+//! seconds, Burrow's verdicts, catch-up ETA and a short lag history.
+//!
+//! One poll, every blocking librdkafka call on the blocking pool and bounded by the timeout:
+//! ```text
+//!  Metadata ─────────────┐                     ┌─ log ends: ListOffsets "latest",
+//!                        ├─ committed offsets ─┤   per leader, chunked      ─┐
+//!  ListGroups+Describe ──┘  (one client, all   │                              ├─ Tracker → snapshot
+//!   + own consumers         groups in flight)  └──────────────────────────────┘
+//! ```
+//! Only the metadata must answer. A broker that cannot list groups (the mock cluster) still
+//! yields the watched groups and the console's own; a group whose offsets fail shows its error.
+//! The [`Tracker`](tracker::Tracker) keeps what lag in seconds and verdicts need between polls.
+
+pub mod assignment;
+mod committed;
+pub mod error;
+mod listing;
+mod log_end;
+mod model;
+pub mod own;
+pub mod record_time;
+mod tracker;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+pub use error::GroupsError;
+pub use listing::Described;
+pub use model::{Group, GroupsSnapshot, Member, MemberSource, PartitionLag, PartitionRef, TopicAssignment};
+pub use tracker::{Observation, Tracker};
+
+use super::{CollectError, Collector, UpdateKind};
+use crate::collectors::lag::unix_seconds;
+use crate::collectors::lag::verdict::Rules;
+use crate::config::Config;
+use error::blocking;
+
+/// Polls groups with one long-lived client and remembers what the lag algorithms need.
+pub struct Probe {
+    brokers: String,
+    timeout: Duration,
+    client: Result<Arc<BaseConsumer>, GroupsError>,
+    watched: Vec<String>,
+    own: Option<own::OwnConsumers>,
+    tracker: Tracker,
+}
+
+impl Probe {
+    pub fn new(config: &Config) -> Self {
+        let mut c = crate::collectors::kafka::client_config(config);
+        // "latest" must be the high watermark, as kafka-consumer-groups shows it.
+        c.set("isolation.level", "read_uncommitted");
+        let client = c.create::<BaseConsumer>().map(Arc::new).map_err(|e| GroupsError::Client(e.to_string()));
+        Self {
+            brokers: config.kafka.brokers.clone(),
+            timeout: config.timeouts.request(),
+            client,
+            watched: Vec::new(),
+            own: None,
+            tracker: Tracker::new(Rules::default()),
+        }
+    }
+
+    /// Groups to show even when the broker does not list them (tansu lists only groups with
+    /// commits; the mock cluster lists none).
+    pub fn watch(mut self, groups: impl IntoIterator<Item = String>) -> Self {
+        self.watched.extend(groups);
+        self
+    }
+
+    /// The console's own consumers, whose members and assignments fill what the broker leaves out.
+    pub fn with_own(mut self, own: own::OwnConsumers) -> Self {
+        self.own = Some(own);
+        self
+    }
+
+    pub async fn collect(&mut self) -> Result<GroupsSnapshot, CollectError> {
+        let endpoint = self.brokers.clone();
+        self.observe().await.map(|obs| self.tracker.observe(obs)).map_err(|e| e.into_collect(&endpoint))
+    }
+
+    /// One poll's I/O.
+    async fn observe(&self) -> Result<Observation, GroupsError> {
+        let client = self.client.clone()?;
+        let t = self.timeout;
+        let bound = t + Duration::from_millis(500);
+        let at = unix_seconds(SystemTime::now());
+        let (meta, listed) = tokio::join!(
+            blocking("metadata", bound, {
+                let client = client.clone();
+                move || topics(&client, t)
+            }),
+            blocking("listing groups", bound, {
+                let client = client.clone();
+                move || listing::list(&client, t)
+            }),
+        );
+        let (topics, leaders) = meta?;
+        let (described, listing_error) = match listed {
+            Ok(d) => (d, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let own = self.own.as_ref().map(own::OwnConsumers::by_group).unwrap_or_default();
+        let groups = listing::merge(described, &own, &self.watched);
+        // Connect's worker groups never commit offsets; asking would cost a full scan each.
+        let names: Vec<String> =
+            groups.values().filter(|d| matches!(d.protocol_type.as_str(), "" | "consumer")).map(|d| d.name.clone()).collect();
+        let all: Vec<(String, Vec<i32>)> = topics.iter().map(|(t, ids)| (t.clone(), ids.clone())).collect();
+        let committed = blocking("committed offsets", bound, {
+            let client = client.clone();
+            let names = names.clone();
+            move || Ok(committed::fetch(client.client(), &names, &all, t))
+        })
+        .await
+        .unwrap_or_else(|e| names.iter().map(|g| (g.clone(), Err(e.to_string()))).collect());
+        let wanted = wanted_topics(&committed, &groups);
+        let mut by_leader: BTreeMap<i32, Vec<(String, i32)>> = BTreeMap::new();
+        for ((topic, partition), leader) in leaders.into_iter().filter(|((topic, _), _)| wanted.contains(topic)) {
+            by_leader.entry(leader).or_default().push((topic, partition));
+        }
+        let mut log_ends = log_end::fetch(client, by_leader.split_off(&0), t).await;
+        // Leader -1: no leader elected, nobody to ask.
+        log_ends.extend(by_leader.into_values().flatten().map(|tp| (tp, Err("no leader".to_string()))));
+        Ok(Observation { at, groups, listing_error, topics, committed, log_ends })
+    }
+}
+
+impl Collector for Probe {
+    async fn poll(&mut self) -> UpdateKind {
+        UpdateKind::Groups(self.collect().await)
+    }
+}
+
+type Leaders = BTreeMap<(String, i32), i32>;
+
+/// Partition ids per topic and each partition's leader, from the metadata (blocking).
+fn topics(client: &BaseConsumer, timeout: Duration) -> Result<(BTreeMap<String, Vec<i32>>, Leaders), GroupsError> {
+    let m = client
+        .fetch_metadata(None, timeout)
+        .map_err(|e| GroupsError::Kafka { what: "metadata", reason: e.to_string() })?;
+    let mut ids = BTreeMap::new();
+    let mut leaders = Leaders::new();
+    for t in m.topics().iter().filter(|t| t.error().is_none()) {
+        ids.insert(t.name().to_string(), t.partitions().iter().map(|p| p.id()).collect());
+        leaders.extend(t.partitions().iter().map(|p| ((t.name().to_string(), p.id()), p.leader())));
+    }
+    Ok((ids, leaders))
+}
+
+/// Topics some group committed to or is assigned: the only ones whose log ends matter.
+fn wanted_topics(
+    committed: &std::collections::HashMap<String, Result<committed::Committed, String>>,
+    groups: &BTreeMap<String, Described>,
+) -> BTreeSet<String> {
+    let from_commits = committed.values().flat_map(|r| r.iter().flat_map(|c| c.keys().map(|(t, _)| t.clone())));
+    let from_members = groups
+        .values()
+        .flat_map(|d| &d.members)
+        .flat_map(|m| m.assignment.iter().flatten().map(|a| a.topic.clone()));
+    from_commits.chain(from_members).collect()
+}

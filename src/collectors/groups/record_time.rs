@@ -1,0 +1,102 @@
+//! Lag in seconds, exactly: now minus the timestamp of the record at the committed offset (the
+//! oldest record the group has not consumed).
+//!
+//! A one-shot command has a single offset sample, so the interpolation table is empty. Reading
+//! one record per lagging partition is exact and affordable there; the collector, which polls
+//! every few seconds at any partition count, interpolates instead. Partitions without lag need
+//! no read (0 s); a partition whose record does not arrive within the timeout stays unknown.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+
+use super::error::{GroupsError, blocking};
+use super::model::GroupsSnapshot;
+use crate::collectors::lag::seconds::{Estimate, LagSeconds};
+use crate::config::Config;
+
+/// The `lag_seconds_method` a report carries when it used this module.
+pub const METHOD: &str = "record_timestamp";
+
+/// (topic, partition) → timestamp in milliseconds of the record at (or first after) the offset.
+pub type RecordTimes = HashMap<(String, i32), i64>;
+
+/// Reads one record at each (topic, partition, offset), within `timeout`.
+pub async fn read(config: &Config, wanted: Vec<(String, i32, i64)>, timeout: Duration) -> Result<RecordTimes, GroupsError> {
+    if wanted.is_empty() {
+        return Ok(RecordTimes::new());
+    }
+    let mut c = crate::collectors::kafka::client_config(config);
+    // librdkafka refuses `assign` without a group id ("Unknown group"); this one is never joined
+    // (partitions are assigned, not subscribed) and nothing is committed under it.
+    c.set("group.id", "cdc-console-record-reader")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest");
+    let consumer: BaseConsumer = c.create().map_err(|e| GroupsError::Client(e.to_string()))?;
+    blocking("record timestamps", timeout + Duration::from_millis(500), move || first_records(&consumer, &wanted, timeout)).await
+}
+
+fn first_records(consumer: &BaseConsumer, wanted: &[(String, i32, i64)], timeout: Duration) -> Result<RecordTimes, GroupsError> {
+    let kafka = |e: rdkafka::error::KafkaError| GroupsError::Kafka { what: "record timestamps", reason: e.to_string() };
+    let mut tpl = TopicPartitionList::with_capacity(wanted.len());
+    for (topic, partition, offset) in wanted {
+        tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset)).map_err(kafka)?;
+    }
+    consumer.assign(&tpl).map_err(kafka)?;
+    let deadline = Instant::now() + timeout;
+    let mut out = RecordTimes::new();
+    while out.len() < wanted.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match consumer.poll(left.min(Duration::from_millis(200))) {
+            Some(Ok(m)) => {
+                if let Some(ts) = m.timestamp().to_millis() {
+                    out.entry((m.topic().to_string(), m.partition())).or_insert(ts);
+                }
+            }
+            Some(Err(e)) => tracing::debug!("record timestamps: {e}"),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// The lagging partitions of `snapshot` as (topic, partition, committed offset), one per
+/// partition: where groups differ, the lowest offset.
+pub fn lagging(snapshot: &GroupsSnapshot) -> Vec<(String, i32, i64)> {
+    let mut v: Vec<_> = snapshot
+        .groups
+        .iter()
+        .flat_map(|g| &g.partitions)
+        .filter(|p| p.lag.is_some_and(|l| l > 0))
+        .filter_map(|p| Some((p.topic.clone(), p.partition, p.current_offset?)))
+        .collect();
+    v.sort();
+    v.dedup_by(|later, first| (&later.0, later.1) == (&first.0, first.1));
+    v
+}
+
+/// Replaces every partition's lag in seconds by the exact value: 0 without lag, now minus the
+/// record's timestamp with lag, unknown when the record was not read. `now_ms` is Unix millis.
+/// Two groups at different offsets of one partition need different records; the one read is the
+/// lowest offset, so the other group's value is left unknown rather than wrong.
+pub fn apply(snapshot: &mut GroupsSnapshot, wanted: &[(String, i32, i64)], times: &RecordTimes, now_ms: i64) {
+    let read_at: HashMap<(&str, i32), i64> = wanted.iter().map(|(t, p, o)| ((t.as_str(), *p), *o)).collect();
+    for g in &mut snapshot.groups {
+        for p in &mut g.partitions {
+            p.lag_seconds = match (p.lag, p.current_offset) {
+                (Some(0), _) => Some(LagSeconds { seconds: 0.0, estimate: Estimate::CaughtUp }),
+                (Some(_), Some(c)) if read_at.get(&(p.topic.as_str(), p.partition)) == Some(&c) => times
+                    .get(&(p.topic.clone(), p.partition))
+                    .map(|ts| LagSeconds { seconds: ((now_ms - ts) as f64 / 1000.0).max(0.0), estimate: Estimate::RecordTimestamp }),
+                _ => None,
+            };
+        }
+        g.max_lag_seconds = g.partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max);
+    }
+}

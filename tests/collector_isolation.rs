@@ -1,0 +1,58 @@
+//! A slow or dead backend never blocks the others: with Connect and the sink accepting
+//! connections and never answering, the source and broker collectors keep their cadence, and
+//! the hung ones report a timeout after the request timeout, every time.
+
+mod common;
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use cdc_console::collectors::{self, CollectError, UpdateKind};
+use cdc_console::config::{HttpUrl, Millis};
+
+/// A port that accepts TCP connections and never says a word.
+fn black_hole() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hung_backends_time_out_while_the_others_keep_their_cadence() {
+    common::require_stack();
+    let mut config = common::config();
+    config.connect[0].url = HttpUrl::parse(&format!("http://127.0.0.1:{}", black_hole())).unwrap();
+    config.sink.port = black_hole();
+    config.timeouts.request_ms = Millis(1_000);
+    config.timeouts.refresh_ms = Millis(250);
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+    let tasks = collectors::spawn_all(&config, tx);
+    let mut counts = [0usize; 4]; // source ok, kafka ok, connect timeouts, sink timeouts
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+    while let Ok(Some(u)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        match u.kind {
+            UpdateKind::Source(Ok(_)) => counts[0] += 1,
+            UpdateKind::Kafka(Ok(_)) => counts[1] += 1,
+            UpdateKind::Connect(0, Err(CollectError::Timeout { after, .. })) => {
+                assert_eq!(after, Duration::from_secs(1));
+                counts[2] += 1
+            }
+            UpdateKind::Sink(Err(CollectError::Timeout { .. })) => counts[3] += 1,
+            other => panic!("unexpected update: {other:?}"),
+        }
+    }
+    for t in tasks {
+        t.abort();
+    }
+    // 4 s at a 250 ms cadence is 16 polls; allow for slow polls on a loaded machine.
+    assert!(counts[0] >= 10 && counts[1] >= 10, "source and broker kept polling: {counts:?}");
+    // Each hung poll takes the 1 s timeout: 3 or 4 of them in 4 s, never a hang.
+    assert!((3..=4).contains(&counts[2]) && (3..=4).contains(&counts[3]), "hung backends timed out on schedule: {counts:?}");
+}
