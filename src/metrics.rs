@@ -24,7 +24,9 @@ pub fn render(store: &Store) -> String {
         up(&c.name, &c.health);
     }
     up(&store.latency.name, &store.latency.health);
+    up(&store.groups.name, &store.groups.health);
     connectors(&mut out, store);
+    groups(&mut out, store);
     slots(&mut out, &store.source);
     latency(&mut out, store);
     out
@@ -50,6 +52,34 @@ fn connectors(out: &mut String, store: &Store) {
                     esc(&t.state)
                 );
             }
+        }
+    }
+}
+
+fn groups(out: &mut String, store: &Store) {
+    family(out, "cdc_group_lag", "gauge", "Log-end offset minus committed offset, per partition.");
+    family(out, "cdc_group_lag_seconds", "gauge", "How far behind the committed offset is, in seconds.");
+    family(out, "cdc_group_total_lag", "gauge", "Sum of the group's partition lags.");
+    family(out, "cdc_group_verdict", "gauge", "1 for the group's current Burrow verdict.");
+    family(out, "cdc_group_partition_verdict", "gauge", "1 for each partition's current Burrow verdict.");
+    for g in store.groups.snapshot.iter().flat_map(|s| &s.groups) {
+        let group = esc(&g.name);
+        let verdict = |v: crate::collectors::lag::verdict::Verdict| {
+            serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        };
+        let _ = writeln!(out, "cdc_group_verdict{{group=\"{group}\",verdict=\"{}\"}} 1", verdict(g.verdict));
+        if let Some(total) = g.total_lag {
+            let _ = writeln!(out, "cdc_group_total_lag{{group=\"{group}\"}} {total}");
+        }
+        for p in &g.partitions {
+            let labels = format!("group=\"{group}\",topic=\"{}\",partition=\"{}\"", esc(&p.topic), p.partition);
+            if let Some(lag) = p.lag {
+                let _ = writeln!(out, "cdc_group_lag{{{labels}}} {lag}");
+            }
+            if let Some(s) = p.lag_seconds {
+                let _ = writeln!(out, "cdc_group_lag_seconds{{{labels}}} {}", s.seconds);
+            }
+            let _ = writeln!(out, "cdc_group_partition_verdict{{{labels},verdict=\"{}\"}} 1", verdict(p.verdict));
         }
     }
 }

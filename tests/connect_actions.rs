@@ -67,14 +67,22 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     step(t0, "updated, unchanged, RUNNING");
 
     // --read-only refuses with 3 and nothing changes.
-    for args in [vec!["--read-only", "connectors", "pause", name], vec!["--read-only", "connectors", "delete", name, "--yes"], vec!["--read-only", "connectors", "apply", "-f", file]] {
+    for args in [
+        vec!["--read-only", "connectors", "pause", name],
+        vec!["--read-only", "connectors", "delete", name, "--yes"],
+        vec!["--read-only", "connectors", "apply", "-f", file],
+    ] {
         let (code, _, err) = run(&args);
         assert_eq!(code, 3, "{args:?}: {err}");
         assert!(err.contains("refused in --read-only mode"), "{err}");
     }
     std::thread::sleep(Duration::from_secs(1));
     assert_eq!(worker.state(name).as_deref(), Some("RUNNING"), "read-only left the connector alone");
-    assert_eq!(worker.get(&format!("/connectors/{name}/config")).1["heartbeat.interval.ms"], "4000", "read-only apply changed nothing");
+    assert_eq!(
+        worker.get(&format!("/connectors/{name}/config")).1["heartbeat.interval.ms"],
+        "4000",
+        "read-only apply changed nothing"
+    );
 
     // No terminal and no --yes: refused, still there.
     let (code, _, err) = run(&["connectors", "delete", name]);
@@ -105,7 +113,9 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     step(t0, "restarts → RUNNING");
 
     // describe: masked password, topics (the heartbeat topic appears once a heartbeat is sent) and offsets.
-    let detail = wait_for_describe(name, |d| d["topics"].as_array().is_some_and(|t| !t.is_empty()) && d["offsets"].as_array().is_some_and(|o| !o.is_empty()));
+    let detail = wait_for_describe(name, |d| {
+        d["topics"].as_array().is_some_and(|t| !t.is_empty()) && d["offsets"].as_array().is_some_and(|o| !o.is_empty())
+    });
     assert_eq!(detail["config"]["database.password"], "********", "{detail:#}");
     assert_eq!(detail["config"]["key.converter"], "org.apache.kafka.connect.json.JsonConverter");
     assert_eq!(detail["state"], "RUNNING");
@@ -218,7 +228,10 @@ fn a_malformed_apply_file_is_named_and_nothing_is_sent() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("{path}: connector #1: unknown field `configs`")), "{err}");
-    let out = common::console(&["connectors", "apply", "-f", "no/such/file.json"], &[("CDC_CONSOLE_CONNECT_URL", "http://127.0.0.1:9")]);
+    let out = common::console(
+        &["connectors", "apply", "-f", "no/such/file.json"],
+        &[("CDC_CONSOLE_CONNECT_URL", "http://127.0.0.1:9")],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no/such/file.json: cannot read the file"), "{err}");

@@ -58,11 +58,8 @@ fn create_topic(name: &str) -> Cleanup {
 }
 
 fn produce(topic: &str) {
-    let producer: BaseProducer = client_config()
-        .set("batch.num.messages", "1")
-        .set("linger.ms", "0")
-        .create()
-        .expect("producer");
+    let producer: BaseProducer =
+        client_config().set("batch.num.messages", "1").set("linger.ms", "0").create().expect("producer");
     for (partition, n) in PRODUCED.iter().enumerate() {
         for i in 0..*n {
             let payload = format!("record {i}");

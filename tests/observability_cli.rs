@@ -62,9 +62,26 @@ fn scrape(port: u16) -> Option<String> {
     Some(text)
 }
 
+/// Commits offset 0 of partition 0 for a fresh group, so it lists with a lag.
+fn commit_at_start(group: &str, topic: &str) {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    let consumer: BaseConsumer = cdc_console::collectors::kafka::client_config(&common::config())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition_offset(topic, 0, rdkafka::Offset::Offset(0)).unwrap();
+    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
+}
+
 #[test]
-fn serve_exposes_connector_slot_and_backend_metrics() {
+fn serve_exposes_connector_slot_group_and_backend_metrics() {
     common::require_stack();
+    let group = format!("cdc-metrics-test-{}", std::process::id());
+    commit_at_start(&group, "dbserver1.public.orders");
+    let group_lag = format!("cdc_group_lag{{group=\"{group}\",topic=\"dbserver1.public.orders\",partition=\"0\"}}");
+    let group_verdict = format!("cdc_group_verdict{{group=\"{group}\",verdict=");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut serve = Command::new(env!("CARGO_BIN_EXE_cdc-console"))
         .args(["serve", "--metrics-addr", &format!("127.0.0.1:{port}")])
@@ -78,8 +95,10 @@ fn serve_exposes_connector_slot_and_backend_metrics() {
         "cdc_connector_task_state{cluster=\"local\",connector=\"orders-cdc\",task=\"0\",state=\"RUNNING\"} 1",
         "cdc_slot_active{slot=\"cdc_console\"} 1",
         "cdc_slot_lag_bytes{slot=\"cdc_console\"}",
+        &group_lag,
+        &group_verdict,
     ];
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(20);
     let mut last = String::new();
     while Instant::now() < deadline {
         if let Some(text) = scrape(port) {

@@ -25,7 +25,10 @@ pub async fn run(config: &Config, cluster: Option<&str>, verb: ConnectorVerb, re
         Ok(c) => c,
         Err(e) => return Ok(fail(&e)),
     };
-    let probe = Probe::new(cluster, config.timeouts.request());
+    // Reads get the poll timeout; mutations the longer action timeout, because the worker
+    // handles requests one at a time and one queued behind a task restart waits seconds.
+    let timeout = if mutation(&verb).is_some() { config.timeouts.action() } else { config.timeouts.request() };
+    let probe = Probe::new(cluster, timeout);
     let action = match verb {
         ConnectorVerb::Get { output } => return get(&probe, &cluster.name, output).await,
         ConnectorVerb::Describe { name, output } => return describe(&probe, &name, output).await,
@@ -152,8 +155,8 @@ fn render_detail(d: &ConnectorDetail) -> String {
     for note in &d.notes {
         out += &format!("\nNote: {note}\n");
     }
-    for (what, trace) in std::iter::once(("connector".to_string(), &c.trace))
-        .chain(c.tasks.iter().map(|t| (format!("task {}", t.id), &t.trace)))
+    for (what, trace) in
+        std::iter::once(("connector".to_string(), &c.trace)).chain(c.tasks.iter().map(|t| (format!("task {}", t.id), &t.trace)))
     {
         if let Some(trace) = trace {
             out += &format!("\nTrace of {what}:\n{trace}\n");
@@ -206,7 +209,10 @@ async fn confirm_delete(name: &str, cluster: &str) -> anyhow::Result<bool> {
         std::io::stdin().lock().read_line(&mut line)?;
         let typed = line.trim();
         if typed != name {
-            eprintln!("{}", if typed.is_empty() { "cancelled".to_string() } else { format!("`{typed}` is not `{name}`: cancelled") });
+            eprintln!(
+                "{}",
+                if typed.is_empty() { "cancelled".to_string() } else { format!("`{typed}` is not `{name}`: cancelled") }
+            );
         }
         Ok(typed == name)
     })

@@ -43,7 +43,10 @@ pub async fn groups(config: &Config, window: Duration, output: Output) -> anyhow
     match output {
         Output::Json => {
             let groups = snapshot.groups.iter().map(summary).collect::<serde_json::Result<Vec<_>>>()?;
-            println!("{}", serde_json::to_string_pretty(&report(config, samples, snapshot.listing_error.clone(), groups))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report(config, samples, snapshot.listing_error.clone(), groups))?
+            );
         }
         Output::Table => print!("{}", render_groups(&snapshot)),
     }
@@ -51,14 +54,7 @@ pub async fn groups(config: &Config, window: Duration, output: Output) -> anyhow
 }
 
 pub async fn lag(config: &Config, group: Option<&str>, window: Duration, output: Output) -> anyhow::Result<u8> {
-    let (mut snapshot, samples) = sample(config, group, window).await?;
-    if let Some(name) = group {
-        snapshot.groups.retain(|g| g.name == name);
-        let exists = snapshot.groups.iter().any(|g| !g.members.is_empty() || !g.partitions.is_empty() || g.state != "Unknown");
-        if !exists {
-            anyhow::bail!("consumer group {name:?} does not exist (no members, no committed offsets)");
-        }
-    }
+    let (snapshot, samples) = sample(config, group, window).await?;
     match output {
         Output::Json => {
             let r = report(config, samples, snapshot.listing_error.clone(), snapshot.groups.clone());
@@ -69,9 +65,10 @@ pub async fn lag(config: &Config, group: Option<&str>, window: Duration, output:
     Ok(exit_code(&snapshot.groups))
 }
 
-/// Polls every refresh interval for `window` (at least once), then reads exact lag in seconds.
-async fn sample(config: &Config, watched: Option<&str>, window: Duration) -> anyhow::Result<(GroupsSnapshot, usize)> {
-    let mut probe = Probe::new(config).watch(watched.map(str::to_string));
+/// Polls every refresh interval for `window` (at least once), keeps only `only` when given (an
+/// error when nobody knows it), then reads exact lag in seconds for what is shown.
+async fn sample(config: &Config, only: Option<&str>, window: Duration) -> anyhow::Result<(GroupsSnapshot, usize)> {
+    let mut probe = Probe::new(config).watch(only.map(str::to_string));
     let every = config.timeouts.refresh();
     let start = Instant::now();
     let mut snapshot = probe.collect().await?;
@@ -81,8 +78,14 @@ async fn sample(config: &Config, watched: Option<&str>, window: Duration) -> any
         snapshot = probe.collect().await?;
         samples += 1;
     }
-    let wanted = record_time::lagging(&snapshot);
-    let times = match record_time::read(config, wanted.clone(), config.timeouts.request()).await {
+    if let Some(name) = only {
+        snapshot.groups.retain(|g| g.name == name);
+        let known = |g: &Group| !g.members.is_empty() || !g.partitions.is_empty() || g.state != "Unknown";
+        if !snapshot.groups.iter().any(known) {
+            anyhow::bail!("consumer group {name:?} does not exist (no members, no committed offsets)");
+        }
+    }
+    let times = match record_time::read(config, record_time::lagging(&snapshot), config.timeouts.request()).await {
         Ok(t) => t,
         Err(e) => {
             eprintln!("cdc-console: lag in seconds unknown: {e}");
@@ -90,7 +93,7 @@ async fn sample(config: &Config, watched: Option<&str>, window: Duration) -> any
         }
     };
     let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    record_time::apply(&mut snapshot, &wanted, &times, now_ms);
+    record_time::apply(&mut snapshot, &times, now_ms);
     Ok((snapshot, samples))
 }
 
@@ -111,9 +114,24 @@ fn exit_code(groups: &[Group]) -> u8 {
 }
 
 fn render_groups(s: &GroupsSnapshot) -> String {
-    let mut t = Table::new(&["group", "state", "protocol", "members", "partitions", "total-lag", "max-lag", "max-lag-s", "verdict", "eta"]);
+    let mut t = Table::new(&[
+        "group",
+        "state",
+        "protocol",
+        "members",
+        "partitions",
+        "total-lag",
+        "max-lag",
+        "max-lag-s",
+        "verdict",
+        "eta",
+    ]);
     for g in &s.groups {
-        let protocol = [g.protocol_type.as_str(), g.protocol.as_str()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>();
+        let protocol = [g.protocol_type.as_str(), g.protocol.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>();
         t.row(vec![
             g.name.clone(),
             g.state.clone(),
@@ -136,8 +154,17 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
     let mut out = String::new();
     for g in &s.groups {
         let mut t = Table::new(&[
-            "group", "topic", "partition", "current-offset", "log-end-offset", "lag", "consumer-id", "host", "client-id",
-            "lag-seconds", "verdict",
+            "group",
+            "topic",
+            "partition",
+            "current-offset",
+            "log-end-offset",
+            "lag",
+            "consumer-id",
+            "host",
+            "client-id",
+            "lag-seconds",
+            "verdict",
         ]);
         for p in &g.partitions {
             t.row(vec![
@@ -154,7 +181,8 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 p.verdict.to_string(),
             ]);
         }
-        out += &if t.is_empty() { format!("Consumer group {:?} has no committed offsets.\n", g.name) } else { t.render() };
+        out +=
+            &if t.is_empty() { format!("Consumer group {:?} has no committed offsets.\n", g.name) } else { t.render() };
         out += &format!(
             "{}: {}, {} member(s), total lag {}, max lag {}, verdict {}{}, catch-up {}\n\n",
             g.name,
@@ -233,8 +261,18 @@ mod tests {
     fn groups_table_shows_a_dash_for_the_unknown() {
         let s = GroupsSnapshot { groups: vec![group("g", Verdict::Warn)], listing_error: Some("nope".into()) };
         let out = render_groups(&s);
-        assert!(out.starts_with("GROUP  STATE   PROTOCOL        MEMBERS  PARTITIONS  TOTAL-LAG  MAX-LAG  MAX-LAG-S  VERDICT  ETA\n"), "{out}");
-        assert!(out.contains("g      Stable  consumer/range  0        0           5          5        -          WARN     1m 30s\n"), "{out}");
+        assert!(
+            out.starts_with(
+                "GROUP  STATE   PROTOCOL        MEMBERS  PARTITIONS  TOTAL-LAG  MAX-LAG  MAX-LAG-S  VERDICT  ETA\n"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "g      Stable  consumer/range  0        0           5          5        -          WARN     1m 30s\n"
+            ),
+            "{out}"
+        );
         assert!(out.ends_with("Note: the broker did not list groups (nope).\n"), "{out}");
     }
 }

@@ -180,11 +180,14 @@ pub struct Timeouts {
     pub request_ms: Millis,
     /// How often the collectors poll, in milliseconds.
     pub refresh_ms: Millis,
+    /// One mutating request (connector pause, restart, delete…), in milliseconds: a Connect
+    /// worker serializes requests, so one queued behind a task restart takes seconds.
+    pub action_ms: Millis,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Self { request_ms: Millis(3000), refresh_ms: Millis(2000) }
+        Self { request_ms: Millis(3000), refresh_ms: Millis(2000), action_ms: Millis(15000) }
     }
 }
 
@@ -194,6 +197,9 @@ impl Timeouts {
     }
     pub fn refresh(&self) -> Duration {
         Duration::from_millis(self.refresh_ms.0)
+    }
+    pub fn action(&self) -> Duration {
+        Duration::from_millis(self.action_ms.0)
     }
 }
 

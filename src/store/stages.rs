@@ -32,7 +32,7 @@ pub struct Stage {
 impl Store {
     /// Source → connectors → broker → sink, plus each Connect worker.
     pub fn stages(&self) -> Vec<Stage> {
-        let mut out = vec![self.source_stage(), stage_of(&self.kafka, |_| Vec::new())];
+        let mut out = vec![self.source_stage(), stage_of(&self.kafka, kafka_warnings)];
         for c in &self.connect {
             out.push(stage_of(c, |_| Vec::new()));
             out.push(connectors_stage(c));
@@ -60,6 +60,26 @@ impl Store {
             warn
         })
     }
+}
+
+/// Brokers down, partitions offline or under-replicated: the cluster answers but is not whole.
+fn kafka_warnings(k: &crate::collectors::kafka::KafkaSnapshot) -> Vec<String> {
+    let mut warn: Vec<String> = k
+        .brokers
+        .iter()
+        .filter(|b| b.is_down())
+        .map(|b| format!("broker {} at {} is down{}", b.id, b.address(), b.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()))
+        .collect();
+    for t in &k.topics {
+        let (offline, under) = (t.offline(), t.under_replicated());
+        if offline > 0 {
+            warn.push(format!("{}: {offline} partition(s) offline", t.name));
+        }
+        if under > 0 {
+            warn.push(format!("{}: {under} partition(s) under-replicated", t.name));
+        }
+    }
+    warn
 }
 
 /// A backend's stage: down when unreachable, degraded when `warnings` finds anything.
@@ -110,4 +130,40 @@ fn connectors_stage(b: &Backend<crate::collectors::connect::ConnectSnapshot>) ->
         _ => None,
     };
     Stage { stage: name, endpoint: b.endpoint.clone(), state, since, detail }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Partition, Topic};
+    use crate::collectors::{Update, UpdateKind};
+
+    fn kafka_stage(k: KafkaSnapshot) -> Stage {
+        let mut store = Store::new(&crate::config::Config::default());
+        store.apply(Update { at: SystemTime::now(), kind: UpdateKind::Kafka(Ok(k)) });
+        store.stages().into_iter().find(|s| s.stage == "kafka").unwrap()
+    }
+
+    #[test]
+    fn a_down_broker_and_unhealthy_partitions_degrade_the_kafka_stage() {
+        let up = Broker { id: 1, host: "k1".into(), port: 9092, state: BrokerState::Up, ..Broker::default() };
+        let down = Broker { id: 2, host: "k2".into(), port: 9092, state: BrokerState::Down, reason: Some("connection refused".into()), ..Broker::default() };
+        let topic = Topic {
+            name: "t".into(),
+            partitions: 2,
+            partition_details: vec![Partition::from_metadata(0, -1, &[2], &[], None), Partition::from_metadata(1, 1, &[1, 2], &[1], None)],
+            ..Topic::default()
+        };
+        let healthy = kafka_stage(KafkaSnapshot { brokers: vec![up.clone()], ..KafkaSnapshot::default() });
+        assert_eq!((healthy.state, healthy.detail.len()), (StageState::Up, 0));
+        let s = kafka_stage(KafkaSnapshot { brokers: vec![up, down], topics: vec![topic], ..KafkaSnapshot::default() });
+        assert_eq!(s.state, StageState::Degraded);
+        assert_eq!(s.detail, [
+            "broker 2 at k2:9092 is down: connection refused",
+            "t: 1 partition(s) offline",
+            "t: 2 partition(s) under-replicated", // as kafka-topics counts it: ISR smaller than replicas, the offline one too
+        ]);
+    }
 }

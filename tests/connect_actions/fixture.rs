@@ -42,7 +42,8 @@ impl Worker {
         let (code, s) = self.get(&format!("/connectors/{name}/status"));
         let state = s["connector"]["state"].as_str().filter(|_| code == 200)?;
         let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-        let settled = if state == "STOPPED" { tasks.is_empty() } else { !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state) };
+        let settled =
+            if state == "STOPPED" { tasks.is_empty() } else { !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state) };
         settled.then(|| state.to_string())
     }
 
@@ -213,9 +214,11 @@ impl Drop for TestConnector {
 /// Runs `fut` on a fresh runtime in its own thread: usable from `Drop`, whatever the caller's
 /// context, and a panic inside stays inside.
 fn on_own_runtime<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> T {
-    std::thread::spawn(move || tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(fut))
-        .join()
-        .unwrap_or_else(|_| panic!("cleanup thread panicked"))
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(fut)
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("cleanup thread panicked"))
 }
 
 async fn slot_exists(pg: &tokio_postgres::Client, slot: &str) -> bool {
@@ -237,7 +240,8 @@ async fn delete_topics(prefix: &str) {
     use rdkafka::admin::{AdminClient, AdminOptions};
     use rdkafka::client::DefaultClientContext;
     use rdkafka::config::ClientConfig;
-    let Ok(admin) = ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create::<AdminClient<DefaultClientContext>>() else {
+    let Ok(admin) = ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create::<AdminClient<DefaultClientContext>>()
+    else {
         return;
     };
     let Ok(meta) = admin.inner().fetch_metadata(None, Duration::from_secs(5)) else { return };

@@ -42,7 +42,11 @@ impl ConnectorSpec {
         if items.is_empty() {
             return Err(err("the list holds no connectors".into()));
         }
-        items.into_iter().enumerate().map(|(i, item)| Self::from_value(item).map_err(|m| err(format!("connector #{}: {m}", i + 1)))).collect()
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Self::from_value(item).map_err(|m| err(format!("connector #{}: {m}", i + 1))))
+            .collect()
     }
 
     fn from_value(item: serde_json::Value) -> Result<ConnectorSpec, String> {
@@ -147,12 +151,23 @@ pub struct TaskStates {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionOutcome {
-    Applied { name: String, how: Applied },
+    Applied {
+        name: String,
+        how: Applied,
+    },
     /// The worker queued the request (202/204); the state changes shortly after.
-    Requested { name: String, verb: &'static str },
+    Requested {
+        name: String,
+        verb: &'static str,
+    },
     /// `None` when the worker had nothing to restart and said so with 204.
-    Restarted { name: String, states: Option<TaskStates> },
-    Deleted { name: String },
+    Restarted {
+        name: String,
+        states: Option<TaskStates>,
+    },
+    Deleted {
+        name: String,
+    },
 }
 
 impl fmt::Display for ActionOutcome {
@@ -214,12 +229,15 @@ impl Probe {
             Err(ConnectError::Rest { status: 404, .. }) => None,
             Err(e) => return Err(e),
         };
-        let without_name = |c: &BTreeMap<String, String>| c.iter().filter(|(k, _)| *k != "name").map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>();
+        let without_name = |c: &BTreeMap<String, String>| {
+            c.iter().filter(|(k, _)| *k != "name").map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>()
+        };
         if current.as_ref().is_some_and(|c| without_name(c) == without_name(&spec.config)) {
             return Ok(Applied::Unchanged);
         }
         let url = self.url(&["connectors", &spec.name, "config"], &[])?;
-        let body = serde_json::to_value(&spec.config).map_err(|e| ConnectError::Spec { origin: spec.name.clone(), message: e.to_string() })?;
+        let body = serde_json::to_value(&spec.config)
+            .map_err(|e| ConnectError::Spec { origin: spec.name.clone(), message: e.to_string() })?;
         let answer = self.send(Method::PUT, url, Some(&body)).await?;
         Ok(if answer.status == StatusCode::CREATED { Applied::Created } else { Applied::Updated })
     }
@@ -255,9 +273,15 @@ mod tests {
         let err = |text: &str| ConnectorSpec::parse_all(text, "f.json").unwrap_err().to_string();
         assert!(err("{").starts_with("f.json: not valid JSON"), "{}", err("{"));
         assert_eq!(err("[]"), "f.json: the list holds no connectors");
-        assert_eq!(err(r#"{"name":"a","configs":{}}"#), "f.json: connector #1: unknown field `configs` (expected `name` and `config`)");
+        assert_eq!(
+            err(r#"{"name":"a","configs":{}}"#),
+            "f.json: connector #1: unknown field `configs` (expected `name` and `config`)"
+        );
         assert_eq!(err(r#"{"config":{}}"#), "f.json: connector #1: `name` must be a non-empty string");
-        assert_eq!(err(r#"{"name":"a","config":{"k":null}}"#), "f.json: connector #1: a: config `k` must be a string, number or boolean, not null");
+        assert_eq!(
+            err(r#"{"name":"a","config":{"k":null}}"#),
+            "f.json: connector #1: a: config `k` must be a string, number or boolean, not null"
+        );
         assert_eq!(err(r#"{"name":"a","config":{"name":"b"}}"#), "f.json: connector #1: config.name `b` differs from name `a`");
     }
 

@@ -46,10 +46,14 @@ pub fn is_secret_key(key: &str) -> bool {
         return true;
     }
     let last = words.last().map(String::as_str).unwrap_or_default();
-    if (words.len() > 1 && matches!(last, "key" | "keys")) || ["private", "apikey", "accesskey", "privatekey"].iter().any(|w| has(w)) {
+    if (words.len() > 1 && matches!(last, "key" | "keys"))
+        || ["private", "apikey", "accesskey", "privatekey"].iter().any(|w| has(w))
+    {
         return true;
     }
-    let in_store = has("keystore") || has("truststore") || words.windows(2).any(|p| matches!((p[0].as_str(), p[1].as_str()), ("key" | "trust", "store")));
+    let in_store = has("keystore")
+        || has("truststore")
+        || words.windows(2).any(|p| matches!((p[0].as_str(), p[1].as_str()), ("key" | "trust", "store")));
     if in_store && !matches!(last, "location" | "type") {
         return true;
     }

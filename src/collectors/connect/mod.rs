@@ -122,11 +122,7 @@ pub struct Probe {
 
 impl Probe {
     pub fn new(cluster: &ConnectCluster, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .unwrap_or_default();
+        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build().unwrap_or_default();
         Self { base: cluster.url.to_string(), http, timeout }
     }
 
@@ -172,5 +168,24 @@ impl Probe {
         let topics = topics.map_err(|e| note("topics", e)).ok().map(|t| t.into_values().flat_map(|t| t.topics).collect());
         let offsets = offsets.map_err(|e| note("offsets", e)).ok().map(|o| o.offsets);
         Ok(ConnectorDetail { connector, topics, offsets, notes })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::HttpUrl;
+
+    #[test]
+    fn clusters_are_picked_by_name_or_the_first_is_the_default() {
+        let mut config = Config::default();
+        let url = HttpUrl::parse("http://10.0.0.2:8083").expect("valid URL");
+        config.connect.push(ConnectCluster { name: "west".into(), url });
+        assert_eq!(select_cluster(&config, None).map(|c| c.name.as_str()), Ok("local"));
+        assert_eq!(select_cluster(&config, Some("west")).map(|c| c.url.as_str()), Ok("http://10.0.0.2:8083"));
+        let err = select_cluster(&config, Some("north")).unwrap_err();
+        assert_eq!(err.to_string(), "unknown Connect cluster `north`; configured clusters: local, west");
+        config.connect.clear();
+        assert_eq!(select_cluster(&config, None).unwrap_err(), ConnectError::NoCluster);
     }
 }

@@ -180,12 +180,17 @@ mod tests {
     #[test]
     fn rest_errors_show_status_reason_and_body_verbatim() {
         let body = r#"{"error_code":404,"message":"Connector x not found"}"#;
-        let e = ConnectError::Rest { method: "GET".into(), url: "http://h:8083/connectors/x".into(), status: 404, body: body.into() };
+        let e =
+            ConnectError::Rest { method: "GET".into(), url: "http://h:8083/connectors/x".into(), status: 404, body: body.into() };
         assert_eq!(e.to_string(), format!("GET http://h:8083/connectors/x: 404 Not Found: {body}"));
         assert!(!e.is_retryable());
         let busy = ConnectError::Rest { method: "PUT".into(), url: "u".into(), status: 409, body: "{}".into() };
         assert!(busy.is_retryable() && busy.to_string().contains("retry"));
-        let slow = |request: &str| ConnectError::Timeout { endpoint: "http://h".into(), request: request.into(), after: Duration::from_secs(3) };
+        let slow = |request: &str| ConnectError::Timeout {
+            endpoint: "http://h".into(),
+            request: request.into(),
+            after: Duration::from_secs(3),
+        };
         assert!(slow("GET /connectors").to_string().starts_with("http://h: no answer to GET /connectors within 3s (a busy"));
         assert!(slow("PUT /connectors/x/pause").to_string().contains("may still carry it out"));
     }

@@ -36,7 +36,8 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<TopicAssignment>, AssignmentError> {
     let mut out: Vec<TopicAssignment> = Vec::with_capacity(topics.min(1024));
     for _ in 0..topics {
         let len = r.i16()?;
-        let len = usize::try_from(len).map_err(|_| AssignmentError::NegativeCount { what: "topic name", count: len.into() })?;
+        let len = usize::try_from(len)
+            .map_err(|_| AssignmentError::NegativeCount { what: "topic name", count: len.into() })?;
         let topic = std::str::from_utf8(r.take(len)?).map_err(|_| AssignmentError::TopicNotUtf8)?.to_string();
         let n = r.count("partition")?;
         let mut partitions = Vec::with_capacity(n.min(4096));
@@ -90,7 +91,7 @@ impl Reader<'_> {
 mod tests {
     use super::*;
 
-/// Encodes an assignment (version 3, null user data) as a group leader sends it.
+    /// Encodes an assignment (version 3, null user data) as a group leader sends it.
     fn encode(topics: &[TopicAssignment]) -> Vec<u8> {
         let mut b = 3i16.to_be_bytes().to_vec();
         b.extend((topics.len() as i32).to_be_bytes());
@@ -143,7 +144,10 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert_eq!(parse(&[0]), Err(AssignmentError::Truncated { at: 0, len: 1 }));
-        assert_eq!(parse(&[0, 0, 0xff, 0xff, 0xff, 0xff]), Err(AssignmentError::NegativeCount { what: "topic", count: -1 }));
+        assert_eq!(
+            parse(&[0, 0, 0xff, 0xff, 0xff, 0xff]),
+            Err(AssignmentError::NegativeCount { what: "topic", count: -1 })
+        );
         let mut huge = vec![0, 0, 0, 0, 0, 1, 0, 1, b'z', 0x7f, 0xff, 0xff, 0xff];
         huge.extend([0, 0, 0, 1]);
         assert!(matches!(parse(&huge), Err(AssignmentError::Truncated { .. })));

@@ -9,11 +9,11 @@ pub enum GroupsError {
     /// The client could not even be built: a bad `kafka.properties` entry. Retrying will not help.
     #[error("cannot create a Kafka client: {0} (fix kafka.properties in the configuration)")]
     Client(String),
-    #[error("{what}: {reason} (will retry on the next poll)")]
+    #[error("{what}: {reason} (usually transient: retrying helps)")]
     Kafka { what: &'static str, reason: String },
-    #[error("{what}: no answer within {} (will retry on the next poll)", humantime::format_duration(*after))]
+    #[error("{what}: no answer within {} (a slow or dead broker: retrying helps once it is back)", humantime::format_duration(*after))]
     Timeout { what: &'static str, after: Duration },
-    #[error("{what}: the blocking task failed: {reason}")]
+    #[error("{what}: the blocking task failed: {reason} (a panic reading the answer; asked again next time)")]
     Task { what: &'static str, reason: String },
 }
 
@@ -25,7 +25,11 @@ impl GroupsError {
     pub fn into_collect(self, endpoint: &str) -> CollectError {
         match self {
             GroupsError::Timeout { after, .. } => CollectError::Timeout { endpoint: endpoint.to_string(), after },
-            e => CollectError::Backend { endpoint: endpoint.to_string(), retryable: e.is_retryable(), message: e.to_string() },
+            e => CollectError::Backend {
+                endpoint: endpoint.to_string(),
+                retryable: e.is_retryable(),
+                message: e.to_string(),
+            },
         }
     }
 }

@@ -29,7 +29,13 @@ pub struct Described {
 
 impl Described {
     pub fn unknown(name: &str) -> Self {
-        Self { name: name.to_string(), state: "Unknown".into(), protocol_type: String::new(), protocol: String::new(), members: Vec::new() }
+        Self {
+            name: name.to_string(),
+            state: "Unknown".into(),
+            protocol_type: String::new(),
+            protocol: String::new(),
+            members: Vec::new(),
+        }
     }
 }
 

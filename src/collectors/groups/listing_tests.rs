@@ -9,7 +9,10 @@ fn own(group: &str, member: &str, client: &str, topics: &[(&str, &[i32])]) -> Ow
         member_id: member.into(),
         client_id: client.into(),
         host: "console-host".into(),
-        assignment: topics.iter().map(|(t, ps)| TopicAssignment { topic: (*t).into(), partitions: ps.to_vec() }).collect(),
+        assignment: topics
+            .iter()
+            .map(|(t, ps)| TopicAssignment { topic: (*t).into(), partitions: ps.to_vec() })
+            .collect(),
     }
 }
 
@@ -22,7 +25,13 @@ fn by_group(members: Vec<OwnMember>) -> BTreeMap<String, Vec<OwnMember>> {
 }
 
 fn broker_member(id: &str, client: &str, host: &str, assignment: Option<Vec<TopicAssignment>>) -> Member {
-    Member { member_id: id.into(), client_id: client.into(), host: host.into(), assignment, source: MemberSource::Broker }
+    Member {
+        member_id: id.into(),
+        client_id: client.into(),
+        host: host.into(),
+        assignment,
+        source: MemberSource::Broker,
+    }
 }
 
 #[test]
@@ -50,7 +59,10 @@ fn blank_fields_from_the_broker_are_filled_and_known_ones_kept() {
     let own = by_group(vec![own("g", "m-1", "c1", &[("t", &[0])])]);
     let merged = merge(vec![tansu], &own, &[]);
     let m = &merged["g"].members;
-    assert_eq!((m[0].client_id.as_str(), m[0].host.as_str(), m[0].source), ("c1", "console-host", MemberSource::Console));
+    assert_eq!(
+        (m[0].client_id.as_str(), m[0].host.as_str(), m[0].source),
+        ("c1", "console-host", MemberSource::Console)
+    );
     assert_eq!(m[0].assignment.as_ref().map(Vec::len), Some(1));
     assert_eq!((m[1].client_id.as_str(), m[1].source), ("other", MemberSource::Broker), "not ours: untouched");
 

@@ -30,7 +30,11 @@ pub const CHUNK: usize = 250;
 pub type LogEnds = HashMap<(String, i32), Result<i64, String>>;
 
 /// Reads the log end of every partition in `by_leader` (leader id → partitions).
-pub async fn fetch(client: Arc<BaseConsumer>, by_leader: BTreeMap<i32, Vec<(String, i32)>>, timeout: Duration) -> LogEnds {
+pub async fn fetch(
+    client: Arc<BaseConsumer>,
+    by_leader: BTreeMap<i32, Vec<(String, i32)>>,
+    timeout: Duration,
+) -> LogEnds {
     let asks = by_leader.into_iter().map(|(leader, partitions)| {
         let client = client.clone();
         async move {

@@ -8,8 +8,10 @@
 //!  ListGroups+Describe ──┘  (one client, all   │                              ├─ Tracker → snapshot
 //!   + own consumers         groups in flight)  └──────────────────────────────┘
 //! ```
-//! Only the metadata must answer. A broker that cannot list groups (the mock cluster) still
-//! yields the watched groups and the console's own; a group whose offsets fail shows its error.
+//! Only the metadata must answer, and once it has, a failed metadata request falls back to the
+//! previous layout (a broker going down often fails the next metadata request first). A broker
+//! that cannot list groups (the mock cluster) still yields the watched groups and the console's
+//! own; a group whose offsets fail shows its error; a dead leader fails only its partitions.
 //! The [`Tracker`](tracker::Tracker) keeps what lag in seconds and verdicts need between polls.
 
 pub mod assignment;
@@ -47,6 +49,8 @@ pub struct Probe {
     watched: Vec<String>,
     own: Option<own::OwnConsumers>,
     tracker: Tracker,
+    /// The last topic layout the metadata gave.
+    layout: Option<Layout>,
 }
 
 impl Probe {
@@ -62,6 +66,7 @@ impl Probe {
             watched: Vec::new(),
             own: None,
             tracker: Tracker::new(Rules::default()),
+            layout: None,
         }
     }
 
@@ -84,7 +89,7 @@ impl Probe {
     }
 
     /// One poll's I/O.
-    async fn observe(&self) -> Result<Observation, GroupsError> {
+    async fn observe(&mut self) -> Result<Observation, GroupsError> {
         let client = self.client.clone()?;
         let t = self.timeout;
         let bound = t + Duration::from_millis(500);
@@ -99,16 +104,28 @@ impl Probe {
                 move || listing::list(&client, t)
             }),
         );
-        let (topics, leaders) = meta?;
-        let (described, listing_error) = match listed {
-            Ok(d) => (d, None),
-            Err(e) => (Vec::new(), Some(e.to_string())),
+        let mut notes = Vec::new();
+        let Layout { topics, leaders } = match (meta, &self.layout) {
+            (Ok(fresh), _) => self.layout.insert(fresh).clone(),
+            (Err(e), Some(last)) => {
+                notes.push(format!("{e}; using the previous poll's partitions"));
+                last.clone()
+            }
+            (Err(e), None) => return Err(e),
         };
+        let described = listed.unwrap_or_else(|e| {
+            notes.push(e.to_string());
+            Vec::new()
+        });
+        let listing_error = (!notes.is_empty()).then(|| notes.join("; "));
         let own = self.own.as_ref().map(own::OwnConsumers::by_group).unwrap_or_default();
         let groups = listing::merge(described, &own, &self.watched);
         // Connect's worker groups never commit offsets; asking would cost a full scan each.
-        let names: Vec<String> =
-            groups.values().filter(|d| matches!(d.protocol_type.as_str(), "" | "consumer")).map(|d| d.name.clone()).collect();
+        let names: Vec<String> = groups
+            .values()
+            .filter(|d| matches!(d.protocol_type.as_str(), "" | "consumer"))
+            .map(|d| d.name.clone())
+            .collect();
         let all: Vec<(String, Vec<i32>)> = topics.iter().map(|(t, ids)| (t.clone(), ids.clone())).collect();
         let committed = blocking("committed offsets", bound, {
             let client = client.clone();
@@ -135,20 +152,32 @@ impl Collector for Probe {
     }
 }
 
-type Leaders = BTreeMap<(String, i32), i32>;
+/// Partition ids per topic and each partition's leader.
+#[derive(Debug, Clone)]
+struct Layout {
+    topics: BTreeMap<String, Vec<i32>>,
+    leaders: BTreeMap<(String, i32), i32>,
+}
 
-/// Partition ids per topic and each partition's leader, from the metadata (blocking).
-fn topics(client: &BaseConsumer, timeout: Duration) -> Result<(BTreeMap<String, Vec<i32>>, Leaders), GroupsError> {
+/// The topic layout from the metadata (blocking).
+fn topics(client: &BaseConsumer, timeout: Duration) -> Result<Layout, GroupsError> {
+    // Nothing else polls this client; its queue still collects error events (a broker down for
+    // hours means one every few seconds), so each poll drains it.
+    for _ in 0..1000 {
+        if client.poll(Duration::ZERO).is_none() {
+            break;
+        }
+    }
     let m = client
         .fetch_metadata(None, timeout)
         .map_err(|e| GroupsError::Kafka { what: "metadata", reason: e.to_string() })?;
     let mut ids = BTreeMap::new();
-    let mut leaders = Leaders::new();
+    let mut leaders = BTreeMap::new();
     for t in m.topics().iter().filter(|t| t.error().is_none()) {
         ids.insert(t.name().to_string(), t.partitions().iter().map(|p| p.id()).collect());
         leaders.extend(t.partitions().iter().map(|p| ((t.name().to_string(), p.id()), p.leader())));
     }
-    Ok((ids, leaders))
+    Ok(Layout { topics: ids, leaders })
 }
 
 /// Topics some group committed to or is assigned: the only ones whose log ends matter.
@@ -157,9 +186,7 @@ fn wanted_topics(
     groups: &BTreeMap<String, Described>,
 ) -> BTreeSet<String> {
     let from_commits = committed.values().flat_map(|r| r.iter().flat_map(|c| c.keys().map(|(t, _)| t.clone())));
-    let from_members = groups
-        .values()
-        .flat_map(|d| &d.members)
-        .flat_map(|m| m.assignment.iter().flatten().map(|a| a.topic.clone()));
+    let from_members =
+        groups.values().flat_map(|d| &d.members).flat_map(|m| m.assignment.iter().flatten().map(|a| a.topic.clone()));
     from_commits.chain(from_members).collect()
 }

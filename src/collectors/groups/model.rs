@@ -9,8 +9,9 @@ use crate::collectors::lag::verdict::Verdict;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupsSnapshot {
     pub groups: Vec<Group>,
-    /// Why the broker could not list or describe groups (the mock cluster has no ListGroups);
-    /// the groups shown then come from the watched names and the console's own consumers.
+    /// Why the broker could not list or describe groups (the mock cluster has no ListGroups),
+    /// or why the partitions shown are the previous poll's (metadata failed); the groups shown
+    /// then come from the watched names and the console's own consumers.
     pub listing_error: Option<String>,
 }
 

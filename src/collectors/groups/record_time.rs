@@ -20,11 +20,16 @@ use crate::config::Config;
 /// The `lag_seconds_method` a report carries when it used this module.
 pub const METHOD: &str = "record_timestamp";
 
-/// (topic, partition) → timestamp in milliseconds of the record at (or first after) the offset.
-pub type RecordTimes = HashMap<(String, i32), i64>;
+/// (topic, partition, offset) → timestamp in milliseconds of the record at (or first after) the
+/// offset.
+pub type RecordTimes = HashMap<(String, i32, i64), i64>;
 
-/// Reads one record at each (topic, partition, offset), within `timeout`.
-pub async fn read(config: &Config, wanted: Vec<(String, i32, i64)>, timeout: Duration) -> Result<RecordTimes, GroupsError> {
+/// Reads the record at each (topic, partition, offset), all within `timeout`.
+pub async fn read(
+    config: &Config,
+    wanted: Vec<(String, i32, i64)>,
+    timeout: Duration,
+) -> Result<RecordTimes, GroupsError> {
     if wanted.is_empty() {
         return Ok(RecordTimes::new());
     }
@@ -36,17 +41,49 @@ pub async fn read(config: &Config, wanted: Vec<(String, i32, i64)>, timeout: Dur
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest");
     let consumer: BaseConsumer = c.create().map_err(|e| GroupsError::Client(e.to_string()))?;
-    blocking("record timestamps", timeout + Duration::from_millis(500), move || first_records(&consumer, &wanted, timeout)).await
+    blocking("record timestamps", timeout + Duration::from_millis(500), move || {
+        let deadline = Instant::now() + timeout;
+        let mut out = RecordTimes::new();
+        for round in rounds(wanted) {
+            out.extend(first_records(&consumer, &round, deadline)?);
+        }
+        Ok(out)
+    })
+    .await
 }
 
-fn first_records(consumer: &BaseConsumer, wanted: &[(String, i32, i64)], timeout: Duration) -> Result<RecordTimes, GroupsError> {
+/// Splits the offsets into rounds with each partition at most once (an assignment cannot hold a
+/// partition twice): two groups at different offsets of one partition take two rounds.
+fn rounds(mut wanted: Vec<(String, i32, i64)>) -> Vec<Vec<(String, i32, i64)>> {
+    wanted.sort();
+    wanted.dedup();
+    let mut rounds: Vec<Vec<(String, i32, i64)>> = Vec::new();
+    let mut nth = 0;
+    for (i, w) in wanted.iter().enumerate() {
+        let same = i > 0 && (&wanted[i - 1].0, wanted[i - 1].1) == (&w.0, w.1);
+        nth = if same { nth + 1 } else { 0 };
+        if rounds.len() <= nth {
+            rounds.push(Vec::new());
+        }
+        rounds[nth].push(w.clone());
+    }
+    rounds
+}
+
+/// The first record of each assigned (topic, partition, offset), until `deadline` (blocking).
+fn first_records(
+    consumer: &BaseConsumer,
+    wanted: &[(String, i32, i64)],
+    deadline: Instant,
+) -> Result<RecordTimes, GroupsError> {
     let kafka = |e: rdkafka::error::KafkaError| GroupsError::Kafka { what: "record timestamps", reason: e.to_string() };
     let mut tpl = TopicPartitionList::with_capacity(wanted.len());
+    let mut asked = HashMap::with_capacity(wanted.len());
     for (topic, partition, offset) in wanted {
         tpl.add_partition_offset(topic, *partition, Offset::Offset(*offset)).map_err(kafka)?;
+        asked.insert((topic.clone(), *partition), *offset);
     }
     consumer.assign(&tpl).map_err(kafka)?;
-    let deadline = Instant::now() + timeout;
     let mut out = RecordTimes::new();
     while out.len() < wanted.len() {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -55,8 +92,9 @@ fn first_records(consumer: &BaseConsumer, wanted: &[(String, i32, i64)], timeout
         }
         match consumer.poll(left.min(Duration::from_millis(200))) {
             Some(Ok(m)) => {
-                if let Some(ts) = m.timestamp().to_millis() {
-                    out.entry((m.topic().to_string(), m.partition())).or_insert(ts);
+                let offset = asked.get(&(m.topic().to_string(), m.partition()));
+                if let (Some(offset), Some(ts)) = (offset, m.timestamp().to_millis()) {
+                    out.entry((m.topic().to_string(), m.partition(), *offset)).or_insert(ts);
                 }
             }
             Some(Err(e)) => tracing::debug!("record timestamps: {e}"),
@@ -66,37 +104,41 @@ fn first_records(consumer: &BaseConsumer, wanted: &[(String, i32, i64)], timeout
     Ok(out)
 }
 
-/// The lagging partitions of `snapshot` as (topic, partition, committed offset), one per
-/// partition: where groups differ, the lowest offset.
+/// The lagging partitions of `snapshot` as (topic, partition, committed offset).
 pub fn lagging(snapshot: &GroupsSnapshot) -> Vec<(String, i32, i64)> {
-    let mut v: Vec<_> = snapshot
+    snapshot
         .groups
         .iter()
         .flat_map(|g| &g.partitions)
         .filter(|p| p.lag.is_some_and(|l| l > 0))
         .filter_map(|p| Some((p.topic.clone(), p.partition, p.current_offset?)))
-        .collect();
-    v.sort();
-    v.dedup_by(|later, first| (&later.0, later.1) == (&first.0, first.1));
-    v
+        .collect()
 }
 
 /// Replaces every partition's lag in seconds by the exact value: 0 without lag, now minus the
 /// record's timestamp with lag, unknown when the record was not read. `now_ms` is Unix millis.
-/// Two groups at different offsets of one partition need different records; the one read is the
-/// lowest offset, so the other group's value is left unknown rather than wrong.
-pub fn apply(snapshot: &mut GroupsSnapshot, wanted: &[(String, i32, i64)], times: &RecordTimes, now_ms: i64) {
-    let read_at: HashMap<(&str, i32), i64> = wanted.iter().map(|(t, p, o)| ((t.as_str(), *p), *o)).collect();
+pub fn apply(snapshot: &mut GroupsSnapshot, times: &RecordTimes, now_ms: i64) {
     for g in &mut snapshot.groups {
         for p in &mut g.partitions {
             p.lag_seconds = match (p.lag, p.current_offset) {
                 (Some(0), _) => Some(LagSeconds { seconds: 0.0, estimate: Estimate::CaughtUp }),
-                (Some(_), Some(c)) if read_at.get(&(p.topic.as_str(), p.partition)) == Some(&c) => times
-                    .get(&(p.topic.clone(), p.partition))
-                    .map(|ts| LagSeconds { seconds: ((now_ms - ts) as f64 / 1000.0).max(0.0), estimate: Estimate::RecordTimestamp }),
+                (Some(_), Some(c)) => times.get(&(p.topic.clone(), p.partition, c)).map(|ts| LagSeconds {
+                    seconds: ((now_ms - ts) as f64 / 1000.0).max(0.0),
+                    estimate: Estimate::RecordTimestamp,
+                }),
                 _ => None,
             };
         }
         g.max_lag_seconds = g.partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_partition_read_at_two_offsets_takes_two_rounds() {
+        let w = |t: &str, p, o| (t.to_string(), p, o);
+        let rounds = super::rounds(vec![w("a", 0, 9), w("a", 0, 3), w("b", 1, 5), w("a", 0, 3), w("a", 1, 2)]);
+        assert_eq!(rounds, [vec![w("a", 0, 3), w("a", 1, 2), w("b", 1, 5)], vec![w("a", 0, 9)]]);
     }
 }

@@ -15,9 +15,9 @@ use super::listing::Described;
 use super::log_end::LogEnds;
 use super::model::{Group, GroupsSnapshot, Member, PartitionLag, PartitionRef};
 use crate::collectors::lag::history::{GroupHistory, Sample, eta_seconds};
+use crate::collectors::lag::offset_lag;
 use crate::collectors::lag::seconds::LagTable;
 use crate::collectors::lag::verdict::{Commit, CommitWindow, Rules, Verdict, group_verdict};
-use crate::collectors::lag::offset_lag;
 
 /// One poll's answers.
 #[derive(Debug, Clone, Default)]

@@ -35,10 +35,16 @@ fn rows_are_log_end_minus_committed_with_a_dash_where_nothing_is_committed() {
     let s = t.observe(poll(100.0, members, &[(0, 40), (1, 100)], &[100, 100, 7]));
     let g = s.group("g").expect("group g");
     let rows: Vec<_> = g.partitions.iter().map(|p| (p.partition, p.current_offset, p.log_end_offset, p.lag)).collect();
-    assert_eq!(rows, [(0, Some(40), Some(100), Some(60)), (1, Some(100), Some(100), Some(0)), (2, None, Some(7), None)]);
+    assert_eq!(
+        rows,
+        [(0, Some(40), Some(100), Some(60)), (1, Some(100), Some(100), Some(0)), (2, None, Some(7), None)]
+    );
     assert_eq!((g.total_lag, g.max_lag), (Some(60), Some(60)));
     let owners: Vec<_> = g.partitions.iter().map(|p| (p.consumer_id.as_deref(), p.client_id.as_deref())).collect();
-    assert_eq!(owners, [(Some("m-a"), Some("client-m-a")), (Some("m-a"), Some("client-m-a")), (Some("m-b"), Some("client-m-b"))]);
+    assert_eq!(
+        owners,
+        [(Some("m-a"), Some("client-m-a")), (Some("m-a"), Some("client-m-a")), (Some("m-b"), Some("client-m-b"))]
+    );
     assert_eq!(g.partitions[0].lag_seconds, None, "one point: unknown");
     assert_eq!(g.partitions[1].lag_seconds.map(|l| l.estimate), Some(Estimate::CaughtUp));
 }

@@ -18,7 +18,7 @@ pub enum ProbeError {
     DescribeCluster(String),
     #[error("log offsets from broker {leader}: {reason} (retried on the next poll)")]
     Offsets { leader: i32, reason: String },
-    #[error("broker {leader} leads this partition but is down; offsets unknown until it is back")]
+    #[error("broker {leader} is down: offsets of the partitions it leads are unknown until it is back")]
     LeaderDown { leader: i32 },
     #[error("no answer within {}", humantime::format_duration(*after))]
     Timeout { after: Duration },

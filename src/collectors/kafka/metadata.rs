@@ -56,7 +56,8 @@ pub fn is_internal(name: &str) -> bool {
     name.starts_with('_')
 }
 
-/// librdkafka's description of a protocol error code, e.g. "Broker: Leader not available".
+/// A protocol error code by name with librdkafka's description, e.g.
+/// "LeaderNotAvailable (Broker: Leader not available)".
 fn readable(code: rdkafka::types::RDKafkaRespErr) -> String {
     RDKafkaErrorCode::from(code).to_string()
 }

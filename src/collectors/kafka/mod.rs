@@ -162,7 +162,9 @@ impl Probe {
             .copied()
             .filter(|id| !listed_ids.contains(id) || links.as_ref().and_then(|l| l.get(id)).is_some_and(|l| !l.is_up()))
             .collect();
-        let (read, cluster, _) = tokio::join!(offsets::fetch(client.clone(), groups, &down, timeout), cluster, async {
+        // The rate's clock is when the offsets were read, not when the slowest branch ends.
+        let offsets = async { (offsets::fetch(client.clone(), groups, &down, timeout).await, Instant::now()) };
+        let ((read, read_at), cluster, _) = tokio::join!(offsets, cluster, async {
             // Without statistics, states stay unknown: that is shown, not an error.
             if let Some(wait) = first_statistics {
                 let _ = wait.await;
@@ -170,7 +172,7 @@ impl Probe {
         });
         let links = client.context().links();
         let mut warnings = offsets::apply(&mut topics, read);
-        self.rates.observe(&mut topics, Instant::now());
+        self.rates.observe(&mut topics, read_at);
 
         let cluster = match cluster {
             Ok(c) => Some(c),

@@ -69,7 +69,8 @@ pub struct Topic {
     pub partitions: usize,
     /// Kafka's own and Connect's bookkeeping topics (`_connect-offsets`, `__consumer_offsets`).
     pub internal: bool,
-    /// A per-topic metadata error, such as a leader not available.
+    /// A per-topic metadata error in words, e.g. "TopicAuthorizationFailed (Broker: Topic
+    /// authorization failed)"; its partitions' offsets are then not read.
     pub error: Option<String>,
     /// Records appended per second over the last two polls (sum of the partitions' log-end
     /// offset deltas); None on the first poll or when no partition had offsets both times.
@@ -149,7 +150,7 @@ mod tests {
         let lagging = Partition::from_metadata(1, 1, &[1, 2, 3], &[1], None);
         assert!(lagging.under_replicated && !lagging.offline);
 
-        let leaderless = Partition::from_metadata(2, -1, &[1, 2, 3], &[1, 2, 3], Some("Broker: Leader not available".into()));
+        let leaderless = Partition::from_metadata(2, -1, &[1, 2, 3], &[1, 2, 3], Some("LeaderNotAvailable (Broker: Leader not available)".into()));
         assert_eq!(leaderless.leader, None);
         assert!(leaderless.offline && !leaderless.under_replicated);
 

@@ -87,20 +87,18 @@ fn links_of(stats: &Statistics) -> HashMap<i32, Link> {
         .collect()
 }
 
-/// Serves the client's queue for up to `budget`, which is what delivers statistics (and error
-/// events) to the context. Returns the client errors seen meanwhile, as text.
-pub fn serve(client: &BaseConsumer<StatsContext>, budget: Duration) -> Vec<String> {
+/// Serves the client's queue for up to `budget`, which is what delivers statistics to the
+/// context. Client error events met on the way (a broker connection refused…) are left to the
+/// context's default handler, which logs them: the broker list says the same per broker.
+pub fn serve(client: &BaseConsumer<StatsContext>, budget: Duration) {
     let started = Instant::now();
-    let mut errors = Vec::new();
+    // `poll` returns early only for an error event (no message can come without an
+    // assignment); otherwise it serves events until the budget is spent.
     while let Some(left) = budget.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) {
-        match client.poll(left) {
-            // With no assignment no message can come; errors are events worth keeping.
-            Some(Err(e)) => errors.push(e.to_string()),
-            Some(Ok(_)) => {}
-            None => break,
+        if client.poll(left).is_none() {
+            break;
         }
     }
-    errors
 }
 
 /// Serves the queue until statistics newer than `after` arrive or `deadline` passes; how the

@@ -22,10 +22,12 @@ fn verdict(polls: &[(f64, i64, i64)], owned: bool, now: f64) -> Verdict {
 
 /// Every 2 s from t = 0, committed and log end given by `f(i)`.
 fn every_2s(n: usize, f: impl Fn(i64) -> (i64, i64)) -> Vec<(f64, i64, i64)> {
-    (0..n as i64).map(|i| {
-        let (c, e) = f(i);
-        (i as f64 * 2.0, c, e)
-    }).collect()
+    (0..n as i64)
+        .map(|i| {
+            let (c, e) = f(i);
+            (i as f64 * 2.0, c, e)
+        })
+        .collect()
 }
 
 #[test]

@@ -1,0 +1,140 @@
+//! `cdc-console brokers` and `topics` against the local stack's broker (tansu, one broker,
+//! node id 111), checked against what a plain rdkafka client reads.
+//!
+//! Offsets are compared on a topic this test creates and fills itself, one record per batch
+//! (tansu's "latest" is exact only then, STACK.md fault 2), because Debezium may be writing to
+//! its own topics while the test runs.
+
+mod common;
+
+use std::net::TcpStream;
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use serde_json::Value;
+
+fn require_broker() {
+    let addr = common::config().kafka.brokers;
+    let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
+    if TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
+        panic!("the broker at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");
+    }
+}
+
+fn run_json(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, Value) {
+    let out = common::console(args, env);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{args:?} printed no JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    });
+    (out.status.code(), json)
+}
+
+fn find<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> Option<&'a Value> {
+    let value = value.into();
+    list.as_array()?.iter().find(|v| v[key] == value)
+}
+
+#[test]
+fn brokers_json_shows_the_local_broker_up() {
+    require_broker();
+    let (code, json) = run_json(&["brokers", "-o", "json"], &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let b = find(&json["brokers"], "id", 111).unwrap_or_else(|| panic!("no broker 111: {json:#}"));
+    assert_eq!((b["host"].as_str(), b["port"].as_i64()), (Some("127.0.0.1"), Some(9092)));
+    assert_eq!(b["state"], "UP");
+    assert_eq!(b["client_state"], "UP");
+    assert!(b["rtt_avg_ms"].as_f64().is_some(), "{b:#}");
+    // DescribeCluster answers on tansu.
+    assert_eq!(json["controller"], 111, "{json:#}");
+    assert_eq!(b["controller"], true);
+    assert!(json["cluster_id"].is_string(), "{json:#}");
+    assert_eq!(json["problems"], Value::Array(vec![]));
+}
+
+#[test]
+fn topics_json_shows_the_orders_topic_with_leaders() {
+    require_broker();
+    let (code, json) = run_json(&["topics", "-o", "json"], &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let orders = find(&json["topics"], "name", "dbserver1.public.orders").unwrap_or_else(|| panic!("no orders topic: {json:#}"));
+    let parts = orders["partition_details"].as_array().cloned().unwrap_or_default();
+    assert!(!parts.is_empty() && parts.len() as u64 == orders["partitions"].as_u64().unwrap_or(0), "{orders:#}");
+    for p in &parts {
+        assert_eq!(p["leader"], 111, "{p:#}");
+        assert_eq!(p["isr"], p["replicas"]);
+        assert_eq!((p["offline"].as_bool(), p["under_replicated"].as_bool()), (Some(false), Some(false)));
+        assert!(p["log_end_offset"].as_i64().is_some_and(|e| e >= 0), "{p:#}");
+    }
+    assert!(orders["messages_per_sec"].as_f64().is_some_and(|r| r >= 0.0), "two reads make a rate: {orders:#}");
+    assert!(find(&json["topics"], "name", "_connect-offsets").is_none(), "internal topics only with --internal");
+
+    let (_, all) = run_json(&["topics", "--internal", "-o", "json"], &[]);
+    assert!(find(&all["topics"], "name", "_connect-offsets").is_some(), "{all:#}");
+}
+
+/// Deletes the test's topic however the test ends.
+struct ScratchTopic {
+    name: String,
+    admin: AdminClient<DefaultClientContext>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Drop for ScratchTopic {
+    fn drop(&mut self) {
+        let _ = self.rt.block_on(self.admin.delete_topics(&[&self.name], &AdminOptions::new()));
+    }
+}
+
+#[test]
+fn topics_offsets_equal_what_a_plain_client_reads() {
+    require_broker();
+    let config = common::config();
+    let name = format!("cdc-console-test-topics-{}", std::process::id());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let admin: AdminClient<DefaultClientContext> = cdc_console::collectors::kafka::client_config(&config).create().expect("admin");
+    let created = rt
+        .block_on(admin.create_topics(&[NewTopic::new(&name, 3, TopicReplication::Fixed(1))], &AdminOptions::new()))
+        .expect("create topics");
+    assert!(created.iter().all(Result::is_ok), "{created:?}");
+    let scratch = ScratchTopic { name: name.clone(), admin, rt };
+
+    let producer: BaseProducer = cdc_console::collectors::kafka::client_config(&config)
+        .set("batch.num.messages", "1")
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    for (partition, n) in [(0, 3), (1, 7), (2, 0)] {
+        for i in 0..n {
+            let key = format!("k{i}");
+            producer.send(BaseRecord::to(&name).partition(partition).key(&key).payload("v")).expect("enqueue");
+            producer.poll(Duration::ZERO);
+        }
+    }
+    producer.flush(Duration::from_secs(10)).expect("flush");
+
+    let (code, json) = run_json(&["topics", "-o", "json"], &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    let topic = find(&json["topics"], "name", name.as_str()).unwrap_or_else(|| panic!("no {name}: {json:#}"));
+    assert_eq!(topic["partitions"], 3);
+
+    let plain: BaseConsumer = cdc_console::collectors::kafka::client_config(&config).create().expect("consumer");
+    for (partition, expected_end) in [(0, 3), (1, 7), (2, 0)] {
+        let (low, high) = plain.fetch_watermarks(&name, partition, Duration::from_secs(5)).expect("watermarks");
+        assert_eq!(high, expected_end, "the plain client sees what was produced");
+        let p = find(&topic["partition_details"], "id", partition).unwrap_or_else(|| panic!("no partition {partition}: {topic:#}"));
+        assert_eq!(p["leader"], 111);
+        assert_eq!((p["log_start_offset"].as_i64(), p["log_end_offset"].as_i64()), (Some(low), Some(high)), "partition {partition}: {p:#}");
+    }
+    drop(scratch);
+}
+
+#[test]
+fn an_unreachable_cluster_exits_2_and_says_why() {
+    let out = common::console(&["brokers"], &[("CDC_CONSOLE_BROKERS", "127.0.0.1:1"), ("CDC_CONSOLE_REQUEST_TIMEOUT_MS", "1000")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("127.0.0.1:1") && stderr.contains("refused"), "{stderr}");
+}
