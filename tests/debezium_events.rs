@@ -34,30 +34,53 @@ async fn commit(c: &mut tokio_postgres::Client, sql: &str, params: &[&(dyn tokio
     (Committed { tx_id, lsn_before, lsn_after: lsn(c).await }, rows)
 }
 
-/// A consumer of every partition of `topic` from the beginning. Debezium creates a table's topic
-/// with its first change, so wait for it to exist; records are then found by their unique key.
-fn consumer_from_start(topic: &str) -> BaseConsumer {
-    let consumer: BaseConsumer = cdc_console::collectors::kafka::client_config(&common::config())
+/// Where to read `topic` from for changes made after this call: the current log end of every
+/// partition when the topic exists. Debezium creates a table's topic with its first change, so
+/// a missing topic is read from its beginning once it appears.
+fn start_of_new_changes(consumer: &BaseConsumer, topic: &str) -> Option<TopicPartitionList> {
+    let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+    let partitions = md.topics().first().map_or(0, |t| t.partitions().len());
+    if partitions == 0 {
+        return None;
+    }
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions as i32 {
+        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        tpl.add_partition_offset(topic, p, Offset::Offset(high)).unwrap();
+    }
+    Some(tpl)
+}
+
+fn consumer() -> BaseConsumer {
+    cdc_console::collectors::kafka::client_config(&common::config())
         .set("group.id", format!("cdc-console-test-{}", std::process::id()))
         .set("enable.auto.commit", "false")
         .create()
-        .expect("consumer");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let partitions = loop {
-        let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
-        let n = md.topics().first().map_or(0, |t| t.partitions().len());
-        if n > 0 {
-            break n;
+        .expect("consumer")
+}
+
+/// Assigns `start`, or every partition from the beginning once the topic exists.
+fn assign(consumer: &BaseConsumer, topic: &str, start: Option<TopicPartitionList>) {
+    let tpl = match start {
+        Some(tpl) => tpl,
+        None => {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+                let n = md.topics().first().map_or(0, |t| t.partitions().len());
+                if n > 0 {
+                    let mut tpl = TopicPartitionList::new();
+                    for p in 0..n as i32 {
+                        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
+                    }
+                    break tpl;
+                }
+                assert!(Instant::now() < deadline, "topic {topic} not created within 60 s: is the connector running?");
+                std::thread::sleep(Duration::from_millis(250));
+            }
         }
-        assert!(Instant::now() < deadline, "topic {topic} not created within 60 s: is the connector running?");
-        std::thread::sleep(Duration::from_millis(250));
     };
-    let mut tpl = TopicPartitionList::new();
-    for p in 0..partitions as i32 {
-        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
-    }
     consumer.assign(&tpl).expect("assign");
-    consumer
 }
 
 /// (partition, offset, key, value) of every record whose key matches `key`, until `want` are
@@ -89,6 +112,8 @@ fn check_source(e: &Envelope, table: &str, c: &Committed) {
 #[tokio::test(flavor = "multi_thread")]
 async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_order() {
     common::require_stack();
+    let (consumer, topic) = (consumer(), "dbserver1.public.orders");
+    let start = start_of_new_changes(&consumer, topic);
     let mut db = common::source_client().await;
     let name = format!("Test Customer {}", std::process::id());
 
@@ -97,7 +122,7 @@ async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_
     let (updated, _) = commit(&mut db, "UPDATE public.orders SET status = 'paid', amount = 13.75, updated_at = now() WHERE order_id = $1", &[&id]).await;
     let (deleted, _) = commit(&mut db, "DELETE FROM public.orders WHERE order_id = $1", &[&id]).await;
 
-    let consumer = consumer_from_start("dbserver1.public.orders");
+    assign(&consumer, topic, start);
     let records = read_for_key(&consumer, &json!({ "order_id": id }), 4);
     let partition = records[0].0;
     assert!(records.iter().all(|r| r.0 == partition), "one key, one partition");
@@ -134,6 +159,8 @@ async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_
 #[tokio::test(flavor = "multi_thread")]
 async fn order_items_events_carry_the_composite_key() {
     common::require_stack();
+    let (consumer, topic) = (consumer(), "dbserver1.public.order_items");
+    let start = start_of_new_changes(&consumer, topic);
     let mut db = common::source_client().await;
     let order_id = 9_000_000_000 + std::process::id() as i64;
 
@@ -142,7 +169,7 @@ async fn order_items_events_carry_the_composite_key() {
     let (updated, _) = commit(&mut db, "UPDATE public.order_items SET quantity = 5 WHERE order_id = $1 AND line_no = 2", &[&order_id]).await;
     let (deleted, _) = commit(&mut db, "DELETE FROM public.order_items WHERE order_id = $1 AND line_no = 2", &[&order_id]).await;
 
-    let consumer = consumer_from_start("dbserver1.public.order_items");
+    assign(&consumer, topic, start);
     let records = read_for_key(&consumer, &json!({ "order_id": order_id, "line_no": 2 }), 4);
     let events: Vec<&Envelope> = records.iter().filter_map(|r| r.3.as_ref()).collect();
     assert_eq!(events.iter().map(|e| e.op).collect::<Vec<_>>(), [Op::Create, Op::Update, Op::Delete]);

@@ -10,10 +10,8 @@ mod common;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use common::kafka::ScratchTopic;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::Value;
 
 fn require_broker() {
@@ -75,45 +73,13 @@ fn topics_json_shows_the_orders_topic_with_leaders() {
     assert!(find(&all["topics"], "name", "_connect-offsets").is_some(), "{all:#}");
 }
 
-/// Deletes the test's topic however the test ends.
-struct ScratchTopic {
-    name: String,
-    admin: AdminClient<DefaultClientContext>,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Drop for ScratchTopic {
-    fn drop(&mut self) {
-        let _ = self.rt.block_on(self.admin.delete_topics(&[&self.name], &AdminOptions::new()));
-    }
-}
-
 #[test]
 fn topics_offsets_equal_what_a_plain_client_reads() {
     require_broker();
     let config = common::config();
     let name = format!("cdc-console-test-topics-{}", std::process::id());
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let admin: AdminClient<DefaultClientContext> = cdc_console::collectors::kafka::client_config(&config).create().expect("admin");
-    let created = rt
-        .block_on(admin.create_topics(&[NewTopic::new(&name, 3, TopicReplication::Fixed(1))], &AdminOptions::new()))
-        .expect("create topics");
-    assert!(created.iter().all(Result::is_ok), "{created:?}");
-    let scratch = ScratchTopic { name: name.clone(), admin, rt };
-
-    let producer: BaseProducer = cdc_console::collectors::kafka::client_config(&config)
-        .set("batch.num.messages", "1")
-        .set("linger.ms", "0")
-        .create()
-        .expect("producer");
-    for (partition, n) in [(0, 3), (1, 7), (2, 0)] {
-        for i in 0..n {
-            let key = format!("k{i}");
-            producer.send(BaseRecord::to(&name).partition(partition).key(&key).payload("v")).expect("enqueue");
-            producer.poll(Duration::ZERO);
-        }
-    }
-    producer.flush(Duration::from_secs(10)).expect("flush");
+    let scratch = ScratchTopic::create(&name, 3);
+    scratch.produce(&[(0, 3), (1, 7), (2, 0)]);
 
     let (code, json) = run_json(&["topics", "-o", "json"], &[]);
     assert_eq!(code, Some(0), "{json:#}");

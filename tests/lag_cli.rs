@@ -10,66 +10,14 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use common::kafka::{ScratchTopic, TIMEOUT, plain_config as client_config};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+use rdkafka::{Message, Offset, TopicPartitionList};
 use serde_json::Value;
 
-const BROKERS: &str = "127.0.0.1:9092";
-const TIMEOUT: Duration = Duration::from_secs(10);
 /// Records produced and consumed-then-committed per partition: lags 7, 0 and 12.
 const PRODUCED: [i64; 3] = [10, 20, 30];
 const CONSUMED: [i64; 3] = [3, 20, 18];
-
-fn client_config() -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", BROKERS).set("log_level", "3");
-    c
-}
-
-/// Deletes the topic and the group when the test ends, passed or not.
-struct Cleanup {
-    rt: tokio::runtime::Runtime,
-    admin: AdminClient<DefaultClientContext>,
-    name: String,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
-        let topics = self.rt.block_on(self.admin.delete_topics(&[&self.name], &opts));
-        let groups = self.rt.block_on(self.admin.delete_groups(&[&self.name], &opts));
-        if topics.is_err() || groups.is_err() {
-            eprintln!("cleanup of {}: topics {topics:?}, groups {groups:?}", self.name);
-        }
-    }
-}
-
-fn create_topic(name: &str) -> Cleanup {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let admin: AdminClient<DefaultClientContext> = client_config().create().expect("admin client");
-    let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
-    let created = rt.block_on(admin.create_topics(&[NewTopic::new(name, 3, TopicReplication::Fixed(1))], &opts));
-    let results = created.expect("create topic");
-    assert!(results.iter().all(|r| r.is_ok()), "create {name}: {results:?}");
-    Cleanup { rt, admin, name: name.to_string() }
-}
-
-fn produce(topic: &str) {
-    let producer: BaseProducer =
-        client_config().set("batch.num.messages", "1").set("linger.ms", "0").create().expect("producer");
-    for (partition, n) in PRODUCED.iter().enumerate() {
-        for i in 0..*n {
-            let payload = format!("record {i}");
-            let record = BaseRecord::to(topic).partition(partition as i32).key("k").payload(&payload);
-            producer.send(record).map_err(|(e, _)| e).expect("enqueue");
-            producer.poll(Duration::ZERO);
-        }
-    }
-    producer.flush(TIMEOUT).expect("flush");
-}
 
 /// Reads the first `CONSUMED[p]` records of each partition as group `group` and commits there.
 fn consume_and_commit(topic: &str, group: &str) {
@@ -124,8 +72,9 @@ fn independent_lags(topic: &str, group: &str) -> Vec<(i32, i64, i64, i64)> {
 fn lag_json_equals_log_end_minus_committed_read_independently() {
     common::require_stack();
     let name = format!("cdc-lag-test-{}", std::process::id());
-    let _cleanup = create_topic(&name);
-    produce(&name);
+    let mut topic = ScratchTopic::create(&name, 3);
+    topic.owns_group(&name);
+    topic.produce(&[(0, PRODUCED[0]), (1, PRODUCED[1]), (2, PRODUCED[2])]);
     consume_and_commit(&name, &name);
 
     let expected = independent_lags(&name, &name);

@@ -62,26 +62,25 @@ fn scrape(port: u16) -> Option<String> {
     Some(text)
 }
 
-/// Commits offset 0 of partition 0 for a fresh group, so it lists with a lag.
-fn commit_at_start(group: &str, topic: &str) {
+/// Commits offset 1 of partition 0 for `group` on `topic`, so the group lists with a lag.
+fn commit(group: &str, topic: &str) {
     use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-    let consumer: BaseConsumer = cdc_console::collectors::kafka::client_config(&common::config())
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .unwrap();
+    let consumer: BaseConsumer = common::kafka::plain_config().set("group.id", group).set("enable.auto.commit", "false").create().unwrap();
     let mut tpl = rdkafka::TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, rdkafka::Offset::Offset(0)).unwrap();
+    tpl.add_partition_offset(topic, 0, rdkafka::Offset::Offset(1)).unwrap();
     consumer.commit(&tpl, CommitMode::Sync).expect("commit");
 }
 
 #[test]
 fn serve_exposes_connector_slot_group_and_backend_metrics() {
     common::require_stack();
-    let group = format!("cdc-metrics-test-{}", std::process::id());
-    commit_at_start(&group, "dbserver1.public.orders");
-    let group_lag = format!("cdc_group_lag{{group=\"{group}\",topic=\"dbserver1.public.orders\",partition=\"0\"}}");
-    let group_verdict = format!("cdc_group_verdict{{group=\"{group}\",verdict=");
+    let name = format!("cdc-metrics-test-{}", std::process::id());
+    let mut topic = common::kafka::ScratchTopic::create(&name, 1);
+    topic.owns_group(&name);
+    topic.produce(&[(0, 5)]);
+    commit(&name, &name);
+    let group_lag = format!("cdc_group_lag{{group=\"{name}\",topic=\"{name}\",partition=\"0\"}} 4");
+    let group_verdict = format!("cdc_group_verdict{{group=\"{name}\",verdict=\"OK\"}} 1");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut serve = Command::new(env!("CARGO_BIN_EXE_cdc-console"))
         .args(["serve", "--metrics-addr", &format!("127.0.0.1:{port}")])

@@ -132,6 +132,33 @@ def wait(url, conn_dir, timeout, log):
             time.sleep(0.5)
 
 
+UNSETTLED = {"UNASSIGNED", "RESTARTING"}
+
+
+def settled(url, timeout):
+    """Waits until the worker is not rebalancing: three answers in a row, a second apart, with
+    every connector and task assigned. A worker stopped in the middle of a rebalance leaves its
+    member in tansu's group for good, and no worker can join that group again (Apache Kafka
+    evicts such a member after its rebalance timeout)."""
+    deadline = time.monotonic() + float(timeout)
+    calm = 0
+    while calm < 3:
+        try:
+            code, body = request("GET", f"{url}/connectors?expand=status", timeout=5)
+        except OSError:
+            return  # not answering: there is nothing to protect
+        states = [] if code != 200 else [
+            st for c in body.values()
+            for st in [c["status"]["connector"]["state"]] + [t["state"] for t in c["status"]["tasks"]]
+        ]
+        calm = calm + 1 if code == 200 and not UNSETTLED.intersection(states) else 0
+        if calm < 3 and time.monotonic() > deadline:
+            print(f"worker still rebalancing after {timeout}s; stopping it anyway")
+            return
+        if calm < 3:
+            time.sleep(1)
+
+
 def states(url, conn_dir):
     for name, _ in connectors(conn_dir):
         try:
@@ -143,4 +170,4 @@ def states(url, conn_dir):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"sync": sync, "wait": wait, "states": states}[cmd](*args)
+    {"sync": sync, "wait": wait, "states": states, "settled": settled}[cmd](*args)

@@ -2,6 +2,8 @@
 //! (`compose/local/stack up`), whose endpoints are the console's defaults.
 #![allow(dead_code)]
 
+pub mod kafka;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;

@@ -28,13 +28,23 @@ impl Worker {
         Self { rt, http }
     }
 
-    /// `GET path` → (status, JSON body or Null).
+    /// `GET path` → (status, JSON body or Null). While the worker rebalances, requests that
+    /// need its herder answer 409 or 500 (`RebalanceNeededException`): those are asked again
+    /// for up to the transition time, since they say nothing about the connector.
     pub fn get(&self, path: &str) -> (u16, Value) {
-        self.rt.block_on(async {
-            let resp = self.http.get(format!("{CONNECT}{path}")).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
-            let status = resp.status().as_u16();
-            (status, resp.json().await.unwrap_or(Value::Null))
-        })
+        let deadline = Instant::now() + TRANSITION;
+        loop {
+            let (status, body) = self.rt.block_on(async {
+                let resp = self.http.get(format!("{CONNECT}{path}")).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+                let status = resp.status().as_u16();
+                (status, resp.json().await.unwrap_or(Value::Null))
+            });
+            let rebalancing = status == 409 || (status == 500 && body.to_string().contains("rebalance"));
+            if !rebalancing || Instant::now() > deadline {
+                return (status, body);
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     /// The connector's state when every task is in that same state too (`STOPPED` has no tasks).

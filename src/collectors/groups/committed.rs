@@ -17,7 +17,7 @@ use rdkafka::client::{Client, ClientContext};
 use rdkafka_sys as rd;
 
 /// Partitions per explicit request.
-pub const CHUNK: usize = 250;
+pub use crate::collectors::kafka::list_offsets::CHUNK;
 
 /// One group's committed offsets, partitions without a commit left out.
 pub type Committed = HashMap<(String, i32), i64>;

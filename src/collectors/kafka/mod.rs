@@ -14,6 +14,7 @@
 mod brokers;
 mod cluster;
 mod error;
+pub mod list_offsets;
 mod metadata;
 mod model;
 mod offsets;

@@ -1,24 +1,16 @@
-//! Log start and end offsets for many partitions at once.
-//!
-//! `fetch_watermarks` costs two round trips per partition, 20,000 at 10,000 partitions. One
-//! ListOffsets request takes any number of partitions. librdkafka sends it for `offsets_for_times`,
-//! whose timestamps -2 and -1 are the protocol's "earliest" and "latest": the log start offset
-//! and the log end offset (high watermark). librdkafka groups the partitions by leader itself,
-//! but fails the whole call when any leader does not answer; so the probe calls it once per
-//! leader (in parallel) and a dead leader costs only its own partitions. Leaders the client
-//! already sees down are not asked at all, so they cost no timeout.
-//!
-//! Verified on the mock cluster and on tansu: both answer "earliest" and "latest" per partition.
-//! On tansu "latest" is exact only with one record per batch (STACK.md fault 2).
+//! Log start and end offsets of every partition, for the topics view: [`list_offsets`] per
+//! leader and bound, leaders in parallel. Leaders the client already sees down are not asked at
+//! all, so they cost no timeout.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::Offset;
+use rdkafka::consumer::BaseConsumer;
 
 use super::error::{ProbeError, blocking};
+use super::list_offsets::{Listed, list_offsets};
 use super::model::Topic;
 use super::stats::StatsContext;
 
@@ -42,9 +34,7 @@ pub async fn fetch(
         }
         let ask = |spec: Offset| {
             let (client, these) = (client.clone(), partitions.clone());
-            blocking("log offsets", timeout + Duration::from_millis(500), move || {
-                list_offsets(&client, &these, spec, timeout).map_err(|e| ProbeError::Offsets { leader, reason: e.to_string() })
-            })
+            blocking("log offsets", timeout + Duration::from_millis(500), move || Ok(list_offsets(&*client, &these, spec, timeout)))
         };
         // Earliest and latest in parallel: a broker slow to answer ListOffsets (tansu takes
         // ~0.7 s on a partition of 180k records) then costs one wait, not two.
@@ -60,7 +50,7 @@ pub async fn fetch(
     out
 }
 
-type Answer = Result<HashMap<(String, i32), Result<i64, String>>, ProbeError>;
+type Answer = Result<Listed, ProbeError>;
 
 /// Pairs a leader's earliest and latest answers per partition.
 fn combine(leader: i32, partitions: &[(String, i32)], start: Answer, end: Answer) -> HashMap<(String, i32), Bounds> {
@@ -79,32 +69,6 @@ fn combine(leader: i32, partitions: &[(String, i32)], start: Answer, end: Answer
             (tp.clone(), bounds)
         })
         .collect()
-}
-
-/// One ListOffsets with `spec` (Beginning = earliest, End = latest) for every partition.
-fn list_offsets(
-    client: &BaseConsumer<StatsContext>,
-    partitions: &[(String, i32)],
-    spec: Offset,
-    timeout: Duration,
-) -> rdkafka::error::KafkaResult<HashMap<(String, i32), Result<i64, String>>> {
-    let mut tpl = TopicPartitionList::with_capacity(partitions.len());
-    for (topic, partition) in partitions {
-        tpl.add_partition_offset(topic, *partition, spec)?;
-    }
-    let answered = client.offsets_for_times(tpl, timeout)?;
-    Ok(answered
-        .elements()
-        .iter()
-        .map(|e| {
-            let offset = match (e.error(), e.offset()) {
-                (Err(err), _) => Err(err.to_string()),
-                (Ok(()), Offset::Offset(n)) => Ok(n),
-                (Ok(()), other) => Err(format!("no offset in the answer ({other:?})")),
-            };
-            ((e.topic().to_string(), e.partition()), offset)
-        })
-        .collect())
 }
 
 /// Writes the bounds into the partitions, and a failure into each partition's `error`; returns

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use window::{Percentiles, SlidingHistogram};
 
+use super::kafka::list_offsets::list_offsets;
 use super::{CollectError, UpdateKind};
 use crate::config::Config;
 
@@ -144,12 +145,14 @@ pub struct Sampler {
     assigned: BTreeSet<(String, i32)>,
     measurements: Measurements,
     timeout: Duration,
+    /// Whether partitions were looked up once: later ones are new and read from the start.
+    looked: bool,
 }
 
 impl Sampler {
     pub fn new(config: &Config, span: Duration) -> Result<Self, CollectError> {
         let consumer: StreamConsumer = super::kafka::client_config(config)
-            .set("group.id", "cdc-console-latency")
+            .set("group.id", format!("cdc-console-latency-{}", std::process::id()))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .create()
@@ -164,6 +167,7 @@ impl Sampler {
             assigned: BTreeSet::new(),
             measurements: Measurements::new(span),
             timeout: config.timeouts.request(),
+            looked: false,
         })
     }
 
@@ -185,14 +189,33 @@ impl Sampler {
         if found == self.assigned {
             return Ok(());
         }
+        // New partitions start at their log end, read before assigning: assigning `Offset::End`
+        // leaves the lookup to librdkafka after the window has started, and a broker slow to
+        // answer ListOffsets would silently shorten the window.
         let current = self.consumer.position().unwrap_or_default();
+        let fresh: Vec<(String, i32)> = found
+            .iter()
+            .filter(|(t, p)| !matches!(current.find_partition(t, *p).map(|e| e.offset()), Some(Offset::Offset(_))))
+            .cloned()
+            .collect();
+        let (consumer, timeout, asked) = (self.consumer.clone(), self.timeout, fresh);
+        let ends = tokio::task::spawn_blocking(move || list_offsets(&*consumer, &asked, Offset::End, timeout))
+            .await
+            .unwrap_or_default();
+        // A partition that appears after the first look holds only changes made since: read it
+        // from its beginning.
+        let first_look = !self.looked;
+        self.looked = true;
         let mut tpl = TopicPartitionList::new();
         for (topic, p) in &found {
-            let offset = current
-                .find_partition(topic, *p)
-                .map(|e| e.offset())
-                .filter(|o| matches!(o, Offset::Offset(_)))
-                .unwrap_or(Offset::End);
+            let offset = match current.find_partition(topic, *p).map(|e| e.offset()) {
+                Some(o @ Offset::Offset(_)) => o,
+                _ if !first_look && !self.assigned.contains(&(topic.clone(), *p)) => Offset::Beginning,
+                _ => match ends.get(&(topic.clone(), *p)) {
+                    Some(Ok(end)) => Offset::Offset(*end),
+                    _ => Offset::End,
+                },
+            };
             let _ = tpl.add_partition_offset(topic, *p, offset);
         }
         self.consumer.assign(&tpl).map_err(|e| CollectError::Backend {
@@ -223,8 +246,13 @@ impl Sampler {
 /// Samples the change topics for `window` and returns the percentiles (the `latency` command).
 pub async fn sample(config: &Config, window: Duration) -> Result<LatencySnapshot, CollectError> {
     let mut s = Sampler::new(config, window.max(Duration::from_secs(1)))?;
-    s.follow_new_partitions().await?;
-    s.run_until(tokio::time::Instant::now() + window).await;
+    let end = tokio::time::Instant::now() + window;
+    // Look for new topics and partitions every second: Debezium creates a table's topic with
+    // its first change, which may come while sampling.
+    while tokio::time::Instant::now() < end {
+        s.follow_new_partitions().await?;
+        s.run_until(end.min(tokio::time::Instant::now() + Duration::from_secs(1))).await;
+    }
     Ok(s.snapshot(SystemTime::now()))
 }
 
