@@ -50,6 +50,25 @@ pub async fn bounded<T>(
         .unwrap_or_else(|_| Err(CollectError::Timeout { endpoint: endpoint.to_string(), after }))
 }
 
+/// Why a call run with [`off_thread`] gave no value.
+#[derive(Debug)]
+pub enum Blocked {
+    /// The call panicked or its task was cancelled.
+    Failed(String),
+    TimedOut,
+}
+
+/// Runs a blocking librdkafka call on the blocking pool, bounded by `after`: librdkafka's own
+/// timeouts should fire first, and a call that does not return in time is abandoned (its thread
+/// finishes on its own), never awaited.
+pub async fn off_thread<T: Send + 'static>(after: Duration, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Blocked> {
+    match tokio::time::timeout(after, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Blocked::Failed(e.to_string())),
+        Err(_) => Err(Blocked::TimedOut),
+    }
+}
+
 /// One result from one collector, stamped when it was taken.
 #[derive(Debug, Clone)]
 pub struct Update {

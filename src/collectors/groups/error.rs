@@ -34,16 +34,16 @@ impl GroupsError {
     }
 }
 
-/// Runs a blocking librdkafka call on the blocking pool, bounded by `after`: a call that does
-/// not return in time is abandoned (its thread finishes on its own), never awaited.
+/// [`off_thread`](crate::collectors::off_thread) with its outcome as a `GroupsError`.
 pub async fn blocking<T: Send + 'static>(
     what: &'static str,
     after: Duration,
     f: impl FnOnce() -> Result<T, GroupsError> + Send + 'static,
 ) -> Result<T, GroupsError> {
-    match tokio::time::timeout(after, tokio::task::spawn_blocking(f)).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => Err(GroupsError::Task { what, reason: e.to_string() }),
-        Err(_) => Err(GroupsError::Timeout { what, after }),
+    use crate::collectors::{Blocked, off_thread};
+    match off_thread(after, f).await {
+        Ok(r) => r,
+        Err(Blocked::Failed(reason)) => Err(GroupsError::Task { what, reason }),
+        Err(Blocked::TimedOut) => Err(GroupsError::Timeout { what, after }),
     }
 }

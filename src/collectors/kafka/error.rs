@@ -39,17 +39,17 @@ impl ProbeError {
     }
 }
 
-/// Runs a blocking librdkafka call on the blocking pool, bounded by `after`: librdkafka's own
-/// timeouts should fire first, and this guards the poll against one that does not.
+/// [`off_thread`](crate::collectors::off_thread) with its outcome as a `ProbeError`.
 pub async fn blocking<T: Send + 'static>(
     what: &'static str,
     after: Duration,
     f: impl FnOnce() -> Result<T, ProbeError> + Send + 'static,
 ) -> Result<T, ProbeError> {
-    match tokio::time::timeout(after, tokio::task::spawn_blocking(f)).await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => Err(ProbeError::Task { what, reason: e.to_string() }),
-        Err(_) => Err(ProbeError::Timeout { after }),
+    use crate::collectors::{Blocked, off_thread};
+    match off_thread(after, f).await {
+        Ok(r) => r,
+        Err(Blocked::Failed(reason)) => Err(ProbeError::Task { what, reason }),
+        Err(Blocked::TimedOut) => Err(ProbeError::Timeout { after }),
     }
 }
 

@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 pub use window::{Percentiles, SlidingHistogram};
 
 use super::kafka::list_offsets::list_offsets;
-use super::{CollectError, UpdateKind};
+use super::{Blocked, CollectError, UpdateKind, off_thread};
+
+/// Beyond librdkafka's own timeout, before a blocking call is abandoned.
+const GRACE: Duration = Duration::from_millis(500);
 use crate::config::Config;
 
 /// The hops a change makes, each measured between two of its timestamps.
@@ -178,9 +181,12 @@ impl Sampler {
         for topic in &self.topics {
             // librdkafka's metadata call blocks a thread: keep it off the async workers.
             let (consumer, t, timeout) = (self.consumer.clone(), topic.clone(), self.timeout);
-            let md = tokio::task::spawn_blocking(move || consumer.fetch_metadata(Some(&t), timeout))
+            let md = off_thread(timeout + GRACE, move || consumer.fetch_metadata(Some(&t), timeout))
                 .await
-                .map_err(|e| CollectError::Backend { endpoint: topic.clone(), message: e.to_string(), retryable: true })?
+                .map_err(|e| match e {
+                    Blocked::TimedOut => CollectError::Timeout { endpoint: topic.clone(), after: timeout },
+                    Blocked::Failed(message) => CollectError::Backend { endpoint: topic.clone(), message, retryable: true },
+                })?
                 .map_err(|e| CollectError::Unreachable { endpoint: topic.clone(), reason: e.to_string() })?;
             for t in md.topics().iter().filter(|t| t.error().is_none()) {
                 found.extend(t.partitions().iter().map(|p| (t.name().to_string(), p.id())));
@@ -199,7 +205,7 @@ impl Sampler {
             .cloned()
             .collect();
         let (consumer, timeout, asked) = (self.consumer.clone(), self.timeout, fresh);
-        let ends = tokio::task::spawn_blocking(move || list_offsets(&*consumer, &asked, Offset::End, timeout))
+        let ends = off_thread(timeout + GRACE, move || list_offsets(&*consumer, &asked, Offset::End, timeout))
             .await
             .unwrap_or_default();
         // A partition that appears after the first look holds only changes made since: read it
