@@ -1,79 +1,236 @@
-//! What a user can ask for, and the key map that binds keys to it. The footer's help is
-//! generated from the same map that handles keys, so they cannot disagree.
+//! What a user can ask for, and the key map that binds keys to it. Help and the footer are
+//! generated from the same map that handles keys, so they cannot disagree; a keymap file
+//! (config/keymap.rs) can rebind every action.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
+
+/// Where a binding applies: everywhere, or in one view (which then wins over global).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Global,
+    Connectors,
+    Generator,
+    Processor,
+    Replication,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [Scope::Global, Scope::Connectors, Scope::Generator, Scope::Processor, Scope::Replication];
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Quit,
+    Help,
+    /// `:` — jump to a view by name.
+    Command,
+    /// `/` — filter the current table.
+    Filter,
+    /// Close an overlay, clear the filter, or go back to the previous view.
+    Back,
+    /// Open the selected row's detail.
+    Select,
+    NextPane,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
     /// Poll every backend now instead of waiting for the next interval.
     Refresh,
+    /// Restart the connector and its failed tasks.
+    RestartConnector,
+    /// Restart the connector and all its tasks.
+    RestartAllTasks,
+    PauseConnector,
+    ResumeConnector,
+    StopConnector,
+    DeleteConnector,
+    GeneratorToggle,
+    RateUp,
+    RateDown,
+    ProcessorToggle,
+    RunDiff,
 }
 
 impl Action {
     pub fn describe(self) -> &'static str {
         match self {
             Action::Quit => "quit",
+            Action::Help => "help",
+            Action::Command => "go to view",
+            Action::Filter => "filter",
+            Action::Back => "back",
+            Action::Select => "open",
+            Action::NextPane => "next pane",
+            Action::Up => "up",
+            Action::Down => "down",
+            Action::PageUp => "page up",
+            Action::PageDown => "page down",
+            Action::Top => "top",
+            Action::Bottom => "bottom",
             Action::Refresh => "refresh now",
+            Action::RestartConnector => "restart connector + failed tasks",
+            Action::RestartAllTasks => "restart connector + all tasks",
+            Action::PauseConnector => "pause",
+            Action::ResumeConnector => "resume",
+            Action::StopConnector => "stop",
+            Action::DeleteConnector => "delete",
+            Action::GeneratorToggle => "start/stop generator",
+            Action::RateUp => "rate up",
+            Action::RateDown => "rate down",
+            Action::ProcessorToggle => "pause/resume processor",
+            Action::RunDiff => "run a diff",
         }
+    }
+
+    /// Changes something outside the console: hidden and refused in `--read-only`.
+    pub fn mutates(self) -> bool {
+        matches!(
+            self,
+            Action::RestartConnector
+                | Action::RestartAllTasks
+                | Action::PauseConnector
+                | Action::ResumeConnector
+                | Action::StopConnector
+                | Action::DeleteConnector
+                | Action::GeneratorToggle
+                | Action::RateUp
+                | Action::RateDown
+                | Action::ProcessorToggle
+                | Action::RunDiff
+        )
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Key {
     pub code: KeyCode,
     pub modifiers: KeyModifiers,
 }
 
 impl Key {
+    pub const fn new(code: KeyCode, modifiers: KeyModifiers) -> Self {
+        Self { code, modifiers }
+    }
     const fn plain(c: char) -> Self {
-        Self { code: KeyCode::Char(c), modifiers: KeyModifiers::NONE }
+        Self::new(KeyCode::Char(c), KeyModifiers::NONE)
     }
     const fn ctrl(c: char) -> Self {
-        Self { code: KeyCode::Char(c), modifiers: KeyModifiers::CONTROL }
+        Self::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+    const fn code(code: KeyCode) -> Self {
+        Self::new(code, KeyModifiers::NONE)
+    }
+
+    /// The key of an event; Shift is implied by an upper-case character, so it is dropped there.
+    pub fn of(ev: &KeyEvent) -> Self {
+        let mods = match ev.code {
+            KeyCode::Char(_) => ev.modifiers - KeyModifiers::SHIFT,
+            _ => ev.modifiers,
+        };
+        Self::new(ev.code, mods)
     }
 
     pub fn label(&self) -> String {
         let base = match self.code {
+            KeyCode::Char(' ') => "space".into(),
             KeyCode::Char(c) => c.to_string(),
             KeyCode::Esc => "esc".into(),
             KeyCode::Enter => "enter".into(),
+            KeyCode::Tab => "tab".into(),
+            KeyCode::BackTab => "backtab".into(),
+            KeyCode::Up => "up".into(),
+            KeyCode::Down => "down".into(),
+            KeyCode::PageUp => "pgup".into(),
+            KeyCode::PageDown => "pgdn".into(),
+            KeyCode::Home => "home".into(),
+            KeyCode::End => "end".into(),
+            KeyCode::F(n) => format!("f{n}"),
             other => format!("{other:?}").to_lowercase(),
         };
-        if self.modifiers.contains(KeyModifiers::CONTROL) { format!("ctrl-{base}") } else { base }
+        let mut out = String::new();
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            out += "ctrl-";
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            out += "alt-";
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            out += "shift-";
+        }
+        out + &base
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
-    bindings: Vec<(Key, Action)>,
+    pub bindings: Vec<(Scope, Key, Action)>,
 }
 
 impl Default for Keymap {
     fn default() -> Self {
+        use Action::*;
+        use Scope::*;
+        let g = |k, a| (Global, k, a);
         Self {
             bindings: vec![
-                (Key::plain('q'), Action::Quit),
-                (Key::ctrl('c'), Action::Quit),
-                (Key::plain('r'), Action::Refresh),
+                g(Key::plain('q'), Quit),
+                g(Key::ctrl('c'), Quit),
+                g(Key::plain('?'), Help),
+                g(Key::plain(':'), Command),
+                g(Key::plain('/'), Filter),
+                g(Key::code(KeyCode::Esc), Back),
+                g(Key::code(KeyCode::Enter), Select),
+                g(Key::code(KeyCode::Tab), NextPane),
+                g(Key::code(KeyCode::Up), Up),
+                g(Key::plain('k'), Up),
+                g(Key::code(KeyCode::Down), Down),
+                g(Key::plain('j'), Down),
+                g(Key::code(KeyCode::PageUp), PageUp),
+                g(Key::code(KeyCode::PageDown), PageDown),
+                g(Key::code(KeyCode::Home), Top),
+                g(Key::code(KeyCode::End), Bottom),
+                g(Key::ctrl('r'), Refresh),
+                (Connectors, Key::plain('r'), RestartConnector),
+                (Connectors, Key::plain('R'), RestartAllTasks),
+                (Connectors, Key::plain('p'), PauseConnector),
+                (Connectors, Key::plain('u'), ResumeConnector),
+                (Connectors, Key::plain('s'), StopConnector),
+                (Connectors, Key::ctrl('d'), DeleteConnector),
+                (Generator, Key::plain('s'), GeneratorToggle),
+                (Generator, Key::plain('+'), RateUp),
+                (Generator, Key::plain('='), RateUp),
+                (Generator, Key::plain('-'), RateDown),
+                (Processor, Key::plain('p'), ProcessorToggle),
+                (Replication, Key::plain('d'), RunDiff),
             ],
         }
     }
 }
 
 impl Keymap {
-    pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
-        // Shift is implied by an upper-case character; compare the rest.
-        let mods = ev.modifiers - KeyModifiers::SHIFT;
-        self.bindings.iter().find(|(k, _)| k.code == ev.code && k.modifiers == mods).map(|(_, a)| *a)
+    /// The action for `ev` in `scope`: the view's own binding first, then the global one.
+    pub fn action(&self, scope: Scope, ev: &KeyEvent) -> Option<Action> {
+        let key = Key::of(ev);
+        let find = |s: Scope| self.bindings.iter().find(|(bs, k, _)| *bs == s && *k == key).map(|(_, _, a)| *a);
+        find(scope).or_else(|| find(Scope::Global))
     }
 
-    /// One entry per action, with every key bound to it: "q/ctrl-c quit".
-    pub fn help(&self) -> Vec<(String, &'static str)> {
+    /// The keys of one action in a scope, for hints ("r", "ctrl-d").
+    pub fn keys_for(&self, scope: Scope, action: Action) -> Vec<String> {
+        self.bindings.iter().filter(|(s, _, a)| *s == scope && *a == action).map(|(_, k, _)| k.label()).collect()
+    }
+
+    /// One entry per action bound in `scope` (without the global ones), with all its keys:
+    /// ("q/ctrl-c", "quit"). Mutating actions are left out in read-only mode.
+    pub fn help(&self, scope: Scope, read_only: bool) -> Vec<(String, &'static str)> {
         let mut out: Vec<(Action, Vec<String>)> = Vec::new();
-        for (k, a) in &self.bindings {
+        for (_, k, a) in self.bindings.iter().filter(|(s, _, a)| *s == scope && !(read_only && a.mutates())) {
             match out.iter_mut().find(|(x, _)| x == a) {
                 Some((_, keys)) => keys.push(k.label()),
                 None => out.push((*a, vec![k.label()])),
@@ -81,28 +238,74 @@ impl Keymap {
         }
         out.into_iter().map(|(a, keys)| (keys.join("/"), a.describe())).collect()
     }
+
+    /// Keys bound to two actions where both apply: twice in one scope, or in a view and
+    /// globally (the view's binding would hide the global one).
+    pub fn conflicts(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, (s1, k1, a1)) in self.bindings.iter().enumerate() {
+            for (s2, k2, a2) in &self.bindings[i + 1..] {
+                let overlap = s1 == s2 || *s1 == Scope::Global || *s2 == Scope::Global;
+                if k1 == k2 && a1 != a2 && overlap {
+                    let scope = |s: &Scope| format!("{s:?}").to_lowercase();
+                    out.push(format!(
+                        "`{}` is bound to {} ({}) and {} ({})",
+                        k1.label(),
+                        serde_json::to_value(a1).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        scope(s1),
+                        serde_json::to_value(a2).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        scope(s2)
+                    ));
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn keys_map_to_actions_and_help_lists_every_bound_action() {
-        let km = Keymap::default();
-        let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
-        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(km.action(&q), Some(Action::Quit));
-        assert_eq!(km.action(&c), Some(Action::Quit));
-        assert_eq!(km.action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)), None);
-        assert_eq!(km.help(), vec![("q/ctrl-c".to_string(), "quit"), ("r".to_string(), "refresh now")]);
+    fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
     }
 
     #[test]
-    fn no_key_is_bound_twice() {
+    fn a_view_binding_wins_and_global_ones_apply_everywhere() {
         let km = Keymap::default();
-        for (i, (k, _)) in km.bindings.iter().enumerate() {
-            assert!(!km.bindings[i + 1..].iter().any(|(o, _)| o == k), "{} bound twice", k.label());
+        let s = ev(KeyCode::Char('s'), KeyModifiers::NONE);
+        assert_eq!(km.action(Scope::Connectors, &s), Some(Action::StopConnector));
+        assert_eq!(km.action(Scope::Generator, &s), Some(Action::GeneratorToggle));
+        assert_eq!(km.action(Scope::Global, &s), None);
+        assert_eq!(km.action(Scope::Connectors, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+        assert_eq!(km.action(Scope::Connectors, &ev(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(Action::RestartAllTasks));
+    }
+
+    #[test]
+    fn the_default_keymap_has_no_conflicts() {
+        assert_eq!(Keymap::default().conflicts(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_key_bound_twice_is_reported() {
+        let mut km = Keymap::default();
+        km.bindings.push((Scope::Connectors, Key::plain('q'), Action::PauseConnector));
+        assert_eq!(km.conflicts(), ["`q` is bound to quit (global) and pause_connector (connectors)"]);
+    }
+
+    #[test]
+    fn help_lists_every_bound_action_and_hides_mutations_when_read_only() {
+        let km = Keymap::default();
+        for scope in Scope::ALL {
+            let help = km.help(scope, false);
+            for (s, _, a) in &km.bindings {
+                if *s == scope {
+                    assert!(help.iter().any(|(_, d)| *d == a.describe()), "{a:?} missing from the {scope:?} help");
+                }
+            }
         }
+        assert!(km.help(Scope::Connectors, true).is_empty());
+        assert_eq!(km.help(Scope::Global, false)[0], ("q/ctrl-c".to_string(), "quit"));
     }
 }

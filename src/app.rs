@@ -18,17 +18,28 @@ pub struct App {
     pub store: Store,
     pub keymap: Keymap,
     pub theme: Theme,
+    pub ui: ui::UiState,
+    pub generator: crate::pipeline::generator::GeneratorSnapshot,
+    pub read_only: bool,
     quit: bool,
 }
 
 impl App {
     pub fn new(config: &Config) -> Self {
-        Self { store: Store::new(config), keymap: Keymap::default(), theme: Theme::default(), quit: false }
+        Self {
+            store: Store::new(config),
+            keymap: Keymap::default(),
+            theme: Theme::default(),
+            ui: ui::UiState::default(),
+            generator: Default::default(),
+            read_only: false,
+            quit: false,
+        }
     }
 
     /// What the key asks for; None when the key is not bound.
     pub fn on_key(&mut self, ev: &ratatui::crossterm::event::KeyEvent) -> Option<Action> {
-        let action = self.keymap.action(ev)?;
+        let action = self.keymap.action(self.ui.view.scope(), ev)?;
         if action == Action::Quit {
             self.quit = true;
         }
@@ -36,7 +47,15 @@ impl App {
     }
 
     pub fn view(&self, now: SystemTime) -> ui::View<'_> {
-        ui::View { store: &self.store, theme: &self.theme, keymap: &self.keymap, now }
+        ui::View {
+            store: &self.store,
+            theme: &self.theme,
+            keymap: &self.keymap,
+            ui: &self.ui,
+            generator: &self.generator,
+            read_only: self.read_only,
+            now,
+        }
     }
 }
 

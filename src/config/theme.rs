@@ -18,6 +18,8 @@ pub struct Theme {
     pub stale: ThemeColor,
     pub unknown: ThemeColor,
     pub key: ThemeColor,
+    /// The selected row.
+    pub highlight: ThemeColor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +59,7 @@ impl Default for Theme {
                 stale: ThemeColor(Color::DarkGray),
                 unknown: ThemeColor(Color::Gray),
                 key: ThemeColor(Color::Cyan),
+                highlight: ThemeColor(Color::Cyan),
             },
         }
     }

@@ -61,6 +61,27 @@ pub struct Settings {
     pub mix: Mix,
 }
 
+/// The embedded generator as the screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeneratorSnapshot {
+    pub running: bool,
+    pub target_rate: u32,
+    /// Changes per second written over the last seconds.
+    pub achieved_rate: f64,
+    pub mix: Mix,
+    pub inserts: u64,
+    pub updates: u64,
+    pub deletes: u64,
+    /// Why the last run stopped, when it failed.
+    pub error: Option<String>,
+}
+
+impl Default for GeneratorSnapshot {
+    fn default() -> Self {
+        Self { running: false, target_rate: 100, achieved_rate: 0.0, mix: Mix::default(), inserts: 0, updates: 0, deletes: 0, error: None }
+    }
+}
+
 /// What a run did. `changes` counts rows the server reports as written, not plans.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Report {

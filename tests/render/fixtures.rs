@@ -1,5 +1,6 @@
-//! The first screen drawn from known stores: healthy, a backend down (stale data kept), and
-//! nothing polled yet, at 80x24 and at a wide size.
+#![allow(dead_code)]
+//! Known stores to draw views from: healthy, a backend down (stale data kept), nothing polled
+//! yet; and `render`, a frame of one view as text.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,15 +12,16 @@ use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::config::Config;
 use cdc_console::config::theme::Theme;
 use cdc_console::store::Store;
-use cdc_console::ui::{View, draw};
+use cdc_console::pipeline::generator::GeneratorSnapshot;
+use cdc_console::ui::{UiState, View, ViewId, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn t(s: u64) -> SystemTime {
+pub fn t(s: u64) -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + s)
 }
 
-fn pg(slots: bool) -> PostgresSnapshot {
+pub fn pg(slots: bool) -> PostgresSnapshot {
     PostgresSnapshot {
         server_version: "15.18".into(),
         wal_level: "logical".into(),
@@ -45,7 +47,7 @@ fn pg(slots: bool) -> PostgresSnapshot {
     }
 }
 
-fn connect() -> ConnectSnapshot {
+pub fn connect() -> ConnectSnapshot {
     ConnectSnapshot {
         version: "3.9.0".into(),
         commit: "a60e31147e6b01ee".into(),
@@ -64,7 +66,7 @@ fn connect() -> ConnectSnapshot {
     }
 }
 
-fn kafka() -> KafkaSnapshot {
+pub fn kafka() -> KafkaSnapshot {
     let broker = Broker { id: 111, host: "127.0.0.1".into(), port: 9092, controller: true, state: BrokerState::Up, rtt_avg_ms: Some(0.4), ..Default::default() };
     KafkaSnapshot {
         brokers: vec![broker],
@@ -77,7 +79,7 @@ fn kafka() -> KafkaSnapshot {
     }
 }
 
-fn healthy() -> Store {
+pub fn healthy() -> Store {
     let mut s = Store::new(&Config::default());
     for kind in [
         UpdateKind::Source(Ok(pg(true))),
@@ -90,38 +92,26 @@ fn healthy() -> Store {
     s
 }
 
-fn render(store: &Store, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let (theme, keymap) = (Theme::default(), Keymap::default());
-    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, now: t(75) })).unwrap();
-    term.backend().to_string()
-}
-
-#[test]
-fn healthy_pipeline() {
-    let s = healthy();
-    let small = render(&s, 80, 24);
-    assert!(small.contains("orders-cdc") && small.contains("RUNNING") && small.contains("cdc_console"), "{small}");
-    insta::assert_snapshot!("healthy_80x24", small);
-    insta::assert_snapshot!("healthy_160x40", render(&s, 160, 40));
-}
-
-#[test]
-fn connect_down_keeps_stale_data_and_says_since_when() {
+/// Connect down since t(30): its last snapshot stays, marked stale.
+pub fn connect_down() -> Store {
     let mut s = healthy();
     let refused = CollectError::Unreachable { endpoint: "http://127.0.0.1:8083".into(), reason: "Connection refused (os error 111)".into() };
     s.apply(Update { at: t(30), kind: UpdateKind::Connect(0, Err(refused)) });
-    let small = render(&s, 80, 24);
-    assert!(small.contains("down") && small.contains("45s") && small.contains("stale 1m15s"), "{small}");
-    insta::assert_snapshot!("connect_down_80x24", small);
-    insta::assert_snapshot!("connect_down_160x40", render(&s, 160, 40));
+    s
 }
 
-#[test]
-fn nothing_polled_yet() {
-    let s = Store::new(&Config::default());
-    let small = render(&s, 80, 24);
-    assert!(small.contains("no connectors") && small.contains("not polled yet"), "{small}");
-    insta::assert_snapshot!("empty_80x24", small);
-    insta::assert_snapshot!("empty_160x40", render(&s, 160, 40));
+/// Nothing polled yet.
+pub fn empty() -> Store {
+    Store::new(&Config::default())
+}
+
+/// One frame of `view` at `w`x`h`, drawn at t(75).
+pub fn render(store: &Store, view: ViewId, ui: Option<UiState>, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    let ui = ui.unwrap_or(UiState { view, ..UiState::default() });
+    let generator = GeneratorSnapshot::default();
+    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, ui: &ui, generator: &generator, read_only: false, now: t(75) }))
+        .unwrap();
+    term.backend().to_string()
 }

@@ -8,26 +8,25 @@
 //! └──────────────────────────┘└───────────────────────────────┘
 //! ┌ Brokers ─────────────────┐┌ Topics ───────────────────────┐
 //! └──────────────────────────┘└───────────────────────────────┘
-//!  q quit  r refresh                                             footer from the keymap
 //! ```
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row};
 
-use super::{View, age};
+use crate::ui::widgets::common::{block, column_width, fitting_columns, header, render_table, staleness, state_style, task_style};
+use crate::ui::{View, age};
 use crate::collectors::kafka::BrokerState;
-use crate::store::{Backend, Health, StageState};
+use crate::store::StageState;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let stages = view.store.stages();
-    let [top, middle, bottom, footer] = Layout::vertical([
+    let [top, middle, bottom] = Layout::vertical([
         Constraint::Length(stages.len() as u16 + 2),
         Constraint::Fill(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
     ])
     .areas(area);
     draw_stages(frame, top, view, &stages);
@@ -37,37 +36,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let [brokers, topics] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(bottom);
     draw_brokers(frame, brokers, view);
     draw_topics(frame, topics, view);
-    draw_footer(frame, footer, view);
-}
-
-fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a> {
-    let t = view.theme;
-    let mut b = Block::default()
-        .borders(Borders::ALL)
-        .border_style(Style::new().fg(t.border.0))
-        .title(Span::styled(format!(" {title} "), Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)));
-    if let Some(s) = stale {
-        b = b.title(Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned());
-    }
-    b
-}
-
-/// "stale 42s" when the backend is down and what is shown is its last good snapshot.
-fn staleness<T: PartialEq>(b: &Backend<T>, view: &View) -> Option<String> {
-    match (&b.health, b.updated_at) {
-        (Health::Down { .. }, Some(at)) => Some(format!("stale {}", age(at, view.now))),
-        _ => None,
-    }
-}
-
-fn state_style(view: &View, s: StageState) -> Style {
-    let t = view.theme;
-    Style::new().fg(match s {
-        StageState::Up => t.ok.0,
-        StageState::Degraded => t.warn.0,
-        StageState::Down => t.error.0,
-        StageState::Unknown => t.unknown.0,
-    })
 }
 
 fn draw_stages(frame: &mut Frame, area: Rect, view: &View, stages: &[crate::store::Stage]) {
@@ -104,16 +72,6 @@ fn draw_stages(frame: &mut Frame, area: Rect, view: &View, stages: &[crate::stor
     frame.render_widget(Paragraph::new(lines).block(block("cdc-console · pipeline", view, None)), area);
 }
 
-fn task_style(view: &View, state: &str) -> Style {
-    let t = view.theme;
-    Style::new().fg(match state {
-        "RUNNING" => t.ok.0,
-        "FAILED" => t.error.0,
-        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => t.warn.0,
-        _ => t.unknown.0,
-    })
-}
-
 fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
     let mut rows: Vec<[Span; 4]> = Vec::new();
     let mut stale = None;
@@ -143,28 +101,6 @@ fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
     let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
     let header = header(view, headers.into_iter().take(shown));
     render_table(frame, area, view, rows, &widths, header, block("Connectors", view, stale), "no connectors");
-}
-
-/// How many leading columns fit in `width` (at least `min`), at their content widths.
-fn fitting_columns<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], width: u16, min: usize) -> usize {
-    let mut used = 0u16;
-    for i in 0..N {
-        let w = match column_width(headers, rows, i) {
-            Constraint::Length(w) => w,
-            _ => 0,
-        };
-        used += w + if i > 0 { 1 } else { 0 };
-        if used > width {
-            return i.max(min);
-        }
-    }
-    N
-}
-
-/// The widest cell of column `i`, header included.
-fn column_width<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], i: usize) -> Constraint {
-    let w = rows.iter().map(|r| r[i].width()).chain([headers[i].len()]).max().unwrap_or(0);
-    Constraint::Length(w as u16)
 }
 
 fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
@@ -242,26 +178,3 @@ fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
     render_table(frame, area, view, rows, &widths, header(view, headers), block("Topics", view, staleness(k, view)), "no topics");
 }
 
-fn header<'a>(view: &View, cells: impl IntoIterator<Item = &'a str>) -> Row<'a> {
-    Row::new(cells).style(Style::new().fg(view.theme.dim.0).add_modifier(Modifier::BOLD))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn render_table(frame: &mut Frame, area: Rect, view: &View, rows: Vec<Row>, widths: &[Constraint], header: Row, block: Block, empty: &str) {
-    if rows.is_empty() {
-        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
-        frame.render_widget(p, area);
-    } else {
-        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
-    }
-}
-
-fn draw_footer(frame: &mut Frame, area: Rect, view: &View) {
-    let t = view.theme;
-    let mut spans = Vec::new();
-    for (keys, what) in view.keymap.help() {
-        spans.push(Span::styled(format!(" {keys} "), Style::new().fg(t.key.0).add_modifier(Modifier::BOLD)));
-        spans.push(Span::styled(format!("{what} "), Style::new().fg(t.dim.0)));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
-}

@@ -1,0 +1,77 @@
+//! What the screen remembers between frames: the current view, selection, filter, input mode
+//! and the feedback of the last action. Owned by `App`, borrowed by every draw.
+
+use std::time::SystemTime;
+
+use super::ViewId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiState {
+    pub view: ViewId,
+    /// Views visited before, for Esc.
+    pub back: Vec<(ViewId, Option<String>)>,
+    /// Selected row of the current table (after filtering).
+    pub selected: usize,
+    pub filter: String,
+    /// Focused pane in views with several (Tab).
+    pub pane: usize,
+    /// The drilled-into item: a connector, group or topic name.
+    pub detail: Option<String>,
+    pub mode: Mode,
+    pub feedback: Option<Feedback>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        Self {
+            view: ViewId::Overview,
+            back: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            pane: 0,
+            detail: None,
+            mode: Mode::Normal,
+            feedback: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// `:` typed so far.
+    Command(String),
+    /// `/` typed so far (the filter applies as it is typed).
+    Filter(String),
+    Help,
+    Confirm(Confirm),
+}
+
+/// A destructive action waiting for the user: they must type `expect`, and Cancel has the focus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub expect: String,
+    pub typed: String,
+    pub focus: ConfirmFocus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmFocus {
+    Cancel,
+    Confirm,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub text: String,
+    pub state: FeedbackState,
+    pub at: SystemTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedbackState {
+    Pending,
+    Done,
+    Error,
+}

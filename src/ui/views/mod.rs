@@ -1,0 +1,124 @@
+//! The views, by name: what `:` completes, what the header lists, and the dispatch to each
+//! view's `draw` and `rows` (the identities of its selectable rows, in display order, after
+//! the filter: what the app acts on).
+
+pub mod brokers;
+pub mod connectors;
+pub mod generator;
+pub mod groups;
+pub mod latency;
+pub mod overview;
+pub mod processor;
+pub mod replication;
+pub mod topics;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::View;
+use crate::action::Scope;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ViewId {
+    Overview,
+    Connectors,
+    Topics,
+    Brokers,
+    Groups,
+    Processor,
+    Replication,
+    Generator,
+    Latency,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 9] = [
+        ViewId::Overview,
+        ViewId::Connectors,
+        ViewId::Topics,
+        ViewId::Brokers,
+        ViewId::Groups,
+        ViewId::Processor,
+        ViewId::Replication,
+        ViewId::Generator,
+        ViewId::Latency,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewId::Overview => "overview",
+            ViewId::Connectors => "connectors",
+            ViewId::Topics => "topics",
+            ViewId::Brokers => "brokers",
+            ViewId::Groups => "groups",
+            ViewId::Processor => "processor",
+            ViewId::Replication => "replication",
+            ViewId::Generator => "generator",
+            ViewId::Latency => "latency",
+        }
+    }
+
+    /// The view whose name starts with `prefix`, when exactly one does (or one matches whole).
+    pub fn complete(prefix: &str) -> Option<ViewId> {
+        let p = prefix.trim().to_lowercase();
+        if let Some(v) = Self::ALL.iter().find(|v| v.name() == p) {
+            return Some(*v);
+        }
+        let mut found = Self::ALL.iter().filter(|v| !p.is_empty() && v.name().starts_with(&p));
+        match (found.next(), found.next()) {
+            (Some(v), None) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Whose key bindings apply in this view besides the global ones.
+    pub fn scope(self) -> Scope {
+        match self {
+            ViewId::Connectors => Scope::Connectors,
+            ViewId::Generator => Scope::Generator,
+            ViewId::Processor => Scope::Processor,
+            ViewId::Replication => Scope::Replication,
+            _ => Scope::Global,
+        }
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    match view.ui.view {
+        ViewId::Overview => overview::draw(frame, area, view),
+        ViewId::Connectors => connectors::draw(frame, area, view),
+        ViewId::Topics => topics::draw(frame, area, view),
+        ViewId::Brokers => brokers::draw(frame, area, view),
+        ViewId::Groups => groups::draw(frame, area, view),
+        ViewId::Processor => processor::draw(frame, area, view),
+        ViewId::Replication => replication::draw(frame, area, view),
+        ViewId::Generator => generator::draw(frame, area, view),
+        ViewId::Latency => latency::draw(frame, area, view),
+    }
+}
+
+/// The identities of the current view's selectable rows (a connector, topic or group name),
+/// in display order, after the filter. Views without a table have none.
+pub fn rows(view: &View) -> Vec<String> {
+    match view.ui.view {
+        ViewId::Connectors => connectors::rows(view),
+        ViewId::Topics => topics::rows(view),
+        ViewId::Brokers => brokers::rows(view),
+        ViewId::Groups => groups::rows(view),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_names_complete_from_a_unique_prefix() {
+        assert_eq!(ViewId::complete("conn"), Some(ViewId::Connectors));
+        assert_eq!(ViewId::complete("g"), None, "groups and generator");
+        assert_eq!(ViewId::complete("gr"), Some(ViewId::Groups));
+        assert_eq!(ViewId::complete("latency"), Some(ViewId::Latency));
+        assert_eq!(ViewId::complete("nope"), None);
+    }
+}

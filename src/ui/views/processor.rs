@@ -1,0 +1,10 @@
+//! The processor view (being built).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use crate::ui::View;
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    crate::ui::widgets::common::placeholder(frame, area, view, "processor", "this view is being built");
+}

@@ -1,0 +1,101 @@
+//! Pieces every view uses: titled blocks with staleness, state colours by meaning, tables that
+//! fit their columns, the selection highlight, and the placeholder of views not built yet.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
+
+use crate::store::{Backend, Health, StageState};
+use crate::ui::{View, age};
+
+pub fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a> {
+    let t = view.theme;
+    let mut b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(t.border.0))
+        .title(Span::styled(format!(" {title} "), Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)));
+    if let Some(s) = stale {
+        b = b.title(Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned());
+    }
+    b
+}
+
+/// "stale 42s" when the backend is down and what is shown is its last good snapshot.
+pub fn staleness<T: PartialEq>(b: &Backend<T>, view: &View) -> Option<String> {
+    match (&b.health, b.updated_at) {
+        (Health::Down { .. }, Some(at)) => Some(format!("stale {}", age(at, view.now))),
+        _ => None,
+    }
+}
+
+pub fn state_style(view: &View, s: StageState) -> Style {
+    let t = view.theme;
+    Style::new().fg(match s {
+        StageState::Up => t.ok.0,
+        StageState::Degraded => t.warn.0,
+        StageState::Down => t.error.0,
+        StageState::Unknown => t.unknown.0,
+    })
+}
+
+pub fn task_style(view: &View, state: &str) -> Style {
+    let t = view.theme;
+    Style::new().fg(match state {
+        "RUNNING" => t.ok.0,
+        "FAILED" => t.error.0,
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => t.warn.0,
+        _ => t.unknown.0,
+    })
+}
+
+/// How many leading columns fit in `width` (at least `min`), at their content widths.
+pub fn fitting_columns<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], width: u16, min: usize) -> usize {
+    let mut used = 0u16;
+    for i in 0..N {
+        let w = match column_width(headers, rows, i) {
+            Constraint::Length(w) => w,
+            _ => 0,
+        };
+        used += w + if i > 0 { 1 } else { 0 };
+        if used > width {
+            return i.max(min);
+        }
+    }
+    N
+}
+
+/// The widest cell of column `i`, header included.
+pub fn column_width<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], i: usize) -> Constraint {
+    let w = rows.iter().map(|r| r[i].width()).chain([headers[i].len()]).max().unwrap_or(0);
+    Constraint::Length(w as u16)
+}
+
+pub fn header<'a>(view: &View, cells: impl IntoIterator<Item = &'a str>) -> Row<'a> {
+    Row::new(cells).style(Style::new().fg(view.theme.dim.0).add_modifier(Modifier::BOLD))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn render_table(frame: &mut Frame, area: Rect, view: &View, rows: Vec<Row>, widths: &[Constraint], header: Row, block: Block, empty: &str) {
+    if rows.is_empty() {
+        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
+        frame.render_widget(p, area);
+    } else {
+        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    }
+}
+
+
+/// A table with the row `selected` highlighted and scrolled into view.
+pub fn render_selectable(frame: &mut Frame, area: Rect, view: &View, table: Table, selected: usize) {
+    let mut state = TableState::default().with_selected(Some(selected));
+    let table = table.row_highlight_style(Style::new().fg(view.theme.highlight.0).add_modifier(Modifier::REVERSED));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A view that has nothing to show yet says so plainly, instead of an empty frame.
+pub fn placeholder(frame: &mut Frame, area: Rect, view: &View, title: &str, message: &str) {
+    let text = Paragraph::new(Line::from(Span::styled(message.to_string(), Style::new().fg(view.theme.dim.0))));
+    frame.render_widget(text.block(block(title, view, None)), area);
+}

@@ -1,0 +1,1 @@
+//! The brokers view (snapshots to come with the view).

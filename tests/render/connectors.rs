@@ -1,0 +1,1 @@
+//! The connectors view (snapshots to come with the view).

@@ -1,0 +1,1 @@
+//! The generator view (snapshots to come with the view).

@@ -1,0 +1,1 @@
+//! The groups view (snapshots to come with the view).

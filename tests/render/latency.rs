@@ -1,0 +1,1 @@
+//! The latency view (snapshots to come with the view).

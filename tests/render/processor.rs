@@ -1,0 +1,1 @@
+//! The processor view (snapshots to come with the view).

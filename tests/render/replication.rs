@@ -1,0 +1,1 @@
+//! The replication view (snapshots to come with the view).

@@ -1,0 +1,1 @@
+//! The topics view (snapshots to come with the view).
