@@ -129,8 +129,9 @@ impl Key {
 
     /// The key of an event; Shift is implied by an upper-case character, so it is dropped there.
     pub fn of(ev: &KeyEvent) -> Self {
+        // Shift is part of an upper-case character and of BackTab (terminals report it held).
         let mods = match ev.code {
-            KeyCode::Char(_) => ev.modifiers - KeyModifiers::SHIFT,
+            KeyCode::Char(_) | KeyCode::BackTab => ev.modifiers - KeyModifiers::SHIFT,
             _ => ev.modifiers,
         };
         Self::new(ev.code, mods)

@@ -1,5 +1,7 @@
-//! The real binary in a real terminal (tmux): the first screen shows the live pipeline, `q`
-//! quits, and the terminal is restored (alternate screen left, cooked mode back).
+//! The real binary in a real terminal (tmux) against the local stack, driven like a user:
+//! navigate to the connectors view, pause, resume and restart the connector with its keys and
+//! see each state change (on screen, and in the REST API and PostgreSQL independently), start
+//! the generator and see its rate, then quit and find the terminal restored.
 
 mod common;
 
@@ -11,7 +13,37 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Kills the session however the test ends.
 struct Session(String);
+
+impl Session {
+    fn target(&self) -> String {
+        format!("{}:0.0", self.0)
+    }
+    fn screen(&self) -> String {
+        tmux(&["capture-pane", "-p", "-t", &self.target()])
+    }
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            tmux(&["send-keys", "-t", &self.target(), k]);
+        }
+    }
+    fn type_text(&self, text: &str) {
+        tmux(&["send-keys", "-t", &self.target(), "-l", text]);
+    }
+    /// Waits until the screen satisfies `check`, and returns it.
+    fn wait(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.screen();
+            if check(&s) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+}
 
 impl Drop for Session {
     fn drop(&mut self) {
@@ -19,46 +51,138 @@ impl Drop for Session {
     }
 }
 
-fn wait_for(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<String>) -> String {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(s) = check() {
-            return s;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
+/// The connector's state as Connect's REST API reports it, read without the console.
+fn rest_state(name: &str) -> String {
+    let out = Command::new("curl").args(["-s", "-m", "5", &format!("http://127.0.0.1:8083/connectors/{name}/status")]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    v["connector"]["state"].as_str().unwrap_or("?").to_string()
+}
+
+/// The pid of the walsender serving Debezium's slot: it changes when the task restarts.
+fn slot_pid(rt: &tokio::runtime::Runtime) -> Option<i32> {
+    rt.block_on(async {
+        let db = common::source_client().await;
+        db.query_one("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'cdc_console'", &[]).await.ok()?.get(0)
+    })
+}
+
+fn wait_rest(name: &str, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while rest_state(name) != want {
+        assert!(Instant::now() < deadline, "REST never showed {name} {want} (now {})", rest_state(name));
+        std::thread::sleep(Duration::from_millis(250));
     }
 }
 
 #[test]
-fn the_console_shows_the_pipeline_quits_on_q_and_restores_the_terminal() {
+fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     common::require_stack();
+    let rt = tokio::runtime::Runtime::new().unwrap();
     let name = format!("cdc-console-test-{}", std::process::id());
     let dir = tempfile::tempdir().unwrap();
     let stty = dir.path().join("stty-after");
     let bin = env!("CARGO_BIN_EXE_cdc-console");
-    let script = format!("CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 30", dir.path().display(), stty.display());
-    tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "36", "bash", "--norc", "-c", &script]);
-    let session = Session(name.clone());
-    let target = format!("{name}:0.0");
+    let script = format!("CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 60", dir.path().display(), stty.display());
+    tmux(&["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "bash", "--norc", "-c", &script]);
+    let s = Session(name);
 
-    let screen = wait_for("the connector RUNNING on screen", Duration::from_secs(20), || {
-        let s = tmux(&["capture-pane", "-p", "-t", &target]);
-        (s.contains("orders-cdc") && s.contains("RUNNING") && s.contains("cdc_console")).then_some(s)
-    });
-    assert!(screen.contains("q/ctrl-c quit"), "{screen}");
-    assert_eq!(tmux(&["display", "-p", "-t", &target, "#{alternate_on}"]).trim(), "1", "TUI on the alternate screen");
+    s.wait("the connector RUNNING on the first screen", 30, |x| x.contains("orders-cdc") && x.contains("RUNNING"));
+    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "1", "TUI on the alternate screen");
 
-    tmux(&["send-keys", "-t", &target, "q"]);
-    let after = wait_for("the shell after quit", Duration::from_secs(10), || {
-        let s = tmux(&["capture-pane", "-p", "-t", &target]);
-        s.contains("exit=0").then_some(s)
-    });
+    // `:` jumps to a view by name, with completion.
+    s.keys(&[":"]);
+    s.type_text("conn");
+    s.keys(&["Tab", "Enter"]);
+    s.wait("the connectors view", 10, |x| x.contains("TASKS") && x.contains("orders-cdc"));
+
+    s.keys(&["p"]);
+    s.wait("PAUSED on screen", 30, |x| x.contains("PAUSED"));
+    wait_rest("orders-cdc", "PAUSED");
+    s.keys(&["u"]);
+    s.wait("RUNNING again on screen", 30, |x| x.contains("RUNNING") && !x.contains("PAUSED"));
+    wait_rest("orders-cdc", "RUNNING");
+
+    // Restart with all tasks: the walsender serving Debezium's slot is replaced.
+    let before = slot_pid(&rt);
+    assert!(before.is_some(), "Debezium streams from its slot");
+    s.keys(&["R"]);
+    s.wait("the restart's feedback", 30, |x| x.contains("✓") && x.contains("orders-cdc"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while slot_pid(&rt) == before || slot_pid(&rt).is_none() {
+        assert!(Instant::now() < deadline, "the task never reconnected to its slot after the restart");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    s.wait("RUNNING after the restart", 30, |x| x.contains("RUNNING"));
+
+    // The generator: start it, see a rate above zero, stop it.
+    s.keys(&[":"]);
+    s.type_text("generator");
+    s.keys(&["Enter", "s"]);
+    let screen = s.wait("the generator running with a rate", 30, |x| achieved_rate(x).is_some_and(|r| r > 0.0));
+    assert!(screen.to_lowercase().contains("running"), "{screen}");
+    s.keys(&["s"]);
+    s.wait("the generator stopped", 15, |x| x.contains("generator stopped after"));
+
+    s.keys(&["q"]);
+    let after = s.wait("the shell after quit", 10, |x| x.contains("exit=0"));
     assert!(!after.contains("orders-cdc"), "the TUI is gone from the screen: {after}");
-    assert_eq!(tmux(&["display", "-p", "-t", &target, "#{alternate_on}"]).trim(), "0", "alternate screen left");
-    let modes = wait_for("stty output", Duration::from_secs(5), || std::fs::read_to_string(&stty).ok().filter(|s| !s.is_empty()));
+    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let modes = loop {
+        if let Ok(m) = std::fs::read_to_string(&stty).map(|m| m.trim().to_string())
+            && !m.is_empty()
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "no stty output");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     for flag in ["icanon", "echo", "isig"] {
         assert!(modes.split_whitespace().any(|w| w == flag), "`{flag}` restored: {modes}");
     }
-    drop(session);
+}
+
+/// The achieved rate the generator view shows ("achieved 198.0/s" or similar).
+fn achieved_rate(screen: &str) -> Option<f64> {
+    let line = screen.lines().find(|l| l.to_lowercase().contains("achieved"))?;
+    let after = &line[line.to_lowercase().find("achieved")? + "achieved".len()..];
+    let number: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').filter(|c| *c != ',').collect();
+    number.parse().ok()
+}
+
+/// SIGTERM (a `kill`, a closing session manager) ends the console with the terminal restored.
+#[test]
+fn sigterm_restores_the_terminal() {
+    common::require_stack();
+    let name = format!("cdc-console-term-{}", std::process::id());
+    let dir = tempfile::tempdir().unwrap();
+    let stty = dir.path().join("stty-after");
+    let bin = env!("CARGO_BIN_EXE_cdc-console");
+    let pidfile = dir.path().join("pid");
+    let script = format!(
+        "CDC_CONSOLE_LOG_DIR={} {bin} & echo $! > {}; wait $!; echo \"exit=$?\"; stty -a > {}; sleep 60",
+        dir.path().display(),
+        pidfile.display(),
+        stty.display()
+    );
+    tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "36", "bash", "--norc", "-c", &script]);
+    let s = Session(name);
+    s.wait("the console", 30, |x| x.contains("cdc-console") && x.contains("source"));
+    let pid = std::fs::read_to_string(&pidfile).expect("the console's pid").trim().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    s.wait("the shell after SIGTERM", 10, |x| x.contains("exit=0"));
+    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let modes = loop {
+        if let Ok(m) = std::fs::read_to_string(&stty).map(|m| m.trim().to_string())
+            && !m.is_empty()
+        {
+            break m;
+        }
+        assert!(Instant::now() < deadline, "no stty output");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(modes.split_whitespace().any(|w| w == flag), "`{flag}` restored: {modes}");
+    }
 }

@@ -37,6 +37,13 @@ pub struct Cli {
     /// Refuse every mutating action (connector pause/resume/stop/restart/delete/apply, generator).
     #[arg(long, global = true, env = "CDC_CONSOLE_READ_ONLY")]
     pub read_only: bool,
+    /// Colour theme: a built-in name (default, light, high-contrast), a name of your own in
+    /// ~/.config/cdc-console/themes/, or a path to a TOML file (default: `[ui] theme`).
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Key bindings file (default: `[ui] keymap`, else ~/.config/cdc-console/keymap.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keymap: Option<PathBuf>,
     /// Serve Prometheus metrics (lag, verdicts, connector states, slot lag, latency) on this
     /// address, e.g. 127.0.0.1:9464, while the console or `serve` runs.
     #[arg(long, global = true, value_name = "ADDR")]
@@ -187,7 +194,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     tracing::info!(?source, "configuration loaded");
     let rt = tokio::runtime::Runtime::new()?;
     let code = match cli.command {
-        None => rt.block_on(crate::app::run(config, cli.read_only, cli.metrics_addr))?,
+        None => {
+            // Theme and keymap errors are config errors: reported before the screen is taken.
+            let dir = config::user_config_dir();
+            let theme = config::theme::load(cli.theme.as_deref().or(config.ui.theme.as_deref()), dir.as_deref())?;
+            let keymap = config::keymap::load(cli.keymap.as_deref().or(config.ui.keymap.as_deref()), dir.as_deref())?;
+            rt.block_on(crate::app::run(config, theme, keymap, cli.read_only, cli.metrics_addr))?
+        }
         Some(Command::Status { output }) => rt.block_on(status::run(&config, output))?,
         Some(Command::Brokers { output }) => rt.block_on(brokers::brokers(&config, output))?,
         Some(Command::Topics { internal, output }) => rt.block_on(brokers::topics(&config, internal, output))?,

@@ -21,6 +21,11 @@ pub enum ConfigError {
     Syntax { file: PathBuf, line: usize, column: usize, message: String },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
+    /// A file that parsed but is wrong as a whole (e.g. a keymap binding one key twice).
+    #[error("{}: {message}", file.display())]
+    Invalid { file: PathBuf, message: String },
+    #[error("unknown theme `{name}`; available: {}", available.join(", "))]
+    UnknownTheme { name: String, available: Vec<String> },
 }
 
 impl ConfigError {
@@ -48,11 +53,17 @@ pub fn load(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigErr
 }
 
 fn user_config_file() -> Option<PathBuf> {
+    Some(user_config_dir()?.join("config.toml"))
+}
+
+/// `$XDG_CONFIG_HOME/cdc-console` (or `~/.config/cdc-console`): where user themes
+/// (`themes/NAME.toml`) and `keymap.toml` are looked for.
+pub fn user_config_dir() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("cdc-console").join("config.toml"))
+    Some(base.join("cdc-console"))
 }
 
 /// Parses the text of `file`. Missing sections take their defaults; unknown keys are errors.

@@ -5,6 +5,7 @@
 //! worse than none.
 
 mod env;
+pub mod keymap;
 mod load;
 pub mod theme;
 
@@ -13,7 +14,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use env::ENV_OVERRIDES;
-pub use load::{ConfigError, ConfigSource, load, parse};
+pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
 
 /// Everything the console talks to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -27,6 +28,20 @@ pub struct Config {
     /// Source tables the pipeline captures, with the topic Debezium writes them to.
     pub tables: Vec<CapturedTable>,
     pub timeouts: Timeouts,
+    pub ui: UiConfig,
+}
+
+/// The console's look and keys. `--theme` / `--keymap` win over these.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// A built-in or user theme name (`default`, `light`, `high-contrast`), or a path to a
+    /// theme file. None: `default`.
+    pub theme: Option<String>,
+    /// A keymap file. None: `<config dir>/keymap.toml` when it exists, else the defaults.
+    pub keymap: Option<std::path::PathBuf>,
+    /// Mouse support (off by default, so the terminal's own selection keeps working).
+    pub mouse: bool,
 }
 
 impl Default for Config {
@@ -44,6 +59,7 @@ impl Default for Config {
                 })
                 .collect(),
             timeouts: Timeouts::default(),
+            ui: UiConfig::default(),
         }
     }
 }

@@ -119,38 +119,69 @@ pub async fn run(
     settings: &Settings,
     stop: impl Future<Output = ()>,
 ) -> Result<Report, GeneratorError> {
-    if settings.rate == 0 {
+    let (_keep, rate) = tokio::sync::watch::channel(settings.rate);
+    run_steered(endpoint, settings, rate, stop, None).await
+}
+
+/// [`run`], with the rate read from `rate` as it changes (the schedule restarts from the new
+/// rate, so a change takes effect at once without a burst to "catch up"), and a report sent
+/// to `progress` twice a second with the rate achieved over the last seconds.
+pub async fn run_steered(
+    endpoint: &PostgresEndpoint,
+    settings: &Settings,
+    mut rate: tokio::sync::watch::Receiver<u32>,
+    stop: impl Future<Output = ()>,
+    progress: Option<tokio::sync::watch::Sender<Report>>,
+) -> Result<Report, GeneratorError> {
+    let err = |source| GeneratorError::Source { endpoint: endpoint.to_string(), source };
+    let mut target = *rate.borrow_and_update();
+    if target == 0 {
         return Err(GeneratorError::ZeroRate);
     }
-    let err = |source| GeneratorError::Source { endpoint: endpoint.to_string(), source };
     let (mut client, conn) = endpoint.pg_config(Duration::from_secs(5)).connect(NoTls).await.map_err(err)?;
     let conn = tokio::spawn(conn);
     let mut workload = Workload::new(settings, live_orders(&client).await.map_err(err)?);
     let start = Instant::now();
-    let mut planned = 0u64;
-    let mut report = Report { target_rate: settings.rate, ..Report::default() };
+    let (mut base, mut planned) = (start, 0u64);
+    let mut report = Report { target_rate: target, ..Report::default() };
+    let mut recent = RecentRate::default();
+    let mut published = start;
     tokio::pin!(stop);
     loop {
-        let elapsed = start.elapsed();
-        if settings.duration.is_some_and(|d| elapsed >= d) {
+        if settings.duration.is_some_and(|d| start.elapsed() >= d) {
             break;
         }
-        let due = (settings.rate as f64 * elapsed.as_secs_f64()) as u64;
+        if rate.has_changed().unwrap_or(false) {
+            target = (*rate.borrow_and_update()).max(1);
+            (base, planned) = (Instant::now(), 0);
+            report.target_rate = target;
+        }
+        let due = (target as f64 * base.elapsed().as_secs_f64()) as u64;
         let n = due.saturating_sub(planned).min(MAX_BATCH);
-        if n == 0 {
-            tokio::select! {
-                _ = &mut stop => break,
-                _ = tokio::time::sleep(TICK) => continue,
+        // `biased`: a stop is seen even when the server cannot keep up and work is always due.
+        tokio::select! {
+            biased;
+            _ = &mut stop => break,
+            _ = tokio::time::sleep(TICK), if n == 0 => continue,
+            done = async { apply(&mut client, &workload.plan(n)).await }, if n > 0 => {
+                let done = done.map_err(err)?;
+                planned += n;
+                workload.inserted(done.new_ids);
+                report.inserts += done.inserts;
+                report.updates += done.updates;
+                report.deletes += done.deletes;
+                report.transactions += 1;
             }
         }
-        planned += n;
-        let batch = workload.plan(n);
-        let done = apply(&mut client, &batch).await.map_err(err)?;
-        workload.inserted(done.new_ids);
-        report.inserts += done.inserts;
-        report.updates += done.updates;
-        report.deletes += done.deletes;
-        report.transactions += 1;
+        if let Some(p) = &progress
+            && published.elapsed() >= Duration::from_millis(500)
+        {
+            published = Instant::now();
+            report.changes = report.inserts + report.updates + report.deletes;
+            report.elapsed_seconds = start.elapsed().as_secs_f64();
+            report.achieved_rate = recent.update(published, report.changes);
+            p.send_replace(report.clone());
+        }
     }
     drop(client);
     let _ = conn.await;
@@ -158,6 +189,25 @@ pub async fn run(
     report.elapsed_seconds = start.elapsed().as_secs_f64();
     report.achieved_rate = report.changes as f64 / report.elapsed_seconds.max(1e-9);
     Ok(report)
+}
+
+/// Changes per second over the last few seconds, from (time, total) samples.
+#[derive(Default)]
+struct RecentRate {
+    samples: std::collections::VecDeque<(Instant, u64)>,
+}
+
+impl RecentRate {
+    fn update(&mut self, at: Instant, total: u64) -> f64 {
+        self.samples.push_back((at, total));
+        while self.samples.len() > 2 && at.duration_since(self.samples[0].0) > Duration::from_secs(3) {
+            self.samples.pop_front();
+        }
+        match (self.samples.front(), self.samples.back()) {
+            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => (c1 - c0) as f64 / t1.duration_since(*t0).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
 }
 
 async fn live_orders(c: &Client) -> Result<Vec<i64>, tokio_postgres::Error> {

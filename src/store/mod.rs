@@ -27,6 +27,8 @@ pub struct Store {
     pub connect: Vec<Backend<ConnectSnapshot>>,
     /// End-to-end latency, measured on the change topics.
     pub latency: Backend<LatencySnapshot>,
+    /// The Debezium topics of the configured captured tables.
+    pub captured_topics: Vec<String>,
     /// Consumer groups: members, lag in offsets and seconds, verdicts.
     pub groups: Backend<GroupsSnapshot>,
 }
@@ -43,6 +45,7 @@ impl Store {
                 .map(|c| Backend::new(&format!("connect:{}", c.name), c.url.to_string()))
                 .collect(),
             latency: Backend::new("latency", config.tables.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join(",")),
+            captured_topics: config.tables.iter().map(|t| t.topic.clone()).collect(),
             groups: Backend::new("groups", config.kafka.brokers.clone()),
         }
     }

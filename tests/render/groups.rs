@@ -1,1 +1,74 @@
-//! The groups view (snapshots to come with the view).
+//! The groups view: list in three states at two sizes, a filtered list, and a group's partitions.
+
+use cdc_console::ui::{UiState, ViewId};
+
+use crate::fixtures::*;
+
+fn ui(filter: &str, detail: Option<&str>) -> Option<UiState> {
+    Some(UiState { view: ViewId::Groups, filter: filter.into(), detail: detail.map(Into::into), ..UiState::default() })
+}
+
+#[test]
+fn healthy_groups_list() {
+    let s = healthy_full();
+    let small = render(&s, ViewId::Groups, None, 80, 24);
+    for want in ["cdc-replicator", "orders-sink", "idle-audit", "WARN", "ERR", "42s", "500", "▁"] {
+        assert!(small.contains(want), "{want} missing:\n{small}");
+    }
+    insta::assert_snapshot!("healthy_80x24", small);
+    let wide = render(&s, ViewId::Groups, None, 160, 40);
+    assert!(wide.contains("HISTORY") && wide.contains("never"), "{wide}");
+    insta::assert_snapshot!("healthy_160x40", wide);
+}
+
+#[test]
+fn groups_down_keeps_stale_rows() {
+    let s = kafka_down();
+    let small = render(&s, ViewId::Groups, None, 80, 24);
+    assert!(small.contains("stale 1m15s") && small.contains("cdc-replicator"), "{small}");
+    insta::assert_snapshot!("kafka_down_80x24", small);
+    insta::assert_snapshot!("kafka_down_160x40", render(&s, ViewId::Groups, None, 160, 40));
+}
+
+#[test]
+fn nothing_polled_yet() {
+    let s = empty();
+    let small = render(&s, ViewId::Groups, None, 80, 24);
+    assert!(small.contains("consumer groups not polled yet"), "{small}");
+    insta::assert_snapshot!("empty_80x24", small);
+    insta::assert_snapshot!("empty_160x40", render(&s, ViewId::Groups, None, 160, 40));
+}
+
+#[test]
+fn the_filter_narrows_rows_and_the_table() {
+    let s = healthy_full();
+    let (theme, keymap, generator) = (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default(), Default::default());
+    let ui_state = ui("SINK", None).unwrap();
+    let view = cdc_console::ui::View { store: &s, theme: &theme, keymap: &keymap, ui: &ui_state, generator: &generator, read_only: false, now: t(75) };
+    assert_eq!(cdc_console::ui::views::rows(&view), ["orders-sink"]);
+    let all = UiState { filter: String::new(), ..ui_state.clone() };
+    let view = cdc_console::ui::View { ui: &all, ..view };
+    assert_eq!(cdc_console::ui::views::rows(&view), ["cdc-replicator", "orders-sink", "idle-audit"]);
+    let small = render(&s, ViewId::Groups, ui("sink", None), 80, 24);
+    assert!(small.contains("orders-sink") && !small.contains("cdc-replicator") && small.contains("/sink"), "{small}");
+    insta::assert_snapshot!("filtered_80x24", small);
+    let none = render(&s, ViewId::Groups, ui("zzz", None), 80, 24);
+    assert!(none.contains("no consumer groups match /zzz"), "{none}");
+}
+
+#[test]
+fn a_group_described_per_partition() {
+    let s = healthy_full();
+    let small = render(&s, ViewId::Groups, ui("", Some("orders-sink")), 80, 24);
+    for want in ["group orders-sink", "STALL", "3000", "5m10s", "LOG-END", "never"] {
+        assert!(small.contains(want), "{want} missing:\n{small}");
+    }
+    insta::assert_snapshot!("detail_80x24", small);
+    let wide = render(&s, ViewId::Groups, ui("", Some("cdc-replicator")), 160, 40);
+    for want in ["replicator-1-5f2c", "/127.0.0.1", "12s", "ETA 42s", "900 → 500"] {
+        assert!(wide.contains(want), "{want} missing:\n{wide}");
+    }
+    insta::assert_snapshot!("detail_160x40", wide);
+    let gone = render(&s, ViewId::Groups, ui("", Some("nope")), 80, 24);
+    assert!(gone.contains("group nope not found"), "{gone}");
+}

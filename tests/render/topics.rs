@@ -1,1 +1,86 @@
-//! The topics view (snapshots to come with the view).
+//! The topics view: three states at two sizes, URP and offline partitions, internal topics shown
+//! only by a filter, a selection, and the partitions of one topic.
+
+use cdc_console::action::Keymap;
+use cdc_console::config::theme::Theme;
+use cdc_console::pipeline::generator::GeneratorSnapshot;
+use cdc_console::store::Store;
+use cdc_console::ui::{UiState, View, ViewId, views};
+
+use crate::fixtures::*;
+
+fn ui() -> UiState {
+    UiState { view: ViewId::Topics, ..UiState::default() }
+}
+
+fn rows(store: &Store, ui: &UiState) -> Vec<String> {
+    let (theme, keymap, generator) = (Theme::default(), Keymap::default(), GeneratorSnapshot::default());
+    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, generator: &generator, read_only: false, now: t(75) })
+}
+
+#[test]
+fn healthy_topics_hide_the_internal_ones() {
+    let s = healthy();
+    let small = render(&s, ViewId::Topics, None, 80, 24);
+    assert!(small.contains("Topics (2, 1 internal hidden)") && small.contains("dbserver1.public.order_items") && small.contains("12.5"), "{small}");
+    assert!(!small.contains("_connect-offsets"), "{small}");
+    insta::assert_snapshot!("healthy_80x24", small);
+    insta::assert_snapshot!("healthy_160x40", render(&s, ViewId::Topics, None, 160, 40));
+    assert_eq!(rows(&s, &ui()), ["dbserver1.public.order_items", "dbserver1.public.orders"]);
+}
+
+#[test]
+fn kafka_down_keeps_the_last_topics_marked_stale() {
+    let s = kafka_down();
+    let small = render(&s, ViewId::Topics, None, 80, 24);
+    assert!(small.contains("stale 1m15s") && small.contains("Kafka down 45s") && small.contains("dbserver1.public.orders"), "{small}");
+    insta::assert_snapshot!("kafka_down_80x24", small);
+    insta::assert_snapshot!("kafka_down_160x40", render(&s, ViewId::Topics, None, 160, 40));
+}
+
+#[test]
+fn nothing_polled_yet() {
+    let s = empty();
+    let small = render(&s, ViewId::Topics, None, 80, 24);
+    assert!(small.contains("(not polled yet)"), "{small}");
+    insta::assert_snapshot!("empty_80x24", small);
+    insta::assert_snapshot!("empty_160x40", render(&s, ViewId::Topics, None, 160, 40));
+    assert!(rows(&s, &ui()).is_empty());
+}
+
+#[test]
+fn urp_and_offline_counts_with_a_selection() {
+    let s = troubled();
+    let u = UiState { selected: 1, ..ui() };
+    let small = render(&s, ViewId::Topics, Some(u.clone()), 80, 24);
+    for want in ["URP", "OFFLINE", "4790", "2006"] {
+        assert!(small.contains(want), "{want} missing:\n{small}");
+    }
+    insta::assert_snapshot!("troubled_selected_80x24", small);
+    insta::assert_snapshot!("troubled_selected_160x40", render(&s, ViewId::Topics, Some(u), 160, 40));
+}
+
+#[test]
+fn a_filter_that_matches_internal_topics_shows_them() {
+    let s = healthy();
+    let u = UiState { filter: "connect".into(), ..ui() };
+    let small = render(&s, ViewId::Topics, Some(u.clone()), 80, 24);
+    assert!(small.contains("_connect-offsets") && small.contains("Topics (1/3) /connect") && !small.contains("order_items"), "{small}");
+    insta::assert_snapshot!("filtered_internal_80x24", small);
+    assert_eq!(rows(&s, &u), ["_connect-offsets"]);
+}
+
+#[test]
+fn detail_lists_partitions_with_their_flags() {
+    let s = troubled();
+    let u = UiState { detail: Some("dbserver1.public.orders".into()), selected: 2, ..ui() };
+    let small = render(&s, ViewId::Topics, Some(u.clone()), 80, 24);
+    for want in ["Topic dbserver1.public.orders", "URP 2", "offline 1", "OFFLINE", "none", "111,112,113", "1430"] {
+        assert!(small.contains(want), "{want} missing:\n{small}");
+    }
+    insta::assert_snapshot!("detail_80x24", small);
+    let wide = render(&s, ViewId::Topics, Some(u.clone()), 160, 40);
+    assert!(wide.contains("LeaderNotAvailable") && wide.contains("LOG START"), "{wide}");
+    insta::assert_snapshot!("detail_160x40", wide);
+    assert_eq!(rows(&s, &u), ["0", "1", "2", "3"]);
+}

@@ -23,7 +23,7 @@ use super::{CollectError, bounded};
 use crate::config::{Config, ConnectCluster};
 
 /// One poll of a Connect cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ConnectSnapshot {
     pub version: String,
     pub commit: String,
@@ -43,7 +43,7 @@ pub struct Plugin {
     pub version: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Connector {
     pub name: String,
     /// `source` or `sink`.

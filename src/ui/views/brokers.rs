@@ -1,14 +1,143 @@
-//! The brokers view (being built).
+//! The brokers view: the cluster at a glance (controller, under-replicated and offline partition
+//! counts, warnings), then one row per broker.
+//!
+//! ```text
+//! ┌ Kafka cluster ─────────────────────────────────────── stale 12s ┐
+//! │cluster tansu  controller 1  brokers 2 up · 1 down  URP 3  offline 1 │
+//! └───────────────────────────────────────────────────────────────────┘
+//! ┌ Brokers (3) ───────────────────────────────────────────────────────┐
+//! │ID  HOST:PORT  STATE  RTT AVG  RTT P99  CLIENT  RACK  REASON        │
+//! └────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! `*` after an id marks the controller. Columns are in priority order: id, address and state
+//! always, the rest while they fit. Row identities ([`rows`]): broker ids, after the `/` filter,
+//! which matches id, address, rack and state.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
-use crate::ui::View;
+use crate::collectors::kafka::{Broker, BrokerState};
+use crate::store::Health;
+use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
+use crate::ui::{View, age, matches};
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
-    crate::ui::widgets::common::placeholder(frame, area, view, "brokers", "this view is being built");
+fn state_word(s: BrokerState) -> &'static str {
+    match s {
+        BrokerState::Up => "UP",
+        BrokerState::Down => "DOWN",
+        BrokerState::Unknown => "UNKNOWN",
+    }
 }
 
-pub fn rows(_view: &View) -> Vec<String> {
-    Vec::new()
+fn listed<'a>(view: &View<'a>) -> Vec<&'a Broker> {
+    let f = &view.ui.filter;
+    view.store
+        .kafka
+        .snapshot
+        .iter()
+        .flat_map(|s| &s.brokers)
+        .filter(|b| {
+            matches(f, &b.id.to_string()) || matches(f, &b.address()) || matches(f, b.rack.as_deref().unwrap_or("")) || matches(f, state_word(b.state))
+        })
+        .collect()
+}
+
+pub fn rows(view: &View) -> Vec<String> {
+    listed(view).into_iter().map(|b| b.id.to_string()).collect()
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map(|v| format!("{v:.1}ms")).unwrap_or_else(|| "-".into())
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    let t = view.theme;
+    let k = &view.store.kafka;
+    let dim = Style::new().fg(t.dim.0);
+    let stale = staleness(k, view);
+
+    // Cluster summary.
+    let mut lines = Vec::new();
+    match &k.snapshot {
+        Some(s) => {
+            let up = s.brokers.iter().filter(|b| b.state == BrokerState::Up).count();
+            let down = s.brokers.iter().filter(|b| b.is_down()).count();
+            let urp: usize = s.topics.iter().map(|t| t.under_replicated()).sum();
+            let offline: usize = s.topics.iter().map(|t| t.offline()).sum();
+            let count = |n: usize, bad| Style::new().fg(if n == 0 { t.ok.0 } else { bad }).add_modifier(Modifier::BOLD);
+            let controller = match s.controller {
+                Some(c) if s.brokers.iter().any(|b| b.id == c) => c.to_string(),
+                Some(c) => format!("{c} (not a listed broker)"),
+                None => "unknown".into(),
+            };
+            lines.push(Line::from(vec![
+                Span::styled("controller ", dim),
+                Span::styled(controller, Style::new().fg(t.text.0).add_modifier(Modifier::BOLD)),
+                Span::styled("  brokers ", dim),
+                Span::styled(format!("{up} up"), Style::new().fg(t.ok.0)),
+                Span::styled(" · ", dim),
+                Span::styled(format!("{down} down"), count(down, t.error.0)),
+                Span::styled("  URP ", dim),
+                Span::styled(urp.to_string(), count(urp, t.warn.0)),
+                Span::styled("  offline ", dim),
+                Span::styled(offline.to_string(), count(offline, t.error.0)),
+                Span::styled(format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")), dim),
+            ]));
+            for w in &s.warnings {
+                lines.push(Line::from(Span::styled(format!("! {w}"), Style::new().fg(t.warn.0))));
+            }
+        }
+        None => lines.push(Line::from(Span::styled(empty_reason(k, "no brokers"), dim))),
+    }
+    if let (Health::Down { since, reason, .. }, Some(_)) = (&k.health, &k.snapshot) {
+        lines.push(Line::from(Span::styled(format!("Kafka down {}: {reason}", age(*since, view.now)), Style::new().fg(t.error.0))));
+    }
+    let lines_n = lines.len().min(5) as u16;
+    let [top, table] = Layout::vertical([Constraint::Length(lines_n + 2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines).block(block("Kafka cluster", view, stale.clone())), top);
+
+    // Brokers.
+    let brokers = listed(view);
+    let rows: Vec<[Span; 8]> = brokers
+        .iter()
+        .map(|b| {
+            let (style, id) = (
+                Style::new().fg(match b.state {
+                    BrokerState::Up => t.ok.0,
+                    BrokerState::Down => t.error.0,
+                    BrokerState::Unknown => t.unknown.0,
+                }),
+                if b.controller { format!("{}*", b.id) } else { b.id.to_string() },
+            );
+            let client_style = Style::new().fg(match b.client_state.as_deref() {
+                Some("UP") => t.ok.0,
+                Some("DOWN") => t.error.0,
+                Some(_) => t.warn.0,
+                None => t.unknown.0,
+            });
+            [
+                Span::styled(id, Style::new().fg(t.text.0)),
+                Span::raw(b.address()),
+                Span::styled(state_word(b.state), style),
+                Span::raw(ms(b.rtt_avg_ms)),
+                Span::raw(ms(b.rtt_p99_ms)),
+                Span::styled(b.client_state.clone().unwrap_or_else(|| "-".into()), client_style),
+                Span::styled(b.rack.clone().unwrap_or_else(|| "-".into()), dim),
+                Span::styled(b.reason.clone().unwrap_or_default(), Style::new().fg(t.error.0)),
+            ]
+        })
+        .collect();
+    let total = k.snapshot.as_ref().map(|s| s.brokers.len()).unwrap_or(0);
+    let title = if view.ui.filter.is_empty() {
+        format!("Brokers ({total})")
+    } else {
+        format!("Brokers ({}/{total}) /{}", brokers.len(), view.ui.filter)
+    };
+    let empty = if total > 0 { "nothing matches the filter".to_string() } else { empty_reason(k, "no brokers") };
+    let headers = ["ID", "HOST:PORT", "STATE", "RTT AVG", "RTT P99", "CLIENT", "RACK", "REASON"];
+    render_fitted(frame, table, view, headers, rows, 3, block(&title, view, stale), &empty, Some(view.ui.selected));
 }

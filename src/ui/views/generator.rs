@@ -1,10 +1,87 @@
-//! The generator view (being built).
+//! The embedded load generator: running or stopped, target and achieved rate, the mix of
+//! inserts, updates and deletes, counts, and why the last run failed. Keys are in the footer.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::ui::View;
+use crate::store::Health;
+use crate::ui::widgets::common::block;
+use crate::ui::{View, age};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
-    crate::ui::widgets::common::placeholder(frame, area, view, "generator", "this view is being built");
+    let t = view.theme;
+    let g = view.generator;
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let label = |s: &str| Span::styled(format!("{s:<11}"), dim);
+    let mut lines = Vec::new();
+
+    let state = match (&g.error, g.running) {
+        (_, true) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
+        (Some(_), false) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
+        (None, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+    };
+    lines.push(Line::from(vec![label("state"), state]));
+    lines.push(Line::from(vec![label("writes to"), Span::styled(view.store.source.endpoint.clone(), text)]));
+    match &view.store.source.health {
+        Health::Down { since, reason, .. } => lines.push(Line::from(vec![
+            label(""),
+            Span::styled(
+                format!("source down {}: {}", age(*since, view.now), reason.strip_prefix(&format!("{}: ", view.store.source.endpoint)).unwrap_or(reason)),
+                Style::new().fg(t.error.0),
+            ),
+        ])),
+        Health::Unknown => lines.push(Line::from(vec![label(""), Span::styled("source not polled yet", Style::new().fg(t.unknown.0))])),
+        Health::Up { .. } => {}
+    }
+    lines.push(Line::raw(""));
+
+    // Achieved against target: a bar of 30 cells, green at 90% and above.
+    let ratio = if g.target_rate == 0 { 0.0 } else { g.achieved_rate / g.target_rate as f64 };
+    let rate_style = Style::new().fg(match (g.running, ratio) {
+        (false, _) => t.dim.0,
+        (true, r) if r >= 0.9 => t.ok.0,
+        _ => t.warn.0,
+    });
+    lines.push(Line::from(vec![label("target"), Span::styled(format!("{} changes/s", g.target_rate), text)]));
+    let filled = ((ratio.clamp(0.0, 1.0)) * 30.0).round() as usize;
+    lines.push(Line::from(vec![
+        label("achieved"),
+        Span::styled(format!("{:.1} changes/s", g.achieved_rate), rate_style),
+        Span::styled(format!("  {:>3.0}% ", ratio * 100.0), dim),
+        Span::styled("█".repeat(filled), rate_style),
+        Span::styled("░".repeat(30 - filled), dim),
+    ]));
+    lines.push(Line::raw(""));
+
+    let m = g.mix;
+    let sum = (m.insert + m.update + m.delete).max(1) as f64;
+    let pct = |w: u32| format!("{:.0}%", w as f64 * 100.0 / sum);
+    lines.push(Line::from(vec![
+        label("mix"),
+        Span::styled(format!("insert {} ({})", m.insert, pct(m.insert)), text),
+        Span::styled("  ·  ", dim),
+        Span::styled(format!("update {} ({})", m.update, pct(m.update)), text),
+        Span::styled("  ·  ", dim),
+        Span::styled(format!("delete {} ({})", m.delete, pct(m.delete)), text),
+    ]));
+    let total = g.inserts + g.updates + g.deletes;
+    lines.push(Line::from(vec![
+        label("written"),
+        Span::styled(format!("{} inserts  {} updates  {} deletes  = {total} changes", g.inserts, g.updates, g.deletes), text),
+    ]));
+    if total == 0 && !g.running {
+        lines.push(Line::from(vec![label(""), Span::styled("nothing written yet in this session", dim)]));
+    }
+    if let Some(e) = &g.error {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![label("last error"), Span::styled(e.clone(), Style::new().fg(t.error.0))]));
+    }
+    if view.read_only {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("read-only: the generator cannot be started or changed", Style::new().fg(t.warn.0)));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Generator", view, None)), area);
 }

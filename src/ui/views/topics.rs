@@ -1,14 +1,180 @@
-//! The topics view (being built).
+//! The topics view: one row per topic with its partitions, under-replicated (URP) and offline
+//! counts, rate and log end; Enter drills into a topic (`ui.detail`) to its partitions.
+//!
+//! ```text
+//! ┌ Topics (2, 1 internal hidden) ────────────────────────────── stale 12s ┐
+//! │TOPIC                        PART URP OFFLINE MSG/S LOG END  PROBLEM    │
+//! └────────────────────────────────────────────────────────────────────────┘
+//! ┌ Topic orders ─────┐  detail: a summary line, then
+//! │PARTITION LEADER REPLICAS ISR FLAGS LOG START LOG END ERROR │
+//! ```
+//!
+//! Internal topics (`__consumer_offsets`, Connect's `_connect-*`) are hidden while the `/` filter
+//! is empty, and shown when a non-empty filter matches them: they are bookkeeping, looked at
+//! only on purpose. The filter matches the topic name. Row identities ([`rows`]): topic names in
+//! the list, partition ids in the detail (the filter does not apply there).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
 
-use crate::ui::View;
+use crate::collectors::kafka::Topic;
+use crate::store::Health;
+use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
+use crate::ui::{View, age, matches};
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
-    crate::ui::widgets::common::placeholder(frame, area, view, "topics", "this view is being built");
+fn all<'a>(view: &View<'a>) -> Vec<&'a Topic> {
+    view.store.kafka.snapshot.iter().flat_map(|s| &s.topics).collect()
 }
 
-pub fn rows(_view: &View) -> Vec<String> {
-    Vec::new()
+fn listed<'a>(view: &View<'a>) -> Vec<&'a Topic> {
+    let f = &view.ui.filter;
+    all(view).into_iter().filter(|t| if t.internal { !f.is_empty() && matches(f, &t.name) } else { matches(f, &t.name) }).collect()
+}
+
+fn find<'a>(view: &View<'a>, name: &str) -> Option<&'a Topic> {
+    all(view).into_iter().find(|t| t.name == name)
+}
+
+pub fn rows(view: &View) -> Vec<String> {
+    match &view.ui.detail {
+        Some(d) => find(view, d).map(|t| t.partition_details.iter().map(|p| p.id.to_string()).collect()).unwrap_or_default(),
+        None => listed(view).into_iter().map(|t| t.name.clone()).collect(),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
+    match &view.ui.detail {
+        Some(d) => draw_detail(frame, area, view, d),
+        None => draw_list(frame, area, view),
+    }
+}
+
+fn log_end_sum(t: &Topic) -> Option<i64> {
+    let ends: Vec<i64> = t.partition_details.iter().filter_map(|p| p.log_end_offset).collect();
+    (!ends.is_empty()).then(|| ends.iter().sum())
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into())
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
+    let th = view.theme;
+    let k = &view.store.kafka;
+    let topics = listed(view);
+    let count = |n: usize, bad| {
+        if n == 0 { Span::styled("0", Style::new().fg(th.dim.0)) } else { Span::styled(n.to_string(), Style::new().fg(bad).add_modifier(Modifier::BOLD)) }
+    };
+    let rows: Vec<[Span; 7]> = topics
+        .iter()
+        .map(|t| {
+            let name_style = match (t.error.is_some() || t.offline() > 0, t.under_replicated() > 0, t.internal) {
+                (true, _, _) => Style::new().fg(th.error.0),
+                (_, true, _) => Style::new().fg(th.warn.0),
+                (_, _, true) => Style::new().fg(th.dim.0),
+                _ => Style::new().fg(th.text.0),
+            };
+            [
+                Span::styled(t.name.clone(), name_style),
+                Span::raw(t.partitions.to_string()),
+                count(t.under_replicated(), th.warn.0),
+                count(t.offline(), th.error.0),
+                Span::raw(rate(t.messages_per_sec)),
+                Span::raw(opt(log_end_sum(t))),
+                Span::styled(t.error.clone().unwrap_or_default(), Style::new().fg(th.error.0)),
+            ]
+        })
+        .collect();
+    let all_topics = all(view);
+    let hidden = if view.ui.filter.is_empty() { all_topics.iter().filter(|t| t.internal).count() } else { 0 };
+    let hidden = if hidden > 0 { format!(", {hidden} internal hidden") } else { String::new() };
+    let title = if view.ui.filter.is_empty() {
+        format!("Topics ({}{hidden})", topics.len())
+    } else {
+        format!("Topics ({}/{}) /{}", topics.len(), all_topics.len(), view.ui.filter)
+    };
+    let empty = if !all_topics.is_empty() { "nothing matches the filter".to_string() } else { empty_reason(k, "no topics") };
+    // Name, partitions, URP and offline always; rate, log end and problem while they fit.
+    let headers = ["TOPIC", "PART", "URP", "OFFLINE", "MSG/S", "LOG END", "PROBLEM"];
+    let stale = staleness(k, view);
+    match (&k.health, &k.snapshot) {
+        (Health::Down { since, reason, .. }, Some(_)) => {
+            let [note, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+            let msg = format!(" Kafka down {}: {reason}", age(*since, view.now));
+            frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(th.error.0))), note);
+            render_fitted(frame, table, view, headers, rows, 4, block(&title, view, stale), &empty, Some(view.ui.selected));
+        }
+        _ => render_fitted(frame, area, view, headers, rows, 4, block(&title, view, stale), &empty, Some(view.ui.selected)),
+    }
+}
+
+fn ids(v: &[i32]) -> String {
+    v.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
+    let th = view.theme;
+    let k = &view.store.kafka;
+    let dim = Style::new().fg(th.dim.0);
+    let stale = staleness(k, view);
+    let Some(topic) = find(view, name) else {
+        let msg = format!("topic `{name}` is not in the last snapshot (esc goes back)");
+        frame.render_widget(Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)), area);
+        return;
+    };
+    let (urp, offline) = (topic.under_replicated(), topic.offline());
+    let mut summary = vec![
+        Span::styled("partitions ", dim),
+        Span::raw(topic.partitions.to_string()),
+        Span::styled("  URP ", dim),
+        Span::styled(urp.to_string(), Style::new().fg(if urp == 0 { th.ok.0 } else { th.warn.0 })),
+        Span::styled("  offline ", dim),
+        Span::styled(offline.to_string(), Style::new().fg(if offline == 0 { th.ok.0 } else { th.error.0 })),
+        Span::styled("  msg/s ", dim),
+        Span::raw(rate(topic.messages_per_sec)),
+        Span::styled("  log end ", dim),
+        Span::raw(opt(log_end_sum(topic))),
+    ];
+    if topic.internal {
+        summary.push(Span::styled("  internal", dim));
+    }
+    let mut lines = vec![Line::from(summary)];
+    if let Some(e) = &topic.error {
+        lines.push(Line::from(Span::styled(e.clone(), Style::new().fg(th.error.0))));
+    }
+    let [top, table] = Layout::vertical([Constraint::Length(lines.len() as u16 + 2), Constraint::Fill(1)]).areas(area);
+    let title = format!("Topic {}", topic.name);
+    frame.render_widget(Paragraph::new(lines).block(block(&title, view, stale.clone())), top);
+
+    let rows: Vec<[Span; 8]> = topic
+        .partition_details
+        .iter()
+        .map(|p| {
+            let flags = match (p.offline, p.under_replicated) {
+                (true, _) => Span::styled("OFFLINE", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
+                (false, true) => Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD)),
+                _ => Span::styled("ok", Style::new().fg(th.ok.0)),
+            };
+            [
+                Span::styled(p.id.to_string(), Style::new().fg(th.text.0)),
+                Span::raw(p.leader.map(|l| l.to_string()).unwrap_or_else(|| "none".into())),
+                flags,
+                Span::raw(ids(&p.replicas)),
+                Span::raw(ids(&p.isr)),
+                Span::raw(opt(p.log_start_offset)),
+                Span::raw(opt(p.log_end_offset)),
+                Span::styled(p.error.clone().unwrap_or_default(), Style::new().fg(th.error.0)),
+            ]
+        })
+        .collect();
+    let headers = ["PARTITION", "LEADER", "FLAGS", "REPLICAS", "ISR", "LOG START", "LOG END", "ERROR"];
+    let b = block("Partitions", view, None);
+    render_fitted(frame, table, view, headers, rows, 3, b, "no partition details", Some(view.ui.selected));
 }

@@ -16,7 +16,10 @@ pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     if view.read_only {
         spans.push(Span::styled("[read-only] ", Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD)));
     }
-    for v in ViewId::ALL {
+    // Every view name when they fit, else only the current one (`:` lists them all).
+    let all: usize = ViewId::ALL.iter().map(|v| v.name().len() + 1).sum::<usize>() + 14 + if view.read_only { 12 } else { 0 };
+    let names: Vec<ViewId> = if all <= area.width as usize { ViewId::ALL.to_vec() } else { vec![view.ui.view] };
+    for v in names {
         let style = if v == view.ui.view {
             Style::new().fg(t.key.0).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         } else {

@@ -99,3 +99,71 @@ pub fn placeholder(frame: &mut Frame, area: Rect, view: &View, title: &str, mess
     let text = Paragraph::new(Line::from(Span::styled(message.to_string(), Style::new().fg(view.theme.dim.0))));
     frame.render_widget(text.block(block(title, view, None)), area);
 }
+
+/// What an empty table says: "not polled yet" before the first poll, the reason when the
+/// backend is down with nothing kept, else `none` ("no connectors").
+pub fn empty_reason<T: PartialEq>(b: &Backend<T>, none: &str) -> String {
+    match (&b.health, &b.snapshot) {
+        (Health::Unknown, None) => "not polled yet".into(),
+        (Health::Down { reason, .. }, None) => format!("down: {reason}"),
+        _ => none.into(),
+    }
+}
+
+/// A table of `rows` cut to the leading columns that fit (at least `min`; put columns in
+/// priority order), row `selected` highlighted (clamped), or `empty` in words when there are none.
+#[allow(clippy::too_many_arguments)]
+pub fn render_fitted<const N: usize>(frame: &mut Frame, area: Rect, view: &View, headers: [&str; N], rows: Vec<[Span; N]>, min: usize, block: Block, empty: &str, selected: Option<usize>) {
+    if rows.is_empty() {
+        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
+        frame.render_widget(p, area);
+        return;
+    }
+    let shown = fitting_columns(&headers, &rows, area.width.saturating_sub(2), min);
+    let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
+    let n = rows.len();
+    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
+    let table = Table::new(rows, widths).header(header(view, headers.into_iter().take(shown))).block(block);
+    match selected {
+        Some(s) => render_selectable(frame, area, view, table, s.min(n - 1)),
+        None => frame.render_widget(table, area),
+    }
+}
+
+/// Burrow's verdicts by meaning: OK ok, WARN warn, ERR and worse error.
+pub fn verdict_style(view: &View, v: crate::collectors::lag::verdict::Verdict) -> Style {
+    use crate::collectors::lag::verdict::Verdict;
+    let t = view.theme;
+    Style::new().fg(match v {
+        Verdict::Ok => t.ok.0,
+        Verdict::Warn => t.warn.0,
+        _ => t.error.0,
+    })
+}
+
+/// The last `width` values as a one-line sparkline of block characters, from their min (▁) to
+/// their max (█); a flat line sits at ▁ when zero, mid-height otherwise.
+pub fn spark(values: &[u64], width: usize) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let tail = &values[values.len().saturating_sub(width)..];
+    let (min, max) = (tail.iter().copied().min().unwrap_or(0), tail.iter().copied().max().unwrap_or(0));
+    tail.iter()
+        .map(|&v| match max - min {
+            0 if max == 0 => BARS[0],
+            0 => BARS[3],
+            span => BARS[(((v - min) as u128 * 7 + span as u128 / 2) / span as u128) as usize],
+        })
+        .collect()
+}
+
+/// "42s", "3m05s", "-" for none: a duration in seconds, compactly.
+pub fn secs(s: Option<f64>) -> String {
+    match s {
+        None => "-".into(),
+        Some(s) if s < 10.0 => format!("{s:.1}s"),
+        Some(s) => {
+            let t = std::time::SystemTime::UNIX_EPOCH;
+            age(t, t + std::time::Duration::from_secs_f64(s))
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The console's state and what keys do to it. `on_key` is pure: it changes the UI state and
+//! returns `Command`s; the loop in `app/run.rs` carries the commands out (REST calls, the
+//! generator) and feeds results back as feedback. So every key path is testable without a
+//! terminal or a backend.
+
+mod run;
+
+use std::time::SystemTime;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+pub use run::run;
+
+use crate::action::{Action, Keymap};
+use crate::collectors::connect::{ConnectorAction, RestartScope};
+use crate::config::Config;
+use crate::config::theme::Theme;
+use crate::pipeline::generator::GeneratorSnapshot;
+use crate::store::Store;
+use crate::ui::{self, Confirm, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
+
+/// Side effects a key asks for, carried out by the loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// A Connect REST action on the cluster at this index of `Config::connect`.
+    Connect { cluster: usize, action: ConnectorAction },
+    GeneratorStart,
+    GeneratorStop,
+    GeneratorRate(u32),
+    Refresh,
+}
+
+pub struct App {
+    pub store: Store,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub ui: UiState,
+    pub generator: GeneratorSnapshot,
+    pub read_only: bool,
+    pub quit: bool,
+    /// Connect cluster names, in `Config::connect` order, to resolve a selected row.
+    clusters: Vec<String>,
+}
+
+impl App {
+    pub fn new(config: &Config, theme: Theme, keymap: Keymap, read_only: bool) -> Self {
+        Self {
+            store: Store::new(config),
+            keymap,
+            theme,
+            ui: UiState::default(),
+            generator: GeneratorSnapshot::default(),
+            read_only,
+            quit: false,
+            clusters: config.connect.iter().map(|c| c.name.clone()).collect(),
+        }
+    }
+
+    pub fn view(&self, now: SystemTime) -> ui::View<'_> {
+        ui::View {
+            store: &self.store,
+            theme: &self.theme,
+            keymap: &self.keymap,
+            ui: &self.ui,
+            generator: &self.generator,
+            read_only: self.read_only,
+            now,
+        }
+    }
+
+    pub fn feedback(&mut self, state: FeedbackState, text: impl Into<String>) {
+        self.ui.feedback = Some(Feedback { text: text.into(), state, at: SystemTime::now() });
+    }
+
+    /// What the key does in the current mode.
+    pub fn on_key(&mut self, ev: &KeyEvent) -> Vec<Command> {
+        match std::mem::replace(&mut self.ui.mode, Mode::Normal) {
+            Mode::Normal => self.on_action(ev),
+            Mode::Help => {
+                // Any key closes help; only quit keys also act.
+                if self.keymap.action(self.ui.view.scope(), ev) == Some(Action::Quit) {
+                    self.quit = true;
+                }
+                Vec::new()
+            }
+            Mode::Command(input) => {
+                self.on_command_key(ev, input);
+                Vec::new()
+            }
+            Mode::Filter(input) => {
+                self.on_filter_key(ev, input);
+                Vec::new()
+            }
+            Mode::Confirm(c) => self.on_confirm_key(ev, c),
+        }
+    }
+
+    fn on_command_key(&mut self, ev: &KeyEvent, mut input: String) {
+        match ev.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => match ViewId::complete(&input) {
+                Some(v) => self.go_to(v),
+                None => self.feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names())),
+            },
+            KeyCode::Tab => {
+                if let Some(v) = ViewId::complete(&input) {
+                    input = v.name().to_string();
+                }
+                self.ui.mode = Mode::Command(input);
+            }
+            KeyCode::Backspace => {
+                input.pop();
+                self.ui.mode = Mode::Command(input);
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                input.push(c);
+                self.ui.mode = Mode::Command(input);
+            }
+            _ => self.ui.mode = Mode::Command(input),
+        }
+    }
+
+    fn on_filter_key(&mut self, ev: &KeyEvent, mut input: String) {
+        match ev.code {
+            KeyCode::Esc => self.ui.filter.clear(),
+            KeyCode::Enter => {}
+            KeyCode::Backspace => {
+                input.pop();
+                self.ui.filter = input.clone();
+                self.ui.mode = Mode::Filter(input);
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                input.push(c);
+                self.ui.filter = input.clone();
+                self.ui.selected = 0;
+                self.ui.mode = Mode::Filter(input);
+            }
+            _ => self.ui.mode = Mode::Filter(input),
+        }
+    }
+
+    fn on_confirm_key(&mut self, ev: &KeyEvent, mut c: Confirm) -> Vec<Command> {
+        match ev.code {
+            KeyCode::Esc => self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title)),
+            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
+                c.focus = if c.focus == ConfirmFocus::Cancel { ConfirmFocus::Confirm } else { ConfirmFocus::Cancel };
+                self.ui.mode = Mode::Confirm(c);
+            }
+            KeyCode::Enter if c.focus == ConfirmFocus::Cancel => {
+                self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title))
+            }
+            KeyCode::Enter if c.typed != c.expect => {
+                self.feedback(FeedbackState::Error, format!("type `{}` exactly to confirm", c.expect));
+                self.ui.mode = Mode::Confirm(c);
+            }
+            KeyCode::Enter => {
+                let Some((cluster, name)) = self.locate(&c.expect) else { return Vec::new() };
+                self.feedback(FeedbackState::Pending, format!("delete {name}"));
+                return vec![Command::Connect { cluster, action: ConnectorAction::Delete(name) }];
+            }
+            KeyCode::Backspace => {
+                c.typed.pop();
+                self.ui.mode = Mode::Confirm(c);
+            }
+            KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                c.typed.push(ch);
+                self.ui.mode = Mode::Confirm(c);
+            }
+            _ => self.ui.mode = Mode::Confirm(c),
+        }
+        Vec::new()
+    }
+
+    fn on_action(&mut self, ev: &KeyEvent) -> Vec<Command> {
+        match self.keymap.action(self.ui.view.scope(), ev) {
+            Some(action) => self.perform(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// What an action does, however it was asked for (a key, or the mouse wheel).
+    pub fn perform(&mut self, action: Action) -> Vec<Command> {
+        if action.mutates() && self.read_only {
+            self.feedback(FeedbackState::Error, format!("{}: refused in --read-only mode", action.describe()));
+            return Vec::new();
+        }
+        let rows = ui::views::rows(&self.view(SystemTime::now()));
+        let last = rows.len().saturating_sub(1);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => self.ui.mode = Mode::Help,
+            Action::Command => self.ui.mode = Mode::Command(String::new()),
+            Action::Filter => self.ui.mode = Mode::Filter(self.ui.filter.clone()),
+            Action::Back => self.back(),
+            Action::Select => {
+                let drills = matches!(self.ui.view, ViewId::Connectors | ViewId::Topics | ViewId::Groups);
+                if let (true, None, Some(row)) = (drills, &self.ui.detail, rows.get(self.ui.selected)) {
+                    self.ui.back.push((self.ui.view, None));
+                    self.ui.detail = Some(row.clone());
+                    self.ui.selected = 0;
+                    self.ui.filter.clear();
+                }
+            }
+            Action::NextPane => self.ui.pane = (self.ui.pane + 1) % 2,
+            Action::Up => self.ui.selected = self.ui.selected.saturating_sub(1).min(last),
+            Action::Down => self.ui.selected = (self.ui.selected + 1).min(last),
+            Action::PageUp => self.ui.selected = self.ui.selected.saturating_sub(10),
+            Action::PageDown => self.ui.selected = (self.ui.selected + 10).min(last),
+            Action::Top => self.ui.selected = 0,
+            Action::Bottom => self.ui.selected = last,
+            Action::Refresh => return vec![Command::Refresh],
+            Action::RestartConnector
+            | Action::RestartAllTasks
+            | Action::PauseConnector
+            | Action::ResumeConnector
+            | Action::StopConnector
+            | Action::DeleteConnector => return self.connector_action(action, &rows),
+            Action::GeneratorToggle => {
+                let running = self.generator.running;
+                self.feedback(FeedbackState::Pending, if running { "stopping the generator" } else { "starting the generator" });
+                return vec![if running { Command::GeneratorStop } else { Command::GeneratorStart }];
+            }
+            Action::RateUp | Action::RateDown => {
+                let rate = step_rate(self.generator.target_rate, action == Action::RateUp);
+                self.generator.target_rate = rate;
+                self.feedback(FeedbackState::Done, format!("generator rate {rate}/s"));
+                return vec![Command::GeneratorRate(rate)];
+            }
+            Action::ProcessorToggle => self.feedback(FeedbackState::Error, "the embedded processor is not built yet"),
+            Action::RunDiff => self.feedback(FeedbackState::Error, "the source↔sink diff is not built yet"),
+        }
+        Vec::new()
+    }
+
+    fn connector_action(&mut self, action: Action, rows: &[String]) -> Vec<Command> {
+        let row = self.ui.detail.clone().or_else(|| rows.get(self.ui.selected).cloned());
+        let Some((cluster, name)) = row.as_deref().and_then(|r| self.locate(r)) else {
+            self.feedback(FeedbackState::Error, "select a connector first");
+            return Vec::new();
+        };
+        let connector_action = match action {
+            Action::RestartConnector => ConnectorAction::Restart { name: name.clone(), scope: RestartScope::FailedOnly },
+            Action::RestartAllTasks => ConnectorAction::Restart { name: name.clone(), scope: RestartScope::AllTasks },
+            Action::PauseConnector => ConnectorAction::Pause(name.clone()),
+            Action::ResumeConnector => ConnectorAction::Resume(name.clone()),
+            Action::StopConnector => ConnectorAction::Stop(name.clone()),
+            _ => {
+                // Delete: the name must be typed, and Cancel has the focus.
+                self.ui.mode = Mode::Confirm(Confirm {
+                    title: format!("delete connector {name}"),
+                    expect: row.unwrap_or(name),
+                    typed: String::new(),
+                    focus: ConfirmFocus::Cancel,
+                });
+                return Vec::new();
+            }
+        };
+        self.feedback(FeedbackState::Pending, format!("{} {name}", action.describe()));
+        vec![Command::Connect { cluster, action: connector_action }]
+    }
+
+    /// A connectors row ("name", or "cluster/name" with several clusters) → (cluster, name).
+    fn locate(&self, row: &str) -> Option<(usize, String)> {
+        if let Some((cluster, name)) = row.split_once('/')
+            && let Some(i) = self.clusters.iter().position(|c| c == cluster)
+        {
+            return Some((i, name.to_string()));
+        }
+        let found = self.store.connect.iter().position(|c| c.snapshot.iter().flat_map(|s| &s.connectors).any(|k| k.name == row));
+        Some((found.unwrap_or(0), row.to_string()))
+    }
+
+    fn go_to(&mut self, v: ViewId) {
+        if v != self.ui.view || self.ui.detail.is_some() {
+            self.ui.back.push((self.ui.view, self.ui.detail.take()));
+        }
+        self.ui.view = v;
+        self.ui.selected = 0;
+        self.ui.filter.clear();
+        self.ui.pane = 0;
+    }
+
+    /// Esc: clear the filter, else leave the detail, else the previous view.
+    fn back(&mut self) {
+        if !self.ui.filter.is_empty() {
+            self.ui.filter.clear();
+        } else if let Some((v, detail)) = self.ui.back.pop() {
+            self.ui.view = v;
+            self.ui.detail = detail;
+            self.ui.selected = 0;
+        } else {
+            self.ui.detail = None;
+        }
+        self.ui.feedback = None;
+    }
+}
+
+fn names() -> String {
+    ViewId::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// The next rate on a 1-2-5 scale (1, 2, 5, 10, 20, 50…), up or down, at least 1.
+pub fn step_rate(rate: u32, up: bool) -> u32 {
+    let scale: Vec<u32> = (0..7).flat_map(|e| [1, 2, 5].map(|m| m * 10u32.pow(e))).collect();
+    if up {
+        scale.iter().copied().find(|s| *s > rate).unwrap_or(rate)
+    } else {
+        scale.iter().rev().copied().find(|s| *s < rate).unwrap_or(1)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,141 @@
+//! Every key path, without a terminal or a backend.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::collectors::connect::{ConnectSnapshot, Connector};
+use crate::collectors::{Update, UpdateKind};
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn app(read_only: bool) -> App {
+    let config = Config::default();
+    let mut app = App::new(&config, Theme::default(), Keymap::default(), read_only);
+    let connector = |name: &str| Connector { name: name.into(), state: "RUNNING".into(), ..Connector::default() };
+    let snap = ConnectSnapshot { connectors: vec![connector("orders-cdc"), connector("other")], ..ConnectSnapshot::default() };
+    app.store.apply(Update { at: SystemTime::now(), kind: UpdateKind::Connect(0, Ok(snap)) });
+    app
+}
+
+fn type_str(app: &mut App, s: &str) {
+    for c in s.chars() {
+        app.on_key(&key(c));
+    }
+}
+
+#[test]
+fn colon_jumps_to_a_view_with_completion_and_esc_goes_back() {
+    let mut a = app(false);
+    a.on_key(&key(':'));
+    type_str(&mut a, "conn");
+    a.on_key(&code(KeyCode::Tab));
+    assert_eq!(a.ui.mode, Mode::Command("connectors".into()));
+    a.on_key(&code(KeyCode::Enter));
+    assert_eq!((a.ui.view, &a.ui.mode), (ViewId::Connectors, &Mode::Normal));
+    a.on_key(&code(KeyCode::Esc));
+    assert_eq!(a.ui.view, ViewId::Overview);
+}
+
+#[test]
+fn an_unknown_view_name_is_an_error_message() {
+    let mut a = app(false);
+    a.on_key(&key(':'));
+    type_str(&mut a, "nope");
+    a.on_key(&code(KeyCode::Enter));
+    let f = a.ui.feedback.clone().unwrap();
+    assert_eq!(f.state, FeedbackState::Error);
+    assert!(f.text.contains("no view `nope`"), "{}", f.text);
+}
+
+#[test]
+fn slash_filters_as_typed_and_esc_clears() {
+    let mut a = app(false);
+    a.on_key(&key('/'));
+    type_str(&mut a, "ord");
+    assert_eq!(a.ui.filter, "ord");
+    a.on_key(&code(KeyCode::Enter));
+    assert_eq!((a.ui.filter.as_str(), &a.ui.mode), ("ord", &Mode::Normal));
+    a.on_key(&code(KeyCode::Esc));
+    assert_eq!(a.ui.filter, "");
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it() {
+    let mut a = app(false);
+    a.on_key(&key('?'));
+    assert_eq!(a.ui.mode, Mode::Help);
+    a.on_key(&key('x'));
+    assert_eq!(a.ui.mode, Mode::Normal);
+    assert!(!a.quit);
+}
+
+#[test]
+fn delete_asks_for_the_name_with_cancel_focused() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Connectors;
+    a.ui.detail = Some("orders-cdc".into());
+    assert!(a.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)).is_empty());
+    let Mode::Confirm(c) = &a.ui.mode else { panic!("{:?}", a.ui.mode) };
+    assert_eq!((c.focus, c.expect.as_str()), (ConfirmFocus::Cancel, "orders-cdc"));
+    // Enter with Cancel focused cancels, whatever was typed.
+    type_str(&mut a, "orders-cdc");
+    assert!(a.on_key(&code(KeyCode::Enter)).is_empty());
+    assert_eq!(a.ui.mode, Mode::Normal);
+    // Confirm focused but the wrong name: nothing happens.
+    a.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+    a.on_key(&code(KeyCode::Tab));
+    type_str(&mut a, "orders");
+    assert!(a.on_key(&code(KeyCode::Enter)).is_empty());
+    type_str(&mut a, "-cdc");
+    let cmds = a.on_key(&code(KeyCode::Enter));
+    assert_eq!(cmds, [Command::Connect { cluster: 0, action: ConnectorAction::Delete("orders-cdc".into()) }]);
+}
+
+#[test]
+fn restart_acts_on_the_open_connector_and_says_so() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Connectors;
+    a.ui.detail = Some("orders-cdc".into());
+    let cmds = a.on_key(&key('r'));
+    assert_eq!(
+        cmds,
+        [Command::Connect { cluster: 0, action: ConnectorAction::Restart { name: "orders-cdc".into(), scope: RestartScope::FailedOnly } }]
+    );
+    assert_eq!(a.ui.feedback.unwrap().state, FeedbackState::Pending);
+}
+
+#[test]
+fn read_only_refuses_every_mutation() {
+    let mut a = app(true);
+    a.ui.view = ViewId::Connectors;
+    a.ui.detail = Some("orders-cdc".into());
+    for k in [key('r'), key('p'), key('s'), KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)] {
+        assert!(a.on_key(&k).is_empty());
+        assert_eq!(a.ui.mode, Mode::Normal);
+        assert!(a.ui.feedback.clone().unwrap().text.contains("read-only"));
+    }
+    a.ui.view = ViewId::Generator;
+    assert!(a.on_key(&key('s')).is_empty() && a.on_key(&key('+')).is_empty());
+}
+
+#[test]
+fn generator_keys_start_and_steer_it() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Generator;
+    assert_eq!(a.on_key(&key('s')), [Command::GeneratorStart]);
+    a.generator.running = true;
+    assert_eq!(a.on_key(&key('+')), [Command::GeneratorRate(200)]);
+    assert_eq!(a.on_key(&key('-')), [Command::GeneratorRate(100)]);
+    assert_eq!(a.on_key(&key('s')), [Command::GeneratorStop]);
+}
+
+#[test]
+fn rates_step_on_a_1_2_5_scale() {
+    assert_eq!((step_rate(100, true), step_rate(200, true), step_rate(500, true)), (200, 500, 1000));
+    assert_eq!((step_rate(100, false), step_rate(1, false), step_rate(150, false)), (50, 1, 100));
+}
