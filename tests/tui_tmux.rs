@@ -127,19 +127,7 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     let after = s.wait("the shell after quit", 10, |x| x.contains("exit=0"));
     assert!(!after.contains("orders-cdc"), "the TUI is gone from the screen: {after}");
     assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let modes = loop {
-        if let Ok(m) = std::fs::read_to_string(&stty).map(|m| m.trim().to_string())
-            && !m.is_empty()
-        {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "no stty output");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    for flag in ["icanon", "echo", "isig"] {
-        assert!(modes.split_whitespace().any(|w| w == flag), "`{flag}` restored: {modes}");
-    }
+    assert_terminal_restored(&stty);
 }
 
 /// The achieved rate the generator view shows ("achieved 198.0/s" or similar).
@@ -172,9 +160,14 @@ fn sigterm_restores_the_terminal() {
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     s.wait("the shell after SIGTERM", 10, |x| x.contains("exit=0"));
     assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
+    assert_terminal_restored(&stty);
+}
+
+/// The `stty -a` the shell wrote after the console ended shows a cooked terminal again.
+fn assert_terminal_restored(stty: &std::path::Path) {
     let deadline = Instant::now() + Duration::from_secs(5);
     let modes = loop {
-        if let Ok(m) = std::fs::read_to_string(&stty).map(|m| m.trim().to_string())
+        if let Ok(m) = std::fs::read_to_string(stty).map(|m| m.trim().to_string())
             && !m.is_empty()
         {
             break m;

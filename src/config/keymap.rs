@@ -141,30 +141,7 @@ pub fn parse_key(label: &str) -> Result<Key, String> {
 
 /// The snake_case name of every action, as written in a keymap file.
 pub fn action_names() -> &'static [&'static str] {
-    struct Variants(Option<&'static [&'static str]>);
-    impl<'de> Deserializer<'de> for &mut Variants {
-        type Error = de::value::Error;
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("not an enum"))
-        }
-        fn deserialize_enum<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            variants: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            self.0 = Some(variants);
-            Err(de::Error::custom("variants captured"))
-        }
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-            option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
-            ignored_any
-        }
-    }
-    let mut v = Variants(None);
-    let _ = Action::deserialize(&mut v);
-    v.0.unwrap_or(&[])
+    super::names::serde_names::<Action>()
 }
 
 fn action_named(name: &str) -> Option<Action> {

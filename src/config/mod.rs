@@ -6,6 +6,7 @@
 
 mod env;
 pub mod keymap;
+mod names;
 mod load;
 pub mod theme;
 
@@ -27,6 +28,8 @@ pub struct Config {
     pub connect: Vec<ConnectCluster>,
     /// Source tables the pipeline captures, with the topic Debezium writes them to.
     pub tables: Vec<CapturedTable>,
+    /// Replica tables the replicator maintains in the sink.
+    pub replicas: Vec<ReplicaConfig>,
     pub timeouts: Timeouts,
     pub ui: UiConfig,
 }
@@ -58,6 +61,7 @@ impl Default for Config {
                     topic: format!("dbserver1.public.{t}"),
                 })
                 .collect(),
+            replicas: ReplicaConfig::defaults(),
             timeouts: Timeouts::default(),
             ui: UiConfig::default(),
         }
@@ -186,6 +190,57 @@ pub struct CapturedTable {
     pub name: String,
     /// The Debezium topic carrying its changes.
     pub topic: String,
+}
+
+/// One replica in the sink: a source table's changes, read from its topic, with columns kept,
+/// dropped or renamed and an optional row filter.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicaConfig {
+    /// Names the replica in `cdc.progress` (the consumer) and in the snapshot.
+    pub name: String,
+    /// `schema.table` in the source.
+    pub source: String,
+    /// `schema.table` in the sink (created by the replicator).
+    pub sink: String,
+    /// The Debezium topic of the source table.
+    pub topic: String,
+    /// Only these source columns (default: all). The key columns must be kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
+    /// Source columns left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+    /// Source column → sink column.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rename: std::collections::BTreeMap<String, String>,
+    /// A SQL boolean expression over the source columns; rows for which it is not true are
+    /// kept out of (and removed from) the replica.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
+}
+
+impl ReplicaConfig {
+    /// A full replica of public.orders and a transformed one without customer_name.
+    pub fn defaults() -> Vec<Self> {
+        let full = Self {
+            name: "orders_replica".into(),
+            source: "public.orders".into(),
+            sink: "cdc.orders_replica".into(),
+            topic: "dbserver1.public.orders".into(),
+            columns: None,
+            drop: Vec::new(),
+            rename: Default::default(),
+            filter: None,
+        };
+        let transformed = Self {
+            name: "orders_transformed".into(),
+            sink: "cdc.orders_transformed".into(),
+            drop: vec!["customer_name".into()],
+            ..full.clone()
+        };
+        vec![full, transformed]
+    }
 }
 
 /// Every backend request is bounded, so a dead backend can never freeze the console.

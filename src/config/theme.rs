@@ -52,30 +52,7 @@ impl Theme {
 
     /// The role names a theme file must set, as serde sees them (the struct's fields).
     pub fn roles() -> &'static [&'static str] {
-        struct Fields(Option<&'static [&'static str]>);
-        impl<'de> serde::Deserializer<'de> for &mut Fields {
-            type Error = serde::de::value::Error;
-            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-                Err(serde::de::Error::custom("not a struct"))
-            }
-            fn deserialize_struct<V: serde::de::Visitor<'de>>(
-                self,
-                _: &'static str,
-                fields: &'static [&'static str],
-                _: V,
-            ) -> Result<V::Value, Self::Error> {
-                self.0 = Some(fields);
-                Err(serde::de::Error::custom("fields captured"))
-            }
-            serde::forward_to_deserialize_any! {
-                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-                option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-                ignored_any
-            }
-        }
-        let mut f = Fields(None);
-        let _ = Theme::deserialize(&mut f);
-        f.0.unwrap_or(&[])
+        super::names::serde_names::<Theme>()
     }
 
     /// The theme set in the config or on the command line: `None` is `default`; a name is
