@@ -2,7 +2,9 @@
 
 mod brokers;
 mod connectors;
+mod diff;
 mod generate;
+mod replicate;
 mod groups;
 mod latency;
 mod serve;
@@ -135,6 +137,44 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Maintain the configured replica tables in the sink from the Debezium topics, exactly
+    /// once, until Ctrl-C or SIGTERM.
+    Replicate {
+        /// Stop once every partition is applied up to its high watermark.
+        #[arg(long)]
+        until_idle: bool,
+        /// Most events in one batch (one sink transaction).
+        #[arg(long, default_value_t = 20_000)]
+        max_batch: usize,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Row diff of source and sink tables by checksum bisection. Exits 0 when consistent, 1 when
+    /// diverged, 2 on error.
+    Diff {
+        /// SOURCE_TABLE[=SINK_TABLE] (default: the configured tables, same name in the sink).
+        tables: Vec<String>,
+        /// Segments per split.
+        #[arg(long, default_value_t = 32)]
+        factor: u32,
+        /// Segments of at most this many rows are compared row by row.
+        #[arg(long, default_value_t = 16384)]
+        threshold: u64,
+        /// Concurrent queries per database.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Live pipeline: the consumer in the sink's cdc.progress whose applied LSN brackets reads.
+        #[arg(long)]
+        consumer: Option<String>,
+        /// How long to wait for the consumer to apply past a differing segment.
+        #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+        settle: std::time::Duration,
+        /// Row hash: md5 (portable) or pg (hashtextextended: faster, same major version only).
+        #[arg(long, default_value = "md5", value_parser = ["md5", "pg"])]
+        hash: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +256,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Generate { rate, duration, seed, mix, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
             rt.block_on(generate::run(&config, &settings, output))?
+        }
+        Some(Command::Diff { tables, factor, threshold, connections, consumer, settle, hash, output }) => {
+            let hash = if hash == "pg" { crate::pipeline::diff::checksum::Hash::Pg } else { crate::pipeline::diff::checksum::Hash::Md5 };
+            let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash };
+            rt.block_on(diff::run(&config, &tables, &opts, output))?
+        }
+        Some(Command::Replicate { .. }) if cli.read_only => refused("replicate writes into the sink")?,
+        Some(Command::Replicate { until_idle, max_batch, output }) => {
+            let opts = crate::pipeline::replicator::Options { until_idle, max_batch, ..Default::default() };
+            rt.block_on(replicate::run(&config, &opts, output))?
         }
     };
     // Collector tasks may sit in a blocking librdkafka call; do not wait for them to notice.

@@ -1,0 +1,221 @@
+//! Source ↔ sink row diff by checksum bisection (data-diff's method, DESIGN.md §3), with LSN
+//! bracketing so rows still replicating are told apart from divergence.
+//!
+//! - `key`: key kinds (integer, UUID, ordered: text and composite) and segment bounds
+//! - `checksum`: the SQL each side runs, with the normalization that makes equal rows hash equal
+//! - `bisect`: the level-by-level bisection
+//! - `report`: missing, extra and changed rows, and the work done
+//! - `inflight`: LSN bracketing
+
+pub mod bisect;
+pub mod checksum;
+pub mod inflight;
+pub mod key;
+pub mod report;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+pub use checksum::Side;
+pub use report::{RowDiff, Stats, TableReport};
+
+use inflight::{Lsn, Verdict};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("{what}: {message}")]
+    Db { what: String, message: String },
+    #[error("{0}")]
+    Spec(String),
+}
+
+impl DiffError {
+    pub fn db(what: &str, e: tokio_postgres::Error) -> Self {
+        let message = match e.as_db_error() {
+            Some(d) => d.message().to_string(),
+            None => e.to_string(),
+        };
+        DiffError::Db { what: what.to_string(), message }
+    }
+}
+
+/// A few connections to one database, used round robin (queries on one connection queue).
+pub struct Pool {
+    clients: Vec<tokio_postgres::Client>,
+    next: AtomicUsize,
+}
+
+impl Pool {
+    pub async fn connect(config: &tokio_postgres::Config, n: usize) -> Result<Pool, DiffError> {
+        let mut clients = Vec::new();
+        for _ in 0..n.max(1) {
+            let (c, conn) = config.connect(tokio_postgres::NoTls).await.map_err(|e| DiffError::db("connect", e))?;
+            tokio::spawn(conn);
+            clients.push(c);
+        }
+        Ok(Pool { clients, next: AtomicUsize::new(0) })
+    }
+
+    pub fn get(&self) -> &tokio_postgres::Client {
+        &self.clients[self.next.fetch_add(1, Ordering::Relaxed) % self.clients.len()]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Segments per split.
+    pub factor: u32,
+    /// Segments with at most this many rows (on the larger side) are compared row by row.
+    pub threshold: u64,
+    /// Concurrent queries (and connections) per side.
+    pub connections: usize,
+    /// Live pipeline: the consumer whose applied LSN (`cdc.progress` in the sink) brackets reads.
+    pub consumer: Option<String>,
+    /// How long to wait for the consumer to apply past a differing segment's read LSN.
+    pub settle: Duration,
+    pub hash: checksum::Hash,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Md5 }
+    }
+}
+
+/// What to compare: a source table and a sink table, with optional column mapping and filters.
+#[derive(Debug, Clone, Default)]
+pub struct Pair {
+    pub source_table: String,
+    pub sink_table: String,
+    /// Source columns compared (default: all of them); the sink's are matched by position.
+    pub source_columns: Vec<String>,
+    /// Sink columns (default: the source column names).
+    pub sink_columns: Vec<String>,
+    /// Key columns on the source (default: its primary key) and on the sink (default: the same).
+    pub source_key: Vec<String>,
+    pub sink_key: Vec<String>,
+    pub source_filter: Option<String>,
+    pub sink_filter: Option<String>,
+}
+
+async fn types(pool: &Pool, table: &str, cols: &[String]) -> Result<Vec<String>, DiffError> {
+    let mut out = Vec::new();
+    for c in cols {
+        let r = pool
+            .get()
+            .query_opt(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::text::regclass AND attname = $2 AND NOT attisdropped AND attnum > 0",
+                &[&checksum::table_ident(table), c],
+            )
+            .await
+            .map_err(|e| DiffError::db(table, e))?;
+        out.push(r.ok_or_else(|| DiffError::Spec(format!("{table}: no column {c}")))?.get(0));
+    }
+    Ok(out)
+}
+
+async fn columns(pool: &Pool, table: &str) -> Result<(Vec<String>, Vec<String>), DiffError> {
+    let t = checksum::table_ident(table);
+    let c = pool.get();
+    let cols = c
+        .query("SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", &[&t])
+        .await
+        .map_err(|e| DiffError::db(table, e))?;
+    let key = c
+        .query(
+            "SELECT a.attname::text FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attnum = k.attnum \
+             WHERE i.indrelid = $1::text::regclass AND i.indisprimary AND a.attrelid = i.indrelid ORDER BY k.n",
+            &[&t],
+        )
+        .await
+        .map_err(|e| DiffError::db(table, e))?;
+    Ok((cols.iter().map(|r| r.get(0)).collect(), key.iter().map(|r| r.get(0)).collect()))
+}
+
+/// Resolves defaults and column types of both sides.
+pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Result<(Side, Side), DiffError> {
+    let (all, pk) = columns(src, &p.source_table).await?;
+    if all.is_empty() {
+        return Err(DiffError::Spec(format!("source table {} has no columns (does it exist?)", p.source_table)));
+    }
+    let s_cols = if p.source_columns.is_empty() { all } else { p.source_columns.clone() };
+    let s_key = if p.source_key.is_empty() { pk } else { p.source_key.clone() };
+    if s_key.is_empty() {
+        return Err(DiffError::Spec(format!("{}: no primary key; give the key columns", p.source_table)));
+    }
+    let t_cols = if p.sink_columns.is_empty() { s_cols.clone() } else { p.sink_columns.clone() };
+    let t_key = if p.sink_key.is_empty() { s_key.clone() } else { p.sink_key.clone() };
+    if t_cols.len() != s_cols.len() || t_key.len() != s_key.len() {
+        return Err(DiffError::Spec("source and sink column lists differ in length".into()));
+    }
+    let s = Side {
+        key_types: types(src, &p.source_table, &s_key).await?,
+        column_types: types(src, &p.source_table, &s_cols).await?,
+        table: p.source_table.clone(),
+        key: s_key,
+        columns: s_cols,
+        filter: p.source_filter.clone(),
+        hash,
+    };
+    let t = Side {
+        key_types: types(snk, &p.sink_table, &t_key).await?,
+        column_types: types(snk, &p.sink_table, &t_cols).await?,
+        table: p.sink_table.clone(),
+        key: t_key,
+        columns: t_cols,
+        filter: p.sink_filter.clone(),
+        hash,
+    };
+    Ok((s, t))
+}
+
+/// The consumer's applied source LSN, from `cdc.progress` in the sink.
+pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, DiffError> {
+    let c = snk.get();
+    let exists: bool = c.query_one("SELECT to_regclass('cdc.progress') IS NOT NULL", &[]).await.map_err(|e| DiffError::db("cdc.progress", e))?.get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let r = c
+        .query_one("SELECT max(source_lsn)::text FROM cdc.progress WHERE consumer = $1", &[&consumer])
+        .await
+        .map_err(|e| DiffError::db("cdc.progress", e))?;
+    Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
+}
+
+/// Diffs one pair. Without a consumer every difference is divergence; with one, differing
+/// segments are re-checked once the consumer has applied past their read LSN (or reported in
+/// flight when it does not within `settle`).
+pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> Result<TableReport, DiffError> {
+    let started = Instant::now();
+    let (s, t) = sides(src, snk, pair, opts.hash).await?;
+    let live = opts.consumer.is_some();
+    let (leaves, mut stats) = bisect::run(src, snk, &s, &t, opts, live).await?;
+    let mut differences = Vec::new();
+    let mut in_flight = Vec::new();
+    for leaf in leaves {
+        let Some(consumer) = &opts.consumer else {
+            differences.extend(leaf.diffs);
+            continue;
+        };
+        let read = leaf.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX));
+        let deadline = Instant::now() + opts.settle;
+        let mut v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
+        while v == Verdict::InFlight && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
+        }
+        let recheck = if v == Verdict::Settled {
+            let (d, _, n) = bisect::compare_segment(src, snk, &s, &t, &leaf.segment, false).await?;
+            stats.rows_fetched += n;
+            d
+        } else {
+            leaf.diffs.clone()
+        };
+        let (d, f) = inflight::bracket(&leaf.diffs, &recheck, v);
+        differences.extend(d);
+        in_flight.extend(f);
+    }
+    stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats })
+}

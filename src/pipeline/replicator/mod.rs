@@ -1,0 +1,455 @@
+//! The replicator: consumes the Debezium topics of the configured replicas and maintains their
+//! tables in the sink, exactly once.
+//!
+//! Each batch is one sink transaction: rows (COPY into staging + one merge per replica), the
+//! consumed offsets per replica and partition (`cdc.progress`), the applied-event counter
+//! (`cdc.replica_stats`) and the dead letters. On start the partitions are assigned at the
+//! stored offsets; Kafka-committed offsets are written afterwards for lag display only.
+
+pub mod apply;
+pub mod deadletter;
+pub mod offsets;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::{Message, Offset, TopicPartitionList};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::sync::watch;
+use tokio_postgres::Client;
+
+use crate::config::{Config, ReplicaConfig};
+use crate::pipeline::envelope::{self, Op};
+use apply::{Kind, Staged};
+use deadletter::DeadLetter;
+use offsets::Offsets;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Most events in one batch (one transaction).
+    pub max_batch: usize,
+    /// Longest a batch waits for more events after its first.
+    pub max_latency: Duration,
+    /// Stop once every assigned partition is applied up to its high watermark.
+    pub until_idle: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_batch: 20_000, max_latency: Duration::from_millis(100), until_idle: false }
+    }
+}
+
+/// What the UI shows of the replicator.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ReplicatorSnapshot {
+    pub running: bool,
+    /// Change events applied per second of this run (since the first batch).
+    pub rows_per_sec: f64,
+    /// Change events applied by this run (all replicas; tombstones and dead letters excluded).
+    pub events: u64,
+    pub batches: u64,
+    /// Seconds spent decoding and in sink transactions (the apply rate is events / this).
+    pub apply_seconds: f64,
+    /// Seconds spent waiting for records from the broker.
+    pub consume_seconds: f64,
+    /// Highest source LSN applied, `X/Y`.
+    pub applied_lsn: Option<String>,
+    pub partitions: Vec<PartitionOffset>,
+    /// Rows in `cdc.dead_letters`.
+    pub dead_letters: u64,
+    pub replicas: Vec<ReplicaStatus>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PartitionOffset {
+    pub replica: String,
+    pub topic: String,
+    pub partition: i32,
+    pub next_offset: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReplicaStatus {
+    pub name: String,
+    pub sink: String,
+    /// Change events applied by this run.
+    pub applied_events: u64,
+    /// Why this replica stopped (the others go on).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicatorError {
+    #[error("sink: {0}")]
+    Sink(String),
+    #[error("source: {0}")]
+    Source(String),
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("no replica can run: {0}")]
+    NoReplica(String),
+}
+
+/// A database error with PostgreSQL's own message and detail.
+pub fn pg_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => match d.detail() {
+            Some(detail) => format!("{}: {} ({detail})", d.severity(), d.message()),
+            None => format!("{}: {}", d.severity(), d.message()),
+        },
+        None => e.to_string(),
+    }
+}
+
+fn sink_err(e: tokio_postgres::Error) -> ReplicatorError {
+    ReplicatorError::Sink(pg_error(&e))
+}
+
+struct Replica {
+    cfg: ReplicaConfig,
+    plan: Option<schema::Plan>,
+    merge: String,
+    offsets: Offsets,
+    error: Option<String>,
+    applied: u64,
+}
+
+impl Replica {
+    fn active(&self) -> bool {
+        self.error.is_none() && self.plan.is_some()
+    }
+    /// Whether this replica still has to apply `offset` of (topic, partition).
+    fn wants(&self, topic: &str, partition: i32, offset: i64) -> bool {
+        self.active()
+            && self.cfg.topic == topic
+            && self.offsets.get(&(topic.to_string(), partition)).is_none_or(|&next| offset >= next)
+    }
+    fn fail(&mut self, e: impl std::fmt::Display) {
+        tracing::error!(replica = %self.cfg.name, "replica stopped: {e}");
+        self.error = Some(e.to_string());
+    }
+}
+
+/// (Re)reads the source table, plans the replica and brings its sink table up to date.
+async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
+    let shape = match schema::read_shape(source, &r.cfg.source).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return r.fail(format!("source table {} does not exist", r.cfg.source)),
+        Err(e) => return r.fail(format!("source: {}", pg_error(&e))),
+    };
+    let plan = match schema::plan(&r.cfg, &shape) {
+        Ok(p) => p,
+        Err(e) => return r.fail(e),
+    };
+    if let Err(e) = schema::ensure_sink(sink, &r.cfg, &plan).await {
+        return r.fail(e);
+    }
+    r.merge = apply::merge_sql(&r.cfg, &plan);
+    r.plan = Some(plan);
+}
+
+async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
+    let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::warn!("replicator connection: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// One consumed record, copied out of librdkafka.
+struct Record {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    payload: Option<Vec<u8>>,
+}
+
+/// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
+/// published after every batch. Returns the last snapshot.
+pub async fn run(
+    config: &Config,
+    opts: &Options,
+    stop: impl std::future::Future<Output = ()>,
+    snapshot: watch::Sender<ReplicatorSnapshot>,
+) -> Result<ReplicatorSnapshot, ReplicatorError> {
+    let timeout = config.timeouts.request().max(Duration::from_secs(5));
+    let mut sink = connect(&config.sink, timeout).await.map_err(sink_err)?;
+    let source = connect(&config.source, timeout).await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
+    sink.batch_execute(offsets::DDL).await.map_err(sink_err)?;
+    sink.batch_execute(deadletter::DDL).await.map_err(sink_err)?;
+    sink.batch_execute(apply::STAGE_DDL).await.map_err(sink_err)?;
+
+    let mut replicas = Vec::new();
+    for cfg in &config.replicas {
+        let offsets = offsets::load(&sink, &cfg.name).await.map_err(sink_err)?;
+        let mut r = Replica { cfg: cfg.clone(), plan: None, merge: String::new(), offsets, error: None, applied: 0 };
+        prepare(&source, &sink, &mut r).await;
+        replicas.push(r);
+    }
+    if !replicas.iter().any(Replica::active) {
+        let why: Vec<String> = replicas.iter().filter_map(|r| r.error.clone()).collect();
+        return Err(ReplicatorError::NoReplica(if why.is_empty() { "none configured".into() } else { why.join("; ") }));
+    }
+
+    let consumer: Arc<StreamConsumer> = Arc::new(
+        crate::collectors::kafka::client_config(config)
+            .set("group.id", "cdc-console-replicator")
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            // Catching up is fetch-bound on single-record batches: fetch and queue more at once.
+            .set("max.partition.fetch.bytes", "16777216")
+            .set("queued.min.messages", "1000000")
+            .create()?,
+    );
+    // Assignment: every partition of every topic, at the lowest stored offset of its replicas.
+    let topics: BTreeSet<String> = replicas.iter().filter(|r| r.active()).map(|r| r.cfg.topic.clone()).collect();
+    let mut tpl = TopicPartitionList::new();
+    let mut assigned = Vec::new();
+    for topic in &topics {
+        let c = consumer.clone();
+        let t = topic.clone();
+        let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout)).await.expect("metadata task")?;
+        let parts: Vec<i32> = md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+        if parts.is_empty() {
+            return Err(ReplicatorError::NoReplica(format!("topic {topic} has no partitions (does it exist?)")));
+        }
+        for p in parts {
+            let start = replicas
+                .iter()
+                .filter(|r| r.active() && &r.cfg.topic == topic)
+                .map(|r| r.offsets.get(&(topic.clone(), p)).copied())
+                .min()
+                .flatten();
+            tpl.add_partition_offset(topic, p, start.map_or(Offset::Beginning, Offset::Offset))?;
+            assigned.push((topic.clone(), p));
+        }
+    }
+    consumer.assign(&tpl)?;
+
+    let mut snap = ReplicatorSnapshot {
+        running: true,
+        dead_letters: deadletter::count(&sink).await.map_err(sink_err)?,
+        ..Default::default()
+    };
+    let mut first_batch: Option<Instant> = None;
+    let mut max_lsn: Option<u64> = None;
+    tokio::pin!(stop);
+    'run: loop {
+        // Collect a batch: wait for a first record, then at most max_latency for more.
+        let mut batch: Vec<Record> = Vec::new();
+        let mut deadline: Option<tokio::time::Instant> = None;
+        let consuming = Instant::now();
+        while batch.len() < opts.max_batch {
+            let wait = match deadline {
+                Some(d) => d,
+                None => tokio::time::Instant::now() + Duration::from_millis(500),
+            };
+            tokio::select! {
+                _ = &mut stop => break 'run,
+                m = tokio::time::timeout_at(wait, consumer.recv()) => match m {
+                    Ok(Ok(m)) => {
+                        batch.push(Record {
+                            topic: m.topic().to_string(),
+                            partition: m.partition(),
+                            offset: m.offset(),
+                            payload: m.payload().map(<[u8]>::to_vec),
+                        });
+                        deadline.get_or_insert_with(|| tokio::time::Instant::now() + opts.max_latency);
+                    }
+                    Ok(Err(e)) => tracing::warn!("replicator consume: {e}"),
+                    Err(_) => break,
+                },
+            }
+        }
+        if !batch.is_empty() {
+            snap.consume_seconds += consuming.elapsed().as_secs_f64();
+        }
+        let applying = Instant::now();
+        if batch.is_empty() {
+            if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
+                break;
+            }
+            continue;
+        }
+
+        // Decode and stage.
+        let mut staged: Vec<Staged> = Vec::new();
+        let mut letters: Vec<DeadLetter> = Vec::new();
+        let mut segments = vec![0i32; replicas.len()];
+        let mut counts = vec![0i64; replicas.len()];
+        // Per replica: (topic, partition) → (next offset, newest source LSN).
+        type Progress = BTreeMap<(String, i32), (i64, Option<u64>)>;
+        let mut progress: Vec<Progress> = vec![BTreeMap::new(); replicas.len()];
+        for (seq, rec) in batch.iter().enumerate() {
+            let wanting: Vec<usize> =
+                (0..replicas.len()).filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset)).collect();
+            if wanting.is_empty() {
+                continue;
+            }
+            let dead = |reason: String| DeadLetter {
+                topic: rec.topic.clone(),
+                partition: rec.partition,
+                offset: rec.offset,
+                reason,
+                payload: rec.payload.clone(),
+            };
+            let mut lsn = None;
+            match envelope::decode(rec.payload.as_deref()) {
+                Ok(None) => {} // tombstone
+                Err(e) => letters.push(dead(e.to_string())),
+                Ok(Some(env)) => match env.source.lsn {
+                    None => letters.push(dead("no source.lsn".into())),
+                    Some(l) => {
+                        lsn = Some(l);
+                        let image = match env.op {
+                            Op::Create | Op::Update | Op::Read => env.after.as_ref().map(|a| (Kind::Upsert, a)),
+                            Op::Delete => env.before.as_ref().map(|b| (Kind::Delete, b)),
+                            Op::Truncate => None,
+                        };
+                        if env.op == Op::Truncate {
+                            for &i in &wanting {
+                                segments[i] += 1;
+                                counts[i] += 1;
+                            }
+                        } else if let Some((kind, row)) = image {
+                            let doc = serde_json::to_string(row).expect("a JSON map serializes");
+                            let mut bad = None;
+                            for &i in &wanting {
+                                if new_columns(row, replicas[i].plan.as_ref()) {
+                                    prepare(&source, &sink, &mut replicas[i]).await;
+                                    if !replicas[i].active() {
+                                        continue;
+                                    }
+                                }
+                                let plan = replicas[i].plan.as_ref().expect("active");
+                                if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| row.get(*k).is_none_or(Value::is_null)) {
+                                    bad = Some(format!("key column {k} missing in the {kind:?} image"));
+                                    continue;
+                                }
+                                staged.push(Staged { replica: i, segment: segments[i], seq: seq as i64, kind, lsn: l, doc: doc.clone() });
+                                counts[i] += 1;
+                            }
+                            if let Some(b) = bad {
+                                letters.push(dead(b));
+                            }
+                        } else {
+                            letters.push(dead(format!("op {:?} without its row image", env.op)));
+                        }
+                    }
+                },
+            }
+            for &i in &wanting {
+                if replicas[i].active() {
+                    let e = progress[i].entry((rec.topic.clone(), rec.partition)).or_insert((0, None));
+                    e.0 = rec.offset + 1;
+                    e.1 = e.1.max(lsn);
+                }
+            }
+        }
+
+        // One transaction: rows, offsets, counters, dead letters.
+        let tx = sink.transaction().await.map_err(sink_err)?;
+        if !staged.is_empty() {
+            let mut buf = Vec::with_capacity(staged.len() * 256);
+            for s in &staged {
+                apply::copy_line(&mut buf, s);
+            }
+            apply::copy(&tx, buf).await.map_err(sink_err)?;
+        }
+        for (i, r) in replicas.iter().enumerate() {
+            if progress[i].is_empty() || !r.active() {
+                continue;
+            }
+            for seg in 0..=segments[i] {
+                tx.query_one(&r.merge, &[&(i as i32), &seg]).await.map_err(sink_err)?;
+                if seg < segments[i] {
+                    tx.batch_execute(&format!("TRUNCATE {}", schema::qualified(&r.cfg.sink))).await.map_err(sink_err)?;
+                }
+            }
+            offsets::store(&tx, &r.cfg.name, &progress[i], counts[i]).await.map_err(sink_err)?;
+        }
+        letters.dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
+        let new_letters = deadletter::record(&tx, &letters).await.map_err(sink_err)?;
+        tx.commit().await.map_err(sink_err)?;
+
+        // Committed: advance in memory, tell Kafka (lag display only), publish.
+        let mut kafka = TopicPartitionList::new();
+        for (i, r) in replicas.iter_mut().enumerate() {
+            for ((t, p), (next, lsn)) in &progress[i] {
+                r.offsets.insert((t.clone(), *p), *next);
+                max_lsn = max_lsn.max(*lsn);
+                let _ = kafka.add_partition_offset(t, *p, Offset::Offset(*next));
+            }
+            r.applied += counts[i] as u64;
+        }
+        let _ = consumer.commit(&kafka, CommitMode::Async);
+        let started = *first_batch.get_or_insert_with(Instant::now);
+        snap.batches += 1;
+        snap.apply_seconds += applying.elapsed().as_secs_f64();
+        tracing::debug!(events = batch.len(), ms = applying.elapsed().as_millis() as u64, "batch applied");
+        snap.events += counts.iter().sum::<i64>() as u64;
+        snap.dead_letters += new_letters;
+        snap.rows_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        snap.applied_lsn = max_lsn.map(offsets::lsn_text);
+        fill(&mut snap, &replicas);
+        snapshot.send_replace(snap.clone());
+    }
+    snap.running = false;
+    fill(&mut snap, &replicas);
+    snapshot.send_replace(snap.clone());
+    Ok(snap)
+}
+
+fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
+    snap.replicas = replicas
+        .iter()
+        .map(|r| ReplicaStatus { name: r.cfg.name.clone(), sink: r.cfg.sink.clone(), applied_events: r.applied, error: r.error.clone() })
+        .collect();
+    snap.partitions = replicas
+        .iter()
+        .flat_map(|r| {
+            r.offsets.iter().map(|((t, p), n)| PartitionOffset {
+                replica: r.cfg.name.clone(),
+                topic: t.clone(),
+                partition: *p,
+                next_offset: *n,
+            })
+        })
+        .collect();
+}
+
+/// An image carrying a column the plan does not know: the source table gained one.
+fn new_columns(row: &Map<String, Value>, plan: Option<&schema::Plan>) -> bool {
+    plan.is_some_and(|p| row.keys().any(|k| !p.source_columns.iter().any(|c| c == k)))
+}
+
+/// Every active replica has applied every assigned partition up to its high watermark.
+async fn caught_up(
+    consumer: &Arc<StreamConsumer>,
+    replicas: &[Replica],
+    assigned: &[(String, i32)],
+    timeout: Duration,
+) -> Result<bool, ReplicatorError> {
+    for (topic, p) in assigned {
+        let c = consumer.clone();
+        let (t, part) = (topic.clone(), *p);
+        let (low, high) =
+            tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout)).await.expect("watermarks task")?;
+        for r in replicas.iter().filter(|r| r.active() && &r.cfg.topic == topic) {
+            let next = r.offsets.get(&(topic.clone(), *p)).copied().unwrap_or(low);
+            if next < high {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}

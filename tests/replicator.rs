@@ -1,0 +1,459 @@
+//! The replicator against the local stack: dead letters, an exact replica, exactly-once across
+//! aborted tasks and killed processes (an applied-event counter against the topic's events).
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use cdc_console::config::{Config, ReplicaConfig};
+use cdc_console::pipeline::generator::{self, Settings};
+use cdc_console::pipeline::replicator::{self, Options, ReplicatorSnapshot};
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use tokio_postgres::Client;
+
+const ORDERS_TOPIC: &str = "dbserver1.public.orders";
+
+async fn sink_client() -> Client {
+    let (client, conn) = common::config().sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect to the sink");
+    tokio::spawn(conn);
+    client
+}
+
+fn replica(name: &str, topic: &str, drop: &[&str]) -> ReplicaConfig {
+    ReplicaConfig {
+        name: name.into(),
+        source: "public.orders".into(),
+        sink: format!("cdc.{name}"),
+        topic: topic.into(),
+        columns: None,
+        drop: drop.iter().map(|s| s.to_string()).collect(),
+        rename: Default::default(),
+        filter: None,
+    }
+}
+
+fn config_with(replicas: Vec<ReplicaConfig>) -> Config {
+    Config { replicas, ..common::config() }
+}
+
+/// Forgets everything a replica stored, so the test starts from the beginning of the topic.
+async fn reset(sink: &Client, names: &[&str]) {
+    sink.batch_execute("CREATE SCHEMA IF NOT EXISTS cdc").await.unwrap();
+    for n in names {
+        sink.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{n}")).await.unwrap();
+        for t in ["cdc.progress WHERE consumer", "cdc.replica_stats WHERE replica"] {
+            let exists: bool = sink.query_one(&format!("SELECT to_regclass('{}') IS NOT NULL", t.split(' ').next().unwrap()), &[]).await.unwrap().get(0);
+            if exists {
+                sink.execute(&format!("DELETE FROM {t} = $1"), &[n]).await.unwrap();
+            }
+        }
+    }
+}
+
+/// Runs the replicator until it has caught up, bounded so that a replicator that never gets
+/// there fails the test instead of hanging it.
+async fn until_idle(config: &Config) -> ReplicatorSnapshot {
+    let (tx, _rx) = tokio::sync::watch::channel(Default::default());
+    let opts = Options { until_idle: true, ..Default::default() };
+    let run = replicator::run(config, &opts, std::future::pending(), tx);
+    tokio::time::timeout(Duration::from_secs(180), run)
+        .await
+        .expect("the replicator did not catch up within 3 minutes")
+        .expect("replicator")
+}
+
+/// order_id → the row as text, normalized alike in both databases.
+async fn rows(c: &Client, table: &str, with_name: bool) -> HashMap<i64, String> {
+    let name = if with_name { "customer_name," } else { "" };
+    let sql = format!(
+        "SELECT order_id, concat_ws('|', user_id, {name} amount, status, created_at AT TIME ZONE 'UTC', updated_at AT TIME ZONE 'UTC') FROM {table}"
+    );
+    c.query(&sql, &[]).await.unwrap().iter().map(|r| (r.get(0), r.get(1))).collect()
+}
+
+fn differences(a: &HashMap<i64, String>, b: &HashMap<i64, String>) -> usize {
+    a.iter().filter(|(k, v)| b.get(k) != Some(v)).count() + b.keys().filter(|k| !a.contains_key(k)).count()
+}
+
+/// Replicates until idle and compares, again while the pipeline still has changes in flight.
+async fn converge(config: &Config, full: &str, transformed: Option<&str>) -> usize {
+    let source = common::source_client().await;
+    let sink = sink_client().await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        until_idle(config).await;
+        let src = rows(&source, "public.orders", true).await;
+        let mut diff = differences(&src, &rows(&sink, &format!("cdc.{full}"), true).await);
+        if let Some(t) = transformed {
+            let src = rows(&source, "public.orders", false).await;
+            diff += differences(&src, &rows(&sink, &format!("cdc.{t}"), false).await);
+        }
+        if diff == 0 || Instant::now() > deadline {
+            return diff;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn generate(changes: u32) {
+    let settings = Settings { rate: changes, duration: Some(Duration::from_secs(1)), seed: rand_seed(), mix: Default::default() };
+    let r = generator::run(&common::config().source, &settings, std::future::pending()).await.expect("generator");
+    assert!(r.changes > 0);
+}
+
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
+}
+
+/// Change events (non-tombstones) on `topic` below the replica's stored offsets, counted by a
+/// consumer of our own.
+async fn events_below_stored(sink: &Client, replica: &str, topic: &str) -> i64 {
+    let stored: Vec<(i32, i64)> = sink
+        .query("SELECT partition, next_offset FROM cdc.progress WHERE consumer = $1 AND topic = $2", &[&replica, &topic])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let topic = topic.to_string();
+    tokio::task::spawn_blocking(move || {
+        let c: BaseConsumer = common::kafka::plain_config()
+            .set("group.id", "replicator-test-counter")
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut n = 0;
+        for (p, next) in stored {
+            let (low, _) = c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).unwrap();
+            let mut tpl = rdkafka::TopicPartitionList::new();
+            tpl.add_partition_offset(&topic, p, rdkafka::Offset::Offset(low)).unwrap();
+            c.assign(&tpl).unwrap();
+            let mut at = low;
+            while at < next {
+                let m = c.poll(Duration::from_secs(10)).expect("a record below the stored offset").unwrap();
+                assert_eq!(m.partition(), p);
+                if m.offset() < next && m.payload().is_some_and(|b| !b.is_empty()) {
+                    n += 1;
+                }
+                at = m.offset() + 1;
+            }
+        }
+        n
+    })
+    .await
+    .unwrap()
+}
+
+/// Waits (up to 20 s) until the replica's counter passes `seen`: the run is mid-stream.
+async fn progressed(sink: &Client, replica: &str, seen: i64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let n: Option<i64> = sink
+            .query_opt("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica])
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.get(0));
+        if n.is_some_and(|n| n > seen) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn applied_counter(sink: &Client, replica: &str) -> i64 {
+    sink.query_one("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica]).await.unwrap().get(0)
+}
+
+#[test]
+fn poison_events_land_in_dead_letters_and_the_stream_goes_on() {
+    common::require_stack();
+    // The scratch topic runs its own runtime: create and drop it outside the test's.
+    let topic_name = format!("replicator-poison-{}", rand_seed() % 1_000_000);
+    let topic = common::kafka::ScratchTopic::create(&topic_name, 1);
+    tokio::runtime::Runtime::new().unwrap().block_on(poison(&topic));
+}
+
+async fn poison(topic: &common::kafka::ScratchTopic) {
+    let name = "t_poison";
+    let sink = sink_client().await;
+    reset(&sink, &[name]).await;
+
+    let row = |id: i64, status: &str| {
+        format!(
+            r#"{{"order_id":{id},"user_id":7,"customer_name":"Ann \"A\" \\ O","amount":"12.30","status":"{status}","created_at":"2026-01-02T03:04:05.123456Z","updated_at":"2026-01-02T03:04:05.123456Z"}}"#
+        )
+    };
+    let event = |op: &str, before: Option<String>, after: Option<String>, lsn: u64| {
+        format!(
+            r#"{{"before":{},"after":{},"source":{{"ts_ms":1,"lsn":{lsn},"txId":1,"schema":"public","table":"orders","snapshot":"false"}},"op":"{op}","ts_ms":2}}"#,
+            before.unwrap_or("null".into()),
+            after.unwrap_or("null".into())
+        )
+    };
+    let invalid = "{not json".to_string();
+    let unknown_op = event("x", None, Some(row(1, "odd")), 150);
+    let payloads: Vec<Option<String>> = vec![
+        Some(event("c", None, Some(row(1, "pending")), 100)), // 0
+        Some(invalid.clone()),                                 // 1
+        Some(unknown_op.clone()),                              // 2
+        Some(event("c", None, Some(row(2, "pending")), 200)), // 3
+        Some(event("u", Some(row(2, "pending")), Some(row(2, "paid")), 300)), // 4
+        Some(event("d", Some(row(1, "pending")), None, 400)), // 5
+        None,                                                  // 6: tombstone
+        Some(event("u", Some(row(2, "paid")), Some(row(2, "stale")), 250)), // 7: older LSN, not applied
+    ];
+    let producer: BaseProducer = common::kafka::plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().unwrap();
+    for p in &payloads {
+        let mut r: BaseRecord<str, str> = BaseRecord::to(&topic.name).partition(0).key("k");
+        if let Some(p) = p {
+            r = r.payload(p);
+        }
+        producer.send(r).map_err(|(e, _)| e).unwrap();
+        producer.flush(common::kafka::TIMEOUT).unwrap();
+    }
+
+    let before: i64 = {
+        sink.batch_execute(replicator::deadletter::DDL).await.unwrap();
+        sink.query_one("SELECT count(*) FROM cdc.dead_letters", &[]).await.unwrap().get(0)
+    };
+    let snap = until_idle(&config_with(vec![replica(name, &topic.name, &[])])).await;
+
+    let letters: Vec<(i64, String, Vec<u8>)> = sink
+        .query("SELECT \"offset\", reason, payload FROM cdc.dead_letters WHERE topic = $1 ORDER BY 1", &[&topic.name])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(letters.len(), 2, "{letters:?}");
+    assert_eq!((letters[0].0, letters[0].2.as_slice()), (1, invalid.as_bytes()));
+    assert!(letters[0].1.contains("not a Debezium change event"), "{}", letters[0].1);
+    assert_eq!((letters[1].0, letters[1].2.as_slice()), (2, unknown_op.as_bytes()));
+    assert!(letters[1].1.contains("unknown variant `x`"), "{}", letters[1].1);
+    assert_eq!(snap.dead_letters as i64, before + 2, "{snap:?}");
+
+    let rows: Vec<(i64, String, String, i64)> = sink
+        .query(&format!("SELECT order_id, status, customer_name, _source_lsn FROM cdc.{name} ORDER BY 1"), &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(rows, [(2, "paid".to_string(), "Ann \"A\" \\ O".to_string(), 300)]);
+    // c, c, u, d, stale u: five change events consumed; dead letters and the tombstone are not.
+    assert_eq!(applied_counter(&sink, name).await, 5);
+    assert_eq!(snap.events, 5);
+    let next: i64 = sink.query_one("SELECT next_offset FROM cdc.progress WHERE consumer = $1", &[&name]).await.unwrap().get(0);
+    assert_eq!(next, 8);
+    sink.execute("DELETE FROM cdc.dead_letters WHERE topic = $1", &[&topic.name]).await.unwrap();
+    reset(&sink, &[name]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_changes_make_an_exact_replica_and_a_transformed_one() {
+    common::require_stack();
+    let (full, transformed) = ("t_exact_full", "t_exact_transformed");
+    let sink = sink_client().await;
+    reset(&sink, &[full, transformed]).await;
+    let config = config_with(vec![replica(full, ORDERS_TOPIC, &[]), replica(transformed, ORDERS_TOPIC, &["customer_name"])]);
+
+    // Everything already on the topic, timed: the apply rate from events in the broker.
+    let t = Instant::now();
+    let snap = until_idle(&config).await;
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "replay: {} change events (2 replicas) in {:.2}s = {:.0} events/s overall; applying {:.2}s = {:.0} events/s; consuming {:.2}s; {} batches",
+        snap.events,
+        secs,
+        snap.events as f64 / secs,
+        snap.apply_seconds,
+        snap.events as f64 / snap.apply_seconds.max(1e-6),
+        snap.consume_seconds,
+        snap.batches
+    );
+
+    generate(5000).await;
+    assert_eq!(converge(&config, full, Some(transformed)).await, 0, "replica differs from the source");
+    let has_name: bool = sink
+        .query_one("SELECT count(*) > 0 FROM information_schema.columns WHERE table_schema='cdc' AND table_name=$1 AND column_name='customer_name'", &[&transformed])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(!has_name, "the transformed replica keeps customer_name");
+    for n in [full, transformed] {
+        assert_eq!(applied_counter(&sink, n).await, events_below_stored(&sink, n, ORDERS_TOPIC).await, "{n}: events applied ≠ events consumed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aborted_tasks_apply_every_event_exactly_once() {
+    common::require_stack();
+    let (full, transformed) = ("t_abort_full", "t_abort_transformed");
+    let sink = sink_client().await;
+    reset(&sink, &[full, transformed]).await;
+    let config = config_with(vec![replica(full, ORDERS_TOPIC, &[]), replica(transformed, ORDERS_TOPIC, &["customer_name"])]);
+    let generating = tokio::spawn(generate(3000));
+    let mut counters = Vec::new();
+    for i in 0..5u64 {
+        let c = config.clone();
+        let task = tokio::spawn(async move {
+            let (tx, _rx) = tokio::sync::watch::channel(Default::default());
+            replicator::run(&c, &Options { max_batch: 300, ..Default::default() }, std::future::pending(), tx).await
+        });
+        progressed(&sink, full, counters.last().copied().unwrap_or(0)).await;
+        tokio::time::sleep(Duration::from_millis(37 * i)).await;
+        task.abort();
+        let _ = task.await;
+        let n: Option<i64> = sink.query_opt("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&full]).await.unwrap().map(|r| r.get(0));
+        counters.push(n.unwrap_or(0));
+    }
+    generating.await.unwrap();
+    eprintln!("applied events after each abort: {counters:?}");
+    let advanced = counters.windows(2).filter(|w| w[1] > w[0]).count() + usize::from(counters[0] > 0);
+    assert!(advanced >= 4, "fewer than four aborted runs committed work: {counters:?}");
+    let batches: i64 = sink.query_one("SELECT batches FROM cdc.replica_stats WHERE replica = $1", &[&full]).await.unwrap().get(0);
+    assert!(batches > 0, "no batch committed before the aborts");
+    assert_eq!(converge(&config, full, Some(transformed)).await, 0, "replica differs from the source");
+    for n in [full, transformed] {
+        assert_eq!(applied_counter(&sink, n).await, events_below_stored(&sink, n, ORDERS_TOPIC).await, "{n}: events applied ≠ events consumed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_processes_apply_every_event_exactly_once() {
+    common::require_stack();
+    let name = "t_kill_full";
+    let sink = sink_client().await;
+    reset(&sink, &[name]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, format!("[[replicas]]\nname = \"{name}\"\nsource = \"public.orders\"\nsink = \"cdc.{name}\"\ntopic = \"{ORDERS_TOPIC}\"\n")).unwrap();
+    let generating = tokio::spawn(generate(3000));
+    let mut counters = Vec::new();
+    for i in 0..4u64 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cdc-console"))
+            .args(["replicate", "--max-batch", "300", "--config"])
+            .arg(&path)
+            .env("CDC_CONSOLE_LOG_DIR", std::env::temp_dir().join("cdc-console-test-logs"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        progressed(&sink, name, counters.last().copied().unwrap_or(0)).await;
+        tokio::time::sleep(Duration::from_millis(37 * i)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let n: Option<i64> = sink.query_opt("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&name]).await.unwrap().map(|r| r.get(0));
+        counters.push(n.unwrap_or(0));
+    }
+    generating.await.unwrap();
+    eprintln!("applied events after each kill: {counters:?}");
+    let advanced = counters.windows(2).filter(|w| w[1] > w[0]).count() + usize::from(counters[0] > 0);
+    assert!(advanced >= 3, "fewer than three killed processes committed work: {counters:?}");
+    let batches: i64 = sink.query_one("SELECT batches FROM cdc.replica_stats WHERE replica = $1", &[&name]).await.unwrap().get(0);
+    assert!(batches > 0, "no batch committed before the kills");
+    let config = config_with(vec![replica(name, ORDERS_TOPIC, &[])]);
+    assert_eq!(converge(&config, name, None).await, 0, "replica differs from the source");
+    assert_eq!(applied_counter(&sink, name).await, events_below_stored(&sink, name, ORDERS_TOPIC).await, "events applied ≠ events consumed");
+}
+
+/// The apply rate from events already in the broker: a fresh replica replays the whole orders
+/// topic. `cargo test --release --test replicator -- --ignored apply_rate --nocapture`
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement, not a check"]
+async fn apply_rate_from_the_broker() {
+    common::require_stack();
+    let name = "t_rate_full";
+    let sink = sink_client().await;
+    reset(&sink, &[name]).await;
+    let config = config_with(vec![replica(name, ORDERS_TOPIC, &[])]);
+    let t = Instant::now();
+    let snap = until_idle(&config).await;
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "apply rate: {} events in {:.2}s = {:.0} events/s overall; applying {:.2}s = {:.0} events/s; consuming {:.2}s; {} batches",
+        snap.events,
+        secs,
+        snap.events as f64 / secs,
+        snap.apply_seconds,
+        snap.events as f64 / snap.apply_seconds.max(1e-6),
+        snap.consume_seconds,
+        snap.batches
+    );
+    reset(&sink, &[name]).await;
+}
+
+fn produce(topic: &str, payloads: &[String]) {
+    let producer: BaseProducer = common::kafka::plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().unwrap();
+    for p in payloads {
+        producer.send(BaseRecord::<str, str>::to(topic).partition(0).key("k").payload(p)).map_err(|(e, _)| e).unwrap();
+        producer.flush(common::kafka::TIMEOUT).unwrap();
+    }
+}
+
+fn schema_event(op: &str, after: &str, lsn: u64) -> String {
+    let after = if after.is_empty() { "null".to_string() } else { after.to_string() };
+    format!(r#"{{"before":null,"after":{after},"source":{{"ts_ms":1,"lsn":{lsn},"schema":"public","table":"t_repl_schema"}},"op":"{op}","ts_ms":2}}"#)
+}
+
+/// Truncates, a filter and renames, a new source column added to the replica, and a type change
+/// that stops one replica while the other (which does not keep that column) goes on.
+#[test]
+fn truncates_new_columns_and_a_type_change_that_stops_one_replica_only() {
+    common::require_stack();
+    let topic = common::kafka::ScratchTopic::create(&format!("replicator-schema-{}", rand_seed() % 1_000_000), 1);
+    tokio::runtime::Runtime::new().unwrap().block_on(schema_changes(&topic.name));
+}
+
+async fn schema_changes(topic: &str) {
+    let (a, b) = ("t_schema_a", "t_schema_b");
+    let source = common::source_client().await;
+    let sink = sink_client().await;
+    reset(&sink, &[a, b]).await;
+    source.batch_execute("DROP TABLE IF EXISTS public.t_repl_schema; CREATE TABLE public.t_repl_schema (id int PRIMARY KEY, v text)").await.unwrap();
+    let ra = ReplicaConfig { source: "public.t_repl_schema".into(), ..replica(a, topic, &[]) };
+    let mut rb = ReplicaConfig { source: "public.t_repl_schema".into(), columns: Some(vec!["id".into()]), filter: Some("id < 100".into()), ..replica(b, topic, &[]) };
+    rb.rename.insert("id".into(), "k".into());
+    let config = config_with(vec![ra, rb]);
+    let ids = |table: &'static str, col: &'static str| {
+        let sink = &sink;
+        async move {
+            sink.query(&format!("SELECT {col}::text FROM cdc.{table} WHERE {col} IS NOT NULL ORDER BY 1"), &[]).await.unwrap().iter().map(|r| r.get::<_, String>(0)).collect::<Vec<_>>()
+        }
+    };
+
+    produce(topic, &[
+        schema_event("c", r#"{"id":1,"v":"a"}"#, 10),
+        schema_event("c", r#"{"id":2,"v":"b"}"#, 20),
+        schema_event("t", "", 30),
+        schema_event("c", r#"{"id":3,"v":"c"}"#, 40),
+        schema_event("c", r#"{"id":150,"v":"big"}"#, 45),
+    ]);
+    let snap = until_idle(&config).await;
+    assert!(snap.replicas.iter().all(|r| r.error.is_none()), "{snap:?}");
+    assert_eq!(ids(a, "id").await, ["150", "3"]);
+    assert_eq!(ids(b, "k").await, ["3"], "filtered and renamed");
+
+    // A new source column reaches the replica that keeps every column.
+    source.batch_execute("ALTER TABLE public.t_repl_schema ADD COLUMN w int").await.unwrap();
+    produce(topic, &[schema_event("c", r#"{"id":4,"v":"d","w":7}"#, 50)]);
+    until_idle(&config).await;
+    assert_eq!(ids(a, "w").await, ["7"]);
+    assert_eq!(ids(b, "k").await, ["3", "4"]);
+
+    // A type change stops replica a with a clear error; b does not keep v and goes on.
+    source.batch_execute("ALTER TABLE public.t_repl_schema ALTER COLUMN v TYPE int USING NULL").await.unwrap();
+    produce(topic, &[schema_event("c", r#"{"id":5,"v":5,"w":1}"#, 60)]);
+    let snap = until_idle(&config).await;
+    let err = snap.replicas.iter().find(|r| r.name == a).unwrap().error.clone().expect("replica a stopped");
+    assert!(err.contains("column v is text") && err.contains("integer"), "{err}");
+    assert!(snap.replicas.iter().find(|r| r.name == b).unwrap().error.is_none(), "{snap:?}");
+    assert_eq!(ids(b, "k").await, ["3", "4", "5"]);
+    assert!(!ids(a, "id").await.contains(&"5".to_string()));
+
+    source.batch_execute("DROP TABLE public.t_repl_schema").await.unwrap();
+    reset(&sink, &[a, b]).await;
+}
