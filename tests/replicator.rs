@@ -53,6 +53,24 @@ async fn reset(sink: &Client, names: &[&str]) {
     }
 }
 
+/// Replays everything on the topic and prints how fast it went, overall and per phase.
+async fn timed_replay(label: &str, config: &Config) -> ReplicatorSnapshot {
+    let t = Instant::now();
+    let snap = until_idle(config).await;
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!(
+        "{label}: {} change events in {:.2}s = {:.0} events/s overall; applying {:.2}s = {:.0} events/s; consuming {:.2}s; {} batches",
+        snap.events,
+        secs,
+        snap.events as f64 / secs,
+        snap.apply_seconds,
+        snap.events as f64 / snap.apply_seconds.max(1e-6),
+        snap.consume_seconds,
+        snap.batches
+    );
+    snap
+}
+
 /// Runs the replicator until it has caught up, bounded so that a replicator that never gets
 /// there fails the test instead of hanging it.
 async fn until_idle(config: &Config) -> ReplicatorSnapshot {
@@ -262,19 +280,7 @@ async fn generated_changes_make_an_exact_replica_and_a_transformed_one() {
     let config = config_with(vec![replica(full, ORDERS_TOPIC, &[]), replica(transformed, ORDERS_TOPIC, &["customer_name"])]);
 
     // Everything already on the topic, timed: the apply rate from events in the broker.
-    let t = Instant::now();
-    let snap = until_idle(&config).await;
-    let secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "replay: {} change events (2 replicas) in {:.2}s = {:.0} events/s overall; applying {:.2}s = {:.0} events/s; consuming {:.2}s; {} batches",
-        snap.events,
-        secs,
-        snap.events as f64 / secs,
-        snap.apply_seconds,
-        snap.events as f64 / snap.apply_seconds.max(1e-6),
-        snap.consume_seconds,
-        snap.batches
-    );
+    timed_replay("replay (2 replicas)", &config).await;
 
     generate(5000).await;
     assert_eq!(converge(&config, full, Some(transformed)).await, 0, "replica differs from the source");
@@ -370,19 +376,7 @@ async fn apply_rate_from_the_broker() {
     let sink = sink_client().await;
     reset(&sink, &[name]).await;
     let config = config_with(vec![replica(name, ORDERS_TOPIC, &[])]);
-    let t = Instant::now();
-    let snap = until_idle(&config).await;
-    let secs = t.elapsed().as_secs_f64();
-    eprintln!(
-        "apply rate: {} events in {:.2}s = {:.0} events/s overall; applying {:.2}s = {:.0} events/s; consuming {:.2}s; {} batches",
-        snap.events,
-        secs,
-        snap.events as f64 / secs,
-        snap.apply_seconds,
-        snap.events as f64 / snap.apply_seconds.max(1e-6),
-        snap.consume_seconds,
-        snap.batches
-    );
+    timed_replay("apply rate", &config).await;
     reset(&sink, &[name]).await;
 }
 

@@ -188,8 +188,7 @@ fn connect_action(config: &Config, cluster: usize, action: connect::ConnectorAct
     let Some(c) = config.connect.get(cluster) else { return };
     let probe = connect::Probe::new(c, config.timeouts.action());
     tokio::spawn(async move {
-        let what = format!("{:?}", action).split(['(', ' ', '{']).next().unwrap_or("action").to_lowercase();
-        let what = format!("{what} {}", action.connector());
+        let what = action.to_string();
         let result = probe.perform(&action).await.map(|o| o.to_string()).map_err(|e| e.to_string());
         let _ = done.send(Done::Action(what, result, cluster)).await;
     });
