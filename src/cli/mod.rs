@@ -146,13 +146,18 @@ pub enum Command {
         /// Most events in one batch (one sink transaction).
         #[arg(long, default_value_t = 20_000)]
         max_batch: usize,
+        /// Give up after this long (e.g. `5m`); exits 1 if it had not caught up with
+        /// `--until-idle`.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        time_limit: Option<std::time::Duration>,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
     /// Row diff of source and sink tables by checksum bisection. Exits 0 when consistent, 1 when
     /// diverged, 2 on error.
     Diff {
-        /// SOURCE_TABLE[=SINK_TABLE] (default: the configured tables, same name in the sink).
+        /// A configured replica's name (compared through its column mapping and filter, bracketed
+        /// by its progress), or SOURCE_TABLE[=SINK_TABLE]. Default: every configured replica.
         tables: Vec<String>,
         /// Segments per split.
         #[arg(long, default_value_t = 32)]
@@ -163,7 +168,8 @@ pub enum Command {
         /// Concurrent queries per database.
         #[arg(long, default_value_t = 4)]
         connections: usize,
-        /// Live pipeline: the consumer in the sink's cdc.progress whose applied LSN brackets reads.
+        /// Live pipeline: the consumer in the sink's cdc.progress whose applied LSN brackets reads
+        /// (default for a replica: the replica).
         #[arg(long)]
         consumer: Option<String>,
         /// How long to wait for the consumer to apply past a differing segment.
@@ -259,12 +265,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Diff { tables, factor, threshold, connections, consumer, settle, hash, output }) => {
             let hash = if hash == "pg" { crate::pipeline::diff::checksum::Hash::Pg } else { crate::pipeline::diff::checksum::Hash::Md5 };
-            let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash };
+            let kafka = Some(crate::collectors::kafka::client_config(&config));
+            let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash, kafka };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
         Some(Command::Replicate { .. }) if cli.read_only => refused("replicate writes into the sink")?,
-        Some(Command::Replicate { until_idle, max_batch, output }) => {
-            let opts = crate::pipeline::replicator::Options { until_idle, max_batch, ..Default::default() };
+        Some(Command::Replicate { until_idle, max_batch, time_limit, output }) => {
+            let opts = crate::pipeline::replicator::Options { until_idle, max_batch, time_limit, ..Default::default() };
             rt.block_on(replicate::run(&config, &opts, output))?
         }
     };

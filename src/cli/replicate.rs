@@ -1,7 +1,8 @@
 //! `cdc-console replicate`: the replicator headless, until Ctrl-C or SIGTERM (or, with
-//! `--until-idle`, until every partition is applied up to its high watermark).
+//! `--until-idle`, until every partition is applied up to its high watermark; `--time-limit`
+//! bounds either).
 
-use crate::cli::{EXIT_OK, Output};
+use crate::cli::{EXIT_DOWN, EXIT_OK, Output};
 use crate::config::Config;
 use crate::pipeline::replicator::{self, Options};
 
@@ -30,6 +31,10 @@ pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Res
                 println!("  {} → {}: {} applied{}", r.name, r.sink, r.applied_events, r.error.as_ref().map(|e| format!(", STOPPED: {e}")).unwrap_or_default());
             }
         }
+    }
+    if let Some(e) = &snap.error {
+        eprintln!("cdc-console: replicate: {e}");
+        return Ok(EXIT_DOWN);
     }
     Ok(EXIT_OK)
 }

@@ -74,11 +74,14 @@ pub struct Options {
     /// How long to wait for the consumer to apply past a differing segment's read LSN.
     pub settle: Duration,
     pub hash: checksum::Hash,
+    /// The broker, to tell an idle consumer (applied everything on its partitions) from one
+    /// behind: without it, only an applied LSN past the read settles a segment.
+    pub kafka: Option<rdkafka::ClientConfig>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Md5 }
+        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Md5, kafka: None }
     }
 }
 
@@ -183,6 +186,58 @@ pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, Diff
     Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
 }
 
+/// A quiet source leaves the applied LSN behind every later read (nothing new to apply), so
+/// it cannot settle a segment by itself. The consumer is idle past `read` when the source's
+/// logical walsenders (Debezium) have sent WAL past `read`, and, a moment later (the time
+/// Debezium takes to hand a change to the broker), the consumer has applied every partition up
+/// to its high watermark.
+async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafka::ClientConfig>, read: Lsn) -> Result<bool, DiffError> {
+    let Some(kafka) = kafka else { return Ok(false) };
+    let sent: Option<String> = src
+        .get()
+        .query_one(
+            "SELECT min(r.sent_lsn)::text FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid \
+             WHERE s.slot_type = 'logical' AND s.database = current_database()",
+            &[],
+        )
+        .await
+        .map_err(|e| DiffError::db("pg_stat_replication", e))?
+        .get(0);
+    if sent.as_deref().and_then(Lsn::parse).is_none_or(|s| s < read) {
+        return Ok(false);
+    }
+    tokio::time::sleep(HANDOFF).await;
+    let stored = snk
+        .get()
+        .query("SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1", &[&consumer])
+        .await
+        .map_err(|e| DiffError::db("cdc.progress", e))?;
+    if stored.is_empty() {
+        return Ok(false);
+    }
+    let positions: Vec<(String, i32, i64)> = stored.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let kafka = kafka.clone();
+    let behind = tokio::task::spawn_blocking(move || -> Result<bool, rdkafka::error::KafkaError> {
+        use rdkafka::consumer::{BaseConsumer, Consumer};
+        let c: BaseConsumer = kafka.create()?;
+        for (topic, partition, next) in positions {
+            let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
+            if next < high {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    })
+    .await
+    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?
+    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?;
+    Ok(!behind)
+}
+
+/// Longest time Debezium takes from sending a change out of PostgreSQL to the broker having it
+/// (about 1 s measured on the local stack).
+const HANDOFF: Duration = Duration::from_secs(2);
+
 /// Diffs one pair. Without a consumer every difference is divergence; with one, differing
 /// segments are re-checked once the consumer has applied past their read LSN (or reported in
 /// flight when it does not within `settle`).
@@ -202,6 +257,10 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
         let deadline = Instant::now() + opts.settle;
         let mut v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
         while v == Verdict::InFlight && Instant::now() < deadline {
+            if idle_past(src, snk, consumer, opts.kafka.as_ref(), read).await? {
+                v = Verdict::Settled;
+                break;
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
             v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
         }

@@ -42,12 +42,16 @@ pub fn copy_line(buf: &mut Vec<u8>, e: &Staged) {
         Kind::Delete => "d",
     };
     let _ = write!(buf, "{}\t{}\t{}\t{}\t{}\t", e.replica, e.segment, e.seq, op, e.lsn as i64);
-    // serde_json's compact output has no raw tab or newline; backslashes must be doubled.
+    // COPY's text format: backslashes doubled; tab, newline and carriage return (JSON
+    // whitespace outside strings, as the event had it) escaped.
     for b in e.doc.bytes() {
-        if b == b'\\' {
-            buf.push(b'\\');
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            _ => buf.push(b),
         }
-        buf.push(b);
     }
     buf.push(b'\n');
 }
@@ -118,5 +122,8 @@ mod tests {
         let e = Staged { replica: 1, segment: 0, seq: 7, kind: Kind::Delete, lsn: 42, doc: r#"{"a":"x\"y\\z"}"#.into() };
         copy_line(&mut buf, &e);
         assert_eq!(String::from_utf8(buf).unwrap(), "1\t0\t7\td\t42\t{\"a\":\"x\\\\\"y\\\\\\\\z\"}\n");
+        let mut buf = Vec::new();
+        copy_line(&mut buf, &Staged { doc: "{\"a\":\n\t1}\r".into(), ..e });
+        assert_eq!(String::from_utf8(buf).unwrap(), "1\t0\t7\td\t42\t{\"a\":\\n\\t1}\\r\n");
     }
 }

@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
@@ -36,11 +35,13 @@ pub struct Options {
     pub max_latency: Duration,
     /// Stop once every assigned partition is applied up to its high watermark.
     pub until_idle: bool,
+    /// Stop after this long whatever the progress (the snapshot's `error` says so).
+    pub time_limit: Option<Duration>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batch: 20_000, max_latency: Duration::from_millis(100), until_idle: false }
+        Self { max_batch: 20_000, max_latency: Duration::from_millis(100), until_idle: false, time_limit: None }
     }
 }
 
@@ -242,37 +243,26 @@ pub async fn run(
     };
     let mut first_batch: Option<Instant> = None;
     let mut max_lsn: Option<u64> = None;
+    // Fetching overlaps applying: a task collects the next batches while this one is applied.
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Fetched>(2);
+    let fetcher = tokio::spawn(fetch_batches(consumer.clone(), opts.clone(), batches));
+    let _fetcher = AbortOnDrop(fetcher);
+    let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
     tokio::pin!(stop);
     'run: loop {
-        // Collect a batch: wait for a first record, then at most max_latency for more.
-        let mut batch: Vec<Record> = Vec::new();
-        let mut deadline: Option<tokio::time::Instant> = None;
-        let consuming = Instant::now();
-        while batch.len() < opts.max_batch {
-            let wait = match deadline {
-                Some(d) => d,
-                None => tokio::time::Instant::now() + Duration::from_millis(500),
-            };
-            tokio::select! {
-                _ = &mut stop => break 'run,
-                m = tokio::time::timeout_at(wait, consumer.recv()) => match m {
-                    Ok(Ok(m)) => {
-                        batch.push(Record {
-                            topic: m.topic().to_string(),
-                            partition: m.partition(),
-                            offset: m.offset(),
-                            payload: m.payload().map(<[u8]>::to_vec),
-                        });
-                        deadline.get_or_insert_with(|| tokio::time::Instant::now() + opts.max_latency);
-                    }
-                    Ok(Err(e)) => tracing::warn!("replicator consume: {e}"),
-                    Err(_) => break,
-                },
+        let fetched = tokio::select! {
+            _ = &mut stop => break 'run,
+            _ = sleep_until_opt(give_up) => {
+                snap.error = Some(format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default())));
+                break 'run;
             }
-        }
-        if !batch.is_empty() {
-            snap.consume_seconds += consuming.elapsed().as_secs_f64();
-        }
+            f = incoming.recv() => match f {
+                Some(f) => f,
+                None => return Err(ReplicatorError::NoReplica("the consumer task ended".into())),
+            },
+        };
+        let batch = fetched.records;
+        snap.consume_seconds += fetched.seconds;
         let applying = Instant::now();
         if batch.is_empty() {
             if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
@@ -303,7 +293,7 @@ pub async fn run(
                 payload: rec.payload.clone(),
             };
             let mut lsn = None;
-            match envelope::decode(rec.payload.as_deref()) {
+            match envelope::decode_raw(rec.payload.as_deref()) {
                 Ok(None) => {} // tombstone
                 Err(e) => letters.push(dead(e.to_string())),
                 Ok(Some(env)) => match env.source.lsn {
@@ -311,8 +301,8 @@ pub async fn run(
                     Some(l) => {
                         lsn = Some(l);
                         let image = match env.op {
-                            Op::Create | Op::Update | Op::Read => env.after.as_ref().map(|a| (Kind::Upsert, a)),
-                            Op::Delete => env.before.as_ref().map(|b| (Kind::Delete, b)),
+                            Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
+                            Op::Delete => env.before.map(|b| (Kind::Delete, b)),
                             Op::Truncate => None,
                         };
                         if env.op == Op::Truncate {
@@ -320,26 +310,31 @@ pub async fn run(
                                 segments[i] += 1;
                                 counts[i] += 1;
                             }
-                        } else if let Some((kind, row)) = image {
-                            let doc = serde_json::to_string(row).expect("a JSON map serializes");
-                            let mut bad = None;
-                            for &i in &wanting {
-                                if new_columns(row, replicas[i].plan.as_ref()) {
-                                    prepare(&source, &sink, &mut replicas[i]).await;
-                                    if !replicas[i].active() {
-                                        continue;
+                        } else if let Some((kind, raw)) = image.filter(|(_, raw)| raw.get() != "null") {
+                            match envelope::columns(raw) {
+                                Err(e) => letters.push(dead(format!("{kind:?} image: {e}"))),
+                                Ok(row) => {
+                                    let mut bad = None;
+                                    for &i in &wanting {
+                                        if new_columns(&row, replicas[i].plan.as_ref()) {
+                                            prepare(&source, &sink, &mut replicas[i]).await;
+                                            if !replicas[i].active() {
+                                                continue;
+                                            }
+                                        }
+                                        let plan = replicas[i].plan.as_ref().expect("active");
+                                        let present = |k: &str| row.iter().any(|(n, v)| n.0 == k && v.get() != "null");
+                                        if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| !present(k)) {
+                                            bad = Some(format!("key column {k} missing in the {kind:?} image"));
+                                            continue;
+                                        }
+                                        staged.push(Staged { replica: i, segment: segments[i], seq: seq as i64, kind, lsn: l, doc: raw.get().to_string() });
+                                        counts[i] += 1;
+                                    }
+                                    if let Some(b) = bad {
+                                        letters.push(dead(b));
                                     }
                                 }
-                                let plan = replicas[i].plan.as_ref().expect("active");
-                                if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| row.get(*k).is_none_or(Value::is_null)) {
-                                    bad = Some(format!("key column {k} missing in the {kind:?} image"));
-                                    continue;
-                                }
-                                staged.push(Staged { replica: i, segment: segments[i], seq: seq as i64, kind, lsn: l, doc: doc.clone() });
-                                counts[i] += 1;
-                            }
-                            if let Some(b) = bad {
-                                letters.push(dead(b));
                             }
                         } else {
                             letters.push(dead(format!("op {:?} without its row image", env.op)));
@@ -427,9 +422,60 @@ fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
         .collect();
 }
 
+/// One batch as the fetch task collected it, with the time spent waiting for it.
+struct Fetched {
+    records: Vec<Record>,
+    seconds: f64,
+}
+
+/// Collects batches: waits up to 500 ms for a first record (an empty batch says "idle"), then at
+/// most `max_latency` for more, up to `max_batch`. Ends when the receiver is gone.
+async fn fetch_batches(consumer: Arc<StreamConsumer>, opts: Options, out: tokio::sync::mpsc::Sender<Fetched>) {
+    loop {
+        let mut records: Vec<Record> = Vec::new();
+        let mut deadline: Option<tokio::time::Instant> = None;
+        let started = Instant::now();
+        while records.len() < opts.max_batch {
+            let wait = deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_millis(500));
+            match tokio::time::timeout_at(wait, consumer.recv()).await {
+                Ok(Ok(m)) => {
+                    records.push(Record {
+                        topic: m.topic().to_string(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        payload: m.payload().map(<[u8]>::to_vec),
+                    });
+                    deadline.get_or_insert_with(|| tokio::time::Instant::now() + opts.max_latency);
+                }
+                Ok(Err(e)) => tracing::warn!("replicator consume: {e}"),
+                Err(_) => break,
+            }
+        }
+        let seconds = if records.is_empty() { 0.0 } else { started.elapsed().as_secs_f64() };
+        if out.send(Fetched { records, seconds }).await.is_err() {
+            return;
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// An image carrying a column the plan does not know: the source table gained one.
-fn new_columns(row: &Map<String, Value>, plan: Option<&schema::Plan>) -> bool {
-    plan.is_some_and(|p| row.keys().any(|k| !p.source_columns.iter().any(|c| c == k)))
+fn new_columns(row: &envelope::RawRow<'_>, plan: Option<&schema::Plan>) -> bool {
+    plan.is_some_and(|p| row.iter().any(|(k, _)| !p.source_columns.iter().any(|c| *c == k.0)))
 }
 
 /// Every active replica has applied every assigned partition up to its high watermark.
