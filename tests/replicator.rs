@@ -16,12 +16,6 @@ use tokio_postgres::Client;
 
 const ORDERS_TOPIC: &str = "dbserver1.public.orders";
 
-async fn sink_client() -> Client {
-    let (client, conn) = common::config().sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect to the sink");
-    tokio::spawn(conn);
-    client
-}
-
 fn replica(name: &str, topic: &str, drop: &[&str]) -> ReplicaConfig {
     ReplicaConfig {
         name: name.into(),
@@ -79,7 +73,7 @@ fn differences(a: &HashMap<i64, String>, b: &HashMap<i64, String>) -> usize {
 /// Replicates until idle and compares, again while the pipeline still has changes in flight.
 async fn converge(config: &Config, full: &str, transformed: Option<&str>) -> usize {
     let source = common::source_client().await;
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         until_idle(config).await;
@@ -177,7 +171,7 @@ fn poison_events_land_in_dead_letters_and_the_stream_goes_on() {
 
 async fn poison(topic: &common::kafka::ScratchTopic) {
     let name = "t_poison";
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     reset(&sink, &[name]).await;
 
     let row = |id: i64, status: &str| {
@@ -255,7 +249,7 @@ async fn poison(topic: &common::kafka::ScratchTopic) {
 async fn generated_changes_make_an_exact_replica_and_a_transformed_one() {
     common::require_stack();
     let (full, transformed) = ("t_exact_full", "t_exact_transformed");
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     reset(&sink, &[full, transformed]).await;
     let config = config_with(vec![replica(full, ORDERS_TOPIC, &[]), replica(transformed, ORDERS_TOPIC, &["customer_name"])]);
 
@@ -279,7 +273,7 @@ async fn generated_changes_make_an_exact_replica_and_a_transformed_one() {
 async fn aborted_tasks_apply_every_event_exactly_once() {
     common::require_stack();
     let (full, transformed) = ("t_abort_full", "t_abort_transformed");
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     reset(&sink, &[full, transformed]).await;
     let config = config_with(vec![replica(full, ORDERS_TOPIC, &[]), replica(transformed, ORDERS_TOPIC, &["customer_name"])]);
     let generating = tokio::spawn(generate(3000));
@@ -313,7 +307,7 @@ async fn aborted_tasks_apply_every_event_exactly_once() {
 async fn killed_processes_apply_every_event_exactly_once() {
     common::require_stack();
     let name = "t_kill_full";
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     reset(&sink, &[name]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
@@ -371,7 +365,7 @@ fn truncates_new_columns_and_a_type_change_that_stops_one_replica_only() {
 async fn schema_changes(topic: &str) {
     let (a, b) = ("t_schema_a", "t_schema_b");
     let source = common::source_client().await;
-    let sink = sink_client().await;
+    let sink = common::sink_client().await;
     reset(&sink, &[a, b]).await;
     source.batch_execute("DROP TABLE IF EXISTS public.t_repl_schema; CREATE TABLE public.t_repl_schema (id int PRIMARY KEY, v text)").await.unwrap();
     let ra = ReplicaConfig { source: "public.t_repl_schema".into(), ..replica(a, topic, &[]) };

@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(names, ["order_id", "na\"me", "amount", "n"]);
         assert!(matches!(cols[1].0.0, Cow::Owned(_)), "an escaped name is copied");
         assert_eq!(cols[3].1.get(), "null");
-        assert!(columns(&*RawValue::from_string("[1]".into()).unwrap()).is_err());
+        assert!(columns(&RawValue::from_string("[1]".into()).unwrap()).is_err());
         assert_eq!(decode_raw(None).unwrap().map(|e| e.op), None);
     }
 }

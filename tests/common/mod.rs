@@ -45,6 +45,12 @@ pub async fn source_client() -> tokio_postgres::Client {
     client
 }
 
+pub async fn sink_client() -> tokio_postgres::Client {
+    let (client, conn) = config().sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect to the sink");
+    tokio::spawn(conn);
+    client
+}
+
 /// Runs the real binary with `args` and extra environment.
 pub fn console(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdc-console"));

@@ -186,6 +186,26 @@ pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, Diff
     Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
 }
 
+/// Settled re-reads a differing segment needs before a difference counts as divergence.
+const RECHECKS: usize = 2;
+
+/// Waits (up to `settle`) until the consumer has applied past `read`, or is idle past it.
+async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Option<&str>) -> Result<Verdict, DiffError> {
+    let read = read.and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX));
+    let deadline = Instant::now() + opts.settle;
+    loop {
+        if inflight::verdict(read, applied_lsn(snk, consumer).await?) == Verdict::Settled
+            || idle_past(src, snk, consumer, opts.kafka.as_ref(), read).await?
+        {
+            return Ok(Verdict::Settled);
+        }
+        if Instant::now() >= deadline {
+            return Ok(Verdict::InFlight);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// A quiet source leaves the applied LSN behind every later read (nothing new to apply), so
 /// it cannot settle a segment by itself. The consumer is idle past `read` when the source's
 /// logical walsenders (Debezium) have sent WAL past `read`, and, a moment later (the time
@@ -253,25 +273,27 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
             differences.extend(leaf.diffs);
             continue;
         };
-        let read = leaf.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX));
-        let deadline = Instant::now() + opts.settle;
-        let mut v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
-        while v == Verdict::InFlight && Instant::now() < deadline {
-            if idle_past(src, snk, consumer, opts.kafka.as_ref(), read).await? {
-                v = Verdict::Settled;
+        // Re-read once the consumer has applied past the last read, twice: a difference is
+        // divergence only if every read shows it (a row changed again in between is in flight).
+        let mut seen = leaf.diffs.clone();
+        let mut read = leaf.read_lsn.clone();
+        let mut verdict = Verdict::Settled;
+        for _ in 0..RECHECKS {
+            verdict = settle(src, snk, consumer, opts, read.as_deref()).await?;
+            if verdict == Verdict::InFlight || seen.is_empty() {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            v = inflight::verdict(read, applied_lsn(snk, consumer).await?);
-        }
-        let recheck = if v == Verdict::Settled {
-            let (d, _, n) = bisect::compare_segment(src, snk, &s, &t, &leaf.segment, false).await?;
+            let (d, at, n) = bisect::compare_segment(src, snk, &s, &t, &leaf.segment, true).await?;
             stats.rows_fetched += n;
-            d
-        } else {
-            leaf.diffs.clone()
-        };
-        let (d, f) = inflight::bracket(&leaf.diffs, &recheck, v);
+            let (kept, _) = inflight::bracket(&seen, &d, Verdict::Settled);
+            seen = kept;
+            read = at;
+        }
+        if verdict == Verdict::InFlight {
+            in_flight.extend(seen);
+            continue;
+        }
+        let (d, f) = inflight::bracket(&leaf.diffs, &seen, Verdict::Settled);
         differences.extend(d);
         in_flight.extend(f);
     }
