@@ -9,12 +9,12 @@
 mod fixtures;
 
 use std::time::{Duration, Instant};
+use cdc_console::ui::Embedded;
 
 use cdc_console::action::Keymap;
 use cdc_console::collectors::lag::verdict::Verdict;
 use cdc_console::collectors::{Update, UpdateKind};
 use cdc_console::config::theme::Theme;
-use cdc_console::pipeline::generator::GeneratorSnapshot;
 use cdc_console::store::Store;
 use cdc_console::ui::{UiState, View, ViewId, draw};
 use ratatui::Terminal;
@@ -34,8 +34,8 @@ fn store_with_partitions(n: usize) -> Store {
 
 fn time_frames(name: &str, store: &Store, ui: UiState, frames: u32) {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    let (theme, keymap, generator) = (Theme::default(), Keymap::default(), GeneratorSnapshot::default());
-    let view = View { store, theme: &theme, keymap: &keymap, ui: &ui, generator: &generator, read_only: false, now: fixtures::t(75) };
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    let view = View { store, theme: &theme, keymap: &keymap, ui: &ui, embedded: &Embedded::default(), read_only: false, now: fixtures::t(75) };
     let mut times: Vec<Duration> = (0..frames)
         .map(|_| {
             let start = Instant::now();

@@ -54,6 +54,7 @@ pub enum Action {
     RateUp,
     RateDown,
     ProcessorToggle,
+    ReplicatorToggle,
     RunDiff,
 }
 
@@ -84,7 +85,8 @@ impl Action {
             Action::RateUp => "rate up",
             Action::RateDown => "rate down",
             Action::ProcessorToggle => "pause/resume processor",
-            Action::RunDiff => "run a diff",
+            Action::ReplicatorToggle => "start/stop replicator",
+            Action::RunDiff => "diff replicas against the source",
         }
     }
 
@@ -102,7 +104,7 @@ impl Action {
                 | Action::RateUp
                 | Action::RateDown
                 | Action::ProcessorToggle
-                | Action::RunDiff
+                | Action::ReplicatorToggle
         )
     }
 }
@@ -208,6 +210,7 @@ impl Default for Keymap {
                 (Generator, Key::plain('='), RateUp),
                 (Generator, Key::plain('-'), RateDown),
                 (Processor, Key::plain('p'), ProcessorToggle),
+                (Replication, Key::plain('s'), ReplicatorToggle),
                 (Replication, Key::plain('d'), RunDiff),
             ],
         }

@@ -123,6 +123,19 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.keys(&["s"]);
     s.wait("the generator stopped", 15, |x| x.contains("generator stopped after"));
 
+    // The replicator and a diff from the replication view: the replicas catch up, and the
+    // diff finds nothing diverged.
+    s.keys(&[":"]);
+    s.type_text("replication");
+    s.keys(&["Enter", "s"]);
+    s.wait("the replicator applying", 120, |x| x.contains("● running") && x.contains("orders_replica → cdc.orders_replica") && !x.contains(" 0 applied"));
+    s.keys(&["d"]);
+    let screen = s.wait("the diff's result", 180, |x| x.contains("took") && x.contains("diverged"));
+    assert!(screen.contains("public.orders = cdc.orders_replica") && screen.contains("public.orders = cdc.orders_transformed"), "{screen}");
+    assert!(!screen.lines().any(|l| l.contains("diverged") && !l.contains(" 0 diverged")), "a replica diverged: {screen}");
+    s.keys(&["s"]);
+    s.wait("the replicator stopped", 30, |x| x.contains("replicator stopped"));
+
     s.keys(&["q"]);
     let after = s.wait("the shell after quit", 10, |x| x.contains("exit=0"));
     assert!(!after.contains("orders-cdc"), "the TUI is gone from the screen: {after}");

@@ -4,6 +4,7 @@
 //! terminal or a backend.
 
 mod run;
+mod tasks;
 
 use std::time::SystemTime;
 
@@ -15,9 +16,8 @@ use crate::action::{Action, Keymap};
 use crate::collectors::connect::{ConnectorAction, RestartScope};
 use crate::config::Config;
 use crate::config::theme::Theme;
-use crate::pipeline::generator::GeneratorSnapshot;
 use crate::store::Store;
-use crate::ui::{self, Confirm, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
+use crate::ui::{self, Confirm, Embedded, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
 
 /// Side effects a key asks for, carried out by the loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +27,9 @@ pub enum Command {
     GeneratorStart,
     GeneratorStop,
     GeneratorRate(u32),
+    ReplicatorStart,
+    ReplicatorStop,
+    RunDiff,
     Refresh,
 }
 
@@ -35,7 +38,7 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub ui: UiState,
-    pub generator: GeneratorSnapshot,
+    pub embedded: Embedded,
     pub read_only: bool,
     pub quit: bool,
     /// Connect cluster names, in `Config::connect` order, to resolve a selected row.
@@ -49,7 +52,7 @@ impl App {
             keymap,
             theme,
             ui: UiState::default(),
-            generator: GeneratorSnapshot::default(),
+            embedded: Embedded::default(),
             read_only,
             quit: false,
             clusters: config.connect.iter().map(|c| c.name.clone()).collect(),
@@ -62,7 +65,7 @@ impl App {
             theme: &self.theme,
             keymap: &self.keymap,
             ui: &self.ui,
-            generator: &self.generator,
+            embedded: &self.embedded,
             read_only: self.read_only,
             now,
         }
@@ -216,18 +219,27 @@ impl App {
             | Action::StopConnector
             | Action::DeleteConnector => return self.connector_action(action, &rows),
             Action::GeneratorToggle => {
-                let running = self.generator.running;
+                let running = self.embedded.generator.running;
                 self.feedback(FeedbackState::Pending, if running { "stopping the generator" } else { "starting the generator" });
                 return vec![if running { Command::GeneratorStop } else { Command::GeneratorStart }];
             }
             Action::RateUp | Action::RateDown => {
-                let rate = step_rate(self.generator.target_rate, action == Action::RateUp);
-                self.generator.target_rate = rate;
+                let rate = step_rate(self.embedded.generator.target_rate, action == Action::RateUp);
+                self.embedded.generator.target_rate = rate;
                 self.feedback(FeedbackState::Done, format!("generator rate {rate}/s"));
                 return vec![Command::GeneratorRate(rate)];
             }
             Action::ProcessorToggle => self.feedback(FeedbackState::Error, "the embedded processor is not built yet"),
-            Action::RunDiff => self.feedback(FeedbackState::Error, "the source↔sink diff is not built yet"),
+            Action::ReplicatorToggle => {
+                let running = self.embedded.replicator.running;
+                self.feedback(FeedbackState::Pending, if running { "stopping the replicator" } else { "starting the replicator" });
+                return vec![if running { Command::ReplicatorStop } else { Command::ReplicatorStart }];
+            }
+            Action::RunDiff if self.embedded.diff.running => self.feedback(FeedbackState::Pending, "a diff is already running"),
+            Action::RunDiff => {
+                self.feedback(FeedbackState::Pending, "diffing the replicas against the source");
+                return vec![Command::RunDiff];
+            }
         }
         Vec::new()
     }

@@ -1,4 +1,5 @@
-//! The TUI's main loop: collector updates, keys, command results, the generator's progress, a
+//! The TUI's main loop: collector updates, keys, command results, the generator's and the
+//! replicator's progress, a
 //! clock tick and SIGTERM in one `select!`. It redraws only when something visible changed (or
 //! once a second, for the ages on screen) and never waits on a backend: collectors, REST
 //! actions and the generator run in their own tasks.
@@ -8,14 +9,14 @@ use std::time::{Duration, SystemTime};
 
 use futures::StreamExt;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 
+use super::tasks::{self, Done, Running};
 use super::{App, Command};
 use crate::action::Keymap;
 use crate::collectors::{self, Collector, ConnectCollector, Update, connect};
 use crate::config::Config;
 use crate::config::theme::Theme;
-use crate::pipeline::generator::{self, Report, Settings};
 use crate::ui::{self, FeedbackState};
 
 /// Runs the console until `q` or SIGTERM. `metrics_addr` serves Prometheus text from the same
@@ -46,18 +47,6 @@ pub async fn run(config: Config, theme: Theme, keymap: Keymap, read_only: bool, 
     result
 }
 
-/// The embedded generator while it runs.
-struct Running {
-    rate: watch::Sender<u32>,
-    stop: Option<oneshot::Sender<()>>,
-    progress: watch::Receiver<Report>,
-}
-
-enum Done {
-    Action(String, Result<String, String>, usize),
-    Generator(Result<Report, String>),
-}
-
 async fn event_loop(
     config: &Config,
     mut app: App,
@@ -69,6 +58,7 @@ async fn event_loop(
     let latency = collectors::latency::spawn(config, tx.clone());
     let (done_tx, mut done) = mpsc::channel::<Done>(16);
     let mut generator: Option<Running> = None;
+    let mut replicator: Option<tasks::Replicating> = None;
     let mut keys = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -81,6 +71,12 @@ async fn event_loop(
         let progress = async {
             match generator.as_mut() {
                 Some(g) => g.progress.changed().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
+        let replicating = async {
+            match replicator.as_mut() {
+                Some(r) => r.snapshot.changed().await.is_ok(),
                 None => std::future::pending().await,
             }
         };
@@ -102,7 +98,18 @@ async fn event_loop(
                                 collectors = collectors::spawn_all(config, tx.clone());
                             }
                             Command::Connect { cluster, action } => connect_action(config, cluster, action, done_tx.clone()),
-                            Command::GeneratorStart => generator = Some(start_generator(config, app.generator.target_rate, app.generator.mix, done_tx.clone())),
+                            Command::GeneratorStart => generator = Some(tasks::start_generator(config, app.embedded.generator.target_rate, app.embedded.generator.mix, done_tx.clone())),
+                            Command::ReplicatorStart => replicator = Some(tasks::start_replicator(config, done_tx.clone())),
+                            Command::ReplicatorStop => {
+                                if let Some(stop) = replicator.as_mut().and_then(|r| r.stop.take()) {
+                                    let _ = stop.send(());
+                                }
+                            }
+                            Command::RunDiff => {
+                                app.embedded.diff.running = true;
+                                app.embedded.diff.started = Some(SystemTime::now());
+                                tasks::start_diff(config, done_tx.clone());
+                            }
                             Command::GeneratorStop => {
                                 if let Some(stop) = generator.as_mut().and_then(|g| g.stop.take()) {
                                     let _ = stop.send(());
@@ -115,7 +122,8 @@ async fn event_loop(
                             }
                         }
                     }
-                    app.generator.running = generator.is_some();
+                    app.embedded.generator.running = generator.is_some();
+                    app.embedded.replicator.running = replicator.is_some();
                     dirty = true;
                 }
                 Some(Ok(Event::Mouse(m))) => {
@@ -142,14 +150,47 @@ async fn event_loop(
                         refresh_soon(config, cluster, tx.clone());
                     }
                     Done::Action(what, Err(e), _) => app.feedback(FeedbackState::Error, format!("{what}: {e}")),
+                    Done::Replicator(r) => {
+                        replicator = None;
+                        app.embedded.replicator.running = false;
+                        match r {
+                            Ok(snap) => {
+                                app.embedded.replicator = snap;
+                                app.feedback(FeedbackState::Done, "replicator stopped");
+                            }
+                            Err(e) => {
+                                app.embedded.replicator.error = Some(e.clone());
+                                app.feedback(FeedbackState::Error, format!("replicator: {e}"));
+                            }
+                        }
+                    }
+                    Done::Diff(r) => {
+                        app.embedded.diff.running = false;
+                        app.embedded.diff.finished = Some(SystemTime::now());
+                        match r {
+                            Ok((reports, errors)) => {
+                                let diverged: usize = reports.iter().map(|t| t.differences.len()).sum();
+                                let in_flight: usize = reports.iter().map(|t| t.in_flight.len()).sum();
+                                app.feedback(
+                                    if diverged == 0 && errors.is_empty() { FeedbackState::Done } else { FeedbackState::Error },
+                                    format!("diff: {diverged} diverged, {in_flight} in flight, {} tables{}", reports.len(), if errors.is_empty() { String::new() } else { format!(", {} errors", errors.len()) }),
+                                );
+                                (app.embedded.diff.reports, app.embedded.diff.errors) = (reports, errors);
+                            }
+                            Err(e) => {
+                                app.embedded.diff.errors = vec![e.clone()];
+                                app.feedback(FeedbackState::Error, format!("diff: {e}"));
+                            }
+                        }
+                    }
                     Done::Generator(r) => {
                         generator = None;
-                        app.generator.running = false;
-                        app.generator.achieved_rate = 0.0;
+                        app.embedded.generator.running = false;
+                        app.embedded.generator.achieved_rate = 0.0;
                         match r {
                             Ok(report) => app.feedback(FeedbackState::Done, format!("generator stopped after {} changes", report.changes)),
                             Err(e) => {
-                                app.generator.error = Some(e.clone());
+                                app.embedded.generator.error = Some(e.clone());
                                 app.feedback(FeedbackState::Error, format!("generator: {e}"));
                             }
                         }
@@ -160,7 +201,7 @@ async fn event_loop(
             true = progress => {
                 if let Some(g) = &generator {
                     let r = g.progress.borrow().clone();
-                    let s = &mut app.generator;
+                    let s = &mut app.embedded.generator;
                     (s.running, s.achieved_rate, s.inserts, s.updates, s.deletes) = (true, r.achieved_rate, r.inserts, r.updates, r.deletes);
                     if s.error.is_some() { s.error = None; }
                     if matches!(app.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Pending)) && r.changes > 0 {
@@ -169,11 +210,22 @@ async fn event_loop(
                 }
                 dirty = true;
             }
+            true = replicating => {
+                if let Some(r) = &replicator {
+                    app.embedded.replicator = r.snapshot.borrow().clone();
+                    app.embedded.replicator.running = true;
+                }
+                dirty = true;
+            }
             _ = clock.tick() => dirty = true,
             _ = sigterm.recv() => break,
         }
     }
     if let Some(stop) = generator.as_mut().and_then(|g| g.stop.take()) {
+        let _ = stop.send(());
+    }
+    // The replicator stops between batches: what it committed stays committed.
+    if let Some(stop) = replicator.as_mut().and_then(|r| r.stop.take()) {
         let _ = stop.send(());
     }
     for c in collectors {
@@ -208,20 +260,4 @@ fn refresh_soon(config: &Config, cluster: usize, tx: mpsc::Sender<Update>) {
             }
         }
     });
-}
-
-fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mpsc::Sender<Done>) -> Running {
-    let (rate_tx, rate_rx) = watch::channel(rate.max(1));
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (progress_tx, progress) = watch::channel(Report::default());
-    let endpoint = config.source.clone();
-    tokio::spawn(async move {
-        let settings = Settings { rate: rate.max(1), duration: None, seed: 42, mix };
-        let stop = async {
-            let _ = stop_rx.await;
-        };
-        let result = generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
-        let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
-    });
-    Running { rate: rate_tx, stop: Some(stop_tx), progress }
 }

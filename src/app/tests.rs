@@ -128,7 +128,7 @@ fn generator_keys_start_and_steer_it() {
     let mut a = app(false);
     a.ui.view = ViewId::Generator;
     assert_eq!(a.on_key(&key('s')), [Command::GeneratorStart]);
-    a.generator.running = true;
+    a.embedded.generator.running = true;
     assert_eq!(a.on_key(&key('+')), [Command::GeneratorRate(200)]);
     assert_eq!(a.on_key(&key('-')), [Command::GeneratorRate(100)]);
     assert_eq!(a.on_key(&key('s')), [Command::GeneratorStop]);
@@ -138,4 +138,23 @@ fn generator_keys_start_and_steer_it() {
 fn rates_step_on_a_1_2_5_scale() {
     assert_eq!((step_rate(100, true), step_rate(200, true), step_rate(500, true)), (200, 500, 1000));
     assert_eq!((step_rate(100, false), step_rate(1, false), step_rate(150, false)), (50, 1, 100));
+}
+
+#[test]
+fn replication_keys_start_the_replicator_and_run_one_diff_at_a_time() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Replication;
+    assert_eq!(a.on_key(&key('s')), [Command::ReplicatorStart]);
+    a.embedded.replicator.running = true;
+    assert_eq!(a.on_key(&key('s')), [Command::ReplicatorStop]);
+    assert_eq!(a.on_key(&key('d')), [Command::RunDiff]);
+    a.embedded.diff.running = true;
+    assert!(a.on_key(&key('d')).is_empty(), "a second diff while one runs");
+    assert!(a.ui.feedback.clone().unwrap().text.contains("already running"));
+
+    // Read-only: the replicator writes into the sink, a diff only reads.
+    let mut a = app(true);
+    a.ui.view = ViewId::Replication;
+    assert!(a.on_key(&key('s')).is_empty());
+    assert_eq!(a.on_key(&key('d')), [Command::RunDiff]);
 }

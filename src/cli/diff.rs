@@ -6,9 +6,8 @@ use serde::Serialize;
 
 use crate::cli::table::Table;
 use crate::cli::{EXIT_DOWN, EXIT_ERROR, EXIT_OK, Output};
-use crate::config::{Config, ReplicaConfig};
-use crate::pipeline::replicator::schema;
-use crate::pipeline::diff::{self, Options, Pair, RowDiff, TableReport};
+use crate::config::Config;
+use crate::pipeline::diff::{self, Options, RowDiff, TableReport};
 
 /// Exit code when a table diverged (same value as EXIT_DOWN).
 pub const EXIT_DIVERGED: u8 = EXIT_DOWN;
@@ -20,83 +19,14 @@ struct Report<'a> {
     errors: &'a [String],
 }
 
-/// `a=b` → (a, b); `a` → (a, a).
-pub fn parse_pair(s: &str) -> Pair {
-    let (a, b) = s.split_once('=').unwrap_or((s, s));
-    Pair { source_table: a.to_string(), sink_table: b.to_string(), ..Pair::default() }
-}
-
-/// What one argument names: a configured replica, or a table pair.
-enum Target<'a> {
-    Replica(&'a ReplicaConfig),
-    Pair(Pair),
-}
-
-fn targets<'a>(config: &'a Config, args: &[String]) -> Vec<Target<'a>> {
-    if args.is_empty() {
-        return config.replicas.iter().map(Target::Replica).collect();
-    }
-    args.iter()
-        .map(|a| match config.replicas.iter().find(|r| &r.name == a) {
-            Some(r) => Target::Replica(r),
-            None => Target::Pair(parse_pair(a)),
-        })
-        .collect()
-}
-
-/// A replica compared as the replicator writes it: the transformed source (kept columns, its
-/// filter) against the sink table's mapped columns.
-async fn replica_pair(src: &diff::Pool, r: &ReplicaConfig) -> Result<Pair, String> {
-    let shape = schema::read_shape(src.get(), &r.source)
-        .await
-        .map_err(|e| crate::pipeline::replicator::pg_error(&e))?
-        .ok_or_else(|| format!("source table {} does not exist", r.source))?;
-    let plan = schema::plan(r, &shape).map_err(|e| e.to_string())?;
-    Ok(Pair {
-        source_table: r.source.clone(),
-        sink_table: r.sink.clone(),
-        source_columns: plan.columns.iter().map(|m| m.source.clone()).collect(),
-        sink_columns: plan.columns.iter().map(|m| m.sink.clone()).collect(),
-        source_key: plan.key.iter().map(|&i| plan.columns[i].source.clone()).collect(),
-        sink_key: plan.key.iter().map(|&i| plan.columns[i].sink.clone()).collect(),
-        source_filter: r.filter.clone(),
-        sink_filter: None,
-    })
-}
-
 pub async fn run(config: &Config, tables: &[String], opts: &Options, output: Output) -> anyhow::Result<u8> {
-    let timeout = std::time::Duration::from_millis(config.timeouts.request_ms.0.max(1000));
-    let pools = async {
-        let src = diff::Pool::connect(&config.source.pg_config(timeout), opts.connections).await?;
-        let snk = diff::Pool::connect(&config.sink.pg_config(timeout), opts.connections).await?;
-        Ok::<_, diff::DiffError>((src, snk))
-    }
-    .await;
-    let (src, snk) = match pools {
-        Ok(p) => p,
+    let (reports, errors) = match diff::targets::run(config, tables, opts).await {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("cdc-console: diff: {e}");
             return Ok(EXIT_ERROR);
         }
     };
-    let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    for target in targets(config, tables) {
-        let (pair, opts) = match target {
-            Target::Pair(p) => (p, opts.clone()),
-            Target::Replica(r) => match replica_pair(&src, r).await {
-                Ok(p) => (p, Options { consumer: opts.consumer.clone().or_else(|| Some(r.name.clone())), ..opts.clone() }),
-                Err(e) => {
-                    errors.push(format!("replica {}: {e}", r.name));
-                    continue;
-                }
-            },
-        };
-        match diff::diff_pair(&src, &snk, &pair, &opts).await {
-            Ok(r) => reports.push(r),
-            Err(e) => errors.push(format!("{} = {}: {e}", pair.source_table, pair.sink_table)),
-        }
-    }
     let consistent = reports.iter().all(TableReport::consistent);
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&Report { consistent, tables: &reports, errors: &errors })?),

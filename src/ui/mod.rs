@@ -23,7 +23,9 @@ pub use views::ViewId;
 
 use crate::action::Keymap;
 use crate::config::theme::Theme;
+use crate::pipeline::diff::targets::DiffSnapshot;
 use crate::pipeline::generator::GeneratorSnapshot;
+use crate::pipeline::replicator::ReplicatorSnapshot;
 use crate::store::Store;
 
 /// Everything a frame is drawn from. `now` is passed in so a frame is a function of its input.
@@ -32,9 +34,17 @@ pub struct View<'a> {
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
     pub ui: &'a UiState,
-    pub generator: &'a GeneratorSnapshot,
+    pub embedded: &'a Embedded,
     pub read_only: bool,
     pub now: SystemTime,
+}
+
+/// What the console runs itself, as the screen shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Embedded {
+    pub generator: GeneratorSnapshot,
+    pub replicator: ReplicatorSnapshot,
+    pub diff: DiffSnapshot,
 }
 
 pub fn draw(frame: &mut Frame, view: &View) {

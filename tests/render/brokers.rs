@@ -2,8 +2,8 @@
 //! a filter and a selection.
 
 use cdc_console::action::Keymap;
+use cdc_console::ui::Embedded;
 use cdc_console::config::theme::Theme;
-use cdc_console::pipeline::generator::GeneratorSnapshot;
 use cdc_console::store::Store;
 use cdc_console::ui::{UiState, View, ViewId, views};
 
@@ -14,8 +14,8 @@ fn ui() -> UiState {
 }
 
 fn rows(store: &Store, ui: &UiState) -> Vec<String> {
-    let (theme, keymap, generator) = (Theme::default(), Keymap::default(), GeneratorSnapshot::default());
-    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, generator: &generator, read_only: false, now: t(75) })
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, embedded: &Embedded::default(), read_only: false, now: t(75) })
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! connector with a failed task and its trace.
 
 use cdc_console::action::Keymap;
+use cdc_console::ui::Embedded;
 use cdc_console::config::theme::Theme;
-use cdc_console::pipeline::generator::GeneratorSnapshot;
 use cdc_console::store::Store;
 use cdc_console::ui::{UiState, View, ViewId, views};
 
@@ -14,8 +14,8 @@ fn ui() -> UiState {
 }
 
 fn rows(store: &Store, ui: &UiState) -> Vec<String> {
-    let (theme, keymap, generator) = (Theme::default(), Keymap::default(), GeneratorSnapshot::default());
-    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, generator: &generator, read_only: false, now: t(75) })
+    let (theme, keymap) = (Theme::default(), Keymap::default());
+    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, embedded: &Embedded::default(), read_only: false, now: t(75) })
 }
 
 #[test]
@@ -120,9 +120,9 @@ fn the_selected_row_is_highlighted_and_clamped() {
     let s = troubled();
     let reversed_rows = |selected: usize| {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let (theme, keymap, generator) = (Theme::default(), Keymap::default(), GeneratorSnapshot::default());
+        let (theme, keymap) = (Theme::default(), Keymap::default());
         let ui = UiState { selected, ..ui() };
-        term.draw(|f| draw(f, &View { store: &s, theme: &theme, keymap: &keymap, ui: &ui, generator: &generator, read_only: false, now: t(75) })).unwrap();
+        term.draw(|f| draw(f, &View { store: &s, theme: &theme, keymap: &keymap, ui: &ui, embedded: &Embedded::default(), read_only: false, now: t(75) })).unwrap();
         let buf = term.backend().buffer().clone();
         (0..24u16).filter(|&y| buf[(2, y)].modifier.contains(Modifier::REVERSED)).collect::<Vec<_>>()
     };

@@ -3,6 +3,7 @@
 //! yet; and `render`, a frame of one view as text.
 
 use std::time::{Duration, SystemTime};
+use cdc_console::ui::Embedded;
 
 use cdc_console::action::Keymap;
 use cdc_console::collectors::connect::{ConnectSnapshot, Connector, Task};
@@ -107,12 +108,15 @@ pub fn empty() -> Store {
 
 /// One frame of `view` at `w`x`h`, drawn at t(75).
 pub fn render(store: &Store, view: ViewId, ui: Option<UiState>, w: u16, h: u16) -> String {
+    render_embedded(store, view, ui, &Embedded::default(), w, h)
+}
+
+/// `render` with given snapshots of what the console runs itself.
+pub fn render_embedded(store: &Store, view: ViewId, ui: Option<UiState>, embedded: &Embedded, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let (theme, keymap) = (Theme::default(), Keymap::default());
     let ui = ui.unwrap_or(UiState { view, ..UiState::default() });
-    let generator = GeneratorSnapshot::default();
-    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, ui: &ui, generator: &generator, read_only: false, now: t(75) }))
-        .unwrap();
+    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, ui: &ui, embedded, read_only: false, now: t(75) })).unwrap();
     term.backend().to_string()
 }
 
@@ -256,12 +260,7 @@ pub fn generator_running() -> GeneratorSnapshot {
 
 /// `render` with a given generator snapshot.
 pub fn render_gen(store: &Store, view: ViewId, ui: Option<UiState>, generator: &GeneratorSnapshot, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    let (theme, keymap) = (Theme::default(), Keymap::default());
-    let ui = ui.unwrap_or(UiState { view, ..UiState::default() });
-    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, ui: &ui, generator, read_only: false, now: t(75) }))
-        .unwrap();
-    term.backend().to_string()
+    render_embedded(store, view, ui, &Embedded { generator: generator.clone(), ..Embedded::default() }, w, h)
 }
 
 // ---- trouble: a failed task with its trace, a down broker, URP and offline partitions

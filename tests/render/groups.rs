@@ -1,6 +1,7 @@
 //! The groups view: list in three states at two sizes, a filtered list, and a group's partitions.
 
 use cdc_console::ui::{UiState, ViewId};
+use cdc_console::ui::Embedded;
 
 use crate::fixtures::*;
 
@@ -42,9 +43,9 @@ fn nothing_polled_yet() {
 #[test]
 fn the_filter_narrows_rows_and_the_table() {
     let s = healthy_full();
-    let (theme, keymap, generator) = (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default(), Default::default());
+    let (theme, keymap) = (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default());
     let ui_state = ui("SINK", None).unwrap();
-    let view = cdc_console::ui::View { store: &s, theme: &theme, keymap: &keymap, ui: &ui_state, generator: &generator, read_only: false, now: t(75) };
+    let view = cdc_console::ui::View { store: &s, theme: &theme, keymap: &keymap, ui: &ui_state, embedded: &Embedded::default(), read_only: false, now: t(75) };
     assert_eq!(cdc_console::ui::views::rows(&view), ["orders-sink"]);
     let all = UiState { filter: String::new(), ..ui_state.clone() };
     let view = cdc_console::ui::View { ui: &all, ..view };

@@ -1,4 +1,4 @@
-//! The replication view: not built yet, and what the sink already reports.
+//! The replication view: the embedded replicator, the last diff, and what the sink reports.
 
 use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::collectors::postgres::{AppliedLsn, ConsoleTable};
@@ -14,7 +14,7 @@ fn healthy_sink_with_console_tables() {
     sink.applied = vec![AppliedLsn { consumer: "replicator".into(), lsn: "0/1A2B3C4".into() }];
     s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(sink)) });
     let small = render(&s, ViewId::Replication, None, 80, 24);
-    for want in ["not built yet (issue 5)", "reachable, up 1m15s", "cdc.orders", "1180 rows", "applied LSN", "0/1A2B3C4"] {
+    for want in ["○ stopped", "no diff run yet: press d", "reachable, up 1m15s", "cdc.orders", "1180 rows", "applied LSN", "0/1A2B3C4"] {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("healthy_80x24", small);
@@ -41,4 +41,71 @@ fn nothing_polled_yet() {
     assert!(small.contains("not polled yet") && small.contains("nothing from the sink yet"), "{small}");
     insta::assert_snapshot!("empty_80x24", small);
     insta::assert_snapshot!("empty_160x40", render(&s, ViewId::Replication, None, 160, 40));
+}
+
+#[test]
+fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
+    use cdc_console::pipeline::diff::{RowDiff, Stats, TableReport};
+    use cdc_console::pipeline::replicator::{ReplicaStatus, ReplicatorSnapshot};
+    use cdc_console::ui::Embedded;
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
+    let embedded = Embedded {
+        replicator: ReplicatorSnapshot {
+            running: true,
+            rows_per_sec: 1834.2,
+            events: 50_210,
+            batches: 311,
+            applied_lsn: Some("0/5F3A2B8".into()),
+            dead_letters: 2,
+            replicas: vec![
+                ReplicaStatus { name: "orders_replica".into(), sink: "cdc.orders_replica".into(), applied_events: 50_210, error: None },
+                ReplicaStatus {
+                    name: "orders_transformed".into(),
+                    sink: "cdc.orders_transformed".into(),
+                    applied_events: 812,
+                    error: Some("column amount is numeric(12,2) in the sink but text in the source".into()),
+                },
+            ],
+            ..ReplicatorSnapshot::default()
+        },
+        diff: cdc_console::pipeline::diff::targets::DiffSnapshot {
+            running: false,
+            started: Some(t(60)),
+            finished: Some(t(63)),
+            reports: vec![TableReport {
+                source_table: "public.orders".into(),
+                sink_table: "cdc.orders_replica".into(),
+                key_columns: vec!["order_id".into()],
+                differences: vec![
+                    RowDiff::Missing { key: vec!["101".into()] },
+                    RowDiff::Changed { key: vec!["102".into()], columns: vec!["status".into()] },
+                ],
+                in_flight: vec![RowDiff::Extra { key: vec!["90001".into()] }],
+                stats: Stats { segments_checked: 97, rows_fetched: 12_800, elapsed_ms: 2_940, ..Stats::default() },
+            }],
+            errors: vec![],
+        },
+        ..Embedded::default()
+    };
+    let big = render_embedded(&s, ViewId::Replication, None, &embedded, 160, 40);
+    for want in [
+        "● running",
+        "1834 rows/s",
+        "applied LSN 0/5F3A2B8",
+        "2 dead letters",
+        "STOPPED: column amount",
+        "Diff: 12s ago, took 3.0 s",
+        "2 diverged",
+        "1 in flight",
+        "order_id=101",
+        "missing in sink",
+        "changed",
+        "status",
+        "extra in sink",
+    ] {
+        assert!(big.contains(want), "{want} missing:\n{big}");
+    }
+    insta::assert_snapshot!("replicating_160x40", big);
+    insta::assert_snapshot!("replicating_80x24", render_embedded(&s, ViewId::Replication, None, &embedded, 80, 24));
 }

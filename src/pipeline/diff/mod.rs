@@ -6,14 +6,18 @@
 //! - `bisect`: the level-by-level bisection
 //! - `report`: missing, extra and changed rows, and the work done
 //! - `inflight`: LSN bracketing
+//! - `targets`: configured replicas or named table pairs
 
 pub mod bisect;
 pub mod checksum;
 pub mod inflight;
 pub mod key;
 pub mod report;
+pub mod targets;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::time::{Duration, Instant};
 
 pub use checksum::Side;
@@ -186,6 +190,28 @@ pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, Diff
     Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
 }
 
+/// Re-reads a differing leaf once the consumer has applied past the last read, twice: a
+/// difference is divergence only if every read shows it (a row changed again in between is in
+/// flight). Returns (diverged, in flight, rows fetched).
+async fn judge(src: &Pool, snk: &Pool, s: &Side, t: &Side, consumer: &str, opts: &Options, leaf: bisect::Leaf) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
+    let mut seen = leaf.diffs.clone();
+    let mut read = leaf.read_lsn.clone();
+    let mut fetched = 0;
+    for _ in 0..RECHECKS {
+        if settle(src, snk, consumer, opts, read.as_deref()).await? == Verdict::InFlight {
+            return Ok((Vec::new(), seen, fetched));
+        }
+        if seen.is_empty() {
+            break;
+        }
+        let (d, at, n) = bisect::compare_segment(src, snk, s, t, &leaf.segment, true).await?;
+        fetched += n;
+        seen = inflight::bracket(&seen, &d, Verdict::Settled).0;
+        read = at;
+    }
+    Ok((seen, Vec::new(), fetched))
+}
+
 /// Settled re-reads a differing segment needs before a difference counts as divergence.
 const RECHECKS: usize = 2;
 
@@ -268,34 +294,20 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
     let (leaves, mut stats) = bisect::run(src, snk, &s, &t, opts, live).await?;
     let mut differences = Vec::new();
     let mut in_flight = Vec::new();
-    for leaf in leaves {
-        let Some(consumer) = &opts.consumer else {
-            differences.extend(leaf.diffs);
-            continue;
-        };
-        // Re-read once the consumer has applied past the last read, twice: a difference is
-        // divergence only if every read shows it (a row changed again in between is in flight).
-        let mut seen = leaf.diffs.clone();
-        let mut read = leaf.read_lsn.clone();
-        let mut verdict = Verdict::Settled;
-        for _ in 0..RECHECKS {
-            verdict = settle(src, snk, consumer, opts, read.as_deref()).await?;
-            if verdict == Verdict::InFlight || seen.is_empty() {
-                break;
-            }
-            let (d, at, n) = bisect::compare_segment(src, snk, &s, &t, &leaf.segment, true).await?;
-            stats.rows_fetched += n;
-            let (kept, _) = inflight::bracket(&seen, &d, Verdict::Settled);
-            seen = kept;
-            read = at;
-        }
-        if verdict == Verdict::InFlight {
-            in_flight.extend(seen);
-            continue;
-        }
-        let (d, f) = inflight::bracket(&leaf.diffs, &seen, Verdict::Settled);
+    let Some(consumer) = &opts.consumer else {
+        differences.extend(leaves.into_iter().flat_map(|l| l.diffs));
+        stats.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats });
+    };
+    // Leaves wait for the consumer independently: judge them concurrently.
+    let judged: Vec<(Vec<RowDiff>, Vec<RowDiff>, u64)> = stream::iter(leaves.into_iter().map(|leaf| judge(src, snk, &s, &t, consumer, opts, leaf)))
+        .buffer_unordered(opts.connections.max(1))
+        .try_collect()
+        .await?;
+    for (d, f, n) in judged {
         differences.extend(d);
         in_flight.extend(f);
+        stats.rows_fetched += n;
     }
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats })

@@ -65,7 +65,7 @@ pub struct Stats {
     pub elapsed_ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableReport {
     pub source_table: String,
     pub sink_table: String,

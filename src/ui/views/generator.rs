@@ -13,7 +13,7 @@ use crate::ui::{View, age};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let g = view.generator;
+    let g = &view.embedded.generator;
     let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
     let label = |s: &str| Span::styled(format!("{s:<11}"), dim);
     let mut lines = Vec::new();

@@ -1,27 +1,126 @@
-//! The replicator and the diff (issue 5) are not built yet: the view says so and what it will
-//! show, then what the sink already reports (reachability, the console's tables, applied LSNs
-//! from `cdc.progress`). No figures are invented.
+//! The replicator and the diff: the embedded replicator's state (rows/s, batches, applied LSN,
+//! dead letters, each replica), the last diff's result per replica (diverged, in flight, and the
+//! rows), and what the sink reports whoever replicates (the console's tables, applied LSNs from
+//! `cdc.progress`).
+//!
+//! ```text
+//! ┌ Replicator ───────────────────────────────┐
+//! │ state, rate, batches, LSN, dead letters   │
+//! │ one line per replica                      │
+//! ├ Diff ─────────────────────────────────────┤
+//! │ per table: diverged / in flight / work    │
+//! │ the differing rows                        │
+//! ├ Sink: cdc schema ─────────────────────────┤
+//! └───────────────────────────────────────────┘
+//! ```
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
+use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
 use crate::ui::widgets::common::{block, column_width, header, render_table, staleness};
 use crate::ui::{View, age};
 
+fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
+    let t = view.theme;
+    let r = &view.embedded.replicator;
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let state = match (&r.error, r.running) {
+        (_, true) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
+        (Some(_), false) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
+        (None, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+    };
+    let letters = if r.dead_letters > 0 { Style::new().fg(t.warn.0) } else { text };
+    let mut lines = vec![Line::from(vec![
+        state,
+        Span::styled(format!("  {:.0} rows/s", r.rows_per_sec), text),
+        Span::styled(format!("  {} events in {} batches", r.events, r.batches), dim),
+        Span::styled(format!("  applied LSN {}", r.applied_lsn.as_deref().unwrap_or("-")), text),
+        Span::styled(format!("  {} dead letters", r.dead_letters), letters),
+    ])];
+    if let Some(e) = &r.error {
+        lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
+    }
+    for rep in &r.replicas {
+        let mut spans = vec![Span::styled(format!("{} → {}", rep.name, rep.sink), text), Span::styled(format!("  {} applied", rep.applied_events), dim)];
+        if let Some(e) = &rep.error {
+            spans.push(Span::styled(format!("  STOPPED: {e}"), Style::new().fg(t.error.0)));
+        }
+        lines.push(Line::from(spans));
+    }
+    if r.replicas.is_empty() && !r.running {
+        lines.push(Line::styled("not started in this console (headless `cdc-console replicate` shows below)", dim));
+    }
+    lines
+}
+
+fn diff_rows<'a>(view: &View<'a>) -> Vec<[Span<'a>; 4]> {
+    let t = view.theme;
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let mut rows = Vec::new();
+    for r in &view.embedded.diff.reports {
+        let style = if r.differences.is_empty() { Style::new().fg(t.ok.0) } else { Style::new().fg(t.error.0) };
+        rows.push([
+            Span::styled(format!("{} = {}", r.source_table, r.sink_table), text),
+            Span::styled(format!("{} diverged", r.differences.len()), style),
+            Span::styled(format!("{} in flight", r.in_flight.len()), if r.in_flight.is_empty() { dim } else { Style::new().fg(t.warn.0) }),
+            Span::styled(format!("{} segments, {} rows fetched, {} ms", r.stats.segments_checked, r.stats.rows_fetched, r.stats.elapsed_ms), dim),
+        ]);
+        let shown = r.differences.iter().map(|d| ("diverged", d)).chain(r.in_flight.iter().map(|d| ("in flight", d)));
+        for (state, d) in shown.take(20) {
+            let (kind, cols) = match d {
+                RowDiff::Missing { .. } => ("missing in sink", String::new()),
+                RowDiff::Extra { .. } => ("extra in sink", String::new()),
+                RowDiff::Changed { columns, .. } => ("changed", columns.join(", ")),
+            };
+            rows.push([
+                Span::styled(format!("  {}={}", r.key_columns.join(","), d.key().join(",")), text),
+                Span::styled(state, if state == "diverged" { Style::new().fg(t.error.0) } else { Style::new().fg(t.warn.0) }),
+                Span::styled(kind, dim),
+                Span::styled(cols, text),
+            ]);
+        }
+    }
+    for e in &view.embedded.diff.errors {
+        rows.push([Span::styled("error", Style::new().fg(t.error.0)), Span::raw(""), Span::raw(""), Span::styled(e.clone(), Style::new().fg(t.error.0))]);
+    }
+    rows
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let (warn, dim, text) = (Style::new().fg(t.warn.0), Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
-    let lines = vec![
-        Line::styled("The replicator and the diff are not built yet (issue 5).", warn),
-        Line::styled("Once they are, this view will show the applied LSN against the source, rows/s", dim),
-        Line::styled("applied, the last diff result and the rows that differ.", dim),
-    ];
-    let [note, sink, tables] = Layout::vertical([Constraint::Length(5), Constraint::Length(3), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Replication / diff", view, None)), note);
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let rep = replicator_lines(view);
+    // Lines wrap: count the rows they take inside the borders.
+    let inner = area.width.saturating_sub(2).max(1) as usize;
+    let height: usize = rep.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let [top, diff_area, sink, tables] =
+        Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(2), Constraint::Length(3), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(rep).wrap(Wrap { trim: false }).block(block("Replicator", view, None)), top);
+
+    let d = &view.embedded.diff;
+    let title = match (d.running, d.started, d.finished) {
+        (true, Some(s), _) => format!("Diff: running for {}", age(s, view.now)),
+        (false, Some(s), Some(f)) => {
+            format!("Diff: {} ago, took {:.1} s", age(f, view.now), f.duration_since(s).unwrap_or_default().as_secs_f64())
+        }
+        _ => "Diff".to_string(),
+    };
+    let rows = diff_rows(view);
+    let headers = ["TABLE / KEY", "STATE", "", "WORK / COLUMNS"];
+    let mut widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
+    // The table (or key) first, at most half the width; the work or columns take the rest.
+    if let Constraint::Length(w) = widths[0] {
+        widths[0] = Constraint::Length(w.min(area.width / 2));
+    }
+    widths[3] = Constraint::Fill(1);
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    let empty = if d.running { "diffing the replicas against the source…" } else { "no diff run yet: press d" };
+    render_table(frame, diff_area, view, rows, &widths, header(view, headers), block(&title, view, None), empty);
 
     let s = &view.store.sink;
     let stale = staleness(s, view);

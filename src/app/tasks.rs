@@ -1,0 +1,70 @@
+//! What the console runs in its own tasks: the generator, the replicator and a diff. Each
+//! reports back through `Done` when it ends; the generator and the replicator publish progress
+//! on a watch channel while they run.
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::config::Config;
+use crate::pipeline::diff::{self, TableReport};
+use crate::pipeline::generator::{self, Report, Settings};
+use crate::pipeline::replicator::{self, ReplicatorSnapshot};
+
+/// The embedded generator while it runs.
+pub struct Running {
+    pub rate: watch::Sender<u32>,
+    pub stop: Option<oneshot::Sender<()>>,
+    pub progress: watch::Receiver<Report>,
+}
+
+/// The embedded replicator while it runs.
+pub struct Replicating {
+    pub stop: Option<oneshot::Sender<()>>,
+    pub snapshot: watch::Receiver<ReplicatorSnapshot>,
+}
+
+pub enum Done {
+    Action(String, Result<String, String>, usize),
+    Generator(Result<Report, String>),
+    Replicator(Result<ReplicatorSnapshot, String>),
+    Diff(Result<(Vec<TableReport>, Vec<String>), String>),
+}
+
+pub fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mpsc::Sender<Done>) -> Running {
+    let (rate_tx, rate_rx) = watch::channel(rate.max(1));
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (progress_tx, progress) = watch::channel(Report::default());
+    let endpoint = config.source.clone();
+    tokio::spawn(async move {
+        let settings = Settings { rate: rate.max(1), duration: None, seed: 42, mix };
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result = generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
+        let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
+    });
+    Running { rate: rate_tx, stop: Some(stop_tx), progress }
+}
+
+pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicating {
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (tx, snapshot) = watch::channel(ReplicatorSnapshot { running: true, ..Default::default() });
+    let config = config.clone();
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result = replicator::run(&config, &replicator::Options::default(), stop, tx).await;
+        let _ = done.send(Done::Replicator(result.map_err(|e| e.to_string()))).await;
+    });
+    Replicating { stop: Some(stop_tx), snapshot }
+}
+
+/// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
+pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
+    let config = config.clone();
+    tokio::spawn(async move {
+        let opts = diff::Options { kafka: Some(crate::collectors::kafka::client_config(&config)), ..Default::default() };
+        let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
+        let _ = done.send(Done::Diff(result)).await;
+    });
+}
