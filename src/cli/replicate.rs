@@ -27,6 +27,10 @@ pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Res
                 snap.applied_lsn.as_deref().unwrap_or("-"),
                 snap.dead_letters
             );
+            let l = snap.commit_latency_ms;
+            if l.count > 0 {
+                println!("  source commit → replica commit (last minute): p50 {} ms, p99 {} ms, max {} ms over {} events", l.p50, l.p99, l.max, l.count);
+            }
             for r in &snap.replicas {
                 println!("  {} → {}: {} applied{}", r.name, r.sink, r.applied_events, r.error.as_ref().map(|e| format!(", STOPPED: {e}")).unwrap_or_default());
             }

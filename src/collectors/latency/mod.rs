@@ -3,7 +3,7 @@
 //! the console reads it. A consumer of the change topics, positioned at their end and never
 //! committing (it is an observer, not a member of anyone's group).
 
-mod window;
+pub mod window;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};

@@ -21,6 +21,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
+use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::envelope::{self, Op};
 use apply::{Kind, Staged};
@@ -63,6 +64,9 @@ pub struct ReplicatorSnapshot {
     pub partitions: Vec<PartitionOffset>,
     /// Rows in `cdc.dead_letters`.
     pub dead_letters: u64,
+    /// Source commit → replica row committed in the sink, over the last minute (events of the
+    /// initial snapshot excluded).
+    pub commit_latency_ms: Percentiles,
     pub replicas: Vec<ReplicaStatus>,
     pub error: Option<String>,
 }
@@ -242,6 +246,7 @@ pub async fn run(
         ..Default::default()
     };
     let mut first_batch: Option<Instant> = None;
+    let mut latency = SlidingHistogram::new(Duration::from_secs(60), 12);
     let mut max_lsn: Option<u64> = None;
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let (batches, mut incoming) = tokio::sync::mpsc::channel::<Fetched>(2);
@@ -273,6 +278,8 @@ pub async fn run(
 
         // Decode and stage.
         let mut staged: Vec<Staged> = Vec::new();
+        // Source commit times of the streamed (not snapshot) events applied in this batch.
+        let mut committed_at: Vec<i64> = Vec::new();
         let mut letters: Vec<DeadLetter> = Vec::new();
         let mut segments = vec![0i32; replicas.len()];
         let mut counts = vec![0i64; replicas.len()];
@@ -300,6 +307,9 @@ pub async fn run(
                     None => letters.push(dead("no source.lsn".into())),
                     Some(l) => {
                         lsn = Some(l);
+                        if !env.source.snapshot {
+                            committed_at.push(env.source.ts_ms);
+                        }
                         let image = match env.op {
                             Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
                             Op::Delete => env.before.map(|b| (Kind::Delete, b)),
@@ -375,6 +385,11 @@ pub async fn run(
         letters.dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
         let new_letters = deadletter::record(&tx, &letters).await.map_err(sink_err)?;
         tx.commit().await.map_err(sink_err)?;
+        let now = std::time::SystemTime::now();
+        let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        for ts in committed_at {
+            latency.record((now_ms - ts).max(0), now);
+        }
 
         // Committed: advance in memory, tell Kafka (lag display only), publish.
         let mut kafka = TopicPartitionList::new();
@@ -395,6 +410,7 @@ pub async fn run(
         snap.dead_letters += new_letters;
         snap.rows_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
         snap.applied_lsn = max_lsn.map(offsets::lsn_text);
+        snap.commit_latency_ms = latency.percentiles(now);
         fill(&mut snap, &replicas);
         snapshot.send_replace(snap.clone());
     }

@@ -42,6 +42,14 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
         Span::styled(format!("  applied LSN {}", r.applied_lsn.as_deref().unwrap_or("-")), text),
         Span::styled(format!("  {} dead letters", r.dead_letters), letters),
     ])];
+    let l = r.commit_latency_ms;
+    if l.count > 0 {
+        lines.push(Line::from(vec![
+            Span::styled("source commit → replica commit, last minute: ", dim),
+            Span::styled(format!("p50 {} ms  p99 {} ms  max {} ms", l.p50, l.p99, l.max), text),
+            Span::styled(format!("  ({} events)", l.count), dim),
+        ]));
+    }
     if let Some(e) = &r.error {
         lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
     }
