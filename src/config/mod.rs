@@ -5,6 +5,7 @@
 //! worse than none.
 
 mod env;
+pub mod job;
 pub mod keymap;
 mod names;
 mod load;
@@ -30,6 +31,8 @@ pub struct Config {
     pub tables: Vec<CapturedTable>,
     /// Replica tables the replicator maintains in the sink.
     pub replicas: Vec<ReplicaConfig>,
+    /// Windowed aggregations the embedded processor runs.
+    pub jobs: Vec<job::JobConfig>,
     pub timeouts: Timeouts,
     pub ui: UiConfig,
 }
@@ -62,6 +65,7 @@ impl Default for Config {
                 })
                 .collect(),
             replicas: ReplicaConfig::defaults(),
+            jobs: vec![job::JobConfig::orders_by_status()],
             timeouts: Timeouts::default(),
             ui: UiConfig::default(),
         }

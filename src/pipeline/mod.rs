@@ -3,4 +3,5 @@
 pub mod diff;
 pub mod envelope;
 pub mod generator;
+pub mod processor;
 pub mod replicator;

@@ -1,0 +1,125 @@
+//! Firing and purging: what the operator emits when the watermark moves.
+//!
+//! A window fires when its end ≤ watermark and it changed since its last emission (the first
+//! firing, or a late firing = an upsert of the same row). A window whose count fell to 0 is
+//! emitted as a deletion (if it had been emitted) and dropped. A window whose end + allowed
+//! lateness ≤ watermark is purged after its last emission: later events for it are late.
+
+use serde::Serialize;
+
+use super::aggregate::Partial;
+use super::key::GroupKey;
+use super::operator::Operator;
+use super::session;
+use super::watermark::JobWatermark;
+use super::window::Window;
+
+/// One partition's result for one (group, window), to upsert (or delete) in the sink, keyed by
+/// partition + group + window start. Merge partials across partitions for the final value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowResult {
+    pub partition: i32,
+    pub key: GroupKey,
+    pub window: Window,
+    /// None: delete the row (everything was retracted, or a session merged away).
+    pub partial: Option<Partial>,
+    /// The window had been emitted before: this replaces that row.
+    pub late_firing: bool,
+}
+
+/// What one [`Operator::advance`] produced.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Emission {
+    pub watermark: JobWatermark,
+    /// Sorted by partition, window, group; deletions of merged-away sessions come first.
+    pub results: Vec<WindowResult>,
+    /// Windows dropped from state (beyond allowed lateness).
+    pub purged: usize,
+}
+
+impl Operator {
+    /// Computes the job watermark at wall clock `now_ms` and emits what it makes final.
+    pub fn advance(&mut self, now_ms: i64) -> Emission {
+        let watermark = self.clock.advance(now_ms);
+        self.emit(watermark)
+    }
+
+    /// End of input (a bounded replay, tests): the watermark goes to +∞, every window fires and
+    /// is purged. The operator accepts nothing on time afterwards.
+    pub fn flush(&mut self) -> Emission {
+        let watermark = self.clock.finish();
+        self.emit(watermark)
+    }
+
+    fn emit(&mut self, watermark: JobWatermark) -> Emission {
+        let mut out = Emission {
+            watermark,
+            ..Default::default()
+        };
+        let lateness = self.lateness_ms;
+        for (&partition, p) in &mut self.partitions {
+            let floor = match (watermark.value, p.floor) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            p.floor = floor;
+            let mut results = Vec::new();
+            for (key, window) in p.retired.drain(..) {
+                let key = self.keys.key(key);
+                out.results.push(WindowResult {
+                    partition,
+                    key,
+                    window,
+                    partial: None,
+                    late_firing: true,
+                });
+            }
+            let Some(wm) = floor else { continue };
+            let mut dropped = Vec::new();
+            for (&(key, start), e) in &mut p.windows {
+                let window = Window { start, end: e.end };
+                if e.end <= wm && e.changed {
+                    e.changed = false;
+                    if e.acc.rows == 0 {
+                        if e.fired {
+                            results.push((window, key, None, true));
+                        }
+                        dropped.push((key, start, false));
+                        continue;
+                    }
+                    results.push((window, key, Some(e.acc.partial()), e.fired));
+                    e.fired = true;
+                }
+                if e.end.saturating_add(lateness) <= wm {
+                    dropped.push((key, start, true));
+                }
+            }
+            for (key, start, purged) in dropped {
+                if let Some(e) = p.windows.remove(&(key, start))
+                    && purged
+                    && self.shape.is_session()
+                {
+                    let until = p.purged_until.entry(key).or_insert(e.end);
+                    *until = (*until).max(e.end);
+                }
+                if self.shape.is_session() {
+                    session::forget(p, key, start);
+                }
+                out.purged += usize::from(purged);
+            }
+            let mut results: Vec<WindowResult> = results
+                .into_iter()
+                .map(|(window, key, partial, late_firing)| WindowResult {
+                    partition,
+                    key: self.keys.key(key),
+                    window,
+                    partial,
+                    late_firing,
+                })
+                .collect();
+            results.sort_by(|a, b| (a.window, &a.key).cmp(&(b.window, &b.key)));
+            out.results.extend(results);
+        }
+        out
+    }
+}

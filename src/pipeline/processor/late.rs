@@ -1,0 +1,67 @@
+//! Contributions the operator refused: never dropped silently, they go to a late-events table.
+
+use serde::Serialize;
+
+use super::change::Op;
+use super::decimal::Decimal;
+use super::key::GroupKey;
+use super::window::Window;
+
+/// Why a contribution was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LateReason {
+    /// Its window ended more than the allowed lateness before the watermark (state purged).
+    TooLate,
+    /// A `source.ts_ms` job retracting a row whose current version it never saw (the row
+    /// predates what this job consumed): its window cannot be known, and is not guessed.
+    BeforeTimeUnknown,
+    /// The image has no event time (only for hand-built changes; the decoder refuses these).
+    EventTimeUnknown,
+    /// A session job: the event reaches back into a session already purged.
+    SessionPurged,
+    /// A session job: a retraction that falls in no open session of its group.
+    NoSession,
+}
+
+impl std::fmt::Display for LateReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::TooLate => "window closed beyond allowed lateness",
+            Self::BeforeTimeUnknown => "before image time unknown",
+            Self::EventTimeUnknown => "event time unknown",
+            Self::SessionPurged => "session already purged",
+            Self::NoSession => "no session holds the retracted event",
+        })
+    }
+}
+
+/// One refused contribution: a row of the late-events table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateEvent {
+    pub partition: i32,
+    pub offset: i64,
+    /// The change's op; with `retraction` it says which image (before: true, after: false).
+    pub op: Op,
+    pub retraction: bool,
+    pub key: GroupKey,
+    /// The contribution's event time and the window it was for (None: time unknown).
+    pub event_time: Option<i64>,
+    pub window: Option<Window>,
+    /// The aggregated column values it carried (`aggregate::value_columns` order).
+    pub values: Vec<Option<Decimal>>,
+    pub reason: LateReason,
+}
+
+impl LateEvent {
+    /// Debezium's op letter (`c`, `r`, `u`, `d`, `t`).
+    pub fn op_code(&self) -> &'static str {
+        match self.op {
+            Op::Create => "c",
+            Op::Read => "r",
+            Op::Update => "u",
+            Op::Delete => "d",
+            Op::Truncate => "t",
+        }
+    }
+}

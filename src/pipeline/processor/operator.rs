@@ -1,0 +1,274 @@
+//! The windowed operator of one job: changes in, per-partition window partials out.
+//!
+//! An insert or snapshot read adds the after image at its event time; an update retracts the
+//! before image (in the before image's window) and adds the after image (in its own); a delete
+//! retracts the before image. A truncate cannot be retracted row by row (the rows are not in
+//! the event), so it is only reported ([`Outcome::truncated`]); the I/O layer shows it and the
+//! windows keep what they had. Tombstones are skipped by the caller ([`Operator::skip`]).
+//!
+//! Lateness is judged against the job watermark of the last [`Operator::advance`] (never
+//! below what this partition's state was purged at): a contribution whose window end +
+//! allowed lateness ≤ that watermark is not applied and comes back as a [`LateEvent`].
+
+use std::collections::BTreeMap;
+
+use super::aggregate::{ValueColumn, value_columns};
+use super::change::{Change, Image, Op};
+use super::key::{KeyId, KeyInterner};
+use super::late::{LateEvent, LateReason};
+use super::state::{PartitionWindows, WindowEntry};
+use super::watermark::WatermarkClock;
+use super::window::{Window, WindowShape};
+use crate::config::job::JobConfig;
+
+/// What one change did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Contributions not applied, for the late-events table.
+    pub late: Vec<LateEvent>,
+    /// The change was a TRUNCATE: nothing applied, the windows may now overcount.
+    pub truncated: bool,
+    /// The offset was already applied (a replay before the checkpoint's offset): ignored.
+    pub duplicate: bool,
+}
+
+/// One job's windows over the partitions this instance owns.
+#[derive(Debug)]
+pub struct Operator {
+    pub(super) job: JobConfig,
+    pub(super) shape: WindowShape,
+    pub(super) lateness_ms: i64,
+    pub(super) columns: Vec<ValueColumn>,
+    pub(super) clock: WatermarkClock,
+    pub(super) partitions: BTreeMap<i32, PartitionWindows>,
+    pub(super) keys: KeyInterner,
+    scratch: Vec<Window>,
+}
+
+/// A contribution: add (+1) or retract (−1) an image at an event time.
+struct Contribution<'c, 'a> {
+    image: &'c Image<'a>,
+    time: Option<i64>,
+    sign: i8,
+    unknown: LateReason,
+}
+
+impl Operator {
+    pub fn new(job: &JobConfig) -> Self {
+        Self {
+            job: job.clone(),
+            shape: WindowShape::from_config(&job.window),
+            lateness_ms: job.allowed_lateness.as_millis(),
+            columns: value_columns(&job.aggregates),
+            clock: WatermarkClock::new(
+                job.out_of_orderness.as_millis(),
+                job.idle_timeout.as_millis(),
+            ),
+            partitions: BTreeMap::new(),
+            keys: KeyInterner::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    pub fn job(&self) -> &JobConfig {
+        &self.job
+    }
+
+    /// Applies the change at `offset` of `partition`; `record_key` is the Kafka key (the row's
+    /// primary key), `now_ms` the wall clock (for idleness).
+    pub fn on_change(
+        &mut self,
+        partition: i32,
+        offset: i64,
+        record_key: &[u8],
+        change: &Change<'_>,
+        now_ms: i64,
+    ) -> Outcome {
+        let mut out = Outcome::default();
+        let p = self.partition(partition, now_ms);
+        if offset < p.next_offset {
+            out.duplicate = true;
+            return out;
+        }
+        p.next_offset = offset + 1;
+        let by_column = self.job.event_time_column().is_some();
+        let own_time = match (by_column, &change.after, &change.before) {
+            (false, _, _) => Some(change.source_ts_ms),
+            (true, Some(a), _) => a.event_time,
+            (true, None, Some(b)) => b.event_time,
+            (true, None, None) => None,
+        };
+        match own_time {
+            Some(t) => self.clock.observe(partition, t, now_ms),
+            None => self.clock.touch(partition, now_ms),
+        }
+        if change.op == Op::Truncate {
+            out.truncated = true;
+            return out;
+        }
+        let before_time = match (&change.before, by_column) {
+            (Some(b), true) => b.event_time,
+            (Some(_), false) => self
+                .partitions
+                .get(&partition)
+                .and_then(|p| p.row_times.get(record_key).copied()),
+            (None, _) => None,
+        };
+        let after_time = if by_column {
+            change.after.as_ref().and_then(|a| a.event_time)
+        } else {
+            own_time
+        };
+        let mut applied = false;
+        if let (Some(before), Op::Update | Op::Delete) = (&change.before, change.op) {
+            let unknown = if by_column {
+                LateReason::EventTimeUnknown
+            } else {
+                LateReason::BeforeTimeUnknown
+            };
+            let c = Contribution {
+                image: before,
+                time: before_time,
+                sign: -1,
+                unknown,
+            };
+            applied |= self.contribute(partition, offset, change.op, &c, &mut out.late);
+        }
+        if let (Some(after), Op::Create | Op::Read | Op::Update) = (&change.after, change.op) {
+            let c = Contribution {
+                image: after,
+                time: after_time,
+                sign: 1,
+                unknown: LateReason::EventTimeUnknown,
+            };
+            applied |= self.contribute(partition, offset, change.op, &c, &mut out.late);
+        }
+        if let Some(p) = self.partitions.get_mut(&partition) {
+            if !by_column {
+                match (change.op, after_time) {
+                    (Op::Delete, _) => {
+                        p.row_times.remove(record_key);
+                    }
+                    (_, Some(t)) => match p.row_times.get_mut(record_key) {
+                        Some(slot) => *slot = t,
+                        None => {
+                            p.row_times.insert(record_key.into(), t);
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            p.events_applied += u64::from(applied);
+            p.late_events += out.late.len() as u64;
+        }
+        out
+    }
+
+    /// Records an offset consumed without a change (tombstone, dead letter): a restart resumes
+    /// after it, and the partition counts as active.
+    pub fn skip(&mut self, partition: i32, offset: i64, now_ms: i64) {
+        let p = self.partition(partition, now_ms);
+        p.next_offset = p.next_offset.max(offset + 1);
+        self.clock.touch(partition, now_ms);
+    }
+
+    fn partition(&mut self, partition: i32, now_ms: i64) -> &mut PartitionWindows {
+        if !self.partitions.contains_key(&partition) {
+            self.clock.assign(partition, None, now_ms);
+        }
+        self.partitions.entry(partition).or_default()
+    }
+
+    /// Applies one contribution to every window it belongs to; true if any took it.
+    fn contribute(
+        &mut self,
+        partition: i32,
+        offset: i64,
+        op: Op,
+        c: &Contribution<'_, '_>,
+        late: &mut Vec<LateEvent>,
+    ) -> bool {
+        let key = self.keys.intern(&c.image.key);
+        let Some(t) = c.time else {
+            late.push(self.late(partition, offset, op, c, key, None, c.unknown));
+            return false;
+        };
+        let Some(p) = self.partitions.get_mut(&partition) else {
+            return false;
+        };
+        let watermark = match (self.clock.job().value, p.floor) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        let too_late =
+            |w: &Window| watermark.is_some_and(|wm| w.end.saturating_add(self.lateness_ms) <= wm);
+        self.shape.assign(t, &mut self.scratch);
+        let mut applied = false;
+        let mut refused: Vec<(Window, LateReason)> = Vec::new();
+        if let WindowShape::Session { gap } = self.shape {
+            let own = Window {
+                start: t,
+                end: t.saturating_add(gap),
+            };
+            if too_late(&own) {
+                refused.push((own, LateReason::TooLate));
+            } else if p.purged_until.get(&key).is_some_and(|&until| t <= until) {
+                refused.push((own, LateReason::SessionPurged));
+            } else if c.sign > 0 {
+                super::session::add(p, &self.columns, key, own, &c.image.values);
+                applied = true;
+            } else if super::session::retract(p, key, t, gap, &c.image.values) {
+                applied = true;
+            } else {
+                refused.push((own, LateReason::NoSession));
+            }
+        } else {
+            for w in &self.scratch {
+                if too_late(w) {
+                    refused.push((*w, LateReason::TooLate));
+                    continue;
+                }
+                let entry = p
+                    .windows
+                    .entry((key, w.start))
+                    .or_insert_with(|| WindowEntry {
+                        end: w.end,
+                        acc: super::aggregate::Accumulators::new(&self.columns),
+                        fired: false,
+                        changed: false,
+                    });
+                entry.acc.apply(&c.image.values, c.sign);
+                entry.changed = true;
+                applied = true;
+            }
+        }
+        for (w, reason) in refused {
+            late.push(self.late(partition, offset, op, c, key, Some((t, w)), reason));
+        }
+        applied
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn late(
+        &self,
+        partition: i32,
+        offset: i64,
+        op: Op,
+        c: &Contribution<'_, '_>,
+        key: KeyId,
+        at: Option<(i64, Window)>,
+        reason: LateReason,
+    ) -> LateEvent {
+        LateEvent {
+            partition,
+            offset,
+            op,
+            retraction: c.sign < 0,
+            key: self.keys.key(key),
+            event_time: at.map(|a| a.0),
+            window: at.map(|a| a.1),
+            values: c.image.values.clone(),
+            reason,
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! The operator's behaviour end to end: lateness, retractions, sessions, handover.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::*;
+use crate::config::job::{AggregateConfig, JobConfig, OutputConfig, Span, WindowConfig};
+
+fn secs(s: u64) -> Span {
+    Span(Duration::from_secs(s))
+}
+
+fn job(window: WindowConfig, lateness: u64, event_time: &str) -> JobConfig {
+    let amount = || "amount".to_string();
+    JobConfig {
+        name: "t".into(),
+        topics: vec![],
+        source_tables: vec![],
+        event_time: event_time.into(),
+        window,
+        group_by: vec!["status".into()],
+        aggregates: vec![
+            AggregateConfig::Count,
+            AggregateConfig::Sum { column: amount() },
+            AggregateConfig::Min { column: amount() },
+            AggregateConfig::Max { column: amount() },
+        ],
+        out_of_orderness: secs(0),
+        idle_timeout: secs(3600),
+        allowed_lateness: secs(lateness),
+        output: OutputConfig {
+            table: "cdc.t".into(),
+            topic: None,
+        },
+    }
+}
+
+fn tumbling(lateness: u64) -> JobConfig {
+    job(WindowConfig::Tumbling { size: secs(10) }, lateness, "ts")
+}
+
+type Row<'a> = (&'a str, &'a str, i64);
+
+fn image(r: Row<'_>) -> Image<'static> {
+    Image {
+        key: vec![KeyPart::Text(r.0.to_string().into())],
+        values: vec![Some(Decimal::parse(r.1).unwrap())],
+        event_time: Some(r.2),
+    }
+}
+
+fn change(
+    op: Op,
+    before: Option<Row<'_>>,
+    after: Option<Row<'_>>,
+    source_ts_ms: i64,
+) -> Change<'static> {
+    Change {
+        op,
+        source_ts_ms,
+        before: before.map(image),
+        after: after.map(image),
+    }
+}
+
+/// What the sink would hold: (group, window start) → "count sum min max".
+#[derive(Default)]
+struct Sink(BTreeMap<(String, i64), String>);
+
+impl Sink {
+    fn apply(&mut self, e: &Emission) {
+        for r in &e.results {
+            let key = (format!("{:?}", r.key[0]), r.window.start);
+            match &r.partial {
+                None => self.0.remove(&key),
+                Some(p) => {
+                    let c = p.columns[0];
+                    let show = |d: Option<Decimal>| d.map_or("-".into(), |d| d.to_string());
+                    self.0.insert(
+                        key,
+                        format!("{} {} {} {}", p.rows, c.sum, show(c.min), show(c.max)),
+                    )
+                }
+            };
+        }
+    }
+    fn get(&self, status: &str, start: i64) -> Option<&str> {
+        self.0
+            .get(&(format!("{:?}", KeyValue::Text(status.into())), start))
+            .map(String::as_str)
+    }
+}
+
+#[test]
+fn on_time_late_firing_and_too_late() {
+    let mut op = Operator::new(&tumbling(5));
+    let mut sink = Sink::default();
+    let ins = |t| change(Op::Create, None, Some(("paid", "1", t)), 0);
+    assert!(op.on_change(0, 0, b"a", &ins(1_000), 0).late.is_empty());
+    assert!(
+        op.advance(0).results.is_empty(),
+        "window 0..10s still open at 1s"
+    );
+    op.on_change(0, 1, b"b", &ins(12_000), 0);
+    let e = op.advance(0);
+    assert_eq!((e.results.len(), e.results[0].late_firing), (1, false));
+    sink.apply(&e);
+    assert_eq!(sink.get("paid", 0), Some("1 1 1 1"));
+    // Within allowed lateness (10s + 5s > 12s): applied, the window fires again.
+    assert!(op.on_change(0, 2, b"c", &ins(3_000), 0).late.is_empty());
+    let e = op.advance(0);
+    assert_eq!((e.results.len(), e.results[0].late_firing), (1, true));
+    sink.apply(&e);
+    assert_eq!(sink.get("paid", 0), Some("2 2 1 1"));
+    // Nothing changed: nothing re-emitted.
+    assert!(op.advance(0).results.is_empty());
+    op.on_change(0, 3, b"d", &ins(16_000), 0);
+    assert_eq!(op.advance(0).purged, 1);
+    // Beyond allowed lateness: refused and reported.
+    let late = op.on_change(0, 4, b"e", &ins(4_000), 0).late;
+    assert_eq!(late.len(), 1);
+    assert_eq!(
+        (late[0].reason, late[0].window, late[0].offset),
+        (
+            LateReason::TooLate,
+            Some(Window {
+                start: 0,
+                end: 10_000
+            }),
+            4
+        )
+    );
+    assert_eq!(late[0].op_code(), "c");
+    let stats = op.stats();
+    assert_eq!(
+        (stats.late_events, stats.events_applied, stats.job_watermark),
+        (1, 4, Some(16_000))
+    );
+    assert_eq!(sink.get("paid", 0), Some("2 2 1 1"));
+}
+
+#[test]
+fn an_update_moves_a_row_across_windows_and_groups() {
+    let mut op = Operator::new(&tumbling(60));
+    let mut sink = Sink::default();
+    op.on_change(
+        0,
+        0,
+        b"1",
+        &change(Op::Create, None, Some(("pending", "10", 1_000)), 0),
+        0,
+    );
+    op.on_change(
+        0,
+        1,
+        b"2",
+        &change(Op::Create, None, Some(("pending", "5", 2_000)), 0),
+        0,
+    );
+    op.on_change(
+        0,
+        2,
+        b"1",
+        &change(
+            Op::Update,
+            Some(("pending", "10", 1_000)),
+            Some(("paid", "20", 11_000)),
+            0,
+        ),
+        0,
+    );
+    op.on_change(
+        0,
+        3,
+        b"3",
+        &change(Op::Create, None, Some(("x", "0", 25_000)), 0),
+        0,
+    );
+    sink.apply(&op.advance(0));
+    assert_eq!(sink.get("pending", 0), Some("1 5 5 5"));
+    assert_eq!(sink.get("paid", 10_000), Some("1 20 20 20"));
+    // Deleting the last pending row deletes its result row.
+    op.on_change(
+        0,
+        4,
+        b"2",
+        &change(Op::Delete, Some(("pending", "5", 2_000)), None, 0),
+        0,
+    );
+    let e = op.advance(0);
+    assert_eq!(e.results[0].partial, None);
+    sink.apply(&e);
+    assert_eq!(sink.get("pending", 0), None);
+}
+
+#[test]
+fn min_and_max_stay_right_when_the_extreme_row_goes() {
+    let mut op = Operator::new(&tumbling(60));
+    let mut sink = Sink::default();
+    for (i, amount) in ["3", "9", "1", "9"].iter().enumerate() {
+        op.on_change(
+            0,
+            i as i64,
+            &[i as u8],
+            &change(Op::Create, None, Some(("s", amount, 100)), 0),
+            0,
+        );
+    }
+    op.on_change(
+        0,
+        10,
+        b"x",
+        &change(Op::Create, None, Some(("later", "0", 20_000)), 0),
+        0,
+    );
+    sink.apply(&op.advance(0));
+    assert_eq!(sink.get("s", 0), Some("4 22 1 9"));
+    op.on_change(
+        0,
+        11,
+        &[2],
+        &change(Op::Delete, Some(("s", "1", 100)), None, 0),
+        0,
+    );
+    op.on_change(
+        0,
+        12,
+        &[1],
+        &change(Op::Update, Some(("s", "9", 100)), Some(("s", "2", 100)), 0),
+        0,
+    );
+    sink.apply(&op.advance(0));
+    assert_eq!(sink.get("s", 0), Some("3 14 2 9"));
+    op.on_change(
+        0,
+        13,
+        &[3],
+        &change(Op::Delete, Some(("s", "9", 100)), None, 0),
+        0,
+    );
+    sink.apply(&op.advance(0));
+    assert_eq!(sink.get("s", 0), Some("2 5 2 3"));
+}
+
+#[test]
+fn source_time_jobs_remember_each_rows_time() {
+    let mut op = Operator::new(&job(
+        WindowConfig::Tumbling { size: secs(10) },
+        60,
+        "source.ts_ms",
+    ));
+    let mut sink = Sink::default();
+    op.on_change(
+        0,
+        0,
+        b"k1",
+        &change(Op::Create, None, Some(("a", "1", 0)), 1_000),
+        0,
+    );
+    // The update retracts at the insert's commit time (window 0), adds at its own (window 10s).
+    op.on_change(
+        0,
+        1,
+        b"k1",
+        &change(Op::Update, Some(("a", "1", 0)), Some(("b", "2", 0)), 12_000),
+        0,
+    );
+    // A row this job never saw: its before image cannot be placed.
+    let late = op
+        .on_change(
+            0,
+            2,
+            b"k9",
+            &change(Op::Delete, Some(("a", "7", 0)), None, 13_000),
+            0,
+        )
+        .late;
+    assert_eq!(
+        (late.len(), late[0].reason, late[0].retraction),
+        (1, LateReason::BeforeTimeUnknown, true)
+    );
+    assert_eq!(late[0].reason.to_string(), "before image time unknown");
+    op.on_change(
+        0,
+        3,
+        b"k1",
+        &change(Op::Delete, Some(("b", "2", 0)), None, 14_000),
+        0,
+    );
+    sink.apply(&op.flush());
+    assert!(sink.0.is_empty(), "{:?}", sink.0);
+    assert!(
+        op.checkpoint(0).unwrap().row_times.is_empty(),
+        "deleted rows are forgotten"
+    );
+}
+
+#[test]
+fn duplicates_are_skipped_and_truncates_reported() {
+    let mut op = Operator::new(&tumbling(0));
+    let c = change(Op::Create, None, Some(("a", "1", 0)), 0);
+    assert!(!op.on_change(0, 5, b"k", &c, 0).duplicate);
+    assert!(op.on_change(0, 5, b"k", &c, 0).duplicate);
+    op.skip(0, 6, 0);
+    assert!(op.on_change(0, 6, b"k", &c, 0).duplicate);
+    assert!(
+        op.on_change(0, 7, b"", &change(Op::Truncate, None, None, 0), 0)
+            .truncated
+    );
+    assert_eq!(op.checkpoint(0).unwrap().next_offset, 8);
+    let e = op.flush();
+    assert_eq!(e.results[0].partial.as_ref().unwrap().rows, 1);
+}
+
+#[test]
+fn hopping_windows_each_count_the_event() {
+    let mut op = Operator::new(&job(
+        WindowConfig::Hopping {
+            size: secs(60),
+            slide: secs(10),
+        },
+        0,
+        "ts",
+    ));
+    op.on_change(
+        0,
+        0,
+        b"k",
+        &change(Op::Create, None, Some(("a", "1", 65_000)), 0),
+        0,
+    );
+    let e = op.flush();
+    let starts: Vec<i64> = e.results.iter().map(|r| r.window.start).collect();
+    assert_eq!(starts, [10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+}
+
+#[test]
+fn a_bridging_event_merges_two_fired_sessions() {
+    let mut op = Operator::new(&job(WindowConfig::Session { gap: secs(10) }, 60, "ts"));
+    let mut sink = Sink::default();
+    let ins = |t, amount| change(Op::Create, None, Some(("a", amount, t)), 0);
+    op.on_change(0, 0, b"1", &ins(0, "1"), 0);
+    op.on_change(0, 1, b"2", &ins(20_000, "2"), 0);
+    op.on_change(
+        0,
+        2,
+        b"z",
+        &change(Op::Create, None, Some(("z", "0", 50_000)), 0),
+        0,
+    );
+    sink.apply(&op.advance(0));
+    assert_eq!(
+        (sink.get("a", 0), sink.get("a", 20_000)),
+        (Some("1 1 1 1"), Some("1 2 2 2"))
+    );
+    op.on_change(0, 3, b"3", &ins(10_000, "4"), 0);
+    let e = op.advance(0);
+    assert_eq!(e.results[0].partial, None, "the later session's row goes");
+    assert_eq!(
+        e.results[1].window,
+        Window {
+            start: 0,
+            end: 30_000
+        }
+    );
+    sink.apply(&e);
+    assert_eq!(
+        (sink.get("a", 0), sink.get("a", 20_000)),
+        (Some("3 7 1 4"), None)
+    );
+}
+
+/// Replays `events` into `op`, advancing after each; returns the emissions.
+fn run(op: &mut Operator, events: &[(i32, i64, Change<'static>)]) -> Vec<Emission> {
+    events
+        .iter()
+        .map(|(p, off, c)| {
+            op.on_change(*p, *off, &off.to_le_bytes(), c, 0);
+            op.advance(0)
+        })
+        .collect()
+}
+
+#[test]
+fn a_restored_checkpoint_continues_exactly() {
+    let cfg = tumbling(5);
+    let mut events = Vec::new();
+    for i in 0..60i64 {
+        let t = i * 700 + (i * 7_919) % 6_000;
+        let status = ["a", "b", "c"][(i % 3) as usize];
+        let amount = format!("{}.{}", i % 10, i % 7);
+        let c = if i % 4 == 3 {
+            change(
+                Op::Update,
+                Some((status, &amount, t)),
+                Some(("b", "1.5", t + 3_000)),
+                0,
+            )
+        } else {
+            change(Op::Create, None, Some((status, &amount, t)), 0)
+        };
+        events.push(((i % 2) as i32, i, c));
+    }
+    let (head, tail) = events.split_at(30);
+    let mut straight = Operator::new(&cfg);
+    run(&mut straight, head);
+    let saved: Vec<String> = [0, 1]
+        .iter()
+        .map(|p| serde_json::to_string(&straight.checkpoint(*p).unwrap()).unwrap())
+        .collect();
+    let expected = run(&mut straight, tail);
+    let mut resumed = Operator::new(&cfg);
+    for (p, s) in saved.iter().enumerate() {
+        resumed.restore(p as i32, serde_json::from_str(s).unwrap(), 0);
+    }
+    assert_eq!(run(&mut resumed, tail), expected);
+    assert_eq!(resumed.flush(), straight.flush());
+    assert_eq!(resumed.checkpoint(1), straight.checkpoint(1));
+    assert!(
+        expected.iter().any(|e| !e.results.is_empty()),
+        "the tail fires windows"
+    );
+}
