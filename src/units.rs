@@ -19,6 +19,12 @@ pub fn bytes(n: i64, long: bool) -> String {
     }
 }
 
+/// A millisecond epoch as RFC 3339 UTC to the millisecond (`2026-11-21T09:08:40.123Z`).
+pub fn epoch_ms(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -27,5 +33,6 @@ mod tests {
         assert_eq!(super::bytes(3_012, true), "2.9 KiB");
         assert_eq!(super::bytes(3_012, false), "2.9K");
         assert_eq!(super::bytes(5 << 30, false), "5.0G");
+        assert_eq!(super::epoch_ms(1_795_252_120_123), "2026-11-21T09:08:40.123Z");
     }
 }

@@ -4,6 +4,7 @@ mod brokers;
 mod connectors;
 mod diff;
 mod generate;
+mod process;
 mod replicate;
 mod groups;
 mod latency;
@@ -153,6 +154,25 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// Run a windowed job of the embedded processor headless, exactly once into the sink, until
+    /// Ctrl-C or SIGTERM.
+    Process {
+        /// The job (default: the first configured `[[jobs]]`).
+        #[arg(long)]
+        job: Option<String>,
+        /// Stop once every partition is processed up to its high watermark.
+        #[arg(long)]
+        until_idle: bool,
+        /// Give up after this long (exits 1 if it had not caught up with `--until-idle`).
+        #[arg(long, value_parser = humantime::parse_duration)]
+        time_limit: Option<std::time::Duration>,
+        /// First forget the job's checkpoints, partial results, late events and output rows,
+        /// and start again from the beginning of its topics.
+        #[arg(long)]
+        reset: bool,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Row diff of source and sink tables by checksum bisection. Exits 0 when consistent, 1 when
     /// diverged, 2 on error.
     Diff {
@@ -268,6 +288,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let kafka = Some(crate::collectors::kafka::client_config(&config));
             let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash, kafka };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
+        }
+        Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
+        Some(Command::Process { job, until_idle, time_limit, reset, output }) => {
+            let opts = crate::pipeline::processor::run::Options { until_idle, time_limit, ..Default::default() };
+            rt.block_on(process::run(&config, job.as_deref(), reset, &opts, output))?
         }
         Some(Command::Replicate { .. }) if cli.read_only => refused("replicate writes into the sink")?,
         Some(Command::Replicate { until_idle, max_batch, time_limit, output }) => {

@@ -1,5 +1,6 @@
 //! What the console runs itself. Nothing here knows about the screen.
 
+pub mod batches;
 pub mod diff;
 pub mod envelope;
 pub mod generator;

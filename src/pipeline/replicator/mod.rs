@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::{Message, Offset, TopicPartitionList};
+use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
@@ -24,6 +24,7 @@ use tokio_postgres::Client;
 use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::envelope::{self, Op};
+use crate::pipeline::batches::{self, sleep_until_opt};
 use apply::{Kind, Staged};
 use deadletter::DeadLetter;
 use offsets::Offsets;
@@ -169,14 +170,6 @@ async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Res
     Ok(client)
 }
 
-/// One consumed record, copied out of librdkafka.
-struct Record {
-    topic: String,
-    partition: i32,
-    offset: i64,
-    payload: Option<Vec<u8>>,
-}
-
 /// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
 /// published after every batch. Returns the last snapshot.
 pub async fn run(
@@ -249,9 +242,7 @@ pub async fn run(
     let mut latency = SlidingHistogram::new(Duration::from_secs(60), 12);
     let mut max_lsn: Option<u64> = None;
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
-    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Fetched>(2);
-    let fetcher = tokio::spawn(fetch_batches(consumer.clone(), opts.clone(), batches));
-    let _fetcher = AbortOnDrop(fetcher);
+    let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
     tokio::pin!(stop);
     'run: loop {
@@ -436,57 +427,6 @@ fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
             })
         })
         .collect();
-}
-
-/// One batch as the fetch task collected it, with the time spent waiting for it.
-struct Fetched {
-    records: Vec<Record>,
-    seconds: f64,
-}
-
-/// Collects batches: waits up to 500 ms for a first record (an empty batch says "idle"), then at
-/// most `max_latency` for more, up to `max_batch`. Ends when the receiver is gone.
-async fn fetch_batches(consumer: Arc<StreamConsumer>, opts: Options, out: tokio::sync::mpsc::Sender<Fetched>) {
-    loop {
-        let mut records: Vec<Record> = Vec::new();
-        let mut deadline: Option<tokio::time::Instant> = None;
-        let started = Instant::now();
-        while records.len() < opts.max_batch {
-            let wait = deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_millis(500));
-            match tokio::time::timeout_at(wait, consumer.recv()).await {
-                Ok(Ok(m)) => {
-                    records.push(Record {
-                        topic: m.topic().to_string(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        payload: m.payload().map(<[u8]>::to_vec),
-                    });
-                    deadline.get_or_insert_with(|| tokio::time::Instant::now() + opts.max_latency);
-                }
-                Ok(Err(e)) => tracing::warn!("replicator consume: {e}"),
-                Err(_) => break,
-            }
-        }
-        let seconds = if records.is_empty() { 0.0 } else { started.elapsed().as_secs_f64() };
-        if out.send(Fetched { records, seconds }).await.is_err() {
-            return;
-        }
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// An image carrying a column the plan does not know: the source table gained one.

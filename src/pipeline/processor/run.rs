@@ -1,0 +1,327 @@
+//! A job against the real pipeline: consumes its topics, feeds the operator, and after every
+//! batch commits the fired results, the late events, the dead letters and each touched
+//! partition's checkpoint (state + next offset) in one sink transaction. On start each partition
+//! is restored from its checkpoint and assigned at its next offset, so a restart neither double
+//! counts nor loses.
+//!
+//! Partitions of several topics are numbered `topic index × 100,000 + partition` inside the
+//! operator.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::{Offset, TopicPartitionList};
+use serde::Serialize;
+use tokio::sync::watch;
+use tokio_postgres::Client;
+
+use super::sink;
+use super::{ChangeDecoder, LateEvent, Operator, OperatorStats};
+use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
+use crate::config::Config;
+use crate::config::job::JobConfig;
+use crate::pipeline::batches::{self, sleep_until_opt};
+use crate::pipeline::replicator::deadletter::{self, DeadLetter};
+use crate::pipeline::replicator::pg_error;
+
+const TOPIC_STRIDE: i32 = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub max_batch: usize,
+    /// Longest a batch waits for more records: part of the firing delay.
+    pub max_latency: Duration,
+    /// Stop once every partition is processed up to its high watermark.
+    pub until_idle: bool,
+    pub time_limit: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { max_batch: 10_000, max_latency: Duration::from_millis(20), until_idle: false, time_limit: None }
+    }
+}
+
+/// What the UI shows of a job.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ProcessorSnapshot {
+    pub job: String,
+    pub running: bool,
+    pub paused: bool,
+    /// Change events applied by this run, and per second since its first batch.
+    pub events: u64,
+    pub events_per_sec: f64,
+    /// Watermarks per partition and of the job, open and fired windows, late events.
+    pub stats: Option<OperatorStats>,
+    /// Wall clock minus the job watermark.
+    pub watermark_delay_ms: Option<i64>,
+    /// Rows of this job in `cdc.late_events`.
+    pub late_events: u64,
+    pub dead_letters: u64,
+    pub truncates: u64,
+    pub checkpoints: u64,
+    pub last_checkpoint: Option<SystemTime>,
+    /// From the batch that moved the watermark past a window's end arriving to the window's
+    /// result committed, over the last minute.
+    pub firing_delay_ms: Percentiles,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessorError {
+    #[error("sink: {0} (retry when the sink is reachable)")]
+    Sink(String),
+    #[error("source: {0} (retry when the source is reachable)")]
+    Source(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("kafka: {0}")]
+    Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Retractions need the old row: every source table must have REPLICA IDENTITY FULL.
+pub async fn check_replica_identity(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
+    for t in &job.source_tables {
+        let row = source
+            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pipeline::replicator::schema::qualified(t)])
+            .await
+            .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+        match row.map(|r| r.get::<_, String>(0)) {
+            None => return Err(ProcessorError::Refused(format!("job {}: source table {t} does not exist", job.name))),
+            Some(r) if r == "f" => {}
+            Some(r) => {
+                let what = match r.as_str() {
+                    "d" => "DEFAULT",
+                    "n" => "NOTHING",
+                    _ => "USING INDEX",
+                };
+                return Err(ProcessorError::Refused(format!(
+                    "job {}: {t} has REPLICA IDENTITY {what}, so updates and deletes carry no full before image and cannot be retracted; \
+                     run ALTER TABLE {t} REPLICA IDENTITY FULL",
+                    job.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
+    let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.await {
+            tracing::warn!("processor connection: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// Runs `job` until `stop` (or idle, or the time limit); `paused` holds consumption. The
+/// snapshot is published after every batch.
+pub async fn run(
+    config: &Config,
+    job: &JobConfig,
+    opts: &Options,
+    mut paused: watch::Receiver<bool>,
+    stop: impl std::future::Future<Output = ()>,
+    snapshot: watch::Sender<ProcessorSnapshot>,
+) -> Result<ProcessorSnapshot, ProcessorError> {
+    let timeout = config.timeouts.request().max(Duration::from_secs(5));
+    let mut sink = connect(&config.sink, timeout).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let source = connect(&config.source, timeout).await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+    check_replica_identity(&source, job).await?;
+    sink.batch_execute(sink::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    sink.batch_execute(deadletter::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let output = sink::ensure_output(&sink, &source, job).await.map_err(ProcessorError::Sink)?;
+
+    let pid = |topic: &str, partition: i32| job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition);
+    let topic_of = |pid: i32| (job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(), pid % TOPIC_STRIDE);
+    let mut op = Operator::new(job);
+    let now = now_ms();
+    for (topic, partition, state) in sink::load(&sink, &job.name).await.map_err(ProcessorError::Sink)? {
+        if let Some(p) = pid(&topic, partition) {
+            op.restore(p, state, now);
+        }
+    }
+    let decoder = ChangeDecoder::for_job(job);
+
+    let consumer: Arc<StreamConsumer> = Arc::new(
+        crate::collectors::kafka::client_config(config)
+            .set("group.id", format!("cdc-console-processor-{}", job.name))
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("max.partition.fetch.bytes", "16777216")
+            .create()?,
+    );
+    let mut tpl = TopicPartitionList::new();
+    let mut assigned = Vec::new();
+    for topic in &job.topics {
+        let c = consumer.clone();
+        let t = topic.clone();
+        let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout)).await.map_err(|e| ProcessorError::Refused(e.to_string()))??;
+        let parts: Vec<i32> = md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+        if parts.is_empty() {
+            return Err(ProcessorError::Refused(format!("job {}: topic {topic} has no partitions (does it exist?)", job.name)));
+        }
+        for p in parts {
+            let next = pid(topic, p).and_then(|id| op.checkpoint(id)).map(|s| s.next_offset);
+            tpl.add_partition_offset(topic, p, next.map_or(Offset::Beginning, Offset::Offset))?;
+            assigned.push((topic.clone(), p));
+        }
+    }
+    consumer.assign(&tpl)?;
+
+    let mut snap = ProcessorSnapshot {
+        job: job.name.clone(),
+        running: true,
+        late_events: sink
+            .query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job.name])
+            .await
+            .map(|r| r.get::<_, i64>(0) as u64)
+            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
+        dead_letters: deadletter::count(&sink).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
+        stats: Some(op.stats()),
+        ..Default::default()
+    };
+    snapshot.send_replace(snap.clone());
+    let mut firing = SlidingHistogram::new(Duration::from_secs(60), 12);
+    let mut first_batch: Option<Instant> = None;
+    let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
+    let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
+    tokio::pin!(stop);
+    'run: loop {
+        while *paused.borrow() {
+            snap.paused = true;
+            snapshot.send_replace(snap.clone());
+            tokio::select! {
+                _ = &mut stop => break 'run,
+                r = paused.changed() => if r.is_err() { break },
+            }
+        }
+        snap.paused = false;
+        let fetched = tokio::select! {
+            _ = &mut stop => break 'run,
+            _ = sleep_until_opt(give_up) => {
+                snap.error = Some("time limit reached before catching up".into());
+                break 'run;
+            }
+            _ = paused.changed() => continue,
+            f = incoming.recv() => match f {
+                Some(f) => f,
+                None => return Err(ProcessorError::Refused("the consumer task ended".into())),
+            },
+        };
+        let arrived = fetched.records.first().map(|r| r.received).unwrap_or_else(Instant::now);
+        let now = now_ms();
+        let mut late: Vec<LateEvent> = Vec::new();
+        let mut letters: Vec<DeadLetter> = Vec::new();
+        let mut touched: BTreeSet<i32> = BTreeSet::new();
+        let mut applied = 0u64;
+        for rec in &fetched.records {
+            let Some(p) = pid(&rec.topic, rec.partition) else { continue };
+            touched.insert(p);
+            match decoder.decode(rec.payload.as_deref()) {
+                Ok(None) => op.skip(p, rec.offset, now),
+                Ok(Some(change)) => {
+                    let outcome = op.on_change(p, rec.offset, rec.key.as_deref().unwrap_or_default(), &change, now);
+                    if !outcome.duplicate {
+                        applied += 1;
+                    }
+                    if outcome.truncated {
+                        snap.truncates += 1;
+                        tracing::warn!(job = %job.name, "TRUNCATE on {}: the job's windows still count the truncated rows", rec.topic);
+                    }
+                    late.extend(outcome.late);
+                }
+                Err(e) => {
+                    op.skip(p, rec.offset, now);
+                    letters.push(DeadLetter {
+                        topic: rec.topic.clone(),
+                        partition: rec.partition,
+                        offset: rec.offset,
+                        reason: format!("processor job {}: {e}", job.name),
+                        payload: rec.payload.clone(),
+                    });
+                }
+            }
+        }
+        let emission = op.advance(now_ms());
+        touched.extend(emission.results.iter().map(|r| r.partition));
+        if touched.is_empty() && late.is_empty() {
+            if opts.until_idle && caught_up(&consumer, &op, &assigned, &pid, timeout).await? {
+                break;
+            }
+            snap.stats = Some(op.stats());
+            snap.watermark_delay_ms = snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
+            snapshot.send_replace(snap.clone());
+            continue;
+        }
+
+        // One transaction: results, late events, dead letters, checkpoints.
+        let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let write = async {
+            sink::write_results(&tx, job, &output, topic_of, &emission.results).await?;
+            sink::write_late(&tx, &job.name, topic_of, &late).await?;
+            let new_letters = deadletter::record(&tx, &letters).await?;
+            for p in &touched {
+                if let Some(state) = op.checkpoint(*p) {
+                    let (topic, partition) = topic_of(*p);
+                    sink::write_checkpoint(&tx, &job.name, &topic, partition, &state).await?;
+                }
+            }
+            Ok::<u64, tokio_postgres::Error>(new_letters)
+        };
+        let new_letters = write.await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let committed = SystemTime::now();
+        let delay = arrived.elapsed().as_millis() as i64;
+        for r in emission.results.iter().filter(|r| !r.late_firing) {
+            let _ = r;
+            firing.record(delay, committed);
+        }
+
+        let started = *first_batch.get_or_insert_with(Instant::now);
+        snap.events += applied;
+        snap.events_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        snap.late_events += late.len() as u64;
+        snap.dead_letters += new_letters;
+        snap.checkpoints += 1;
+        snap.last_checkpoint = Some(committed);
+        snap.firing_delay_ms = firing.percentiles(committed);
+        snap.stats = Some(op.stats());
+        snap.watermark_delay_ms = snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
+        snapshot.send_replace(snap.clone());
+    }
+    snap.running = false;
+    snapshot.send_replace(snap.clone());
+    Ok(snap)
+}
+
+/// Every assigned partition is processed up to its high watermark.
+async fn caught_up(
+    consumer: &Arc<StreamConsumer>,
+    op: &Operator,
+    assigned: &[(String, i32)],
+    pid: &impl Fn(&str, i32) -> Option<i32>,
+    timeout: Duration,
+) -> Result<bool, ProcessorError> {
+    for (topic, p) in assigned {
+        let c = consumer.clone();
+        let (t, part) = (topic.clone(), *p);
+        let (low, high) = tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout))
+            .await
+            .map_err(|e| ProcessorError::Refused(e.to_string()))??;
+        let next = pid(topic, *p).and_then(|id| op.checkpoint(id)).map_or(low, |s| s.next_offset);
+        if next < high {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,237 @@
+//! What a job keeps in the sink, all written in one transaction per checkpoint (exactly once):
+//! each partition's partial aggregates per (group key, window) in `cdc.window_partials`, the
+//! job's output table merged from them, the late events, and per partition the operator's state
+//! with the next offset in `cdc.processor_checkpoints`.
+
+use std::collections::BTreeSet;
+
+use tokio_postgres::{Client, GenericClient, Transaction};
+
+use super::{GroupKey, KeyValue, LateEvent, Partial, PartitionState, Window, WindowResult, finish, merge};
+use crate::config::job::JobConfig;
+use crate::pipeline::replicator::schema::{ident, qualified, read_shape};
+
+pub const DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc;
+CREATE TABLE IF NOT EXISTS cdc.processor_checkpoints (
+    job         text        NOT NULL,
+    topic       text        NOT NULL,
+    partition   int         NOT NULL,
+    next_offset bigint      NOT NULL,
+    state       jsonb       NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (job, topic, partition)
+);
+CREATE TABLE IF NOT EXISTS cdc.window_partials (
+    job          text   NOT NULL,
+    topic        text   NOT NULL,
+    partition    int    NOT NULL,
+    group_key    jsonb  NOT NULL,
+    window_start bigint NOT NULL,
+    window_end   bigint NOT NULL,
+    partial      jsonb  NOT NULL,
+    PRIMARY KEY (job, group_key, window_start, window_end, topic, partition)
+);
+CREATE TABLE IF NOT EXISTS cdc.late_events (
+    id           bigserial   PRIMARY KEY,
+    job          text        NOT NULL,
+    topic        text        NOT NULL,
+    partition    int         NOT NULL,
+    \"offset\"     bigint      NOT NULL,
+    op           text        NOT NULL,
+    retraction   boolean     NOT NULL,
+    group_key    jsonb       NOT NULL,
+    event_time   timestamptz,
+    window_start timestamptz,
+    window_end   timestamptz,
+    reason       text        NOT NULL,
+    recorded_at  timestamptz NOT NULL DEFAULT now()
+);";
+
+/// A millisecond epoch as a timestamptz expression over parameter `$n`.
+fn ts(n: usize) -> String {
+    format!("(timestamptz 'epoch' + ${n}::bigint * interval '1 millisecond')")
+}
+
+/// The output table's group-by columns with their types (as in the first source table).
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub group: Vec<(String, String)>,
+}
+
+/// Creates the output table: the group-by columns typed as in the first source table, the
+/// window bounds, one numeric column per aggregate (`count` bigint), the time of the last update.
+pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> Result<Output, String> {
+    let table = job.source_tables.first().ok_or("the job names no source table")?;
+    let shape = read_shape(source, table).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("source table {table} does not exist"))?;
+    let mut cols = Vec::new();
+    let mut group = Vec::new();
+    for g in &job.group_by {
+        let c = shape.columns.iter().find(|c| &c.name == g).ok_or_else(|| format!("group-by column {g} is not in {table}"))?;
+        cols.push(format!("{} {}", ident(g), c.ty));
+        group.push((g.clone(), c.ty.clone()));
+    }
+    let keys: Vec<String> = job.group_by.iter().map(|g| ident(g)).chain(["window_start".into(), "window_end".into()]).collect();
+    cols.push("window_start timestamptz NOT NULL".into());
+    cols.push("window_end timestamptz NOT NULL".into());
+    for a in &job.aggregates {
+        let ty = if a.output_column() == "count" { "bigint" } else { "numeric" };
+        cols.push(format!("{} {ty}", ident(&a.output_column())));
+    }
+    cols.push("updated_at timestamptz NOT NULL DEFAULT now()".into());
+    if let Some((schema, _)) = job.output.table.split_once('.') {
+        sink.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await.map_err(|e| e.to_string())?;
+    }
+    // Group columns may be NULL: the key is unique with NULLS NOT DISTINCT (PostgreSQL ≥ 15).
+    let sql = format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}, UNIQUE NULLS NOT DISTINCT ({}))",
+        qualified(&job.output.table),
+        cols.join(", "),
+        keys.join(", ")
+    );
+    sink.batch_execute(&sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
+    Ok(Output { group })
+}
+
+/// The stored checkpoints of a job: (topic, partition, state).
+pub async fn load(c: &Client, job: &str) -> Result<Vec<(String, i32, PartitionState)>, String> {
+    let rows = c
+        .query("SELECT topic, partition, state FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for r in rows {
+        let state: serde_json::Value = r.get(2);
+        let state = serde_json::from_value(state).map_err(|e| format!("checkpoint of {job}: {e}"))?;
+        out.push((r.get(0), r.get(1), state));
+    }
+    Ok(out)
+}
+
+fn key_json(key: &GroupKey) -> serde_json::Value {
+    serde_json::to_value(key).unwrap_or(serde_json::Value::Null)
+}
+
+/// A group value as text for a `$n::text::type` parameter (None is NULL).
+fn key_text(v: &KeyValue) -> Option<String> {
+    match v {
+        KeyValue::Null => None,
+        KeyValue::Bool(b) => Some(b.to_string()),
+        KeyValue::Int(n) => Some(n.to_string()),
+        KeyValue::Number(s) | KeyValue::Text(s) => Some(s.clone()),
+    }
+}
+
+/// Upserts (or deletes) each result's partial, then rewrites the output rows of the touched
+/// (group key, window) pairs from every partition's partial. Returns the output rows written.
+pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, topic_of: impl Fn(i32) -> (String, i32), results: &[WindowResult]) -> Result<usize, tokio_postgres::Error> {
+    let mut touched: BTreeSet<(GroupKey, Window)> = BTreeSet::new();
+    for r in results {
+        let (topic, partition) = topic_of(r.partition);
+        let key = key_json(&r.key);
+        match &r.partial {
+            Some(p) => {
+                let partial = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+                tx.execute(
+                    "INSERT INTO cdc.window_partials (job, topic, partition, group_key, window_start, window_end, partial) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (job, group_key, window_start, window_end, topic, partition) DO UPDATE SET partial = EXCLUDED.partial",
+                    &[&job.name, &topic, &partition, &key, &r.window.start, &r.window.end, &partial],
+                )
+                .await?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM cdc.window_partials WHERE job = $1 AND topic = $2 AND partition = $3 AND group_key = $4 AND window_start = $5 AND window_end = $6",
+                    &[&job.name, &topic, &partition, &key, &r.window.start, &r.window.end],
+                )
+                .await?;
+            }
+        }
+        touched.insert((r.key.clone(), r.window));
+    }
+    let table = qualified(&job.output.table);
+    let n = out.group.len();
+    let where_key: Vec<String> = out.group.iter().enumerate().map(|(i, (g, ty))| format!("{} IS NOT DISTINCT FROM ${}::text::{ty}", ident(g), i + 1)).collect();
+    for (key, window) in &touched {
+        let rows = tx
+            .query(
+                "SELECT partial FROM cdc.window_partials WHERE job = $1 AND group_key = $2 AND window_start = $3 AND window_end = $4",
+                &[&job.name, &key_json(key), &window.start, &window.end],
+            )
+            .await?;
+        let partials: Vec<Partial> = rows.iter().filter_map(|r| serde_json::from_value(r.get::<_, serde_json::Value>(0)).ok()).collect();
+        let merged = merge(partials.iter());
+        let texts: Vec<Option<String>> = key.iter().map(key_text).collect();
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = texts.iter().map(|t| t as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        params.push(&window.start);
+        params.push(&window.end);
+        let window_match = format!("window_start = {} AND window_end = {}", ts(n + 1), ts(n + 2));
+        let where_all = where_key.iter().cloned().chain([window_match]).collect::<Vec<_>>().join(" AND ");
+        if partials.is_empty() || merged.rows == 0 {
+            tx.execute(&format!("DELETE FROM {table} WHERE {where_all}"), &params).await?;
+            continue;
+        }
+        let values = finish(&job.aggregates, &merged);
+        let texts_v: Vec<Option<String>> = values.iter().map(|(_, v)| v.map(|d| d.to_string())).collect();
+        for t in &texts_v {
+            params.push(t);
+        }
+        let set: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{} = ${}::text::{}", ident(c), n + 3 + i, if c == "count" { "bigint" } else { "numeric" }))
+            .collect();
+        let updated = tx.execute(&format!("UPDATE {table} SET {}, updated_at = now() WHERE {where_all}", set.join(", ")), &params).await?;
+        if updated == 0 {
+            let cols: Vec<String> =
+                job.group_by.iter().map(|g| ident(g)).chain(["window_start".into(), "window_end".into()]).chain(values.iter().map(|(c, _)| ident(c))).collect();
+            let group_vals: Vec<String> = out.group.iter().enumerate().map(|(i, (_, ty))| format!("${}::text::{ty}", i + 1)).collect();
+            let agg_vals: Vec<String> = values.iter().enumerate().map(|(i, (c, _))| format!("${}::text::{}", n + 3 + i, if c == "count" { "bigint" } else { "numeric" })).collect();
+            let vals: Vec<String> = group_vals.into_iter().chain([ts(n + 1), ts(n + 2)]).chain(agg_vals).collect();
+            tx.execute(&format!("INSERT INTO {table} ({}) SELECT {}", cols.join(", "), vals.join(", ")), &params).await?;
+        }
+    }
+    Ok(touched.len())
+}
+
+pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) -> (String, i32), late: &[LateEvent]) -> Result<(), tokio_postgres::Error> {
+    for l in late {
+        let (topic, partition) = topic_of(l.partition);
+        let (ws, we) = (l.window.map(|w| w.start), l.window.map(|w| w.end));
+        tx.execute(
+            &format!(
+                "INSERT INTO cdc.late_events (job, topic, partition, \"offset\", op, retraction, group_key, event_time, window_start, window_end, reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, {}, {}, {}, $11)",
+                ts(8),
+                ts(9),
+                ts(10)
+            ),
+            &[&job, &topic, &partition, &l.offset, &l.op_code(), &l.retraction, &key_json(&l.key), &l.event_time, &ws, &we, &l.reason.to_string()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn write_checkpoint(tx: &impl GenericClient, job: &str, topic: &str, partition: i32, state: &PartitionState) -> Result<(), tokio_postgres::Error> {
+    let json = serde_json::to_value(state).unwrap_or(serde_json::Value::Null);
+    tx.execute(
+        "INSERT INTO cdc.processor_checkpoints (job, topic, partition, next_offset, state, updated_at) VALUES ($1, $2, $3, $4, $5, now()) \
+         ON CONFLICT (job, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, state = EXCLUDED.state, updated_at = now()",
+        &[&job, &topic, &partition, &state.next_offset, &json],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).
+pub async fn reset(c: &Client, job: &JobConfig) -> Result<(), tokio_postgres::Error> {
+    c.batch_execute(DDL).await?;
+    for t in ["cdc.processor_checkpoints", "cdc.window_partials", "cdc.late_events"] {
+        c.execute(&format!("DELETE FROM {t} WHERE job = $1"), &[&job.name]).await?;
+    }
+    let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(&job.output.table)]).await?.get(0);
+    if exists {
+        c.batch_execute(&format!("TRUNCATE {}", qualified(&job.output.table))).await?;
+    }
+    Ok(())
+}
