@@ -54,6 +54,8 @@ pub enum Action {
     RateUp,
     RateDown,
     ProcessorToggle,
+    ProcessorRun,
+    ProcessorReset,
     ReplicatorToggle,
     RunDiff,
 }
@@ -85,6 +87,8 @@ impl Action {
             Action::RateUp => "rate up",
             Action::RateDown => "rate down",
             Action::ProcessorToggle => "pause/resume processor",
+            Action::ProcessorRun => "start/stop processor",
+            Action::ProcessorReset => "reset the job (forget checkpoints and results)",
             Action::ReplicatorToggle => "start/stop replicator",
             Action::RunDiff => "diff replicas against the source",
         }
@@ -104,6 +108,8 @@ impl Action {
                 | Action::RateUp
                 | Action::RateDown
                 | Action::ProcessorToggle
+                | Action::ProcessorRun
+                | Action::ProcessorReset
                 | Action::ReplicatorToggle
         )
     }
@@ -210,6 +216,8 @@ impl Default for Keymap {
                 (Generator, Key::plain('='), RateUp),
                 (Generator, Key::plain('-'), RateDown),
                 (Processor, Key::plain('p'), ProcessorToggle),
+                (Processor, Key::plain('s'), ProcessorRun),
+                (Processor, Key::plain('R'), ProcessorReset),
                 (Replication, Key::plain('s'), ReplicatorToggle),
                 (Replication, Key::plain('d'), RunDiff),
             ],

@@ -17,7 +17,7 @@ use crate::collectors::connect::{ConnectorAction, RestartScope};
 use crate::config::Config;
 use crate::config::theme::Theme;
 use crate::store::Store;
-use crate::ui::{self, Confirm, Embedded, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
+use crate::ui::{self, Confirm, Confirmed, Embedded, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
 
 /// Side effects a key asks for, carried out by the loop.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,10 @@ pub enum Command {
     GeneratorRate(u32),
     ReplicatorStart,
     ReplicatorStop,
+    ProcessorStart,
+    ProcessorStop,
+    ProcessorPause(bool),
+    ProcessorReset,
     RunDiff,
     Refresh,
 }
@@ -43,6 +47,8 @@ pub struct App {
     pub quit: bool,
     /// Connect cluster names, in `Config::connect` order, to resolve a selected row.
     clusters: Vec<String>,
+    /// The processor job the console runs (the first configured).
+    job: Option<String>,
 }
 
 impl App {
@@ -56,6 +62,7 @@ impl App {
             read_only,
             quit: false,
             clusters: config.connect.iter().map(|c| c.name.clone()).collect(),
+            job: config.jobs.first().map(|j| j.name.clone()),
         }
     }
 
@@ -156,6 +163,10 @@ impl App {
                 self.feedback(FeedbackState::Error, format!("type `{}` exactly to confirm", c.expect));
                 self.ui.mode = Mode::Confirm(c);
             }
+            KeyCode::Enter if c.then == Confirmed::ResetJob => {
+                self.feedback(FeedbackState::Pending, format!("resetting job {}", c.expect));
+                return vec![Command::ProcessorReset];
+            }
             KeyCode::Enter => {
                 let Some((cluster, name)) = self.locate(&c.expect) else { return Vec::new() };
                 self.feedback(FeedbackState::Pending, format!("delete {name}"));
@@ -229,7 +240,34 @@ impl App {
                 self.feedback(FeedbackState::Done, format!("generator rate {rate}/s"));
                 return vec![Command::GeneratorRate(rate)];
             }
-            Action::ProcessorToggle => self.feedback(FeedbackState::Error, "the embedded processor is not built yet"),
+            Action::ProcessorRun => {
+                let running = self.embedded.processor.running;
+                self.feedback(FeedbackState::Pending, if running { "stopping the processor" } else { "starting the processor" });
+                return vec![if running { Command::ProcessorStop } else { Command::ProcessorStart }];
+            }
+            Action::ProcessorToggle if !self.embedded.processor.running => {
+                self.feedback(FeedbackState::Error, "the processor is not running (s starts it)")
+            }
+            Action::ProcessorToggle => {
+                let pause = !self.embedded.processor.paused;
+                self.feedback(FeedbackState::Done, if pause { "processor paused" } else { "processor resumed" });
+                return vec![Command::ProcessorPause(pause)];
+            }
+            Action::ProcessorReset if self.embedded.processor.running => {
+                self.feedback(FeedbackState::Error, "stop the processor first (s), then reset")
+            }
+            Action::ProcessorReset => match self.job.clone() {
+                None => self.feedback(FeedbackState::Error, "no processor job is configured"),
+                Some(job) => {
+                    self.ui.mode = Mode::Confirm(Confirm {
+                        title: format!("reset job {job}: forget its checkpoints, results and late events"),
+                        expect: job,
+                        typed: String::new(),
+                        focus: ConfirmFocus::Cancel,
+                        then: Confirmed::ResetJob,
+                    });
+                }
+            },
             Action::ReplicatorToggle => {
                 let running = self.embedded.replicator.running;
                 self.feedback(FeedbackState::Pending, if running { "stopping the replicator" } else { "starting the replicator" });
@@ -263,6 +301,7 @@ impl App {
                     expect: row.unwrap_or(name),
                     typed: String::new(),
                     focus: ConfirmFocus::Cancel,
+                    then: Confirmed::DeleteConnector,
                 });
                 return Vec::new();
             }

@@ -59,6 +59,7 @@ async fn event_loop(
     let (done_tx, mut done) = mpsc::channel::<Done>(16);
     let mut generator: Option<Running> = None;
     let mut replicator: Option<tasks::Replicating> = None;
+    let mut processor: Option<tasks::Processing> = None;
     let mut keys = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -77,6 +78,12 @@ async fn event_loop(
         let replicating = async {
             match replicator.as_mut() {
                 Some(r) => r.snapshot.changed().await.is_ok(),
+                None => std::future::pending().await,
+            }
+        };
+        let processing = async {
+            match processor.as_mut() {
+                Some(p) => p.snapshot.changed().await.is_ok(),
                 None => std::future::pending().await,
             }
         };
@@ -105,6 +112,23 @@ async fn event_loop(
                                     let _ = stop.send(());
                                 }
                             }
+                            Command::ProcessorStart => {
+                                processor = tasks::start_processor(config, done_tx.clone());
+                                if processor.is_none() {
+                                    app.feedback(FeedbackState::Error, "no processor job is configured ([[jobs]])");
+                                }
+                            }
+                            Command::ProcessorStop => {
+                                if let Some(stop) = processor.as_mut().and_then(|p| p.stop.take()) {
+                                    let _ = stop.send(());
+                                }
+                            }
+                            Command::ProcessorPause(p) => {
+                                if let Some(running) = &processor {
+                                    running.paused.send_replace(p);
+                                }
+                            }
+                            Command::ProcessorReset => tasks::reset_job(config, done_tx.clone()),
                             Command::RunDiff => {
                                 app.embedded.diff.running = true;
                                 app.embedded.diff.started = Some(SystemTime::now());
@@ -124,6 +148,7 @@ async fn event_loop(
                     }
                     app.embedded.generator.running = generator.is_some();
                     app.embedded.replicator.running = replicator.is_some();
+                    app.embedded.processor.running = processor.is_some();
                     dirty = true;
                 }
                 Some(Ok(Event::Mouse(m))) => {
@@ -164,6 +189,25 @@ async fn event_loop(
                             }
                         }
                     }
+                    Done::Processor(r) => {
+                        processor = None;
+                        app.embedded.processor.running = false;
+                        match r {
+                            Ok(snap) => {
+                                app.embedded.processor = snap;
+                                app.feedback(FeedbackState::Done, "processor stopped at its last checkpoint");
+                            }
+                            Err(e) => {
+                                app.embedded.processor.error = Some(e.clone());
+                                app.feedback(FeedbackState::Error, format!("processor: {e}"));
+                            }
+                        }
+                    }
+                    Done::Reset(Ok(job)) => {
+                        app.embedded.processor = Default::default();
+                        app.feedback(FeedbackState::Done, format!("job {job} reset: s starts it from the beginning"));
+                    }
+                    Done::Reset(Err(e)) => app.feedback(FeedbackState::Error, format!("reset: {e}")),
                     Done::Diff(r) => {
                         app.embedded.diff.running = false;
                         app.embedded.diff.finished = Some(SystemTime::now());
@@ -210,6 +254,12 @@ async fn event_loop(
                 }
                 dirty = true;
             }
+            true = processing => {
+                if let Some(p) = &processor {
+                    app.embedded.processor = p.snapshot.borrow().clone();
+                }
+                dirty = true;
+            }
             true = replicating => {
                 if let Some(r) = &replicator {
                     app.embedded.replicator = r.snapshot.borrow().clone();
@@ -224,7 +274,10 @@ async fn event_loop(
     if let Some(stop) = generator.as_mut().and_then(|g| g.stop.take()) {
         let _ = stop.send(());
     }
-    // The replicator stops between batches: what it committed stays committed.
+    // The replicator and the processor stop between batches: what they committed stays.
+    if let Some(stop) = processor.as_mut().and_then(|p| p.stop.take()) {
+        let _ = stop.send(());
+    }
     if let Some(stop) = replicator.as_mut().and_then(|r| r.stop.take()) {
         let _ = stop.send(());
     }

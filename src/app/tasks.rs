@@ -7,6 +7,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::config::Config;
 use crate::pipeline::diff::{self, TableReport};
 use crate::pipeline::generator::{self, Report, Settings};
+use crate::pipeline::processor::run::{self as processor, ProcessorSnapshot};
+use crate::pipeline::processor::sink as processor_sink;
 use crate::pipeline::replicator::{self, ReplicatorSnapshot};
 
 /// The embedded generator while it runs.
@@ -22,11 +24,20 @@ pub struct Replicating {
     pub snapshot: watch::Receiver<ReplicatorSnapshot>,
 }
 
+/// The embedded processor while it runs.
+pub struct Processing {
+    pub stop: Option<oneshot::Sender<()>>,
+    pub paused: watch::Sender<bool>,
+    pub snapshot: watch::Receiver<ProcessorSnapshot>,
+}
+
 pub enum Done {
     Action(String, Result<String, String>, usize),
     Generator(Result<Report, String>),
     Replicator(Result<ReplicatorSnapshot, String>),
     Diff(Result<(Vec<TableReport>, Vec<String>), String>),
+    Processor(Result<ProcessorSnapshot, String>),
+    Reset(Result<String, String>),
 }
 
 pub fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mpsc::Sender<Done>) -> Running {
@@ -66,5 +77,39 @@ pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
         let opts = diff::Options { kafka: Some(crate::collectors::kafka::client_config(&config)), ..Default::default() };
         let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
         let _ = done.send(Done::Diff(result)).await;
+    });
+}
+
+/// The first configured job, exactly once into the sink, as `cdc-console process` runs it.
+pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Processing> {
+    let job = config.jobs.first()?.clone();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (paused, paused_rx) = watch::channel(false);
+    let (tx, snapshot) = watch::channel(ProcessorSnapshot { job: job.name.clone(), running: true, ..Default::default() });
+    let config = config.clone();
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result = processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx).await;
+        let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
+    });
+    Some(Processing { stop: Some(stop_tx), paused, snapshot })
+}
+
+/// Forgets the first job's checkpoints, partial results, late events and output rows.
+pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
+    let config = config.clone();
+    tokio::spawn(async move {
+        let result = async {
+            let job = config.jobs.first().ok_or("no processor job is configured")?;
+            let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
+            let (c, conn) = config.sink.pg_config(timeout).connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+            tokio::spawn(conn);
+            processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
+            Ok::<String, String>(job.name.clone())
+        }
+        .await;
+        let _ = done.send(Done::Reset(result)).await;
     });
 }

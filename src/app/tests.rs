@@ -158,3 +158,33 @@ fn replication_keys_start_the_replicator_and_run_one_diff_at_a_time() {
     assert!(a.on_key(&key('s')).is_empty());
     assert_eq!(a.on_key(&key('d')), [Command::RunDiff]);
 }
+
+#[test]
+fn processor_keys_run_pause_and_reset_only_after_confirmation() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Processor;
+    assert!(a.on_key(&key('p')).is_empty(), "nothing to pause while stopped");
+    assert_eq!(a.on_key(&key('s')), [Command::ProcessorStart]);
+    a.embedded.processor.running = true;
+    assert_eq!(a.on_key(&key('p')), [Command::ProcessorPause(true)]);
+    a.embedded.processor.paused = true;
+    assert_eq!(a.on_key(&key('p')), [Command::ProcessorPause(false)]);
+    assert!(a.on_key(&key('R')).is_empty() && a.ui.mode == Mode::Normal, "no reset while running");
+    assert_eq!(a.on_key(&key('s')), [Command::ProcessorStop]);
+    a.embedded.processor.running = false;
+
+    // Reset asks first, with Cancel focused: Enter cancels; typing the job's name and
+    // moving to Confirm resets.
+    assert!(a.on_key(&key('R')).is_empty());
+    assert!(matches!(&a.ui.mode, Mode::Confirm(c) if c.focus == ConfirmFocus::Cancel && c.then == Confirmed::ResetJob));
+    assert!(a.on_key(&code(KeyCode::Enter)).is_empty());
+    assert_eq!(a.ui.mode, Mode::Normal);
+    a.on_key(&key('R'));
+    type_str(&mut a, "orders_by_status");
+    a.on_key(&code(KeyCode::Tab));
+    assert_eq!(a.on_key(&code(KeyCode::Enter)), [Command::ProcessorReset]);
+
+    let mut a = app(true);
+    a.ui.view = ViewId::Processor;
+    assert!(a.on_key(&key('s')).is_empty() && a.on_key(&key('R')).is_empty(), "read-only");
+}

@@ -18,13 +18,14 @@ use std::time::{Duration, SystemTime};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
-pub use state::{Confirm, ConfirmFocus, Feedback, FeedbackState, Mode, UiState};
+pub use state::{Confirm, ConfirmFocus, Confirmed, Feedback, FeedbackState, Mode, UiState};
 pub use views::ViewId;
 
 use crate::action::Keymap;
 use crate::config::theme::Theme;
 use crate::pipeline::diff::targets::DiffSnapshot;
 use crate::pipeline::generator::GeneratorSnapshot;
+use crate::pipeline::processor::run::ProcessorSnapshot;
 use crate::pipeline::replicator::ReplicatorSnapshot;
 use crate::store::Store;
 
@@ -45,6 +46,7 @@ pub struct Embedded {
     pub generator: GeneratorSnapshot,
     pub replicator: ReplicatorSnapshot,
     pub diff: DiffSnapshot,
+    pub processor: ProcessorSnapshot,
 }
 
 pub fn draw(frame: &mut Frame, view: &View) {

@@ -54,6 +54,16 @@ pub struct Confirm {
     pub expect: String,
     pub typed: String,
     pub focus: ConfirmFocus,
+    /// What Enter on Confirm does.
+    pub then: Confirmed,
+}
+
+/// The destructive action a confirmation guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmed {
+    DeleteConnector,
+    /// Forget the processor job's checkpoints and results.
+    ResetJob,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,84 @@
-//! The processor view says plainly it is not built yet, whatever the backends do.
+//! The processor view: stopped (with the key that starts it), and a running job with a paused
+//! state, watermarks per partition (one idle), late events and the firing delay.
 
-use cdc_console::ui::ViewId;
+use cdc_console::collectors::latency::window::Percentiles;
+use cdc_console::pipeline::processor::run::ProcessorSnapshot;
+use cdc_console::pipeline::processor::{OperatorStats, PartitionStats};
+use cdc_console::ui::{Embedded, ViewId};
 
 use crate::fixtures::*;
 
 #[test]
-fn not_built_yet_in_every_state() {
-    for (name, s) in [("healthy", healthy_full()), ("kafka_down", kafka_down()), ("empty", empty())] {
-        let small = render(&s, ViewId::Processor, None, 80, 24);
-        assert!(small.contains("not built yet (issue 6)") && small.contains("watermark") && small.contains("late events"), "{small}");
-        insta::assert_snapshot!(format!("{name}_80x24"), small);
-        insta::assert_snapshot!(format!("{name}_160x40"), render(&s, ViewId::Processor, None, 160, 40));
+fn stopped_says_how_to_start() {
+    let s = healthy_full();
+    let small = render(&s, ViewId::Processor, None, 80, 24);
+    assert!(small.contains("○ stopped") && small.contains("s starts the first configured job"), "{small}");
+    insta::assert_snapshot!("stopped_80x24", small);
+}
+
+fn running(paused: bool) -> Embedded {
+    // The frame's clock is t(75); watermarks a few seconds behind it.
+    let at = |secs: u64| t(secs).duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let part = |partition: i32, wm: u64, idle: bool, late: u64| PartitionStats {
+        partition,
+        watermark: Some(at(wm)),
+        max_event_time: Some(at(wm + 2)),
+        idle,
+        next_offset: 10_000 + partition as i64,
+        open_windows: 6,
+        fired_windows: 12,
+        late_events: late,
+        events_applied: 25_000,
+    };
+    let stats = OperatorStats {
+        job_watermark: Some(at(70)),
+        idle: false,
+        idle_partitions: vec![3],
+        partitions: vec![part(0, 71, false, 0), part(1, 70, false, 4), part(2, 72, false, 0), part(3, 40, true, 0)],
+        open_windows: 24,
+        fired_windows: 48,
+        late_events: 4,
+        events_applied: 100_000,
+    };
+    Embedded {
+        processor: ProcessorSnapshot {
+            job: "orders_by_status".into(),
+            topics: vec!["dbserver1.public.orders".into()],
+            running: true,
+            paused,
+            events: 100_000,
+            events_per_sec: 2012.4,
+            stats: Some(stats),
+            late_events: 4,
+            checkpoints: 311,
+            last_checkpoint: Some(t(74)),
+            firing_delay_ms: Percentiles { count: 120, p50: 18, p90: 31, p99: 47, p999: 47, max: 52 },
+            ..ProcessorSnapshot::default()
+        },
+        ..Embedded::default()
     }
+}
+
+#[test]
+fn running_job_with_watermarks_an_idle_partition_and_late_events() {
+    let s = healthy_full();
+    let big = render_embedded(&s, ViewId::Processor, None, &running(false), 160, 40);
+    for want in [
+        "Processor: job orders_by_status",
+        "● running",
+        "2012 events/s",
+        "last checkpoint 1s ago (311 this run)",
+        "5.0 s behind wall clock",
+        "24 open, 48 fired",
+        "p50 18 ms  p99 47 ms  max 52 ms",
+        "08:00:40.000",
+        "idle",
+        "35.0 s",
+    ] {
+        assert!(big.contains(want), "{want} missing:\n{big}");
+    }
+    insta::assert_snapshot!("running_160x40", big);
+    let small = render_embedded(&s, ViewId::Processor, None, &running(true), 80, 24);
+    assert!(small.contains("‖ paused"), "{small}");
+    insta::assert_snapshot!("paused_80x24", small);
 }

@@ -26,7 +26,7 @@ use crate::pipeline::batches::{self, sleep_until_opt};
 use crate::pipeline::replicator::deadletter::{self, DeadLetter};
 use crate::pipeline::replicator::pg_error;
 
-const TOPIC_STRIDE: i32 = 100_000;
+pub const TOPIC_STRIDE: i32 = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -48,6 +48,8 @@ impl Default for Options {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct ProcessorSnapshot {
     pub job: String,
+    /// The job's topics; the operator numbers partitions `topic index × 100,000 + partition`.
+    pub topics: Vec<String>,
     pub running: bool,
     pub paused: bool,
     /// Change events applied by this run, and per second since its first batch.
@@ -180,6 +182,7 @@ pub async fn run(
 
     let mut snap = ProcessorSnapshot {
         job: job.name.clone(),
+        topics: job.topics.clone(),
         running: true,
         late_events: sink
             .query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job.name])

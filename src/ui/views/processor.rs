@@ -1,30 +1,124 @@
-//! The embedded processor (issue 6) is not built yet: the view says so, and what it will show.
-//! No figures are invented.
+//! The embedded processor's job: running, paused or stopped, events/s, the job watermark and how
+//! far it trails the wall clock, open and fired windows, late events, checkpoint age and the
+//! firing delay; then every partition's watermark.
+//!
+//! ```text
+//! ┌ Processor: job NAME ─────────────────────────┐
+//! │ state, events/s, checkpoint age              │
+//! │ job watermark (behind wall clock), windows   │
+//! │ late events, dead letters, firing delay      │
+//! ├ Partitions ──────────────────────────────────┤
+//! │ PARTITION WATERMARK BEHIND IDLE NEXT OFFSET… │
+//! └──────────────────────────────────────────────┘
+//! ```
+
+use std::time::UNIX_EPOCH;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::ui::View;
-use crate::ui::widgets::common::block;
+use crate::pipeline::processor::run::TOPIC_STRIDE;
+use crate::ui::widgets::common::{block, column_width, header, render_table};
+use crate::ui::{View, age};
+
+/// "12.3 s" behind, from a millisecond epoch and the frame's clock.
+fn behind(view: &View, ms: i64) -> String {
+    let now = view.now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    format!("{:.1} s", (now - ms).max(0) as f64 / 1000.0)
+}
+
+fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
+    let t = view.theme;
+    let p = &view.embedded.processor;
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let label = |s: &str| Span::styled(format!("{s:<15}"), dim);
+    let state = match (&p.error, p.running, p.paused) {
+        (_, true, true) => Span::styled("‖ paused", Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD)),
+        (_, true, false) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
+        (Some(_), false, _) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
+        (None, false, _) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+    };
+    let checkpoint = match p.last_checkpoint {
+        Some(at) => format!("last checkpoint {} ago ({} this run)", age(at, view.now), p.checkpoints),
+        None => "no checkpoint this run".into(),
+    };
+    let mut lines = vec![Line::from(vec![
+        label("state"),
+        state,
+        Span::styled(format!("  {:.0} events/s  {} events", p.events_per_sec, p.events), text),
+        Span::styled(format!("  {checkpoint}"), dim),
+    ])];
+    let s = p.stats.as_ref();
+    let watermark = match s.and_then(|s| s.job_watermark) {
+        Some(w) => vec![Span::styled(crate::units::epoch_ms(w), text), Span::styled(format!("  {} behind wall clock", behind(view, w)), dim)],
+        None if s.is_some_and(|s| s.idle) => vec![Span::styled("idle (every partition idle)", Style::new().fg(t.warn.0))],
+        None => vec![Span::styled("-", dim)],
+    };
+    lines.push(Line::from([vec![label("job watermark")], watermark].concat()));
+    lines.push(Line::from(vec![
+        label("windows"),
+        Span::styled(format!("{} open, {} fired", s.map_or(0, |s| s.open_windows), s.map_or(0, |s| s.fired_windows)), text),
+    ]));
+    let warn_if = |n: u64| if n > 0 { Style::new().fg(t.warn.0) } else { text };
+    lines.push(Line::from(vec![
+        label("late events"),
+        Span::styled(p.late_events.to_string(), warn_if(p.late_events)),
+        Span::styled("  (cdc.late_events)   dead letters ", dim),
+        Span::styled(p.dead_letters.to_string(), warn_if(p.dead_letters)),
+        Span::styled("   truncates ", dim),
+        Span::styled(p.truncates.to_string(), warn_if(p.truncates)),
+    ]));
+    let f = p.firing_delay_ms;
+    let delay = if f.count == 0 { "-".to_string() } else { format!("p50 {} ms  p99 {} ms  max {} ms  ({} windows, last minute)", f.p50, f.p99, f.max, f.count) };
+    lines.push(Line::from(vec![label("firing delay"), Span::styled(delay, text)]));
+    if let Some(e) = &p.error {
+        lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
+    }
+    lines
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let (warn, dim, text) = (Style::new().fg(t.warn.0), Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
-    let lines = vec![
-        Line::styled("The embedded stream processor is not built yet (issue 6).", warn),
-        Line::raw(""),
-        Line::styled("Once it is, this view will show:", text),
-        Line::styled("  · the watermark of every partition it reads, and the global watermark", dim),
-        Line::styled("    against the wall clock (how far event time trails now)", dim),
-        Line::styled("  · its windows: open, fired, and their row counts", dim),
-        Line::styled("  · late events: how many arrived after their window fired", dim),
-        Line::styled("  · pause / resume from the keyboard", dim),
-        Line::raw(""),
-        Line::styled("Consumer lag of the change topics is in the groups view; latency per stage in", dim),
-        Line::styled("the latency view.", dim),
-    ];
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Processor", view, None)), area);
+    let p = &view.embedded.processor;
+    let lines = summary(view);
+    let inner = area.width.saturating_sub(2).max(1) as usize;
+    let height: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+    let [top, parts] = Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(1)]).areas(area);
+    let title = if p.job.is_empty() { "Processor".to_string() } else { format!("Processor: job {}", p.job) };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, view, None)), top);
+
+    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let rows: Vec<[Span; 8]> = p
+        .stats
+        .iter()
+        .flat_map(|s| &s.partitions)
+        .map(|ps| {
+            // One topic: its partition number; several: topic/partition.
+            let name = match p.topics.len() {
+                1 => (ps.partition % TOPIC_STRIDE).to_string(),
+                _ => format!("{}/{}", p.topics.get((ps.partition / TOPIC_STRIDE) as usize).map_or("?", String::as_str), ps.partition % TOPIC_STRIDE),
+            };
+            // The time of day (UTC) is enough next to the summary's full job watermark.
+            let wm = ps.watermark.map_or("-".to_string(), |w| crate::units::epoch_ms(w).get(11..23).unwrap_or_default().to_string());
+            let lag = ps.watermark.map_or("-".to_string(), |w| behind(view, w));
+            [
+                Span::styled(name, text),
+                Span::styled(wm, text),
+                Span::styled(lag, text),
+                if ps.idle { Span::styled("idle", Style::new().fg(t.warn.0)) } else { Span::styled("active", dim) },
+                Span::raw(ps.next_offset.to_string()),
+                Span::raw(format!("{} / {}", ps.open_windows, ps.fired_windows)),
+                Span::styled(ps.late_events.to_string(), if ps.late_events > 0 { Style::new().fg(t.warn.0) } else { dim }),
+                Span::raw(ps.events_applied.to_string()),
+            ]
+        })
+        .collect();
+    let headers = ["PARTITION", "WATERMARK (UTC)", "BEHIND", "STATE", "NEXT OFFSET", "OPEN / FIRED", "LATE", "EVENTS"];
+    let widths: Vec<Constraint> = (0..8).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    let empty = if p.running { "no partition assigned yet" } else { "not running: s starts the first configured job" };
+    render_table(frame, parts, view, rows, &widths, header(view, headers), block("Partitions", view, None), empty);
 }
