@@ -1,0 +1,218 @@
+//! The embedded processor's exactly-once claim, on the local stack: a tumbling-window job over
+//! the orders topic (event time `updated_at`, count/sum/min/max of amount by status) runs while
+//! the generator writes inserts, updates and deletes; its task is aborted and its process
+//! SIGKILLed several times mid-stream and restarted each time. The final windows must equal the
+//! truth recomputed by SQL from the source (each live row in the window of its `updated_at`:
+//! what retracting every update's before image and every delete leaves), and the events applied
+//! must equal the change events on the topic below the checkpoints' offsets.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use cdc_console::config::Config;
+use cdc_console::pipeline::generator::{self, Settings};
+use cdc_console::pipeline::processor::run::{self, Options};
+use rdkafka::Message;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+
+const TOPIC: &str = "dbserver1.public.orders";
+
+fn job_name() -> String {
+    format!("eo_{}", std::process::id())
+}
+
+fn config_toml() -> String {
+    let job = job_name();
+    format!(
+        r#"[[jobs]]
+name = "{job}"
+topics = ["{TOPIC}"]
+source_tables = ["public.orders"]
+event_time = "updated_at"
+window = {{ kind = "tumbling", size = "10s" }}
+group_by = ["status"]
+aggregates = [{{ fn = "count" }}, {{ fn = "sum", column = "amount" }}, {{ fn = "min", column = "amount" }}, {{ fn = "max", column = "amount" }}]
+out_of_orderness = "2s"
+idle_timeout = "30s"
+# Every retraction of this test's history must still be applied.
+allowed_lateness = "30d"
+output = {{ table = "cdc.{job}" }}
+"#
+    )
+}
+
+async fn checkpointed(sink: &tokio_postgres::Client, job: &str) -> i64 {
+    sink.query_one("SELECT coalesce(sum(next_offset), 0)::bigint FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+        .await
+        .map(|r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// Waits (up to 60 s) until the job's checkpoints pass `seen`: the run is mid-stream.
+async fn progressed(sink: &tokio_postgres::Client, job: &str, seen: i64) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let n = checkpointed(sink, job).await;
+        if n > seen || Instant::now() > deadline {
+            return n;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// (status, window start ms) → "count sum min max", from the source's live rows.
+async fn truth(source: &tokio_postgres::Client, until: i64) -> BTreeMap<(String, i64), String> {
+    source
+        .query(
+            "SELECT status, ws, count(*)::text || ' ' || trim_scale(sum(amount))::text || ' ' || trim_scale(min(amount))::text || ' ' || trim_scale(max(amount))::text \
+             FROM (SELECT status, amount, (floor(extract(epoch FROM updated_at) * 1000 / 10000) * 10000)::bigint AS ws FROM public.orders) o \
+             WHERE ws + 10000 <= $1 GROUP BY status, ws",
+            &[&until],
+        )
+        .await
+        .expect("truth")
+        .iter()
+        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .collect()
+}
+
+async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BTreeMap<(String, i64), String> {
+    sink.query(
+        &format!(
+            "SELECT status, (extract(epoch FROM window_start) * 1000)::bigint, \
+             count::text || ' ' || trim_scale(sum_amount)::text || ' ' || trim_scale(min_amount)::text || ' ' || trim_scale(max_amount)::text \
+             FROM cdc.{job} WHERE (extract(epoch FROM window_end) * 1000)::bigint <= $1"
+        ),
+        &[&until],
+    )
+    .await
+    .expect("results")
+    .iter()
+    .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+    .collect()
+}
+
+/// Change events (not tombstones) below each partition's checkpointed offset.
+async fn events_below_checkpoints(sink: &tokio_postgres::Client, job: &str) -> i64 {
+    let stored: Vec<(i32, i64)> = sink
+        .query("SELECT partition, next_offset FROM cdc.processor_checkpoints WHERE job = $1 AND topic = $2", &[&job, &TOPIC])
+        .await
+        .expect("checkpoints")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let c: BaseConsumer = common::kafka::plain_config().set("group.id", "processor-test-counter").set("enable.auto.commit", "false").create().expect("consumer");
+        let mut n = 0;
+        for (p, next) in stored {
+            let (low, _) = c.fetch_watermarks(TOPIC, p, common::kafka::TIMEOUT).expect("watermarks");
+            let mut tpl = rdkafka::TopicPartitionList::new();
+            tpl.add_partition_offset(TOPIC, p, rdkafka::Offset::Offset(low)).expect("partition");
+            c.assign(&tpl).expect("assign");
+            let mut at = low;
+            while at < next {
+                let m = c.poll(Duration::from_secs(10)).expect("a record below the checkpoint").expect("record");
+                if m.offset() < next && m.payload().is_some_and(|b| !b.is_empty()) {
+                    n += 1;
+                }
+                at = m.offset() + 1;
+            }
+        }
+        n
+    })
+    .await
+    .expect("count task")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
+    common::require_stack();
+    let job = job_name();
+    let sink = common::sink_client().await;
+    let source = common::source_client().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cdc-console.toml");
+    std::fs::write(&path, config_toml()).expect("config");
+    let (config, _): (Config, _) = cdc_console::config::load(Some(&path)).expect("the test config");
+    let job_config = config.jobs[0].clone();
+    let (c, conn) = config.sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("sink");
+    tokio::spawn(conn);
+    cdc_console::pipeline::processor::sink::reset(&c, &job_config).await.expect("reset");
+
+    let generating = tokio::spawn(async {
+        let settings = Settings { rate: 1500, duration: Some(Duration::from_secs(25)), seed: 11, mix: Default::default() };
+        generator::run(&common::config().source, &settings, std::future::pending()).await.expect("generator")
+    });
+
+    // Three processes killed with SIGKILL mid-stream, each after it committed something.
+    let mut seen = 0;
+    let mut progress = Vec::new();
+    for i in 0..3u64 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cdc-console"))
+            .args(["--config", path.to_str().expect("utf-8"), "process"])
+            .env("CDC_CONSOLE_LOG_DIR", dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start process");
+        seen = progressed(&sink, &job, seen).await;
+        tokio::time::sleep(Duration::from_millis(300 + 211 * i)).await;
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        progress.push(checkpointed(&sink, &job).await);
+    }
+    // Then two embedded runs whose task is aborted mid-stream.
+    for i in 0..2u64 {
+        let (cfg, jc) = (config.clone(), job_config.clone());
+        let task = tokio::spawn(async move {
+            let (_pause, paused) = tokio::sync::watch::channel(false);
+            let (tx, _rx) = tokio::sync::watch::channel(Default::default());
+            run::run(&cfg, &jc, &Options::default(), paused, std::future::pending(), tx).await
+        });
+        seen = progressed(&sink, &job, seen).await;
+        tokio::time::sleep(Duration::from_millis(250 + 173 * i)).await;
+        task.abort();
+        let _ = task.await;
+        progress.push(checkpointed(&sink, &job).await);
+    }
+    let generated = generating.await.expect("generator task");
+    eprintln!("generated {} changes; checkpointed offsets after each kill: {progress:?}", generated.changes);
+    assert!(progress.windows(2).filter(|w| w[1] > w[0]).count() >= 3, "fewer than four interrupted runs committed work: {progress:?}");
+
+    // Catch up, then compare the fired windows with the truth (retried while Debezium delivers
+    // the last changes).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let out = common::console(&["--config", path.to_str().expect("utf-8"), "process", "--until-idle", "--time-limit", "180s"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // Every partition's watermark has passed these windows' ends: they have fired.
+        let until: i64 = sink
+            .query_one("SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+            .await
+            .expect("watermark")
+            .get::<_, Option<i64>>(0)
+            .expect("a watermark per partition");
+        let (want, got) = (truth(&source, until).await, results(&sink, &job, until).await);
+        if want == got {
+            assert!(want.len() > 10, "too few windows compared: {}", want.len());
+            break;
+        }
+        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
+        let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(k)).take(5).collect();
+        assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows)", want.len());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let late: i64 = sink.query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job]).await.expect("late").get(0);
+    assert_eq!(late, 0, "nothing is beyond 30 days of allowed lateness");
+    let applied: i64 = sink
+        .query_one("SELECT sum((state->>'events_applied')::bigint)::bigint FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+        .await
+        .expect("applied")
+        .get::<_, Option<i64>>(0)
+        .unwrap_or(0);
+    assert_eq!(applied, events_below_checkpoints(&sink, &job).await, "events applied ≠ change events consumed");
+
+    cdc_console::pipeline::processor::sink::reset(&c, &job_config).await.expect("reset");
+    c.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}")).await.expect("drop output");
+}
