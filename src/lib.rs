@@ -3,7 +3,7 @@
 //!
 //! Layers: `collectors` own all I/O and send snapshots; `store` keeps the last good snapshot of
 //! each backend with its health; `pipeline` is what the console runs itself (the workload
-//! generator today); `app` turns keys into actions; `ui` draws from a borrowed view without I/O;
+//! generator, the replicator, the diff and the windowed processor); `app` turns keys into actions; `ui` draws from a borrowed view without I/O;
 //! `cli` prints the same store as tables or JSON.
 
 pub mod action;

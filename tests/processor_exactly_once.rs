@@ -23,6 +23,10 @@ fn job_name() -> String {
     format!("eo_{}", std::process::id())
 }
 
+fn output_topic() -> String {
+    format!("cdc-console-test-{}", job_name())
+}
+
 fn config_toml() -> String {
     let job = job_name();
     format!(
@@ -38,8 +42,9 @@ out_of_orderness = "2s"
 idle_timeout = "30s"
 # Every retraction of this test's history must still be applied.
 allowed_lateness = "30d"
-output = {{ table = "cdc.{job}" }}
-"#
+output = {{ table = "cdc.{job}", topic = "{}" }}
+"#,
+        output_topic()
     )
 }
 
@@ -92,6 +97,35 @@ async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BTreeM
     .iter()
     .map(|r| ((r.get(0), r.get(1)), r.get(2)))
     .collect()
+}
+
+/// The output topic read to its end: the last record per (status, window start), as
+/// "count sum min max", or None for a window emptied by retractions.
+fn feed() -> BTreeMap<(String, String), Option<String>> {
+    let topic = output_topic();
+    let c: BaseConsumer = common::kafka::plain_config().set("group.id", format!("{topic}-reader")).set("enable.auto.commit", "false").create().expect("consumer");
+    let md = c.fetch_metadata(Some(&topic), common::kafka::TIMEOUT).expect("metadata");
+    let mut out = BTreeMap::new();
+    for p in md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())) {
+        let (low, high) = c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).expect("watermarks");
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        tpl.add_partition_offset(&topic, p, rdkafka::Offset::Offset(low)).expect("partition");
+        c.assign(&tpl).expect("assign");
+        let mut at = low;
+        while at < high {
+            let m = c.poll(Duration::from_secs(10)).expect("a result record").expect("record");
+            let v: serde_json::Value = serde_json::from_slice(m.payload().unwrap_or_default()).expect("JSON result");
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            let trim = |k: &str| {
+                let t = s(k);
+                if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t }
+            };
+            let value = (v["deleted"] == false).then(|| format!("{} {} {} {}", s("count"), trim("sum_amount"), trim("min_amount"), trim("max_amount")));
+            out.insert((s("status"), s("window_start")), value);
+            at = m.offset() + 1;
+        }
+    }
+    out
 }
 
 /// Change events (not tombstones) below each partition's checkpointed offset.
@@ -203,6 +237,16 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows)", want.len());
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
+    // The output topic, read to its end, ends with the table's values (at least once: the last
+    // record per window wins).
+    let table = results(&sink, &job, i64::MAX).await;
+    let records = tokio::task::spawn_blocking(feed).await.expect("feed task");
+    for ((status, start), v) in &table {
+        let key = (status.clone(), cdc_console::units::epoch_ms(*start));
+        assert_eq!(records.get(&key), Some(&Some(v.clone())), "output topic for {key:?}");
+    }
+    assert_eq!(records.values().filter(|v| v.is_some()).count(), table.len(), "live windows in the output topic");
+
     let late: i64 = sink.query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job]).await.expect("late").get(0);
     assert_eq!(late, 0, "nothing is beyond 30 days of allowed lateness");
     let applied: i64 = sink
@@ -215,4 +259,6 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
 
     cdc_console::pipeline::processor::sink::reset(&c, &job_config).await.expect("reset");
     c.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}")).await.expect("drop output");
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = common::kafka::plain_config().create().expect("admin");
+    let _ = admin.delete_topics(&[&output_topic()], &rdkafka::admin::AdminOptions::new()).await;
 }

@@ -1,7 +1,8 @@
 //! What a job keeps in the sink, all written in one transaction per checkpoint (exactly once):
 //! each partition's partial aggregates per (group key, window) in `cdc.window_partials`, the
 //! job's output table merged from them, the late events, and per partition the operator's state
-//! with the next offset in `cdc.processor_checkpoints`.
+//! with the next offset in `cdc.processor_checkpoints`; and, for a job with an output topic, the
+//! rows to send in `cdc.processor_outbox`.
 
 use std::collections::BTreeSet;
 
@@ -45,6 +46,12 @@ CREATE TABLE IF NOT EXISTS cdc.late_events (
     window_end   timestamptz,
     reason       text        NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
+    id      bigserial PRIMARY KEY,
+    job     text      NOT NULL,
+    key     text      NOT NULL,
+    payload text      NOT NULL
 );";
 
 /// A millisecond epoch as a timestamptz expression over parameter `$n`.
@@ -121,9 +128,35 @@ fn key_text(v: &KeyValue) -> Option<String> {
     }
 }
 
+/// One output row as written: the aggregates, or None when the window was emptied (deleted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    pub key: GroupKey,
+    pub window: Window,
+    pub values: Option<Vec<(String, Option<super::Decimal>)>>,
+}
+
+impl Written {
+    /// The JSON record for the job's output topic.
+    pub fn to_json(&self, job: &JobConfig) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("job".into(), job.name.clone().into());
+        for (g, v) in job.group_by.iter().zip(&self.key) {
+            m.insert(g.clone(), key_text(v).map_or(serde_json::Value::Null, serde_json::Value::String));
+        }
+        m.insert("window_start".into(), crate::units::epoch_ms(self.window.start).into());
+        m.insert("window_end".into(), crate::units::epoch_ms(self.window.end).into());
+        m.insert("deleted".into(), self.values.is_none().into());
+        for (c, v) in self.values.iter().flatten() {
+            m.insert(c.clone(), v.map_or(serde_json::Value::Null, |d| serde_json::Value::String(d.to_string())));
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
 /// Upserts (or deletes) each result's partial, then rewrites the output rows of the touched
 /// (group key, window) pairs from every partition's partial. Returns the output rows written.
-pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, topic_of: impl Fn(i32) -> (String, i32), results: &[WindowResult]) -> Result<usize, tokio_postgres::Error> {
+pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, topic_of: impl Fn(i32) -> (String, i32), results: &[WindowResult]) -> Result<Vec<Written>, tokio_postgres::Error> {
     let mut touched: BTreeSet<(GroupKey, Window)> = BTreeSet::new();
     for r in results {
         let (topic, partition) = topic_of(r.partition);
@@ -150,6 +183,7 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     }
     let table = qualified(&job.output.table);
     let n = out.group.len();
+    let mut written = Vec::new();
     let where_key: Vec<String> = out.group.iter().enumerate().map(|(i, (g, ty))| format!("{} IS NOT DISTINCT FROM ${}::text::{ty}", ident(g), i + 1)).collect();
     for (key, window) in &touched {
         let rows = tx
@@ -168,6 +202,7 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
         let where_all = where_key.iter().cloned().chain([window_match]).collect::<Vec<_>>().join(" AND ");
         if partials.is_empty() || merged.rows == 0 {
             tx.execute(&format!("DELETE FROM {table} WHERE {where_all}"), &params).await?;
+            written.push(Written { key: key.clone(), window: *window, values: None });
             continue;
         }
         let values = finish(&job.aggregates, &merged);
@@ -189,8 +224,9 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
             let vals: Vec<String> = group_vals.into_iter().chain([ts(n + 1), ts(n + 2)]).chain(agg_vals).collect();
             tx.execute(&format!("INSERT INTO {table} ({}) SELECT {}", cols.join(", "), vals.join(", ")), &params).await?;
         }
+        written.push(Written { key: key.clone(), window: *window, values: Some(values) });
     }
-    Ok(touched.len())
+    Ok(written)
 }
 
 pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) -> (String, i32), late: &[LateEvent]) -> Result<(), tokio_postgres::Error> {
@@ -212,6 +248,34 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
     Ok(())
 }
 
+/// Inside the batch's transaction: the rows for the output topic, so only committed values are
+/// ever sent (`relay` sends them after the commit).
+pub async fn write_outbox(tx: &Transaction<'_>, job: &JobConfig, written: &[Written]) -> Result<(), tokio_postgres::Error> {
+    for w in written {
+        let key = serde_json::to_string(&w.key).unwrap_or_default();
+        tx.execute("INSERT INTO cdc.processor_outbox (job, key, payload) VALUES ($1, $2, $3)", &[&job.name, &key, &w.to_json(job).to_string()]).await?;
+    }
+    Ok(())
+}
+
+/// Sends the job's committed outbox rows to `topic` in order, waits for the broker, then deletes
+/// them: at least once (a crash before the delete sends them again, in the same order).
+pub async fn relay(c: &Client, producer: &rdkafka::producer::BaseProducer, job: &str, topic: &str, timeout: std::time::Duration) -> Result<usize, String> {
+    use rdkafka::producer::Producer;
+    let rows = c
+        .query("SELECT id, key, payload FROM cdc.processor_outbox WHERE job = $1 ORDER BY id", &[&job])
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { return Ok(0) };
+    for r in &rows {
+        let (key, payload): (String, String) = (r.get(1), r.get(2));
+        producer.send(rdkafka::producer::BaseRecord::to(topic).key(&key).payload(&payload)).map_err(|(e, _)| format!("output topic {topic}: {e}"))?;
+    }
+    producer.flush(timeout).map_err(|e| format!("output topic {topic}: {e}"))?;
+    c.execute("DELETE FROM cdc.processor_outbox WHERE job = $1 AND id <= $2", &[&job, &last]).await.map_err(|e| e.to_string())?;
+    Ok(rows.len())
+}
+
 pub async fn write_checkpoint(tx: &impl GenericClient, job: &str, topic: &str, partition: i32, state: &PartitionState) -> Result<(), tokio_postgres::Error> {
     let json = serde_json::to_value(state).unwrap_or(serde_json::Value::Null);
     tx.execute(
@@ -226,7 +290,7 @@ pub async fn write_checkpoint(tx: &impl GenericClient, job: &str, topic: &str, p
 /// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).
 pub async fn reset(c: &Client, job: &JobConfig) -> Result<(), tokio_postgres::Error> {
     c.batch_execute(DDL).await?;
-    for t in ["cdc.processor_checkpoints", "cdc.window_partials", "cdc.late_events"] {
+    for t in ["cdc.processor_checkpoints", "cdc.window_partials", "cdc.late_events", "cdc.processor_outbox"] {
         c.execute(&format!("DELETE FROM {t} WHERE job = $1"), &[&job.name]).await?;
     }
     let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(&job.output.table)]).await?.get(0);
