@@ -1,16 +1,28 @@
 //! Diff of two identical N-row tables, then with 100 differences, against `SELECT count(*)` on
-//! both tables (run concurrently, as the diff runs its sides). Needs the local stack's databases.
+//! both tables (run concurrently, as the diff runs its sides). Needs the local stack's databases,
+//! or the two given by `DIFF_BENCH_SOURCE` / `DIFF_BENCH_SINK` (URLs or key=value strings).
 //!
 //!   cargo bench --bench diff                      # 1,000,000 rows
 //!   DIFF_BENCH_ROWS=10000000 cargo bench --bench diff
+//!   DIFF_BENCH_HASH=pg cargo bench --bench diff   # typed PostgreSQL hashes instead of md5
+//!   DIFF_BENCH_SOURCE=postgres://postgres@127.0.0.1:56501/postgres \
+//!   DIFF_BENCH_SINK=postgres://postgres@127.0.0.1:56502/postgres cargo bench --bench diff
 
 use std::time::{Duration, Instant};
 
 use cdc_console::config::Config;
 use cdc_console::pipeline::diff::{self, Options, Pair, Pool};
 
-async fn client(e: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Client {
-    let (c, conn) = e.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect (is the local stack up?)");
+/// The endpoint from `var` (a connection string) or else the local stack's.
+fn endpoint(var: &str, stack: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Config {
+    match std::env::var(var) {
+        Ok(url) => url.parse().unwrap_or_else(|e| panic!("{var}: {e}")),
+        Err(_) => stack.pg_config(Duration::from_secs(5)),
+    }
+}
+
+async fn client(config: &tokio_postgres::Config) -> tokio_postgres::Client {
+    let (c, conn) = config.connect(tokio_postgres::NoTls).await.expect("connect (is the local stack up?)");
     tokio::spawn(conn);
     c
 }
@@ -26,7 +38,8 @@ async fn main() {
     let connections: usize = std::env::var("DIFF_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
     let reps: usize = std::env::var("DIFF_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let c = Config::default();
-    let (src, snk) = (client(&c.source).await, client(&c.sink).await);
+    let (source, sink) = (endpoint("DIFF_BENCH_SOURCE", &c.source), endpoint("DIFF_BENCH_SINK", &c.sink));
+    let (src, snk) = (client(&source).await, client(&sink).await);
     let schema = format!("diffbench_{}", std::process::id());
     let table = format!("{schema}.orders");
     let load = Instant::now();
@@ -55,8 +68,8 @@ async fn main() {
     let hash = if std::env::var("DIFF_BENCH_HASH").as_deref() == Ok("pg") { diff::checksum::Hash::Pg } else { diff::checksum::Hash::Md5 };
     println!("hash: {hash:?}");
     let opts = Options { connections, hash, ..Options::default() };
-    let src_pool = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), connections).await.unwrap();
-    let snk_pool = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), connections).await.unwrap();
+    let src_pool = Pool::connect(&source, connections).await.unwrap();
+    let snk_pool = Pool::connect(&sink, connections).await.unwrap();
     let pair = Pair { source_table: table.clone(), sink_table: table.clone(), ..Pair::default() };
     let run_diff = async || {
         let mut runs = Vec::new();
