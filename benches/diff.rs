@@ -4,7 +4,7 @@
 //!
 //!   cargo bench --bench diff                      # 1,000,000 rows
 //!   DIFF_BENCH_ROWS=10000000 cargo bench --bench diff
-//!   DIFF_BENCH_HASH=pg cargo bench --bench diff   # typed PostgreSQL hashes instead of md5
+//!   DIFF_BENCH_HASH=md5 cargo bench --bench diff  # md5 instead of the default typed hashes
 //!   DIFF_BENCH_SOURCE=postgres://postgres@127.0.0.1:56501/postgres \
 //!   DIFF_BENCH_SINK=postgres://postgres@127.0.0.1:56502/postgres cargo bench --bench diff
 
@@ -65,7 +65,7 @@ async fn main() {
         }
         best(&mut runs)
     };
-    let hash = if std::env::var("DIFF_BENCH_HASH").as_deref() == Ok("pg") { diff::checksum::Hash::Pg } else { diff::checksum::Hash::Md5 };
+    let hash = if std::env::var("DIFF_BENCH_HASH").as_deref() == Ok("md5") { diff::checksum::Hash::Md5 } else { diff::checksum::Hash::Pg };
     println!("hash: {hash:?}");
     let opts = Options { connections, hash, ..Options::default() };
     let src_pool = Pool::connect(&source, connections).await.unwrap();

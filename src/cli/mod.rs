@@ -195,8 +195,9 @@ pub enum Command {
         /// How long to wait for the consumer to apply past a differing segment.
         #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
         settle: std::time::Duration,
-        /// Row hash: md5 (portable) or pg (typed PostgreSQL hash functions: ~5× faster; same major version, else md5).
-        #[arg(long, default_value = "md5", value_parser = ["md5", "pg"])]
+        /// Row hash: pg (typed PostgreSQL hash functions, ~5× faster than md5; used when both
+        /// servers have the same major version, else md5) or md5 (portable, data-diff's).
+        #[arg(long, default_value = "pg", value_parser = ["md5", "pg"])]
         hash: String,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,

@@ -85,7 +85,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Md5, kafka: None }
+        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Pg, kafka: None }
     }
 }
 
