@@ -9,7 +9,7 @@ fn healthy_pipeline() {
     let s = healthy_full();
     let small = render(&s, ViewId::Overview, None, 80, 24);
     assert!(small.contains("orders-cdc") && small.contains("RUNNING") && small.contains("cdc_console"), "{small}");
-    for want in ["source", "connector", "topics", "processor", "sink", "12.5 chg/s", "12.5 msg/s", "slot lag 0B", "RUNNING 1/1", "not built yet", "lag 3000 ERR", "p99 230ms", "0 cdc tables", "→"] {
+    for want in ["source", "connector", "topics", "processor", "sink", "12.5 chg/s", "12.5 msg/s", "slot lag 0B", "RUNNING 1/1", "○ stopped", "lag 3000 ERR", "p99 230ms", "0 cdc tables", "→"] {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("healthy_80x24", small);
@@ -46,5 +46,5 @@ fn kafka_down_marks_topics_and_lag_stale() {
 #[test]
 fn narrow_terminals_get_one_line_per_stage() {
     let small = render(&healthy_full(), ViewId::Overview, None, 60, 24);
-    assert!(small.contains("source    ● up 1m15s") && small.contains("processor not built yet"), "{small}");
+    assert!(small.contains("source    ● up 1m15s") && small.contains("processor ○ stopped"), "{small}");
 }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! ┌ source ─────┐ ┌ connector ──┐ ┌ topics ──────┐ ┌ processor ──┐ ┌ sink ───────┐
-//! │● up 1m15s   │ │● down 45s   │ │● up 1m15s    │ │not built yet│ │● up 1m15s   │
+//! │● up 1m15s   │ │● down 45s   │ │● up 1m15s    │ │○ stopped    │ │● up 1m15s   │
 //! │12.5 chg/s   │→│Connection   │→│12.5 msg/s    │→│lag 3000 ERR │→│0 cdc tables │
 //! │slot lag 0B  │ │refused      │ │2 topics      │ │p99 230ms    │ │             │
 //! └─────────────┘ └─────────────┘ └──────────────┘ └─────────────┘ └─────────────┘
@@ -152,6 +152,21 @@ fn pipeline(view: &View) -> Vec<Box> {
     ]
 }
 
+/// What the console runs itself between the topics and the sink: the processor and the
+/// replicator, running, failed or stopped.
+fn embedded_state(view: &View) -> Span<'static> {
+    let (p, r) = (&view.embedded.processor, &view.embedded.replicator);
+    let t = view.theme;
+    match (p.running || r.running, p.error.is_some() || r.error.is_some()) {
+        (true, _) => {
+            let what: Vec<&str> = [(p.running, "processor"), (r.running, "replicator")].into_iter().filter(|x| x.0).map(|x| x.1).collect();
+            Span::styled(format!("● {} running", what.join("+")), Style::new().fg(t.ok.0))
+        }
+        (false, true) => Span::styled("● failed: see its view", Style::new().fg(t.error.0)),
+        (false, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0)),
+    }
+}
+
 fn health(view: &View, b: &Box) -> Span<'static> {
     let word = match b.state {
         StageState::Up => "up",
@@ -180,7 +195,7 @@ fn draw_pipeline(frame: &mut Frame, area: Rect, view: &View, stages: &[Box]) {
         }
         let mut lines = vec![Line::from(health(view, b))];
         if b.name == "processor" {
-            lines[0] = Line::from(Span::styled("not built yet", state_style(view, b.state)));
+            lines[0] = Line::from(embedded_state(view));
         }
         lines.extend(b.figures.iter().map(|(s, st)| Line::from(Span::styled(s.clone(), *st))));
         let title = b.name;
@@ -196,7 +211,7 @@ fn draw_pipeline_narrow(frame: &mut Frame, area: Rect, view: &View, stages: &[Bo
     let lines: Vec<Line> = stages
         .iter()
         .map(|b| {
-            let h = if b.name == "processor" { Span::styled("not built yet", state_style(view, b.state)) } else { health(view, b) };
+            let h = if b.name == "processor" { embedded_state(view) } else { health(view, b) };
             let mut spans = vec![Span::styled(format!("{:<10}", b.name), Style::new().fg(view.theme.text.0)), h];
             for (s, st) in &b.figures {
                 spans.push(Span::styled(format!("  {s}"), *st));

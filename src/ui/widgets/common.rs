@@ -1,5 +1,5 @@
 //! Pieces every view uses: titled blocks with staleness, state colours by meaning, tables that
-//! fit their columns, the selection highlight, and the placeholder of views not built yet.
+//! fit their columns, the selection highlight, and the placeholder of an empty table.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
