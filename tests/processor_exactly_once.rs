@@ -17,7 +17,7 @@ use cdc_console::pipeline::processor::run::{self, Options};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-const TOPIC: &str = "dbserver1.public.orders";
+use common::processor::TOPIC;
 
 fn job_name() -> String {
     format!("eo_{}", std::process::id())
@@ -28,24 +28,7 @@ fn output_topic() -> String {
 }
 
 fn config_toml() -> String {
-    let job = job_name();
-    format!(
-        r#"[[jobs]]
-name = "{job}"
-topics = ["{TOPIC}"]
-source_tables = ["public.orders"]
-event_time = "updated_at"
-window = {{ kind = "tumbling", size = "10s" }}
-group_by = ["status"]
-aggregates = [{{ fn = "count" }}, {{ fn = "sum", column = "amount" }}, {{ fn = "min", column = "amount" }}, {{ fn = "max", column = "amount" }}]
-out_of_orderness = "2s"
-idle_timeout = "30s"
-# Every retraction of this test's history must still be applied.
-allowed_lateness = "30d"
-output = {{ table = "cdc.{job}", topic = "{}" }}
-"#,
-        output_topic()
-    )
+    common::processor::job_toml(&job_name(), Some(&output_topic()))
 }
 
 async fn checkpointed(sink: &tokio_postgres::Client, job: &str) -> i64 {
@@ -65,38 +48,6 @@ async fn progressed(sink: &tokio_postgres::Client, job: &str, seen: i64) -> i64 
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-/// (status, window start ms) → "count sum min max", from the source's live rows.
-async fn truth(source: &tokio_postgres::Client, until: i64) -> BTreeMap<(String, i64), String> {
-    source
-        .query(
-            "SELECT status, ws, count(*)::text || ' ' || trim_scale(sum(amount))::text || ' ' || trim_scale(min(amount))::text || ' ' || trim_scale(max(amount))::text \
-             FROM (SELECT status, amount, (floor(extract(epoch FROM updated_at) * 1000 / 10000) * 10000)::bigint AS ws FROM public.orders) o \
-             WHERE ws + 10000 <= $1 GROUP BY status, ws",
-            &[&until],
-        )
-        .await
-        .expect("truth")
-        .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
-        .collect()
-}
-
-async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BTreeMap<(String, i64), String> {
-    sink.query(
-        &format!(
-            "SELECT status, (extract(epoch FROM window_start) * 1000)::bigint, \
-             count::text || ' ' || trim_scale(sum_amount)::text || ' ' || trim_scale(min_amount)::text || ' ' || trim_scale(max_amount)::text \
-             FROM cdc.{job} WHERE (extract(epoch FROM window_end) * 1000)::bigint <= $1"
-        ),
-        &[&until],
-    )
-    .await
-    .expect("results")
-    .iter()
-    .map(|r| ((r.get(0), r.get(1)), r.get(2)))
-    .collect()
 }
 
 /// The output topic read to its end: the last record per (status, window start), as
@@ -221,13 +172,8 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         let out = common::console(&["--config", path.to_str().expect("utf-8"), "process", "--until-idle", "--time-limit", "180s"], &[]);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         // Every partition's watermark has passed these windows' ends: they have fired.
-        let until: i64 = sink
-            .query_one("SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
-            .await
-            .expect("watermark")
-            .get::<_, Option<i64>>(0)
-            .expect("a watermark per partition");
-        let (want, got) = (truth(&source, until).await, results(&sink, &job, until).await);
+        let until = common::processor::fired_until(&sink, &job).await;
+        let (want, got) = (common::processor::truth(&source, until).await, common::processor::results(&sink, &job, until).await);
         if want == got {
             assert!(want.len() > 10, "too few windows compared: {}", want.len());
             break;
@@ -239,7 +185,7 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
     }
     // The output topic, read to its end, ends with the table's values (at least once: the last
     // record per window wins).
-    let table = results(&sink, &job, i64::MAX).await;
+    let table = common::processor::results(&sink, &job, i64::MAX).await;
     let records = tokio::task::spawn_blocking(feed).await.expect("feed task");
     for ((status, start), v) in &table {
         let key = (status.clone(), cdc_console::units::epoch_ms(*start));

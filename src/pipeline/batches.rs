@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::Message;
-use rdkafka::consumer::StreamConsumer;
+use rdkafka::consumer::{ConsumerContext, StreamConsumer};
 use tokio::sync::mpsc;
 
 /// One consumed record, copied out of librdkafka.
@@ -27,7 +27,7 @@ pub struct Fetched {
 
 /// Collects batches: waits up to 500 ms for a first record (an empty batch says "idle"), then at
 /// most `max_latency` for more, up to `max_batch`. Ends when the receiver is gone.
-async fn fetch(consumer: Arc<StreamConsumer>, max_batch: usize, max_latency: Duration, out: mpsc::Sender<Fetched>) {
+async fn fetch<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, max_latency: Duration, out: mpsc::Sender<Fetched>) {
     loop {
         let mut records: Vec<Record> = Vec::new();
         let mut deadline: Option<tokio::time::Instant> = None;
@@ -85,7 +85,7 @@ impl Batches {
     }
 }
 
-pub fn spawn(consumer: Arc<StreamConsumer>, max_batch: usize, max_latency: Duration) -> Batches {
+pub fn spawn<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, max_latency: Duration) -> Batches {
     let (tx, rx) = mpsc::channel(2);
     Batches { rx, _task: AbortOnDrop(tokio::spawn(fetch(consumer, max_batch, max_latency, tx))) }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod kafka;
+pub mod processor;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -34,6 +34,7 @@ pub mod change;
 pub mod decimal;
 mod emit;
 pub mod event_time;
+pub mod group;
 mod handover;
 mod image;
 pub mod key;

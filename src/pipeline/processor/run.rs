@@ -12,11 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use rdkafka::{Offset, TopicPartitionList};
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
+use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, LateEvent, Operator, OperatorStats};
 use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
@@ -145,40 +145,37 @@ pub async fn run(
     let pid = |topic: &str, partition: i32| job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition);
     let topic_of = |pid: i32| (job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(), pid % TOPIC_STRIDE);
     let mut op = Operator::new(job);
-    let now = now_ms();
-    for (topic, partition, state) in sink::load(&sink, &job.name).await.map_err(ProcessorError::Sink)? {
-        if let Some(p) = pid(&topic, partition) {
-            op.restore(p, state, now);
+    let decoder = ChangeDecoder::for_job(job);
+    for topic in &job.topics {
+        let exists = tokio::task::spawn_blocking({
+            let (c, t) = (crate::collectors::kafka::client_config(config), topic.clone());
+            move || -> Result<bool, rdkafka::error::KafkaError> {
+                let probe: rdkafka::consumer::BaseConsumer = c.create()?;
+                let md = probe.fetch_metadata(Some(&t), timeout)?;
+                Ok(md.topics().iter().any(|t| !t.partitions().is_empty()))
+            }
+        })
+        .await
+        .map_err(|e| ProcessorError::Refused(e.to_string()))??;
+        if !exists {
+            return Err(ProcessorError::Refused(format!("job {}: topic {topic} has no partitions (does it exist?)", job.name)));
         }
     }
-    let decoder = ChangeDecoder::for_job(job);
 
-    let consumer: Arc<StreamConsumer> = Arc::new(
+    // The job's consumer group: instances split the partitions; each partition starts at its
+    // checkpoint (see group.rs).
+    let consumer: Arc<StreamConsumer<GroupContext>> = Arc::new(
         crate::collectors::kafka::client_config(config)
             .set("group.id", format!("cdc-console-processor-{}", job.name))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "range,roundrobin")
             .set("max.partition.fetch.bytes", "16777216")
-            .create()?,
+            .create_with_context(GroupContext::new(&job.name, &config.sink))?,
     );
-    let mut tpl = TopicPartitionList::new();
-    let mut assigned = Vec::new();
-    for topic in &job.topics {
-        let c = consumer.clone();
-        let t = topic.clone();
-        let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout)).await.map_err(|e| ProcessorError::Refused(e.to_string()))??;
-        let parts: Vec<i32> = md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
-        if parts.is_empty() {
-            return Err(ProcessorError::Refused(format!("job {}: topic {topic} has no partitions (does it exist?)", job.name)));
-        }
-        for p in parts {
-            let next = pid(topic, p).and_then(|id| op.checkpoint(id)).map(|s| s.next_offset);
-            tpl.add_partition_offset(topic, p, next.map_or(Offset::Beginning, Offset::Offset))?;
-            assigned.push((topic.clone(), p));
-        }
-    }
-    consumer.assign(&tpl)?;
+    let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
+    consumer.subscribe(&topics)?;
 
     let mut snap = ProcessorSnapshot {
         job: job.name.clone(),
@@ -230,13 +227,30 @@ pub async fn run(
             },
         };
         let arrived = fetched.records.first().map(|r| r.received).unwrap_or_else(Instant::now);
+        // Follow the group: drop revoked partitions (their next owner resumes from the last
+        // checkpoint), restore newly owned ones from theirs before applying their records.
+        let owned = consumer.context().owned();
+        let owned_pids: BTreeSet<i32> = owned.iter().filter_map(|(t, p)| pid(t, *p)).collect();
+        for p in op.partitions() {
+            if !owned_pids.contains(&p) {
+                op.revoke(p);
+            }
+        }
         let now = now_ms();
+        let newly: Vec<i32> = owned_pids.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
+        if !newly.is_empty() {
+            let stored = sink::load(&sink, &job.name).await.map_err(ProcessorError::Sink)?;
+            for p in newly {
+                let state = stored.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
+                op.restore(p, state, now);
+            }
+        }
         let mut late: Vec<LateEvent> = Vec::new();
         let mut letters: Vec<DeadLetter> = Vec::new();
         let mut touched: BTreeSet<i32> = BTreeSet::new();
         let mut applied = 0u64;
         for rec in &fetched.records {
-            let Some(p) = pid(&rec.topic, rec.partition) else { continue };
+            let Some(p) = pid(&rec.topic, rec.partition).filter(|p| owned_pids.contains(p)) else { continue };
             touched.insert(p);
             match decoder.decode(rec.payload.as_deref()) {
                 Ok(None) => op.skip(p, rec.offset, now),
@@ -266,7 +280,7 @@ pub async fn run(
         let emission = op.advance(now_ms());
         touched.extend(emission.results.iter().map(|r| r.partition));
         if touched.is_empty() && late.is_empty() {
-            if opts.until_idle && caught_up(&consumer, &op, &assigned, &pid, timeout).await? {
+            if opts.until_idle && consumer.context().generation() > 0 && caught_up(&consumer, &op, &owned, &pid, timeout).await? {
                 break;
             }
             snap.stats = Some(op.stats());
@@ -296,6 +310,15 @@ pub async fn run(
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
         relay(&sink, &results_out, job, timeout).await?;
+        // Kafka's committed offsets are for lag display only; the checkpoints are the truth.
+        let mut kafka = rdkafka::TopicPartitionList::new();
+        for p in &touched {
+            if let Some(state) = op.checkpoint(*p) {
+                let (topic, partition) = topic_of(*p);
+                let _ = kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(state.next_offset));
+            }
+        }
+        let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
         let delay = arrived.elapsed().as_millis() as i64;
         for r in emission.results.iter().filter(|r| !r.late_firing) {
             let _ = r;
@@ -329,9 +352,9 @@ async fn relay(sink: &Client, producer: &Option<rdkafka::producer::BaseProducer>
 
 /// Every assigned partition is processed up to its high watermark.
 async fn caught_up(
-    consumer: &Arc<StreamConsumer>,
+    consumer: &Arc<StreamConsumer<GroupContext>>,
     op: &Operator,
-    assigned: &[(String, i32)],
+    assigned: &BTreeSet<(String, i32)>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
     timeout: Duration,
 ) -> Result<bool, ProcessorError> {

@@ -1,0 +1,112 @@
+//! Several instances of a job in one consumer group split its partitions. When the group hands
+//! this instance partitions, they are assigned at the offsets of their checkpoints in the sink
+//! (read right then), not at Kafka's committed offsets; the run loop restores each partition's
+//! window state from the same checkpoint before applying its records, and drops the state of a
+//! revoked partition without writing it again. So a rebalance hands state over through the
+//! checkpoint.
+//!
+//! Eager protocol only (librdkafka's `range,roundrobin`): every rebalance revokes everything
+//! and assigns anew.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+
+use crate::config::PostgresEndpoint;
+
+pub struct GroupContext {
+    job: String,
+    sink: PostgresEndpoint,
+    owned: Mutex<BTreeSet<(String, i32)>>,
+    /// Assignments received so far (0: the group has not assigned anything yet).
+    generation: AtomicU64,
+}
+
+impl GroupContext {
+    pub fn new(job: &str, sink: &PostgresEndpoint) -> Self {
+        Self { job: job.to_string(), sink: sink.clone(), owned: Mutex::new(BTreeSet::new()), generation: AtomicU64::new(0) }
+    }
+
+    /// The partitions this instance owns now.
+    pub fn owned(&self) -> BTreeSet<(String, i32)> {
+        self.owned.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The checkpointed next offsets of `parts`, read on a thread of its own: the rebalance
+    /// callback runs inside the consumer's poll, on a runtime thread that must not block on
+    /// the runtime itself.
+    fn stored_offsets(&self, parts: &[(String, i32)]) -> Result<BTreeMap<(String, i32), i64>, String> {
+        let (job, sink, parts) = (self.job.clone(), self.sink.clone(), parts.to_vec());
+        let lookup = std::thread::spawn(move || -> Result<BTreeMap<(String, i32), i64>, String> {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                let (c, conn) = sink.pg_config(std::time::Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
+                tokio::spawn(conn);
+                let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(|e| e.to_string())?.get(0);
+                if !exists {
+                    return Ok(BTreeMap::new());
+                }
+                let rows = c
+                    .query("SELECT topic, partition, next_offset FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(rows
+                    .iter()
+                    .map(|r| ((r.get::<_, String>(0), r.get::<_, i32>(1)), r.get::<_, i64>(2)))
+                    .filter(|(k, _)| parts.contains(k))
+                    .collect())
+            })
+        });
+        lookup.join().map_err(|_| "checkpoint lookup panicked".to_string())?
+    }
+}
+
+impl ClientContext for GroupContext {}
+
+impl ConsumerContext for GroupContext {
+    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
+                let parts: Vec<(String, i32)> = tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect();
+                let stored = match self.stored_offsets(&parts) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        // Without the checkpoints the partitions cannot be resumed exactly:
+                        // take none, and the group will rebalance them to someone (or us) again.
+                        tracing::error!(job = %self.job, "assignment refused, checkpoints unreadable: {e}");
+                        let _ = consumer.unassign();
+                        return;
+                    }
+                };
+                for (t, p) in &parts {
+                    let at = stored.get(&(t.clone(), *p)).map_or(Offset::Beginning, |o| Offset::Offset(*o));
+                    let _ = tpl.set_partition_offset(t, *p, at);
+                }
+                if let Err(e) = consumer.assign(tpl) {
+                    tracing::error!(job = %self.job, "assign: {e}");
+                    return;
+                }
+                if let Ok(mut o) = self.owned.lock() {
+                    *o = parts.into_iter().collect();
+                }
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                tracing::info!(job = %self.job, "assigned {:?}", self.owned());
+            }
+            _ => {
+                let _ = consumer.unassign();
+                if let Ok(mut o) = self.owned.lock() {
+                    o.clear();
+                }
+                tracing::info!(job = %self.job, "partitions revoked");
+            }
+        }
+    }
+}
