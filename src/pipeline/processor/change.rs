@@ -72,14 +72,19 @@ pub enum ChangeError {
     },
 }
 
-/// The envelope fields a job reads.
-#[derive(Default)]
+/// Columns one job may read (group-by + aggregated + event time, distinct): enough for real
+/// jobs, and it keeps an image's slots on the stack.
+pub const MAX_COLUMNS: usize = 12;
+
+type Slots<'a> = [Raw<'a>; MAX_COLUMNS];
+
+/// The envelope fields a job reads; filled in place (the slots are too big to move around).
 struct RawEnvelope<'a> {
     op: Option<Cow<'a, str>>,
     source_ts_ms: Option<i64>,
-    /// One slot per decoder column; None for a null (or missing) image.
-    before: Option<Vec<Raw<'a>>>,
-    after: Option<Vec<Raw<'a>>>,
+    /// One slot per decoder column, and whether the image was there (not null or missing).
+    before: (Slots<'a>, bool),
+    after: (Slots<'a>, bool),
 }
 
 /// `source`: only `ts_ms` is kept.
@@ -152,12 +157,18 @@ impl ChangeDecoder {
             Some(b) if b.trim_ascii().is_empty() || b.trim_ascii() == b"null" => return Ok(None),
             Some(b) => b,
         };
-        let mut raw = RawEnvelope::default();
+        let absent = || (std::array::from_fn(|_| Raw::Absent), false);
+        let mut raw = RawEnvelope {
+            op: None,
+            source_ts_ms: None,
+            before: absent(),
+            after: absent(),
+        };
         let mut s = Scanner::new(bytes);
         s.object(|s, key| {
             match key {
-                b"before" => raw.before = self.image(s)?,
-                b"after" => raw.after = self.image(s)?,
+                b"before" => raw.before.1 = self.image(s, &mut raw.before.0)?,
+                b"after" => raw.after.1 = self.image(s, &mut raw.after.0)?,
                 b"source" => raw.source_ts_ms = source_ts_ms(s)?,
                 b"op" => {
                     if !s.null()? {
@@ -197,20 +208,22 @@ impl ChangeDecoder {
             Op::Delete => (true, false, "d"),
             Op::Truncate => (false, false, "t"),
         };
-        let image = |slots: Option<Vec<Raw<'a>>>, needed: bool, image: &'static str| match slots {
-            Some(slots) if needed => self.project(slots, image).map(Some),
-            None if needed => {
-                let hint = if image == "before" { FULL_HINT } else { "" };
-                Err(ChangeError::MissingImage {
-                    op: name,
-                    image,
-                    hint,
-                })
-            }
-            _ => Ok(None),
-        };
-        let before = image(raw.before, needs_before, "before")?;
-        let after = image(raw.after, needs_after, "after")?;
+        let image =
+            |(slots, present): &(Slots<'a>, bool), needed: bool, image: &'static str| match present
+            {
+                true if needed => self.project(slots, image).map(Some),
+                false if needed => {
+                    let hint = if image == "before" { FULL_HINT } else { "" };
+                    Err(ChangeError::MissingImage {
+                        op: name,
+                        image,
+                        hint,
+                    })
+                }
+                _ => Ok(None),
+            };
+        let before = image(&raw.before, needs_before, "before")?;
+        let after = image(&raw.after, needs_after, "after")?;
         Ok(Some(Change {
             op,
             source_ts_ms,
@@ -220,11 +233,13 @@ impl ChangeDecoder {
     }
 
     /// A before/after image: null, or an object whose wanted columns land in their slots.
-    fn image<'a>(&self, s: &mut Scanner<'a>) -> ScanResult<Option<Vec<Raw<'a>>>> {
+    fn image<'a>(&self, s: &mut Scanner<'a>, slots: &mut Slots<'a>) -> ScanResult<bool> {
         if s.null()? {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut slots = vec![Raw::Absent; self.columns.len()];
+        if self.columns.len() > MAX_COLUMNS {
+            return Err(format!("the job reads more than {MAX_COLUMNS} columns"));
+        }
         s.object(|s, key| {
             match self.columns.iter().position(|c| c.as_bytes() == key) {
                 Some(i) => slots[i] = s.value()?,
@@ -232,12 +247,12 @@ impl ChangeDecoder {
             }
             Ok(())
         })?;
-        Ok(Some(slots))
+        Ok(true)
     }
 
     fn project<'a>(
         &self,
-        mut slots: Vec<Raw<'a>>,
+        slots: &[Raw<'a>],
         image: &'static str,
     ) -> Result<Image<'a>, ChangeError> {
         let missing = |slot: usize| ChangeError::MissingColumn {
@@ -251,7 +266,7 @@ impl ChangeDecoder {
         };
         let mut key = Vec::with_capacity(self.group_slots.len());
         for &s in &self.group_slots {
-            key.push(match &mut slots[s] {
+            key.push(match &slots[s] {
                 Raw::Absent => return Err(missing(s)),
                 Raw::Null => KeyPart::Null,
                 Raw::Bool(b) => KeyPart::Bool(*b),
@@ -286,7 +301,6 @@ impl ChangeDecoder {
                 _ => return Err(bad(s, "not a timestamp".into())),
             }),
         };
-        slots.clear();
         Ok(Image {
             key,
             values,
