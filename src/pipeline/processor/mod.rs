@@ -38,6 +38,7 @@ mod handover;
 pub mod key;
 pub mod late;
 pub mod operator;
+mod projection;
 mod scan;
 mod session;
 pub mod state;
@@ -56,5 +57,7 @@ pub use state::{PartitionState, WindowState};
 pub use watermark::JobWatermark;
 pub use window::{Window, WindowShape};
 
+#[cfg(test)]
+mod handover_scenarios;
 #[cfg(test)]
 mod scenarios;
