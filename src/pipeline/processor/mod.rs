@@ -19,7 +19,7 @@
 //!
 //! let job = JobConfig::orders_by_status();
 //! let decoder = ChangeDecoder::for_job(&job);
-//! let mut op = Operator::new(&job);
+//! let mut op = Operator::new(&job).unwrap();
 //! let value = br#"{"before":null,"after":{"order_id":1,"status":"paid","amount":"12.34",
 //!   "updated_at":"2026-11-21T09:08:40.5Z"},"source":{"ts_ms":1795252120600},"op":"c"}"#;
 //! let change = decoder.decode(Some(value)).unwrap().unwrap();
@@ -46,13 +46,13 @@ pub mod watermark;
 pub mod window;
 
 pub use aggregate::{Accumulators, ColumnPartial, Partial, finish, merge, value_columns};
-pub use change::{Change, ChangeDecoder, ChangeError, Image, KeyPart, Op};
+pub use change::{Change, ChangeDecoder, ChangeError, Image, KeyPart, MAX_COLUMNS, Op};
 pub use decimal::{Decimal, DecimalError};
 pub use emit::{Emission, WindowResult};
 pub use handover::{OperatorStats, PartitionStats};
 pub use key::{GroupKey, KeyValue};
 pub use late::{LateEvent, LateReason};
-pub use operator::{Operator, Outcome};
+pub use operator::{JobError, Operator, Outcome};
 pub use state::{PartitionState, WindowState};
 pub use watermark::JobWatermark;
 pub use window::{Window, WindowShape};
