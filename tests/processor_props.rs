@@ -18,9 +18,12 @@ use proptest::prelude::*;
 
 #[path = "processor_props/replay.rs"]
 mod replay;
+#[path = "processor_props/sessions.rs"]
+mod sessions;
 use replay::drive;
+use sessions::session_case;
 
-const GAP: i64 = 3_000;
+pub const GAP: i64 = 3_000;
 
 fn ms(n: i64) -> Span {
     Span(Duration::from_millis(n as u64))
@@ -52,7 +55,7 @@ fn job(window: WindowConfig, lateness: i64, ooo: i64, idle: i64) -> JobConfig {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Row {
+pub struct Row {
     group: u8,
     amount: i64,
     t: i64,
@@ -70,7 +73,7 @@ fn image(r: Row) -> Image<'static> {
 pub type Entry = (u8, Change<'static>);
 
 /// Turns raw actions into per-partition changelogs and the final live rows.
-fn changelog(
+pub fn changelog(
     actions: &[(u8, u8, u8, u8, i64)],
     partitions: usize,
     inserts_only: bool,
@@ -121,19 +124,19 @@ fn changelog(
 
 /// Signed contributions per (group, window): rows, sum, value multiplicities.
 #[derive(Debug, Default, Clone, PartialEq)]
-struct Expected {
-    rows: i64,
-    sum: i128,
-    values: BTreeMap<Decimal, i64>,
+pub struct Expected {
+    pub rows: i64,
+    pub sum: i128,
+    pub values: BTreeMap<Decimal, i64>,
 }
 
 impl Expected {
-    fn add(&mut self, v: Decimal, sign: i64) {
+    pub fn add(&mut self, v: Decimal, sign: i64) {
         self.rows += sign;
         self.sum += i128::from(sign) * v.0;
         *self.values.entry(v).or_default() += sign;
     }
-    fn partial(&self) -> (i64, Decimal, Option<Decimal>, Option<Decimal>) {
+    pub fn partial(&self) -> (i64, Decimal, Option<Decimal>, Option<Decimal>) {
         assert!(
             self.values.values().all(|n| *n >= 0),
             "negative multiplicity {self:?}"
@@ -148,12 +151,12 @@ impl Expected {
     }
 }
 
-fn shown(p: &Partial) -> (i64, Decimal, Option<Decimal>, Option<Decimal>) {
+pub fn shown(p: &Partial) -> (i64, Decimal, Option<Decimal>, Option<Decimal>) {
     let c = p.columns[0];
     (p.rows, c.sum, c.min, c.max)
 }
 
-fn key_of(group: u8) -> GroupKey {
+pub fn key_of(group: u8) -> GroupKey {
     vec![KeyValue::Int(i64::from(group))]
 }
 
@@ -201,95 +204,6 @@ fn windowed_case(
         .into_iter()
         .map(|(k, e)| (k, e.partial()))
         .collect();
-    assert_eq!(got, want);
-}
-
-fn session_case(
-    cfg: &JobConfig,
-    actions: &[(u8, u8, u8, u8, i64)],
-    partitions: usize,
-    choices: &[u8],
-    crash_at: Option<usize>,
-) {
-    let (logs, _) = changelog(actions, partitions, true);
-    let (sink, late) = drive(cfg, &logs, choices, crash_at);
-    // Batch: every insert not reported late, sessionized per group across partitions.
-    let mut times: BTreeMap<GroupKey, Vec<(i64, Decimal)>> = BTreeMap::new();
-    for (p, log) in logs.iter().enumerate() {
-        for (offset, (_, c)) in log.iter().enumerate() {
-            let Some(a) = &c.after else { continue };
-            if late
-                .iter()
-                .any(|l| l.partition == p as i32 && l.offset == offset as i64)
-            {
-                continue;
-            }
-            let KeyPart::Int(g) = a.key[0] else {
-                unreachable!()
-            };
-            times.entry(key_of(g as u8)).or_default().push((
-                a.event_time.unwrap_or_default(),
-                a.values[0].unwrap_or_default(),
-            ));
-        }
-    }
-    let mut want = BTreeMap::new();
-    for (key, mut ts) in times {
-        ts.sort();
-        let mut current: Option<(Window, Expected)> = None;
-        for (t, v) in ts {
-            match &mut current {
-                Some((w, e)) if t <= w.end => {
-                    w.end = w.end.max(t + GAP);
-                    e.add(v, 1);
-                }
-                _ => {
-                    if let Some((w, e)) = current.take() {
-                        want.insert((key.clone(), w), e.partial());
-                    }
-                    let mut e = Expected::default();
-                    e.add(v, 1);
-                    current = Some((
-                        Window {
-                            start: t,
-                            end: t + GAP,
-                        },
-                        e,
-                    ));
-                }
-            }
-        }
-        if let Some((w, e)) = current {
-            want.insert((key.clone(), w), e.partial());
-        }
-    }
-    // Per-partition sessions of a group merge across partitions where they touch.
-    let mut by_key: BTreeMap<GroupKey, Vec<(Window, Partial)>> = BTreeMap::new();
-    for ((_, key, _), wp) in sink {
-        by_key.entry(key).or_default().push(wp);
-    }
-    let mut got = BTreeMap::new();
-    for (key, mut ws) in by_key {
-        ws.sort_by_key(|(w, _)| *w);
-        let mut current: Option<(Window, Vec<Partial>)> = None;
-        for (w, p) in ws {
-            match &mut current {
-                Some((cw, ps)) if w.touches(cw) => {
-                    *cw = cw.cover(&w);
-                    ps.push(p);
-                }
-                _ => {
-                    if let Some((cw, ps)) = current.take() {
-                        got.insert((key.clone(), cw), shown(&merge(&ps)));
-                    }
-                    current = Some((w, vec![p]));
-                }
-            }
-        }
-        if let Some((cw, ps)) = current {
-            got.insert((key.clone(), cw), shown(&merge(&ps)));
-        }
-    }
     assert_eq!(got, want);
 }
 
