@@ -241,7 +241,7 @@ fn main() {
         let (mut fired, mut late) = (0, 0);
         let runs = (0..5)
             .map(|_| {
-                let mut op = Operator::new(cfg).expect("a valid job");
+                let mut op = Operator::try_new(cfg).expect("a valid job");
                 let t = CpuClock::start();
                 for (i, (partition, key, value)) in data.iter().enumerate() {
                     if let Ok(Some(change)) = decoder.decode(Some(value)) {

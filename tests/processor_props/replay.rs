@@ -28,7 +28,7 @@ pub fn drive(
 ) -> (Sink, Vec<LateEvent>) {
     let lateness = cfg.allowed_lateness.as_millis();
     let shape = WindowShape::from_config(&cfg.window);
-    let mut op = Operator::new(cfg).unwrap();
+    let mut op = Operator::new(cfg);
     let mut sink: Sink = BTreeMap::new();
     let mut late: Vec<LateEvent> = Vec::new();
     let mut cursors = vec![0usize; logs.len()];
@@ -120,7 +120,7 @@ pub fn drive(
         {
             {
                 crashed = true;
-                op = Operator::new(cfg).unwrap();
+                op = Operator::new(cfg);
                 floors.clear();
                 for (p, state) in states {
                     let json = serde_json::to_string(&state).unwrap();

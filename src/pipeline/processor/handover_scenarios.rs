@@ -6,7 +6,7 @@ use crate::config::job::WindowConfig;
 
 #[test]
 fn duplicates_are_skipped_and_truncates_reported() {
-    let mut op = Operator::new(&tumbling(0)).unwrap();
+    let mut op = Operator::new(&tumbling(0));
     let c = change(Op::Create, None, Some(("a", "1", 0)), 0);
     assert!(!op.on_change(0, 5, b"k", &c, 0).duplicate);
     assert!(op.on_change(0, 5, b"k", &c, 0).duplicate);
@@ -30,8 +30,7 @@ fn hopping_windows_each_count_the_event() {
         },
         0,
         "ts",
-    ))
-    .unwrap();
+    ));
     op.on_change(
         0,
         0,
@@ -46,7 +45,7 @@ fn hopping_windows_each_count_the_event() {
 
 #[test]
 fn a_bridging_event_merges_two_fired_sessions() {
-    let mut op = Operator::new(&job(WindowConfig::Session { gap: secs(10) }, 60, "ts")).unwrap();
+    let mut op = Operator::new(&job(WindowConfig::Session { gap: secs(10) }, 60, "ts"));
     let mut sink = Sink::default();
     let ins = |t, amount| change(Op::Create, None, Some(("a", amount, t)), 0);
     op.on_change(0, 0, b"1", &ins(0, "1"), 0);
@@ -112,14 +111,14 @@ fn a_restored_checkpoint_continues_exactly() {
         events.push(((i % 2) as i32, i, c));
     }
     let (head, tail) = events.split_at(30);
-    let mut straight = Operator::new(&cfg).unwrap();
+    let mut straight = Operator::new(&cfg);
     run(&mut straight, head);
     let saved: Vec<String> = [0, 1]
         .iter()
         .map(|p| serde_json::to_string(&straight.checkpoint(*p).unwrap()).unwrap())
         .collect();
     let expected = run(&mut straight, tail);
-    let mut resumed = Operator::new(&cfg).unwrap();
+    let mut resumed = Operator::new(&cfg);
     for (p, s) in saved.iter().enumerate() {
         resumed.restore(p as i32, serde_json::from_str(s).unwrap(), 0);
     }
@@ -137,12 +136,12 @@ fn jobs_that_cannot_run_are_refused_up_front() {
     let mut j = tumbling(0);
     j.aggregates.clear();
     assert_eq!(
-        Operator::new(&j).unwrap_err(),
+        Operator::try_new(&j).unwrap_err(),
         JobError::NoAggregates("t".into())
     );
     let mut j = tumbling(0);
     j.group_by = (0..12).map(|i| format!("c{i}")).collect();
-    let e = Operator::new(&j).unwrap_err();
+    let e = Operator::try_new(&j).unwrap_err();
     assert_eq!(
         e,
         JobError::TooManyColumns {

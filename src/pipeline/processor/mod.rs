@@ -19,7 +19,7 @@
 //!
 //! let job = JobConfig::orders_by_status();
 //! let decoder = ChangeDecoder::for_job(&job);
-//! let mut op = Operator::new(&job).unwrap();
+//! let mut op = Operator::new(&job);
 //! let value = br#"{"before":null,"after":{"order_id":1,"status":"paid","amount":"12.34",
 //!   "updated_at":"2026-11-21T09:08:40.5Z"},"source":{"ts_ms":1795252120600},"op":"c"}"#;
 //! let change = decoder.decode(Some(value)).unwrap().unwrap();

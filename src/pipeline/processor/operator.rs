@@ -66,7 +66,14 @@ struct Contribution<'c, 'a> {
 
 impl Operator {
     /// An operator for `job`, refused when the job cannot run (see [`JobError`]).
-    pub fn new(job: &JobConfig) -> Result<Self, JobError> {
+    pub fn try_new(job: &JobConfig) -> Result<Self, JobError> {
+        Self::check(job)?;
+        Ok(Self::new(job))
+    }
+
+    /// Whether `job` can run: it has aggregates and reads at most [`MAX_COLUMNS`] columns
+    /// (beyond that every record would be refused by the decoder).
+    pub fn check(job: &JobConfig) -> Result<(), JobError> {
         if job.aggregates.is_empty() {
             return Err(JobError::NoAggregates(job.name.clone()));
         }
@@ -77,7 +84,13 @@ impl Operator {
                 columns,
             });
         }
-        Ok(Self {
+        Ok(())
+    }
+
+    /// An operator for `job` without [`check`](Self::check)ing it: a job that cannot run
+    /// sends every record to the dead-letter output.
+    pub fn new(job: &JobConfig) -> Self {
+        Self {
             job: job.clone(),
             shape: WindowShape::from_config(&job.window),
             lateness_ms: job.allowed_lateness.as_millis(),
@@ -89,7 +102,7 @@ impl Operator {
             partitions: BTreeMap::new(),
             keys: KeyInterner::default(),
             scratch: Vec::new(),
-        })
+        }
     }
 
     pub fn job(&self) -> &JobConfig {

@@ -94,7 +94,7 @@ impl Sink {
 
 #[test]
 fn on_time_late_firing_and_too_late() {
-    let mut op = Operator::new(&tumbling(5)).unwrap();
+    let mut op = Operator::new(&tumbling(5));
     let mut sink = Sink::default();
     let ins = |t| change(Op::Create, None, Some(("paid", "1", t)), 0);
     assert!(op.on_change(0, 0, b"a", &ins(1_000), 0).late.is_empty());
@@ -142,7 +142,7 @@ fn on_time_late_firing_and_too_late() {
 
 #[test]
 fn an_update_moves_a_row_across_windows_and_groups() {
-    let mut op = Operator::new(&tumbling(60)).unwrap();
+    let mut op = Operator::new(&tumbling(60));
     let mut sink = Sink::default();
     op.on_change(
         0,
@@ -196,7 +196,7 @@ fn an_update_moves_a_row_across_windows_and_groups() {
 
 #[test]
 fn min_and_max_stay_right_when_the_extreme_row_goes() {
-    let mut op = Operator::new(&tumbling(60)).unwrap();
+    let mut op = Operator::new(&tumbling(60));
     let mut sink = Sink::default();
     for (i, amount) in ["3", "9", "1", "9"].iter().enumerate() {
         op.on_change(
@@ -249,8 +249,7 @@ fn source_time_jobs_remember_each_rows_time() {
         WindowConfig::Tumbling { size: secs(10) },
         60,
         "source.ts_ms",
-    ))
-    .unwrap();
+    ));
     let mut sink = Sink::default();
     op.on_change(
         0,
