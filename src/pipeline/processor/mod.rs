@@ -36,11 +36,12 @@ mod emit;
 pub mod event_time;
 pub mod group;
 mod handover;
-mod image;
 pub mod key;
 pub mod late;
 pub mod operator;
+mod projection;
 pub mod run;
+mod scan;
 mod session;
 pub mod sink;
 pub mod state;
@@ -48,16 +49,18 @@ pub mod watermark;
 pub mod window;
 
 pub use aggregate::{Accumulators, ColumnPartial, Partial, finish, merge, value_columns};
-pub use change::{Change, ChangeDecoder, ChangeError, Image, KeyPart, Op};
+pub use change::{Change, ChangeDecoder, ChangeError, Image, KeyPart, MAX_COLUMNS, Op};
 pub use decimal::{Decimal, DecimalError};
 pub use emit::{Emission, WindowResult};
 pub use handover::{OperatorStats, PartitionStats};
 pub use key::{GroupKey, KeyValue};
 pub use late::{LateEvent, LateReason};
-pub use operator::{Operator, Outcome};
+pub use operator::{JobError, Operator, Outcome};
 pub use state::{PartitionState, WindowState};
 pub use watermark::JobWatermark;
 pub use window::{Window, WindowShape};
 
+#[cfg(test)]
+mod handover_scenarios;
 #[cfg(test)]
 mod scenarios;

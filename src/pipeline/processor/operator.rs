@@ -13,13 +13,24 @@
 use std::collections::BTreeMap;
 
 use super::aggregate::{ValueColumn, value_columns};
-use super::change::{Change, Image, Op};
+use super::change::{Change, ChangeDecoder, Image, MAX_COLUMNS, Op};
 use super::key::{KeyId, KeyInterner};
 use super::late::{LateEvent, LateReason};
 use super::state::{PartitionWindows, WindowEntry};
 use super::watermark::WatermarkClock;
 use super::window::{Window, WindowShape};
 use crate::config::job::JobConfig;
+
+/// A job the operator cannot run (checked before any record is read).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    #[error("job `{0}` has no aggregates")]
+    NoAggregates(String),
+    #[error(
+        "job `{job}` reads {columns} columns; at most {MAX_COLUMNS} (group-by, aggregated and event time together)"
+    )]
+    TooManyColumns { job: String, columns: usize },
+}
 
 /// What one change did.
 #[derive(Debug, Default, PartialEq)]
@@ -54,6 +65,30 @@ struct Contribution<'c, 'a> {
 }
 
 impl Operator {
+    /// An operator for `job`, refused when the job cannot run (see [`JobError`]).
+    pub fn try_new(job: &JobConfig) -> Result<Self, JobError> {
+        Self::check(job)?;
+        Ok(Self::new(job))
+    }
+
+    /// Whether `job` can run: it has aggregates and reads at most [`MAX_COLUMNS`] columns
+    /// (beyond that every record would be refused by the decoder).
+    pub fn check(job: &JobConfig) -> Result<(), JobError> {
+        if job.aggregates.is_empty() {
+            return Err(JobError::NoAggregates(job.name.clone()));
+        }
+        let columns = ChangeDecoder::for_job(job).columns.len();
+        if columns > MAX_COLUMNS {
+            return Err(JobError::TooManyColumns {
+                job: job.name.clone(),
+                columns,
+            });
+        }
+        Ok(())
+    }
+
+    /// An operator for `job` without [`check`](Self::check)ing it: a job that cannot run
+    /// sends every record to the dead-letter output.
     pub fn new(job: &JobConfig) -> Self {
         Self {
             job: job.clone(),

@@ -1,4 +1,5 @@
-//! The operator's behaviour end to end: lateness, retractions, sessions, handover.
+//! The operator's behaviour end to end: lateness and retractions (and helpers for the
+//! handover and window-shape scenarios).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -6,11 +7,11 @@ use std::time::Duration;
 use super::*;
 use crate::config::job::{AggregateConfig, JobConfig, OutputConfig, Span, WindowConfig};
 
-fn secs(s: u64) -> Span {
+pub(super) fn secs(s: u64) -> Span {
     Span(Duration::from_secs(s))
 }
 
-fn job(window: WindowConfig, lateness: u64, event_time: &str) -> JobConfig {
+pub(super) fn job(window: WindowConfig, lateness: u64, event_time: &str) -> JobConfig {
     let amount = || "amount".to_string();
     JobConfig {
         name: "t".into(),
@@ -35,13 +36,13 @@ fn job(window: WindowConfig, lateness: u64, event_time: &str) -> JobConfig {
     }
 }
 
-fn tumbling(lateness: u64) -> JobConfig {
+pub(super) fn tumbling(lateness: u64) -> JobConfig {
     job(WindowConfig::Tumbling { size: secs(10) }, lateness, "ts")
 }
 
-type Row<'a> = (&'a str, &'a str, i64);
+pub(super) type Row<'a> = (&'a str, &'a str, i64);
 
-fn image(r: Row<'_>) -> Image<'static> {
+pub(super) fn image(r: Row<'_>) -> Image<'static> {
     Image {
         key: vec![KeyPart::Text(r.0.to_string().into())],
         values: vec![Some(Decimal::parse(r.1).unwrap())],
@@ -49,7 +50,7 @@ fn image(r: Row<'_>) -> Image<'static> {
     }
 }
 
-fn change(
+pub(super) fn change(
     op: Op,
     before: Option<Row<'_>>,
     after: Option<Row<'_>>,
@@ -65,10 +66,10 @@ fn change(
 
 /// What the sink would hold: (group, window start) → "count sum min max".
 #[derive(Default)]
-struct Sink(BTreeMap<(String, i64), String>);
+pub(super) struct Sink(pub(super) BTreeMap<(String, i64), String>);
 
 impl Sink {
-    fn apply(&mut self, e: &Emission) {
+    pub(super) fn apply(&mut self, e: &Emission) {
         for r in &e.results {
             let key = (format!("{:?}", r.key[0]), r.window.start);
             match &r.partial {
@@ -84,7 +85,7 @@ impl Sink {
             };
         }
     }
-    fn get(&self, status: &str, start: i64) -> Option<&str> {
+    pub(super) fn get(&self, status: &str, start: i64) -> Option<&str> {
         self.0
             .get(&(format!("{:?}", KeyValue::Text(status.into())), start))
             .map(String::as_str)
@@ -292,132 +293,5 @@ fn source_time_jobs_remember_each_rows_time() {
     assert!(
         op.checkpoint(0).unwrap().row_times.is_empty(),
         "deleted rows are forgotten"
-    );
-}
-
-#[test]
-fn duplicates_are_skipped_and_truncates_reported() {
-    let mut op = Operator::new(&tumbling(0));
-    let c = change(Op::Create, None, Some(("a", "1", 0)), 0);
-    assert!(!op.on_change(0, 5, b"k", &c, 0).duplicate);
-    assert!(op.on_change(0, 5, b"k", &c, 0).duplicate);
-    op.skip(0, 6, 0);
-    assert!(op.on_change(0, 6, b"k", &c, 0).duplicate);
-    assert!(
-        op.on_change(0, 7, b"", &change(Op::Truncate, None, None, 0), 0)
-            .truncated
-    );
-    assert_eq!(op.checkpoint(0).unwrap().next_offset, 8);
-    let e = op.flush();
-    assert_eq!(e.results[0].partial.as_ref().unwrap().rows, 1);
-}
-
-#[test]
-fn hopping_windows_each_count_the_event() {
-    let mut op = Operator::new(&job(
-        WindowConfig::Hopping {
-            size: secs(60),
-            slide: secs(10),
-        },
-        0,
-        "ts",
-    ));
-    op.on_change(
-        0,
-        0,
-        b"k",
-        &change(Op::Create, None, Some(("a", "1", 65_000)), 0),
-        0,
-    );
-    let e = op.flush();
-    let starts: Vec<i64> = e.results.iter().map(|r| r.window.start).collect();
-    assert_eq!(starts, [10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
-}
-
-#[test]
-fn a_bridging_event_merges_two_fired_sessions() {
-    let mut op = Operator::new(&job(WindowConfig::Session { gap: secs(10) }, 60, "ts"));
-    let mut sink = Sink::default();
-    let ins = |t, amount| change(Op::Create, None, Some(("a", amount, t)), 0);
-    op.on_change(0, 0, b"1", &ins(0, "1"), 0);
-    op.on_change(0, 1, b"2", &ins(20_000, "2"), 0);
-    op.on_change(
-        0,
-        2,
-        b"z",
-        &change(Op::Create, None, Some(("z", "0", 50_000)), 0),
-        0,
-    );
-    sink.apply(&op.advance(0));
-    assert_eq!(
-        (sink.get("a", 0), sink.get("a", 20_000)),
-        (Some("1 1 1 1"), Some("1 2 2 2"))
-    );
-    op.on_change(0, 3, b"3", &ins(10_000, "4"), 0);
-    let e = op.advance(0);
-    assert_eq!(e.results[0].partial, None, "the later session's row goes");
-    assert_eq!(
-        e.results[1].window,
-        Window {
-            start: 0,
-            end: 30_000
-        }
-    );
-    sink.apply(&e);
-    assert_eq!(
-        (sink.get("a", 0), sink.get("a", 20_000)),
-        (Some("3 7 1 4"), None)
-    );
-}
-
-/// Replays `events` into `op`, advancing after each; returns the emissions.
-fn run(op: &mut Operator, events: &[(i32, i64, Change<'static>)]) -> Vec<Emission> {
-    events
-        .iter()
-        .map(|(p, off, c)| {
-            op.on_change(*p, *off, &off.to_le_bytes(), c, 0);
-            op.advance(0)
-        })
-        .collect()
-}
-
-#[test]
-fn a_restored_checkpoint_continues_exactly() {
-    let cfg = tumbling(5);
-    let mut events = Vec::new();
-    for i in 0..60i64 {
-        let t = i * 700 + (i * 7_919) % 6_000;
-        let status = ["a", "b", "c"][(i % 3) as usize];
-        let amount = format!("{}.{}", i % 10, i % 7);
-        let c = if i % 4 == 3 {
-            change(
-                Op::Update,
-                Some((status, &amount, t)),
-                Some(("b", "1.5", t + 3_000)),
-                0,
-            )
-        } else {
-            change(Op::Create, None, Some((status, &amount, t)), 0)
-        };
-        events.push(((i % 2) as i32, i, c));
-    }
-    let (head, tail) = events.split_at(30);
-    let mut straight = Operator::new(&cfg);
-    run(&mut straight, head);
-    let saved: Vec<String> = [0, 1]
-        .iter()
-        .map(|p| serde_json::to_string(&straight.checkpoint(*p).unwrap()).unwrap())
-        .collect();
-    let expected = run(&mut straight, tail);
-    let mut resumed = Operator::new(&cfg);
-    for (p, s) in saved.iter().enumerate() {
-        resumed.restore(p as i32, serde_json::from_str(s).unwrap(), 0);
-    }
-    assert_eq!(run(&mut resumed, tail), expected);
-    assert_eq!(resumed.flush(), straight.flush());
-    assert_eq!(resumed.checkpoint(1), straight.checkpoint(1));
-    assert!(
-        expected.iter().any(|e| !e.results.is_empty()),
-        "the tail fires windows"
     );
 }

@@ -1,0 +1,293 @@
+//! A single-pass, zero-copy JSON reader for the Debezium envelope, behind
+//! [`ChangeDecoder::decode`](super::change::ChangeDecoder::decode).
+//!
+//! serde_json with `IgnoredAny` visitors ran at ~0.45 M events/s per core on 700-byte events,
+//! under the 1 M/s target; this reader skips unwanted values by scanning for their closing
+//! bracket or quote (checking only structure, not every byte of what it skips) and borrows the
+//! strings it keeps, unescaping only when a string has escapes. The values kept are checked
+//! fully (UTF-8, number syntax).
+
+use std::borrow::Cow;
+
+/// A column value as found in the JSON, before the job gives it a meaning.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Raw<'a> {
+    Absent,
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Any other number, as written (so decimals stay exact).
+    Number(&'a str),
+    Text(Cow<'a, str>),
+    Nested,
+}
+
+pub(super) struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+pub(super) type ScanResult<T> = Result<T, String>;
+
+impl<'a> Scanner<'a> {
+    pub fn new(b: &'a [u8]) -> Self {
+        Self { b, i: 0 }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn err<T>(&self, what: &str) -> ScanResult<T> {
+        Err(format!("{what} at byte {}", self.i))
+    }
+
+    #[inline]
+    pub fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.ws();
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    pub fn expect(&mut self, c: u8) -> ScanResult<()> {
+        // Compact JSON (what Debezium writes) has no whitespace: check before skipping any.
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            return Ok(());
+        }
+        self.expected(c)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn expected(&mut self, c: u8) -> ScanResult<()> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Ok(())
+        } else {
+            self.err(&format!("expected `{}`", c as char))
+        }
+    }
+
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// Walks an object: calls `field` with each key, which must consume the value.
+    pub fn object(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &[u8]) -> ScanResult<()>,
+    ) -> ScanResult<()> {
+        self.expect(b'{')?;
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.expect(b'"')?;
+            let (raw, escaped) = self.string_body()?;
+            let key: Cow<'a, [u8]> = match escaped {
+                false => Cow::Borrowed(raw),
+                true => Cow::Owned(unescape(raw)?.into_bytes()),
+            };
+            self.expect(b':')?;
+            field(self, &key)?;
+            let next = match self.b.get(self.i) {
+                Some(&c @ (b',' | b'}')) => Some(c),
+                _ => self.peek(),
+            };
+            match next {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected `,` or `}`"),
+            }
+        }
+    }
+
+    /// `null` (consumed, true) or anything else (left, false).
+    pub fn null(&mut self) -> ScanResult<bool> {
+        if self.peek() == Some(b'n') {
+            self.literal(b"null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    fn literal(&mut self, word: &[u8]) -> ScanResult<()> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(())
+        } else {
+            self.err("invalid literal")
+        }
+    }
+
+    /// A string, borrowed unless it has escapes.
+    pub fn string(&mut self) -> ScanResult<Cow<'a, str>> {
+        self.expect(b'"')?;
+        let (raw, escaped) = self.string_body()?;
+        if escaped {
+            return unescape(raw).map(Cow::Owned);
+        }
+        match std::str::from_utf8(raw) {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(_) => self.err("invalid UTF-8 in string"),
+        }
+    }
+
+    /// The bytes up to the closing quote (the opening one consumed), and whether they hold
+    /// escapes; leaves the scanner after the closing quote.
+    fn string_body(&mut self) -> ScanResult<(&'a [u8], bool)> {
+        let b: &'a [u8] = self.b;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            let rest = b.get(self.i..).unwrap_or_default();
+            match find_quote_or_backslash(rest) {
+                None => return self.err("unterminated string"),
+                Some(n) if rest[n] == b'"' => {
+                    self.i += n + 1;
+                    return Ok((&b[start..self.i - 1], escaped));
+                }
+                Some(n) => {
+                    escaped = true;
+                    self.i += n + 2;
+                }
+            }
+        }
+    }
+
+    /// A scalar kept for the job; objects and arrays are skipped as `Nested`.
+    pub fn value(&mut self) -> ScanResult<Raw<'a>> {
+        match self.peek() {
+            Some(b'"') => self.string().map(Raw::Text),
+            Some(b'n') => self.literal(b"null").map(|()| Raw::Null),
+            Some(b't') => self.literal(b"true").map(|()| Raw::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Raw::Bool(false)),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'{' | b'[') => self.skip().map(|()| Raw::Nested),
+            _ => self.err("expected a value"),
+        }
+    }
+
+    fn number(&mut self) -> ScanResult<Raw<'a>> {
+        let start = self.i;
+        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.b.get(self.i) {
+            self.i += 1;
+        }
+        // ASCII only, so this cannot fail; checked anyway rather than unwrapped.
+        let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|e| e.to_string())?;
+        if let Ok(n) = text.parse::<i64>() {
+            return Ok(Raw::Int(n));
+        }
+        if text.parse::<f64>().is_err() {
+            return self.err("invalid number");
+        }
+        Ok(Raw::Number(text))
+    }
+
+    /// Skips any value: strings to their closing quote, objects and arrays to their matching
+    /// bracket (structure checked, content not parsed).
+    pub fn skip(&mut self) -> ScanResult<()> {
+        match self.peek() {
+            Some(b'"') => return self.skip_string(),
+            Some(b'{' | b'[') => {}
+            Some(b'-' | b'0'..=b'9') => {
+                // Not parsed: only its extent matters.
+                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.b.get(self.i)
+                {
+                    self.i += 1;
+                }
+                return Ok(());
+            }
+            Some(_) => return self.value().map(drop),
+            None => return self.err("expected a value"),
+        }
+        // Open brackets as a bit stack (1 = object), so skipping allocates nothing.
+        let (mut stack, mut depth) = (0u64, 0u32);
+        loop {
+            let Some(&c) = self.b.get(self.i) else {
+                return self.err("unterminated object");
+            };
+            match c {
+                b'"' => {
+                    self.skip_string()?;
+                    continue;
+                }
+                b'{' | b'[' if depth == 64 => return self.err("nesting deeper than 64"),
+                b'{' | b'[' => {
+                    stack = (stack << 1) | u64::from(c == b'{');
+                    depth += 1;
+                }
+                b'}' | b']' => {
+                    if depth == 0 || (stack & 1 == 1) != (c == b'}') {
+                        return self.err("mismatched bracket");
+                    }
+                    stack >>= 1;
+                    depth -= 1;
+                    if depth == 0 {
+                        self.i += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.i += 1;
+        }
+    }
+
+    fn skip_string(&mut self) -> ScanResult<()> {
+        self.i += 1;
+        self.string_body().map(drop)
+    }
+}
+
+/// The first `"` or `\\`, eight bytes at a time (SWAR): strings are most of what is skipped.
+#[inline]
+fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let matches = |x: u64, c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        y.wrapping_sub(ONES) & !y & HIGH
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let m = matches(x, b'"') | matches(x, b'\\');
+        if m != 0 {
+            // The lowest flagged byte is exact (borrows only flag bytes above a match).
+            return Some(offset + (m.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|n| offset + n)
+}
+
+/// The text of a string body with escapes (rare in the columns a job reads).
+fn unescape(raw: &[u8]) -> ScanResult<String> {
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;

@@ -1,0 +1,65 @@
+//! Tests of `scan`.
+use super::*;
+
+#[test]
+fn reads_scalars_and_skips_the_rest() {
+    let text = br#" { "a" : "x\"y" , "\u0062":[1,{"c":"]}"}], "d": -12.50e1, "e":7, "f":null, "g":true } "#;
+    let mut s = Scanner::new(text);
+    let mut seen = Vec::new();
+    s.object(|s, key| {
+        let v = if key == b"b" {
+            s.skip().map(|()| Raw::Nested)?
+        } else {
+            s.value()?
+        };
+        seen.push((String::from_utf8(key.to_vec()).unwrap(), v));
+        Ok(())
+    })
+    .unwrap();
+    assert!(s.at_end());
+    let want = [
+        ("a", Raw::Text("x\"y".into())),
+        ("b", Raw::Nested),
+        ("d", Raw::Number("-12.50e1")),
+        ("e", Raw::Int(7)),
+        ("f", Raw::Null),
+        ("g", Raw::Bool(true)),
+    ];
+    assert_eq!(seen, want.map(|(k, v)| (k.to_string(), v)));
+}
+
+#[test]
+fn finds_quotes_in_any_position() {
+    for len in 0..20 {
+        for at in 0..len {
+            for c in [b'"', b'\\'] {
+                let mut text = vec![b'a'; len];
+                text[at] = c;
+                assert_eq!(find_quote_or_backslash(&text), Some(at));
+            }
+        }
+        assert_eq!(find_quote_or_backslash(&vec![0xFFu8; len]), None);
+    }
+}
+
+#[test]
+fn malformed_input_is_an_error() {
+    for bad in [
+        &br#"{"a":1"#[..],
+        br#"{"a":[1,2}"#,
+        br#"{"a" 1}"#,
+        br#"{"a":"x"#,
+        br#"{"a":nul}"#,
+        br#"{"a":1 "b":2}"#,
+    ] {
+        let mut s = Scanner::new(bad);
+        assert!(
+            s.object(|s, _| s.skip()).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    // Kept values are checked in full; skipped numbers only for their extent.
+    assert!(Scanner::new(b"1.2.3").value().is_err());
+    assert!(Scanner::new(b"\"\xff\"").value().is_err());
+}
