@@ -31,6 +31,7 @@
 
 pub mod aggregate;
 pub mod change;
+pub mod checkpoint;
 pub mod decimal;
 mod emit;
 pub mod event_time;

@@ -16,6 +16,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
+use super::checkpoint;
 use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, LateEvent, Operator, OperatorStats};
@@ -139,6 +140,8 @@ pub async fn run(
     let source = connect(&config.source, timeout).await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
     check_replica_identity(&source, job).await?;
     sink.batch_execute(sink::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    sink.batch_execute(checkpoint::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let mut stored = checkpoint::Written::default();
     sink.batch_execute(deadletter::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let output = sink::ensure_output(&sink, &source, job).await.map_err(ProcessorError::Sink)?;
 
@@ -234,14 +237,16 @@ pub async fn run(
         for p in op.partitions() {
             if !owned_pids.contains(&p) {
                 op.revoke(p);
+                stored.forget(p);
             }
         }
         let now = now_ms();
         let newly: Vec<i32> = owned_pids.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
         if !newly.is_empty() {
-            let stored = sink::load(&sink, &job.name).await.map_err(ProcessorError::Sink)?;
+            let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
+            let states = checkpoint::load(&sink, &job.name, taken, &mut stored).await.map_err(ProcessorError::Sink)?;
             for p in newly {
-                let state = stored.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
+                let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
                 op.restore(p, state, now);
             }
         }
@@ -301,7 +306,7 @@ pub async fn run(
             for p in &touched {
                 if let Some(state) = op.checkpoint(*p) {
                     let (topic, partition) = topic_of(*p);
-                    sink::write_checkpoint(&tx, &job.name, &topic, partition, &state).await?;
+                    checkpoint::write(&tx, &job.name, (&topic, partition, *p), state, &mut stored).await?;
                 }
             }
             Ok::<_, tokio_postgres::Error>(new_letters)

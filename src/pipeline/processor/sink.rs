@@ -6,9 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use tokio_postgres::{Client, GenericClient, Transaction};
+use tokio_postgres::{Client, Transaction};
 
-use super::{GroupKey, KeyValue, LateEvent, Partial, PartitionState, Window, WindowResult, finish, merge};
+use super::{GroupKey, KeyValue, LateEvent, Partial, Window, WindowResult, finish, merge};
 use crate::config::job::JobConfig;
 use crate::pipeline::replicator::schema::{ident, qualified, read_shape};
 
@@ -97,21 +97,6 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
     );
     sink.batch_execute(&sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
     Ok(Output { group })
-}
-
-/// The stored checkpoints of a job: (topic, partition, state).
-pub async fn load(c: &Client, job: &str) -> Result<Vec<(String, i32, PartitionState)>, String> {
-    let rows = c
-        .query("SELECT topic, partition, state FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    for r in rows {
-        let state: serde_json::Value = r.get(2);
-        let state = serde_json::from_value(state).map_err(|e| format!("checkpoint of {job}: {e}"))?;
-        out.push((r.get(0), r.get(1), state));
-    }
-    Ok(out)
 }
 
 fn key_json(key: &GroupKey) -> serde_json::Value {
@@ -229,22 +214,40 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     Ok(written)
 }
 
+/// The batch's late events in one statement.
 pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) -> (String, i32), late: &[LateEvent]) -> Result<(), tokio_postgres::Error> {
+    if late.is_empty() {
+        return Ok(());
+    }
+    let (mut topics, mut parts, mut offsets, mut ops, mut retractions, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut times, mut starts, mut ends, mut reasons) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for l in late {
         let (topic, partition) = topic_of(l.partition);
-        let (ws, we) = (l.window.map(|w| w.start), l.window.map(|w| w.end));
-        tx.execute(
-            &format!(
-                "INSERT INTO cdc.late_events (job, topic, partition, \"offset\", op, retraction, group_key, event_time, window_start, window_end, reason) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, {}, {}, {}, $11)",
-                ts(8),
-                ts(9),
-                ts(10)
-            ),
-            &[&job, &topic, &partition, &l.offset, &l.op_code(), &l.retraction, &key_json(&l.key), &l.event_time, &ws, &we, &l.reason.to_string()],
-        )
-        .await?;
+        topics.push(topic);
+        parts.push(partition);
+        offsets.push(l.offset);
+        ops.push(l.op_code());
+        retractions.push(l.retraction);
+        keys.push(serde_json::to_string(&l.key).unwrap_or_default());
+        times.push(l.event_time);
+        starts.push(l.window.map(|w| w.start));
+        ends.push(l.window.map(|w| w.end));
+        reasons.push(l.reason.to_string());
     }
+    let ms = |c: &str| format!("timestamptz 'epoch' + {c} * interval '1 millisecond'");
+    tx.execute(
+        &format!(
+            "INSERT INTO cdc.late_events (job, topic, partition, \"offset\", op, retraction, group_key, event_time, window_start, window_end, reason) \
+             SELECT $1, t, p, o, op, r, k::jsonb, {}, {}, {}, why \
+             FROM unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::bool[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[]) \
+             AS u(t, p, o, op, r, k, et, ws, we, why)",
+            ms("et"),
+            ms("ws"),
+            ms("we")
+        ),
+        &[&job, &topics, &parts, &offsets, &ops, &retractions, &keys, &times, &starts, &ends, &reasons],
+    )
+    .await?;
     Ok(())
 }
 
@@ -276,21 +279,11 @@ pub async fn relay(c: &Client, producer: &rdkafka::producer::BaseProducer, job: 
     Ok(rows.len())
 }
 
-pub async fn write_checkpoint(tx: &impl GenericClient, job: &str, topic: &str, partition: i32, state: &PartitionState) -> Result<(), tokio_postgres::Error> {
-    let json = serde_json::to_value(state).unwrap_or(serde_json::Value::Null);
-    tx.execute(
-        "INSERT INTO cdc.processor_checkpoints (job, topic, partition, next_offset, state, updated_at) VALUES ($1, $2, $3, $4, $5, now()) \
-         ON CONFLICT (job, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, state = EXCLUDED.state, updated_at = now()",
-        &[&job, &topic, &partition, &state.next_offset, &json],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).
 pub async fn reset(c: &Client, job: &JobConfig) -> Result<(), tokio_postgres::Error> {
     c.batch_execute(DDL).await?;
-    for t in ["cdc.processor_checkpoints", "cdc.window_partials", "cdc.late_events", "cdc.processor_outbox"] {
+    c.batch_execute(super::checkpoint::DDL).await?;
+    for t in ["cdc.processor_checkpoints", "cdc.processor_windows", "cdc.window_partials", "cdc.late_events", "cdc.processor_outbox"] {
         c.execute(&format!("DELETE FROM {t} WHERE job = $1"), &[&job.name]).await?;
     }
     let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(&job.output.table)]).await?.get(0);
