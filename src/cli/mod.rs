@@ -170,6 +170,10 @@ pub enum Command {
         /// and start again from the beginning of its topics.
         #[arg(long)]
         reset: bool,
+        /// Join the job's consumer group: several instances split the partitions, handing
+        /// state over through the checkpoints (without it, one instance takes them all).
+        #[arg(long)]
+        group: bool,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
@@ -291,8 +295,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
         Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
-        Some(Command::Process { job, until_idle, time_limit, reset, output }) => {
-            let opts = crate::pipeline::processor::run::Options { until_idle, time_limit, ..Default::default() };
+        Some(Command::Process { job, until_idle, time_limit, reset, group, output }) => {
+            let opts = crate::pipeline::processor::run::Options { until_idle, time_limit, group, ..Default::default() };
             rt.block_on(process::run(&config, job.as_deref(), reset, &opts, output))?
         }
         Some(Command::Replicate { .. }) if cli.read_only => refused("replicate writes into the sink")?,

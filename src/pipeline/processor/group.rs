@@ -6,7 +6,9 @@
 //! checkpoint.
 //!
 //! Eager protocol only (librdkafka's `range,roundrobin`): every rebalance revokes everything
-//! and assigns anew.
+//! and assigns anew. Group mode is opt-in (`process --group`): tansu's group coordinator
+//! stalls JoinGroup when members come and go (STACK.md), so by default one instance takes every
+//! partition, through the same checkpoint path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -38,6 +40,23 @@ impl GroupContext {
 
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Without a group (the default): this instance takes every partition, assigned at the
+    /// checkpoints' offsets.
+    pub fn assign_all<C: Consumer<Self>>(&self, consumer: &C, parts: Vec<(String, i32)>) -> Result<(), String> {
+        let stored = self.stored_offsets(&parts)?;
+        let mut tpl = TopicPartitionList::new();
+        for (t, p) in &parts {
+            let at = stored.get(&(t.clone(), *p)).map_or(Offset::Beginning, |o| Offset::Offset(*o));
+            tpl.add_partition_offset(t, *p, at).map_err(|e| e.to_string())?;
+        }
+        consumer.assign(&tpl).map_err(|e| e.to_string())?;
+        if let Ok(mut o) = self.owned.lock() {
+            *o = parts.into_iter().collect();
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
     }
 
     /// The checkpointed next offsets of `parts`, read on a thread of its own: the rebalance

@@ -37,11 +37,14 @@ pub struct Options {
     /// Stop once every partition is processed up to its high watermark.
     pub until_idle: bool,
     pub time_limit: Option<Duration>,
+    /// Join the job's consumer group and process only the partitions it assigns (several
+    /// instances split them); otherwise take every partition.
+    pub group: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batch: 10_000, max_latency: Duration::from_millis(20), until_idle: false, time_limit: None }
+        Self { max_batch: 10_000, max_latency: Duration::from_millis(20), until_idle: false, time_limit: None, group: false }
     }
 }
 
@@ -149,24 +152,26 @@ pub async fn run(
     let topic_of = |pid: i32| (job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(), pid % TOPIC_STRIDE);
     let mut op = Operator::new(job);
     let decoder = ChangeDecoder::for_job(job);
+    let mut all_partitions = Vec::new();
     for topic in &job.topics {
-        let exists = tokio::task::spawn_blocking({
+        let parts = tokio::task::spawn_blocking({
             let (c, t) = (crate::collectors::kafka::client_config(config), topic.clone());
-            move || -> Result<bool, rdkafka::error::KafkaError> {
+            move || -> Result<Vec<i32>, rdkafka::error::KafkaError> {
                 let probe: rdkafka::consumer::BaseConsumer = c.create()?;
                 let md = probe.fetch_metadata(Some(&t), timeout)?;
-                Ok(md.topics().iter().any(|t| !t.partitions().is_empty()))
+                Ok(md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect())
             }
         })
         .await
         .map_err(|e| ProcessorError::Refused(e.to_string()))??;
-        if !exists {
+        if parts.is_empty() {
             return Err(ProcessorError::Refused(format!("job {}: topic {topic} has no partitions (does it exist?)", job.name)));
         }
+        all_partitions.extend(parts.into_iter().map(|p| (topic.clone(), p)));
     }
 
-    // The job's consumer group: instances split the partitions; each partition starts at its
-    // checkpoint (see group.rs).
+    // Every partition, or with `group` the job's consumer group's share; each partition starts
+    // at its checkpoint (see group.rs).
     let consumer: Arc<StreamConsumer<GroupContext>> = Arc::new(
         crate::collectors::kafka::client_config(config)
             .set("group.id", format!("cdc-console-processor-{}", job.name))
@@ -177,8 +182,16 @@ pub async fn run(
             .set("max.partition.fetch.bytes", "16777216")
             .create_with_context(GroupContext::new(&job.name, &config.sink))?,
     );
-    let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
-    consumer.subscribe(&topics)?;
+    if opts.group {
+        let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics)?;
+    } else {
+        let c = consumer.clone();
+        tokio::task::spawn_blocking(move || c.context().assign_all(&*c, all_partitions))
+            .await
+            .map_err(|e| ProcessorError::Refused(e.to_string()))?
+            .map_err(ProcessorError::Refused)?;
+    }
 
     let mut snap = ProcessorSnapshot {
         job: job.name.clone(),
