@@ -54,11 +54,6 @@ CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
     payload text      NOT NULL
 );";
 
-/// A millisecond epoch as a timestamptz expression over parameter `$n`.
-fn ts(n: usize) -> String {
-    format!("(timestamptz 'epoch' + ${n}::bigint * interval '1 millisecond')")
-}
-
 /// The output table's group-by columns with their types (as in the first source table).
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -140,78 +135,151 @@ impl Written {
 }
 
 /// Upserts (or deletes) each result's partial, then rewrites the output rows of the touched
-/// (group key, window) pairs from every partition's partial. Returns the output rows written.
+/// (group key, window) pairs from every partition's partial. A set-based statement per step, so
+/// the transaction's cost does not grow by round trips with the windows a batch touches (late
+/// firings can touch hundreds). Returns the output rows written.
 pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, topic_of: impl Fn(i32) -> (String, i32), results: &[WindowResult]) -> Result<Vec<Written>, tokio_postgres::Error> {
-    let mut touched: BTreeSet<(GroupKey, Window)> = BTreeSet::new();
+    // 1. This partition's partials.
+    let (mut up, mut gone): (Vec<&WindowResult>, Vec<&WindowResult>) = (Vec::new(), Vec::new());
     for r in results {
-        let (topic, partition) = topic_of(r.partition);
-        let key = key_json(&r.key);
-        match &r.partial {
-            Some(p) => {
-                let partial = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
-                tx.execute(
-                    "INSERT INTO cdc.window_partials (job, topic, partition, group_key, window_start, window_end, partial) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (job, group_key, window_start, window_end, topic, partition) DO UPDATE SET partial = EXCLUDED.partial",
-                    &[&job.name, &topic, &partition, &key, &r.window.start, &r.window.end, &partial],
-                )
-                .await?;
-            }
-            None => {
-                tx.execute(
-                    "DELETE FROM cdc.window_partials WHERE job = $1 AND topic = $2 AND partition = $3 AND group_key = $4 AND window_start = $5 AND window_end = $6",
-                    &[&job.name, &topic, &partition, &key, &r.window.start, &r.window.end],
-                )
-                .await?;
-            }
-        }
-        touched.insert((r.key.clone(), r.window));
+        if r.partial.is_some() { up.push(r) } else { gone.push(r) }
     }
-    let table = qualified(&job.output.table);
+    let columns = |rs: &[&WindowResult]| {
+        let (mut topics, mut parts, mut keys, mut starts, mut ends, mut partials) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in rs {
+            let (t, p) = topic_of(r.partition);
+            topics.push(t);
+            parts.push(p);
+            keys.push(key_json(&r.key).to_string());
+            starts.push(r.window.start);
+            ends.push(r.window.end);
+            partials.push(r.partial.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default()).unwrap_or_default());
+        }
+        (topics, parts, keys, starts, ends, partials)
+    };
+    if !up.is_empty() {
+        let (t, p, k, s, e, pa) = columns(&up);
+        tx.execute(
+            "INSERT INTO cdc.window_partials (job, topic, partition, group_key, window_start, window_end, partial) \
+             SELECT $1, t, p, k::jsonb, s, e, pa::jsonb FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS u(t, p, k, s, e, pa) \
+             ON CONFLICT (job, group_key, window_start, window_end, topic, partition) DO UPDATE SET partial = EXCLUDED.partial",
+            &[&job.name, &t, &p, &k, &s, &e, &pa],
+        )
+        .await?;
+    }
+    if !gone.is_empty() {
+        let (t, p, k, s, e, _) = columns(&gone);
+        tx.execute(
+            "DELETE FROM cdc.window_partials w USING unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[]) AS u(t, p, k, s, e) \
+             WHERE w.job = $1 AND w.topic = u.t AND w.partition = u.p AND w.group_key = u.k::jsonb AND w.window_start = u.s AND w.window_end = u.e",
+            &[&job.name, &t, &p, &k, &s, &e],
+        )
+        .await?;
+    }
+
+    // 2. Every partition's partials of the touched windows, merged.
+    let touched: BTreeSet<(GroupKey, Window)> = results.iter().map(|r| (r.key.clone(), r.window)).collect();
+    let keys: Vec<String> = touched.iter().map(|(k, _)| key_json(k).to_string()).collect();
+    let starts: Vec<i64> = touched.iter().map(|(_, w)| w.start).collect();
+    let ends: Vec<i64> = touched.iter().map(|(_, w)| w.end).collect();
+    let rows = tx
+        .query(
+            "SELECT u.i, p.partial::text FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS u(k, s, e, i) \
+             JOIN cdc.window_partials p ON p.job = $1 AND p.group_key = u.k::jsonb AND p.window_start = u.s AND p.window_end = u.e",
+            &[&job.name, &keys, &starts, &ends],
+        )
+        .await?;
+    let mut partials: Vec<Vec<Partial>> = vec![Vec::new(); touched.len()];
+    for r in rows {
+        let i = r.get::<_, i64>(0) as usize - 1;
+        if let (Some(slot), Ok(p)) = (partials.get_mut(i), serde_json::from_str::<Partial>(&r.get::<_, String>(1))) {
+            slot.push(p);
+        }
+    }
+
+    // 3. The output rows: deleted when emptied, else upserted.
     let n = out.group.len();
     let mut written = Vec::new();
-    let where_key: Vec<String> = out.group.iter().enumerate().map(|(i, (g, ty))| format!("{} IS NOT DISTINCT FROM ${}::text::{ty}", ident(g), i + 1)).collect();
-    for (key, window) in &touched {
-        let rows = tx
-            .query(
-                "SELECT partial FROM cdc.window_partials WHERE job = $1 AND group_key = $2 AND window_start = $3 AND window_end = $4",
-                &[&job.name, &key_json(key), &window.start, &window.end],
-            )
-            .await?;
-        let partials: Vec<Partial> = rows.iter().filter_map(|r| serde_json::from_value(r.get::<_, serde_json::Value>(0)).ok()).collect();
-        let merged = merge(partials.iter());
-        let texts: Vec<Option<String>> = key.iter().map(key_text).collect();
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = texts.iter().map(|t| t as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
-        params.push(&window.start);
-        params.push(&window.end);
-        let window_match = format!("window_start = {} AND window_end = {}", ts(n + 1), ts(n + 2));
-        let where_all = where_key.iter().cloned().chain([window_match]).collect::<Vec<_>>().join(" AND ");
-        if partials.is_empty() || merged.rows == 0 {
-            tx.execute(&format!("DELETE FROM {table} WHERE {where_all}"), &params).await?;
+    let (mut del, mut ups): (Vec<usize>, Vec<(usize, Vec<(String, Option<super::Decimal>)>)>) = (Vec::new(), Vec::new());
+    for (i, ((key, window), ps)) in touched.iter().zip(&partials).enumerate() {
+        let merged = merge(ps.iter());
+        if ps.is_empty() || merged.rows == 0 {
+            del.push(i);
             written.push(Written { key: key.clone(), window: *window, values: None });
-            continue;
+        } else {
+            let values = finish(&job.aggregates, &merged);
+            written.push(Written { key: key.clone(), window: *window, values: Some(values.clone()) });
+            ups.push((i, values));
         }
-        let values = finish(&job.aggregates, &merged);
-        let texts_v: Vec<Option<String>> = values.iter().map(|(_, v)| v.map(|d| d.to_string())).collect();
-        for t in &texts_v {
-            params.push(t);
-        }
-        let set: Vec<String> = values
-            .iter()
-            .enumerate()
-            .map(|(i, (c, _))| format!("{} = ${}::text::{}", ident(c), n + 3 + i, if c == "count" { "bigint" } else { "numeric" }))
+    }
+    let touched: Vec<&(GroupKey, Window)> = touched.iter().collect();
+    let group_arrays = |idx: &mut dyn Iterator<Item = usize>| -> Vec<Vec<Option<String>>> {
+        let idx: Vec<usize> = idx.collect();
+        (0..n).map(|g| idx.iter().map(|&i| touched[i].0.get(g).and_then(key_text)).collect()).collect()
+    };
+    let table = qualified(&job.output.table);
+    let unnest_cols = |extra: &[&str]| {
+        let mut c: Vec<String> = (1..=n).map(|g| format!("g{g}")).collect();
+        c.extend(["ws".to_string(), "we".to_string()]);
+        c.extend(extra.iter().map(|x| x.to_string()));
+        c.join(", ")
+    };
+    if !del.is_empty() {
+        let groups = group_arrays(&mut del.iter().copied());
+        let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|&i| (touched[i].1.start, touched[i].1.end)).unzip();
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = groups.iter().map(|g| g as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        params.push(&ws);
+        params.push(&we);
+        let arrays: Vec<String> = (1..=n).map(|g| format!("${g}::text[]")).chain([format!("${}::bigint[]", n + 1), format!("${}::bigint[]", n + 2)]).collect();
+        let mut cond: Vec<String> = out.group.iter().enumerate().map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1)).collect();
+        cond.push(format!("t.window_start = {}", ts_expr("u.ws")));
+        cond.push(format!("t.window_end = {}", ts_expr("u.we")));
+        tx.execute(&format!("DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}", arrays.join(", "), unnest_cols(&[]), cond.join(" AND ")), &params).await?;
+    }
+    if !ups.is_empty() {
+        let groups = group_arrays(&mut ups.iter().map(|(i, _)| *i));
+        let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(i, _)| (touched[*i].1.start, touched[*i].1.end)).unzip();
+        let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len()).map(|a| ups.iter().map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string()))).collect()).collect();
+        let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = groups.iter().map(|g| g as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        params.push(&ws);
+        params.push(&we);
+        params.extend(aggs.iter().map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync)));
+        let arrays: Vec<String> = (1..=n)
+            .map(|g| format!("${g}::text[]"))
+            .chain([format!("${}::bigint[]", n + 1), format!("${}::bigint[]", n + 2)])
+            .chain((0..names.len()).map(|a| format!("${}::text[]", n + 3 + a)))
             .collect();
-        let updated = tx.execute(&format!("UPDATE {table} SET {}, updated_at = now() WHERE {where_all}", set.join(", ")), &params).await?;
-        if updated == 0 {
-            let cols: Vec<String> =
-                job.group_by.iter().map(|g| ident(g)).chain(["window_start".into(), "window_end".into()]).chain(values.iter().map(|(c, _)| ident(c))).collect();
-            let group_vals: Vec<String> = out.group.iter().enumerate().map(|(i, (_, ty))| format!("${}::text::{ty}", i + 1)).collect();
-            let agg_vals: Vec<String> = values.iter().enumerate().map(|(i, (c, _))| format!("${}::text::{}", n + 3 + i, if c == "count" { "bigint" } else { "numeric" })).collect();
-            let vals: Vec<String> = group_vals.into_iter().chain([ts(n + 1), ts(n + 2)]).chain(agg_vals).collect();
-            tx.execute(&format!("INSERT INTO {table} ({}) SELECT {}", cols.join(", "), vals.join(", ")), &params).await?;
-        }
-        written.push(Written { key: key.clone(), window: *window, values: Some(values) });
+        let agg_aliases: Vec<String> = (0..names.len()).map(|a| format!("a{a}")).collect();
+        let alias_refs: Vec<&str> = agg_aliases.iter().map(String::as_str).collect();
+        let mut cols: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).collect();
+        cols.extend(["window_start".into(), "window_end".into()]);
+        cols.extend(names.iter().map(|c| ident(c)));
+        let mut vals: Vec<String> = out.group.iter().enumerate().map(|(g, (_, ty))| format!("u.g{}::{ty}", g + 1)).collect();
+        vals.extend([ts_expr("u.ws"), ts_expr("u.we")]);
+        vals.extend(names.iter().enumerate().map(|(a, c)| format!("u.a{a}::{}", if c == "count" { "bigint" } else { "numeric" })));
+        let conflict: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).chain(["window_start".into(), "window_end".into()]).collect();
+        let set: Vec<String> = names.iter().map(|c| format!("{0} = EXCLUDED.{0}", ident(c))).chain(["updated_at = now()".into()]).collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) ON CONFLICT ({}) DO UPDATE SET {}",
+                cols.join(", "),
+                vals.join(", "),
+                arrays.join(", "),
+                unnest_cols(&alias_refs),
+                conflict.join(", "),
+                set.join(", ")
+            ),
+            &params,
+        )
+        .await?;
     }
     Ok(written)
+}
+
+/// A millisecond epoch column as a timestamptz expression.
+fn ts_expr(col: &str) -> String {
+    format!("(timestamptz 'epoch' + {col} * interval '1 millisecond')")
 }
 
 /// The batch's late events in one statement.
