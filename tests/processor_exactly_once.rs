@@ -208,3 +208,19 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
     let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = common::kafka::plain_config().create().expect("admin");
     let _ = admin.delete_topics(&[&output_topic()], &rdkafka::admin::AdminOptions::new()).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_table_without_replica_identity_full_is_refused_with_the_fix() {
+    common::require_stack();
+    let source = common::source_client().await;
+    let table = format!("public.ri_default_{}", std::process::id());
+    source.batch_execute(&format!("CREATE TABLE {table} (id bigint PRIMARY KEY, status text)")).await.expect("table");
+    let mut job = cdc_console::config::job::JobConfig::orders_by_status();
+    job.source_tables = vec![table.clone()];
+    let (_pause, paused) = tokio::sync::watch::channel(false);
+    let (tx, _rx) = tokio::sync::watch::channel(Default::default());
+    let result = run::run(&common::config(), &job, &Options::default(), paused, std::future::pending(), tx).await;
+    source.batch_execute(&format!("DROP TABLE {table}")).await.expect("drop");
+    let e = result.expect_err("refused").to_string();
+    assert!(e.contains("REPLICA IDENTITY DEFAULT") && e.contains(&format!("ALTER TABLE {table} REPLICA IDENTITY FULL")), "{e}");
+}

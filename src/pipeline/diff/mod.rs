@@ -10,6 +10,7 @@
 
 pub mod bisect;
 pub mod checksum;
+pub mod grid;
 pub mod inflight;
 pub mod key;
 pub mod report;

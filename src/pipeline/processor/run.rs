@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use tokio_postgres::Client;
 
 use super::checkpoint;
+use super::outbox;
 use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, LateEvent, Operator, OperatorStats};
@@ -91,33 +92,6 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Retractions need the old row: every source table must have REPLICA IDENTITY FULL.
-pub async fn check_replica_identity(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
-    for t in &job.source_tables {
-        let row = source
-            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pipeline::replicator::schema::qualified(t)])
-            .await
-            .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
-        match row.map(|r| r.get::<_, String>(0)) {
-            None => return Err(ProcessorError::Refused(format!("job {}: source table {t} does not exist", job.name))),
-            Some(r) if r == "f" => {}
-            Some(r) => {
-                let what = match r.as_str() {
-                    "d" => "DEFAULT",
-                    "n" => "NOTHING",
-                    _ => "USING INDEX",
-                };
-                return Err(ProcessorError::Refused(format!(
-                    "job {}: {t} has REPLICA IDENTITY {what}, so updates and deletes carry no full before image and cannot be retracted; \
-                     run ALTER TABLE {t} REPLICA IDENTITY FULL",
-                    job.name
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
 async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
     let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
     tokio::spawn(async move {
@@ -141,7 +115,7 @@ pub async fn run(
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
     let mut sink = connect(&config.sink, timeout).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let source = connect(&config.source, timeout).await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
-    check_replica_identity(&source, job).await?;
+    super::identity::check(&source, job).await?;
     sink.batch_execute(sink::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     sink.batch_execute(checkpoint::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let mut stored = checkpoint::Written::default();
@@ -312,7 +286,7 @@ pub async fn run(
         let write = async {
             let written = sink::write_results(&tx, job, &output, topic_of, &emission.results).await?;
             if job.output.topic.is_some() {
-                sink::write_outbox(&tx, job, &written).await?;
+                outbox::write(&tx, job, &written).await?;
             }
             sink::write_late(&tx, &job.name, topic_of, &late).await?;
             let new_letters = deadletter::record(&tx, &letters).await?;
@@ -363,7 +337,7 @@ pub async fn run(
 /// The job's committed output rows to its output topic, if it has one.
 async fn relay(sink: &Client, producer: &Option<rdkafka::producer::BaseProducer>, job: &JobConfig, timeout: Duration) -> Result<(), ProcessorError> {
     if let (Some(p), Some(topic)) = (producer, &job.output.topic) {
-        sink::relay(sink, p, &job.name, topic, timeout).await.map_err(ProcessorError::Refused)?;
+        outbox::relay(sink, p, &job.name, topic, timeout).await.map_err(ProcessorError::Refused)?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use tokio_postgres::{Client, Transaction};
 
+pub use super::outbox::Written;
 use super::{GroupKey, KeyValue, LateEvent, Partial, Window, WindowResult, finish, merge};
 use crate::config::job::JobConfig;
 use crate::pipeline::replicator::schema::{ident, qualified, read_shape};
@@ -94,43 +95,17 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
     Ok(Output { group })
 }
 
-fn key_json(key: &GroupKey) -> serde_json::Value {
+pub(super) fn key_json(key: &GroupKey) -> serde_json::Value {
     serde_json::to_value(key).unwrap_or(serde_json::Value::Null)
 }
 
 /// A group value as text for a `$n::text::type` parameter (None is NULL).
-fn key_text(v: &KeyValue) -> Option<String> {
+pub(super) fn key_text(v: &KeyValue) -> Option<String> {
     match v {
         KeyValue::Null => None,
         KeyValue::Bool(b) => Some(b.to_string()),
         KeyValue::Int(n) => Some(n.to_string()),
         KeyValue::Number(s) | KeyValue::Text(s) => Some(s.clone()),
-    }
-}
-
-/// One output row as written: the aggregates, or None when the window was emptied (deleted).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Written {
-    pub key: GroupKey,
-    pub window: Window,
-    pub values: Option<Vec<(String, Option<super::Decimal>)>>,
-}
-
-impl Written {
-    /// The JSON record for the job's output topic.
-    pub fn to_json(&self, job: &JobConfig) -> serde_json::Value {
-        let mut m = serde_json::Map::new();
-        m.insert("job".into(), job.name.clone().into());
-        for (g, v) in job.group_by.iter().zip(&self.key) {
-            m.insert(g.clone(), key_text(v).map_or(serde_json::Value::Null, serde_json::Value::String));
-        }
-        m.insert("window_start".into(), crate::units::epoch_ms(self.window.start).into());
-        m.insert("window_end".into(), crate::units::epoch_ms(self.window.end).into());
-        m.insert("deleted".into(), self.values.is_none().into());
-        for (c, v) in self.values.iter().flatten() {
-            m.insert(c.clone(), v.map_or(serde_json::Value::Null, |d| serde_json::Value::String(d.to_string())));
-        }
-        serde_json::Value::Object(m)
     }
 }
 
@@ -200,7 +175,7 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     // 3. The output rows: deleted when emptied, else upserted.
     let n = out.group.len();
     let mut written = Vec::new();
-    let (mut del, mut ups): (Vec<usize>, Vec<(usize, Vec<(String, Option<super::Decimal>)>)>) = (Vec::new(), Vec::new());
+    let (mut del, mut ups): (Vec<usize>, Vec<(usize, Aggregates)>) = (Vec::new(), Vec::new());
     for (i, ((key, window), ps)) in touched.iter().zip(&partials).enumerate() {
         let merged = merge(ps.iter());
         if ps.is_empty() || merged.rows == 0 {
@@ -277,6 +252,9 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     Ok(written)
 }
 
+/// An output row's aggregate columns and values.
+type Aggregates = Vec<(String, Option<super::Decimal>)>;
+
 /// A millisecond epoch column as a timestamptz expression.
 fn ts_expr(col: &str) -> String {
     format!("(timestamptz 'epoch' + {col} * interval '1 millisecond')")
@@ -317,34 +295,6 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
     )
     .await?;
     Ok(())
-}
-
-/// Inside the batch's transaction: the rows for the output topic, so only committed values are
-/// ever sent (`relay` sends them after the commit).
-pub async fn write_outbox(tx: &Transaction<'_>, job: &JobConfig, written: &[Written]) -> Result<(), tokio_postgres::Error> {
-    for w in written {
-        let key = serde_json::to_string(&w.key).unwrap_or_default();
-        tx.execute("INSERT INTO cdc.processor_outbox (job, key, payload) VALUES ($1, $2, $3)", &[&job.name, &key, &w.to_json(job).to_string()]).await?;
-    }
-    Ok(())
-}
-
-/// Sends the job's committed outbox rows to `topic` in order, waits for the broker, then deletes
-/// them: at least once (a crash before the delete sends them again, in the same order).
-pub async fn relay(c: &Client, producer: &rdkafka::producer::BaseProducer, job: &str, topic: &str, timeout: std::time::Duration) -> Result<usize, String> {
-    use rdkafka::producer::Producer;
-    let rows = c
-        .query("SELECT id, key, payload FROM cdc.processor_outbox WHERE job = $1 ORDER BY id", &[&job])
-        .await
-        .map_err(|e| e.to_string())?;
-    let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { return Ok(0) };
-    for r in &rows {
-        let (key, payload): (String, String) = (r.get(1), r.get(2));
-        producer.send(rdkafka::producer::BaseRecord::to(topic).key(&key).payload(&payload)).map_err(|(e, _)| format!("output topic {topic}: {e}"))?;
-    }
-    producer.flush(timeout).map_err(|e| format!("output topic {topic}: {e}"))?;
-    c.execute("DELETE FROM cdc.processor_outbox WHERE job = $1 AND id <= $2", &[&job, &last]).await.map_err(|e| e.to_string())?;
-    Ok(rows.len())
 }
 
 /// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).

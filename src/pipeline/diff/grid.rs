@@ -1,0 +1,216 @@
+//! The bucket grid for integer keys: one pass per table gives count and xor of row hashes per
+//! key bucket; only differing buckets are split again (index range scans) and fetched.
+
+use std::collections::HashMap;
+
+use tokio_postgres::{SimpleQueryMessage, SimpleQueryRow};
+
+use super::bisect::{Leaf, current_lsn, first_segment, run_segments};
+use super::checksum::{RowHash, Side};
+use super::key::{KeyKind, Segment};
+use super::report::{Row, Stats, compare};
+use super::{DiffError, Options, Pool};
+
+/// Rows at or below which a differing grid bucket is fetched (whatever a larger `threshold`).
+pub const GRID_FETCH: u64 = 256;
+/// Rows per first-level bucket, and the most buckets.
+const GRID_BUCKET_ROWS: i128 = 1024;
+const GRID_MAX_BUCKETS: i128 = 16_384;
+
+/// Keys `[lo, hi]` of bucket `q` of `key / w` (truncating division), within `[lo, hi]`.
+fn bucket_range(q: i64, w: i64, within: (i64, i64)) -> Option<(i64, i64)> {
+    let (q, w) = (q as i128, w as i128);
+    let (a, b) = match q {
+        0 => (-(w - 1), w - 1),
+        q if q > 0 => (q * w, q * w + w - 1),
+        q => (q * w - w + 1, q * w),
+    };
+    let (a, b) = (a.max(within.0 as i128), b.min(within.1 as i128));
+    (a <= b).then_some((a as i64, b as i64))
+}
+
+/// Bucket width that splits `[lo, hi]` in about `n` pieces.
+fn width(lo: i64, hi: i64, n: i128) -> i64 {
+    let span = hi as i128 - lo as i128 + 1;
+    ((span + n - 1) / n.max(1)).clamp(1, i64::MAX as i128) as i64
+}
+
+/// Runs `sql` without JIT (simple protocol: one implicit transaction for `SET LOCAL`). JIT's
+/// compile time (tens to hundreds of ms per query and worker) costs more than it saves here.
+async fn simple(pool: &Pool, side: &Side, sql: String) -> Result<Vec<SimpleQueryRow>, DiffError> {
+    let msgs = pool.get().simple_query(&format!("SET LOCAL jit = off; {sql}")).await.map_err(|e| DiffError::db(&side.table, e))?;
+    Ok(msgs.into_iter().filter_map(|m| if let SimpleQueryMessage::Row(r) = m { Some(r) } else { None }).collect())
+}
+
+/// An integer column of a simple query row (NULL is 0: an empty bit_xor).
+fn int(row: &SimpleQueryRow, i: usize) -> i64 {
+    row.get(i).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+/// Fetches the rows of ranges `[lo, hi]` on both sides (one query per side) and compares them
+/// range by range; the source LSN is read right after the source rows.
+async fn compare_ranges(src: &Pool, snk: &Pool, s: &Side, t: &Side, ranges: &[(i64, i64)], lsn: bool) -> Result<(Vec<Leaf>, u64), DiffError> {
+    let (lo, hi): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
+    let rows = |side: &Side, rows: Vec<SimpleQueryRow>| -> Vec<Vec<Row>> {
+        let mut out = vec![Vec::new(); ranges.len()];
+        let k = side.key.len();
+        for r in rows {
+            let i = int(&r, 0) as usize - 1;
+            out[i].push(Row {
+                key: (1..=k).map(|c| r.get(c).unwrap_or_default().to_string()).collect(),
+                values: (k + 1..=k + side.columns.len()).map(|c| r.get(c).map(str::to_string)).collect(),
+            });
+        }
+        out
+    };
+    let ((a, at), b) = tokio::try_join!(
+        async {
+            let a = simple(src, s, s.range_rows_sql(&lo, &hi)).await?;
+            let at = if lsn { Some(current_lsn(src).await?) } else { None };
+            Ok::<_, DiffError>((a, at))
+        },
+        simple(snk, t, t.range_rows_sql(&lo, &hi))
+    )?;
+    let fetched = (a.len() + b.len()) as u64;
+    let mut leaves = Vec::new();
+    for (i, (a, b)) in rows(s, a).into_iter().zip(rows(t, b)).enumerate() {
+        let diffs = compare(a, b, &s.columns);
+        if !diffs.is_empty() {
+            let (l, h) = ranges[i];
+            let segment = Segment { lower: Some(vec![l.to_string()]), upper: (h < i64::MAX).then(|| vec![(h + 1).to_string()]) };
+            leaves.push(Leaf { segment, diffs, read_lsn: at.clone() });
+        }
+    }
+    Ok((leaves, fetched))
+}
+
+/// `(count, xor)` per bucket.
+type Sums<K> = HashMap<K, (i64, i64)>;
+
+fn merge<K: std::hash::Hash + Eq>(into: &mut Sums<K>, k: K, count: i64, xor: i64) {
+    let e = into.entry(k).or_insert((0, 0));
+    e.0 += count;
+    e.1 ^= xor;
+}
+
+/// Heap blocks and kind of a table, and its estimated rows.
+async fn size(pool: &Pool, side: &Side) -> Result<(u64, bool, i64), DiffError> {
+    let r = pool
+        .get()
+        .query_one(
+            "SELECT (pg_relation_size(oid) / current_setting('block_size')::int8), relkind = 'r', reltuples::int8 FROM pg_class WHERE oid = $1::text::regclass",
+            &[&super::checksum::table_ident(&side.table)],
+        )
+        .await
+        .map_err(|e| DiffError::db(&side.table, e))?;
+    Ok((r.get::<_, i64>(0).max(0) as u64, r.get(1), r.get(2)))
+}
+
+/// First level on one side: one scan, split by heap blocks over `parts` queries.
+async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, w: i64, parts: usize, blocks: u64) -> Result<Sums<i64>, DiffError> {
+    let ranges: Vec<Option<(u64, Option<u64>)>> = if parts <= 1 || blocks < parts as u64 {
+        vec![None]
+    } else {
+        let p = parts as u64;
+        (0..p).map(|i| Some((blocks * i / p, (i + 1 < p).then(|| blocks * (i + 1) / p)))).collect()
+    };
+    let results: Vec<Vec<SimpleQueryRow>> = futures::future::try_join_all(ranges.into_iter().map(|r| simple(pool, side, side.buckets_sql(w, r, h)))).await?;
+    let mut sums = Sums::new();
+    for row in results.iter().flatten() {
+        merge(&mut sums, int(row, 0), int(row, 1), int(row, 2));
+    }
+    Ok(sums)
+}
+
+/// Deeper levels on one side: the buckets of `nodes` (`[lo, hi]` split by width), chunked over
+/// the connections. Keyed by (node index, bucket).
+async fn grid_ranges(pool: &Pool, side: &Side, h: &RowHash, nodes: &[(i64, i64, i64)], parts: usize) -> Result<Sums<(usize, i64)>, DiffError> {
+    let chunk = nodes.len().div_ceil(parts.max(1)).max(1);
+    let results: Vec<(usize, Vec<SimpleQueryRow>)> = futures::future::try_join_all(nodes.chunks(chunk).enumerate().map(|(c, part)| {
+        let (lo, hi, w): (Vec<i64>, Vec<i64>, Vec<i64>) = (part.iter().map(|n| n.0).collect(), part.iter().map(|n| n.1).collect(), part.iter().map(|n| n.2).collect());
+        let sql = side.range_buckets_sql(&lo, &hi, &w, h);
+        async move { Ok::<_, DiffError>((c * chunk, simple(pool, side, sql).await?)) }
+    }))
+    .await?;
+    let mut sums = Sums::new();
+    for (offset, rows) in &results {
+        for row in rows {
+            let i = offset + int(row, 0) as usize - 1;
+            merge(&mut sums, (i, int(row, 1)), int(row, 2), int(row, 3));
+        }
+    }
+    Ok(sums)
+}
+
+/// The differing buckets of one level: `(range, rows on the larger side)`.
+fn differing<K: std::hash::Hash + Eq + Clone>(a: &Sums<K>, b: &Sums<K>, stats: &mut Stats, range: impl Fn(&K) -> Option<(i64, i64)>) -> Vec<((i64, i64), u64)> {
+    let mut keys: Vec<&K> = a.keys().collect();
+    keys.extend(b.keys().filter(|k| !a.contains_key(k)));
+    stats.segments_checked += keys.len() as u64;
+    let mut out = Vec::new();
+    for k in keys {
+        let (x, y) = (a.get(k).copied().unwrap_or((0, 0)), b.get(k).copied().unwrap_or((0, 0)));
+        if x == y {
+            stats.segments_equal += 1;
+        } else if let Some(r) = range(k) {
+            out.push((r, x.0.max(y.0) as u64));
+        }
+    }
+    out
+}
+
+/// Integer keys: see the module documentation.
+pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn: bool, (hs, ht): (&RowHash, &RowHash)) -> Result<(Vec<Leaf>, Stats), DiffError> {
+    let mut stats = Stats::default();
+    let mut leaves = Vec::new();
+    let Some(first) = first_segment(src, snk, s, t, KeyKind::Integer).await? else {
+        return Ok((leaves, stats));
+    };
+    let bound = |k: &Option<Vec<String>>| k.as_ref().and_then(|v| v[0].parse::<i128>().ok());
+    let (Some(lo), hi) = (bound(&first.lower), bound(&first.upper).map(|u| u - 1).unwrap_or(i64::MAX as i128)) else {
+        return run_segments(src, snk, s, t, opts, lsn, (hs, ht)).await;
+    };
+    let (lo, hi) = (lo as i64, hi as i64);
+    let ((blocks_a, heap_a, rows_a), (blocks_b, heap_b, rows_b)) = tokio::try_join!(size(src, s), size(snk, t))?;
+    // Never analyzed (reltuples -1): as many rows as keys in the range.
+    let rows = if rows_a.max(rows_b) < 0 { hi as i128 - lo as i128 + 1 } else { rows_a.max(rows_b) as i128 };
+    let w = width(lo, hi, (rows / GRID_BUCKET_ROWS).clamp(1, GRID_MAX_BUCKETS));
+    let conc = opts.connections.max(1);
+    let fetch_at = opts.threshold.min(GRID_FETCH);
+    let factor = opts.factor.max(2) as i128;
+
+    let (a, b) = tokio::try_join!(
+        grid_scan(src, s, hs, w, if heap_a { conc } else { 1 }, blocks_a),
+        grid_scan(snk, t, ht, w, if heap_b { conc } else { 1 }, blocks_b),
+    )?;
+    let mut diff = differing(&a, &b, &mut stats, |q| bucket_range(*q, w, (lo, hi)));
+    let mut fetch_now: Vec<(i64, i64)> = Vec::new();
+    let mut depth = 0;
+    loop {
+        stats.depth = depth;
+        let mut nodes = Vec::new();
+        for ((l, h), n) in diff {
+            if n <= fetch_at || l == h {
+                fetch_now.push((l, h));
+            } else {
+                nodes.push((l, h, width(l, h, factor)));
+            }
+        }
+        if nodes.is_empty() {
+            break;
+        }
+        let (a, b) = tokio::try_join!(grid_ranges(src, s, hs, &nodes, conc), grid_ranges(snk, t, ht, &nodes, conc))?;
+        diff = differing(&a, &b, &mut stats, |(i, q)| {
+            let (l, h, w) = nodes[*i];
+            bucket_range(*q, w, (l, h))
+        });
+        depth += 1;
+    }
+    if !fetch_now.is_empty() {
+        let (l, n) = compare_ranges(src, snk, s, t, &fetch_now, lsn).await?;
+        leaves = l;
+        stats.rows_fetched += n;
+    }
+    Ok((leaves, stats))
+}
+

@@ -1,0 +1,36 @@
+//! Retractions need each update's and delete's whole old row: a job refuses to start on a
+//! source table without REPLICA IDENTITY FULL, and says how to fix it.
+
+use tokio_postgres::Client;
+
+use super::run::ProcessorError;
+use crate::config::job::JobConfig;
+use crate::pipeline::replicator::pg_error;
+
+/// Retractions need the old row: every source table must have REPLICA IDENTITY FULL.
+pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
+    for t in &job.source_tables {
+        let row = source
+            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pipeline::replicator::schema::qualified(t)])
+            .await
+            .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+        match row.map(|r| r.get::<_, String>(0)) {
+            None => return Err(ProcessorError::Refused(format!("job {}: source table {t} does not exist", job.name))),
+            Some(r) if r == "f" => {}
+            Some(r) => {
+                let what = match r.as_str() {
+                    "d" => "DEFAULT",
+                    "n" => "NOTHING",
+                    _ => "USING INDEX",
+                };
+                return Err(ProcessorError::Refused(format!(
+                    "job {}: {t} has REPLICA IDENTITY {what}, so updates and deletes carry no full before image and cannot be retracted; \
+                     run ALTER TABLE {t} REPLICA IDENTITY FULL",
+                    job.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
