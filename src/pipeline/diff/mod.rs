@@ -191,34 +191,49 @@ pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, Diff
     Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
 }
 
-/// Re-reads a differing leaf once the consumer has applied past the last read, twice: a
-/// difference is divergence only if every read shows it (a row changed again in between is in
-/// flight). Returns (diverged, in flight, rows fetched).
-async fn judge(src: &Pool, snk: &Pool, s: &Side, t: &Side, consumer: &str, opts: &Options, leaf: bisect::Leaf) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
-    let mut seen = leaf.diffs.clone();
-    let mut read = leaf.read_lsn.clone();
+/// Re-reads the differing leaves once the consumer has applied past the latest of their reads,
+/// twice: a difference is divergence only if every read shows it (a row changed again in
+/// between is in flight). One wait covers every leaf, however many a live table has. Returns
+/// (diverged, in flight, rows fetched).
+async fn judge(src: &Pool, snk: &Pool, s: &Side, t: &Side, consumer: &str, opts: &Options, leaves: Vec<bisect::Leaf>) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
+    let mut pending: Vec<(bisect::Leaf, Vec<RowDiff>)> = leaves.into_iter().map(|l| { let d = l.diffs.clone(); (l, d) }).collect();
     let mut fetched = 0;
     for _ in 0..RECHECKS {
-        if settle(src, snk, consumer, opts, read.as_deref()).await? == Verdict::InFlight {
-            return Ok((Vec::new(), seen, fetched));
-        }
-        if seen.is_empty() {
+        if pending.is_empty() {
             break;
         }
-        let (d, at, n) = bisect::compare_segment(src, snk, s, t, &leaf.segment, true).await?;
-        fetched += n;
-        seen = inflight::bracket(&seen, &d, Verdict::Settled).0;
-        read = at;
+        let latest = pending.iter().map(|(l, _)| l.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX))).max().unwrap_or(Lsn(u64::MAX));
+        if settle(src, snk, consumer, opts, latest).await? == Verdict::InFlight {
+            return Ok((Vec::new(), pending.into_iter().flat_map(|(_, seen)| seen).collect(), fetched));
+        }
+        let rechecked: Vec<Rechecked> =
+            stream::iter(pending.into_iter().map(|(leaf, seen)| async move {
+                let r = bisect::compare_segment(src, snk, s, t, &leaf.segment, true).await?;
+                Ok::<_, DiffError>(((leaf, seen), r))
+            }))
+            .buffer_unordered(opts.connections.max(1))
+            .try_collect()
+            .await?;
+        pending = Vec::new();
+        for ((leaf, seen), (d, at, n)) in rechecked {
+            fetched += n;
+            let kept = inflight::bracket(&seen, &d, Verdict::Settled).0;
+            if !kept.is_empty() {
+                pending.push((bisect::Leaf { read_lsn: at, ..leaf }, kept));
+            }
+        }
     }
-    Ok((seen, Vec::new(), fetched))
+    Ok((pending.into_iter().flat_map(|(_, seen)| seen).collect(), Vec::new(), fetched))
 }
+
+/// A leaf with the differences seen so far, and its re-read: (differences, read LSN, rows).
+type Rechecked = ((bisect::Leaf, Vec<RowDiff>), (Vec<RowDiff>, Option<String>, u64));
 
 /// Settled re-reads a differing segment needs before a difference counts as divergence.
 const RECHECKS: usize = 2;
 
 /// Waits (up to `settle`) until the consumer has applied past `read`, or is idle past it.
-async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Option<&str>) -> Result<Verdict, DiffError> {
-    let read = read.and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX));
+async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Lsn) -> Result<Verdict, DiffError> {
     let deadline = Instant::now() + opts.settle;
     loop {
         if inflight::verdict(read, applied_lsn(snk, consumer).await?) == Verdict::Settled
@@ -300,16 +315,10 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
         stats.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats });
     };
-    // Leaves wait for the consumer independently: judge them concurrently.
-    let judged: Vec<(Vec<RowDiff>, Vec<RowDiff>, u64)> = stream::iter(leaves.into_iter().map(|leaf| judge(src, snk, &s, &t, consumer, opts, leaf)))
-        .buffer_unordered(opts.connections.max(1))
-        .try_collect()
-        .await?;
-    for (d, f, n) in judged {
-        differences.extend(d);
-        in_flight.extend(f);
-        stats.rows_fetched += n;
-    }
+    let (d, f, n) = judge(src, snk, &s, &t, consumer, opts, leaves).await?;
+    differences.extend(d);
+    in_flight.extend(f);
+    stats.rows_fetched += n;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats })
 }
