@@ -21,16 +21,7 @@ async fn main() {
     let secs = env("LATENCY_BENCH_SECS", 30);
     let base = Config::default();
     let name = format!("bench_latency_{}", std::process::id());
-    let replica = ReplicaConfig {
-        name: name.clone(),
-        source: "public.orders".into(),
-        sink: format!("cdc.{name}"),
-        topic: "dbserver1.public.orders".into(),
-        columns: None,
-        drop: Vec::new(),
-        rename: Default::default(),
-        filter: None,
-    };
+    let replica = ReplicaConfig::full(&name, "public.orders", &format!("cdc.{name}"), "dbserver1.public.orders");
     let config = Config { replicas: vec![replica], ..base.clone() };
 
     // Catch up with what is already on the topic, so only fresh changes are measured.

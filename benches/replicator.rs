@@ -116,16 +116,7 @@ async fn main() {
     println!("broker read: {read} records in {:.2} s = {:.0} records/s (plain consumer)", t.elapsed().as_secs_f64(), read as f64 / t.elapsed().as_secs_f64());
     drop(consumer);
 
-    let replica = ReplicaConfig {
-        name: name.clone(),
-        source: "public.orders".into(),
-        sink: format!("cdc.{name}"),
-        topic: topic.clone(),
-        columns: None,
-        drop: Vec::new(),
-        rename: Default::default(),
-        filter: None,
-    };
+    let replica = ReplicaConfig::full(&name, "public.orders", &format!("cdc.{name}"), &topic);
     let config = Config { replicas: vec![replica], ..base.clone() };
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
     let ropts = Options { until_idle: true, time_limit: Some(Duration::from_secs(600)), ..Default::default() };

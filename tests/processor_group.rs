@@ -112,21 +112,8 @@ async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoin
     generating.await.expect("generator task");
     b.terminate();
 
-    // A last run catches up; the fired windows equal the truth.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let out = common::console(&["--config", path.to_str().expect("utf-8"), "process", "--until-idle", "--time-limit", "180s"], &[]);
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let until = common::processor::fired_until(&sink, &job).await;
-        let (want, got) = (common::processor::truth(&source, until).await, common::processor::results(&sink, &job, until).await);
-        if want == got {
-            assert!(want.len() > 10, "too few windows compared: {}", want.len());
-            break;
-        }
-        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
-        assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?} (of {} windows)", want.len());
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    // Catch up; the fired windows equal the truth.
+    common::processor::converge_to_truth(&path, &sink, &source, &job).await;
     cdc_console::pipeline::processor::sink::reset(&sink, &config.jobs[0]).await.expect("reset");
     sink.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}")).await.expect("drop output");
 }

@@ -17,16 +17,7 @@ use tokio_postgres::Client;
 const ORDERS_TOPIC: &str = "dbserver1.public.orders";
 
 fn replica(name: &str, topic: &str, drop: &[&str]) -> ReplicaConfig {
-    ReplicaConfig {
-        name: name.into(),
-        source: "public.orders".into(),
-        sink: format!("cdc.{name}"),
-        topic: topic.into(),
-        columns: None,
-        drop: drop.iter().map(|s| s.to_string()).collect(),
-        rename: Default::default(),
-        filter: None,
-    }
+    ReplicaConfig { drop: drop.iter().map(|s| s.to_string()).collect(), ..ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic) }
 }
 
 fn config_with(replicas: Vec<ReplicaConfig>) -> Config {

@@ -104,8 +104,7 @@ pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
         let result = async {
             let job = config.jobs.first().ok_or("no processor job is configured")?;
             let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
-            let (c, conn) = config.sink.pg_config(timeout).connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
-            tokio::spawn(conn);
+            let c = crate::pipeline::connect(&config.sink, timeout, "reset").await.map_err(|e| e.to_string())?;
             processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
             Ok::<String, String>(job.name.clone())
         }

@@ -19,8 +19,7 @@ pub async fn run(config: &Config, job: Option<&str>, reset: bool, opts: &Options
     };
     if reset {
         let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
-        let (c, conn) = config.sink.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
-        tokio::spawn(conn);
+        let c = crate::pipeline::connect(&config.sink, timeout, "reset").await?;
         sink::reset(&c, job).await?;
     }
     let stop = async {

@@ -225,18 +225,23 @@ pub struct ReplicaConfig {
 }
 
 impl ReplicaConfig {
-    /// A full replica of public.orders and a transformed one without customer_name.
-    pub fn defaults() -> Vec<Self> {
-        let full = Self {
-            name: "orders_replica".into(),
-            source: "public.orders".into(),
-            sink: "cdc.orders_replica".into(),
-            topic: "dbserver1.public.orders".into(),
+    /// Every column of `source` into `sink`, unfiltered.
+    pub fn full(name: &str, source: &str, sink: &str, topic: &str) -> Self {
+        Self {
+            name: name.into(),
+            source: source.into(),
+            sink: sink.into(),
+            topic: topic.into(),
             columns: None,
             drop: Vec::new(),
             rename: Default::default(),
             filter: None,
-        };
+        }
+    }
+
+    /// A full replica of public.orders and a transformed one without customer_name.
+    pub fn defaults() -> Vec<Self> {
+        let full = Self::full("orders_replica", "public.orders", "cdc.orders_replica", "dbserver1.public.orders");
         let transformed = Self {
             name: "orders_transformed".into(),
             sink: "cdc.orders_transformed".into(),

@@ -2,6 +2,7 @@
 //! status with event time `updated_at`, recomputed by SQL from the source's live rows.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 pub const TOPIC: &str = "dbserver1.public.orders";
 
@@ -66,3 +67,25 @@ pub async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BT
     .collect()
 }
 
+
+/// Catches the job up (`process --until-idle` with `config`) and compares its fired windows with
+/// the truth, retried for up to 2 minutes while Debezium delivers the last changes. Panics with
+/// the differing windows if they never match.
+pub async fn converge_to_truth(config: &std::path::Path, sink: &tokio_postgres::Client, source: &tokio_postgres::Client, job: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let out = super::console(&["--config", config.to_str().expect("utf-8"), "process", "--until-idle", "--time-limit", "180s"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        // Every partition's watermark has passed these windows' ends: they have fired.
+        let until = fired_until(sink, job).await;
+        let (want, got) = (truth(source, until).await, results(sink, job, until).await);
+        if want == got {
+            assert!(want.len() > 10, "too few windows compared: {}", want.len());
+            return;
+        }
+        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
+        let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(k)).take(5).collect();
+        assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows)", want.len());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}

@@ -67,8 +67,7 @@ impl GroupContext {
         let lookup = std::thread::spawn(move || -> Result<BTreeMap<(String, i32), i64>, String> {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
             rt.block_on(async {
-                let (c, conn) = sink.pg_config(std::time::Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
-                tokio::spawn(conn);
+                let c = crate::pipeline::connect(&sink, std::time::Duration::from_secs(5), "checkpoint lookup").await.map_err(|e| e.to_string())?;
                 let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(|e| e.to_string())?.get(0);
                 if !exists {
                     return Ok(BTreeMap::new());

@@ -92,16 +92,6 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
-    let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::warn!("processor connection: {e}");
-        }
-    });
-    Ok(client)
-}
-
 /// Runs `job` until `stop` (or idle, or the time limit); `paused` holds consumption. The
 /// snapshot is published after every batch.
 pub async fn run(
@@ -113,8 +103,8 @@ pub async fn run(
     snapshot: watch::Sender<ProcessorSnapshot>,
 ) -> Result<ProcessorSnapshot, ProcessorError> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let mut sink = connect(&config.sink, timeout).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-    let source = connect(&config.source, timeout).await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+    let mut sink = crate::pipeline::connect(&config.sink, timeout, "processor").await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let source = crate::pipeline::connect(&config.source, timeout, "processor").await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
     super::identity::check(&source, job).await?;
     sink.batch_execute(sink::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     sink.batch_execute(checkpoint::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
@@ -312,8 +302,7 @@ pub async fn run(
         }
         let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
         let delay = arrived.elapsed().as_millis() as i64;
-        for r in emission.results.iter().filter(|r| !r.late_firing) {
-            let _ = r;
+        for _ in emission.results.iter().filter(|r| !r.late_firing) {
             firing.record(delay, committed);
         }
 

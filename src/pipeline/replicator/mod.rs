@@ -160,16 +160,6 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     r.plan = Some(plan);
 }
 
-async fn connect(ep: &crate::config::PostgresEndpoint, timeout: Duration) -> Result<Client, tokio_postgres::Error> {
-    let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::warn!("replicator connection: {e}");
-        }
-    });
-    Ok(client)
-}
-
 /// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
 /// published after every batch. Returns the last snapshot.
 pub async fn run(
@@ -179,8 +169,8 @@ pub async fn run(
     snapshot: watch::Sender<ReplicatorSnapshot>,
 ) -> Result<ReplicatorSnapshot, ReplicatorError> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let mut sink = connect(&config.sink, timeout).await.map_err(sink_err)?;
-    let source = connect(&config.source, timeout).await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
+    let mut sink = crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?;
+    let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
     sink.batch_execute(offsets::DDL).await.map_err(sink_err)?;
     sink.batch_execute(deadletter::DDL).await.map_err(sink_err)?;
     sink.batch_execute(apply::STAGE_DDL).await.map_err(sink_err)?;
