@@ -7,11 +7,13 @@
 //! stored offsets; Kafka-committed offsets are written afterwards for lag display only.
 
 pub mod apply;
+mod copy_text;
 pub mod deadletter;
 pub mod offsets;
 pub mod schema;
+mod stage;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,10 +25,7 @@ use tokio_postgres::Client;
 
 use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
 use crate::config::{Config, ReplicaConfig};
-use crate::pipeline::envelope::{self, Op};
 use crate::pipeline::batches::{self, sleep_until_opt};
-use apply::{Kind, Staged};
-use deadletter::DeadLetter;
 use offsets::Offsets;
 
 #[derive(Debug, Clone)]
@@ -142,8 +141,9 @@ impl Replica {
     }
 }
 
-/// (Re)reads the source table, plans the replica and brings its sink table up to date.
-async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
+/// (Re)reads the source table, plans replica `i` and brings its sink table and, on the batch
+/// connection `sink`, its staging table up to date.
+async fn prepare(source: &Client, sink: &Client, r: &mut Replica, i: usize) {
     let shape = match schema::read_shape(source, &r.cfg.source).await {
         Ok(Some(s)) => s,
         Ok(None) => return r.fail(format!("source table {} does not exist", r.cfg.source)),
@@ -156,7 +156,10 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     if let Err(e) = schema::ensure_sink(sink, &r.cfg, &plan).await {
         return r.fail(e);
     }
-    r.merge = apply::merge_sql(&r.cfg, &plan);
+    if let Err(e) = sink.batch_execute(&apply::stage_ddl(i, &plan)).await {
+        return r.fail(format!("sink: {}", pg_error(&e)));
+    }
+    r.merge = apply::merge_sql(i, &r.cfg, &plan);
     r.plan = Some(plan);
 }
 
@@ -173,13 +176,12 @@ pub async fn run(
     let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
     sink.batch_execute(offsets::DDL).await.map_err(sink_err)?;
     sink.batch_execute(deadletter::DDL).await.map_err(sink_err)?;
-    sink.batch_execute(apply::STAGE_DDL).await.map_err(sink_err)?;
 
     let mut replicas = Vec::new();
     for cfg in &config.replicas {
         let offsets = offsets::load(&sink, &cfg.name).await.map_err(sink_err)?;
         let mut r = Replica { cfg: cfg.clone(), plan: None, merge: String::new(), offsets, error: None, applied: 0 };
-        prepare(&source, &sink, &mut r).await;
+        prepare(&source, &sink, &mut r, replicas.len()).await;
         replicas.push(r);
     }
     if !replicas.iter().any(Replica::active) {
@@ -257,113 +259,26 @@ pub async fn run(
             continue;
         }
 
-        // Decode and stage.
-        let mut staged: Vec<Staged> = Vec::new();
-        // Source commit times of the streamed (not snapshot) events applied in this batch.
-        let mut committed_at: Vec<i64> = Vec::new();
-        let mut letters: Vec<DeadLetter> = Vec::new();
-        let mut segments = vec![0i32; replicas.len()];
-        let mut counts = vec![0i64; replicas.len()];
-        // Per replica: (topic, partition) → (next offset, newest source LSN).
-        type Progress = BTreeMap<(String, i32), (i64, Option<u64>)>;
-        let mut progress: Vec<Progress> = vec![BTreeMap::new(); replicas.len()];
-        for (seq, rec) in batch.iter().enumerate() {
-            let wanting: Vec<usize> =
-                (0..replicas.len()).filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset)).collect();
-            if wanting.is_empty() {
-                continue;
-            }
-            let dead = |reason: String| DeadLetter {
-                topic: rec.topic.clone(),
-                partition: rec.partition,
-                offset: rec.offset,
-                reason,
-                payload: rec.payload.clone(),
-            };
-            let mut lsn = None;
-            match envelope::decode_raw(rec.payload.as_deref()) {
-                Ok(None) => {} // tombstone
-                Err(e) => letters.push(dead(e.to_string())),
-                Ok(Some(env)) => match env.source.lsn {
-                    None => letters.push(dead("no source.lsn".into())),
-                    Some(l) => {
-                        lsn = Some(l);
-                        if !env.source.snapshot {
-                            committed_at.push(env.source.ts_ms);
-                        }
-                        let image = match env.op {
-                            Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
-                            Op::Delete => env.before.map(|b| (Kind::Delete, b)),
-                            Op::Truncate => None,
-                        };
-                        if env.op == Op::Truncate {
-                            for &i in &wanting {
-                                segments[i] += 1;
-                                counts[i] += 1;
-                            }
-                        } else if let Some((kind, raw)) = image.filter(|(_, raw)| raw.get() != "null") {
-                            match envelope::columns(raw) {
-                                Err(e) => letters.push(dead(format!("{kind:?} image: {e}"))),
-                                Ok(row) => {
-                                    let mut bad = None;
-                                    for &i in &wanting {
-                                        if new_columns(&row, replicas[i].plan.as_ref()) {
-                                            prepare(&source, &sink, &mut replicas[i]).await;
-                                            if !replicas[i].active() {
-                                                continue;
-                                            }
-                                        }
-                                        let plan = replicas[i].plan.as_ref().expect("active");
-                                        let present = |k: &str| row.iter().any(|(n, v)| n.0 == k && v.get() != "null");
-                                        if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| !present(k)) {
-                                            bad = Some(format!("key column {k} missing in the {kind:?} image"));
-                                            continue;
-                                        }
-                                        staged.push(Staged { replica: i, segment: segments[i], seq: seq as i64, kind, lsn: l, doc: raw.get().to_string() });
-                                        counts[i] += 1;
-                                    }
-                                    if let Some(b) = bad {
-                                        letters.push(dead(b));
-                                    }
-                                }
-                            }
-                        } else {
-                            letters.push(dead(format!("op {:?} without its row image", env.op)));
-                        }
-                    }
-                },
-            }
-            for &i in &wanting {
-                if replicas[i].active() {
-                    let e = progress[i].entry((rec.topic.clone(), rec.partition)).or_insert((0, None));
-                    e.0 = rec.offset + 1;
-                    e.1 = e.1.max(lsn);
-                }
-            }
-        }
+        let staged = stage::stage(&batch, &mut replicas, &source, &sink).await;
+        let stage::Staged { mut copy, segments, counts, progress, letters, committed_at } = staged;
 
         // One transaction: rows, offsets, counters, dead letters.
         let tx = sink.transaction().await.map_err(sink_err)?;
-        if !staged.is_empty() {
-            let mut buf = Vec::with_capacity(staged.len() * 256);
-            for s in &staged {
-                apply::copy_line(&mut buf, s);
-            }
-            apply::copy(&tx, buf).await.map_err(sink_err)?;
-        }
         for (i, r) in replicas.iter().enumerate() {
             if progress[i].is_empty() || !r.active() {
                 continue;
             }
+            if !copy[i].is_empty() {
+                apply::copy(&tx, i, std::mem::take(&mut copy[i])).await.map_err(sink_err)?;
+            }
             for seg in 0..=segments[i] {
-                tx.query_one(&r.merge, &[&(i as i32), &seg]).await.map_err(sink_err)?;
+                tx.query_one(&r.merge, &[&seg]).await.map_err(sink_err)?;
                 if seg < segments[i] {
                     tx.batch_execute(&format!("TRUNCATE {}", schema::qualified(&r.cfg.sink))).await.map_err(sink_err)?;
                 }
             }
             offsets::store(&tx, &r.cfg.name, &progress[i], counts[i]).await.map_err(sink_err)?;
         }
-        letters.dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
         let new_letters = deadletter::record(&tx, &letters).await.map_err(sink_err)?;
         tx.commit().await.map_err(sink_err)?;
         let now = std::time::SystemTime::now();
@@ -417,11 +332,6 @@ fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
             })
         })
         .collect();
-}
-
-/// An image carrying a column the plan does not know: the source table gained one.
-fn new_columns(row: &envelope::RawRow<'_>, plan: Option<&schema::Plan>) -> bool {
-    plan.is_some_and(|p| row.iter().any(|(k, _)| !p.source_columns.iter().any(|c| *c == k.0)))
 }
 
 /// Every active replica has applied every assigned partition up to its high watermark.
