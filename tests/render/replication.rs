@@ -111,3 +111,25 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
     insta::assert_snapshot!("replicating_160x40", big);
     insta::assert_snapshot!("replicating_80x24", render_embedded(&s, ViewId::Replication, None, &embedded, 80, 24));
 }
+
+#[test]
+fn replicator_waiting_for_its_topic() {
+    use cdc_console::pipeline::replicator::{ReplicaStatus, ReplicatorSnapshot};
+    use cdc_console::ui::Embedded;
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
+    let embedded = Embedded {
+        replicator: ReplicatorSnapshot {
+            running: true,
+            waiting_for: vec!["dbserver1.public.orders".into()],
+            replicas: vec![ReplicaStatus { name: "orders_replica".into(), sink: "cdc.orders_replica".into(), applied_events: 0, error: None }],
+            ..ReplicatorSnapshot::default()
+        },
+        ..Embedded::default()
+    };
+    let big = render_embedded(&s, ViewId::Replication, None, &embedded, 160, 40);
+    for want in ["● running", "waiting for dbserver1.public.orders to exist", "orders_replica → cdc.orders_replica"] {
+        assert!(big.contains(want), "{want} missing:\n{big}");
+    }
+    insta::assert_snapshot!("waiting_160x40", big);
+}

@@ -7,13 +7,13 @@
 //! stored offsets; Kafka-committed offsets are written afterwards for lag display only.
 
 pub mod apply;
+mod assign;
 mod copy_text;
 pub mod deadletter;
 pub mod offsets;
 pub mod schema;
 mod stage;
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,6 +68,10 @@ pub struct ReplicatorSnapshot {
     /// initial snapshot excluded).
     pub commit_latency_ms: Percentiles,
     pub replicas: Vec<ReplicaStatus>,
+    /// Replica topics that do not exist yet (Debezium creates one with its table's first
+    /// change); the replicator starts reading them once they do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
     pub error: Option<String>,
 }
 
@@ -200,43 +204,30 @@ pub async fn run(
             .set("queued.min.messages", "1000000")
             .create()?,
     );
-    // Assignment: every partition of every topic, at the lowest stored offset of its replicas.
-    let topics: BTreeSet<String> = replicas.iter().filter(|r| r.active()).map(|r| r.cfg.topic.clone()).collect();
-    let mut tpl = TopicPartitionList::new();
-    let mut assigned = Vec::new();
-    for topic in &topics {
-        let c = consumer.clone();
-        let t = topic.clone();
-        let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout)).await.expect("metadata task")?;
-        let parts: Vec<i32> = md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
-        if parts.is_empty() {
-            return Err(ReplicatorError::NoReplica(format!("topic {topic} has no partitions (does it exist?)")));
-        }
-        for p in parts {
-            let start = replicas
-                .iter()
-                .filter(|r| r.active() && &r.cfg.topic == topic)
-                .map(|r| r.offsets.get(&(topic.clone(), p)).copied())
-                .min()
-                .flatten();
-            tpl.add_partition_offset(topic, p, start.map_or(Offset::Beginning, Offset::Offset))?;
-            assigned.push((topic.clone(), p));
-        }
-    }
-    consumer.assign(&tpl)?;
-
     let mut snap = ReplicatorSnapshot {
         running: true,
         dead_letters: deadletter::count(&sink).await.map_err(sink_err)?,
         ..Default::default()
     };
+    fill(&mut snap, &replicas);
+    tokio::pin!(stop);
+    let waiting = |missing: &[String]| {
+        snapshot.send_modify(|s| {
+            *s = ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() };
+        })
+    };
+    let Some(assigned) = assign::assign(&consumer, &replicas, timeout, opts.until_idle, waiting, stop.as_mut()).await? else {
+        snap.running = false;
+        snapshot.send_replace(snap.clone());
+        return Ok(snap);
+    };
+
     let mut first_batch: Option<Instant> = None;
     let mut latency = SlidingHistogram::new(Duration::from_secs(60), 12);
     let mut max_lsn: Option<u64> = None;
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
-    tokio::pin!(stop);
     'run: loop {
         let fetched = tokio::select! {
             _ = &mut stop => break 'run,
