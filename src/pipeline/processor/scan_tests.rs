@@ -63,3 +63,21 @@ fn malformed_input_is_an_error() {
     assert!(Scanner::new(b"1.2.3").value().is_err());
     assert!(Scanner::new(b"\"\xff\"").value().is_err());
 }
+
+#[test]
+fn stops_early_and_skips_the_rest_checked() {
+    let text = br#"{"a":1,"b":{"x":"}\"]"},"c":[1,{"d":null}]} "#;
+    let mut s = Scanner::new(text);
+    let mut seen = Vec::new();
+    s.object_until(|s, key| {
+        seen.push(key.to_vec());
+        s.skip().map(|()| key == b"a")
+    })
+    .unwrap();
+    assert_eq!(seen, [b"a".to_vec()]);
+    assert!(s.at_end());
+    for bad in [&br#"{"a":1,"b":[}"#[..], br#"{"a":1,"b":"x}"#, br#"{"a":1,"b":2"#] {
+        let mut s = Scanner::new(bad);
+        assert!(s.object_until(|s, _| s.skip().map(|()| true)).is_err());
+    }
+}
