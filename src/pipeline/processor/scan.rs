@@ -215,9 +215,7 @@ impl<'a> Scanner<'a> {
 
     fn number(&mut self) -> ScanResult<Raw<'a>> {
         let start = self.i;
-        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
+        self.number_extent();
         // ASCII only, so this cannot fail; checked anyway rather than unwrapped.
         let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|e| e.to_string())?;
         if let Ok(n) = text.parse::<i64>() {

@@ -81,3 +81,21 @@ fn stops_early_and_skips_the_rest_checked() {
         assert!(s.object_until(|s, _| s.skip().map(|()| true)).is_err());
     }
 }
+
+#[test]
+fn numbers_of_any_length_end_where_they_should() {
+    for digits in 0..40 {
+        let n = "1234567890".repeat(4)[..digits].to_string();
+        for tail in ["", ".5e-3", "x"] {
+            let text = format!("-{n}{tail}");
+            let mut s = Scanner::new(text.as_bytes());
+            s.number_extent();
+            let want = text.len() - usize::from(tail == "x");
+            assert_eq!(s.i, want, "{text}");
+        }
+    }
+    let mut s = Scanner::new(b"[123456789,0}");
+    assert!(s.skip().is_err(), "digits skipped, brackets still matched");
+    let mut s = Scanner::new(b"[123456789012345678,\"9\"]");
+    assert!(s.skip().is_ok() && s.at_end());
+}
