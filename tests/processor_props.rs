@@ -186,7 +186,7 @@ fn windowed_case(
             panic!("late without window: {l:?}")
         };
         expected
-            .entry((l.key.clone(), w))
+            .entry((l.key.as_ref().clone(), w))
             .or_default()
             .add(v, if l.retraction { 1 } else { -1 });
     }

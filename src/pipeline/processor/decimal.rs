@@ -46,6 +46,9 @@ impl Decimal {
 
     /// `[+-]digits[.digits][e[+-]digits]`.
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
+        if let Some(d) = Self::parse_plain(text.as_bytes()) {
+            return Ok(d);
+        }
         let syntax = || DecimalError::Syntax(text.to_string());
         let range = || DecimalError::Range(text.to_string());
         let bytes = text.trim().as_bytes();
@@ -111,6 +114,38 @@ impl Decimal {
         Ok(Decimal(if negative { -value } else { value }))
     }
 
+    /// `[-]digits[.digits]` with at most 18 digits and 6 decimals, what Debezium sends for a
+    /// numeric: exact in a u64 with no rounding, so the general parse (exponents, rounding,
+    /// range) runs only for the rest. None: not of that form, let the general parse decide.
+    #[inline]
+    fn parse_plain(b: &[u8]) -> Option<Self> {
+        let (negative, body) = match b.split_first()? {
+            (b'-', rest) => (true, rest),
+            _ => (false, b),
+        };
+        // 19 bytes hold at most 19 digits, which fit a u64.
+        if body.len() > 19 {
+            return None;
+        }
+        let (mut v, mut digits, mut point) = (0u64, 0usize, None);
+        for (i, &c) in body.iter().enumerate() {
+            match c {
+                b'0'..=b'9' => {
+                    v = v * 10 + u64::from(c - b'0');
+                    digits += 1;
+                }
+                b'.' if point.is_none() => point = Some(i),
+                _ => return None,
+            }
+        }
+        let decimals = point.map_or(0, |p| body.len() - p - 1);
+        if digits == 0 || digits > 18 || decimals > SCALE_DIGITS as usize {
+            return None;
+        }
+        let v = i128::from(v) * 10i128.pow(SCALE_DIGITS - decimals as u32);
+        Some(Decimal(if negative { -v } else { v }))
+    }
+
     /// `self / n`, rounded half away from zero (for averages).
     pub fn div_int(self, n: i64) -> Option<Self> {
         if n == 0 {
@@ -169,6 +204,22 @@ mod tests {
         assert_eq!(d("1.5E-2"), Decimal(15_000));
         assert_eq!(Decimal::from_f64(12.34).unwrap(), d("12.34"));
         assert_eq!(Decimal::from_int(-3), d("-3.000"));
+    }
+
+    #[test]
+    fn the_plain_fast_path_agrees_with_the_general_parse() {
+        for s in [
+            "0", "-0", "12.34", "-12.34", "12.", ".25", "-.5", "007.100000", "123456789012345678",
+            "123456789012.456789", "99999999999999999.9", "0.000001",
+        ] {
+            let fast = Decimal::parse_plain(s.as_bytes());
+            assert!(fast.is_some(), "{s}");
+            let general = Decimal::parse(&format!(" {s}")).ok();
+            assert_eq!(fast, general, "{s}");
+        }
+        for s in ["", "-", ".", "1.2.3", "1e3", "+7", "1.0000005", "1234567890123456789", " 1"] {
+            assert_eq!(Decimal::parse_plain(s.as_bytes()), None, "{s}");
+        }
     }
 
     #[test]

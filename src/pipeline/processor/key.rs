@@ -5,6 +5,7 @@
 //! distinct group keys is expected to be small next to the number of events (status, region…).
 
 use std::io::Write;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,8 @@ pub type KeyId = u32;
 #[derive(Debug, Default)]
 pub struct KeyInterner {
     ids: FxHashMap<Box<[u8]>, KeyId>,
-    keys: Vec<GroupKey>,
+    /// Shared, so a late event names its group without copying it.
+    keys: Vec<Arc<GroupKey>>,
     scratch: Vec<u8>,
 }
 
@@ -66,9 +68,9 @@ impl KeyInterner {
         if let Some(id) = self.ids.get(self.scratch.as_slice()) {
             return *id;
         }
-        let owned = parts.iter().map(owned).collect();
+        let owned: GroupKey = parts.iter().map(owned).collect();
         let id = self.keys.len() as KeyId;
-        self.keys.push(owned);
+        self.keys.push(Arc::new(owned));
         self.ids.insert(self.scratch.clone().into_boxed_slice(), id);
         id
     }
@@ -89,6 +91,14 @@ impl KeyInterner {
     }
 
     pub fn key(&self, id: KeyId) -> GroupKey {
+        self.keys
+            .get(id as usize)
+            .map(|k| k.as_ref().clone())
+            .unwrap_or_default()
+    }
+
+    /// The key without a copy (late events: hopping jobs refuse a contribution per window).
+    pub fn shared(&self, id: KeyId) -> Arc<GroupKey> {
         self.keys.get(id as usize).cloned().unwrap_or_default()
     }
 }

@@ -1,10 +1,13 @@
 //! Contributions the operator refused: never dropped silently, they go to a late-events table.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::change::Op;
 use super::decimal::Decimal;
-use super::key::GroupKey;
+use super::key::{GroupKey, KeyId};
+use super::operator::{Contribution, Operator};
 use super::window::Window;
 
 /// Why a contribution was not applied.
@@ -44,12 +47,14 @@ pub struct LateEvent {
     /// The change's op; with `retraction` it says which image (before: true, after: false).
     pub op: Op,
     pub retraction: bool,
-    pub key: GroupKey,
+    /// Shared with the operator's key table and with the other windows the contribution was
+    /// refused in: a late event costs no copy of its group key or values.
+    pub key: Arc<GroupKey>,
     /// The contribution's event time and the window it was for (None: time unknown).
     pub event_time: Option<i64>,
     pub window: Option<Window>,
     /// The aggregated column values it carried (`aggregate::value_columns` order).
-    pub values: Vec<Option<Decimal>>,
+    pub values: Arc<[Option<Decimal>]>,
     pub reason: LateReason,
 }
 
@@ -62,6 +67,35 @@ impl LateEvent {
             Op::Update => "u",
             Op::Delete => "d",
             Op::Truncate => "t",
+        }
+    }
+}
+
+impl Operator {
+    /// The late event for contribution `c` of group `key`, refused in window `at` (None: its
+    /// time is unknown).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn late(
+        &self,
+        partition: i32,
+        offset: i64,
+        op: Op,
+        c: &Contribution<'_, '_>,
+        key: KeyId,
+        values: &Arc<[Option<Decimal>]>,
+        at: Option<(i64, Window)>,
+        reason: LateReason,
+    ) -> LateEvent {
+        LateEvent {
+            partition,
+            offset,
+            op,
+            retraction: c.sign < 0,
+            key: self.keys.shared(key),
+            event_time: at.map(|a| a.0),
+            window: at.map(|a| a.1),
+            values: Arc::clone(values),
+            reason,
         }
     }
 }

@@ -11,10 +11,12 @@
 //! allowed lateness ≤ that watermark is not applied and comes back as a [`LateEvent`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::aggregate::{ValueColumn, value_columns};
 use super::change::{Change, ChangeDecoder, Image, MAX_COLUMNS, Op};
-use super::key::{KeyId, KeyInterner};
+use super::decimal::Decimal;
+use super::key::KeyInterner;
 use super::late::{LateEvent, LateReason};
 use super::state::{PartitionWindows, WindowEntry};
 use super::watermark::WatermarkClock;
@@ -53,15 +55,19 @@ pub struct Operator {
     pub(super) clock: WatermarkClock,
     pub(super) partitions: BTreeMap<i32, PartitionWindows>,
     pub(super) keys: KeyInterner,
+    /// The job reads an event-time column (else `source.ts_ms`), decided once.
+    by_column: bool,
+    /// Reused per contribution: its windows, and those refused as late.
     scratch: Vec<Window>,
+    refused: Vec<(Window, LateReason)>,
 }
 
 /// A contribution: add (+1) or retract (−1) an image at an event time.
-struct Contribution<'c, 'a> {
-    image: &'c Image<'a>,
-    time: Option<i64>,
-    sign: i8,
-    unknown: LateReason,
+pub(super) struct Contribution<'c, 'a> {
+    pub image: &'c Image<'a>,
+    pub time: Option<i64>,
+    pub sign: i8,
+    pub unknown: LateReason,
 }
 
 impl Operator {
@@ -101,7 +107,9 @@ impl Operator {
             ),
             partitions: BTreeMap::new(),
             keys: KeyInterner::default(),
+            by_column: job.event_time_column().is_some(),
             scratch: Vec::new(),
+            refused: Vec::new(),
         }
     }
 
@@ -126,7 +134,7 @@ impl Operator {
             return out;
         }
         p.next_offset = offset + 1;
-        let by_column = self.job.event_time_column().is_some();
+        let by_column = self.by_column;
         let own_time = match (by_column, &change.after, &change.before) {
             (false, _, _) => Some(change.source_ts_ms),
             (true, Some(a), _) => a.event_time,
@@ -225,7 +233,8 @@ impl Operator {
     ) -> bool {
         let key = self.keys.intern(&c.image.key);
         let Some(t) = c.time else {
-            late.push(self.late(partition, offset, op, c, key, None, c.unknown));
+            let values = c.image.values.as_slice().into();
+            late.push(self.late(partition, offset, op, c, key, &values, None, c.unknown));
             return false;
         };
         let Some(p) = self.partitions.get_mut(&partition) else {
@@ -239,7 +248,8 @@ impl Operator {
             |w: &Window| watermark.is_some_and(|wm| w.end.saturating_add(self.lateness_ms) <= wm);
         self.shape.assign(t, &mut self.scratch);
         let mut applied = false;
-        let mut refused: Vec<(Window, LateReason)> = Vec::new();
+        let mut refused = std::mem::take(&mut self.refused);
+        refused.clear();
         if let WindowShape::Session { gap } = self.shape {
             let own = Window {
                 start: t,
@@ -277,33 +287,15 @@ impl Operator {
                 applied = true;
             }
         }
-        for (w, reason) in refused {
-            late.push(self.late(partition, offset, op, c, key, Some((t, w)), reason));
+        if !refused.is_empty() {
+            // One copy of the values for all the windows refused.
+            let values: Arc<[Option<Decimal>]> = c.image.values.as_slice().into();
+            for &(w, reason) in &refused {
+                let at = Some((t, w));
+                late.push(self.late(partition, offset, op, c, key, &values, at, reason));
+            }
         }
+        self.refused = refused;
         applied
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn late(
-        &self,
-        partition: i32,
-        offset: i64,
-        op: Op,
-        c: &Contribution<'_, '_>,
-        key: KeyId,
-        at: Option<(i64, Window)>,
-        reason: LateReason,
-    ) -> LateEvent {
-        LateEvent {
-            partition,
-            offset,
-            op,
-            retraction: c.sign < 0,
-            key: self.keys.key(key),
-            event_time: at.map(|a| a.0),
-            window: at.map(|a| a.1),
-            values: c.image.values.clone(),
-            reason,
-        }
     }
 }

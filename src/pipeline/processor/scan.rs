@@ -9,6 +9,9 @@
 
 use std::borrow::Cow;
 
+#[path = "skip.rs"]
+mod skip;
+
 /// A column value as found in the JSON, before the job gives it a meaning.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Raw<'a> {
@@ -83,6 +86,16 @@ impl<'a> Scanner<'a> {
         &mut self,
         mut field: impl FnMut(&mut Self, &[u8]) -> ScanResult<()>,
     ) -> ScanResult<()> {
+        self.object_until(|s, key| field(s, key).map(|()| false))
+    }
+
+    /// Walks an object until `field` returns true (it has what it wanted), then skips the rest
+    /// of the object as a skipped value (brackets and strings checked, not every byte parsed):
+    /// most of Debezium's `source` block follows the one field a job reads from it.
+    pub fn object_until(
+        &mut self,
+        mut field: impl FnMut(&mut Self, &[u8]) -> ScanResult<bool>,
+    ) -> ScanResult<()> {
         self.expect(b'{')?;
         if self.peek() == Some(b'}') {
             self.i += 1;
@@ -96,12 +109,16 @@ impl<'a> Scanner<'a> {
                 true => Cow::Owned(unescape(raw)?.into_bytes()),
             };
             self.expect(b':')?;
-            field(self, &key)?;
+            let done = field(self, &key)?;
             let next = match self.b.get(self.i) {
                 Some(&c @ (b',' | b'}')) => Some(c),
                 _ => self.peek(),
             };
             match next {
+                Some(b',') if done => {
+                    self.i += 1;
+                    return self.close(1, 1);
+                }
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
@@ -144,11 +161,29 @@ impl<'a> Scanner<'a> {
     }
 
     /// The bytes up to the closing quote (the opening one consumed), and whether they hold
-    /// escapes; leaves the scanner after the closing quote.
+    /// escapes; leaves the scanner after the closing quote. Inlined: it runs for every key and
+    /// string, and its common case (no escape) is a single search.
+    #[inline(always)]
     fn string_body(&mut self) -> ScanResult<(&'a [u8], bool)> {
         let b: &'a [u8] = self.b;
         let start = self.i;
+        let rest = b.get(start..).unwrap_or_default();
+        match find_quote_or_backslash(rest) {
+            Some(n) if rest[n] == b'"' => {
+                self.i = start + n + 1;
+                Ok((&rest[..n], false))
+            }
+            _ => self.string_body_escaped(start),
+        }
+    }
+
+    /// [`string_body`](Self::string_body) for a string with escapes (or unterminated).
+    #[cold]
+    #[inline(never)]
+    fn string_body_escaped(&mut self, start: usize) -> ScanResult<(&'a [u8], bool)> {
+        let b: &'a [u8] = self.b;
         let mut escaped = false;
+        self.i = start;
         loop {
             let rest = b.get(self.i..).unwrap_or_default();
             match find_quote_or_backslash(rest) {
@@ -180,9 +215,7 @@ impl<'a> Scanner<'a> {
 
     fn number(&mut self) -> ScanResult<Raw<'a>> {
         let start = self.i;
-        while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.b.get(self.i) {
-            self.i += 1;
-        }
+        self.number_extent();
         // ASCII only, so this cannot fail; checked anyway rather than unwrapped.
         let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|e| e.to_string())?;
         if let Ok(n) = text.parse::<i64>() {
@@ -193,90 +226,19 @@ impl<'a> Scanner<'a> {
         }
         Ok(Raw::Number(text))
     }
-
-    /// Skips any value: strings to their closing quote, objects and arrays to their matching
-    /// bracket (structure checked, content not parsed).
-    pub fn skip(&mut self) -> ScanResult<()> {
-        match self.peek() {
-            Some(b'"') => return self.skip_string(),
-            Some(b'{' | b'[') => {}
-            Some(b'-' | b'0'..=b'9') => {
-                // Not parsed: only its extent matters.
-                while let Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') = self.b.get(self.i)
-                {
-                    self.i += 1;
-                }
-                return Ok(());
-            }
-            Some(_) => return self.value().map(drop),
-            None => return self.err("expected a value"),
-        }
-        // Open brackets as a bit stack (1 = object), so skipping allocates nothing.
-        let (mut stack, mut depth) = (0u64, 0u32);
-        loop {
-            let Some(&c) = self.b.get(self.i) else {
-                return self.err("unterminated object");
-            };
-            match c {
-                b'"' => {
-                    self.skip_string()?;
-                    continue;
-                }
-                b'{' | b'[' if depth == 64 => return self.err("nesting deeper than 64"),
-                b'{' | b'[' => {
-                    stack = (stack << 1) | u64::from(c == b'{');
-                    depth += 1;
-                }
-                b'}' | b']' => {
-                    if depth == 0 || (stack & 1 == 1) != (c == b'}') {
-                        return self.err("mismatched bracket");
-                    }
-                    stack >>= 1;
-                    depth -= 1;
-                    if depth == 0 {
-                        self.i += 1;
-                        return Ok(());
-                    }
-                }
-                _ => {}
-            }
-            self.i += 1;
-        }
-    }
-
-    fn skip_string(&mut self) -> ScanResult<()> {
-        self.i += 1;
-        self.string_body().map(drop)
-    }
 }
 
-/// The first `"` or `\\`, eight bytes at a time (SWAR): strings are most of what is skipped.
+/// The first `"` or `\\`: strings are most of what is read and skipped. Most keys and values
+/// end within 16 bytes, so one SSE2 compare usually finds their end (an 8-byte SWAR loop took
+/// a third more instructions per string). memchr's SSE2 searcher inlines here; its
+/// runtime-dispatched `memchr2` costs a call per string and ran slower than the SWAR loop.
 #[inline]
 fn find_quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let matches = |x: u64, c: u8| {
-        let y = x ^ (ONES * u64::from(c));
-        y.wrapping_sub(ONES) & !y & HIGH
-    };
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let m = matches(x, b'"') | matches(x, b'\\');
-        if m != 0 {
-            // The lowest flagged byte is exact (borrows only flag bytes above a match).
-            return Some(offset + (m.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(two) = memchr::arch::x86_64::sse2::memchr::Two::new(b'"', b'\\') {
+        return two.find(bytes);
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
-        .map(|n| offset + n)
+    memchr::arch::all::memchr::Two::new(b'"', b'\\').find(bytes)
 }
 
 /// The text of a string body with escapes (rare in the columns a job reads).

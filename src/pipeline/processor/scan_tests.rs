@@ -63,3 +63,39 @@ fn malformed_input_is_an_error() {
     assert!(Scanner::new(b"1.2.3").value().is_err());
     assert!(Scanner::new(b"\"\xff\"").value().is_err());
 }
+
+#[test]
+fn stops_early_and_skips_the_rest_checked() {
+    let text = br#"{"a":1,"b":{"x":"}\"]"},"c":[1,{"d":null}]} "#;
+    let mut s = Scanner::new(text);
+    let mut seen = Vec::new();
+    s.object_until(|s, key| {
+        seen.push(key.to_vec());
+        s.skip().map(|()| key == b"a")
+    })
+    .unwrap();
+    assert_eq!(seen, [b"a".to_vec()]);
+    assert!(s.at_end());
+    for bad in [&br#"{"a":1,"b":[}"#[..], br#"{"a":1,"b":"x}"#, br#"{"a":1,"b":2"#] {
+        let mut s = Scanner::new(bad);
+        assert!(s.object_until(|s, _| s.skip().map(|()| true)).is_err());
+    }
+}
+
+#[test]
+fn numbers_of_any_length_end_where_they_should() {
+    for digits in 0..40 {
+        let n = "1234567890".repeat(4)[..digits].to_string();
+        for tail in ["", ".5e-3", "x"] {
+            let text = format!("-{n}{tail}");
+            let mut s = Scanner::new(text.as_bytes());
+            s.number_extent();
+            let want = text.len() - usize::from(tail == "x");
+            assert_eq!(s.i, want, "{text}");
+        }
+    }
+    let mut s = Scanner::new(b"[123456789,0}");
+    assert!(s.skip().is_err(), "digits skipped, brackets still matched");
+    let mut s = Scanner::new(b"[123456789012345678,\"9\"]");
+    assert!(s.skip().is_ok() && s.at_end());
+}

@@ -274,7 +274,7 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
         offsets.push(l.offset);
         ops.push(l.op_code());
         retractions.push(l.retraction);
-        keys.push(serde_json::to_string(&l.key).unwrap_or_default());
+        keys.push(serde_json::to_string(l.key.as_ref()).unwrap_or_default());
         times.push(l.event_time);
         starts.push(l.window.map(|w| w.start));
         ends.push(l.window.map(|w| w.end));
