@@ -12,6 +12,7 @@ mod copy_text;
 pub mod deadletter;
 pub mod offsets;
 pub mod schema;
+mod snapshot;
 mod stage;
 
 use std::sync::Arc;
@@ -19,14 +20,15 @@ use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
-use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
+use crate::collectors::latency::window::SlidingHistogram;
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::batches::{self, sleep_until_opt};
 use offsets::Offsets;
+pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
+use snapshot::fill;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -44,53 +46,6 @@ impl Default for Options {
     fn default() -> Self {
         Self { max_batch: 20_000, max_latency: Duration::from_millis(100), until_idle: false, time_limit: None }
     }
-}
-
-/// What the UI shows of the replicator.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct ReplicatorSnapshot {
-    pub running: bool,
-    /// Change events applied per second of this run (since the first batch).
-    pub rows_per_sec: f64,
-    /// Change events applied by this run (all replicas; tombstones and dead letters excluded).
-    pub events: u64,
-    pub batches: u64,
-    /// Seconds spent decoding and in sink transactions (the apply rate is events / this).
-    pub apply_seconds: f64,
-    /// Seconds spent waiting for records from the broker.
-    pub consume_seconds: f64,
-    /// Highest source LSN applied, `X/Y`.
-    pub applied_lsn: Option<String>,
-    pub partitions: Vec<PartitionOffset>,
-    /// Rows in `cdc.dead_letters`.
-    pub dead_letters: u64,
-    /// Source commit → replica row committed in the sink, over the last minute (events of the
-    /// initial snapshot excluded).
-    pub commit_latency_ms: Percentiles,
-    pub replicas: Vec<ReplicaStatus>,
-    /// Replica topics that do not exist yet (Debezium creates one with its table's first
-    /// change); the replicator starts reading them once they do.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub waiting_for: Vec<String>,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PartitionOffset {
-    pub replica: String,
-    pub topic: String,
-    pub partition: i32,
-    pub next_offset: i64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct ReplicaStatus {
-    pub name: String,
-    pub sink: String,
-    /// Change events applied by this run.
-    pub applied_events: u64,
-    /// Why this replica stopped (the others go on).
-    pub error: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -305,24 +260,6 @@ pub async fn run(
     fill(&mut snap, &replicas);
     snapshot.send_replace(snap.clone());
     Ok(snap)
-}
-
-fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
-    snap.replicas = replicas
-        .iter()
-        .map(|r| ReplicaStatus { name: r.cfg.name.clone(), sink: r.cfg.sink.clone(), applied_events: r.applied, error: r.error.clone() })
-        .collect();
-    snap.partitions = replicas
-        .iter()
-        .flat_map(|r| {
-            r.offsets.iter().map(|((t, p), n)| PartitionOffset {
-                replica: r.cfg.name.clone(),
-                topic: t.clone(),
-                partition: *p,
-                next_offset: *n,
-            })
-        })
-        .collect();
 }
 
 /// Every active replica has applied every assigned partition up to its high watermark.
