@@ -3,12 +3,13 @@
 //! generator) and feeds results back as feedback. So every key path is testable without a
 //! terminal or a backend.
 
+mod input;
 mod run;
 mod tasks;
 
 use std::time::SystemTime;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::KeyEvent;
 
 pub use run::run;
 
@@ -103,86 +104,6 @@ impl App {
             }
             Mode::Confirm(c) => self.on_confirm_key(ev, c),
         }
-    }
-
-    fn on_command_key(&mut self, ev: &KeyEvent, mut input: String) {
-        match ev.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter => match ViewId::complete(&input) {
-                Some(v) => self.go_to(v),
-                None => self.feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names())),
-            },
-            KeyCode::Tab => {
-                if let Some(v) = ViewId::complete(&input) {
-                    input = v.name().to_string();
-                }
-                self.ui.mode = Mode::Command(input);
-            }
-            KeyCode::Backspace => {
-                input.pop();
-                self.ui.mode = Mode::Command(input);
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                input.push(c);
-                self.ui.mode = Mode::Command(input);
-            }
-            _ => self.ui.mode = Mode::Command(input),
-        }
-    }
-
-    fn on_filter_key(&mut self, ev: &KeyEvent, mut input: String) {
-        match ev.code {
-            KeyCode::Esc => self.ui.filter.clear(),
-            KeyCode::Enter => {}
-            KeyCode::Backspace => {
-                input.pop();
-                self.ui.filter = input.clone();
-                self.ui.mode = Mode::Filter(input);
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                input.push(c);
-                self.ui.filter = input.clone();
-                self.ui.selected = 0;
-                self.ui.mode = Mode::Filter(input);
-            }
-            _ => self.ui.mode = Mode::Filter(input),
-        }
-    }
-
-    fn on_confirm_key(&mut self, ev: &KeyEvent, mut c: Confirm) -> Vec<Command> {
-        match ev.code {
-            KeyCode::Esc => self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title)),
-            KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                c.focus = if c.focus == ConfirmFocus::Cancel { ConfirmFocus::Confirm } else { ConfirmFocus::Cancel };
-                self.ui.mode = Mode::Confirm(c);
-            }
-            KeyCode::Enter if c.focus == ConfirmFocus::Cancel => {
-                self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title))
-            }
-            KeyCode::Enter if c.typed != c.expect => {
-                self.feedback(FeedbackState::Error, format!("type `{}` exactly to confirm", c.expect));
-                self.ui.mode = Mode::Confirm(c);
-            }
-            KeyCode::Enter if c.then == Confirmed::ResetJob => {
-                self.feedback(FeedbackState::Pending, format!("resetting job {}", c.expect));
-                return vec![Command::ProcessorReset];
-            }
-            KeyCode::Enter => {
-                let Some((cluster, name)) = self.locate(&c.expect) else { return Vec::new() };
-                self.feedback(FeedbackState::Pending, format!("delete {name}"));
-                return vec![Command::Connect { cluster, action: ConnectorAction::Delete(name) }];
-            }
-            KeyCode::Backspace => {
-                c.typed.pop();
-                self.ui.mode = Mode::Confirm(c);
-            }
-            KeyCode::Char(ch) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                c.typed.push(ch);
-                self.ui.mode = Mode::Confirm(c);
-            }
-            _ => self.ui.mode = Mode::Confirm(c),
-        }
-        Vec::new()
     }
 
     fn on_action(&mut self, ev: &KeyEvent) -> Vec<Command> {
@@ -346,7 +267,7 @@ impl App {
     }
 }
 
-fn names() -> String {
+pub(crate) fn names() -> String {
     ViewId::ALL.iter().map(|v| v.name()).collect::<Vec<_>>().join(", ")
 }
 
