@@ -291,3 +291,49 @@ async fn typed_hash_sees_bigint_changes_that_fold_alike_and_null_versus_values()
     assert_eq!(sorted(pg.differences), expect);
     f.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typed_hash_takes_timestamps_as_utc_instants_and_sees_small_changes_and_swaps() {
+    // Source timestamptz, sink timestamp (UTC wall clock) written in another time zone: the same
+    // instants. Then changes of 1 µs, an hour and a day, and two rows swapping their values.
+    let f = Fixture::new("ts").await;
+    f.src
+        .batch_execute(&format!(
+            "CREATE TABLE {s}.t (id bigint PRIMARY KEY, at timestamptz NOT NULL, v text NOT NULL);
+             INSERT INTO {s}.t SELECT g, timestamptz '1999-12-31 23:00:00+00' + g * interval '7 min 3.000001 s', 'v' || g FROM generate_series(1, 400) g",
+            s = f.schema
+        ))
+        .await
+        .unwrap();
+    f.snk
+        .batch_execute(&format!(
+            "SET TimeZone = 'Asia/Kolkata';
+             CREATE TABLE {s}.t (id bigint PRIMARY KEY, at timestamp(6) NOT NULL, v text NOT NULL);
+             INSERT INTO {s}.t SELECT g, timestamp '1999-12-31 23:00:00' + g * interval '7 min 3.000001 s', 'v' || g FROM generate_series(1, 400) g",
+            s = f.schema
+        ))
+        .await
+        .unwrap();
+    let pg = Options { hash: diff::checksum::Hash::Pg, ..small() };
+    assert_eq!(f.diff("t", &pg).await.differences, vec![]);
+    f.sink(
+        "UPDATE $S.t SET at = at + interval '1 microsecond' WHERE id = 10; UPDATE $S.t SET at = at - interval '1 hour' WHERE id = 20;
+         UPDATE $S.t SET at = at + interval '1 day' WHERE id = 30;
+         UPDATE $S.t SET v = CASE id WHEN 40 THEN 'v41' ELSE 'v40' END WHERE id IN (40, 41)",
+    )
+    .await;
+    let expect = vec![
+        RowDiff::Changed { key: k(&["10"]), columns: k(&["at"]) },
+        RowDiff::Changed { key: k(&["20"]), columns: k(&["at"]) },
+        RowDiff::Changed { key: k(&["30"]), columns: k(&["at"]) },
+        RowDiff::Changed { key: k(&["40"]), columns: k(&["v"]) },
+        RowDiff::Changed { key: k(&["41"]), columns: k(&["v"]) },
+    ];
+    assert_eq!(sorted(f.diff("t", &pg).await.differences), expect);
+    assert_eq!(sorted(f.diff("t", &small()).await.differences), expect);
+    // A text key takes the segment path, whose checksums are sums (the grid xors).
+    f.both("CREATE TABLE $S.u (id text PRIMARY KEY, at numeric NOT NULL, v text NOT NULL); INSERT INTO $S.u SELECT lpad(id::text, 4, '0'), extract(epoch from at), v FROM $S.t").await;
+    let keys = |d: Vec<RowDiff>| sorted(d).iter().map(|d| d.key().to_vec()).collect::<Vec<_>>();
+    assert_eq!(keys(f.diff("u", &pg).await.differences), vec![k(&["0010"]), k(&["0020"]), k(&["0030"]), k(&["0040"]), k(&["0041"])]);
+    f.drop().await;
+}

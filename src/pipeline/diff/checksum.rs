@@ -4,12 +4,11 @@
 //! Normalization makes equal values hash equal across the two databases: numeric without
 //! trailing zeros (`trim_scale`), timestamps as UTC text to the microsecond, json as jsonb text.
 //!
-//! Row hashes ([`RowHash`]), both 64-bit:
-//! - md5: md5 of the row value's text (NULL `()` differs from '' `("")`); the same on any server.
-//! - pg: typed PostgreSQL hash functions chained column by column, no text conversion (~8× less
-//!   work). See [`RowHash::typed`] for why equal values hash equal and what it assumes.
+//! The row hashes themselves are in [`super::rowhash`].
 
 use super::key::Segment;
+
+pub use super::rowhash::{Class, Hash, RowHash};
 
 /// One side of a comparison: a table, the compared columns (in order, matched by position with
 /// the other side), the key columns and an optional row filter (a SQL boolean expression).
@@ -32,137 +31,6 @@ pub fn ident(name: &str) -> String {
 /// `schema.table` (or `table`) quoted part by part.
 pub fn table_ident(name: &str) -> String {
     name.split('.').map(ident).collect::<Vec<_>>().join(".")
-}
-
-/// The row hash summed per segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Hash {
-    /// 48 bits of md5 (data-diff's): the same on any PostgreSQL.
-    #[default]
-    Md5,
-    /// Typed hash functions (`hashint8extended`, `hash_numeric_extended`, `hashtextextended`,
-    /// `uuid_hash_extended`, PostgreSQL ≥ 11) chained over the columns: ~8× cheaper than md5.
-    /// Only comparable between servers of the same major version and byte order (checked).
-    Pg,
-}
-
-/// How a column goes into the typed row hash. Both sides must agree, else the column is hashed
-/// as its normalized text on both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Class {
-    /// smallint, integer, bigint: `hashint{2,4,8}extended` agree on equal values.
-    Int,
-    /// `hash_numeric_extended` ignores the display scale (1.0 and 1.00 hash equal).
-    Numeric,
-    /// text, varchar: the bytes (`COLLATE "C"`: deterministic).
-    Text,
-    Uuid,
-    /// timestamp and timestamptz: the exact epoch (numeric), as the text normalization does.
-    Timestamp,
-    /// Anything else: the normalized text.
-    Other,
-}
-
-impl Class {
-    pub fn of(ty: &str) -> Class {
-        match ty {
-            "smallint" | "integer" | "bigint" => Class::Int,
-            "text" => Class::Text,
-            "uuid" => Class::Uuid,
-            t if t.starts_with("character varying") => Class::Text,
-            t if t.starts_with("numeric") => Class::Numeric,
-            t if t.starts_with("timestamp") => Class::Timestamp,
-            _ => Class::Other,
-        }
-    }
-}
-
-/// Per-column seed constants: distinct and far apart, so a value hashed in another column, or a
-/// NULL, hashes differently.
-fn seed(i: usize, null: bool) -> i64 {
-    let k = (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1)) ^ if null { 0x5851_F42D_4C95_7F2D } else { 0 };
-    k as i64
-}
-
-/// The per-row 64-bit hash expression of one side (an `int8` SQL expression).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowHash(pub String);
-
-impl RowHash {
-    /// The row hashes of both sides. `not_null`: per compared column, NOT NULL on both sides.
-    pub fn pair(s: &Side, t: &Side, not_null: &[bool]) -> (RowHash, RowHash) {
-        match s.hash {
-            Hash::Md5 => (RowHash::md5(s), RowHash::md5(t)),
-            Hash::Pg => {
-                let classes: Vec<Class> = s
-                    .column_types
-                    .iter()
-                    .zip(&t.column_types)
-                    .map(|(a, b)| match (Class::of(a), Class::of(b)) {
-                        (x, y) if x == y => x,
-                        _ => Class::Other,
-                    })
-                    .collect();
-                (RowHash::typed(s, &classes, not_null), RowHash::typed(t, &classes, not_null))
-            }
-        }
-    }
-
-    /// 64 bits of md5 over the row value's text.
-    pub fn md5(side: &Side) -> RowHash {
-        let row = format!("ROW({})::text", side.normalized_columns().join(", "));
-        RowHash(format!("('x' || substr(md5({row}), 1, 16))::bit(64)::bigint"))
-    }
-
-    /// Typed hashes chained through the seed: `h = f_n(c_n, … f_1(c_1, s0))`, so the position
-    /// of a value matters and the result is mixed once per column (no final re-hash needed).
-    /// NOT NULL columns chain; a nullable column is hashed on its own seed (NULL becomes its own
-    /// constant) and xor-ed into `s0`, which the chain then mixes (or one final hash does when
-    /// every column is nullable). Integers use the value itself as part of the seed too:
-    /// `hashint8extended` folds 64 bits to 32, the seed does not.
-    ///
-    /// Equal rows hash equal when both servers have the same major version and byte order:
-    /// integers of any width hash alike, numeric ignores the scale, text is hashed as bytes,
-    /// timestamps via their exact epoch. Columns whose class differs between the sides are hashed
-    /// as normalized text.
-    pub fn typed(side: &Side, classes: &[Class], not_null: &[bool]) -> RowHash {
-        let one = |i: usize, seed: &str| -> String {
-            let c = ident(&side.columns[i]);
-            match classes[i] {
-                Class::Int => {
-                    let f = match side.column_types[i].as_str() {
-                        "smallint" => "hashint2extended",
-                        "integer" => "hashint4extended",
-                        _ => "hashint8extended",
-                    };
-                    format!("{f}({c}, ({seed}) # {c})")
-                }
-                Class::Numeric => format!("hash_numeric_extended({c}, {seed})"),
-                Class::Text => format!("hashtextextended({c} COLLATE \"C\", {seed})"),
-                Class::Uuid => format!("uuid_hash_extended({c}, {seed})"),
-                Class::Timestamp => format!("hash_numeric_extended(extract(epoch from {c}), {seed})"),
-                Class::Other => format!("hashtextextended({} COLLATE \"C\", {seed})", normalize(&side.columns[i], &side.column_types[i])),
-            }
-        };
-        let mut s0 = format!("({})::int8", seed(usize::MAX - 1, false));
-        let mut chained = false;
-        for i in 0..side.columns.len() {
-            if !not_null.get(i).copied().unwrap_or(false) {
-                s0 = format!("{s0} # coalesce({}, ({})::int8)", one(i, &format!("({})::int8", seed(i, false))), seed(i, true));
-            }
-        }
-        let mut h = s0;
-        for i in 0..side.columns.len() {
-            if not_null.get(i).copied().unwrap_or(false) {
-                h = one(i, &h);
-                chained = true;
-            }
-        }
-        if !chained {
-            h = format!("hashint8extended({h}, 0)");
-        }
-        RowHash(h)
-    }
 }
 
 /// The text a column is compared and hashed as.
@@ -339,10 +207,10 @@ impl Side {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn side() -> Side {
+    pub(crate) fn side() -> Side {
         Side {
             table: "public.order_items".into(),
             key: vec!["order_id".into(), "line_no".into()],
@@ -370,24 +238,5 @@ mod tests {
     fn timestamps_are_epoch_seconds() {
         assert_eq!(normalize("t", "timestamp(3) without time zone"), "extract(epoch from \"t\")::text");
         assert!(side().checksum_sql(&Segment::ALL, &RowHash::md5(&side())).0.contains("md5("));
-    }
-
-    #[test]
-    fn typed_hash_chains_not_null_columns_and_keeps_nulls_apart() {
-        let s = Side { hash: Hash::Pg, ..side() };
-        let mut t = s.clone();
-        t.column_types = vec!["integer".into(), "numeric(20,6)".into(), "text".into()];
-        let (a, b) = RowHash::pair(&s, &t, &[true, false, false]);
-        // order_id: bigint vs integer, both Int; unit_price: numeric both; updated_at vs text: Other.
-        assert!(a.0.starts_with("hashint8extended(\"order_id\", ("), "{}", a.0);
-        assert!(b.0.starts_with("hashint4extended(\"order_id\", ("), "{}", b.0);
-        assert!(a.0.contains("coalesce(hash_numeric_extended(\"unit_price\", "), "{}", a.0);
-        assert!(a.0.contains("coalesce(hashtextextended(extract(epoch from \"updated_at\")::text COLLATE \"C\""), "{}", a.0);
-        assert!(b.0.contains("coalesce(hashtextextended(\"updated_at\"::text COLLATE \"C\""), "{}", b.0);
-        // All nullable: one final mix.
-        let (a, _) = RowHash::pair(&s, &s, &[false, false, false]);
-        assert!(a.0.starts_with("hashint8extended(") && a.0.ends_with(", 0)"), "{}", a.0);
-        assert_ne!(seed(0, false), seed(1, false));
-        assert_ne!(seed(0, false), seed(0, true));
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - `key`: key kinds (integer, UUID, ordered: text and composite) and segment bounds
 //! - `checksum`: the SQL each side runs, with the normalization that makes equal rows hash equal
+//! - `rowhash`: the per-row hash (md5 of the text, or typed PostgreSQL hashes)
 //! - `bisect`: the level-by-level bisection
 //! - `report`: missing, extra and changed rows, and the work done
 //! - `inflight`: LSN bracketing
@@ -14,6 +15,7 @@ pub mod grid;
 pub mod inflight;
 pub mod key;
 pub mod report;
+pub mod rowhash;
 pub mod targets;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
