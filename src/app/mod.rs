@@ -3,6 +3,7 @@
 //! generator) and feeds results back as feedback. So every key path is testable without a
 //! terminal or a backend.
 
+mod done;
 mod input;
 mod run;
 mod tasks;

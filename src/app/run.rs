@@ -11,6 +11,7 @@ use futures::StreamExt;
 use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
 use tokio::sync::{mpsc, watch};
 
+use super::done::Ended;
 use super::tasks::{self, Done, Running};
 use super::{App, Command};
 use crate::action::Keymap;
@@ -169,76 +170,12 @@ async fn event_loop(
                 None => break,
             },
             Some(result) = done.recv() => {
-                match result {
-                    Done::Action(what, Ok(outcome), cluster) => {
-                        app.feedback(FeedbackState::Done, format!("{what}: {outcome}"));
-                        refresh_soon(config, cluster, tx.clone());
-                    }
-                    Done::Action(what, Err(e), _) => app.feedback(FeedbackState::Error, format!("{what}: {e}")),
-                    Done::Replicator(r) => {
-                        replicator = None;
-                        app.embedded.replicator.running = false;
-                        match r {
-                            Ok(snap) => {
-                                app.embedded.replicator = snap;
-                                app.feedback(FeedbackState::Done, "replicator stopped");
-                            }
-                            Err(e) => {
-                                app.embedded.replicator.error = Some(e.clone());
-                                app.feedback(FeedbackState::Error, format!("replicator: {e}"));
-                            }
-                        }
-                    }
-                    Done::Processor(r) => {
-                        processor = None;
-                        app.embedded.processor.running = false;
-                        match r {
-                            Ok(snap) => {
-                                app.embedded.processor = snap;
-                                app.feedback(FeedbackState::Done, "processor stopped at its last checkpoint");
-                            }
-                            Err(e) => {
-                                app.embedded.processor.error = Some(e.clone());
-                                app.feedback(FeedbackState::Error, format!("processor: {e}"));
-                            }
-                        }
-                    }
-                    Done::Reset(Ok(job)) => {
-                        app.embedded.processor = Default::default();
-                        app.feedback(FeedbackState::Done, format!("job {job} reset: s starts it from the beginning"));
-                    }
-                    Done::Reset(Err(e)) => app.feedback(FeedbackState::Error, format!("reset: {e}")),
-                    Done::Diff(r) => {
-                        app.embedded.diff.running = false;
-                        app.embedded.diff.finished = Some(SystemTime::now());
-                        match r {
-                            Ok((reports, errors)) => {
-                                let diverged: usize = reports.iter().map(|t| t.differences.len()).sum();
-                                let in_flight: usize = reports.iter().map(|t| t.in_flight.len()).sum();
-                                app.feedback(
-                                    if diverged == 0 && errors.is_empty() { FeedbackState::Done } else { FeedbackState::Error },
-                                    format!("diff: {diverged} diverged, {in_flight} in flight, {} tables{}", reports.len(), if errors.is_empty() { String::new() } else { format!(", {} errors", errors.len()) }),
-                                );
-                                (app.embedded.diff.reports, app.embedded.diff.errors) = (reports, errors);
-                            }
-                            Err(e) => {
-                                app.embedded.diff.errors = vec![e.clone()];
-                                app.feedback(FeedbackState::Error, format!("diff: {e}"));
-                            }
-                        }
-                    }
-                    Done::Generator(r) => {
-                        generator = None;
-                        app.embedded.generator.running = false;
-                        app.embedded.generator.achieved_rate = 0.0;
-                        match r {
-                            Ok(report) => app.feedback(FeedbackState::Done, format!("generator stopped after {} changes", report.changes)),
-                            Err(e) => {
-                                app.embedded.generator.error = Some(e.clone());
-                                app.feedback(FeedbackState::Error, format!("generator: {e}"));
-                            }
-                        }
-                    }
+                match app.on_done(result) {
+                    Ended::Action(cluster) => refresh_soon(config, cluster, tx.clone()),
+                    Ended::Generator => generator = None,
+                    Ended::Replicator => replicator = None,
+                    Ended::Processor => processor = None,
+                    Ended::Nothing => {}
                 }
                 dirty = true;
             }

@@ -188,3 +188,23 @@ fn processor_keys_run_pause_and_reset_only_after_confirmation() {
     a.ui.view = ViewId::Processor;
     assert!(a.on_key(&key('s')).is_empty() && a.on_key(&key('R')).is_empty(), "read-only");
 }
+
+#[test]
+fn ended_tasks_show_their_outcome_and_release_their_handle() {
+    use super::done::Ended;
+    use super::tasks::Done;
+    let mut app = app(false);
+    assert_eq!(app.on_done(Done::Action("pause orders-cdc".into(), Ok("paused".into()), 0)), Ended::Action(0));
+    assert_eq!(app.ui.feedback.as_ref().map(|f| (f.state, f.text.as_str())), Some((FeedbackState::Done, "pause orders-cdc: paused")));
+
+    app.embedded.replicator.running = true;
+    assert_eq!(app.on_done(Done::Replicator(Err("sink: connection refused".into()))), Ended::Replicator);
+    assert!(!app.embedded.replicator.running);
+    assert_eq!(app.embedded.replicator.error.as_deref(), Some("sink: connection refused"));
+    assert_eq!(app.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Error));
+
+    app.embedded.diff.running = true;
+    assert_eq!(app.on_done(Done::Diff(Ok((Vec::new(), Vec::new())))), Ended::Nothing);
+    assert!(!app.embedded.diff.running && app.embedded.diff.finished.is_some());
+    assert_eq!(app.ui.feedback.as_ref().map(|f| f.text.as_str()), Some("diff: 0 diverged, 0 in flight, 0 tables"));
+}
