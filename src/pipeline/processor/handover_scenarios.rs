@@ -1,6 +1,7 @@
 //! The operator's behaviour end to end: window shapes, duplicates, handover through a checkpoint.
 
 use super::scenarios::{Sink, change, job, secs, tumbling};
+use super::late::LateEvent;
 use super::*;
 use crate::config::job::WindowConfig;
 
@@ -149,4 +150,69 @@ fn jobs_that_cannot_run_are_refused_up_front() {
             columns: 14
         }
     );
+}
+
+/// Replays `events`, advancing after each: the emissions and the late contributions.
+fn run_with_late(
+    op: &mut Operator,
+    events: &[(i32, i64, Change<'static>)],
+) -> (Vec<Emission>, Vec<LateEvent>) {
+    let mut late = Vec::new();
+    let emissions = events
+        .iter()
+        .map(|(p, off, c)| {
+            late.extend(op.on_change(*p, *off, &off.to_le_bytes(), c, 0).late);
+            op.advance(0)
+        })
+        .collect();
+    (emissions, late)
+}
+
+/// Hopping windows share one entry list per group: retractions into older windows, late
+/// firings and refusals must come out the same after a restore as without one.
+#[test]
+fn a_restored_hopping_checkpoint_continues_through_retractions_and_late_firings() {
+    let hopping = WindowConfig::Hopping {
+        size: secs(30),
+        slide: secs(10),
+    };
+    let cfg = job(hopping, 5, "ts");
+    let mut events = Vec::new();
+    for i in 0..90i64 {
+        // Mostly forward in time; every 5th event reaches 25 s back (late firing or refused).
+        let t = i * 900 + if i % 5 == 4 { -25_000 } else { (i * 7_919) % 4_000 };
+        let status = ["a", "b", "c"][(i % 3) as usize];
+        let amount = format!("{}.{}", i % 10, i % 7);
+        let c = match i % 6 {
+            1 => change(
+                Op::Update,
+                Some((status, &amount, t - 12_000)),
+                Some(("b", "1.5", t)),
+                0,
+            ),
+            3 => change(Op::Delete, Some((status, &amount, t - 3_000)), None, 0),
+            _ => change(Op::Create, None, Some((status, &amount, t)), 0),
+        };
+        events.push(((i % 2) as i32, i, c));
+    }
+    let (head, tail) = events.split_at(45);
+    let mut straight = Operator::new(&cfg);
+    run_with_late(&mut straight, head);
+    let saved: Vec<String> = [0, 1]
+        .iter()
+        .map(|p| serde_json::to_string(&straight.checkpoint(*p).unwrap()).unwrap())
+        .collect();
+    let expected = run_with_late(&mut straight, tail);
+    let mut resumed = Operator::new(&cfg);
+    for (p, s) in saved.iter().enumerate() {
+        resumed.restore(p as i32, serde_json::from_str(s).unwrap(), 0);
+    }
+    assert_eq!(run_with_late(&mut resumed, tail), expected);
+    assert_eq!(resumed.checkpoint(0), straight.checkpoint(0));
+    assert_eq!(resumed.flush(), straight.flush());
+    let results = || expected.0.iter().flat_map(|e| &e.results);
+    assert!(results().any(|r| r.late_firing && r.partial.is_some()), "late firings");
+    assert!(results().any(|r| r.partial.is_none()), "emptied windows deleted");
+    assert!(!expected.1.is_empty(), "refused contributions");
+    assert!(expected.1.iter().any(|l| l.retraction), "a refused retraction");
 }
