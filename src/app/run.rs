@@ -109,8 +109,8 @@ async fn event_loop(
                             Command::GeneratorStart => generator = Some(tasks::start_generator(config, app.embedded.generator.target_rate, app.embedded.generator.mix, done_tx.clone())),
                             Command::ReplicatorStart => replicator = Some(tasks::start_replicator(config, done_tx.clone())),
                             Command::ReplicatorStop => {
-                                if let Some(stop) = replicator.as_mut().and_then(|r| r.stop.take()) {
-                                    let _ = stop.send(());
+                                if let Some(r) = &mut replicator {
+                                    r.stop.request();
                                 }
                             }
                             Command::ProcessorStart => {
@@ -120,8 +120,8 @@ async fn event_loop(
                                 }
                             }
                             Command::ProcessorStop => {
-                                if let Some(stop) = processor.as_mut().and_then(|p| p.stop.take()) {
-                                    let _ = stop.send(());
+                                if let Some(p) = &mut processor {
+                                    p.stop.request();
                                 }
                             }
                             Command::ProcessorPause(p) => {
@@ -136,8 +136,8 @@ async fn event_loop(
                                 tasks::start_diff(config, done_tx.clone());
                             }
                             Command::GeneratorStop => {
-                                if let Some(stop) = generator.as_mut().and_then(|g| g.stop.take()) {
-                                    let _ = stop.send(());
+                                if let Some(g) = &mut generator {
+                                    g.stop.request();
                                 }
                             }
                             Command::GeneratorRate(r) => {
@@ -208,15 +208,15 @@ async fn event_loop(
             _ = sigterm.recv() => break,
         }
     }
-    if let Some(stop) = generator.as_mut().and_then(|g| g.stop.take()) {
-        let _ = stop.send(());
+    if let Some(g) = &mut generator {
+        g.stop.request();
     }
     // The replicator and the processor stop between batches: what they committed stays.
-    if let Some(stop) = processor.as_mut().and_then(|p| p.stop.take()) {
-        let _ = stop.send(());
+    if let Some(p) = &mut processor {
+        p.stop.request();
     }
-    if let Some(stop) = replicator.as_mut().and_then(|r| r.stop.take()) {
-        let _ = stop.send(());
+    if let Some(r) = &mut replicator {
+        r.stop.request();
     }
     for c in collectors {
         c.abort();

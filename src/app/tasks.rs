@@ -11,22 +11,34 @@ use crate::pipeline::processor::run::{self as processor, ProcessorSnapshot};
 use crate::pipeline::processor::sink as processor_sink;
 use crate::pipeline::replicator::{self, ReplicatorSnapshot};
 
+/// How the console asks one of its tasks to stop: once, at the task's next safe point (the
+/// replicator and the processor between batches); the task reports through `Done` when it has.
+pub struct Stop(Option<oneshot::Sender<()>>);
+
+impl Stop {
+    pub fn request(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
 /// The embedded generator while it runs.
 pub struct Running {
     pub rate: watch::Sender<u32>,
-    pub stop: Option<oneshot::Sender<()>>,
+    pub stop: Stop,
     pub progress: watch::Receiver<Report>,
 }
 
 /// The embedded replicator while it runs.
 pub struct Replicating {
-    pub stop: Option<oneshot::Sender<()>>,
+    pub stop: Stop,
     pub snapshot: watch::Receiver<ReplicatorSnapshot>,
 }
 
 /// The embedded processor while it runs.
 pub struct Processing {
-    pub stop: Option<oneshot::Sender<()>>,
+    pub stop: Stop,
     pub paused: watch::Sender<bool>,
     pub snapshot: watch::Receiver<ProcessorSnapshot>,
 }
@@ -53,7 +65,7 @@ pub fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mp
         let result = generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
         let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
     });
-    Running { rate: rate_tx, stop: Some(stop_tx), progress }
+    Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
 }
 
 pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicating {
@@ -67,7 +79,7 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
         let result = replicator::run(&config, &replicator::Options::default(), stop, tx).await;
         let _ = done.send(Done::Replicator(result.map_err(|e| e.to_string()))).await;
     });
-    Replicating { stop: Some(stop_tx), snapshot }
+    Replicating { stop: Stop(Some(stop_tx)), snapshot }
 }
 
 /// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
@@ -94,7 +106,7 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
         let result = processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx).await;
         let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
     });
-    Some(Processing { stop: Some(stop_tx), paused, snapshot })
+    Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
 }
 
 /// Forgets the first job's checkpoints, partial results, late events and output rows.

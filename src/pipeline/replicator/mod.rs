@@ -167,9 +167,7 @@ pub async fn run(
     fill(&mut snap, &replicas);
     tokio::pin!(stop);
     let waiting = |missing: &[String]| {
-        snapshot.send_modify(|s| {
-            *s = ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() };
-        })
+        snapshot.send_replace(ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() });
     };
     let Some(assigned) = assign::assign(&consumer, &replicas, timeout, opts.until_idle, waiting, stop.as_mut()).await? else {
         snap.running = false;
