@@ -133,3 +133,28 @@ fn replicator_waiting_for_its_topic() {
     }
     insta::assert_snapshot!("waiting_160x40", big);
 }
+
+#[test]
+fn many_keys_in_flight_never_hide_another_tables_verdict() {
+    use cdc_console::pipeline::diff::{RowDiff, Stats, TableReport};
+    use cdc_console::ui::Embedded;
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
+    let report = |sink: &str, in_flight: usize| TableReport {
+        source_table: "public.orders".into(),
+        sink_table: sink.into(),
+        key_columns: vec!["order_id".into()],
+        differences: vec![],
+        in_flight: (0..in_flight).map(|i| RowDiff::Missing { key: vec![(74_000 + i).to_string()] }).collect(),
+        stats: Stats::default(),
+    };
+    let mut embedded = Embedded::default();
+    embedded.diff.started = Some(t(60));
+    embedded.diff.finished = Some(t(63));
+    embedded.diff.reports = vec![report("cdc.orders_replica", 500), report("cdc.orders_transformed", 0)];
+    let big = render_embedded(&s, ViewId::Replication, None, &embedded, 160, 40);
+    for want in ["public.orders = cdc.orders_replica", "500 in flight", "public.orders = cdc.orders_transformed", "order_id=74000", "more keys"] {
+        assert!(big.contains(want), "{want} missing:\n{big}");
+    }
+    assert!(!big.contains("order_id=74020"), "more than 20 keys listed:\n{big}");
+}

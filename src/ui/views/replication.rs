@@ -72,9 +72,15 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     lines
 }
 
-fn diff_rows<'a>(view: &View<'a>) -> Vec<[Span<'a>; 4]> {
+/// Most keys listed per table; the counts in its verdict row cover the rest.
+const KEYS_PER_TABLE: usize = 20;
+
+/// The diff's rows for a table body of `room` rows.
+fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
     let t = view.theme;
     let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    // Every table's verdict first, so a long list of keys never pushes another table's
+    // verdict off the screen; then each table's keys, diverged before in flight.
     let mut rows = Vec::new();
     for r in &view.embedded.diff.reports {
         let style = if r.differences.is_empty() { Style::new().fg(t.ok.0) } else { Style::new().fg(t.error.0) };
@@ -84,8 +90,18 @@ fn diff_rows<'a>(view: &View<'a>) -> Vec<[Span<'a>; 4]> {
             Span::styled(format!("{} in flight", r.in_flight.len()), if r.in_flight.is_empty() { dim } else { Style::new().fg(t.warn.0) }),
             Span::styled(format!("{} segments, {} rows fetched, {} ms", r.stats.segments_checked, r.stats.rows_fetched, r.stats.elapsed_ms), dim),
         ]);
+    }
+    // The room left after the verdicts, shared by the tables with keys (each also takes a name
+    // row and a "more" row).
+    let listed: Vec<_> = view.embedded.diff.reports.iter().filter(|r| !r.differences.is_empty() || !r.in_flight.is_empty()).collect();
+    let share = room.saturating_sub(rows.len()) / listed.len().max(1);
+    for r in listed {
+        let keys = r.differences.len() + r.in_flight.len();
+        // All of them when they fit beside the name row, else room for the "more" row too.
+        let per_table = if keys < share && keys <= KEYS_PER_TABLE { keys } else { share.saturating_sub(2).clamp(1, KEYS_PER_TABLE) };
+        rows.push([Span::styled(format!("{}:", r.sink_table), dim), Span::raw(""), Span::raw(""), Span::raw("")]);
         let shown = r.differences.iter().map(|d| ("diverged", d)).chain(r.in_flight.iter().map(|d| ("in flight", d)));
-        for (state, d) in shown.take(20) {
+        for (state, d) in shown.take(per_table) {
             let (kind, cols) = match d {
                 RowDiff::Missing { .. } => ("missing in sink", String::new()),
                 RowDiff::Extra { .. } => ("extra in sink", String::new()),
@@ -97,6 +113,10 @@ fn diff_rows<'a>(view: &View<'a>) -> Vec<[Span<'a>; 4]> {
                 Span::styled(kind, dim),
                 Span::styled(cols, text),
             ]);
+        }
+        let more = keys.saturating_sub(per_table);
+        if more > 0 {
+            rows.push([Span::styled(format!("  … {more} more keys"), dim), Span::raw(""), Span::raw(""), Span::raw("")]);
         }
     }
     for e in &view.embedded.diff.errors {
@@ -124,7 +144,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         }
         _ => "Diff".to_string(),
     };
-    let rows = diff_rows(view);
+    // Inside the borders, below the header row.
+    let rows = diff_rows(view, diff_area.height.saturating_sub(3) as usize);
     let headers = ["TABLE / KEY", "STATE", "", "WORK / COLUMNS"];
     let mut widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
     // The table (or key) first, at most half the width; the work or columns take the rest.
