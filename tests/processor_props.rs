@@ -182,13 +182,19 @@ fn windowed_case(
         }
     }
     for l in &late {
-        let (Some(w), Some(v)) = (l.window, l.values[0]) else {
-            panic!("late without window: {l:?}")
+        let (Some(t), Some(v)) = (l.event_time, l.values[0]) else {
+            panic!("late without time: {l:?}")
         };
-        expected
-            .entry((l.key.as_ref().clone(), w))
-            .or_default()
-            .add(v, if l.retraction { 1 } else { -1 });
+        // One late event per refused contribution: the windows it spans.
+        shape.assign(t, &mut windows);
+        let refused: Vec<Window> = windows.iter().filter(|w| l.refused_in(w)).copied().collect();
+        assert_eq!(refused.len(), l.windows as usize, "{l:?}");
+        for w in refused {
+            expected
+                .entry((l.key.as_ref().clone(), w))
+                .or_default()
+                .add(v, if l.retraction { 1 } else { -1 });
+        }
     }
     expected.retain(|_, e| e.rows != 0 || e.values.values().any(|n| *n != 0));
     let mut merged: BTreeMap<(GroupKey, Window), Vec<Partial>> = BTreeMap::new();

@@ -80,7 +80,7 @@ pub fn drive(
                 let reported = out
                     .late
                     .iter()
-                    .any(|l| l.window == Some(*w) && l.retraction == (sign < 0));
+                    .any(|l| l.refused_in(w) && l.retraction == (sign < 0));
                 if shape.is_session() {
                     if reported && !too_late {
                         assert!(
@@ -100,6 +100,16 @@ pub fn drive(
                         "window {w:?} at watermark {effective:?}: {out:?}"
                     );
                 }
+            }
+            if !shape.is_session() {
+                // One late event per refused image, counting exactly its too-late windows.
+                let too_late = windows
+                    .iter()
+                    .filter(|w| effective.is_some_and(|wm| w.end + lateness <= wm))
+                    .count();
+                let mine: Vec<_> = out.late.iter().filter(|l| l.retraction == (sign < 0)).collect();
+                assert!(mine.len() <= 1, "{out:?}");
+                assert_eq!(mine.first().map_or(0, |l| l.windows as usize), too_late, "{out:?}");
             }
         }
         late.extend(out.late);

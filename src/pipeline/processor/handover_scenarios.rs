@@ -45,6 +45,33 @@ fn hopping_windows_each_count_the_event() {
 }
 
 #[test]
+fn a_hopping_contribution_late_for_its_oldest_windows_is_one_late_event() {
+    let hopping = WindowConfig::Hopping {
+        size: secs(30),
+        slide: secs(10),
+    };
+    let mut op = Operator::new(&job(hopping, 0, "ts"));
+    let ins = |t| change(Op::Create, None, Some(("a", "2", t)), 0);
+    op.on_change(0, 0, b"k", &ins(50_000), 0);
+    assert_eq!(op.advance(0).watermark.value, Some(50_000));
+    // Windows of 35s: [30s,60s) is open; [20s,50s) and [10s,40s) ended at or before 50s.
+    let late = op.on_change(0, 1, b"l", &ins(35_000), 0).late;
+    assert_eq!(late.len(), 1, "{late:?}");
+    let w = |s: i64, e: i64| Window { start: s * 1000, end: e * 1000 };
+    assert_eq!((late[0].window, late[0].windows), (Some(w(10, 50)), 2));
+    assert!(late[0].refused_in(&w(20, 50)) && late[0].refused_in(&w(10, 40)));
+    assert!(!late[0].refused_in(&w(30, 60)));
+    assert_eq!(op.stats().late_events, 1);
+    let e = op.flush();
+    let rows: Vec<(i64, i64)> = e
+        .results
+        .iter()
+        .map(|r| (r.window.start, r.partial.as_ref().map_or(0, |p| p.rows)))
+        .collect();
+    assert_eq!(rows, [(30_000, 2), (40_000, 1), (50_000, 1)]);
+}
+
+#[test]
 fn a_bridging_event_merges_two_fired_sessions() {
     let mut op = Operator::new(&job(WindowConfig::Session { gap: secs(10) }, 60, "ts"));
     let mut sink = Sink::default();

@@ -39,7 +39,9 @@ impl std::fmt::Display for LateReason {
     }
 }
 
-/// One refused contribution: a row of the late-events table.
+/// One refused contribution (an image of one change), a row of the late-events table. As
+/// Flink's late side output holds an element once, not once per window: a hopping
+/// contribution refused in several windows is one late event that names their span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LateEvent {
     pub partition: i32,
@@ -50,15 +52,25 @@ pub struct LateEvent {
     /// Shared with the operator's key table and with the other windows the contribution was
     /// refused in: a late event costs no copy of its group key or values.
     pub key: Arc<GroupKey>,
-    /// The contribution's event time and the window it was for (None: time unknown).
+    /// The contribution's event time and the window it was refused in (None: time unknown).
+    /// With `windows` > 1, the span from the first refused window's start to the last one's
+    /// end: the windows refused are the oldest of the contribution's, consecutive.
     pub event_time: Option<i64>,
     pub window: Option<Window>,
+    /// How many windows refused it (0 when its time is unknown).
+    pub windows: u32,
     /// The aggregated column values it carried (`aggregate::value_columns` order).
     pub values: Arc<[Option<Decimal>]>,
     pub reason: LateReason,
 }
 
 impl LateEvent {
+    /// Whether window `w` is one this contribution was refused in.
+    pub fn refused_in(&self, w: &Window) -> bool {
+        self.window
+            .is_some_and(|span| span.start <= w.start && w.end <= span.end)
+    }
+
     /// Debezium's op letter (`c`, `r`, `u`, `d`, `t`).
     pub fn op_code(&self) -> &'static str {
         match self.op {
@@ -72,8 +84,8 @@ impl LateEvent {
 }
 
 impl Operator {
-    /// The late event for contribution `c` of group `key`, refused in window `at` (None: its
-    /// time is unknown).
+    /// The late event for contribution `c` of group `key`, refused at time `at.0` in the
+    /// `windows` windows spanned by `at.1` (None: its time is unknown).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn late(
         &self,
@@ -84,6 +96,7 @@ impl Operator {
         key: KeyId,
         values: &Arc<[Option<Decimal>]>,
         at: Option<(i64, Window)>,
+        windows: u32,
         reason: LateReason,
     ) -> LateEvent {
         LateEvent {
@@ -94,6 +107,7 @@ impl Operator {
             key: self.keys.shared(key),
             event_time: at.map(|a| a.0),
             window: at.map(|a| a.1),
+            windows,
             values: Arc::clone(values),
             reason,
         }

@@ -234,7 +234,7 @@ impl Operator {
         let key = self.keys.intern(&c.image.key);
         let Some(t) = c.time else {
             let values = c.image.values.as_slice().into();
-            late.push(self.late(partition, offset, op, c, key, &values, None, c.unknown));
+            late.push(self.late(partition, offset, op, c, key, &values, None, 0, c.unknown));
             return false;
         };
         let Some(p) = self.partitions.get_mut(&partition) else {
@@ -287,13 +287,13 @@ impl Operator {
                 applied = true;
             }
         }
-        if !refused.is_empty() {
-            // One copy of the values for all the windows refused.
+        if let Some(&(first, reason)) = refused.first() {
+            // Fixed windows are refused only as too late, the oldest first: one late event
+            // spanning them. A session contribution is refused in its one window.
+            let span = refused.iter().fold(first, |span, (w, _)| span.cover(w));
             let values: Arc<[Option<Decimal>]> = c.image.values.as_slice().into();
-            for &(w, reason) in &refused {
-                let at = Some((t, w));
-                late.push(self.late(partition, offset, op, c, key, &values, at, reason));
-            }
+            let n = refused.len() as u32;
+            late.push(self.late(partition, offset, op, c, key, &values, Some((t, span)), n, reason));
         }
         self.refused = refused;
         applied

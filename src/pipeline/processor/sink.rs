@@ -45,9 +45,11 @@ CREATE TABLE IF NOT EXISTS cdc.late_events (
     event_time   timestamptz,
     window_start timestamptz,
     window_end   timestamptz,
+    windows      int         NOT NULL DEFAULT 1,
     reason       text        NOT NULL,
     recorded_at  timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE cdc.late_events ADD COLUMN IF NOT EXISTS windows int NOT NULL DEFAULT 1;
 CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
     id      bigserial PRIMARY KEY,
     job     text      NOT NULL,
@@ -266,7 +268,7 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
         return Ok(());
     }
     let (mut topics, mut parts, mut offsets, mut ops, mut retractions, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut times, mut starts, mut ends, mut reasons) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut times, mut starts, mut ends, mut counts, mut reasons) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for l in late {
         let (topic, partition) = topic_of(l.partition);
         topics.push(topic);
@@ -278,20 +280,21 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
         times.push(l.event_time);
         starts.push(l.window.map(|w| w.start));
         ends.push(l.window.map(|w| w.end));
+        counts.push(l.windows as i32);
         reasons.push(l.reason.to_string());
     }
     let ms = |c: &str| format!("timestamptz 'epoch' + {c} * interval '1 millisecond'");
     tx.execute(
         &format!(
-            "INSERT INTO cdc.late_events (job, topic, partition, \"offset\", op, retraction, group_key, event_time, window_start, window_end, reason) \
-             SELECT $1, t, p, o, op, r, k::jsonb, {}, {}, {}, why \
-             FROM unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::bool[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[]) \
-             AS u(t, p, o, op, r, k, et, ws, we, why)",
+            "INSERT INTO cdc.late_events (job, topic, partition, \"offset\", op, retraction, group_key, event_time, window_start, window_end, windows, reason) \
+             SELECT $1, t, p, o, op, r, k::jsonb, {}, {}, {}, n, why \
+             FROM unnest($2::text[], $3::int[], $4::bigint[], $5::text[], $6::bool[], $7::text[], $8::bigint[], $9::bigint[], $10::bigint[], $11::int[], $12::text[]) \
+             AS u(t, p, o, op, r, k, et, ws, we, n, why)",
             ms("et"),
             ms("ws"),
             ms("we")
         ),
-        &[&job, &topics, &parts, &offsets, &ops, &retractions, &keys, &times, &starts, &ends, &reasons],
+        &[&job, &topics, &parts, &offsets, &ops, &retractions, &keys, &times, &starts, &ends, &counts, &reasons],
     )
     .await?;
     Ok(())
