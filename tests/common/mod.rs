@@ -22,12 +22,25 @@ pub fn repo_root() -> PathBuf {
 /// Fails with a useful message instead of a timeout deep inside a test.
 pub fn require_stack() {
     let c = config();
-    for (what, addr) in [
+    require(&[
         ("source PostgreSQL", format!("{}:{}", c.source.host, c.source.port)),
         ("sink PostgreSQL", format!("{}:{}", c.sink.host, c.sink.port)),
         ("broker", c.kafka.brokers.clone()),
         ("Kafka Connect", c.connect[0].url.as_str().trim_start_matches("http://").to_string()),
-    ] {
+    ]);
+}
+
+/// [`require_stack`] for a test that needs only the two databases.
+pub fn require_databases() {
+    let c = config();
+    require(&[
+        ("source PostgreSQL", format!("{}:{}", c.source.host, c.source.port)),
+        ("sink PostgreSQL", format!("{}:{}", c.sink.host, c.sink.port)),
+    ]);
+}
+
+fn require(services: &[(&str, String)]) {
+    for (what, addr) in services {
         let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
         if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
             panic!("{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");

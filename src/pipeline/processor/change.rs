@@ -164,9 +164,13 @@ impl ChangeDecoder {
     pub fn decode<'a>(&self, value: Option<&'a [u8]>) -> Result<Option<Change<'a>>, ChangeError> {
         let bytes = match value {
             None => return Ok(None),
-            Some(b) if b.trim_ascii().is_empty() || b.trim_ascii() == b"null" => return Ok(None),
             Some(b) => b,
         };
+        // Before any other read of the record: its lines are then all on their way.
+        touch_lines(bytes);
+        if matches!(bytes.trim_ascii(), b"" | b"null") {
+            return Ok(None);
+        }
         let absent = || (std::array::from_fn(|_| Raw::Absent), false);
         let mut raw = RawEnvelope {
             op: None,
@@ -174,7 +178,6 @@ impl ChangeDecoder {
             before: absent(),
             after: absent(),
         };
-        touch_lines(bytes);
         let mut s = Scanner::new(bytes);
         s.object(|s, key| {
             match key {

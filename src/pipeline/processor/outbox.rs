@@ -5,7 +5,7 @@
 
 use tokio_postgres::{Client, Transaction};
 
-use super::sink::key_text;
+use super::output::key_text;
 use super::{GroupKey, Window};
 use crate::config::job::JobConfig;
 
