@@ -13,8 +13,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
@@ -187,24 +185,30 @@ async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoin
     let (config, _) = cdc_console::config::load(Some(&path)).expect("config");
     cdc_console::pipeline::processor::sink::reset(&sink, &config.jobs[0]).await.expect("reset");
 
-    // 12,000 changes over about 12 s while the instances run.
+    // 12,000 changes at about 1,000/s: the first half while the instances split the topic, the
+    // rest from the moment one of them leaves, so changes flow through the hand-over.
     let (events, live) = changes(12_000);
-    let producing = Arc::new(AtomicBool::new(true));
+    let (go, second_half) = std::sync::mpsc::channel::<()>();
     let producer_thread = {
-        let (brokers, producing) = (brokers.clone(), producing.clone());
+        let brokers = brokers.clone();
         std::thread::spawn(move || {
             let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", &brokers).create().expect("producer");
-            for chunk in events.chunks(100) {
-                for (id, payload) in chunk {
-                    let key = format!(r#"{{"order_id":{id}}}"#);
-                    let rec = BaseRecord::to(common::processor::TOPIC).partition((id % PARTITIONS as u64) as i32).key(&key).payload(payload);
-                    producer.send(rec).map_err(|(e, _)| e).expect("send");
+            let (first, rest) = events.split_at(events.len() / 2);
+            for (i, half) in [first, rest].into_iter().enumerate() {
+                if i == 1 {
+                    second_half.recv().expect("the test's signal");
                 }
-                producer.poll(Duration::ZERO);
-                std::thread::sleep(Duration::from_millis(100));
+                for chunk in half.chunks(100) {
+                    for (id, payload) in chunk {
+                        let key = format!(r#"{{"order_id":{id}}}"#);
+                        let rec = BaseRecord::to(common::processor::TOPIC).partition((id % PARTITIONS as u64) as i32).key(&key).payload(payload);
+                        producer.send(rec).map_err(|(e, _)| e).expect("send");
+                    }
+                    producer.poll(Duration::ZERO);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
             }
             producer.flush(Duration::from_secs(30)).expect("flush");
-            producing.store(false, Ordering::SeqCst);
         })
     };
     let mut a = Instance::start(&path, dir.path().join("a"));
@@ -225,9 +229,10 @@ async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoin
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(producing.load(Ordering::SeqCst), "the hand-over must happen while changes flow");
 
-    // A leaves: B takes every partition over from A's checkpoints.
+    // A leaves while the second half flows: B takes every partition over from A's checkpoints.
+    go.send(()).expect("producer waiting");
+    tokio::time::sleep(Duration::from_secs(1)).await;
     a.terminate();
     let deadline = Instant::now() + Duration::from_secs(60);
     while b.assignments().last().is_none_or(|x| partitions(x) != 4) {

@@ -9,12 +9,15 @@
 //! and assigns anew. Group mode is opt-in (`process --group`): tansu's group coordinator
 //! stalls JoinGroup when members come and go (STACK.md), so by default one instance takes every
 //! partition, through the same checkpoint path.
+//!
+//! [`caught_up`] says when the partitions this instance owns are processed to their ends.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
@@ -127,4 +130,26 @@ impl ConsumerContext for GroupContext {
             }
         }
     }
+}
+
+/// Every assigned partition is processed up to its high watermark.
+pub(super) async fn caught_up(
+    consumer: &Arc<StreamConsumer<GroupContext>>,
+    op: &super::Operator,
+    assigned: &BTreeSet<(String, i32)>,
+    pid: &impl Fn(&str, i32) -> Option<i32>,
+    timeout: Duration,
+) -> Result<bool, super::run::ProcessorError> {
+    for (topic, p) in assigned {
+        let c = consumer.clone();
+        let (t, part) = (topic.clone(), *p);
+        let (low, high) = tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout))
+            .await
+            .map_err(|e| super::run::ProcessorError::Refused(e.to_string()))??;
+        let next = pid(topic, *p).and_then(|id| op.checkpoint(id)).map_or(low, |s| s.next_offset);
+        if next < high {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

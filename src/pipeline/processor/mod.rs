@@ -30,6 +30,7 @@
 //! ```
 
 pub mod aggregate;
+mod batch;
 pub mod change;
 pub mod checkpoint;
 pub mod decimal;

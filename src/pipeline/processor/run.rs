@@ -16,16 +16,17 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
+use super::batch;
 use super::checkpoint;
 use super::outbox;
 use super::group::GroupContext;
 use super::sink;
-use super::{ChangeDecoder, LateEvent, Operator, OperatorStats};
+use super::{ChangeDecoder, Operator, OperatorStats};
 use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
 use crate::config::Config;
 use crate::config::job::JobConfig;
 use crate::pipeline::batches::{self, sleep_until_opt};
-use crate::pipeline::replicator::deadletter::{self, DeadLetter};
+use crate::pipeline::replicator::deadletter;
 use crate::pipeline::replicator::pg_error;
 
 pub const TOPIC_STRIDE: i32 = 100_000;
@@ -227,42 +228,12 @@ pub async fn run(
                 op.restore(p, state, now);
             }
         }
-        let mut late: Vec<LateEvent> = Vec::new();
-        let mut letters: Vec<DeadLetter> = Vec::new();
-        let mut touched: BTreeSet<i32> = BTreeSet::new();
-        let mut applied = 0u64;
-        for rec in &fetched.records {
-            let Some(p) = pid(&rec.topic, rec.partition).filter(|p| owned_pids.contains(p)) else { continue };
-            touched.insert(p);
-            match decoder.decode(rec.payload.as_deref()) {
-                Ok(None) => op.skip(p, rec.offset, now),
-                Ok(Some(change)) => {
-                    let outcome = op.on_change(p, rec.offset, rec.key.as_deref().unwrap_or_default(), &change, now);
-                    if !outcome.duplicate {
-                        applied += 1;
-                    }
-                    if outcome.truncated {
-                        snap.truncates += 1;
-                        tracing::warn!(job = %job.name, "TRUNCATE on {}: the job's windows still count the truncated rows", rec.topic);
-                    }
-                    late.extend(outcome.late);
-                }
-                Err(e) => {
-                    op.skip(p, rec.offset, now);
-                    letters.push(DeadLetter {
-                        topic: rec.topic.clone(),
-                        partition: rec.partition,
-                        offset: rec.offset,
-                        reason: format!("processor job {}: {e}", job.name),
-                        payload: rec.payload.clone(),
-                    });
-                }
-            }
-        }
+        let batch::Applied { late, letters, mut touched, applied, truncates } = batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
+        snap.truncates += truncates;
         let emission = op.advance(now_ms());
         touched.extend(emission.results.iter().map(|r| r.partition));
         if touched.is_empty() && late.is_empty() {
-            if opts.until_idle && consumer.context().generation() > 0 && caught_up(&consumer, &op, &owned, &pid, timeout).await? {
+            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&consumer, &op, &owned, &pid, timeout).await? {
                 break;
             }
             snap.stats = Some(op.stats());
@@ -273,22 +244,8 @@ pub async fn run(
 
         // One transaction: results, late events, dead letters, checkpoints.
         let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-        let write = async {
-            let written = sink::write_results(&tx, job, &output, topic_of, &emission.results).await?;
-            if job.output.topic.is_some() {
-                outbox::write(&tx, job, &written).await?;
-            }
-            sink::write_late(&tx, &job.name, topic_of, &late).await?;
-            let new_letters = deadletter::record(&tx, &letters).await?;
-            for p in &touched {
-                if let Some(state) = op.checkpoint(*p) {
-                    let (topic, partition) = topic_of(*p);
-                    checkpoint::write(&tx, &job.name, (&topic, partition, *p), state, &mut stored).await?;
-                }
-            }
-            Ok::<_, tokio_postgres::Error>(new_letters)
-        };
-        let new_letters = write.await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let written = batch::Written { results: &emission.results, late: &late, letters: &letters, touched: &touched };
+        let new_letters = batch::write(&tx, job, &output, topic_of, written, &op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
         relay(&sink, &results_out, job, timeout).await?;
@@ -329,26 +286,4 @@ async fn relay(sink: &Client, producer: &Option<rdkafka::producer::BaseProducer>
         outbox::relay(sink, p, &job.name, topic, timeout).await.map_err(ProcessorError::Refused)?;
     }
     Ok(())
-}
-
-/// Every assigned partition is processed up to its high watermark.
-async fn caught_up(
-    consumer: &Arc<StreamConsumer<GroupContext>>,
-    op: &Operator,
-    assigned: &BTreeSet<(String, i32)>,
-    pid: &impl Fn(&str, i32) -> Option<i32>,
-    timeout: Duration,
-) -> Result<bool, ProcessorError> {
-    for (topic, p) in assigned {
-        let c = consumer.clone();
-        let (t, part) = (topic.clone(), *p);
-        let (low, high) = tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout))
-            .await
-            .map_err(|e| ProcessorError::Refused(e.to_string()))??;
-        let next = pid(topic, *p).and_then(|id| op.checkpoint(id)).map_or(low, |s| s.next_offset);
-        if next < high {
-            return Ok(false);
-        }
-    }
-    Ok(true)
 }
