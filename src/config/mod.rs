@@ -7,6 +7,7 @@
 mod env;
 pub mod job;
 pub mod keymap;
+mod keymap_file;
 mod names;
 mod load;
 pub mod theme;
