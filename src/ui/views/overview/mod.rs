@@ -16,14 +16,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
+
+mod tables;
+
+use tables::{draw_brokers, draw_connectors, draw_slots, draw_topics};
 
 use crate::collectors::latency::Stage as LatencyStage;
-use crate::ui::widgets::common::{
-    block, column_width, fitting_columns, header, render_table, staleness, state_style, task_style, verdict_style,
-};
+use crate::ui::widgets::common::{block, staleness, state_style, task_style, verdict_style};
 use crate::ui::{View, age};
-use crate::collectors::kafka::BrokerState;
 use crate::store::StageState;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
@@ -221,110 +222,3 @@ fn draw_pipeline_narrow(frame: &mut Frame, area: Rect, view: &View, stages: &[Bo
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block("pipeline", view, None)), area);
 }
-
-fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
-    let mut rows: Vec<[Span; 4]> = Vec::new();
-    let mut stale = None;
-    for c in &view.store.connect {
-        stale = stale.or(staleness(c, view));
-        for k in c.snapshot.iter().flat_map(|s| &s.connectors) {
-            rows.push([
-                Span::raw(k.name.clone()),
-                Span::styled(k.state.clone(), task_style(view, &k.state)),
-                Span::raw(k.kind.clone()),
-                Span::raw(k.worker_id.clone()),
-            ]);
-            for task in &k.tasks {
-                rows.push([
-                    Span::styled(format!("  task {}", task.id), Style::new().fg(view.theme.dim.0)),
-                    Span::styled(task.state.clone(), task_style(view, &task.state)),
-                    Span::raw(""),
-                    Span::raw(task.worker_id.clone()),
-                ]);
-            }
-        }
-    }
-    let headers = ["CONNECTOR", "STATE", "TYPE", "WORKER"];
-    // Name and state always; type and worker while they fit.
-    let shown = fitting_columns(&headers, &rows, area.width.saturating_sub(2), 2);
-    let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
-    let header = header(view, headers.into_iter().take(shown));
-    render_table(frame, area, view, rows, &widths, header, block("Connectors", view, stale), "no connectors");
-}
-
-fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
-    let src = &view.store.source;
-    let rows: Vec<[Span; 4]> = src
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.slots)
-        .map(|s| {
-            let t = view.theme;
-            [
-                Span::raw(s.name.clone()),
-                Span::styled(if s.active { "active" } else { "inactive" }, Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 })),
-                Span::raw(s.lag_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
-                Span::raw(s.retained_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
-            ]
-        })
-        .collect();
-    let headers = ["SLOT", "STATE", "LAG", "RETAINED"];
-    let widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    let header = header(view, headers);
-    render_table(frame, area, view, rows, &widths, header, block("Replication slots", view, staleness(src, view)), "no replication slots");
-}
-
-fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
-    let k = &view.store.kafka;
-    let t = view.theme;
-    let rows: Vec<[Span; 4]> = k
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.brokers)
-        .map(|b| {
-            let (word, color) = match b.state {
-                BrokerState::Up => ("up", t.ok.0),
-                BrokerState::Down => ("down", t.error.0),
-                BrokerState::Unknown => ("…", t.unknown.0),
-            };
-            let id = if b.controller { format!("{}*", b.id) } else { b.id.to_string() };
-            let rtt = b.rtt_avg_ms.map(|ms| format!("{ms:.1}ms")).unwrap_or_default();
-            [Span::raw(id), Span::raw(b.address()), Span::styled(word, Style::new().fg(color)), Span::raw(rtt)]
-        })
-        .collect();
-    // `*` marks the controller. Id, address and state always; round-trip time while it fits.
-    let headers = ["ID", "HOST:PORT", "STATE", "RTT"];
-    let shown = fitting_columns(&headers, &rows, area.width.saturating_sub(2), 3);
-    let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
-    let header = header(view, headers.into_iter().take(shown));
-    render_table(frame, area, view, rows, &widths, header, block("Brokers", view, staleness(k, view)), "no brokers");
-}
-
-fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
-    let k = &view.store.kafka;
-    let rows: Vec<[Span; 4]> = k
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.topics)
-        .filter(|t| !t.internal)
-        .map(|t| {
-            let problem = match (&t.error, t.offline(), t.under_replicated()) {
-                (Some(e), _, _) => e.clone(),
-                (None, 0, 0) => String::new(),
-                (None, 0, u) => format!("{u} under-replicated"),
-                (None, o, _) => format!("{o} offline"),
-            };
-            let style = if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
-            let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
-            [t.name.clone(), t.partitions.to_string(), rate, problem].map(|c| Span::styled(c, style))
-        })
-        .collect();
-    let headers = ["TOPIC", "PARTITIONS", "MSG/S", "PROBLEM"];
-    let widths = [column_width(&headers, &rows, 0), Constraint::Length(10), column_width(&headers, &rows, 2), Constraint::Fill(1)];
-    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    render_table(frame, area, view, rows, &widths, header(view, headers), block("Topics", view, staleness(k, view)), "no topics");
-}
-
