@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::change::Op;
 use super::decimal::Decimal;
 use super::key::{GroupKey, KeyId};
-use super::operator::{Contribution, Operator};
+use super::contribute::Contribution;
+use super::operator::Operator;
 use super::window::Window;
 
 /// Why a contribution was not applied.

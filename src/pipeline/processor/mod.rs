@@ -33,6 +33,7 @@ pub mod aggregate;
 mod batch;
 pub mod change;
 pub mod checkpoint;
+mod contribute;
 pub mod decimal;
 mod emit;
 pub mod event_time;

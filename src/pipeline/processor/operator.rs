@@ -11,14 +11,12 @@
 //! allowed lateness ≤ that watermark is not applied and comes back as a [`LateEvent`].
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use super::aggregate::{ValueColumn, value_columns};
-use super::change::{Change, ChangeDecoder, Image, MAX_COLUMNS, Op};
-use super::decimal::Decimal;
+use super::contribute::Contribution;
+use super::change::{Change, ChangeDecoder, MAX_COLUMNS, Op};
 use super::key::KeyInterner;
 use super::late::{LateEvent, LateReason};
-use super::state::{PartitionWindows, WindowEntry};
+use super::state::PartitionWindows;
 use super::watermark::WatermarkClock;
 use super::window::{Window, WindowShape};
 use crate::config::job::JobConfig;
@@ -58,16 +56,8 @@ pub struct Operator {
     /// The job reads an event-time column (else `source.ts_ms`), decided once.
     by_column: bool,
     /// Reused per contribution: its windows, and those refused as late.
-    scratch: Vec<Window>,
-    refused: Vec<(Window, LateReason)>,
-}
-
-/// A contribution: add (+1) or retract (−1) an image at an event time.
-pub(super) struct Contribution<'c, 'a> {
-    pub image: &'c Image<'a>,
-    pub time: Option<i64>,
-    pub sign: i8,
-    pub unknown: LateReason,
+    pub(super) scratch: Vec<Window>,
+    pub(super) refused: Vec<(Window, LateReason)>,
 }
 
 impl Operator {
@@ -220,82 +210,5 @@ impl Operator {
             self.clock.assign(partition, None, now_ms);
         }
         self.partitions.entry(partition).or_default()
-    }
-
-    /// Applies one contribution to every window it belongs to; true if any took it.
-    fn contribute(
-        &mut self,
-        partition: i32,
-        offset: i64,
-        op: Op,
-        c: &Contribution<'_, '_>,
-        late: &mut Vec<LateEvent>,
-    ) -> bool {
-        let key = self.keys.intern(&c.image.key);
-        let Some(t) = c.time else {
-            let values = c.image.values.as_slice().into();
-            late.push(self.late(partition, offset, op, c, key, &values, None, 0, c.unknown));
-            return false;
-        };
-        let Some(p) = self.partitions.get_mut(&partition) else {
-            return false;
-        };
-        let watermark = match (self.clock.job().value, p.floor) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        };
-        let too_late =
-            |w: &Window| watermark.is_some_and(|wm| w.end.saturating_add(self.lateness_ms) <= wm);
-        self.shape.assign(t, &mut self.scratch);
-        let mut applied = false;
-        let mut refused = std::mem::take(&mut self.refused);
-        refused.clear();
-        if let WindowShape::Session { gap } = self.shape {
-            let own = Window {
-                start: t,
-                end: t.saturating_add(gap),
-            };
-            if too_late(&own) {
-                refused.push((own, LateReason::TooLate));
-            } else if p.purged_until.get(&key).is_some_and(|&until| t <= until) {
-                refused.push((own, LateReason::SessionPurged));
-            } else if c.sign > 0 {
-                super::session::add(p, &self.columns, key, own, &c.image.values);
-                applied = true;
-            } else if super::session::retract(p, key, t, gap, &c.image.values) {
-                applied = true;
-            } else {
-                refused.push((own, LateReason::NoSession));
-            }
-        } else {
-            for w in &self.scratch {
-                if too_late(w) {
-                    refused.push((*w, LateReason::TooLate));
-                    continue;
-                }
-                let entry = p
-                    .windows
-                    .entry((key, w.start))
-                    .or_insert_with(|| WindowEntry {
-                        end: w.end,
-                        acc: super::aggregate::Accumulators::new(&self.columns),
-                        fired: false,
-                        changed: false,
-                    });
-                entry.acc.apply(&c.image.values, c.sign);
-                entry.changed = true;
-                applied = true;
-            }
-        }
-        if let Some(&(first, reason)) = refused.first() {
-            // Fixed windows are refused only as too late, the oldest first: one late event
-            // spanning them. A session contribution is refused in its one window.
-            let span = refused.iter().fold(first, |span, (w, _)| span.cover(w));
-            let values: Arc<[Option<Decimal>]> = c.image.values.as_slice().into();
-            let n = refused.len() as u32;
-            late.push(self.late(partition, offset, op, c, key, &values, Some((t, span)), n, reason));
-        }
-        self.refused = refused;
-        applied
     }
 }
