@@ -120,6 +120,66 @@ impl Operator {
             results.sort_by(|a, b| (a.window, &a.key).cmp(&(b.window, &b.key)));
             out.results.extend(results);
         }
+        if self.keys.len() >= self.compact_keys_at {
+            self.compact_keys();
+        }
         out
+    }
+
+    /// Forgets the group keys no partition's state holds any more (their windows purged, their
+    /// partition handed away). Run when the interned keys have doubled since the last time, so
+    /// its cost is spread over the keys interned.
+    pub(super) fn compact_keys(&mut self) {
+        let mut live = vec![false; self.keys.len()];
+        for p in self.partitions.values() {
+            p.mark_keys(&mut live);
+        }
+        let map = self.keys.retain(&live);
+        for p in self.partitions.values_mut() {
+            p.renumber_keys(&map);
+        }
+        self.compact_keys_at = (2 * self.keys.len()).max(COMPACT_KEYS_MIN);
+    }
+
+    /// Group keys interned now (for tests and diagnostics).
+    pub fn group_keys(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// Below this many interned keys they are never compacted: a few thousand keys cost little.
+pub(super) const COMPACT_KEYS_MIN: usize = 4096;
+
+#[cfg(test)]
+mod tests {
+    use super::super::scenarios::{change, tumbling};
+    use super::*;
+    use crate::pipeline::processor::{KeyValue, Op};
+
+    #[test]
+    fn keys_of_purged_windows_are_forgotten_and_open_ones_survive_renumbering() {
+        let mut op = Operator::new(&tumbling(0));
+        let ins = |g: &str, v: &str, t| change(Op::Create, None, Some((g, v, t)), 0);
+        op.on_change(0, 0, b"k", &ins("keep", "5", 100_000), 0);
+        for i in 0..5_000 {
+            op.on_change(0, 1 + i, b"x", &ins(&format!("g{i}"), "1", 1_000), 0);
+        }
+        assert_eq!(op.group_keys(), 5_001);
+        // The watermark passes the first window: its 5,000 groups fire and are purged.
+        assert_eq!(op.advance(0).results.len(), 5_000);
+        assert_eq!(op.group_keys(), 1);
+        op.on_change(0, 6_000, b"k", &ins("keep", "2", 101_000), 0);
+        op.on_change(0, 6_001, b"n", &ins("new", "3", 102_000), 0);
+        let state = op.checkpoint(0).expect("partition 0");
+        let keys: Vec<&GroupKey> = state.windows.iter().map(|w| &w.key).collect();
+        let text = |s: &str| vec![KeyValue::Text(s.into())];
+        assert_eq!(keys, [&text("keep"), &text("new")]);
+        let rows: Vec<(GroupKey, i64)> = op
+            .flush()
+            .results
+            .into_iter()
+            .map(|r| (r.key, r.partial.map_or(0, |p| p.rows)))
+            .collect();
+        assert_eq!(rows, [(text("keep"), 2), (text("new"), 1)]);
     }
 }

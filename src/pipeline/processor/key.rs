@@ -1,8 +1,9 @@
 //! Group keys: owned values for results and checkpoints, small interned ids inside the operator.
 //!
 //! Interning turns the per-event key lookup into one hash of a few bytes built in a reused
-//! buffer, with no allocation once a key has been seen. Ids are never freed: the number of
-//! distinct group keys is expected to be small next to the number of events (status, region…).
+//! buffer, with no allocation once a key has been seen. Keys no window holds any more are
+//! dropped from time to time ([`KeyInterner::retain`]), so a job grouping by a column of many
+//! values (a user id) does not keep every key it ever saw.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -97,6 +98,36 @@ impl KeyInterner {
             .unwrap_or_default()
     }
 
+    /// Keys interned.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Keeps the keys `live` holds, renumbered in their order; returns each old id's new one.
+    pub fn retain(&mut self, live: &[bool]) -> Vec<Option<KeyId>> {
+        let mut renumbered = vec![None; self.keys.len()];
+        let mut kept = Vec::new();
+        for (old, key) in std::mem::take(&mut self.keys).into_iter().enumerate() {
+            if live.get(old).copied().unwrap_or(false) {
+                renumbered[old] = Some(kept.len() as KeyId);
+                kept.push(key);
+            }
+        }
+        self.keys = kept;
+        self.ids.retain(|_, id| match renumbered.get(*id as usize).copied().flatten() {
+            Some(new) => {
+                *id = new;
+                true
+            }
+            None => false,
+        });
+        renumbered
+    }
+
     /// The key without a copy (late events: hopping jobs refuse a contribution per window).
     pub fn shared(&self, id: KeyId) -> Arc<GroupKey> {
         self.keys.get(id as usize).cloned().unwrap_or_default()
@@ -132,5 +163,19 @@ mod tests {
         assert_eq!(k.intern_owned(&owned), paid);
         let f = k.intern(&[KeyPart::Float(1.5), KeyPart::Null]);
         assert_eq!(k.intern_owned(&k.key(f)), f);
+    }
+
+    #[test]
+    fn retained_keys_are_renumbered_and_the_others_forgotten() {
+        let mut k = KeyInterner::default();
+        let ids: Vec<KeyId> = (0..4).map(|n| k.intern(&[KeyPart::Int(n)])).collect();
+        let map = k.retain(&[false, true, false, true]);
+        assert_eq!(map, vec![None, Some(0), None, Some(1)]);
+        assert_eq!(k.len(), 2);
+        assert_eq!(k.key(0), vec![KeyValue::Int(1)]);
+        assert_eq!(k.intern(&[KeyPart::Int(3)]), 1);
+        // A forgotten key comes back under a new id.
+        assert_eq!(k.intern(&[KeyPart::Int(0)]), 2);
+        assert_eq!(ids.len(), 4);
     }
 }

@@ -56,6 +56,8 @@ pub struct Operator {
     /// The job reads an event-time column (else `source.ts_ms`), decided once.
     by_column: bool,
     /// Reused per contribution: its windows, and those refused as late.
+    /// Interned keys at which [`Operator::compact_keys`] runs next.
+    pub(super) compact_keys_at: usize,
     pub(super) scratch: Vec<Window>,
     pub(super) refused: Vec<(Window, LateReason)>,
 }
@@ -98,6 +100,7 @@ impl Operator {
             partitions: BTreeMap::new(),
             keys: KeyInterner::default(),
             by_column: job.event_time_column().is_some(),
+            compact_keys_at: super::emit::COMPACT_KEYS_MIN,
             scratch: Vec::new(),
             refused: Vec::new(),
         }

@@ -79,6 +79,28 @@ pub struct WindowState {
 }
 
 impl PartitionWindows {
+    /// Marks in `live` (indexed by key id) every key this partition's state holds.
+    pub fn mark_keys(&self, live: &mut [bool]) {
+        let ids = self.windows.keys().map(|(k, _)| *k);
+        let ids = ids.chain(self.sessions.keys().copied()).chain(self.purged_until.keys().copied());
+        for id in ids.chain(self.retired.iter().map(|(k, _)| *k)) {
+            if let Some(slot) = live.get_mut(id as usize) {
+                *slot = true;
+            }
+        }
+    }
+
+    /// Renumbers the key ids after [`KeyInterner::retain`] (every id held is in `map`).
+    pub fn renumber_keys(&mut self, map: &[Option<KeyId>]) {
+        let new = |k: KeyId| map.get(k as usize).copied().flatten().unwrap_or(k);
+        self.windows = std::mem::take(&mut self.windows).into_iter().map(|((k, s), e)| ((new(k), s), e)).collect();
+        self.sessions = std::mem::take(&mut self.sessions).into_iter().map(|(k, v)| (new(k), v)).collect();
+        self.purged_until = std::mem::take(&mut self.purged_until).into_iter().map(|(k, v)| (new(k), v)).collect();
+        for (k, _) in &mut self.retired {
+            *k = new(*k);
+        }
+    }
+
     /// The checkpoint form, sorted so equal states serialize equally.
     pub fn to_state(
         &self,
