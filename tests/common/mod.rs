@@ -4,6 +4,7 @@
 
 pub mod kafka;
 pub mod processor;
+pub mod replicator;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
