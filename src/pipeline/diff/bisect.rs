@@ -1,11 +1,13 @@
 //! Checksum bisection, level by level.
 //!
 //! Integer keys (PostgreSQL ≥ 14 on both sides), `grid::run`: the first level is ONE pass over
-//! each table — split by heap blocks (tid range scans) over the connections, as a parallel scan
-//! would be — that returns `count` and the xor of row hashes per bucket of the key
-//! (`key / width`, ~1,000 rows each). Only differing buckets go on: split in `factor` with one
-//! query per side and connection over index range scans, until at most
-//! `min(threshold, GRID_FETCH)` rows, which are fetched and compared.
+//! each table that returns `count` and the xor of row hashes per bucket of the key (`key / width`,
+//! ~1,000 rows each): a table whose heap is in key order is read bucket by bucket over the key's
+//! index (a plain aggregate each: no per-row hash table), any other split by heap blocks (tid
+//! range scans) over the connections, as a parallel scan would be, and grouped. Only differing
+//! buckets go on: split in `factor` with one query per side and connection over index range
+//! scans, until at most `min(threshold, GRID_FETCH)` rows, which are fetched (split over the
+//! connections too) and compared.
 //!
 //! Other keys (UUID, text, composite) and older servers, [`run_segments`]: every segment of a
 //! level is checksummed on both sides concurrently; equal segments are skipped, unequal ones at
