@@ -2,7 +2,7 @@
 //!
 //! Integer keys (PostgreSQL ≥ 14 on both sides), `grid::run`: the first level is ONE pass over
 //! each table that returns `count` and the xor of row hashes per bucket of the key (`key / width`,
-//! ~1,000 rows each): a table whose heap is in key order is read bucket by bucket over the key's
+//! ~500 rows each): a table whose heap is in key order is read bucket by bucket over the key's
 //! index (a plain aggregate each: no per-row hash table), any other split by heap blocks (tid
 //! range scans) over the connections, as a parallel scan would be, and grouped. Only differing
 //! buckets go on: split in `factor` with one query per side and connection over index range
