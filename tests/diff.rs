@@ -377,3 +377,20 @@ async fn a_heap_in_key_order_is_read_by_key_ranges_with_the_same_findings() {
     assert_eq!(sorted(r.differences), expect, "{:?}", r.stats);
     f.drop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_differences_are_fetched_over_several_connections_and_all_found() {
+    // 300 changed rows, one every 200 keys: ~300 leaves of ~16 rows, more than one fetch query's
+    // worth, so the fetch is split over both connections (on both paths: the source in key order
+    // and analyzed, the sink not analyzed).
+    let f = Fixture::new("many").await;
+    let create = "CREATE TABLE $S.t (id bigint PRIMARY KEY, v text NOT NULL); INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, 60000) g";
+    f.src.batch_execute(&format!("{create}; ANALYZE $S.t").replace("$S", &f.schema)).await.unwrap();
+    f.sink(create).await;
+    f.sink("UPDATE $S.t SET v = 'changed' WHERE id % 200 = 7").await;
+    let r = f.diff("t", &Options::default()).await;
+    let expect: Vec<RowDiff> = sorted((0..300).map(|i| RowDiff::Changed { key: vec![(i * 200 + 7).to_string()], columns: k(&["v"]) }).collect());
+    assert_eq!(sorted(r.differences), expect);
+    assert!(r.stats.rows_fetched > 2 * 4096 && r.stats.rows_fetched < 60000, "{:?}", r.stats);
+    f.drop().await;
+}
