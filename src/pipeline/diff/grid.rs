@@ -45,9 +45,9 @@ fn width(lo: i64, hi: i64, n: i128) -> i64 {
 
 /// Runs `sql` without JIT (simple protocol: one implicit transaction for `SET LOCAL`). JIT's
 /// compile time (tens to hundreds of ms per query and worker) costs more than it saves here.
-/// The lateral range queries also need `enable_seqscan` off (see [`Side::ranges_sql`]).
-async fn simple(pool: &Pool, side: &Side, sql: String) -> Result<Vec<SimpleQueryRow>, DiffError> {
-    let set = if sql.contains("LATERAL") { "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;" } else { "SET LOCAL jit = off;" };
+/// The lateral range queries (`ranges`) also need `enable_seqscan` off (see [`Side::ranges_sql`]).
+async fn simple(pool: &Pool, side: &Side, sql: String, ranges: bool) -> Result<Vec<SimpleQueryRow>, DiffError> {
+    let set = if ranges { "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;" } else { "SET LOCAL jit = off;" };
     let msgs = pool.get().simple_query(&format!("{set} {sql}")).await.map_err(|e| DiffError::db(&side.table, e))?;
     Ok(msgs.into_iter().filter_map(|m| if let SimpleQueryMessage::Row(r) = m { Some(r) } else { None }).collect())
 }
@@ -69,7 +69,7 @@ fn runs<T>(items: &[T], parts: usize) -> impl Iterator<Item = (usize, &[T])> {
 async fn over_ranges<T>(pool: &Pool, side: &Side, ranges: &[T], parts: usize, sql: impl Fn(&[T]) -> String) -> Result<Vec<(usize, SimpleQueryRow)>, DiffError> {
     let results = futures::future::try_join_all(runs(ranges, parts).map(|(offset, run)| {
         let sql = sql(run);
-        async move { Ok::<_, DiffError>((offset, simple(pool, side, sql).await?)) }
+        async move { Ok::<_, DiffError>((offset, simple(pool, side, sql, true).await?)) }
     }))
     .await?;
     Ok(results.into_iter().flat_map(|(offset, rows)| rows.into_iter().map(move |r| (offset + int(&r, 0) as usize - 1, r))).collect())
@@ -191,7 +191,7 @@ async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64
         let p = parts as u64;
         (0..p).map(|i| Some((blocks * i / p, (i + 1 < p).then(|| blocks * (i + 1) / p)))).collect()
     };
-    let results: Vec<Vec<SimpleQueryRow>> = futures::future::try_join_all(ranges.into_iter().map(|r| simple(pool, side, side.buckets_sql(w, r, h)))).await?;
+    let results: Vec<Vec<SimpleQueryRow>> = futures::future::try_join_all(ranges.into_iter().map(|r| simple(pool, side, side.buckets_sql(w, r, h), false))).await?;
     for row in results.iter().flatten() {
         merge(&mut sums, int(row, 0), int(row, 1), int(row, 2));
     }
