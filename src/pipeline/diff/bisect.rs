@@ -1,11 +1,13 @@
 //! Checksum bisection, level by level.
 //!
 //! Integer keys (PostgreSQL ≥ 14 on both sides), `grid::run`: the first level is ONE pass over
-//! each table — split by heap blocks (tid range scans) over the connections, as a parallel scan
-//! would be — that returns `count` and the xor of row hashes per bucket of the key
-//! (`key / width`, ~1,000 rows each). Only differing buckets go on: split in `factor` with one
-//! query per side and connection over index range scans, until at most
-//! `min(threshold, GRID_FETCH)` rows, which are fetched and compared.
+//! each table that returns `count` and the xor of row hashes per bucket of the key (`key / width`,
+//! ~500 rows each): a table whose heap is in key order is read bucket by bucket over the key's
+//! index (a plain aggregate each: no per-row hash table), any other split by heap blocks (tid
+//! range scans) over the connections, as a parallel scan would be, and grouped. Only differing
+//! buckets go on: split in `factor` with one query per side and connection over index range
+//! scans, until at most `min(threshold, GRID_FETCH)` rows, which are fetched (split over the
+//! connections too) and compared.
 //!
 //! Other keys (UUID, text, composite) and older servers, [`run_segments`]: every segment of a
 //! level is checksummed on both sides concurrently; equal segments are skipped, unequal ones at
@@ -151,10 +153,8 @@ async fn not_null(pool: &Pool, side: &Side) -> Result<Vec<bool>, DiffError> {
 /// Runs the bisection; returns the differing leaves and the work done.
 pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn: bool) -> Result<(Vec<Leaf>, Stats), DiffError> {
     let kind = KeyKind::of(&s.key_types);
-    let ((va, na), (vb, nb)) = tokio::try_join!(
-        async { Ok::<_, DiffError>((version(src).await?, not_null(src, s).await?)) },
-        async { Ok::<_, DiffError>((version(snk).await?, not_null(snk, t).await?)) },
-    )?;
+    // Each query on its own connection: one round trip for the four.
+    let (va, na, vb, nb) = tokio::try_join!(version(src), not_null(src, s), version(snk), not_null(snk, t))?;
     let both: Vec<bool> = na.iter().zip(&nb).map(|(a, b)| *a && *b).collect();
     // Typed hashes are only comparable within one major version: else md5.
     let (s, t) = if s.hash == Hash::Pg && va / 10000 != vb / 10000 {

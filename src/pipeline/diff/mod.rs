@@ -108,37 +108,33 @@ pub struct Pair {
     pub sink_filter: Option<String>,
 }
 
+/// `format_type` of each of `cols`, in one query (a round trip per column added up).
 async fn types(pool: &Pool, table: &str, cols: &[String]) -> Result<Vec<String>, DiffError> {
-    let mut out = Vec::new();
-    for c in cols {
-        let r = pool
-            .get()
-            .query_opt(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = $1::text::regclass AND attname = $2 AND NOT attisdropped AND attnum > 0",
-                &[&checksum::table_ident(table), c],
-            )
-            .await
-            .map_err(|e| DiffError::db(table, e))?;
-        out.push(r.ok_or_else(|| DiffError::Spec(format!("{table}: no column {c}")))?.get(0));
-    }
-    Ok(out)
+    let rows = pool
+        .get()
+        .query(
+            "SELECT c.name, format_type(a.atttypid, a.atttypmod) FROM unnest($2::text[]) WITH ORDINALITY c(name, n) \
+             LEFT JOIN pg_attribute a ON a.attrelid = $1::text::regclass AND a.attname = c.name AND NOT a.attisdropped AND a.attnum > 0 ORDER BY c.n",
+            &[&checksum::table_ident(table), &cols],
+        )
+        .await
+        .map_err(|e| DiffError::db(table, e))?;
+    rows.iter().map(|r| r.get::<_, Option<String>>(1).ok_or_else(|| DiffError::Spec(format!("{table}: no column {}", r.get::<_, String>(0))))).collect()
 }
 
 async fn columns(pool: &Pool, table: &str) -> Result<(Vec<String>, Vec<String>), DiffError> {
     let t = checksum::table_ident(table);
-    let c = pool.get();
-    let cols = c
-        .query("SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", &[&t])
-        .await
-        .map_err(|e| DiffError::db(table, e))?;
-    let key = c
-        .query(
+    let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t];
+    // Both at once, on two of the pool's connections.
+    let (cols, key) = tokio::try_join!(
+        pool.get().query("SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", &p),
+        pool.get().query(
             "SELECT a.attname::text FROM pg_index i, unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attnum = k.attnum \
              WHERE i.indrelid = $1::text::regclass AND i.indisprimary AND a.attrelid = i.indrelid ORDER BY k.n",
-            &[&t],
-        )
-        .await
-        .map_err(|e| DiffError::db(table, e))?;
+            &p,
+        ),
+    )
+    .map_err(|e| DiffError::db(table, e))?;
     Ok((cols.iter().map(|r| r.get(0)).collect(), key.iter().map(|r| r.get(0)).collect()))
 }
 
@@ -158,9 +154,11 @@ pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Re
     if t_cols.len() != s_cols.len() || t_key.len() != s_key.len() {
         return Err(DiffError::Spec("source and sink column lists differ in length".into()));
     }
+    let (s_all, t_all) = ([s_key.clone(), s_cols.clone()].concat(), [t_key.clone(), t_cols.clone()].concat());
+    let (s_types, t_types) = tokio::try_join!(types(src, &p.source_table, &s_all), types(snk, &p.sink_table, &t_all))?;
     let s = Side {
-        key_types: types(src, &p.source_table, &s_key).await?,
-        column_types: types(src, &p.source_table, &s_cols).await?,
+        key_types: s_types[..s_key.len()].to_vec(),
+        column_types: s_types[s_key.len()..].to_vec(),
         table: p.source_table.clone(),
         key: s_key,
         columns: s_cols,
@@ -168,8 +166,8 @@ pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Re
         hash,
     };
     let t = Side {
-        key_types: types(snk, &p.sink_table, &t_key).await?,
-        column_types: types(snk, &p.sink_table, &t_cols).await?,
+        key_types: t_types[..t_key.len()].to_vec(),
+        column_types: t_types[t_key.len()..].to_vec(),
         table: p.sink_table.clone(),
         key: t_key,
         columns: t_cols,
