@@ -79,7 +79,7 @@ type Slots<'a> = [Raw<'a>; MAX_COLUMNS];
 
 /// The envelope fields a job reads; filled in place (the slots are too big to move around).
 struct RawEnvelope<'a> {
-    op: Option<Cow<'a, str>>,
+    op: Option<Cow<'a, [u8]>>,
     source_ts_ms: Option<i64>,
     /// One slot per decoder column, and whether the image was there (not null or missing).
     before: (Slots<'a>, bool),
@@ -186,7 +186,7 @@ impl ChangeDecoder {
                 b"source" => raw.source_ts_ms = source_ts_ms(s)?,
                 b"op" => {
                     if !s.null()? {
-                        raw.op = Some(s.string()?);
+                        raw.op = Some(s.string_bytes()?);
                     }
                 }
                 _ => s.skip()?,
@@ -202,12 +202,12 @@ impl ChangeDecoder {
         })
         .map_err(ChangeError::Json)?;
         let op = match raw.op.as_deref() {
-            Some("c") => Op::Create,
-            Some("r") => Op::Read,
-            Some("u") => Op::Update,
-            Some("d") => Op::Delete,
-            Some("t") => Op::Truncate,
-            Some(other) => return Err(ChangeError::UnknownOp(other.to_string())),
+            Some(b"c") => Op::Create,
+            Some(b"r") => Op::Read,
+            Some(b"u") => Op::Update,
+            Some(b"d") => Op::Delete,
+            Some(b"t") => Op::Truncate,
+            Some(other) => return Err(ChangeError::UnknownOp(String::from_utf8_lossy(other).into_owned())),
             None => return Err(ChangeError::NoOp),
         };
         let source_ts_ms = match (raw.source_ts_ms, self.time_slot) {

@@ -85,6 +85,22 @@ fn undecodable_records_say_why() {
         ),
         "after image column `updated_at`: `yesterday` is not an ISO-8601 timestamp"
     );
+    // Strings are checked for UTF-8 where they are read: a group-by value, a decimal, a time.
+    let bytes = |status: &[u8], amount: &[u8], time: &[u8]| {
+        let mut v = br#"{"after":{"status":""#.to_vec();
+        for (part, next) in [(status, &br#"","amount":""#[..]), (amount, br#"","updated_at":""#), (time, br#""},"op":"c","source":{"ts_ms":1}}"#)] {
+            v.extend_from_slice(part);
+            v.extend_from_slice(next);
+        }
+        d.decode(Some(&v)).map(|c| c.map(|c| c.op)).map_err(|e| e.to_string())
+    };
+    let ok_time = b"2026-11-21T09:08:40Z";
+    assert_eq!(bytes(b"paid", b"1.5", ok_time), Ok(Some(Op::Create)));
+    assert_eq!(bytes(b"pa\xffid", b"1", ok_time), Err("after image column `status`: invalid UTF-8 in string".into()));
+    assert_eq!(bytes(b"paid", b"1\xff", ok_time), Err("after image column `amount`: `1\u{fffd}` is not a decimal number".into()));
+    assert!(bytes(b"paid", b"1", b"2026-11-21T09:08:40\xff").unwrap_err().ends_with("is not an ISO-8601 timestamp"));
+    let escaped_op = br#"{"op":"\u0063","source":{"ts_ms":1},"after":{"status":"a","amount":"1","updated_at":"2026-11-21T09:08:40Z"}}"#;
+    assert_eq!(d.decode(Some(escaped_op)).unwrap().unwrap().op, Op::Create);
     assert_eq!(
         decoder(None)
             .decode(Some(

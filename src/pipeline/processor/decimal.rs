@@ -45,6 +45,18 @@ impl Decimal {
     }
 
     /// `[+-]digits[.digits][e[+-]digits]`.
+    /// [`parse`](Self::parse) of raw bytes (a JSON string's content): the plain form directly,
+    /// anything else through the text parser (bytes that are not UTF-8 are a syntax error).
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Self, DecimalError> {
+        if let Some(d) = Self::parse_plain(bytes) {
+            return Ok(d);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::parse(text),
+            Err(_) => Err(DecimalError::Syntax(String::from_utf8_lossy(bytes).into_owned())),
+        }
+    }
+
     pub fn parse(text: &str) -> Result<Self, DecimalError> {
         if let Some(d) = Self::parse_plain(text.as_bytes()) {
             return Ok(d);

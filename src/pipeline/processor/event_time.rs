@@ -18,7 +18,11 @@ pub fn from_epoch_number(n: i64) -> i64 {
 
 /// Epoch milliseconds from `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH[:MM]]` (no zone = UTC).
 pub fn parse_iso8601(text: &str) -> Option<i64> {
-    let b = text.as_bytes();
+    parse_iso8601_bytes(text.as_bytes())
+}
+
+/// [`parse_iso8601`] of raw bytes: anything but the ASCII of the format is refused.
+pub fn parse_iso8601_bytes(b: &[u8]) -> Option<i64> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }

@@ -35,6 +35,10 @@ impl ChangeDecoder {
                     .parse()
                     .map_or(KeyPart::Text(Cow::Borrowed(*n)), KeyPart::Float),
                 Raw::Text(t) => KeyPart::Text(t.clone()),
+                Raw::Str(b) => match std::str::from_utf8(b) {
+                    Ok(t) => KeyPart::Text(Cow::Borrowed(t)),
+                    Err(_) => return Err(bad(s, "invalid UTF-8 in string".into())),
+                },
                 Raw::Nested => return Err(bad(s, "a group-by value must be a scalar".into())),
             });
         }
@@ -46,6 +50,7 @@ impl ChangeDecoder {
                 Raw::Int(n) => Ok(Some(Decimal::from_int(*n))),
                 Raw::Number(n) => Decimal::parse(n).map(Some),
                 Raw::Text(t) => Decimal::parse(t).map(Some),
+                Raw::Str(b) => Decimal::parse_bytes(b).map(Some),
                 Raw::Bool(_) | Raw::Nested => return Err(bad(s, "not a number".into())),
             };
             values.push(parsed.map_err(|e| bad(s, e.to_string()))?);
@@ -57,6 +62,10 @@ impl ChangeDecoder {
                 Raw::Int(n) => event_time::from_epoch_number(*n),
                 Raw::Text(t) => event_time::parse_iso8601(t)
                     .ok_or_else(|| bad(s, format!("`{t}` is not an ISO-8601 timestamp")))?,
+                Raw::Str(b) => event_time::parse_iso8601_bytes(b).ok_or_else(|| {
+                    let t = String::from_utf8_lossy(b);
+                    bad(s, format!("`{t}` is not an ISO-8601 timestamp"))
+                })?,
                 Raw::Null => return Err(bad(s, "the event time is NULL".into())),
                 _ => return Err(bad(s, "not a timestamp".into())),
             }),

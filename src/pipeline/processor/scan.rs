@@ -5,7 +5,8 @@
 //! under the 1 M/s target; this reader skips unwanted values by scanning for their closing
 //! bracket or quote (checking only structure, not every byte of what it skips) and borrows the
 //! strings it keeps, unescaping only when a string has escapes. The values kept are checked
-//! fully (UTF-8, number syntax).
+//! fully where the job gives them a meaning (UTF-8 for group-by text, decimal and timestamp
+//! syntax for the others; numbers here).
 
 use std::borrow::Cow;
 
@@ -21,7 +22,12 @@ pub(super) enum Raw<'a> {
     Int(i64),
     /// Any other number, as written (so decimals stay exact).
     Number(&'a str),
+    /// A string with escapes, unescaped (and so valid UTF-8).
     Text(Cow<'a, str>),
+    /// A string without escapes, as its bytes: UTF-8 is checked by whatever reads it (a
+    /// decimal or a timestamp parser accepts ASCII only, a group-by value is checked), so a
+    /// value used as a number is not validated twice.
+    Str(&'a [u8]),
     Nested,
 }
 
@@ -147,16 +153,13 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A string, borrowed unless it has escapes.
-    pub fn string(&mut self) -> ScanResult<Cow<'a, str>> {
+    /// A string's content as bytes (not checked for UTF-8), borrowed unless it has escapes:
+    /// for values compared as bytes, like Debezium's `op`.
+    pub fn string_bytes(&mut self) -> ScanResult<Cow<'a, [u8]>> {
         self.expect(b'"')?;
-        let (raw, escaped) = self.string_body()?;
-        if escaped {
-            return unescape(raw).map(Cow::Owned);
-        }
-        match std::str::from_utf8(raw) {
-            Ok(s) => Ok(Cow::Borrowed(s)),
-            Err(_) => self.err("invalid UTF-8 in string"),
+        match self.string_body()? {
+            (raw, false) => Ok(Cow::Borrowed(raw)),
+            (raw, true) => unescape(raw).map(|t| Cow::Owned(t.into_bytes())),
         }
     }
 
@@ -203,7 +206,13 @@ impl<'a> Scanner<'a> {
     /// A scalar kept for the job; objects and arrays are skipped as `Nested`.
     pub fn value(&mut self) -> ScanResult<Raw<'a>> {
         match self.peek() {
-            Some(b'"') => self.string().map(Raw::Text),
+            Some(b'"') => {
+                self.i += 1;
+                match self.string_body()? {
+                    (raw, false) => Ok(Raw::Str(raw)),
+                    (raw, true) => unescape(raw).map(|t| Raw::Text(Cow::Owned(t))),
+                }
+            }
             Some(b'n') => self.literal(b"null").map(|()| Raw::Null),
             Some(b't') => self.literal(b"true").map(|()| Raw::Bool(true)),
             Some(b'f') => self.literal(b"false").map(|()| Raw::Bool(false)),
@@ -216,8 +225,12 @@ impl<'a> Scanner<'a> {
     fn number(&mut self) -> ScanResult<Raw<'a>> {
         let start = self.i;
         self.number_extent();
+        let bytes = &self.b[start..self.i];
+        if let Some(n) = small_int(bytes) {
+            return Ok(Raw::Int(n));
+        }
         // ASCII only, so this cannot fail; checked anyway rather than unwrapped.
-        let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|e| e.to_string())?;
+        let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
         if let Ok(n) = text.parse::<i64>() {
             return Ok(Raw::Int(n));
         }
@@ -226,6 +239,28 @@ impl<'a> Scanner<'a> {
         }
         Ok(Raw::Number(text))
     }
+}
+
+/// `-?[0-9]{1,18}` (JSON: no leading zero unless alone) as an integer; None for anything else
+/// (longer, fractional, exponent, malformed), which the general path decides. Event times and
+/// LSNs are this, and need no UTF-8 check or `str::parse`.
+#[inline]
+fn small_int(b: &[u8]) -> Option<i64> {
+    let (negative, digits) = match b.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 || (digits.len() > 1 && digits[0] == b'0') {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(d - b'0');
+    }
+    Some(if negative { -n } else { n })
 }
 
 /// The first `"` or `\\`: strings are most of what is read and skipped. Most keys and values
