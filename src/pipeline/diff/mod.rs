@@ -16,17 +16,15 @@ pub mod inflight;
 pub mod key;
 pub mod report;
 pub mod rowhash;
+mod settle;
 pub mod targets;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-use futures::stream::{self, StreamExt, TryStreamExt};
 use std::time::{Duration, Instant};
 
 pub use checksum::Side;
 pub use report::{RowDiff, Stats, TableReport};
-
-use inflight::{Lsn, Verdict};
+pub use settle::applied_lsn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
@@ -177,129 +175,6 @@ pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Re
     Ok((s, t))
 }
 
-/// The consumer's applied source LSN, from `cdc.progress` in the sink.
-pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, DiffError> {
-    let c = snk.get();
-    let exists: bool = c.query_one("SELECT to_regclass('cdc.progress') IS NOT NULL", &[]).await.map_err(|e| DiffError::db("cdc.progress", e))?.get(0);
-    if !exists {
-        return Ok(None);
-    }
-    let r = c
-        .query_one("SELECT max(source_lsn)::text FROM cdc.progress WHERE consumer = $1", &[&consumer])
-        .await
-        .map_err(|e| DiffError::db("cdc.progress", e))?;
-    Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
-}
-
-/// Re-reads the differing leaves once the consumer has applied past the latest of their reads,
-/// twice: a difference is divergence only if every read shows it (a row changed again in
-/// between is in flight). One wait covers every leaf, however many a live table has. Returns
-/// (diverged, in flight, rows fetched).
-async fn judge(src: &Pool, snk: &Pool, s: &Side, t: &Side, consumer: &str, opts: &Options, leaves: Vec<bisect::Leaf>) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
-    let mut pending: Vec<(bisect::Leaf, Vec<RowDiff>)> = leaves.into_iter().map(|l| { let d = l.diffs.clone(); (l, d) }).collect();
-    let mut fetched = 0;
-    for _ in 0..RECHECKS {
-        if pending.is_empty() {
-            break;
-        }
-        let latest = pending.iter().map(|(l, _)| l.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX))).max().unwrap_or(Lsn(u64::MAX));
-        if settle(src, snk, consumer, opts, latest).await? == Verdict::InFlight {
-            return Ok((Vec::new(), pending.into_iter().flat_map(|(_, seen)| seen).collect(), fetched));
-        }
-        let rechecked: Vec<Rechecked> =
-            stream::iter(pending.into_iter().map(|(leaf, seen)| async move {
-                let r = bisect::compare_segment(src, snk, s, t, &leaf.segment, true).await?;
-                Ok::<_, DiffError>(((leaf, seen), r))
-            }))
-            .buffer_unordered(opts.connections.max(1))
-            .try_collect()
-            .await?;
-        pending = Vec::new();
-        for ((leaf, seen), (d, at, n)) in rechecked {
-            fetched += n;
-            let kept = inflight::bracket(&seen, &d, Verdict::Settled).0;
-            if !kept.is_empty() {
-                pending.push((bisect::Leaf { read_lsn: at, ..leaf }, kept));
-            }
-        }
-    }
-    Ok((pending.into_iter().flat_map(|(_, seen)| seen).collect(), Vec::new(), fetched))
-}
-
-/// A leaf with the differences seen so far, and its re-read: (differences, read LSN, rows).
-type Rechecked = ((bisect::Leaf, Vec<RowDiff>), (Vec<RowDiff>, Option<String>, u64));
-
-/// Settled re-reads a differing segment needs before a difference counts as divergence.
-const RECHECKS: usize = 2;
-
-/// Waits (up to `settle`) until the consumer has applied past `read`, or is idle past it.
-async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Lsn) -> Result<Verdict, DiffError> {
-    let deadline = Instant::now() + opts.settle;
-    loop {
-        if inflight::verdict(read, applied_lsn(snk, consumer).await?) == Verdict::Settled
-            || idle_past(src, snk, consumer, opts.kafka.as_ref(), read).await?
-        {
-            return Ok(Verdict::Settled);
-        }
-        if Instant::now() >= deadline {
-            return Ok(Verdict::InFlight);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// A quiet source leaves the applied LSN behind every later read (nothing new to apply), so
-/// it cannot settle a segment by itself. The consumer is idle past `read` when the source's
-/// logical walsenders (Debezium) have sent WAL past `read`, and, a moment later (the time
-/// Debezium takes to hand a change to the broker), the consumer has applied every partition up
-/// to its high watermark.
-async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafka::ClientConfig>, read: Lsn) -> Result<bool, DiffError> {
-    let Some(kafka) = kafka else { return Ok(false) };
-    let sent: Option<String> = src
-        .get()
-        .query_one(
-            "SELECT min(r.sent_lsn)::text FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid \
-             WHERE s.slot_type = 'logical' AND s.database = current_database()",
-            &[],
-        )
-        .await
-        .map_err(|e| DiffError::db("pg_stat_replication", e))?
-        .get(0);
-    if sent.as_deref().and_then(Lsn::parse).is_none_or(|s| s < read) {
-        return Ok(false);
-    }
-    tokio::time::sleep(HANDOFF).await;
-    let stored = snk
-        .get()
-        .query("SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1", &[&consumer])
-        .await
-        .map_err(|e| DiffError::db("cdc.progress", e))?;
-    if stored.is_empty() {
-        return Ok(false);
-    }
-    let positions: Vec<(String, i32, i64)> = stored.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
-    let kafka = kafka.clone();
-    let behind = tokio::task::spawn_blocking(move || -> Result<bool, rdkafka::error::KafkaError> {
-        use rdkafka::consumer::{BaseConsumer, Consumer};
-        let c: BaseConsumer = kafka.create()?;
-        for (topic, partition, next) in positions {
-            let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
-            if next < high {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    })
-    .await
-    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?
-    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?;
-    Ok(!behind)
-}
-
-/// Longest time Debezium takes from sending a change out of PostgreSQL to the broker having it
-/// (about 1 s measured on the local stack).
-const HANDOFF: Duration = Duration::from_secs(2);
-
 /// Diffs one pair. Without a consumer every difference is divergence; with one, differing
 /// segments are re-checked once the consumer has applied past their read LSN (or reported in
 /// flight when it does not within `settle`).
@@ -315,7 +190,7 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
         stats.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats });
     };
-    let (d, f, n) = judge(src, snk, &s, &t, consumer, opts, leaves).await?;
+    let (d, f, n) = settle::judge(src, snk, &s, &t, consumer, opts, leaves).await?;
     differences.extend(d);
     in_flight.extend(f);
     stats.rows_fetched += n;
