@@ -145,7 +145,9 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         tokio::time::sleep(Duration::from_millis(300 + 211 * i)).await;
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
-        progress.push(checkpointed(&sink, &job).await);
+        // The next run must commit past what this one left before it is interrupted in turn.
+        seen = checkpointed(&sink, &job).await;
+        progress.push(seen);
     }
     // Then two embedded runs whose task is aborted mid-stream.
     for i in 0..2u64 {
@@ -159,7 +161,8 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         tokio::time::sleep(Duration::from_millis(250 + 173 * i)).await;
         task.abort();
         let _ = task.await;
-        progress.push(checkpointed(&sink, &job).await);
+        seen = checkpointed(&sink, &job).await;
+        progress.push(seen);
     }
     let generated = generating.await.expect("generator task");
     eprintln!("generated {} changes; checkpointed offsets after each kill: {progress:?}", generated.changes);
