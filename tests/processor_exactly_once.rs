@@ -39,13 +39,9 @@ async fn checkpointed(sink: &tokio_postgres::Client, job: &str) -> i64 {
 }
 
 /// Waits (up to 60 s) until the job's checkpoints pass `seen`: the run is mid-stream.
-async fn progressed(sink: &tokio_postgres::Client, job: &str, seen: i64) -> i64 {
+async fn progressed(sink: &tokio_postgres::Client, job: &str, seen: i64) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let n = checkpointed(sink, job).await;
-        if n > seen || Instant::now() > deadline {
-            return n;
-        }
+    while checkpointed(sink, job).await <= seen && Instant::now() <= deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -141,7 +137,7 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("start process");
-        seen = progressed(&sink, &job, seen).await;
+        progressed(&sink, &job, seen).await;
         tokio::time::sleep(Duration::from_millis(300 + 211 * i)).await;
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
@@ -157,7 +153,7 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
             let (tx, _rx) = tokio::sync::watch::channel(Default::default());
             run::run(&cfg, &jc, &Options::default(), paused, std::future::pending(), tx).await
         });
-        seen = progressed(&sink, &job, seen).await;
+        progressed(&sink, &job, seen).await;
         tokio::time::sleep(Duration::from_millis(250 + 173 * i)).await;
         task.abort();
         let _ = task.await;

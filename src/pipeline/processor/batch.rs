@@ -59,7 +59,7 @@ pub(super) fn apply(op: &mut Operator, decoder: &ChangeDecoder, job: &JobConfig,
 }
 
 /// What a batch commits.
-pub(super) struct Written<'a> {
+pub(super) struct Commit<'a> {
     pub results: &'a [WindowResult],
     pub late: &'a [LateEvent],
     pub letters: &'a [DeadLetter],
@@ -67,7 +67,7 @@ pub(super) struct Written<'a> {
 }
 
 /// Writes the batch into `tx` (the caller commits); returns the dead letters recorded.
-pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output, topic_of: impl Fn(i32) -> (String, i32) + Copy, batch: Written<'_>, op: &Operator, stored: &mut checkpoint::Written) -> Result<u64, tokio_postgres::Error> {
+pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output, topic_of: impl Fn(i32) -> (String, i32) + Copy, batch: Commit<'_>, op: &Operator, stored: &mut checkpoint::Written) -> Result<u64, tokio_postgres::Error> {
     let written = sink::write_results(tx, job, output, topic_of, batch.results).await?;
     if job.output.topic.is_some() {
         outbox::write(tx, job, &written).await?;

@@ -83,63 +83,72 @@ fn ts_expr(col: &str) -> String {
 /// or all empty: the row is deleted).
 pub(super) type Target = ((GroupKey, Window), Vec<Partial>);
 
+/// Per group-by column, each key's value as text: one `text[]` parameter per column, `$1`…`$n`.
+fn group_arrays<'k>(n: usize, keys: impl Iterator<Item = &'k GroupKey>) -> Vec<Vec<Option<String>>> {
+    let keys: Vec<&GroupKey> = keys.collect();
+    (0..n).map(|g| keys.iter().map(|k| k.get(g).and_then(key_text)).collect()).collect()
+}
+
+/// `$1::text[]`…`$n::text[]` for the group columns, then `bigints` `bigint[]` and `texts`
+/// `text[]` parameters.
+fn placeholders(n: usize, bigints: usize, texts: usize) -> Vec<String> {
+    let text = |i: usize| format!("${i}::text[]");
+    (1..=n).map(text).chain((n + 1..=n + bigints).map(|i| format!("${i}::bigint[]"))).chain((n + bigints + 1..=n + bigints + texts).map(text)).collect()
+}
+
+/// `t.<column> IS NOT DISTINCT FROM u.g<i>::<type>` for every group column (NULL groups match).
+fn group_match(out: &Output) -> Vec<String> {
+    out.group.iter().enumerate().map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1)).collect()
+}
+
+/// The unnest aliases: `g1`…`gn`, then `extra`.
+fn unnest_cols(n: usize, extra: &[&str]) -> String {
+    (1..=n).map(|g| format!("g{g}")).chain(extra.iter().map(|x| x.to_string())).collect::<Vec<_>>().join(", ")
+}
+
 /// Writes the output rows of `targets`: deleted when emptied, else upserted. Returns them as
 /// written.
 pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Output, targets: &[Target]) -> Result<Vec<Written>, tokio_postgres::Error> {
     let n = out.group.len();
     let mut written = Vec::new();
-    let (mut del, mut ups): (Vec<usize>, Vec<(usize, Aggregates)>) = (Vec::new(), Vec::new());
-    for (i, ((key, window), ps)) in targets.iter().enumerate() {
+    let mut del: Vec<&(GroupKey, Window)> = Vec::new();
+    let mut ups: Vec<(&(GroupKey, Window), Aggregates)> = Vec::new();
+    for (target @ (key, window), ps) in targets {
         let merged = merge(ps.iter());
         if ps.is_empty() || merged.rows == 0 {
-            del.push(i);
+            del.push(target);
             written.push(Written { key: key.clone(), window: *window, values: None });
         } else {
             let values = finish(&job.aggregates, &merged);
             written.push(Written { key: key.clone(), window: *window, values: Some(values.clone()) });
-            ups.push((i, values));
+            ups.push((target, values));
         }
     }
-    let touched: Vec<&(GroupKey, Window)> = targets.iter().map(|(t, _)| t).collect();
-    let group_arrays = |idx: &mut dyn Iterator<Item = usize>| -> Vec<Vec<Option<String>>> {
-        let idx: Vec<usize> = idx.collect();
-        (0..n).map(|g| idx.iter().map(|&i| touched[i].0.get(g).and_then(key_text)).collect()).collect()
-    };
     let table = qualified(&job.output.table);
-    let unnest_cols = |extra: &[&str]| {
-        let mut c: Vec<String> = (1..=n).map(|g| format!("g{g}")).collect();
-        c.extend(["ws".to_string(), "we".to_string()]);
-        c.extend(extra.iter().map(|x| x.to_string()));
-        c.join(", ")
-    };
     if !del.is_empty() {
-        let groups = group_arrays(&mut del.iter().copied());
-        let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|&i| (touched[i].1.start, touched[i].1.end)).unzip();
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = groups.iter().map(|g| g as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let groups = group_arrays(n, del.iter().map(|t| &t.0));
+        let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|t| (t.1.start, t.1.end)).unzip();
+        let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
         params.push(&ws);
         params.push(&we);
-        let arrays: Vec<String> = (1..=n).map(|g| format!("${g}::text[]")).chain([format!("${}::bigint[]", n + 1), format!("${}::bigint[]", n + 2)]).collect();
-        let mut cond: Vec<String> = out.group.iter().enumerate().map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1)).collect();
+        let mut cond = group_match(out);
         cond.push(format!("t.window_start = {}", ts_expr("u.ws")));
         cond.push(format!("t.window_end = {}", ts_expr("u.we")));
-        tx.execute(&format!("DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}", arrays.join(", "), unnest_cols(&[]), cond.join(" AND ")), &params).await?;
+        let sql = format!("DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}", placeholders(n, 2, 0).join(", "), unnest_cols(n, &["ws", "we"]), cond.join(" AND "));
+        tx.execute(&sql, &params).await?;
     }
     if !ups.is_empty() {
-        let groups = group_arrays(&mut ups.iter().map(|(i, _)| *i));
-        let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(i, _)| (touched[*i].1.start, touched[*i].1.end)).unzip();
+        let groups = group_arrays(n, ups.iter().map(|(t, _)| &t.0));
+        let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(t, _)| (t.1.start, t.1.end)).unzip();
         let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len()).map(|a| ups.iter().map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string()))).collect()).collect();
         let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = groups.iter().map(|g| g as &(dyn tokio_postgres::types::ToSql + Sync)).collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
         params.push(&ws);
         params.push(&we);
-        params.extend(aggs.iter().map(|a| a as &(dyn tokio_postgres::types::ToSql + Sync)));
-        let arrays: Vec<String> = (1..=n)
-            .map(|g| format!("${g}::text[]"))
-            .chain([format!("${}::bigint[]", n + 1), format!("${}::bigint[]", n + 2)])
-            .chain((0..names.len()).map(|a| format!("${}::text[]", n + 3 + a)))
-            .collect();
-        let agg_aliases: Vec<String> = (0..names.len()).map(|a| format!("a{a}")).collect();
-        let alias_refs: Vec<&str> = agg_aliases.iter().map(String::as_str).collect();
+        params.extend(aggs.iter().map(|a| a as &(dyn ToSql + Sync)));
+        let mut aliases: Vec<String> = vec!["ws".into(), "we".into()];
+        aliases.extend((0..names.len()).map(|a| format!("a{a}")));
+        let alias_refs: Vec<&str> = aliases.iter().map(String::as_str).collect();
         let mut cols: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).collect();
         cols.extend(["window_start".into(), "window_end".into()]);
         cols.extend(names.iter().map(|c| ident(c)));
@@ -153,8 +162,8 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
                 "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) ON CONFLICT ({}) DO UPDATE SET {}",
                 cols.join(", "),
                 vals.join(", "),
-                arrays.join(", "),
-                unnest_cols(&alias_refs),
+                placeholders(n, 2, names.len()).join(", "),
+                unnest_cols(n, &alias_refs),
                 conflict.join(", "),
                 set.join(", ")
             ),
@@ -165,7 +174,6 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
     Ok(written)
 }
 
-
 /// Session jobs: deletes each group's output rows whose window overlaps or touches `[lo, hi]`
 /// and returns them.
 pub(super) async fn delete_spans(tx: &Transaction<'_>, job: &JobConfig, out: &Output, spans: &[(GroupKey, i64, i64)]) -> Result<Vec<(GroupKey, Window)>, tokio_postgres::Error> {
@@ -173,14 +181,12 @@ pub(super) async fn delete_spans(tx: &Transaction<'_>, job: &JobConfig, out: &Ou
         return Ok(Vec::new());
     }
     let n = out.group.len();
-    let groups: Vec<Vec<Option<String>>> = (0..n).map(|g| spans.iter().map(|(k, _, _)| k.get(g).and_then(key_text)).collect()).collect();
+    let groups = group_arrays(n, spans.iter().map(|(k, _, _)| k));
     let (lo, hi): (Vec<i64>, Vec<i64>) = spans.iter().map(|(_, l, h)| (*l, *h)).unzip();
     let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
     params.push(&lo);
     params.push(&hi);
-    let arrays: Vec<String> = (1..=n).map(|g| format!("${g}::text[]")).chain([format!("${}::bigint[]", n + 1), format!("${}::bigint[]", n + 2)]).collect();
-    let names: Vec<String> = (1..=n).map(|g| format!("g{g}")).chain(["lo".into(), "hi".into(), "i".into()]).collect();
-    let mut cond: Vec<String> = out.group.iter().enumerate().map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1)).collect();
+    let mut cond = group_match(out);
     cond.push(format!("t.window_end >= {}", ts_expr("u.lo")));
     cond.push(format!("t.window_start <= {}", ts_expr("u.hi")));
     let ms = |c: &str| format!("(extract(epoch FROM t.{c}) * 1000)::int8");
@@ -189,8 +195,8 @@ pub(super) async fn delete_spans(tx: &Transaction<'_>, job: &JobConfig, out: &Ou
             &format!(
                 "DELETE FROM {} t USING unnest({}) WITH ORDINALITY AS u({}) WHERE {} RETURNING u.i, {}, {}",
                 qualified(&job.output.table),
-                arrays.join(", "),
-                names.join(", "),
+                placeholders(n, 2, 0).join(", "),
+                unnest_cols(n, &["lo", "hi", "i"]),
                 cond.join(" AND "),
                 ms("window_start"),
                 ms("window_end")

@@ -244,8 +244,8 @@ pub async fn run(
 
         // One transaction: results, late events, dead letters, checkpoints.
         let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-        let written = batch::Written { results: &emission.results, late: &late, letters: &letters, touched: &touched };
-        let new_letters = batch::write(&tx, job, &output, topic_of, written, &op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let commit = batch::Commit { results: &emission.results, late: &late, letters: &letters, touched: &touched };
+        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
         relay(&sink, &results_out, job, timeout).await?;
