@@ -52,6 +52,10 @@ fn feed() -> BTreeMap<(String, String), Option<String>> {
     let topic = output_topic();
     let c: BaseConsumer = common::kafka::plain_config().set("group.id", format!("{topic}-reader")).set("enable.auto.commit", "false").create().expect("consumer");
     let md = c.fetch_metadata(Some(&topic), common::kafka::TIMEOUT).expect("metadata");
+    // The job created its output topic (the local broker creates none by itself), as wide as its input.
+    let input = c.fetch_metadata(Some(TOPIC), common::kafka::TIMEOUT).expect("input metadata");
+    let width = |m: &rdkafka::metadata::Metadata| m.topics().iter().map(|t| t.partitions().len()).sum::<usize>();
+    assert_eq!(width(&md), width(&input), "output topic partitions");
     let mut out = BTreeMap::new();
     for p in md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())) {
         let (low, high) = c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).expect("watermarks");

@@ -45,6 +45,7 @@ pub mod late;
 pub mod operator;
 pub mod outbox;
 mod output;
+mod output_topic;
 mod projection;
 pub mod run;
 mod scan;

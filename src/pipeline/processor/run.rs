@@ -19,6 +19,7 @@ use tokio_postgres::Client;
 use super::batch;
 use super::checkpoint;
 use super::outbox;
+use super::output_topic;
 use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, Operator, OperatorStats};
@@ -134,6 +135,7 @@ pub async fn run(
         }
         all_partitions.extend(parts.into_iter().map(|p| (topic.clone(), p)));
     }
+    let widest_input = all_partitions.iter().map(|(_, p)| *p as usize + 1).max().unwrap_or(1);
 
     // Every partition, or with `group` the job's consumer group's share; each partition starts
     // at its checkpoint (see group.rs).
@@ -172,6 +174,9 @@ pub async fn run(
         ..Default::default()
     };
     snapshot.send_replace(snap.clone());
+    if let Some(topic) = &job.output.topic {
+        output_topic::ensure(config, topic, widest_input, timeout).await.map_err(ProcessorError::Refused)?;
+    }
     let results_out: Option<rdkafka::producer::BaseProducer> = match &job.output.topic {
         // One record per batch: tansu reports "latest" wrongly for multi-record batches and a
         // fetch from inside one skips the rest (STACK.md faults 2 and 5); a results feed is small.

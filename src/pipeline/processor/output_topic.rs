@@ -1,0 +1,60 @@
+//! The job's output topic, created when it is missing. Brokers without topic auto-creation (a
+//! common production setting, and the local stack's tansu) would otherwise leave every send of
+//! the results feed waiting until its flush times out. It gets as many partitions as the job's
+//! input, since the results are keyed by group key and so spread as the input does.
+
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::types::RDKafkaErrorCode;
+
+use crate::config::Config;
+
+/// Replicas of a created topic: Kafka's usual 3, or fewer on a smaller cluster.
+const REPLICAS: usize = 3;
+
+/// What the broker knows of `topic`: its partition count (0 when missing) and the brokers.
+fn describe(config: &Config, topic: &str, timeout: Duration) -> Result<(usize, usize), String> {
+    let probe: BaseConsumer = crate::collectors::kafka::client_config(config).create().map_err(|e| e.to_string())?;
+    let md = probe.fetch_metadata(Some(topic), timeout).map_err(|e| format!("metadata of {topic}: {e}"))?;
+    let partitions = md.topics().iter().filter(|t| t.name() == topic && t.error().is_none()).map(|t| t.partitions().len()).sum();
+    Ok((partitions, md.brokers().len()))
+}
+
+/// Creates `topic` with `partitions` partitions unless it exists (or another instance of the
+/// job created it meanwhile), then waits until the broker lists its partitions.
+pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Duration) -> Result<(), String> {
+    let (c, t) = (config.clone(), topic.to_string());
+    let (found, brokers) = tokio::task::spawn_blocking(move || describe(&c, &t, timeout)).await.map_err(|e| e.to_string())??;
+    if found > 0 {
+        return Ok(());
+    }
+    let admin: AdminClient<DefaultClientContext> =
+        crate::collectors::kafka::client_config(config).create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let replicas = brokers.clamp(1, REPLICAS) as i32;
+    let new = NewTopic::new(topic, partitions.max(1) as i32, TopicReplication::Fixed(replicas));
+    let created = admin
+        .create_topics(&[new], &AdminOptions::new().request_timeout(Some(timeout)))
+        .await
+        .map_err(|e| format!("create output topic {topic}: {e}"))?;
+    for result in created {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((_, code)) => return Err(format!("create output topic {topic}: {code}")),
+        }
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let (c, t) = (config.clone(), topic.to_string());
+        let (found, _) = tokio::task::spawn_blocking(move || describe(&c, &t, timeout)).await.map_err(|e| e.to_string())??;
+        if found > 0 {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("output topic {topic} was created but has no partitions after {timeout:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
