@@ -42,31 +42,10 @@ impl Classes {
     }
 }
 
-/// The first `"` or `\` in `bytes`. Most keys and values end within 16 bytes, so one compare
-/// usually finds their end; this inlines to a few instructions per 16 bytes where memchr's
-/// searcher spends a few dozen getting started (alignment, unrolled loop set-up).
-#[inline(always)]
-pub(super) fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = bytes.get(at..at + 16) {
-        let mask = sse2::quote_or_backslash(chunk);
-        if mask != 0 {
-            return Some(at + mask.trailing_zeros() as usize);
-        }
-        at += 16;
-    }
-    let tail = bytes.get(at..).unwrap_or_default();
-    tail.iter()
-        .position(|&b| b == b'"' || b == b'\\')
-        .map(|n| at + n)
-}
-
 #[cfg(target_arch = "x86_64")]
 mod sse2 {
     use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
     };
 
     use super::Classes;
@@ -86,18 +65,6 @@ mod sse2 {
         // SAFETY: register-only SSE2 operations; SSE2 is enabled on every x86_64 target.
         let bits = unsafe { _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) };
         u64::from(bits as u16)
-    }
-
-    #[inline(always)]
-    pub fn quote_or_backslash(chunk: &[u8]) -> u32 {
-        let v = load(chunk);
-        // SAFETY: register-only SSE2 operations; SSE2 is enabled on every x86_64 target.
-        let bits = unsafe {
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            _mm_movemask_epi8(_mm_or_si128(quote, backslash))
-        };
-        bits as u32
     }
 
     #[inline(always)]
@@ -140,22 +107,5 @@ mod tests {
         assert_eq!(c.open.count_ones(), 5);
         assert_eq!(c.close.count_ones(), 6, "one in a string");
         assert_eq!(c.backslash.count_ones(), 3);
-    }
-
-    #[test]
-    fn finds_the_first_quote_or_backslash_in_any_position() {
-        for len in 0..70 {
-            for at in 0..len {
-                for c in [b'"', b'\\'] {
-                    let mut text = vec![b'a'; len];
-                    text[at] = c;
-                    if at + 1 < len {
-                        text[at + 1] = b'"';
-                    }
-                    assert_eq!(quote_or_backslash(&text), Some(at), "{len} {at}");
-                }
-            }
-            assert_eq!(quote_or_backslash(&vec![0xFFu8; len]), None);
-        }
     }
 }
