@@ -4,6 +4,9 @@
 //!
 //!   cargo bench --bench processor                        # 2,000,000 events
 //!   PROCESSOR_BENCH_EVENTS=500000 cargo bench --bench processor
+//!
+//! For instruction counts, run the bench binary under callgrind with `PROCESSOR_BENCH_RUNS=1`
+//! and read the inclusive cost of `decode_all`, `run_tumbling` and `run_hopping` (one pass each).
 
 use std::time::{Duration, Instant};
 
@@ -96,7 +99,7 @@ fn envelope(
 
 /// (partition, record key, value) for `n` changes: inserts, updates (full before images) and
 /// deletes of orders, commit times ~1000 events/s with up to 1.5s of out-of-orderness.
-fn events(n: usize) -> Vec<(i32, Vec<u8>, Vec<u8>)> {
+fn events(n: usize) -> Vec<Event> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut live: Vec<Order> = Vec::new();
     let mut next_id = 1;
@@ -195,11 +198,60 @@ fn report(label: &str, n: usize, runs: Vec<Duration>) {
     );
 }
 
+type Event = (i32, Vec<u8>, Vec<u8>);
+
+/// Decodes every event (one pass); not inlined, so callgrind can report it alone.
+#[inline(never)]
+fn decode_all(decoder: &ChangeDecoder, data: &[Event]) -> usize {
+    let mut ops = 0usize;
+    for (_, _, v) in data {
+        ops += decoder
+            .decode(Some(v))
+            .ok()
+            .flatten()
+            .map_or(0, |c| c.op as usize);
+    }
+    ops
+}
+
+/// Decodes and applies every event, advancing every 10,000; returns the results fired.
+#[inline(always)]
+fn apply_all(decoder: &ChangeDecoder, op: &mut Operator, data: &[Event]) -> usize {
+    let mut fired = 0;
+    for (i, (partition, key, value)) in data.iter().enumerate() {
+        if let Ok(Some(change)) = decoder.decode(Some(value)) {
+            op.on_change(*partition, i as i64, key, &change, 0);
+        }
+        if i % 10_000 == 9_999 {
+            fired += op.advance(0).results.len();
+        }
+    }
+    fired + op.flush().results.len()
+}
+
+/// [`apply_all`] under a name of its own per job, for callgrind (the `black_box`es keep the
+/// two bodies distinct, else the linker folds them into one).
+#[inline(never)]
+fn run_tumbling(decoder: &ChangeDecoder, op: &mut Operator, data: &[Event]) -> usize {
+    std::hint::black_box("tumbling");
+    apply_all(decoder, op, data)
+}
+
+#[inline(never)]
+fn run_hopping(decoder: &ChangeDecoder, op: &mut Operator, data: &[Event]) -> usize {
+    std::hint::black_box("hopping");
+    apply_all(decoder, op, data)
+}
+
 fn main() {
     let n: usize = std::env::var("PROCESSOR_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_000);
+    let repeats: usize = std::env::var("PROCESSOR_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
     let build = Instant::now();
     let data = events(n);
     let bytes: usize = data.iter().map(|e| e.2.len()).sum();
@@ -216,18 +268,10 @@ fn main() {
     });
 
     let decoder = ChangeDecoder::for_job(&tumbling);
-    let runs = (0..5)
+    let runs = (0..repeats)
         .map(|_| {
             let t = CpuClock::start();
-            let mut ops = 0usize;
-            for (_, _, v) in &data {
-                ops += decoder
-                    .decode(Some(v))
-                    .ok()
-                    .flatten()
-                    .map_or(0, |c| c.op as usize);
-            }
-            std::hint::black_box(ops);
+            std::hint::black_box(decode_all(&decoder, &data));
             t.elapsed()
         })
         .collect();
@@ -239,19 +283,12 @@ fn main() {
     ] {
         let decoder = ChangeDecoder::for_job(cfg);
         let (mut fired, mut late) = (0, 0);
-        let runs = (0..5)
+        let run = if matches!(cfg.window, WindowConfig::Hopping { .. }) { run_hopping } else { run_tumbling };
+        let runs = (0..repeats)
             .map(|_| {
                 let mut op = Operator::try_new(cfg).expect("a valid job");
                 let t = CpuClock::start();
-                for (i, (partition, key, value)) in data.iter().enumerate() {
-                    if let Ok(Some(change)) = decoder.decode(Some(value)) {
-                        op.on_change(*partition, i as i64, key, &change, 0);
-                    }
-                    if i % 10_000 == 9_999 {
-                        fired += op.advance(0).results.len();
-                    }
-                }
-                fired += op.flush().results.len();
+                fired += run(&decoder, &mut op, &data);
                 let elapsed = t.elapsed();
                 late = op.stats().late_events;
                 elapsed

@@ -154,7 +154,9 @@ impl Decimal {
         if digits == 0 || digits > 18 || decimals > SCALE_DIGITS as usize {
             return None;
         }
-        let v = i128::from(v) * 10i128.pow(SCALE_DIGITS - decimals as u32);
+        // A table rather than `pow`, and a 64 × 64 → 128-bit product (one multiply).
+        const SHIFT: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+        let v = (u128::from(v) * u128::from(SHIFT[decimals])) as i128;
         Some(Decimal(if negative { -v } else { v }))
     }
 

@@ -29,13 +29,8 @@ pub fn parse_iso8601_bytes(b: &[u8]) -> Option<i64> {
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let year = digits(&b[0..4])?;
-    let (month, day) = (digits(&b[5..7])?, digits(&b[8..10])?);
-    let (hour, minute, second) = (
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    );
+    let [year, month, day, hour, minute] = date_and_minute(b)?;
+    let second = digits(&b[17..19])?;
     if !(1..=12).contains(&month)
         || !(1..=31).contains(&day)
         || hour > 23
@@ -74,6 +69,39 @@ pub fn parse_iso8601_bytes(b: &[u8]) -> Option<i64> {
     let days = days_from_civil(year, month, day);
     let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset_minutes * 60;
     Some(seconds * 1_000 + millis)
+}
+
+/// Year, month, day, hour and minute of `YYYY-MM-DD?HH:MM` (the separators checked by the
+/// caller), from the first 16 bytes as two words: their 12 digits are checked and converted a
+/// word at a time, where a digit at a time took a third of the decode's time parsing dates.
+fn date_and_minute(b: &[u8]) -> Option<[i64; 5]> {
+    let word = |at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+    // Little-endian: byte k of the text is byte k of the word.
+    let ymd = digit_values(word(0)?, 0x00FF_FF00_FFFF_FFFF)?; // YYYY-MM-
+    let dhm = digit_values(word(8)?, 0xFFFF_00FF_FF00_FFFF)?; // DD?HH:MM
+    let at = |w: u64, k: u32| ((w >> (8 * k)) & 0xFF) as i64;
+    let pair = |w: u64, k: u32| at(w, k) * 10 + at(w, k + 1);
+    Some([
+        pair(ymd, 0) * 100 + pair(ymd, 2),
+        pair(ymd, 5),
+        pair(dhm, 0),
+        pair(dhm, 3),
+        pair(dhm, 6),
+    ])
+}
+
+/// The values of the bytes of `w` selected by `mask` (the others zero), or None when one of
+/// them is not an ASCII digit.
+fn digit_values(w: u64, mask: u64) -> Option<u64> {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let x = (w & mask) | (ZEROS & !mask);
+    // Every byte 0x30..=0x3F, and still below 0x40 after adding 6: 0x30..=0x39 (no byte can
+    // carry into the next once the first test holds).
+    if x & HIGH != ZEROS || x.wrapping_add(0x0606_0606_0606_0606) & HIGH != ZEROS {
+        return None;
+    }
+    Some(x - ZEROS)
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
@@ -133,6 +161,32 @@ mod tests {
         ] {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn every_digit_position_refuses_every_non_digit() {
+        let good = *b"2026-11-21T09:08:40.5Z";
+        // The fields one digit at a time, as the parser read them before.
+        let fields = |b: &[u8]| -> Option<Vec<i64>> {
+            [0..4, 5..7, 8..10, 11..13, 14..16]
+                .into_iter()
+                .map(|r| digits(&b[r]))
+                .collect()
+        };
+        for at in (0..16).filter(|i| ![4, 7, 10, 13].contains(i)) {
+            for c in 0..=255u8 {
+                let mut text = good;
+                text[at] = c;
+                let got = date_and_minute(&text).map(|f| f.to_vec());
+                assert_eq!(got, fields(&text), "byte {at} = {c:#x}");
+                assert_eq!(got.is_some(), c.is_ascii_digit());
+            }
+        }
+        assert_eq!(date_and_minute(b"2026-11-21T09:0"), None, "too short");
+        assert_eq!(
+            parse_iso8601("9999-12-31T23:59:59.999Z"),
+            Some(253_402_300_799_999)
+        );
     }
 
     #[test]

@@ -10,6 +10,10 @@
 
 use std::borrow::Cow;
 
+#[path = "classify.rs"]
+mod classify;
+#[path = "skim.rs"]
+mod skim;
 #[path = "skip.rs"]
 mod skip;
 
