@@ -1,71 +1,14 @@
 //! `diff` on the local stack's two databases, on tables of its own (schema difftest_<pid>_<test>
-//! in both), so it does not depend on the replicator.
+//! in both), so it does not depend on the replicator: key kinds, normalized values, bisection,
+//! the CLI and live pipelines. Row hashes and the key-order read: diff_hashes.rs.
 
 mod common;
 
 use std::time::Duration;
 
-use cdc_console::pipeline::diff::{self, Options, Pair, Pool, RowDiff, TableReport};
+use cdc_console::pipeline::diff::{self, Options, RowDiff};
+use common::diff::{Fixture, k, small, sorted};
 use serde_json::Value;
-
-struct Fixture {
-    src: tokio_postgres::Client,
-    snk: tokio_postgres::Client,
-    schema: String,
-}
-
-async fn client(c: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Client {
-    let (client, conn) = c.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect");
-    tokio::spawn(conn);
-    client
-}
-
-impl Fixture {
-    async fn new(test: &str) -> Fixture {
-        require_databases();
-        let c = common::config();
-        let f = Fixture { src: client(&c.source).await, snk: client(&c.sink).await, schema: format!("difftest_{}_{test}", std::process::id()) };
-        f.both(&format!("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}", s = f.schema)).await;
-        f
-    }
-
-    async fn both(&self, sql: &str) {
-        let sql = sql.replace("$S", &self.schema);
-        self.src.batch_execute(&sql).await.unwrap_or_else(|e| panic!("source: {sql}: {e:?}"));
-        self.snk.batch_execute(&sql).await.unwrap_or_else(|e| panic!("sink: {sql}: {e:?}"));
-    }
-
-    async fn sink(&self, sql: &str) {
-        let sql = sql.replace("$S", &self.schema);
-        self.snk.batch_execute(&sql).await.unwrap_or_else(|e| panic!("sink: {sql}: {e:?}"));
-    }
-
-    async fn diff(&self, table: &str, opts: &Options) -> TableReport {
-        let c = common::config();
-        let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 2).await.unwrap();
-        let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 2).await.unwrap();
-        let t = format!("{}.{table}", self.schema);
-        diff::diff_pair(&src, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, opts).await.unwrap()
-    }
-
-    async fn drop(self) {
-        self.both(&format!("DROP SCHEMA {} CASCADE", self.schema)).await;
-    }
-}
-
-fn small() -> Options {
-    // Small segments so even 2,000 rows bisect over several levels.
-    Options { factor: 4, threshold: 50, ..Options::default() }
-}
-
-fn k(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-fn sorted(mut d: Vec<RowDiff>) -> Vec<RowDiff> {
-    d.sort_by(|a, b| a.key().cmp(b.key()));
-    d
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn integer_key_identical_then_exactly_the_three_damaged_rows() {
@@ -226,16 +169,6 @@ async fn cli_exit_codes_and_json() {
     f.drop().await;
 }
 
-/// Only the two databases are needed (not the broker nor Connect).
-fn require_databases() {
-    let c = common::config();
-    for (what, e) in [("source", &c.source), ("sink", &c.sink)] {
-        let addr = format!("{}:{}", e.host, e.port);
-        std::net::TcpStream::connect_timeout(&addr.parse().unwrap(), Duration::from_secs(2))
-            .unwrap_or_else(|err| panic!("{what} PostgreSQL at {addr} is not reachable ({err}); start it with compose/local/stack up"));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn live_differences_the_consumer_has_not_applied_past_are_in_flight_not_divergence() {
     let f = Fixture::new("live").await;
@@ -272,125 +205,5 @@ async fn text_key() {
         ]
     );
     assert!(r.stats.depth >= 2 && r.stats.rows_fetched < 2500, "{:?}", r.stats);
-    f.drop().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn typed_hash_sees_bigint_changes_that_fold_alike_and_null_versus_values() {
-    // hashint8extended folds 64 bits to 32: 0 and 4294967297 hash alike unless the value also
-    // goes into the seed.
-    let f = Fixture::new("fold").await;
-    f.both("CREATE TABLE $S.t (id bigint PRIMARY KEY, v bigint NOT NULL, w int, x text); INSERT INTO $S.t SELECT g, 0, g, 'a' FROM generate_series(1, 500) g").await;
-    f.sink("UPDATE $S.t SET v = 4294967297 WHERE id = 7; UPDATE $S.t SET w = NULL WHERE id = 8; UPDATE $S.t SET x = NULL, w = 9 WHERE id = 9").await;
-    let pg = f.diff("t", &Options { hash: diff::checksum::Hash::Pg, ..small() }).await;
-    let expect = vec![
-        RowDiff::Changed { key: k(&["7"]), columns: k(&["v"]) },
-        RowDiff::Changed { key: k(&["8"]), columns: k(&["w"]) },
-        RowDiff::Changed { key: k(&["9"]), columns: k(&["x"]) },
-    ];
-    assert_eq!(sorted(pg.differences), expect);
-    f.drop().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn typed_hash_takes_timestamps_as_utc_instants_and_sees_small_changes_and_swaps() {
-    // Source timestamptz, sink timestamp (UTC wall clock) written in another time zone: the same
-    // instants. Then changes of 1 µs, an hour and a day, and two rows swapping their values.
-    let f = Fixture::new("ts").await;
-    f.src
-        .batch_execute(&format!(
-            "CREATE TABLE {s}.t (id bigint PRIMARY KEY, at timestamptz NOT NULL, v text NOT NULL);
-             INSERT INTO {s}.t SELECT g, timestamptz '1999-12-31 23:00:00+00' + g * interval '7 min 3.000001 s', 'v' || g FROM generate_series(1, 400) g",
-            s = f.schema
-        ))
-        .await
-        .unwrap();
-    f.snk
-        .batch_execute(&format!(
-            "SET TimeZone = 'Asia/Kolkata';
-             CREATE TABLE {s}.t (id bigint PRIMARY KEY, at timestamp(6) NOT NULL, v text NOT NULL);
-             INSERT INTO {s}.t SELECT g, timestamp '1999-12-31 23:00:00' + g * interval '7 min 3.000001 s', 'v' || g FROM generate_series(1, 400) g",
-            s = f.schema
-        ))
-        .await
-        .unwrap();
-    let pg = Options { hash: diff::checksum::Hash::Pg, ..small() };
-    assert_eq!(f.diff("t", &pg).await.differences, vec![]);
-    f.sink(
-        "UPDATE $S.t SET at = at + interval '1 microsecond' WHERE id = 10; UPDATE $S.t SET at = at - interval '1 hour' WHERE id = 20;
-         UPDATE $S.t SET at = at + interval '1 day' WHERE id = 30;
-         UPDATE $S.t SET v = CASE id WHEN 40 THEN 'v41' ELSE 'v40' END WHERE id IN (40, 41)",
-    )
-    .await;
-    let expect = vec![
-        RowDiff::Changed { key: k(&["10"]), columns: k(&["at"]) },
-        RowDiff::Changed { key: k(&["20"]), columns: k(&["at"]) },
-        RowDiff::Changed { key: k(&["30"]), columns: k(&["at"]) },
-        RowDiff::Changed { key: k(&["40"]), columns: k(&["v"]) },
-        RowDiff::Changed { key: k(&["41"]), columns: k(&["v"]) },
-    ];
-    assert_eq!(sorted(f.diff("t", &pg).await.differences), expect);
-    assert_eq!(sorted(f.diff("t", &small()).await.differences), expect);
-    // A text key takes the segment path, whose checksums are sums (the grid xors).
-    f.both("CREATE TABLE $S.u (id text PRIMARY KEY, at numeric NOT NULL, v text NOT NULL); INSERT INTO $S.u SELECT lpad(id::text, 4, '0'), extract(epoch from at), v FROM $S.t").await;
-    let keys = |d: Vec<RowDiff>| sorted(d).iter().map(|d| d.key().to_vec()).collect::<Vec<_>>();
-    assert_eq!(keys(f.diff("u", &pg).await.differences), vec![k(&["0010"]), k(&["0020"]), k(&["0030"]), k(&["0040"]), k(&["0041"])]);
-    f.drop().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_heap_in_key_order_is_read_by_key_ranges_with_the_same_findings() {
-    // The source in key order and analyzed: its first level is one plain aggregate per bucket over
-    // the key's index (empty buckets too); the sink in random order: one grouped scan; then both
-    // in key order. Keys from -3,000 (bucket 0 spans both signs) with a gap (empty buckets).
-    let f = Fixture::new("ordered").await;
-    let create = "CREATE TABLE $S.t (id int PRIMARY KEY, v text NOT NULL, n numeric(12,2));
-                  INSERT INTO $S.t SELECT g, 'v' || g, g / 4.0 FROM generate_series(-3000, 12000) g WHERE g NOT BETWEEN 2000 AND 4999";
-    f.src.batch_execute(&format!("{create} ORDER BY g; ANALYZE $S.t").replace("$S", &f.schema)).await.unwrap();
-    f.sink(&format!("{create} ORDER BY md5(g::text); ANALYZE $S.t")).await;
-    let c = common::config();
-    let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 1).await.unwrap();
-    let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
-    let t = format!("{}.t", f.schema);
-    let (s, u) = diff::sides(&src, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, diff::checksum::Hash::Pg).await.unwrap();
-    let order = async || (diff::grid::in_key_order(&src, &s).await.unwrap(), diff::grid::in_key_order(&snk, &u).await.unwrap());
-    assert_eq!(order().await, (true, false));
-    assert_eq!(f.diff("t", &Options::default()).await.differences, vec![]);
-
-    f.sink("DELETE FROM $S.t WHERE id IN (-2999, -1, 7000); UPDATE $S.t SET n = NULL WHERE id = 0; UPDATE $S.t SET v = 'x' WHERE id = 12000; INSERT INTO $S.t VALUES (3000, 'gap', 1), (-5000, 'below', 1)").await;
-    let expect = sorted(vec![
-        RowDiff::Missing { key: k(&["-2999"]) },
-        RowDiff::Missing { key: k(&["-1"]) },
-        RowDiff::Missing { key: k(&["7000"]) },
-        RowDiff::Changed { key: k(&["0"]), columns: k(&["n"]) },
-        RowDiff::Changed { key: k(&["12000"]), columns: k(&["v"]) },
-        RowDiff::Extra { key: k(&["3000"]) },
-        RowDiff::Extra { key: k(&["-5000"]) },
-    ]);
-    let r = f.diff("t", &Options::default()).await;
-    assert_eq!(sorted(r.differences), expect, "{:?}", r.stats);
-    assert_eq!(sorted(f.diff("t", &Options { hash: diff::checksum::Hash::Md5, ..small() }).await.differences), expect);
-
-    f.sink("CLUSTER $S.t USING t_pkey; ANALYZE $S.t").await;
-    assert_eq!(order().await, (true, true));
-    let r = f.diff("t", &Options::default()).await;
-    assert_eq!(sorted(r.differences), expect, "{:?}", r.stats);
-    f.drop().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn many_differences_are_fetched_over_several_connections_and_all_found() {
-    // 300 changed rows, one every 200 keys: ~300 leaves of ~16 rows, more than one fetch query's
-    // worth, so the fetch is split over both connections (on both paths: the source in key order
-    // and analyzed, the sink not analyzed).
-    let f = Fixture::new("many").await;
-    let create = "CREATE TABLE $S.t (id bigint PRIMARY KEY, v text NOT NULL); INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, 60000) g";
-    f.src.batch_execute(&format!("{create}; ANALYZE $S.t").replace("$S", &f.schema)).await.unwrap();
-    f.sink(create).await;
-    f.sink("UPDATE $S.t SET v = 'changed' WHERE id % 200 = 7").await;
-    let r = f.diff("t", &Options::default()).await;
-    let expect: Vec<RowDiff> = sorted((0..300).map(|i| RowDiff::Changed { key: vec![(i * 200 + 7).to_string()], columns: k(&["v"]) }).collect());
-    assert_eq!(sorted(r.differences), expect);
-    assert!(r.stats.rows_fetched > 2 * 4096 && r.stats.rows_fetched < 60000, "{:?}", r.stats);
     f.drop().await;
 }
