@@ -27,13 +27,26 @@ CREATE TABLE IF NOT EXISTS cdc.processor_windows (
 /// (group key as JSON, window start, window end).
 type WindowId = (String, i64, i64);
 
-/// What the last checkpoints wrote, per operator partition: window → hash of its JSON.
+/// What a partition's last checkpoint wrote: window → hash of its JSON.
+pub type WrittenWindows = HashMap<WindowId, u64>;
+
+/// What the last checkpoints wrote, per operator partition.
 #[derive(Debug, Default)]
-pub struct Written(HashMap<i32, HashMap<WindowId, u64>>);
+pub struct Written(HashMap<i32, WrittenWindows>);
 
 impl Written {
     pub fn forget(&mut self, partition: i32) {
         self.0.remove(&partition);
+    }
+
+    /// The partition's record, taken out so that several partitions' writes can each own
+    /// theirs at once; [`put`](Self::put) returns it.
+    pub fn take(&mut self, partition: i32) -> WrittenWindows {
+        self.0.remove(&partition).unwrap_or_default()
+    }
+
+    pub fn put(&mut self, partition: i32, windows: WrittenWindows) {
+        self.0.insert(partition, windows);
     }
 }
 
@@ -48,8 +61,9 @@ fn id(w: &WindowState) -> WindowId {
 }
 
 /// Inside the batch's transaction: the partition's header, its changed windows, and the
-/// deletion of the windows it no longer holds. `pid` is the operator's partition number.
-pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition, pid): (&str, i32, i32), mut state: PartitionState, written: &mut Written) -> Result<(), tokio_postgres::Error> {
+/// deletion of the windows it no longer holds; `before` is what its last checkpoint wrote, and
+/// becomes what this one wrote.
+pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition): (&str, i32), mut state: PartitionState, before: &mut WrittenWindows) -> Result<(), tokio_postgres::Error> {
     let windows = std::mem::take(&mut state.windows);
     let header = serde_json::to_string(&state).unwrap_or_default();
     tx.execute(
@@ -58,7 +72,6 @@ pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition, pid): (&s
         &[&job, &topic, &partition, &state.next_offset, &header],
     )
     .await?;
-    let before = written.0.entry(pid).or_default();
     let mut now: HashMap<WindowId, u64> = HashMap::with_capacity(windows.len());
     let (mut keys, mut starts, mut ends, mut states) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for w in &windows {

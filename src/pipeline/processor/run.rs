@@ -253,6 +253,8 @@ pub async fn run(
         let new_letters = batch::write(&tx, job, &output, topic_of, commit, &op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
+        // The firing delay ends at the sink commit, before the results feed is sent.
+        let delay = arrived.elapsed().as_millis() as i64;
         relay(&sink, &results_out, job, timeout).await?;
         // Kafka's committed offsets are for lag display only; the checkpoints are the truth.
         let mut kafka = rdkafka::TopicPartitionList::new();
@@ -263,7 +265,6 @@ pub async fn run(
             }
         }
         let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
-        let delay = arrived.elapsed().as_millis() as i64;
         for _ in emission.results.iter().filter(|r| !r.late_firing) {
             firing.record(delay, committed);
         }
