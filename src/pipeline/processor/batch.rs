@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use tokio_postgres::Transaction;
 
 use super::output::Output;
-use super::state::PartitionState;
 use super::{ChangeDecoder, LateEvent, Operator, WindowResult, checkpoint, outbox, sink};
 use crate::config::job::JobConfig;
 use crate::pipeline::batches::Record;
@@ -76,11 +75,10 @@ pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output
     // The rest touches rows of their own: sent at once, they share round trips (tokio-postgres
     // pipelines the statements of concurrent futures on one connection), and the partitions'
     // checkpoints no longer cost three round trips each in turn.
-    let mut checkpoints: Vec<(i32, PartitionState, checkpoint::WrittenWindows)> =
-        batch.touched.iter().filter_map(|p| op.checkpoint(*p).map(|state| (*p, state, stored.take(*p)))).collect();
-    let writes = checkpoints.iter_mut().map(|(p, state, before)| {
+    let (pids, states): (Vec<i32>, Vec<_>) = batch.touched.iter().filter_map(|p| op.checkpoint(*p).map(|state| (*p, state))).unzip();
+    let mut befores: Vec<checkpoint::WrittenWindows> = pids.iter().map(|p| stored.take(*p)).collect();
+    let writes = pids.iter().zip(states).zip(befores.iter_mut()).map(|((p, state), before)| {
         let (topic, partition) = topic_of(*p);
-        let state = std::mem::take(state);
         async move { checkpoint::write(tx, &job.name, (&topic, partition), state, before).await }
     });
     let outcome = tokio::try_join!(
@@ -88,7 +86,7 @@ pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output
         deadletter::record(tx, batch.letters),
         futures::future::try_join_all(writes),
     );
-    for (p, _, before) in checkpoints {
+    for (p, before) in pids.into_iter().zip(befores) {
         stored.put(p, before);
     }
     let (_, new_letters, _) = outcome?;

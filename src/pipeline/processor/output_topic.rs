@@ -3,6 +3,7 @@
 //! the results feed waiting until its flush times out. It gets as many partitions as the job's
 //! input, since the results are keyed by group key and so spread as the input does.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -16,9 +17,13 @@ use crate::config::Config;
 const REPLICAS: usize = 3;
 
 /// What the broker knows of `topic`: its partition count (0 when missing) and the brokers.
-fn describe(config: &Config, topic: &str, timeout: Duration) -> Result<(usize, usize), String> {
-    let probe: BaseConsumer = crate::collectors::kafka::client_config(config).create().map_err(|e| e.to_string())?;
-    let md = probe.fetch_metadata(Some(topic), timeout).map_err(|e| format!("metadata of {topic}: {e}"))?;
+async fn describe(probe: &Arc<BaseConsumer>, topic: &str, timeout: Duration) -> Result<(usize, usize), String> {
+    let (probe, t) = (probe.clone(), topic.to_string());
+    // librdkafka's metadata call blocks a thread: keep it off the async workers.
+    let md = tokio::task::spawn_blocking(move || probe.fetch_metadata(Some(&t), timeout))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("metadata of {topic}: {e}"))?;
     let partitions = md.topics().iter().filter(|t| t.name() == topic && t.error().is_none()).map(|t| t.partitions().len()).sum();
     Ok((partitions, md.brokers().len()))
 }
@@ -26,13 +31,13 @@ fn describe(config: &Config, topic: &str, timeout: Duration) -> Result<(usize, u
 /// Creates `topic` with `partitions` partitions unless it exists (or another instance of the
 /// job created it meanwhile), then waits until the broker lists its partitions.
 pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Duration) -> Result<(), String> {
-    let (c, t) = (config.clone(), topic.to_string());
-    let (found, brokers) = tokio::task::spawn_blocking(move || describe(&c, &t, timeout)).await.map_err(|e| e.to_string())??;
+    let client = || crate::collectors::kafka::client_config(config);
+    let probe: Arc<BaseConsumer> = Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
+    let (found, brokers) = describe(&probe, topic, timeout).await?;
     if found > 0 {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> =
-        crate::collectors::kafka::client_config(config).create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let admin: AdminClient<DefaultClientContext> = client().create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
     let replicas = brokers.clamp(1, REPLICAS) as i32;
     let new = NewTopic::new(topic, partitions.max(1) as i32, TopicReplication::Fixed(replicas));
     let created = admin
@@ -46,15 +51,11 @@ pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Du
         }
     }
     let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let (c, t) = (config.clone(), topic.to_string());
-        let (found, _) = tokio::task::spawn_blocking(move || describe(&c, &t, timeout)).await.map_err(|e| e.to_string())??;
-        if found > 0 {
-            return Ok(());
-        }
+    while describe(&probe, topic, timeout).await?.0 == 0 {
         if tokio::time::Instant::now() >= deadline {
             return Err(format!("output topic {topic} was created but has no partitions after {timeout:?}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    Ok(())
 }
