@@ -40,6 +40,7 @@ pub mod event_time;
 pub mod group;
 pub mod identity;
 mod handover;
+mod input_topics;
 pub mod key;
 pub mod late;
 pub mod operator;

@@ -18,6 +18,7 @@ use tokio_postgres::Client;
 
 use super::batch;
 use super::checkpoint;
+use super::input_topics;
 use super::outbox;
 use super::output_topic;
 use super::group::GroupContext;
@@ -76,6 +77,8 @@ pub struct ProcessorSnapshot {
     /// result committed, over the last minute.
     pub firing_delay_ms: Percentiles,
     pub error: Option<String>,
+    /// Input topics that do not exist yet (Debezium creates one with its table's first change).
+    pub waiting_for: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,23 +121,13 @@ pub async fn run(
     let topic_of = |pid: i32| (job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(), pid % TOPIC_STRIDE);
     let mut op = Operator::new(job);
     let decoder = ChangeDecoder::for_job(job);
-    let mut all_partitions = Vec::new();
-    for topic in &job.topics {
-        let parts = tokio::task::spawn_blocking({
-            let (c, t) = (crate::collectors::kafka::client_config(config), topic.clone());
-            move || -> Result<Vec<i32>, rdkafka::error::KafkaError> {
-                let probe: rdkafka::consumer::BaseConsumer = c.create()?;
-                let md = probe.fetch_metadata(Some(&t), timeout)?;
-                Ok(md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect())
-            }
-        })
-        .await
-        .map_err(|e| ProcessorError::Refused(e.to_string()))??;
-        if parts.is_empty() {
-            return Err(ProcessorError::Refused(format!("job {}: topic {topic} has no partitions (does it exist?)", job.name)));
-        }
-        all_partitions.extend(parts.into_iter().map(|p| (topic.clone(), p)));
-    }
+    tokio::pin!(stop);
+    let waiting = |missing: &[String]| {
+        snapshot.send_replace(ProcessorSnapshot { job: job.name.clone(), topics: job.topics.clone(), waiting_for: missing.to_vec(), ..Default::default() });
+    };
+    let Some(all_partitions) = input_topics::wait_for(config, &job.name, &job.topics, opts.until_idle, timeout, waiting, stop.as_mut()).await? else {
+        return Ok(ProcessorSnapshot { job: job.name.clone(), topics: job.topics.clone(), ..Default::default() });
+    };
     let widest_input = all_partitions.iter().map(|(_, p)| *p as usize + 1).max().unwrap_or(1);
 
     // Every partition, or with `group` the job's consumer group's share; each partition starts
@@ -189,7 +182,6 @@ pub async fn run(
     let mut first_batch: Option<Instant> = None;
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
-    tokio::pin!(stop);
     'run: loop {
         while *paused.borrow() {
             snap.paused = true;

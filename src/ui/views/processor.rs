@@ -21,7 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::pipeline::processor::run::TOPIC_STRIDE;
-use crate::ui::widgets::common::{block, column_width, header, render_table};
+use crate::ui::widgets::common::{block, column_width, header, render_table, waiting_for_topics};
 use crate::ui::{View, age};
 
 /// "12.3 s" behind, from a millisecond epoch and the frame's clock.
@@ -74,6 +74,7 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let f = p.firing_delay_ms;
     let delay = if f.count == 0 { "-".to_string() } else { format!("p50 {} ms  p99 {} ms  max {} ms  ({} windows, last minute)", f.p50, f.p99, f.max, f.count) };
     lines.push(Line::from(vec![label("firing delay"), Span::styled(delay, text)]));
+    lines.extend(waiting_for_topics(view, &p.waiting_for));
     if let Some(e) = &p.error {
         lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
     }

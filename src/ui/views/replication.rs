@@ -22,7 +22,7 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
-use crate::ui::widgets::common::{block, column_width, header, render_table, staleness};
+use crate::ui::widgets::common::{block, column_width, header, render_table, staleness, waiting_for_topics};
 use crate::ui::{View, age};
 
 fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
@@ -42,12 +42,7 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
         Span::styled(format!("  applied LSN {}", r.applied_lsn.as_deref().unwrap_or("-")), text),
         Span::styled(format!("  {} dead letters", r.dead_letters), letters),
     ])];
-    if !r.waiting_for.is_empty() {
-        lines.push(Line::styled(
-            format!("waiting for {} to exist: Debezium creates a table's topic with its first change", r.waiting_for.join(", ")),
-            Style::new().fg(t.warn.0),
-        ));
-    }
+    lines.extend(waiting_for_topics(view, &r.waiting_for));
     let l = r.commit_latency_ms;
     if l.count > 0 {
         lines.push(Line::from(vec![

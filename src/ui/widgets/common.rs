@@ -167,3 +167,13 @@ pub fn secs(s: Option<f64>) -> String {
         }
     }
 }
+
+/// The line a replicator or job shows while its topics do not exist yet (none once they do).
+pub fn waiting_for_topics<'a>(view: &View, topics: &[String]) -> Option<Line<'a>> {
+    (!topics.is_empty()).then(|| {
+        Line::styled(
+            format!("waiting for {} to exist: Debezium creates a table's topic with its first change", topics.join(", ")),
+            Style::new().fg(view.theme.warn.0),
+        )
+    })
+}
