@@ -1,12 +1,16 @@
-//! Batches from the broker for the replicator and the processor: a task collects the next batch
-//! while the last one is applied, so fetching overlaps the sink transaction.
+//! Batches from the broker for the replicator and the processor. A task fetches into an inbox
+//! while the last batch is applied, so fetching overlaps the sink transaction; the applying side
+//! takes everything the inbox holds when it is ready for more. A batch is therefore whatever
+//! arrived during the previous write (it grows with the load by itself), and a record never
+//! waits behind batches queued ahead of it: a queue of collected batches (as a channel would
+//! hold) made a record wait for every write before its own.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rdkafka::Message;
 use rdkafka::consumer::{ConsumerContext, StreamConsumer};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 /// One consumed record, copied out of librdkafka.
 pub struct Record {
@@ -19,40 +23,64 @@ pub struct Record {
     pub received: Instant,
 }
 
-/// One batch as the fetch task collected it, with the time spent waiting for it.
+/// One batch as taken from the inbox, with the time spent waiting for it.
 pub struct Fetched {
     pub records: Vec<Record>,
     pub seconds: f64,
 }
 
-/// Collects batches: waits up to 500 ms for a first record (an empty batch says "idle"), then at
-/// most `max_latency` for more, up to `max_batch`. Ends when the receiver is gone.
-async fn fetch<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, max_latency: Duration, out: mpsc::Sender<Fetched>) {
+/// How long without a record before the fetch task says "idle" (an empty batch).
+const IDLE: Duration = Duration::from_millis(500);
+
+/// Records fetched and not yet taken.
+#[derive(Default)]
+struct Inbox {
+    records: Vec<Record>,
+    /// Nothing arrived for [`IDLE`] since the last batch was taken.
+    idle: bool,
+}
+
+struct Shared {
+    inbox: Mutex<Inbox>,
+    arrived: Notify,
+    taken: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inbox> {
+        // A panic while holding the lock leaves plain data behind: still usable.
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Fetches into the inbox, holding off while it has `max_batch` records untaken.
+async fn fetch<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, shared: Arc<Shared>) {
     loop {
-        let mut records: Vec<Record> = Vec::new();
-        let mut deadline: Option<tokio::time::Instant> = None;
-        let started = Instant::now();
-        while records.len() < max_batch {
-            let wait = deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_millis(500));
-            match tokio::time::timeout_at(wait, consumer.recv()).await {
-                Ok(Ok(m)) => {
-                    records.push(Record {
-                        topic: m.topic().to_string(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        key: m.key().map(<[u8]>::to_vec),
-                        payload: m.payload().map(<[u8]>::to_vec),
-                        received: Instant::now(),
-                    });
-                    deadline.get_or_insert_with(|| tokio::time::Instant::now() + max_latency);
-                }
-                Ok(Err(e)) => tracing::warn!("replicator consume: {e}"),
-                Err(_) => break,
-            }
+        while shared.lock().records.len() >= max_batch {
+            shared.taken.notified().await;
         }
-        let seconds = if records.is_empty() { 0.0 } else { started.elapsed().as_secs_f64() };
-        if out.send(Fetched { records, seconds }).await.is_err() {
-            return;
+        match tokio::time::timeout(IDLE, consumer.recv()).await {
+            Ok(Ok(m)) => {
+                let record = Record {
+                    topic: m.topic().to_string(),
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key().map(<[u8]>::to_vec),
+                    payload: m.payload().map(<[u8]>::to_vec),
+                    received: Instant::now(),
+                };
+                shared.lock().records.push(record);
+                shared.arrived.notify_one();
+            }
+            Ok(Err(e)) => tracing::warn!("consume: {e}"),
+            Err(_) => {
+                let mut inbox = shared.lock();
+                if inbox.records.is_empty() {
+                    inbox.idle = true;
+                    drop(inbox);
+                    shared.arrived.notify_one();
+                }
+            }
         }
     }
 }
@@ -72,20 +100,62 @@ pub async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
     }
 }
 
-/// A receiver of batches (empty ones say "idle") from a task that ends when the receiver is
+/// The applying side of the inbox (empty batches say "idle"); the fetch task ends when this is
 /// dropped.
 pub struct Batches {
-    rx: mpsc::Receiver<Fetched>,
-    _task: AbortOnDrop,
+    shared: Arc<Shared>,
+    max_batch: usize,
+    linger: Duration,
+    task: AbortOnDrop,
 }
 
 impl Batches {
+    /// Everything fetched so far (up to `max_batch` records), once the first of it is `linger`
+    /// old; waits for a first record, or returns an empty batch when the fetch task says idle.
+    /// None once the fetch task has ended.
     pub async fn recv(&mut self) -> Option<Fetched> {
-        self.rx.recv().await
+        let started = Instant::now();
+        loop {
+            let until = {
+                let mut inbox = self.shared.lock();
+                match inbox.records.first() {
+                    Some(first) => {
+                        let ready = first.received + self.linger;
+                        if Instant::now() >= ready || inbox.records.len() >= self.max_batch {
+                            let n = inbox.records.len().min(self.max_batch);
+                            let records: Vec<Record> = inbox.records.drain(..n).collect();
+                            inbox.idle = false;
+                            drop(inbox);
+                            self.shared.taken.notify_one();
+                            return Some(Fetched { records, seconds: started.elapsed().as_secs_f64() });
+                        }
+                        Some(tokio::time::Instant::from_std(ready))
+                    }
+                    None if inbox.idle => {
+                        inbox.idle = false;
+                        return Some(Fetched { records: Vec::new(), seconds: 0.0 });
+                    }
+                    None if self.task.0.is_finished() => return None,
+                    None => None,
+                }
+            };
+            match until {
+                Some(at) => {
+                    let _ = tokio::time::timeout_at(at, self.shared.arrived.notified()).await;
+                }
+                // Rechecks now and then whether the fetch task is still there.
+                None => {
+                    let _ = tokio::time::timeout(IDLE, self.shared.arrived.notified()).await;
+                }
+            }
+        }
     }
 }
 
-pub fn spawn<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, max_latency: Duration) -> Batches {
-    let (tx, rx) = mpsc::channel(2);
-    Batches { rx, _task: AbortOnDrop(tokio::spawn(fetch(consumer, max_batch, max_latency, tx))) }
+/// Starts fetching: batches of at most `max_batch` records, each handed over once its first
+/// record is `linger` old (more records then share its transaction) and the applying side asks.
+pub fn spawn<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, linger: Duration) -> Batches {
+    let shared = Arc::new(Shared { inbox: Mutex::new(Inbox::default()), arrived: Notify::new(), taken: Notify::new() });
+    let task = AbortOnDrop(tokio::spawn(fetch(consumer, max_batch.max(1), shared.clone())));
+    Batches { shared, max_batch: max_batch.max(1), linger, task }
 }

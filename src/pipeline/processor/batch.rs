@@ -67,7 +67,7 @@ pub(super) struct Commit<'a> {
 }
 
 /// Writes the batch into `tx` (the caller commits); returns the dead letters recorded.
-pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output, topic_of: impl Fn(i32) -> (String, i32) + Copy, batch: Commit<'_>, op: &Operator, stored: &mut checkpoint::Written) -> Result<u64, tokio_postgres::Error> {
+pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output, topic_of: impl Fn(i32) -> (String, i32) + Copy, batch: Commit<'_>, op: &mut Operator, stored: &mut checkpoint::Written) -> Result<u64, tokio_postgres::Error> {
     let written = sink::write_results(tx, job, output, topic_of, batch.results).await?;
     if job.output.topic.is_some() {
         outbox::write(tx, job, &written).await?;
@@ -75,20 +75,16 @@ pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output
     // The rest touches rows of their own: sent at once, they share round trips (tokio-postgres
     // pipelines the statements of concurrent futures on one connection), and the partitions'
     // checkpoints no longer cost three round trips each in turn.
-    let (pids, states): (Vec<i32>, Vec<_>) = batch.touched.iter().filter_map(|p| op.checkpoint(*p).map(|state| (*p, state))).unzip();
-    let mut befores: Vec<checkpoint::WrittenWindows> = pids.iter().map(|p| stored.take(*p)).collect();
-    let writes = pids.iter().zip(states).zip(befores.iter_mut()).map(|((p, state), before)| {
-        let (topic, partition) = topic_of(*p);
-        async move { checkpoint::write(tx, &job.name, (&topic, partition), state, before).await }
+    let deltas: Vec<(i32, checkpoint::Delta)> = batch.touched.iter().filter_map(|p| op.checkpoint_delta(*p, stored.of(*p)).map(|d| (*p, d))).collect();
+    let writes = deltas.into_iter().map(|(p, delta)| {
+        let (topic, partition) = topic_of(p);
+        async move { checkpoint::write(tx, &job.name, (&topic, partition), delta).await }
     });
     let outcome = tokio::try_join!(
         sink::write_late(tx, &job.name, topic_of, batch.late),
         deadletter::record(tx, batch.letters),
         futures::future::try_join_all(writes),
     );
-    for (p, before) in pids.into_iter().zip(befores) {
-        stored.put(p, before);
-    }
     let (_, new_letters, _) = outcome?;
     Ok(new_letters)
 }

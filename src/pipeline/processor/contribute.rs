@@ -78,9 +78,11 @@ impl Operator {
                         acc: super::aggregate::Accumulators::new(&self.columns),
                         fired: false,
                         changed: false,
+                        dirty: true,
                     });
                 entry.acc.apply(&c.image.values, c.sign);
                 entry.changed = true;
+                entry.dirty = true;
                 applied = true;
             }
         }

@@ -80,6 +80,7 @@ impl Operator {
                 let window = Window { start, end: e.end };
                 if e.end <= wm && e.changed {
                     e.changed = false;
+                    e.dirty = true;
                     if e.acc.rows == 0 {
                         if e.fired {
                             results.push((window, key, None, true));

@@ -146,7 +146,7 @@ pub(super) async fn caught_up(
         let (low, high) = tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout))
             .await
             .map_err(|e| super::run::ProcessorError::Refused(e.to_string()))??;
-        let next = pid(topic, *p).and_then(|id| op.checkpoint(id)).map_or(low, |s| s.next_offset);
+        let next = pid(topic, *p).and_then(|id| op.next_offset(id)).unwrap_or(low);
         if next < high {
             return Ok(false);
         }

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::checkpoint;
 use super::operator::Operator;
 use super::state::{PartitionState, PartitionWindows};
 
@@ -38,6 +39,22 @@ pub struct OperatorStats {
 }
 
 impl Operator {
+    /// The partition's next offset to consume (None if this instance does not own it): what
+    /// the consumer group's committed offset shows, without building the whole state.
+    pub fn next_offset(&self, partition: i32) -> Option<i64> {
+        self.partitions.get(&partition).map(|p| p.next_offset)
+    }
+
+    /// The partition's checkpoint as the changes since the one `written` holds, which becomes
+    /// this one (None if this instance does not own the partition).
+    pub(super) fn checkpoint_delta(&mut self, partition: i32, written: &mut checkpoint::WrittenWindows) -> Option<checkpoint::Delta> {
+        let clock = self.clock.partition(partition).copied().unwrap_or_default();
+        let watermark = self.clock.partition_watermark(partition);
+        let p = self.partitions.get_mut(&partition)?;
+        let header = p.header(&self.keys, clock.max_event_time, watermark);
+        Some(checkpoint::delta(p, &self.keys, header, written))
+    }
+
     /// The partition's state as of now (None if this instance does not own it).
     pub fn checkpoint(&self, partition: i32) -> Option<PartitionState> {
         let p = self.partitions.get(&partition)?;

@@ -36,7 +36,9 @@ pub const TOPIC_STRIDE: i32 = 100_000;
 #[derive(Debug, Clone)]
 pub struct Options {
     pub max_batch: usize,
-    /// Longest a batch waits for more records: part of the firing delay.
+    /// How old a batch's first record gets before the batch is taken (more records then share
+    /// its transaction): part of the firing delay. Under load, batches grow by themselves with
+    /// what arrives during the previous write.
     pub max_latency: Duration,
     /// Stop once every partition is processed up to its high watermark.
     pub until_idle: bool,
@@ -48,7 +50,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batch: 10_000, max_latency: Duration::from_millis(20), until_idle: false, time_limit: None, group: false }
+        Self { max_batch: 10_000, max_latency: Duration::ZERO, until_idle: false, time_limit: None, group: false }
     }
 }
 
@@ -180,6 +182,12 @@ pub async fn run(
     relay(&sink, &results_out, job, timeout).await?;
     let mut firing = SlidingHistogram::new(Duration::from_secs(60), 12);
     let mut first_batch: Option<Instant> = None;
+    if !opts.group {
+        // Every partition is this instance's from the start: restored before fetching, the
+        // first batch's records do not wait for the checkpoints to load.
+        let owned: BTreeSet<i32> = consumer.context().owned().iter().filter_map(|(t, p)| pid(t, *p)).collect();
+        restore_new(&mut op, &sink, &job.name, &owned, &pid, &mut stored).await?;
+    }
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
     'run: loop {
@@ -215,16 +223,8 @@ pub async fn run(
                 stored.forget(p);
             }
         }
+        restore_new(&mut op, &sink, &job.name, &owned_pids, &pid, &mut stored).await?;
         let now = now_ms();
-        let newly: Vec<i32> = owned_pids.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
-        if !newly.is_empty() {
-            let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
-            let states = checkpoint::load(&sink, &job.name, taken, &mut stored).await.map_err(ProcessorError::Sink)?;
-            for p in newly {
-                let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
-                op.restore(p, state, now);
-            }
-        }
         let batch::Applied { late, letters, mut touched, applied, truncates } = batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
         snap.truncates += truncates;
         let emission = op.advance(now_ms());
@@ -242,7 +242,7 @@ pub async fn run(
         // One transaction: results, late events, dead letters, checkpoints.
         let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let commit = batch::Commit { results: &emission.results, late: &late, letters: &letters, touched: &touched };
-        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &mut op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
         // The firing delay ends at the sink commit, before the results feed is sent.
@@ -251,9 +251,9 @@ pub async fn run(
         // Kafka's committed offsets are for lag display only; the checkpoints are the truth.
         let mut kafka = rdkafka::TopicPartitionList::new();
         for p in &touched {
-            if let Some(state) = op.checkpoint(*p) {
+            if let Some(next) = op.next_offset(*p) {
                 let (topic, partition) = topic_of(*p);
-                let _ = kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(state.next_offset));
+                let _ = kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(next));
             }
         }
         let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
@@ -276,6 +276,22 @@ pub async fn run(
     snap.running = false;
     snapshot.send_replace(snap.clone());
     Ok(snap)
+}
+
+/// Restores from their checkpoints the `owned` partitions the operator does not hold yet.
+async fn restore_new(op: &mut Operator, sink: &tokio_postgres::Client, job: &str, owned: &BTreeSet<i32>, pid: &impl Fn(&str, i32) -> Option<i32>, stored: &mut checkpoint::Written) -> Result<(), ProcessorError> {
+    let newly: Vec<i32> = owned.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
+    if newly.is_empty() {
+        return Ok(());
+    }
+    let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
+    let states = checkpoint::load(sink, job, taken, stored).await.map_err(ProcessorError::Sink)?;
+    let now = now_ms();
+    for p in newly {
+        let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
+        op.restore(p, state, now);
+    }
+    Ok(())
 }
 
 /// The job's committed output rows to its output topic, if it has one.

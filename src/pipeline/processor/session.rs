@@ -29,6 +29,7 @@ pub(super) fn add(
         // Inside an existing session: no merge to do.
         e.acc.apply(values, 1);
         e.changed = true;
+        e.dirty = true;
         return;
     }
     let mut merged = WindowEntry {
@@ -36,6 +37,7 @@ pub(super) fn add(
         acc: Accumulators::new(columns),
         fired: false,
         changed: true,
+        dirty: true,
     };
     for &i in m.absorbed.iter().rev() {
         let old = sessions.remove(i);
@@ -80,6 +82,7 @@ pub(super) fn retract(
     };
     e.acc.apply(values, -1);
     e.changed = true;
+    e.dirty = true;
     true
 }
 

@@ -50,8 +50,9 @@ async fn sessions_around(tx: &Transaction<'_>, job: &str, mut spans: BTreeMap<Gr
         let (lo, hi): (Vec<i64>, Vec<i64>) = spans.values().copied().unzip();
         let rows = tx
             .query(
-                "SELECT u.i, p.window_start, p.window_end, p.partial::text FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS u(k, lo, hi, i) \
-                 JOIN cdc.window_partials p ON p.job = $1 AND p.group_key = u.k::jsonb AND p.window_end >= u.lo AND p.window_start <= u.hi",
+                "SELECT u.i, p.window_start, p.window_end, p.partial::text FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS u(k, lo, hi, i), \
+                 LATERAL (SELECT w.window_start, w.window_end, w.partial FROM cdc.window_partials w \
+                          WHERE w.job = $1 AND w.group_key = u.k::jsonb AND w.window_end >= u.lo AND w.window_start <= u.hi OFFSET 0) p",
                 &[&job, &json, &lo, &hi],
             )
             .await?;

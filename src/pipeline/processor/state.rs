@@ -20,6 +20,9 @@ pub(super) struct WindowEntry {
     pub fired: bool,
     /// Changed since the last emission (or never emitted).
     pub changed: bool,
+    /// Changed since the partition's last checkpoint, which wrote it as it was then: the next
+    /// checkpoint writes it. Set wherever the state or `changed` is.
+    pub dirty: bool,
 }
 
 /// The live state of one partition.
@@ -111,15 +114,19 @@ impl PartitionWindows {
         let mut windows: Vec<WindowState> = self
             .windows
             .iter()
-            .map(|(&(k, start), e)| WindowState {
-                key: keys.key(k),
-                window: Window { start, end: e.end },
-                accumulators: e.acc.clone(),
-                fired: e.fired,
-                changed: e.changed,
-            })
+            .map(|(&(k, start), e)| window_state(keys, k, start, e))
             .collect();
         windows.sort_by(|a, b| (a.window, &a.key).cmp(&(b.window, &b.key)));
+        PartitionState { windows, ..self.header(keys, max_event_time, watermark) }
+    }
+
+    /// The checkpoint form without its windows (the checkpoint's header row).
+    pub fn header(
+        &self,
+        keys: &KeyInterner,
+        max_event_time: Option<i64>,
+        watermark: Option<i64>,
+    ) -> PartitionState {
         let mut purged_sessions: Vec<_> = self
             .purged_until
             .iter()
@@ -133,7 +140,7 @@ impl PartitionWindows {
             max_event_time,
             watermark,
             lateness_floor: self.floor,
-            windows,
+            windows: Vec::new(),
             retired: self
                 .retired
                 .iter()
@@ -162,6 +169,7 @@ impl PartitionWindows {
                 acc: w.accumulators,
                 fired: w.fired,
                 changed: w.changed,
+                dirty: false,
             };
             p.windows.insert((k, w.window.start), entry);
             if sessions {
@@ -187,6 +195,17 @@ impl PartitionWindows {
             .filter_map(|(k, t)| Some((unhex(&k)?.into_boxed_slice(), t)))
             .collect();
         p
+    }
+}
+
+/// One live window in checkpoint form.
+pub(super) fn window_state(keys: &KeyInterner, key: KeyId, start: i64, e: &WindowEntry) -> WindowState {
+    WindowState {
+        key: keys.key(key),
+        window: Window { start, end: e.end },
+        accumulators: e.acc.clone(),
+        fired: e.fired,
+        changed: e.changed,
     }
 }
 
