@@ -6,11 +6,12 @@
 //! transaction, and so the firing delay, proportional to the state instead of to the batch.
 //! The changed windows are those the operator marked dirty, not found by serializing them all.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use tokio_postgres::{Client, Transaction};
 
 use super::key::{KeyId, KeyInterner};
+use super::operator::Operator;
 use super::state::{PartitionWindows, window_state};
 use super::{PartitionState, WindowState};
 
@@ -179,6 +180,22 @@ pub async fn load(c: &Client, job: &str, taken: impl Fn(&str, i32) -> Option<i32
         }
     }
     Ok(states.into_iter().map(|((t, p), s)| (t, p, s)).collect())
+}
+
+/// Restores from their checkpoints the `owned` partitions the operator does not hold yet.
+pub(super) async fn restore_new(op: &mut Operator, sink: &Client, job: &str, owned: &BTreeSet<i32>, pid: &impl Fn(&str, i32) -> Option<i32>, stored: &mut Written) -> Result<(), super::run::ProcessorError> {
+    let newly: Vec<i32> = owned.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
+    if newly.is_empty() {
+        return Ok(());
+    }
+    let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
+    let states = load(sink, job, taken, stored).await.map_err(super::run::ProcessorError::Sink)?;
+    let now = super::run::now_ms();
+    for p in newly {
+        let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
+        op.restore(p, state, now);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ pub enum ProcessorError {
     Kafka(#[from] rdkafka::error::KafkaError),
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
@@ -186,7 +186,7 @@ pub async fn run(
         // Every partition is this instance's from the start: restored before fetching, the
         // first batch's records do not wait for the checkpoints to load.
         let owned: BTreeSet<i32> = consumer.context().owned().iter().filter_map(|(t, p)| pid(t, *p)).collect();
-        restore_new(&mut op, &sink, &job.name, &owned, &pid, &mut stored).await?;
+        checkpoint::restore_new(&mut op, &sink, &job.name, &owned, &pid, &mut stored).await?;
     }
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
@@ -223,7 +223,7 @@ pub async fn run(
                 stored.forget(p);
             }
         }
-        restore_new(&mut op, &sink, &job.name, &owned_pids, &pid, &mut stored).await?;
+        checkpoint::restore_new(&mut op, &sink, &job.name, &owned_pids, &pid, &mut stored).await?;
         let now = now_ms();
         let batch::Applied { late, letters, mut touched, applied, truncates } = batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
         snap.truncates += truncates;
@@ -276,22 +276,6 @@ pub async fn run(
     snap.running = false;
     snapshot.send_replace(snap.clone());
     Ok(snap)
-}
-
-/// Restores from their checkpoints the `owned` partitions the operator does not hold yet.
-async fn restore_new(op: &mut Operator, sink: &tokio_postgres::Client, job: &str, owned: &BTreeSet<i32>, pid: &impl Fn(&str, i32) -> Option<i32>, stored: &mut checkpoint::Written) -> Result<(), ProcessorError> {
-    let newly: Vec<i32> = owned.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
-    if newly.is_empty() {
-        return Ok(());
-    }
-    let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
-    let states = checkpoint::load(sink, job, taken, stored).await.map_err(ProcessorError::Sink)?;
-    let now = now_ms();
-    for p in newly {
-        let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
-        op.restore(p, state, now);
-    }
-    Ok(())
 }
 
 /// The job's committed output rows to its output topic, if it has one.
