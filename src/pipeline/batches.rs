@@ -110,6 +110,26 @@ pub struct Batches {
 }
 
 impl Batches {
+    /// What [`recv`](Self::recv) would return now without waiting, if that is a non-empty batch.
+    pub fn try_recv(&mut self) -> Option<Fetched> {
+        let inbox = self.shared.lock();
+        let first = inbox.records.first()?;
+        if Instant::now() < first.received + self.linger && inbox.records.len() < self.max_batch {
+            return None;
+        }
+        Some(Fetched { records: self.take(inbox), seconds: 0.0 })
+    }
+
+    /// Takes up to `max_batch` records out of the inbox and lets the fetch task go on.
+    fn take(&self, mut inbox: std::sync::MutexGuard<'_, Inbox>) -> Vec<Record> {
+        let n = inbox.records.len().min(self.max_batch);
+        let records: Vec<Record> = inbox.records.drain(..n).collect();
+        inbox.idle = false;
+        drop(inbox);
+        self.shared.taken.notify_one();
+        records
+    }
+
     /// Everything fetched so far (up to `max_batch` records), once the first of it is `linger`
     /// old; waits for a first record, or returns an empty batch when the fetch task says idle.
     /// None once the fetch task has ended.
@@ -122,11 +142,7 @@ impl Batches {
                     Some(first) => {
                         let ready = first.received + self.linger;
                         if Instant::now() >= ready || inbox.records.len() >= self.max_batch {
-                            let n = inbox.records.len().min(self.max_batch);
-                            let records: Vec<Record> = inbox.records.drain(..n).collect();
-                            inbox.idle = false;
-                            drop(inbox);
-                            self.shared.taken.notify_one();
+                            let records = self.take(inbox);
                             return Some(Fetched { records, seconds: started.elapsed().as_secs_f64() });
                         }
                         Some(tokio::time::Instant::from_std(ready))

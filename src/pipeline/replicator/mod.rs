@@ -25,7 +25,7 @@ use tokio_postgres::Client;
 
 use crate::collectors::latency::window::SlidingHistogram;
 use crate::config::{Config, ReplicaConfig};
-use crate::pipeline::batches::{self, sleep_until_opt};
+use crate::pipeline::batches::{self, Record, sleep_until_opt};
 use offsets::Offsets;
 pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 use snapshot::fill;
@@ -75,6 +75,7 @@ fn sink_err(e: tokio_postgres::Error) -> ReplicatorError {
     ReplicatorError::Sink(pg_error(&e))
 }
 
+#[derive(Clone)]
 struct Replica {
     cfg: ReplicaConfig,
     plan: Option<schema::Plan>,
@@ -181,30 +182,57 @@ pub async fn run(
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
+    // The next batch, staged while this one's transaction ran (None inside: to stage again).
+    let mut ahead: Option<tokio::task::JoinHandle<(Vec<Record>, Option<stage::Staged>)>> = None;
     'run: loop {
-        let fetched = tokio::select! {
-            _ = &mut stop => break 'run,
-            _ = sleep_until_opt(give_up) => {
-                snap.error = Some(format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default())));
-                break 'run;
+        let (batch, staged, applying) = match ahead.take() {
+            Some(task) => {
+                if futures::poll!(stop.as_mut()).is_ready() {
+                    break 'run;
+                }
+                let (batch, staged) = task.await.map_err(|e| ReplicatorError::NoReplica(format!("staging task: {e}")))?;
+                let applying = Instant::now();
+                let staged = match staged {
+                    Some(s) => s,
+                    None => stage::stage(&batch, &mut replicas, &source, &sink).await,
+                };
+                (batch, staged, applying)
             }
-            f = incoming.recv() => match f {
-                Some(f) => f,
-                None => return Err(ReplicatorError::NoReplica("the consumer task ended".into())),
-            },
+            None => {
+                let fetched = tokio::select! {
+                    _ = &mut stop => break 'run,
+                    _ = sleep_until_opt(give_up) => {
+                        snap.error = Some(format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default())));
+                        break 'run;
+                    }
+                    f = incoming.recv() => match f {
+                        Some(f) => f,
+                        None => return Err(ReplicatorError::NoReplica("the consumer task ended".into())),
+                    },
+                };
+                let batch = fetched.records;
+                snap.consume_seconds += fetched.seconds;
+                let applying = Instant::now();
+                if batch.is_empty() {
+                    if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
+                        break;
+                    }
+                    continue;
+                }
+                let staged = stage::stage(&batch, &mut replicas, &source, &sink).await;
+                (batch, staged, applying)
+            }
         };
-        let batch = fetched.records;
-        snap.consume_seconds += fetched.seconds;
-        let applying = Instant::now();
-        if batch.is_empty() {
-            if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
-                break;
-            }
-            continue;
-        }
-
-        let staged = stage::stage(&batch, &mut replicas, &source, &sink).await;
         let stage::Staged { mut copy, segments, counts, progress, letters, committed_at } = staged;
+        // Staging is CPU here and the transaction is the sink's: the next batch, if already
+        // fetched, is staged on another thread meanwhile.
+        if let Some(next) = incoming.try_recv() {
+            let copies = replicas.clone();
+            ahead = Some(tokio::task::spawn_blocking(move || {
+                let staged = stage::stage_ahead(&next.records, copies);
+                (next.records, staged)
+            }));
+        }
 
         // One transaction: rows, offsets, counters, dead letters.
         let tx = sink.transaction().await.map_err(sink_err)?;

@@ -47,14 +47,24 @@ impl Staged {
 pub async fn stage(batch: &[Record], replicas: &mut [Replica], source: &Client, sink: &Client) -> Staged {
     let mut replanned = vec![false; replicas.len()];
     loop {
-        if let Some(staged) = pass(batch, replicas, source, sink, &mut replanned).await {
+        if let Some(staged) = pass(batch, replicas, Some((source, sink)), &mut replanned).await {
             return staged;
         }
     }
 }
 
-/// One staging pass; `None` when a replica with staged lines was re-planned.
-async fn pass(batch: &[Record], replicas: &mut [Replica], source: &Client, sink: &Client, replanned: &mut [bool]) -> Option<Staged> {
+/// Stages a batch without the databases, on a copy of the replicas (while the previous batch's
+/// transaction runs): None when a replica must be re-planned first, which [`stage`] does.
+/// Nothing the previous transaction changes is read: it moves offsets only below this batch's.
+pub fn stage_ahead(batch: &[Record], mut replicas: Vec<Replica>) -> Option<Staged> {
+    let mut replanned = vec![false; replicas.len()];
+    // Without databases the pass never waits: it completes on its first poll.
+    futures::executor::block_on(pass(batch, &mut replicas, None, &mut replanned))
+}
+
+/// One staging pass; `None` when a replica with staged lines was re-planned, or must be and
+/// `clients` (source, sink) are not given.
+async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Client, &Client)>, replanned: &mut [bool]) -> Option<Staged> {
     let mut out = Staged::new(replicas.len());
     for (seq, rec) in batch.iter().enumerate() {
         let wanting: Vec<usize> =
@@ -97,6 +107,7 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], source: &Client, sink:
                                 let mut bad = None;
                                 for &i in &wanting {
                                     if !replanned[i] && new_columns(&row, replicas[i].plan.as_ref()) {
+                                        let (source, sink) = clients?;
                                         prepare(source, sink, &mut replicas[i], i).await;
                                         replanned[i] = true;
                                         if !out.copy[i].is_empty() {
