@@ -182,12 +182,19 @@ pub async fn run(
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
+    let time_limit_reached = || format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default()));
     // The next batch, staged while this one's transaction ran (None inside: to stage again).
     let mut ahead: Option<tokio::task::JoinHandle<(Vec<Record>, Option<stage::Staged>)>> = None;
     'run: loop {
         let (batch, staged, applying) = match ahead.take() {
             Some(task) => {
+                // Busy with staged batches, the loop does not wait in the select below: the stop
+                // and the time limit are checked here.
                 if futures::poll!(stop.as_mut()).is_ready() {
+                    break 'run;
+                }
+                if give_up.is_some_and(|at| tokio::time::Instant::now() >= at) {
+                    snap.error = Some(time_limit_reached());
                     break 'run;
                 }
                 let (batch, staged) = task.await.map_err(|e| ReplicatorError::NoReplica(format!("staging task: {e}")))?;
@@ -202,7 +209,7 @@ pub async fn run(
                 let fetched = tokio::select! {
                     _ = &mut stop => break 'run,
                     _ = sleep_until_opt(give_up) => {
-                        snap.error = Some(format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default())));
+                        snap.error = Some(time_limit_reached());
                         break 'run;
                     }
                     f = incoming.recv() => match f {
