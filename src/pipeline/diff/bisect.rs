@@ -2,10 +2,11 @@
 //!
 //! Integer keys (PostgreSQL ≥ 14 on both sides), `grid::run`: the first level is ONE pass over
 //! each table that returns `count` and the xor of row hashes per bucket of the key (`key / width`,
-//! ~500 rows each): a table whose heap is in key order is read bucket by bucket over the key's
-//! index (a plain aggregate each: no per-row hash table), any other split by heap blocks (tid
-//! range scans) over the connections, as a parallel scan would be, and grouped. Only differing
-//! buckets go on: split in `factor` with one query per side and connection over index range
+//! ~500 rows each, ~2,000 when read by runs): a table whose heap is in key order is read bucket
+//! by bucket, each bucket's run of heap tuples as a TID range (a plain aggregate each: no index
+//! per row, no per-row hash table), any other split by heap blocks (tid range scans) over the
+//! connections, as a parallel scan would be, and grouped. Only differing buckets (and those of a
+//! differing run's strays) go on: split in `factor` with one query per side and connection over index range
 //! scans, until at most `min(threshold, GRID_FETCH)` rows, which are fetched (split over the
 //! connections too) and compared.
 //!

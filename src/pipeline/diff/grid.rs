@@ -1,15 +1,17 @@
 //! The bucket grid for integer keys: one pass per table gives count and xor of row hashes per
-//! key bucket (over the key's index when the heap is in key order, else one grouped scan); only
-//! differing buckets are split again (index range scans) and fetched. Every range query is one
+//! key bucket (by runs of heap tuples when the heap is in key order, see [`super::runs`], else one
+//! grouped scan); only differing buckets, and the buckets of a differing run's strays, are split
+//! again (index range scans) and fetched. Every range query is one
 //! lateral join to arrays of ranges: one plan, whatever the number of ranges.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use tokio_postgres::{SimpleQueryMessage, SimpleQueryRow};
 
 use super::bisect::{Leaf, current_lsn, first_segment, run_segments};
 use super::checksum::{RowHash, Side};
 use super::key::{KeyKind, Segment};
+use super::runs::{self, Run};
 use super::report::{Row, Stats, compare};
 use super::{DiffError, Options, Pool};
 
@@ -24,9 +26,12 @@ const FETCH_PART_ROWS: u64 = 4096;
 /// side for 100 differences in 1,000,000 rows).
 const GRID_BUCKET_ROWS: i128 = 512;
 const GRID_MAX_BUCKETS: i128 = 16_384;
+/// The same for a heap read by runs ([`super::runs`]), whose buckets cost ~25 µs each.
+const RUN_BUCKET_ROWS: i128 = 2048;
+const RUN_MAX_BUCKETS: i128 = 4096;
 
 /// Keys `[lo, hi]` of bucket `q` of `key / w` (truncating division), within `[lo, hi]`.
-fn bucket_range(q: i64, w: i64, within: (i64, i64)) -> Option<(i64, i64)> {
+pub(super) fn bucket_range(q: i64, w: i64, within: (i64, i64)) -> Option<(i64, i64)> {
     let (q, w) = (q as i128, w as i128);
     let (a, b) = match q {
         0 => (-(w - 1), w - 1),
@@ -45,7 +50,8 @@ fn width(lo: i64, hi: i64, n: i128) -> i64 {
 
 /// Runs `sql` without JIT (simple protocol: one implicit transaction for `SET LOCAL`). JIT's
 /// compile time (tens to hundreds of ms per query and worker) costs more than it saves here.
-/// The lateral range queries (`ranges`) also need `enable_seqscan` off (see [`Side::ranges_sql`]).
+/// The lateral range queries (`ranges`) also need `enable_seqscan` off (see
+/// [`Side::range_buckets_sql`]).
 async fn simple(pool: &Pool, side: &Side, sql: String, ranges: bool) -> Result<Vec<SimpleQueryRow>, DiffError> {
     let set = if ranges { "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;" } else { "SET LOCAL jit = off;" };
     let msgs = pool.get().simple_query(&format!("{set} {sql}")).await.map_err(|e| DiffError::db(&side.table, e))?;
@@ -53,7 +59,7 @@ async fn simple(pool: &Pool, side: &Side, sql: String, ranges: bool) -> Result<V
 }
 
 /// An integer column of a simple query row (NULL is 0: an empty bit_xor).
-fn int(row: &SimpleQueryRow, i: usize) -> i64 {
+pub(super) fn int(row: &SimpleQueryRow, i: usize) -> i64 {
     row.get(i).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
@@ -66,7 +72,7 @@ fn runs<T>(items: &[T], parts: usize) -> impl Iterator<Item = (usize, &[T])> {
 /// Runs a ranges query (first column: the 1-based index of the range within its run) over the
 /// ranges split in `parts` runs, one query each, concurrently; rows come back with the index
 /// made 0-based and global.
-async fn over_ranges<T>(pool: &Pool, side: &Side, ranges: &[T], parts: usize, sql: impl Fn(&[T]) -> String) -> Result<Vec<(usize, SimpleQueryRow)>, DiffError> {
+pub(super) async fn over_ranges<T>(pool: &Pool, side: &Side, ranges: &[T], parts: usize, sql: impl Fn(&[T]) -> String) -> Result<Vec<(usize, SimpleQueryRow)>, DiffError> {
     let results = futures::future::try_join_all(runs(ranges, parts).map(|(offset, run)| {
         let sql = sql(run);
         async move { Ok::<_, DiffError>((offset, simple(pool, side, sql, true).await?)) }
@@ -138,11 +144,11 @@ struct Layout {
     /// Estimated rows (-1: never analyzed).
     rows: i64,
     /// A btree index leads with the key and the heap is in key order (statistics' correlation
-    /// at least [`ORDERED`] either way): key range scans then read the heap in sequence.
+    /// at least [`ORDERED`] either way): each bucket is then mostly one run of heap tuples.
     ordered: bool,
 }
 
-/// Correlation of the key with the heap order from which the first level scans key ranges.
+/// Correlation of the key with the heap order from which the first level reads runs.
 const ORDERED: f32 = 0.95;
 
 async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
@@ -163,26 +169,19 @@ async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
     Ok(Layout { blocks: r.get::<_, i64>(0).max(0) as u64, heap, rows: r.get(2), ordered: heap && r.get::<_, f32>(3) >= ORDERED && r.get(4) })
 }
 
-/// Whether the first level reads `side` by key ranges over its index (see [`Layout`]).
+/// Whether the first level reads `side` by runs of heap tuples (see [`Layout`]).
 pub async fn in_key_order(pool: &Pool, side: &Side) -> Result<bool, DiffError> {
     Ok(layout(pool, side).await?.ordered)
 }
 
 /// First level on one side, buckets `key / w` of `[lo, hi]`: in key order, one plain aggregate
-/// per bucket over the key's index (see [`Side::ranges_sql`]), split by buckets over `parts`
-/// queries; else one scan grouped by bucket, split by heap blocks over `parts` queries.
-async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64, i64), parts: usize, table: &Layout) -> Result<Sums<i64>, DiffError> {
+/// per bucket over its run of heap tuples ([`super::runs`]), returned with the runs; else one
+/// scan grouped by bucket, split by heap blocks over `parts` queries.
+async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64, i64), parts: usize, table: &Layout) -> Result<(Sums<i64>, Option<Vec<Run>>), DiffError> {
     let mut sums = Sums::new();
     if table.ordered {
-        let buckets: Vec<(i64, (i64, i64))> = (lo / w..=hi / w).filter_map(|q| Some((q, bucket_range(q, w, (lo, hi))?))).collect();
-        let sql = |run: &[(i64, (i64, i64))]| {
-            let (l, h2): (Vec<i64>, Vec<i64>) = run.iter().map(|b| b.1).unzip();
-            side.ranges_sql(&l, &h2, h)
-        };
-        for (i, row) in over_ranges(pool, side, &buckets, parts, sql).await? {
-            merge(&mut sums, buckets[i].0, int(&row, 1), int(&row, 2));
-        }
-        return Ok(sums);
+        let runs = runs::runs(pool, side, (w, lo, hi), parts).await?;
+        return Ok((runs::scan(pool, side, h, &runs, parts).await?, Some(runs)));
     }
     let (blocks, parts) = (table.blocks, if table.heap { parts } else { 1 });
     let ranges: Vec<Option<(u64, Option<u64>)>> = if parts <= 1 || blocks < parts as u64 {
@@ -195,7 +194,7 @@ async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64
     for row in results.iter().flatten() {
         merge(&mut sums, int(row, 0), int(row, 1), int(row, 2));
     }
-    Ok(sums)
+    Ok((sums, None))
 }
 
 /// Deeper levels on one side: the buckets of `nodes` (`[lo, hi]` split by width), split over
@@ -244,16 +243,35 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
     let (lo, hi) = (lo as i64, hi as i64);
     // Never analyzed (reltuples -1): as many rows as keys in the range.
     let rows = if la.rows.max(lb.rows) < 0 { hi as i128 - lo as i128 + 1 } else { la.rows.max(lb.rows) as i128 };
-    let w = width(lo, hi, (rows / GRID_BUCKET_ROWS).clamp(1, GRID_MAX_BUCKETS));
+    // A heap read by runs pays an index descent and a rescan per bucket (~25 µs): larger buckets.
+    let (per, most) = if la.ordered || lb.ordered { (RUN_BUCKET_ROWS, RUN_MAX_BUCKETS) } else { (GRID_BUCKET_ROWS, GRID_MAX_BUCKETS) };
+    let w = width(lo, hi, (rows / per).clamp(1, most));
     let conc = opts.connections.max(1);
     let fetch_at = opts.threshold.min(GRID_FETCH);
     let factor = opts.factor.max(2) as i128;
 
-    let (a, b) = tokio::try_join!(
+    let ((a, ra), (b, rb)) = tokio::try_join!(
         grid_scan(src, s, hs, (w, lo, hi), conc, &la),
         grid_scan(snk, t, ht, (w, lo, hi), conc, &lb),
     )?;
     let mut diff = differing(&a, &b, &mut stats, |q| bucket_range(*q, w, (lo, hi)));
+    // Strays of the differing runs: their own buckets are checked again too (by key).
+    if ra.is_some() || rb.is_some() {
+        let differing_runs = |r: &Option<Vec<Run>>| -> Vec<Run> {
+            let qs: HashSet<i64> = diff.iter().map(|((l, _), _)| l / w).collect();
+            r.iter().flatten().filter(|r| qs.contains(&r.q)).copied().collect()
+        };
+        let (da, db) = (differing_runs(&ra), differing_runs(&rb));
+        let (ka, kb) = tokio::try_join!(runs::strays(src, s, &da, conc), runs::strays(snk, t, &db, conc))?;
+        let mut seen: HashSet<i64> = diff.iter().map(|((l, _), _)| l / w).collect();
+        for q in ka.into_iter().chain(kb).map(|k| k / w) {
+            if seen.insert(q)
+                && let Some(r) = bucket_range(q, w, (lo, hi))
+            {
+                diff.push((r, u64::MAX));
+            }
+        }
+    }
     let mut fetch_now: Vec<(i64, i64)> = Vec::new();
     let mut fetch_rows = 0;
     let mut depth = 0;

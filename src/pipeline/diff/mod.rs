@@ -15,6 +15,7 @@ pub mod grid;
 pub mod inflight;
 pub mod key;
 pub mod report;
+pub mod runs;
 pub mod rowhash;
 mod settle;
 pub mod targets;

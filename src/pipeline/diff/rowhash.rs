@@ -94,8 +94,11 @@ impl RowHash {
     /// of a value matters and the result is mixed once per column (no final re-hash needed).
     /// NOT NULL columns chain; a nullable column is hashed on its own seed (NULL becomes its own
     /// constant) and xor-ed into `s0`, which the chain then mixes (or one final hash does when
-    /// every column is nullable). Integers use the value itself as part of the seed too:
-    /// `hashint8extended` folds 64 bits to 32, the seed does not.
+    /// every column is nullable). NOT NULL integers go whole into the seed of the next other
+    /// column's hash (`f(c, h # n)`: one xor rather than an xor and a hash, ~10% of the row's
+    /// cost), pairing the j-th integer with the j-th other column; integers left over chain as
+    /// `hashint8extended(n, h # n)`, the value itself in the seed too: `hashint8extended` folds
+    /// 64 bits to 32, the seed does not.
     ///
     /// Equal rows hash equal when both servers have the same major version and byte order:
     /// integers of any width hash alike, numeric ignores the scale, text is hashed as bytes,
@@ -140,11 +143,21 @@ impl RowHash {
             }
         }
         let mut h = s0;
-        for i in 0..side.columns.len() {
-            if not_null.get(i).copied().unwrap_or(false) {
-                h = one(i, &h);
-                chained = true;
-            }
+        let chain: Vec<usize> = (0..side.columns.len()).filter(|&i| not_null.get(i).copied().unwrap_or(false)).collect();
+        let (ints, others): (Vec<usize>, Vec<usize>) = chain.into_iter().partition(|&i| classes[i] == Class::Int);
+        // The j-th integer goes whole into the seed of the j-th other column (one xor instead of
+        // an xor and a hash: the other column's hash mixes the whole seed); the rest chain.
+        for (j, &i) in others.iter().enumerate() {
+            let seed = match ints.get(j) {
+                Some(&n) => format!("({h}) # {}", ident(&side.columns[n])),
+                None => h,
+            };
+            h = one(i, &seed);
+            chained = true;
+        }
+        for &i in ints.iter().skip(others.len()) {
+            h = one(i, &h);
+            chained = true;
         }
         if !chained {
             // The seed too: hashint8extended folds its value to 32 bits, the seed keeps all 64.
@@ -190,6 +203,22 @@ mod tests {
         assert_eq!(a.0, format!("hashint8extended({s0}, {s0})"));
         assert_ne!(seed(0, false), seed(1, false));
         assert_ne!(seed(0, false), seed(0, true));
+    }
+
+    #[test]
+    fn typed_hash_puts_not_null_integers_whole_into_the_next_other_columns_seed() {
+        let s = Side {
+            hash: Hash::Pg,
+            columns: vec!["id".into(), "n".into(), "name".into(), "m".into()],
+            column_types: vec!["bigint".into(), "integer".into(), "text".into(), "smallint".into()],
+            ..side()
+        };
+        let (a, _) = RowHash::pair(&s, &s, &[true, true, true, true]);
+        let s0 = format!("({})::int8", seed(usize::MAX - 1, false));
+        // id into name's seed; n and m left over, chained with their values in the seed.
+        let name = format!("hashtextextended(\"name\" COLLATE \"C\", ({s0}) # \"id\")");
+        let n = format!("hashint4extended(\"n\", ({name}) # \"n\")");
+        assert_eq!(a.0, format!("hashint2extended(\"m\", ({n}) # \"m\")"));
     }
 
     #[test]
