@@ -96,7 +96,7 @@ impl RowHash {
     /// constant) and xor-ed into `s0`, which the chain then mixes (or one final hash does when
     /// every column is nullable). NOT NULL integers go whole into the seed of the next other
     /// column's hash (`f(c, h # n)`: one xor rather than an xor and a hash, ~10% of the row's
-    /// cost), pairing the j-th integer with the j-th other column; integers left over chain as
+    /// cost; the first is the seed itself when no column is nullable, `s0` being a constant), pairing the j-th integer with the j-th other column; integers left over chain as
     /// `hashint8extended(n, h # n)`, the value itself in the seed too: `hashint8extended` folds
     /// 64 bits to 32, the seed does not.
     ///
@@ -142,6 +142,8 @@ impl RowHash {
                 s0 = format!("{s0} # coalesce({}, ({})::int8)", one(i, &format!("({})::int8", seed(i, false))), seed(i, true));
             }
         }
+        // With no nullable column, `s0` is a constant: a first folded integer is the seed itself.
+        let constant = not_null.iter().take(side.columns.len()).filter(|&&n| n).count() == side.columns.len();
         let mut h = s0;
         let chain: Vec<usize> = (0..side.columns.len()).filter(|&i| not_null.get(i).copied().unwrap_or(false)).collect();
         let (ints, others): (Vec<usize>, Vec<usize>) = chain.into_iter().partition(|&i| classes[i] == Class::Int);
@@ -149,6 +151,7 @@ impl RowHash {
         // an xor and a hash: the other column's hash mixes the whole seed); the rest chain.
         for (j, &i) in others.iter().enumerate() {
             let seed = match ints.get(j) {
+                Some(&n) if j == 0 && constant => ident(&side.columns[n]),
                 Some(&n) => format!("({h}) # {}", ident(&side.columns[n])),
                 None => h,
             };
@@ -214,11 +217,15 @@ mod tests {
             ..side()
         };
         let (a, _) = RowHash::pair(&s, &s, &[true, true, true, true]);
-        let s0 = format!("({})::int8", seed(usize::MAX - 1, false));
-        // id into name's seed; n and m left over, chained with their values in the seed.
-        let name = format!("hashtextextended(\"name\" COLLATE \"C\", ({s0}) # \"id\")");
+        // id into name's seed (the seed itself: no nullable column makes `s0` a constant); n and
+        // m left over, chained with their values in the seed.
+        let name = "hashtextextended(\"name\" COLLATE \"C\", \"id\")".to_string();
         let n = format!("hashint4extended(\"n\", ({name}) # \"n\")");
         assert_eq!(a.0, format!("hashint2extended(\"m\", ({n}) # \"m\")"));
+        // A nullable column: xor-ed into `s0`, which the first folded integer is xor-ed into.
+        let (a, _) = RowHash::pair(&s, &s, &[true, true, true, false]);
+        assert!(a.0.starts_with("hashint4extended(\"n\", (hashtextextended(\"name\" COLLATE \"C\", ((") && a.0.contains("# coalesce(hashint2extended(\"m\""), "{}", a.0);
+        assert!(a.0.contains(") # \"id\")"), "{}", a.0);
     }
 
     #[test]
