@@ -262,3 +262,31 @@ async fn schema_changes(topic: &str) {
     source.batch_execute("DROP TABLE public.t_repl_schema").await.unwrap();
     reset(&sink, &[a, b]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_starting_together_on_a_new_sink_create_its_tables_once() {
+    // A brand-new database: `CREATE … IF NOT EXISTS` from eight jobs at once races in the
+    // catalog (one fails on pg_type_typname_nsp_index) unless the DDL runs under the lock.
+    common::require_databases();
+    let c = common::config();
+    let admin = common::sink_client().await;
+    let db = format!("ddl_race_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    let mut cfg = c.sink.pg_config(Duration::from_secs(5));
+    cfg.dbname(&db);
+    let ddl = [replicator::offsets::DDL, replicator::deadletter::DDL, cdc_console::pipeline::processor::sink::DDL, cdc_console::pipeline::processor::checkpoint::DDL].join(";\n");
+    let mut clients = Vec::new();
+    for _ in 0..8 {
+        let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+        tokio::spawn(conn);
+        clients.push(client);
+    }
+    let results = futures::future::join_all(clients.iter().map(|c| cdc_console::pipeline::create_if_missing(c, &ddl))).await;
+    let failed: Vec<String> = results.into_iter().filter_map(|r| r.err().map(|e| format!("{e:?}"))).collect();
+    let tables: i64 = clients[0].query_one("SELECT count(*) FROM pg_tables WHERE schemaname = 'cdc'", &[]).await.unwrap().get(0);
+    drop(clients);
+    admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)")).await.unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    assert!(tables >= 8, "{tables} tables in cdc");
+}

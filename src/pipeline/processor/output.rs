@@ -37,7 +37,7 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
     }
     cols.push("updated_at timestamptz NOT NULL DEFAULT now()".into());
     if let Some((schema, _)) = job.output.table.split_once('.') {
-        sink.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await.map_err(|e| e.to_string())?;
+        crate::pipeline::create_if_missing(sink, &format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await.map_err(|e| e.to_string())?;
     }
     // Group columns may be NULL: the key is unique with NULLS NOT DISTINCT (PostgreSQL ≥ 15).
     let sql = format!(
@@ -46,7 +46,7 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
         cols.join(", "),
         keys.join(", ")
     );
-    sink.batch_execute(&sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
+    crate::pipeline::create_if_missing(sink, &sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
     if matches!(job.window, WindowConfig::Session { .. }) {
         // A batch rewrites the sessions around the ones it touched: found by window end.
         let mut cols: Vec<String> = job.group_by.iter().map(|g| ident(g)).collect();

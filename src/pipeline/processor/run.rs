@@ -113,10 +113,9 @@ pub async fn run(
     let mut sink = crate::pipeline::connect(&config.sink, timeout, "processor").await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let source = crate::pipeline::connect(&config.source, timeout, "processor").await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
     super::identity::check(&source, job).await?;
-    sink.batch_execute(sink::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-    sink.batch_execute(checkpoint::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let ddl = [sink::DDL, checkpoint::DDL, deadletter::DDL].join(";\n");
+    crate::pipeline::create_if_missing(&sink, &ddl).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let mut stored = checkpoint::Written::default();
-    sink.batch_execute(deadletter::DDL).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let output = sink::ensure_output(&sink, &source, job).await.map_err(ProcessorError::Sink)?;
 
     let pid = |topic: &str, partition: i32| job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition);

@@ -186,8 +186,7 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
 
 /// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).
 pub async fn reset(c: &Client, job: &JobConfig) -> Result<(), tokio_postgres::Error> {
-    c.batch_execute(DDL).await?;
-    c.batch_execute(super::checkpoint::DDL).await?;
+    crate::pipeline::create_if_missing(c, &[DDL, super::checkpoint::DDL].join(";\n")).await?;
     for t in ["cdc.processor_checkpoints", "cdc.processor_windows", "cdc.window_partials", "cdc.late_events", "cdc.processor_outbox"] {
         c.execute(&format!("DELETE FROM {t} WHERE job = $1"), &[&job.name]).await?;
     }

@@ -134,8 +134,7 @@ pub async fn run(
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
     let mut sink = crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?;
     let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
-    sink.batch_execute(offsets::DDL).await.map_err(sink_err)?;
-    sink.batch_execute(deadletter::DDL).await.map_err(sink_err)?;
+    crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n")).await.map_err(sink_err)?;
 
     let mut replicas = Vec::new();
     for cfg in &config.replicas {

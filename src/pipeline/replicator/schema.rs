@@ -126,7 +126,7 @@ pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError>
 /// Creates the sink table, or adds the plan's new columns to it; refuses a changed type or key.
 pub async fn ensure_sink(c: &Client, r: &ReplicaConfig, plan: &Plan) -> Result<(), SchemaError> {
     if let Some((schema, _)) = r.sink.split_once('.') {
-        c.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await?;
+        crate::pipeline::create_if_missing(c, &format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await?;
     }
     let table = qualified(&r.sink);
     let key_sink: Vec<String> = plan.key.iter().map(|&i| plan.columns[i].sink.clone()).collect();
@@ -134,7 +134,7 @@ pub async fn ensure_sink(c: &Client, r: &ReplicaConfig, plan: &Plan) -> Result<(
         None => {
             let cols: Vec<String> = plan.columns.iter().map(|m| format!("{} {}", ident(&m.sink), m.ty)).collect();
             let keys: Vec<String> = key_sink.iter().map(|k| ident(k)).collect();
-            c.batch_execute(&format!(
+            crate::pipeline::create_if_missing(c, &format!(
                 "CREATE TABLE IF NOT EXISTS {table} ({}, _source_lsn bigint NOT NULL, PRIMARY KEY ({}))",
                 cols.join(", "),
                 keys.join(", ")
