@@ -8,33 +8,23 @@ use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::BaseConsumer;
 use rdkafka::types::RDKafkaErrorCode;
 
 use crate::config::Config;
+use crate::pipeline::topics;
 
 /// Replicas of a created topic: Kafka's usual 3, or fewer on a smaller cluster.
 const REPLICAS: usize = 3;
-
-/// What the broker knows of `topic`: its partition count (0 when missing) and the brokers.
-async fn describe(probe: &Arc<BaseConsumer>, topic: &str, timeout: Duration) -> Result<(usize, usize), String> {
-    let (probe, t) = (probe.clone(), topic.to_string());
-    // librdkafka's metadata call blocks a thread: keep it off the async workers.
-    let md = tokio::task::spawn_blocking(move || probe.fetch_metadata(Some(&t), timeout))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| format!("metadata of {topic}: {e}"))?;
-    let partitions = md.topics().iter().filter(|t| t.name() == topic && t.error().is_none()).map(|t| t.partitions().len()).sum();
-    Ok((partitions, md.brokers().len()))
-}
 
 /// Creates `topic` with `partitions` partitions unless it exists (or another instance of the
 /// job created it meanwhile), then waits until the broker lists its partitions.
 pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Duration) -> Result<(), String> {
     let client = || crate::collectors::kafka::client_config(config);
     let probe: Arc<BaseConsumer> = Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
-    let (found, brokers) = describe(&probe, topic, timeout).await?;
-    if found > 0 {
+    let describe = async || topics::describe(&probe, topic, timeout).await.map_err(|e| e.to_string());
+    let (found, brokers) = describe().await?;
+    if !found.is_empty() {
         return Ok(());
     }
     let admin: AdminClient<DefaultClientContext> = client().create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
@@ -51,7 +41,7 @@ pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Du
         }
     }
     let deadline = tokio::time::Instant::now() + timeout;
-    while describe(&probe, topic, timeout).await?.0 == 0 {
+    while describe().await?.0.is_empty() {
         if tokio::time::Instant::now() >= deadline {
             return Err(format!("output topic {topic} was created but has no partitions after {timeout:?}"));
         }

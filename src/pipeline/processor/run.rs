@@ -93,6 +93,8 @@ pub enum ProcessorError {
     Refused(String),
     #[error("kafka: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+    #[error("kafka: {0}")]
+    Topics(#[from] crate::pipeline::topics::TopicError),
 }
 
 pub(super) fn now_ms() -> i64 {

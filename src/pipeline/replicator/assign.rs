@@ -12,58 +12,26 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::{Replica, ReplicatorError};
-
-/// How often a missing topic is looked up again.
-const RETRY: Duration = Duration::from_secs(2);
-
-/// The partitions of `topic` (empty when the broker does not know it).
-async fn partitions(consumer: &Arc<StreamConsumer>, topic: &str, timeout: Duration) -> Result<Vec<i32>, ReplicatorError> {
-    let (c, t) = (consumer.clone(), topic.to_string());
-    let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout))
-        .await
-        .map_err(|e| ReplicatorError::NoReplica(format!("metadata lookup of {topic} failed: {e}")))?;
-    match md {
-        Ok(md) => Ok(md.topics().iter().filter(|t| t.error().is_none()).flat_map(|t| t.partitions().iter().map(|p| p.id())).collect()),
-        Err(e) => Err(e.into()),
-    }
-}
+use crate::pipeline::topics;
 
 /// Assigns the partitions and returns them. Missing topics are reported through `waiting` and
-/// looked up every [`RETRY`] until they exist, or, with `until_idle`, skipped: nothing is there
-/// to apply. Returns `None` when `stop` resolves first.
+/// looked up every [`topics::RETRY`] until they exist, or, with `until_idle`, skipped: nothing is
+/// there to apply. Returns `None` when `stop` resolves first.
 pub async fn assign(
     consumer: &Arc<StreamConsumer>,
     replicas: &[Replica],
     timeout: Duration,
     until_idle: bool,
-    mut waiting: impl FnMut(&[String]),
-    mut stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    waiting: impl FnMut(&[String]),
+    stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<Option<Vec<(String, i32)>>, ReplicatorError> {
-    let topics: BTreeSet<String> = replicas.iter().filter(|r| r.active()).map(|r| r.cfg.topic.clone()).collect();
-    let mut found: Vec<(String, Vec<i32>)> = Vec::new();
-    loop {
-        let mut missing = Vec::new();
-        let looking: Vec<&String> = topics.iter().filter(|t| !found.iter().any(|(f, _)| f == *t)).collect();
-        for topic in looking {
-            match partitions(consumer, topic, timeout).await? {
-                p if p.is_empty() => missing.push(topic.clone()),
-                p => found.push((topic.clone(), p)),
-            }
-        }
-        if missing.is_empty() || until_idle {
-            if !missing.is_empty() {
-                tracing::info!(topics = ?missing, "replica topics do not exist yet: nothing to apply from them");
-            }
-            break;
-        }
-        tracing::info!(topics = ?missing, "waiting for the replica topics to exist (Debezium creates one with its table's first change)");
-        waiting(&missing);
-        tokio::select! {
-            _ = &mut stop => return Ok(None),
-            _ = tokio::time::sleep(RETRY) => {}
-        }
+    let wanted: Vec<String> = replicas.iter().filter(|r| r.active()).map(|r| r.cfg.topic.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let Some((found, missing)) = topics::wait_for(consumer, &wanted, timeout, until_idle, waiting, stop).await? else {
+        return Ok(None);
+    };
+    if !missing.is_empty() {
+        tracing::info!(topics = ?missing, "replica topics do not exist yet: nothing to apply from them");
     }
-    waiting(&[]);
 
     let mut tpl = TopicPartitionList::new();
     let mut assigned = Vec::new();

@@ -58,6 +58,8 @@ pub enum ReplicatorError {
     Kafka(#[from] rdkafka::error::KafkaError),
     #[error("no replica can run: {0}")]
     NoReplica(String),
+    #[error("kafka: {0}")]
+    Topics(#[from] crate::pipeline::topics::TopicError),
 }
 
 /// A database error with PostgreSQL's own message and detail.
