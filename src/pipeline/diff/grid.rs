@@ -1,7 +1,7 @@
 //! The bucket grid for integer keys: one pass per table gives count and xor of row hashes per
 //! key bucket (by runs of heap tuples when the heap is in key order, see [`super::runs`], else one
-//! grouped scan); only differing buckets, and the buckets of a differing run's strays, are split
-//! again (index range scans) and fetched. Every range query is one
+//! grouped scan); only differing buckets are split again (their runs once, then index range
+//! scans) and fetched, with the strays of differing runs. Every range query is one
 //! lateral join to arrays of ranges: one plan, whatever the number of ranges.
 
 use std::collections::{HashMap, HashSet};
@@ -11,7 +11,8 @@ use tokio_postgres::{SimpleQueryMessage, SimpleQueryRow};
 use super::bisect::{Leaf, current_lsn, first_segment, run_segments};
 use super::checksum::{RowHash, Side};
 use super::key::{KeyKind, Segment};
-use super::runs::{self, Run};
+use super::runs::{self, Layout, Run, layout};
+pub use super::runs::in_key_order;
 use super::report::{Row, Stats, compare};
 use super::{DiffError, Options, Pool};
 
@@ -135,45 +136,6 @@ fn merge<K: std::hash::Hash + Eq>(into: &mut Sums<K>, k: K, count: i64, xor: i64
     e.1 ^= xor;
 }
 
-/// What the first level needs to know of a table.
-struct Layout {
-    /// Heap blocks.
-    blocks: u64,
-    /// A plain table (tid range scans work).
-    heap: bool,
-    /// Estimated rows (-1: never analyzed).
-    rows: i64,
-    /// A btree index leads with the key and the heap is in key order (statistics' correlation
-    /// at least [`ORDERED`] either way): each bucket is then mostly one run of heap tuples.
-    ordered: bool,
-}
-
-/// Correlation of the key with the heap order from which the first level reads runs.
-const ORDERED: f32 = 0.95;
-
-async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
-    let r = pool
-        .get()
-        .query_one(
-            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int8, c.relkind = 'r', c.reltuples::int8, \
-             coalesce((SELECT abs(s.correlation) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname AND NOT s.inherited), 0), \
-             EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
-                     WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 \
-             WHERE c.oid = $1::text::regclass",
-            &[&super::checksum::table_ident(&side.table), &side.key[0]],
-        )
-        .await
-        .map_err(|e| DiffError::db(&side.table, e))?;
-    let heap: bool = r.get(1);
-    Ok(Layout { blocks: r.get::<_, i64>(0).max(0) as u64, heap, rows: r.get(2), ordered: heap && r.get::<_, f32>(3) >= ORDERED && r.get(4) })
-}
-
-/// Whether the first level reads `side` by runs of heap tuples (see [`Layout`]).
-pub async fn in_key_order(pool: &Pool, side: &Side) -> Result<bool, DiffError> {
-    Ok(layout(pool, side).await?.ordered)
-}
-
 /// First level on one side, buckets `key / w` of `[lo, hi]`: in key order, one plain aggregate
 /// per bucket over its run of heap tuples ([`super::runs`]), returned with the runs; else one
 /// scan grouped by bucket, split by heap blocks over `parts` queries.
@@ -255,47 +217,59 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
         grid_scan(snk, t, ht, (w, lo, hi), conc, &lb),
     )?;
     let mut diff = differing(&a, &b, &mut stats, |q| bucket_range(*q, w, (lo, hi)));
-    // Strays of the differing runs: their own buckets are checked again too (by key).
-    if ra.is_some() || rb.is_some() {
-        let differing_runs = |r: &Option<Vec<Run>>| -> Vec<Run> {
-            let qs: HashSet<i64> = diff.iter().map(|((l, _), _)| l / w).collect();
-            r.iter().flatten().filter(|r| qs.contains(&r.q)).copied().collect()
-        };
-        let (da, db) = (differing_runs(&ra), differing_runs(&rb));
-        let (ka, kb) = tokio::try_join!(runs::strays(src, s, &da, conc), runs::strays(snk, t, &db, conc))?;
-        let mut seen: HashSet<i64> = diff.iter().map(|((l, _), _)| l / w).collect();
-        for q in ka.into_iter().chain(kb).map(|k| k / w) {
-            if seen.insert(q)
-                && let Some(r) = bucket_range(q, w, (lo, hi))
-            {
-                diff.push((r, u64::MAX));
-            }
-        }
-    }
+    let by_q = |r: Option<Vec<Run>>| r.map(|r| r.into_iter().map(|r| (r.q, r)).collect::<HashMap<i64, Run>>());
+    // Sides read by runs: the next level reads the differing buckets' runs, which also gives
+    // their strays, all of them, also those of buckets fetched at once (so those join the split).
+    let (mut ra, mut rb) = (by_q(ra), by_q(rb));
     let mut fetch_now: Vec<(i64, i64)> = Vec::new();
+    let mut strays: HashSet<i64> = HashSet::new();
     let mut fetch_rows = 0;
     let mut depth = 0;
     loop {
         stats.depth = depth;
-        let mut nodes = Vec::new();
+        let runs = ra.is_some() || rb.is_some();
+        // Buckets fetched at once come first (as one part each, for their strays), then those split.
+        let (mut nodes, mut split) = (Vec::new(), Vec::new());
         for ((l, h), n) in diff {
             if n <= fetch_at || l == h {
                 fetch_now.push((l, h));
                 fetch_rows += n;
+                if runs {
+                    nodes.push((l, h, h.saturating_sub(l).saturating_add(1)));
+                }
             } else {
-                nodes.push((l, h, width(l, h, factor)));
+                split.push((l, h, width(l, h, factor)));
             }
         }
+        let split_from = nodes.len();
+        nodes.extend(split);
         if nodes.is_empty() {
             break;
         }
-        let (a, b) = tokio::try_join!(grid_ranges(src, s, hs, &nodes, conc), grid_ranges(snk, t, ht, &nodes, conc))?;
+        let level = |pool, side, hash, r: Option<HashMap<i64, Run>>| {
+            let nodes = &nodes;
+            async move {
+                match r {
+                    Some(r) => runs::split(pool, side, hash, &r, w, nodes, conc).await,
+                    None => Ok((grid_ranges(pool, side, hash, nodes, conc).await?, Vec::new())),
+                }
+            }
+        };
+        let ((a, ka), (b, kb)) = tokio::try_join!(level(src, s, hs, ra.take()), level(snk, t, ht, rb.take()))?;
+        strays.extend(ka.into_iter().chain(kb));
+        let (a, b) = (a.into_iter().filter(|e| e.0.0 >= split_from).collect(), b.into_iter().filter(|e| e.0.0 >= split_from).collect());
         diff = differing(&a, &b, &mut stats, |(i, q)| {
             let (l, h, w) = nodes[*i];
             bucket_range(*q, w, (l, h))
         });
         depth += 1;
     }
+    // Strays are fetched by key, unless a fetched bucket holds them already.
+    fetch_now.sort_unstable();
+    let covered = |k: i64| fetch_now.partition_point(|r| r.0 <= k).checked_sub(1).is_some_and(|i| fetch_now[i].1 >= k);
+    let alone: Vec<(i64, i64)> = strays.into_iter().filter(|&k| !covered(k)).map(|k| (k, k)).collect();
+    fetch_rows += alone.len() as u64;
+    fetch_now.extend(alone);
     if !fetch_now.is_empty() {
         let parts = conc.min(fetch_rows.div_ceil(FETCH_PART_ROWS) as usize);
         let (l, n) = compare_ranges(src, snk, s, t, &fetch_now, lsn, parts).await?;

@@ -7,8 +7,10 @@
 //! A row stored out of key order (a *stray*: moved by an update, inserted late) is counted in
 //! the run it lies in. That is still sound: the runs partition the table, so when every run's
 //! `(count, xor)` matches the other side's bucket, the tables are equal. A difference shows in
-//! the run (or bucket) holding either side's copy of the row; the strays of every differing run
-//! are then fetched by key, so that their own buckets are checked again, by key.
+//! the run (or bucket) holding either side's copy of the row. The next level reads each
+//! differing run again: its bucket's rows split in parts (a differing part is then fetched by
+//! key range, wherever its rows lie), and its strays, which are fetched by key. A differing row
+//! whose copies both lie outside its bucket's run is so found as a stray of a differing run.
 
 use std::collections::HashMap;
 
@@ -48,6 +50,45 @@ fn int8s(v: &[i64]) -> String {
 /// The side's filter as ` AND (filter)`.
 fn filter(side: &Side) -> String {
     side.filter.as_ref().map(|f| format!(" AND ({f})")).unwrap_or_default()
+}
+
+/// What the first level needs to know of a table.
+pub struct Layout {
+    /// Heap blocks.
+    pub blocks: u64,
+    /// A plain table (tid range scans work).
+    pub heap: bool,
+    /// Estimated rows (-1: never analyzed).
+    pub rows: i64,
+    /// A btree index leads with the key and the heap is in key order (statistics' correlation
+    /// at least [`ORDERED`] either way): each bucket is then mostly one run of heap tuples.
+    pub ordered: bool,
+}
+
+/// Correlation of the key with the heap order from which the first level reads runs.
+const ORDERED: f32 = 0.95;
+
+pub async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
+    let r = pool
+        .get()
+        .query_one(
+            "SELECT pg_relation_size(c.oid) / current_setting('block_size')::int8, c.relkind = 'r', c.reltuples::int8, \
+             coalesce((SELECT abs(s.correlation) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname AND NOT s.inherited), 0), \
+             EXISTS (SELECT FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
+                     WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 \
+             WHERE c.oid = $1::text::regclass",
+            &[&table_ident(&side.table), &side.key[0]],
+        )
+        .await
+        .map_err(|e| DiffError::db(&side.table, e))?;
+    let heap: bool = r.get(1);
+    Ok(Layout { blocks: r.get::<_, i64>(0).max(0) as u64, heap, rows: r.get(2), ordered: heap && r.get::<_, f32>(3) >= ORDERED && r.get(4) })
+}
+
+/// Whether the first level reads `side` by runs of heap tuples (see [`Layout`]).
+pub async fn in_key_order(pool: &Pool, side: &Side) -> Result<bool, DiffError> {
+    Ok(layout(pool, side).await?.ordered)
 }
 
 /// The runs of buckets `key / w` of `[lo, hi]`. Each starts at the first tuple of its bucket's
@@ -104,31 +145,53 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
     Ok(sums)
 }
 
-/// The keys of the strays in `runs`: rows whose key is outside the run's bucket. (`OFFSET 0`
-/// keeps the planner from turning the test on the key into index scans of the whole table.)
-pub async fn strays(pool: &Pool, side: &Side, runs: &[Run], parts: usize) -> Result<Vec<i64>, DiffError> {
-    let runs: Vec<&Run> = runs.iter().filter(|r| r.from < r.to).collect();
-    if runs.is_empty() {
-        return Ok(Vec::new());
+/// The second level on a side read by runs. For each node (a differing bucket's keys `[lo, hi]`,
+/// split by `w`), over the bucket's run: `(count, xor)` of the rows in the bucket per part
+/// `key / w`, keyed by (node, part); and the keys of the run's strays (rows of other buckets),
+/// which the caller fetches by key. One pass over each run, as the first level read it; a
+/// bucket's own rows stored in another run are strays there (see the module documentation).
+/// (`OFFSET 0` keeps the planner from turning the tests on the key into index scans.)
+pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<(Sums, Vec<i64>), DiffError> {
+    let items: Vec<(usize, Run, i64)> =
+        nodes.iter().enumerate().filter_map(|(i, &(l, _, w))| runs.get(&(l / w0)).filter(|r| r.from < r.to).map(|r| (i, *r, w))).collect();
+    if items.is_empty() {
+        return Ok((Sums::new(), Vec::new()));
     }
     let k = ident(&side.key[0]);
-    let sql = |run: &[&Run]| {
-        let (a, b): (Vec<Tid>, Vec<Tid>) = run.iter().map(|r| (r.from, r.to)).unzip();
-        let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().map(|r| (r.lo, r.hi)).unzip();
+    let sql = |run: &[(usize, Run, i64)]| {
+        let (a, b): (Vec<Tid>, Vec<Tid>) = run.iter().map(|(_, r, _)| (r.from, r.to)).unzip();
+        let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().map(|(_, r, _)| (r.lo, r.hi)).unzip();
+        let w: Vec<i64> = run.iter().map(|x| x.2).collect();
         format!(
-            "SELECT diff_r.n, x.k FROM unnest({}, {}, {}, {}) WITH ORDINALITY diff_r(a, b, lo, hi, n), \
-             LATERAL (SELECT k FROM (SELECT {k}::int8 AS k FROM {} WHERE ctid >= diff_r.a AND ctid < diff_r.b{} OFFSET 0) r \
-             WHERE k < diff_r.lo OR k > diff_r.hi) x",
+            "SELECT diff_r.n, x.b, x.k, x.c, x.h FROM unnest({}, {}, {}, {}, {}) WITH ORDINALITY diff_r(a, b, lo, hi, w, n), \
+             LATERAL (SELECT CASE WHEN r.s THEN r.k / diff_r.w END AS b, CASE WHEN r.s THEN NULL ELSE r.k END AS k, count(*) AS c, bit_xor(r.h) AS h \
+             FROM (SELECT {k}::int8 AS k, {k} >= diff_r.lo AND {k} <= diff_r.hi AS s, {} AS h FROM {} WHERE ctid >= diff_r.a AND ctid < diff_r.b{} OFFSET 0) r \
+             GROUP BY 1, 2) x",
             tids(&a),
             tids(&b),
             int8s(&lo),
             int8s(&hi),
+            int8s(&w),
+            h.0,
             table_ident(&side.table),
             filter(side)
         )
     };
-    Ok(over_ranges(pool, side, &runs, parts, sql).await?.into_iter().map(|(_, r)| int(&r, 1)).collect())
+    let (mut sums, mut strays) = (Sums::new(), Vec::new());
+    for (i, row) in over_ranges(pool, side, &items, parts, sql).await? {
+        match (row.get(1), row.get(2)) {
+            (Some(part), _) => {
+                sums.insert((items[i].0, part.parse().unwrap_or(0)), (int(&row, 3), int(&row, 4)));
+            }
+            (None, Some(key)) => strays.extend(key.parse::<i64>().ok()),
+            (None, None) => {}
+        }
+    }
+    Ok((sums, strays))
 }
+
+/// `(count, xor)` per (node, part).
+pub type Sums = HashMap<(usize, i64), (i64, i64)>;
 
 #[cfg(test)]
 mod tests {
