@@ -27,8 +27,12 @@ pub struct Side {
 /// Parallel arrays as rows `diff_r(<names>, n)`, `n` from 1 (e.g. ranges `lo, hi`); the alias
 /// is unlike a table's, which would hide it in the lateral subquery.
 fn ranges(arrays: &[&[i64]], names: &str) -> String {
-    let list = |v: &[i64]| format!("'{{{}}}'::int8[]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
-    format!("unnest({}) WITH ORDINALITY diff_r({names}, n)", arrays.iter().map(|a| list(a)).collect::<Vec<_>>().join(", "))
+    format!("unnest({}) WITH ORDINALITY diff_r({names}, n)", arrays.iter().map(|a| int8_array(a)).collect::<Vec<_>>().join(", "))
+}
+
+/// An `int8[]` literal.
+pub(super) fn int8_array(v: &[i64]) -> String {
+    format!("'{{{}}}'::int8[]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
 }
 
 pub fn ident(name: &str) -> String {
@@ -159,8 +163,12 @@ impl Side {
     /// `FROM table WHERE key in [diff_r.lo, diff_r.hi]` and the side's filter.
     fn in_range(&self) -> String {
         let k = ident(&self.key[0]);
-        let f = self.filter.as_ref().map(|f| format!(" AND ({f})")).unwrap_or_default();
-        format!("FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{f}", table_ident(&self.table))
+        format!("FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{}", table_ident(&self.table), self.and_filter())
+    }
+
+    /// The side's filter as ` AND (filter)`, or nothing.
+    pub fn and_filter(&self) -> String {
+        self.filter.as_ref().map(|f| format!(" AND ({f})")).unwrap_or_default()
     }
 
     /// The first key of each of `buckets` equal-count buckets of the segment, in key order.

@@ -124,7 +124,7 @@ async fn compare_ranges(src: &Pool, snk: &Pool, s: &Side, t: &Side, ranges: &[(i
 }
 
 /// `(count, xor)` per bucket.
-type Sums<K> = HashMap<K, (i64, i64)>;
+pub(super) type Sums<K> = HashMap<K, (i64, i64)>;
 
 /// Adds a bucket's part; empty ones (a plain aggregate's) are left out, as grouping does.
 fn merge<K: std::hash::Hash + Eq>(into: &mut Sums<K>, k: K, count: i64, xor: i64) {
@@ -227,14 +227,15 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
     let mut depth = 0;
     loop {
         stats.depth = depth;
-        let runs = ra.is_some() || rb.is_some();
-        // Buckets fetched at once come first (as one part each, for their strays), then those split.
+        let by_runs = ra.is_some() || rb.is_some();
+        // Buckets fetched at once come first (as one part each, for their runs' strays), then
+        // those split; a side read by index ranges reads only the latter.
         let (mut nodes, mut split) = (Vec::new(), Vec::new());
         for ((l, h), n) in diff {
             if n <= fetch_at || l == h {
                 fetch_now.push((l, h));
                 fetch_rows += n;
-                if runs {
+                if by_runs {
                     nodes.push((l, h, h.saturating_sub(l).saturating_add(1)));
                 }
             } else {
@@ -251,7 +252,10 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
             async move {
                 match r {
                     Some(r) => runs::split(pool, side, hash, &r, w, nodes, conc).await,
-                    None => Ok((grid_ranges(pool, side, hash, nodes, conc).await?, Vec::new())),
+                    None => {
+                        let sums = grid_ranges(pool, side, hash, &nodes[split_from..], conc).await?;
+                        Ok((sums.into_iter().map(|((i, q), v)| ((i + split_from, q), v)).collect(), Vec::new()))
+                    }
                 }
             }
         };

@@ -96,7 +96,8 @@ impl RowHash {
     /// constant) and xor-ed into `s0`, which the chain then mixes (or one final hash does when
     /// every column is nullable). NOT NULL integers go whole into the seed of the next other
     /// column's hash (`f(c, h # n)`: one xor rather than an xor and a hash, ~10% of the row's
-    /// cost; the first is the seed itself when no column is nullable, `s0` being a constant), pairing the j-th integer with the j-th other column; integers left over chain as
+    /// cost; the first is the seed itself when no column is nullable, `s0` being a constant),
+    /// pairing the j-th integer with the j-th other column; integers left over chain as
     /// `hashint8extended(n, h # n)`, the value itself in the seed too: `hashint8extended` folds
     /// 64 bits to 32, the seed does not.
     ///

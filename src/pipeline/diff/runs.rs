@@ -14,8 +14,8 @@
 
 use std::collections::HashMap;
 
-use super::checksum::{RowHash, Side, ident, table_ident};
-use super::grid::{bucket_range, int, over_ranges};
+use super::checksum::{RowHash, Side, ident, int8_array, table_ident};
+use super::grid::{Sums, bucket_range, int, over_ranges};
 use super::{DiffError, Pool};
 
 /// A heap position `(block, offset)`.
@@ -41,15 +41,6 @@ fn parse_tid(v: &str) -> Option<Tid> {
 
 fn tids(v: &[Tid]) -> String {
     format!("'{{{}}}'::tid[]", v.iter().map(|(b, o)| format!("\"({b},{o})\"")).collect::<Vec<_>>().join(","))
-}
-
-fn int8s(v: &[i64]) -> String {
-    format!("'{{{}}}'::int8[]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-}
-
-/// The side's filter as ` AND (filter)`.
-fn filter(side: &Side) -> String {
-    side.filter.as_ref().map(|f| format!(" AND ({f})")).unwrap_or_default()
 }
 
 /// What the first level needs to know of a table.
@@ -103,7 +94,7 @@ pub async fn runs(pool: &Pool, side: &Side, (w, lo, hi): (i64, i64, i64), parts:
         format!(
             "SELECT diff_r.n, (SELECT ctid FROM {} WHERE {k} >= diff_r.lo ORDER BY {k} LIMIT 1)::text FROM unnest({}) WITH ORDINALITY diff_r(lo, n)",
             table_ident(&side.table),
-            int8s(run)
+            int8_array(run)
         )
     };
     let mut starts = vec![END; firsts.len()];
@@ -122,7 +113,7 @@ pub async fn runs(pool: &Pool, side: &Side, (w, lo, hi): (i64, i64, i64), parts:
 
 /// `(count, xor of row hashes)` per bucket, each over its run (empty runs left out), split
 /// over `parts` queries.
-pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: usize) -> Result<HashMap<i64, (i64, i64)>, DiffError> {
+pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: usize) -> Result<Sums<i64>, DiffError> {
     let runs: Vec<&Run> = runs.iter().filter(|r| r.from < r.to).collect();
     let sql = |run: &[&Run]| {
         let (a, b): (Vec<Tid>, Vec<Tid>) = run.iter().map(|r| (r.from, r.to)).unzip();
@@ -133,7 +124,7 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
             tids(&b),
             h.0,
             table_ident(&side.table),
-            filter(side)
+            side.and_filter()
         )
     };
     let mut sums = HashMap::new();
@@ -151,7 +142,7 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
 /// which the caller fetches by key. One pass over each run, as the first level read it; a
 /// bucket's own rows stored in another run are strays there (see the module documentation).
 /// (`OFFSET 0` keeps the planner from turning the tests on the key into index scans.)
-pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<(Sums, Vec<i64>), DiffError> {
+pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<(Sums<(usize, i64)>, Vec<i64>), DiffError> {
     let items: Vec<(usize, Run, i64)> =
         nodes.iter().enumerate().filter_map(|(i, &(l, _, w))| runs.get(&(l / w0)).filter(|r| r.from < r.to).map(|r| (i, *r, w))).collect();
     if items.is_empty() {
@@ -169,12 +160,12 @@ pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Ru
              GROUP BY 1, 2) x",
             tids(&a),
             tids(&b),
-            int8s(&lo),
-            int8s(&hi),
-            int8s(&w),
+            int8_array(&lo),
+            int8_array(&hi),
+            int8_array(&w),
             h.0,
             table_ident(&side.table),
-            filter(side)
+            side.and_filter()
         )
     };
     let (mut sums, mut strays) = (Sums::new(), Vec::new());
@@ -189,9 +180,6 @@ pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Ru
     }
     Ok((sums, strays))
 }
-
-/// `(count, xor)` per (node, part).
-pub type Sums = HashMap<(usize, i64), (i64, i64)>;
 
 #[cfg(test)]
 mod tests {

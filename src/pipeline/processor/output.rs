@@ -36,24 +36,24 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
         cols.push(format!("{} {ty}", ident(&a.output_column())));
     }
     cols.push("updated_at timestamptz NOT NULL DEFAULT now()".into());
+    let mut ddl = Vec::new();
     if let Some((schema, _)) = job.output.table.split_once('.') {
-        crate::pipeline::create_if_missing(sink, &format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await.map_err(|e| e.to_string())?;
+        ddl.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)));
     }
     // Group columns may be NULL: the key is unique with NULLS NOT DISTINCT (PostgreSQL ≥ 15).
-    let sql = format!(
+    ddl.push(format!(
         "CREATE TABLE IF NOT EXISTS {} ({}, UNIQUE NULLS NOT DISTINCT ({}))",
         qualified(&job.output.table),
         cols.join(", "),
         keys.join(", ")
-    );
-    crate::pipeline::create_if_missing(sink, &sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
+    ));
     if matches!(job.window, WindowConfig::Session { .. }) {
         // A batch rewrites the sessions around the ones it touched: found by window end.
         let mut cols: Vec<String> = job.group_by.iter().map(|g| ident(g)).collect();
         cols.push("window_end".into());
-        let sql = format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", ident(&format!("{}_session_end", job.output.table.rsplit('.').next().unwrap_or("output"))), qualified(&job.output.table), cols.join(", "));
-        sink.batch_execute(&sql).await.map_err(|e| format!("{}: {e}", job.output.table))?;
+        ddl.push(format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", ident(&format!("{}_session_end", job.output.table.rsplit('.').next().unwrap_or("output"))), qualified(&job.output.table), cols.join(", ")));
     }
+    crate::pipeline::create_if_missing(sink, &ddl.join(";\n")).await.map_err(|e| format!("{}: {e}", job.output.table))?;
     Ok(Output { group })
 }
 
