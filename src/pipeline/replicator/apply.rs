@@ -1,5 +1,6 @@
-//! The fast path of a batch: every event's row image is COPYed into the replica's staging table
-//! (a temporary table with the replica's source columns, typed), then one statement per replica
+//! The fast path of a batch: every event's row image is COPYed (binary format) into the
+//! replica's staging table (a temporary table with one typed column per replicated column, plus a
+//! text twin for values in forms `copy_binary` does not decode), then one statement per replica
 //! (and per run of events between truncates) merges it: the last event per key (highest source
 //! LSN) wins, an upsert applies only when its source LSN is newer than the row's `_source_lsn`,
 //! a delete likewise, and a row the replica's filter rejects is removed.
@@ -8,8 +9,9 @@ use bytes::Bytes;
 use futures::SinkExt;
 use tokio_postgres::Transaction;
 
-use super::copy_text::{self, FieldError};
-use super::schema::{Plan, ident, qualified};
+use super::copy_binary::{self, Encoding};
+use super::copy_text::FieldError;
+use super::schema::{Mapped, Plan, ident, qualified};
 use crate::config::ReplicaConfig;
 use crate::pipeline::envelope::RawRow;
 
@@ -25,14 +27,30 @@ pub fn stage_table(i: usize) -> String {
     format!("pg_temp._cdc_stage_{i}")
 }
 
+/// Column `n`'s staged value: its typed column, or the text twin cast by the type's input.
+fn staged_value(n: usize, m: &Mapped) -> String {
+    match m.encoding {
+        Encoding::Other => format!("_t{n}::{}", m.ty),
+        e if e.twin() => format!("coalesce(_v{n}, _t{n}::{})", m.ty),
+        _ => format!("_v{n}"),
+    }
+}
+
 /// (Re)creates replica `i`'s staging table for `plan`: run on the batch connection whenever the
 /// plan changes (a new source column changes the staged columns).
 pub fn stage_ddl(i: usize, plan: &Plan) -> String {
-    let columns: Vec<String> = plan.columns.iter().map(|m| format!(", {} {}", ident(&m.source), m.ty)).collect();
+    let mut columns = String::new();
+    for (n, m) in plan.columns.iter().enumerate() {
+        if m.encoding.typed() {
+            columns.push_str(&format!(", _v{n} {}", m.ty));
+        }
+        if !m.encoding.typed() || m.encoding.twin() {
+            columns.push_str(&format!(", _t{n} text"));
+        }
+    }
     format!(
-        "DROP TABLE IF EXISTS {t}; CREATE TEMP TABLE _cdc_stage_{i} (_cdc_seg int, _cdc_seq bigint, _cdc_op \"char\", _cdc_lsn bigint{cols}) ON COMMIT DELETE ROWS",
+        "DROP TABLE IF EXISTS {t}; CREATE TEMP TABLE _cdc_stage_{i} (_cdc_seg int, _cdc_seq bigint, _cdc_op \"char\", _cdc_lsn bigint{columns}) ON COMMIT DELETE ROWS",
         t = stage_table(i),
-        cols = columns.concat()
     )
 }
 
@@ -46,32 +64,36 @@ pub struct Event {
     pub lsn: u64,
 }
 
-/// Appends one staging line for `row` (the after image of an upsert, the before image of a
-/// delete) to a COPY text-format buffer. On error the buffer is left as it was.
+/// Appends one staged tuple for `row` (the after image of an upsert, the before image of a
+/// delete) to a binary COPY buffer (header and trailer are [`copy`]'s). On error the buffer is
+/// left as it was.
 pub fn copy_line(buf: &mut Vec<u8>, e: Event, plan: &Plan, row: &RawRow<'_>) -> Result<(), FieldError> {
-    use std::io::Write;
     let mark = buf.len();
-    let op = match e.kind {
-        Kind::Upsert => "u",
-        Kind::Delete => "d",
-    };
-    let _ = write!(buf, "{}\t{}\t{}\t{}", e.segment, e.seq, op, e.lsn as i64);
+    let fields: usize = 4 + plan.columns.iter().map(|m| 1 + usize::from(m.encoding.typed() && m.encoding.twin())).sum::<usize>();
+    buf.extend_from_slice(&(fields as i16).to_be_bytes());
+    copy_binary::put(buf, &e.segment.to_be_bytes());
+    copy_binary::put(buf, &e.seq.to_be_bytes());
+    copy_binary::put(buf, match e.kind {
+        Kind::Upsert => b"u",
+        Kind::Delete => b"d",
+    });
+    copy_binary::put(buf, &(e.lsn as i64).to_be_bytes());
     for m in &plan.columns {
-        buf.push(b'\t');
         let value = row.iter().find(|(n, _)| n.0 == m.source).map(|(_, v)| *v);
-        if let Err(err) = copy_text::field(buf, &m.source, value) {
+        if let Err(err) = copy_binary::column(buf, m.encoding, &m.source, value) {
             buf.truncate(mark);
             return Err(err);
         }
     }
-    buf.push(b'\n');
     Ok(())
 }
 
 pub async fn copy(tx: &Transaction<'_>, replica: usize, buf: Vec<u8>) -> Result<(), tokio_postgres::Error> {
-    let sink = tx.copy_in(&format!("COPY {} FROM STDIN", stage_table(replica))).await?;
+    let sink = tx.copy_in(&format!("COPY {} FROM STDIN (FORMAT binary)", stage_table(replica))).await?;
     futures::pin_mut!(sink);
+    sink.send(Bytes::from_static(copy_binary::HEADER)).await?;
     sink.send(Bytes::from(buf)).await?;
+    sink.send(Bytes::from_static(copy_binary::TRAILER)).await?;
     sink.finish().await?;
     Ok(())
 }
@@ -98,11 +120,14 @@ pub fn merge_sql(i: usize, r: &ReplicaConfig, plan: &Plan) -> String {
         .map(|(_, m)| format!("{0} = EXCLUDED.{0}", ident(&m.sink)))
         .collect();
     set.push("_source_lsn = EXCLUDED._source_lsn".into());
+    let values: Vec<String> =
+        plan.columns.iter().enumerate().map(|(n, m)| format!("{} AS {}", staged_value(n, m), ident(&m.source))).collect();
     format!(
-        "WITH s AS (
+        "WITH v AS (
+            SELECT _cdc_seq, _cdc_op, _cdc_lsn, {values} FROM {stage} WHERE _cdc_seg = $1
+        ), s AS (
             SELECT DISTINCT ON ({keys}) _cdc_op = 'u' AND {keep} AS _cdc_keep, *
-            FROM {stage}
-            WHERE _cdc_seg = $1
+            FROM v
             ORDER BY {keys}, _cdc_lsn DESC, _cdc_seq DESC
         ), del AS (
             DELETE FROM {table} t USING s WHERE NOT s._cdc_keep AND {key_match} AND t._source_lsn < s._cdc_lsn RETURNING 1
@@ -113,6 +138,7 @@ pub fn merge_sql(i: usize, r: &ReplicaConfig, plan: &Plan) -> String {
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM del), (SELECT count(*) FROM ups)",
+        values = values.join(", "),
         keys = src_keys.join(", "),
         stage = stage_table(i),
         key_match = key_match.join(" AND "),
@@ -127,21 +153,46 @@ pub fn merge_sql(i: usize, r: &ReplicaConfig, plan: &Plan) -> String {
 mod tests {
     use super::*;
     use crate::pipeline::envelope;
-    use crate::pipeline::replicator::schema::Mapped;
 
     fn plan() -> Plan {
-        let m = |n: &str, ty: &str| Mapped { source: n.into(), sink: n.into(), ty: ty.into() };
+        let m = |n: &str, ty: &str| Mapped::new(n, n, ty);
         Plan { columns: vec![m("id", "bigint"), m("note", "text"), m("gone", "text")], key: vec![0], source_columns: vec!["id".into(), "note".into(), "gone".into()] }
     }
 
     #[test]
-    fn copy_lines_follow_the_plan_and_escape() {
+    fn copy_lines_follow_the_plan_in_binary_fields() {
         let image: Box<serde_json::value::RawValue> = serde_json::from_str(r#"{"note":"x\"y\\z\n","id":7}"#).unwrap();
         let row = envelope::columns(&image).unwrap();
         let mut buf = Vec::new();
         copy_line(&mut buf, Event { segment: 0, seq: 3, kind: Kind::Delete, lsn: 42 }, &plan(), &row).unwrap();
-        // Columns in the plan's order; an absent column is NULL.
-        assert_eq!(String::from_utf8(buf).unwrap(), "0\t3\td\t42\t7\tx\"y\\\\z\\n\t\\N\n");
+        // Field count, then (length, bytes) per field in the plan's order: the bigint and its
+        // unused text twin (NULL, length -1), the text unescaped, the absent column NULL.
+        let mut want = 8i16.to_be_bytes().to_vec();
+        let fields: [Option<&[u8]>; 8] =
+            [Some(&0i32.to_be_bytes()), Some(&3i64.to_be_bytes()), Some(b"d"), Some(&42i64.to_be_bytes()), Some(&7i64.to_be_bytes()), None, Some(b"x\"y\\z\n"), None];
+        for field in fields {
+            match field {
+                Some(f) => {
+                    want.extend((f.len() as i32).to_be_bytes());
+                    want.extend(f);
+                }
+                None => want.extend((-1i32).to_be_bytes()),
+            }
+        }
+        assert_eq!(buf, want);
+    }
+
+    #[test]
+    fn typed_columns_have_a_text_twin_in_the_staging_table_and_the_merge() {
+        let p = Plan {
+            columns: vec![Mapped::new("id", "id", "bigint"), Mapped::new("v", "v", "text"), Mapped::new("ip", "ip", "inet")],
+            key: vec![0],
+            source_columns: vec!["id".into(), "v".into(), "ip".into()],
+        };
+        let ddl = stage_ddl(0, &p);
+        assert!(ddl.ends_with("_cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text) ON COMMIT DELETE ROWS"), "{ddl}");
+        let merge = merge_sql(0, &ReplicaConfig::full("r", "public.t", "cdc.t", "topic"), &p);
+        assert!(merge.contains(r#"coalesce(_v0, _t0::bigint) AS "id", _v1 AS "v", _t2::inet AS "ip""#), "{merge}");
     }
 
     #[test]

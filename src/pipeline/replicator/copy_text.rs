@@ -1,11 +1,8 @@
-//! A row image's JSON values written as fields of COPY's text format, so the staging table can
-//! have the replica's own column types and PostgreSQL parses each value once, with its type's
-//! input function. Staging JSON instead made the server build a `jsonb` tree per event and take
-//! it apart again in `jsonb_to_record`: about 1.8 times the server's work per batch.
-//!
-//! The text given to the type is what `jsonb_to_record` gave it: a JSON string's content, a
-//! number's or boolean's literal; `null` is SQL NULL. Arrays become PostgreSQL array literals;
-//! objects pass as their JSON text (for `json`/`jsonb` columns).
+//! A row image's JSON value as the text a PostgreSQL type's input function takes: what
+//! `jsonb_to_record` gave it. A JSON string's content, a number's or boolean's literal; `null` is
+//! SQL NULL. Arrays become PostgreSQL array literals; objects pass as their JSON text (for
+//! `json`/`jsonb` columns). Used for text columns and for the text twins of typed ones
+//! (`copy_binary`).
 
 use std::borrow::Cow;
 
@@ -19,59 +16,28 @@ pub struct FieldError {
     pub reason: String,
 }
 
-/// Appends `s` with COPY's text-format escapes: backslash, tab, newline, carriage return.
-pub fn escape(buf: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'\\' => b"\\\\",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            _ => continue,
-        };
-        buf.extend_from_slice(&bytes[start..i]);
-        buf.extend_from_slice(esc);
-        start = i + 1;
-    }
-    buf.extend_from_slice(&bytes[start..]);
-}
-
-/// Appends one field for `value` (absent counts as NULL).
-pub fn field(buf: &mut Vec<u8>, column: &str, value: Option<&RawValue>) -> Result<(), FieldError> {
-    let Some(raw) = value else {
-        buf.extend_from_slice(b"\\N");
-        return Ok(());
-    };
-    let text = raw.get();
+/// The input text of `raw`; None for JSON null.
+pub fn text<'a>(column: &str, raw: &'a RawValue) -> Result<Option<Cow<'a, str>>, FieldError> {
+    let json = raw.get();
     let err = |reason: String| FieldError { column: column.to_string(), reason };
-    match text.as_bytes().first() {
+    match json.as_bytes().first() {
         None => Err(err("empty value".into())),
-        Some(b'n') if text == "null" => {
-            buf.extend_from_slice(b"\\N");
-            Ok(())
-        }
+        Some(b'n') if json == "null" => Ok(None),
         Some(b'"') => {
-            let s: Cow<str> = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
+            let s: Cow<str> = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
             if s.contains('\0') {
                 return Err(err("text contains a NUL character, which PostgreSQL cannot store".into()));
             }
-            escape(buf, &s);
-            Ok(())
+            Ok(Some(s))
         }
         Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| err(e.to_string()))?;
-            let mut literal = String::with_capacity(text.len() + 2);
+            let items: Vec<&RawValue> = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
+            let mut literal = String::with_capacity(json.len() + 2);
             array_literal(&mut literal, &items).map_err(err)?;
-            escape(buf, &literal);
-            Ok(())
+            Ok(Some(Cow::Owned(literal)))
         }
         // Numbers, booleans and objects: their JSON text.
-        Some(_) => {
-            escape(buf, text);
-            Ok(())
-        }
+        Some(_) => Ok(Some(Cow::Borrowed(json))),
     }
 }
 
@@ -117,38 +83,37 @@ fn quoted(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    fn one(json: &str) -> Result<String, FieldError> {
+    fn one(json: &str) -> Result<Option<String>, FieldError> {
         let raw: Box<RawValue> = serde_json::from_str(json).expect("test JSON");
-        let mut buf = Vec::new();
-        field(&mut buf, "c", Some(&raw))?;
-        Ok(String::from_utf8(buf).expect("utf-8"))
+        Ok(text("c", &raw)?.map(|t| t.into_owned()))
+    }
+
+    fn some(json: &str) -> String {
+        one(json).unwrap().expect("not NULL")
     }
 
     #[test]
-    fn strings_are_unescaped_from_json_and_escaped_for_copy() {
-        assert_eq!(one(r#""plain""#).unwrap(), "plain");
-        assert_eq!(one(r#""tab\there \"q\" back\\slash\nnl é \u00e9""#).unwrap(), "tab\\there \"q\" back\\\\slash\\nnl é é");
-        assert_eq!(one(r#""\ud83d\ude00""#).unwrap(), "😀");
+    fn strings_are_unescaped_from_json() {
+        assert_eq!(some(r#""plain""#), "plain");
+        assert_eq!(some(r#""tab\there \"q\" back\\slash\nnl é \u00e9""#), "tab\there \"q\" back\\slash\nnl é é");
+        assert_eq!(some(r#""\ud83d\ude00""#), "😀");
         assert!(one(r#""a\u0000b""#).unwrap_err().reason.contains("NUL"));
     }
 
     #[test]
-    fn scalars_nulls_and_absent_values() {
-        assert_eq!(one("null").unwrap(), "\\N");
-        assert_eq!(one("12.50").unwrap(), "12.50");
-        assert_eq!(one("-3").unwrap(), "-3");
-        assert_eq!(one("true").unwrap(), "true");
-        assert_eq!(one(r#"{"a":"x\\y"}"#).unwrap(), r#"{"a":"x\\\\y"}"#);
-        let mut buf = Vec::new();
-        field(&mut buf, "c", None).unwrap();
-        assert_eq!(buf, b"\\N");
+    fn scalars_and_nulls() {
+        assert_eq!(one("null").unwrap(), None);
+        assert_eq!(some("12.50"), "12.50");
+        assert_eq!(some("-3"), "-3");
+        assert_eq!(some("true"), "true");
+        assert_eq!(some(r#"{"a":"x\\y"}"#), r#"{"a":"x\\y"}"#);
     }
 
     #[test]
     fn arrays_become_array_literals() {
-        assert_eq!(one("[1,2,null]").unwrap(), "{1,2,NULL}");
-        assert_eq!(one(r#"["a","b \"c\"",null]"#).unwrap(), r#"{"a","b \\"c\\"",NULL}"#);
-        assert_eq!(one("[[1,2],[3,4]]").unwrap(), "{{1,2},{3,4}}");
-        assert_eq!(one("[]").unwrap(), "{}");
+        assert_eq!(some("[1,2,null]"), "{1,2,NULL}");
+        assert_eq!(some(r#"["a","b \"c\"",null]"#), r#"{"a","b \"c\"",NULL}"#);
+        assert_eq!(some("[[1,2],[3,4]]"), "{{1,2},{3,4}}");
+        assert_eq!(some("[]"), "{}");
     }
 }

@@ -8,12 +8,14 @@
 
 pub mod apply;
 mod assign;
+pub mod copy_binary;
 mod copy_text;
 pub mod deadletter;
 pub mod offsets;
 pub mod schema;
 mod snapshot;
 mod stage;
+mod temporal;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

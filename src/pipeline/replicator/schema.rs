@@ -3,6 +3,7 @@
 
 use tokio_postgres::Client;
 
+use super::copy_binary::Encoding;
 use crate::config::ReplicaConfig;
 
 /// A column as PostgreSQL names its type (`numeric(12,2)`, `timestamp with time zone`…).
@@ -19,12 +20,19 @@ pub struct TableShape {
     pub key: Vec<String>,
 }
 
-/// One replicated column: source name, sink name, type.
+/// One replicated column: source name, sink name, type, and how it is staged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mapped {
     pub source: String,
     pub sink: String,
     pub ty: String,
+    pub encoding: Encoding,
+}
+
+impl Mapped {
+    pub fn new(source: &str, sink: &str, ty: &str) -> Self {
+        Self { source: source.into(), sink: sink.into(), ty: ty.into(), encoding: Encoding::of(ty) }
+    }
 }
 
 /// What a replica writes: the mapped columns and the key (a subset of them).
@@ -117,7 +125,7 @@ pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError>
         .columns
         .iter()
         .filter(|c| kept(&c.name))
-        .map(|c| Mapped { source: c.name.clone(), sink: r.rename.get(&c.name).unwrap_or(&c.name).clone(), ty: c.ty.clone() })
+        .map(|c| Mapped::new(&c.name, r.rename.get(&c.name).unwrap_or(&c.name), &c.ty))
         .collect();
     let key = source.key.iter().map(|k| columns.iter().position(|c| &c.source == k).expect("kept")).collect();
     Ok(Plan { columns, key, source_columns: source.columns.iter().map(|c| c.name.clone()).collect() })
