@@ -5,6 +5,8 @@
 //!
 //!   cargo bench --bench replicator                    # 200,000 events
 //!   REPLICATOR_BENCH_EVENTS=500000 cargo bench --bench replicator
+//!   REPLICATOR_BENCH_TOPIC=t cargo bench --bench replicator   # produce into t once, keep it,
+//!                                                             # and replay it on later runs
 
 use std::time::{Duration, Instant};
 
@@ -63,16 +65,8 @@ fn admin(c: &Config) -> AdminClient<DefaultClientContext> {
     ClientConfig::new().set("bootstrap.servers", &c.kafka.brokers).create().expect("admin client")
 }
 
-#[tokio::main]
-async fn main() {
-    let n: u64 = std::env::var("REPLICATOR_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
-    let base = Config::default();
-    let name = format!("bench_replica_{}", std::process::id());
-    let topic = format!("cdc-console-bench-{}", std::process::id());
-    let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
-    let admin = admin(&base);
-    admin.create_topics(&[NewTopic::new(&topic, PARTITIONS, TopicReplication::Fixed(1))], &opts).await.expect("create topic (is the local stack up?)");
-
+/// Produces `n` change events into `topic`.
+fn produce(base: &Config, topic: &str, n: u64) {
     let t = Instant::now();
     let evs = events(n);
     // One record per batch: on tansu a fetch starting inside a batch skips records (STACK.md).
@@ -85,12 +79,37 @@ async fn main() {
         .expect("producer");
     for (id, payload) in &evs {
         let key = format!(r#"{{"order_id":{id}}}"#);
-        let rec = BaseRecord::to(&topic).partition((*id % PARTITIONS as u64) as i32).key(&key).payload(payload);
+        let rec = BaseRecord::to(topic).partition((*id % PARTITIONS as u64) as i32).key(&key).payload(payload);
         producer.send(rec).map_err(|(e, _)| e).expect("enqueue");
         producer.poll(Duration::ZERO);
     }
     producer.flush(Duration::from_secs(300)).expect("flush");
     println!("replicator bench: {n} change events produced into {topic} ({PARTITIONS} partitions) in {:.1} s", t.elapsed().as_secs_f64());
+}
+
+/// Records in `topic` (high watermarks summed), 0 when it does not exist.
+fn stored_events(base: &Config, topic: &str) -> u64 {
+    let consumer: BaseConsumer = match ClientConfig::new().set("bootstrap.servers", &base.kafka.brokers).create() {
+        Ok(c) => c,
+        Err(_) => return 0,
+    };
+    (0..PARTITIONS).map(|p| consumer.fetch_watermarks(topic, p, Duration::from_secs(5)).map_or(0, |(_, high)| high.max(0) as u64)).sum()
+}
+
+#[tokio::main]
+async fn main() {
+    let n: u64 = std::env::var("REPLICATOR_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let base = Config::default();
+    let name = format!("bench_replica_{}", std::process::id());
+    let kept = std::env::var("REPLICATOR_BENCH_TOPIC").ok();
+    let topic = kept.clone().unwrap_or_else(|| format!("cdc-console-bench-{}", std::process::id()));
+    let opts = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
+    let admin = admin(&base);
+    let produced = kept.is_some() && stored_events(&base, &topic) >= n;
+    if !produced {
+        admin.create_topics(&[NewTopic::new(&topic, PARTITIONS, TopicReplication::Fixed(1))], &opts).await.expect("create topic (is the local stack up?)");
+        produce(&base, &topic, n);
+    }
 
     // What the broker itself delivers: a plain consumer reading the topic, doing nothing else.
     let consumer: BaseConsumer = ClientConfig::new()
@@ -143,5 +162,7 @@ async fn main() {
             ))
             .await;
     }
-    let _ = admin.delete_topics(&[&topic], &opts).await;
+    if kept.is_none() {
+        let _ = admin.delete_topics(&[&topic], &opts).await;
+    }
 }

@@ -373,3 +373,19 @@ async fn types(topic: &str) {
     source.batch_execute("DROP TABLE public.t_repl_types").await.unwrap();
     reset(&sink, &[name]).await;
 }
+
+/// A second replicator for a replica that one is applying is refused with the reason (their
+/// batches would share the staging tables), once the first has had time to go away.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_that_another_replicator_applies_is_refused() {
+    common::require_stack();
+    let name = "t_claimed";
+    let holder = common::sink_client().await;
+    holder.execute("SELECT pg_advisory_lock(hashtext('cdc-console replica'), hashtext($1))", &[&name]).await.unwrap();
+    let config = config_with(vec![replica(name, ORDERS_TOPIC, &[])]);
+    let (tx, _rx) = tokio::sync::watch::channel(Default::default());
+    let opts = Options { until_idle: true, time_limit: Some(Duration::from_secs(60)), ..Default::default() };
+    let err = replicator::run(&config, &opts, std::future::pending(), tx).await.expect_err("refused").to_string();
+    assert!(err.contains("replica t_claimed is being applied by another replicator"), "{err}");
+    drop(holder);
+}

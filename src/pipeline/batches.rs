@@ -85,7 +85,7 @@ async fn fetch<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, m
     }
 }
 
-pub struct AbortOnDrop(tokio::task::JoinHandle<()>);
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

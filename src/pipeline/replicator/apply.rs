@@ -1,13 +1,16 @@
-//! The fast path of a batch: every event's row image is COPYed (binary format) into the
-//! replica's staging table (a temporary table with one typed column per replicated column, plus a
-//! text twin for values in forms `copy_binary` does not decode), then one statement per replica
-//! (and per run of events between truncates) merges it: the last event per key (highest source
-//! LSN) wins, an upsert applies only when its source LSN is newer than the row's `_source_lsn`,
-//! a delete likewise, and a row the replica's filter rejects is removed.
+//! The fast path of a batch: every event's row image is COPYed (binary format) into one of the
+//! replica's two staging tables (one typed column per replicated column, plus a text twin for
+//! values in forms `copy_binary` does not decode), then one statement per replica (and per run of
+//! events between truncates) merges it: the last event per key (highest source LSN) wins, an
+//! upsert applies only when its source LSN is newer than the row's `_source_lsn`, a delete
+//! likewise, and a row the replica's filter rejects is removed.
+//!
+//! The staging tables are unlogged tables, two per replica, used in turn: one connection COPYs a
+//! batch into one while the other merges the previous batch from the other (see `merger.rs`).
 
 use bytes::Bytes;
 use futures::SinkExt;
-use tokio_postgres::Transaction;
+use tokio_postgres::{Client, Transaction};
 
 use super::copy_binary::{self, Encoding};
 use super::copy_text::FieldError;
@@ -22,9 +25,13 @@ pub enum Kind {
     Delete,
 }
 
-/// The staging table of replica `i` on this connection.
-pub fn stage_table(i: usize) -> String {
-    format!("pg_temp._cdc_stage_{i}")
+/// Staging table `parity` (0 or 1) of the replica named `replica`.
+pub fn stage_table(replica: &str, parity: usize) -> String {
+    let mut end = replica.len().min(48);
+    while !replica.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("cdc.{}", ident(&format!("_stage_{}_{parity}", &replica[..end])))
 }
 
 /// Column `n`'s staged value: its typed column, or the text twin cast by the type's input.
@@ -36,9 +43,9 @@ fn staged_value(n: usize, m: &Mapped) -> String {
     }
 }
 
-/// (Re)creates replica `i`'s staging table for `plan`: run on the batch connection whenever the
-/// plan changes (a new source column changes the staged columns).
-pub fn stage_ddl(i: usize, plan: &Plan) -> String {
+/// (Re)creates the replica's staging tables for `plan`: whenever the plan changes (a new source
+/// column changes the staged columns), with no batch in flight.
+pub fn stage_ddl(replica: &str, plan: &Plan) -> String {
     let mut columns = String::new();
     for (n, m) in plan.columns.iter().enumerate() {
         if m.encoding.typed() {
@@ -48,10 +55,15 @@ pub fn stage_ddl(i: usize, plan: &Plan) -> String {
             columns.push_str(&format!(", _t{n} text"));
         }
     }
-    format!(
-        "DROP TABLE IF EXISTS {t}; CREATE TEMP TABLE _cdc_stage_{i} (_cdc_seg int, _cdc_seq bigint, _cdc_op \"char\", _cdc_lsn bigint{columns}) ON COMMIT DELETE ROWS",
-        t = stage_table(i),
-    )
+    (0..2)
+        .map(|parity| {
+            format!(
+                "DROP TABLE IF EXISTS {t}; CREATE UNLOGGED TABLE {t} (_cdc_seg int, _cdc_seq bigint, _cdc_op \"char\", _cdc_lsn bigint{columns}) \
+                 WITH (autovacuum_enabled = false);",
+                t = stage_table(replica, parity),
+            )
+        })
+        .collect()
 }
 
 /// One event's place in the batch.
@@ -88,8 +100,25 @@ pub fn copy_line(buf: &mut Vec<u8>, e: Event, plan: &Plan, row: &RawRow<'_>) -> 
     Ok(())
 }
 
-pub async fn copy(tx: &Transaction<'_>, replica: usize, buf: Vec<u8>) -> Result<(), tokio_postgres::Error> {
-    let sink = tx.copy_in(&format!("COPY {} FROM STDIN (FORMAT binary)", stage_table(replica))).await?;
+/// Fills staging tables `parity` of the replicas in `buffers` (replica name, tuples; empty
+/// tuples leave the table empty) in one transaction, committed before their merge starts.
+pub async fn stage_batch(sink: &mut Client, parity: usize, buffers: Vec<(&str, Vec<u8>)>) -> Result<(), tokio_postgres::Error> {
+    if buffers.is_empty() {
+        return Ok(());
+    }
+    let tx = sink.transaction().await?;
+    for (replica, buf) in buffers {
+        let table = stage_table(replica, parity);
+        tx.batch_execute(&format!("TRUNCATE {table}")).await?;
+        if !buf.is_empty() {
+            copy(&tx, &table, buf).await?;
+        }
+    }
+    tx.commit().await
+}
+
+async fn copy(tx: &Transaction<'_>, table: &str, buf: Vec<u8>) -> Result<(), tokio_postgres::Error> {
+    let sink = tx.copy_in(&format!("COPY {table} FROM STDIN (FORMAT binary)")).await?;
     futures::pin_mut!(sink);
     sink.send(Bytes::from_static(copy_binary::HEADER)).await?;
     sink.send(Bytes::from(buf)).await?;
@@ -98,9 +127,9 @@ pub async fn copy(tx: &Transaction<'_>, replica: usize, buf: Vec<u8>) -> Result<
     Ok(())
 }
 
-/// The merge of replica `i`'s staged run `$1`.
+/// The merge of the replica's staged run `$1` from staging table `parity`.
 /// Returns (rows deleted, rows upserted).
-pub fn merge_sql(i: usize, r: &ReplicaConfig, plan: &Plan) -> String {
+pub fn merge_sql(parity: usize, r: &ReplicaConfig, plan: &Plan) -> String {
     let table = qualified(&r.sink);
     let src_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].source)).collect();
     let keep = r.filter.as_deref().map(|f| format!("coalesce(({f}), false)")).unwrap_or_else(|| "true".into());
@@ -140,7 +169,7 @@ pub fn merge_sql(i: usize, r: &ReplicaConfig, plan: &Plan) -> String {
         SELECT (SELECT count(*) FROM del), (SELECT count(*) FROM ups)",
         values = values.join(", "),
         keys = src_keys.join(", "),
-        stage = stage_table(i),
+        stage = stage_table(&r.name, parity),
         key_match = key_match.join(" AND "),
         sink_cols = sink_cols.join(", "),
         src_cols = src_cols.join(", "),
@@ -189,9 +218,10 @@ mod tests {
             key: vec![0],
             source_columns: vec!["id".into(), "v".into(), "ip".into()],
         };
-        let ddl = stage_ddl(0, &p);
-        assert!(ddl.ends_with("_cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text) ON COMMIT DELETE ROWS"), "{ddl}");
-        let merge = merge_sql(0, &ReplicaConfig::full("r", "public.t", "cdc.t", "topic"), &p);
+        let ddl = stage_ddl("r", &p);
+        assert!(ddl.contains(r#"CREATE UNLOGGED TABLE cdc."_stage_r_1" (_cdc_seg int, _cdc_seq bigint, _cdc_op "char", _cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text)"#), "{ddl}");
+        let merge = merge_sql(1, &ReplicaConfig::full("r", "public.t", "cdc.t", "topic"), &p);
+        assert!(merge.contains(r#"FROM cdc."_stage_r_1" WHERE _cdc_seg = $1"#), "{merge}");
         assert!(merge.contains(r#"coalesce(_v0, _t0::bigint) AS "id", _v1 AS "v", _t2::inet AS "ip""#), "{merge}");
     }
 

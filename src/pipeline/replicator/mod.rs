@@ -9,7 +9,9 @@
 pub mod apply;
 mod assign;
 pub mod copy_binary;
+mod committed;
 mod copy_text;
+mod merger;
 pub mod deadletter;
 pub mod offsets;
 pub mod schema;
@@ -20,8 +22,7 @@ mod temporal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::consumer::{Consumer, StreamConsumer};
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
@@ -83,7 +84,8 @@ fn sink_err(e: tokio_postgres::Error) -> ReplicatorError {
 struct Replica {
     cfg: ReplicaConfig,
     plan: Option<schema::Plan>,
-    merge: String,
+    /// The merge statements for staging tables 0 and 1.
+    merge: [String; 2],
     offsets: Offsets,
     error: Option<String>,
     applied: u64,
@@ -105,9 +107,9 @@ impl Replica {
     }
 }
 
-/// (Re)reads the source table, plans replica `i` and brings its sink table and, on the batch
-/// connection `sink`, its staging table up to date.
-async fn prepare(source: &Client, sink: &Client, r: &mut Replica, i: usize) {
+/// (Re)reads the source table, plans the replica and brings its sink table and its staging
+/// tables up to date. No batch may be in flight (the staging tables are dropped).
+async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     let shape = match schema::read_shape(source, &r.cfg.source).await {
         Ok(Some(s)) => s,
         Ok(None) => return r.fail(format!("source table {} does not exist", r.cfg.source)),
@@ -120,11 +122,28 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica, i: usize) {
     if let Err(e) = schema::ensure_sink(sink, &r.cfg, &plan).await {
         return r.fail(e);
     }
-    if let Err(e) = sink.batch_execute(&apply::stage_ddl(i, &plan)).await {
+    if let Err(e) = sink.batch_execute(&apply::stage_ddl(&r.cfg.name, &plan)).await {
         return r.fail(format!("sink: {}", pg_error(&e)));
     }
-    r.merge = apply::merge_sql(i, &r.cfg, &plan);
+    r.merge = [0, 1].map(|parity| apply::merge_sql(parity, &r.cfg, &plan));
     r.plan = Some(plan);
+}
+
+/// Claims the replica for this run, for as long as its connection lasts: the staging tables are
+/// shared by name, so a second replicator applying the same replica would mix its batches into
+/// this one's. Waits up to `wait` for a replicator that is going away.
+async fn claim(sink: &Client, name: &str, wait: Duration) -> Result<(), String> {
+    sink.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis())).await.map_err(|e| pg_error(&e))?;
+    let locked = sink.execute("SELECT pg_advisory_lock(hashtext('cdc-console replica'), hashtext($1))", &[&name]).await;
+    sink.batch_execute("RESET lock_timeout").await.map_err(|e| pg_error(&e))?;
+    match locked {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => Err(format!(
+            "replica {name} is being applied by another replicator (still after {}); stop that one first",
+            humantime::format_duration(wait)
+        )),
+        Err(e) => Err(pg_error(&e)),
+    }
 }
 
 /// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
@@ -143,8 +162,11 @@ pub async fn run(
     let mut replicas = Vec::new();
     for cfg in &config.replicas {
         let offsets = offsets::load(&sink, &cfg.name).await.map_err(sink_err)?;
-        let mut r = Replica { cfg: cfg.clone(), plan: None, merge: String::new(), offsets, error: None, applied: 0 };
-        prepare(&source, &sink, &mut r, replicas.len()).await;
+        let mut r = Replica { cfg: cfg.clone(), plan: None, merge: Default::default(), offsets, error: None, applied: 0 };
+        match claim(&sink, &cfg.name, timeout).await {
+            Ok(()) => prepare(&source, &sink, &mut r).await,
+            Err(e) => r.fail(e),
+        }
         replicas.push(r);
     }
     if !replicas.iter().any(Replica::active) {
@@ -179,119 +201,124 @@ pub async fn run(
         return Ok(snap);
     };
 
-    let mut first_batch: Option<Instant> = None;
-    let mut latency = SlidingHistogram::new(Duration::from_secs(60), 12);
-    let mut max_lsn: Option<u64> = None;
+    let merger = merger::Merger::start(crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?);
+    let mut books = committed::Books { first_batch: None, latency: SlidingHistogram::new(Duration::from_secs(60), 12), max_lsn: None };
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
     let time_limit_reached = || format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default()));
     // The next batch, staged while this one's transaction ran (None inside: to stage again).
     let mut ahead: Option<tokio::task::JoinHandle<(Vec<Record>, Option<stage::Staged>)>> = None;
-    'run: loop {
-        let (batch, staged, applying) = match ahead.take() {
-            Some(task) => {
-                // Busy with staged batches, the loop does not wait in the select below: the stop
-                // and the time limit are checked here.
-                if futures::poll!(stop.as_mut()).is_ready() {
-                    break 'run;
-                }
-                if give_up.is_some_and(|at| tokio::time::Instant::now() >= at) {
-                    snap.error = Some(time_limit_reached());
-                    break 'run;
-                }
-                let (batch, staged) = task.await.map_err(|e| ReplicatorError::NoReplica(format!("staging task: {e}")))?;
-                let applying = Instant::now();
-                let staged = match staged {
-                    Some(s) => s,
-                    None => stage::stage(&batch, &mut replicas, &source, &sink).await,
-                };
-                (batch, staged, applying)
-            }
-            None => {
-                let fetched = tokio::select! {
-                    _ = &mut stop => break 'run,
-                    _ = sleep_until_opt(give_up) => {
+    // The batch the merger is committing, and the staging tables the next batch goes into.
+    let mut in_flight: Option<committed::InFlight> = None;
+    let mut parity = 0;
+    // Since when the loop has been applying without waiting for the broker.
+    let mut busy_since: Option<Instant> = None;
+    let result: Result<(), ReplicatorError> = async {
+        loop {
+            let (batch, staged) = match ahead.take() {
+                Some(task) => {
+                    // Busy with staged batches, the loop does not wait in the select below: the
+                    // stop and the time limit are checked here.
+                    if futures::poll!(stop.as_mut()).is_ready() {
+                        return Ok(());
+                    }
+                    if give_up.is_some_and(|at| tokio::time::Instant::now() >= at) {
                         snap.error = Some(time_limit_reached());
-                        break 'run;
+                        return Ok(());
                     }
-                    f = incoming.recv() => match f {
-                        Some(f) => f,
-                        None => return Err(ReplicatorError::NoReplica("the consumer task ended".into())),
-                    },
-                };
-                let batch = fetched.records;
-                snap.consume_seconds += fetched.seconds;
-                let applying = Instant::now();
-                if batch.is_empty() {
-                    if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
-                        break;
+                    let (batch, staged) = task.await.map_err(|e| ReplicatorError::NoReplica(format!("staging task: {e}")))?;
+                    let staged = match staged {
+                        Some(s) => s,
+                        None => {
+                            // Staging may re-plan a replica, which recreates its staging tables.
+                            committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
+                            stage::stage(&batch, &mut replicas, &source, &sink).await
+                        }
+                    };
+                    (batch, staged)
+                }
+                None => {
+                    // Waiting for the broker, the batch in flight commits meanwhile.
+                    let fetched = loop {
+                        tokio::select! {
+                            _ = &mut stop => return Ok(()),
+                            _ = sleep_until_opt(give_up) => {
+                                snap.error = Some(time_limit_reached());
+                                return Ok(());
+                            }
+                            _ = committed::committing(&mut in_flight), if in_flight.is_some() => {
+                                committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
+                                if let Some(since) = busy_since.take() {
+                                    snap.apply_seconds += since.elapsed().as_secs_f64();
+                                }
+                            }
+                            f = incoming.recv() => match f {
+                                Some(f) => break f,
+                                None => return Err(ReplicatorError::NoReplica("the consumer task ended".into())),
+                            },
+                        }
+                    };
+                    snap.consume_seconds += fetched.seconds;
+                    if fetched.records.is_empty() {
+                        committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
+                        if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
+                            return Ok(());
+                        }
+                        continue;
                     }
-                    continue;
+                    busy_since.get_or_insert_with(Instant::now);
+                    let staged = match stage::stage_ahead(&fetched.records, replicas.clone()) {
+                        Some(s) => s,
+                        None => {
+                            committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
+                            stage::stage(&fetched.records, &mut replicas, &source, &sink).await
+                        }
+                    };
+                    (fetched.records, staged)
                 }
-                let staged = stage::stage(&batch, &mut replicas, &source, &sink).await;
-                (batch, staged, applying)
-            }
-        };
-        let stage::Staged { mut copy, segments, counts, progress, letters, committed_at } = staged;
-        // Staging is CPU here and the transaction is the sink's: the next batch, if already
-        // fetched, is staged on another thread meanwhile.
-        if let Some(next) = incoming.try_recv() {
-            let copies = replicas.clone();
-            ahead = Some(tokio::task::spawn_blocking(move || {
-                let staged = stage::stage_ahead(&next.records, copies);
-                (next.records, staged)
-            }));
-        }
+            };
+            let stage::Staged { copy, segments, counts, progress, letters, committed_at } = staged;
+            let taking: Vec<bool> = (0..replicas.len()).map(|i| !progress[i].is_empty() && replicas[i].active()).collect();
 
-        // One transaction: rows, offsets, counters, dead letters.
-        let tx = sink.transaction().await.map_err(sink_err)?;
-        for (i, r) in replicas.iter().enumerate() {
-            if progress[i].is_empty() || !r.active() {
-                continue;
+            // COPY into this batch's staging tables while the merger commits the previous batch,
+            // then hand this one over once that committed: batches commit in order.
+            let buffers = copy.into_iter().enumerate().filter(|(i, _)| taking[*i]).map(|(i, buf)| (replicas[i].cfg.name.as_str(), buf)).collect();
+            apply::stage_batch(&mut sink, parity, buffers).await.map_err(sink_err)?;
+            committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
+            let work = (0..replicas.len())
+                .filter(|&i| taking[i])
+                .map(|i| merger::ReplicaWork {
+                    merge: replicas[i].merge[parity].clone(),
+                    sink: replicas[i].cfg.sink.clone(),
+                    name: replicas[i].cfg.name.clone(),
+                    segments: segments[i],
+                    progress: progress[i].clone(),
+                    events: counts[i],
+                })
+                .collect();
+            let commit = merger.submit(work, letters).await;
+            tracing::debug!(events = batch.len(), "batch submitted");
+            in_flight = Some(committed::InFlight { commit, outcome: None, progress, counts, committed_at });
+            parity ^= 1;
+            // The next batch, if already fetched, is staged on another thread meanwhile.
+            if let Some(next) = incoming.try_recv() {
+                let copies = replicas.clone();
+                ahead = Some(tokio::task::spawn_blocking(move || {
+                    let staged = stage::stage_ahead(&next.records, copies);
+                    (next.records, staged)
+                }));
             }
-            if !copy[i].is_empty() {
-                apply::copy(&tx, i, std::mem::take(&mut copy[i])).await.map_err(sink_err)?;
-            }
-            for seg in 0..=segments[i] {
-                tx.query_one(&r.merge, &[&seg]).await.map_err(sink_err)?;
-                if seg < segments[i] {
-                    tx.batch_execute(&format!("TRUNCATE {}", schema::qualified(&r.cfg.sink))).await.map_err(sink_err)?;
-                }
-            }
-            offsets::store(&tx, &r.cfg.name, &progress[i], counts[i]).await.map_err(sink_err)?;
         }
-        let new_letters = deadletter::record(&tx, &letters).await.map_err(sink_err)?;
-        tx.commit().await.map_err(sink_err)?;
-        let now = std::time::SystemTime::now();
-        let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        for ts in committed_at {
-            latency.record((now_ms - ts).max(0), now);
-        }
-
-        // Committed: advance in memory, tell Kafka (lag display only), publish.
-        let mut kafka = TopicPartitionList::new();
-        for (i, r) in replicas.iter_mut().enumerate() {
-            for ((t, p), (next, lsn)) in &progress[i] {
-                r.offsets.insert((t.clone(), *p), *next);
-                max_lsn = max_lsn.max(*lsn);
-                let _ = kafka.add_partition_offset(t, *p, Offset::Offset(*next));
-            }
-            r.applied += counts[i] as u64;
-        }
-        let _ = consumer.commit(&kafka, CommitMode::Async);
-        let started = *first_batch.get_or_insert_with(Instant::now);
-        snap.batches += 1;
-        snap.apply_seconds += applying.elapsed().as_secs_f64();
-        tracing::debug!(events = batch.len(), ms = applying.elapsed().as_millis() as u64, "batch applied");
-        snap.events += counts.iter().sum::<i64>() as u64;
-        snap.dead_letters += new_letters;
-        snap.rows_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        snap.applied_lsn = max_lsn.map(offsets::lsn_text);
-        snap.commit_latency_ms = latency.percentiles(now);
-        fill(&mut snap, &replicas);
-        snapshot.send_replace(snap.clone());
     }
+    .await;
+    // Stopping (or failing elsewhere), the batch in flight still commits or fails first.
+    let settled = committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await;
+    if let Some(since) = busy_since.take() {
+        snap.apply_seconds += since.elapsed().as_secs_f64();
+    }
+    result?;
+    settled?;
     snap.running = false;
     fill(&mut snap, &replicas);
     snapshot.send_replace(snap.clone());

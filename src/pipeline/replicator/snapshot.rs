@@ -15,7 +15,8 @@ pub struct ReplicatorSnapshot {
     /// Change events applied by this run (all replicas; tombstones and dead letters excluded).
     pub events: u64,
     pub batches: u64,
-    /// Seconds spent decoding and in sink transactions (the apply rate is events / this).
+    /// Seconds spent applying: decoding, staging and merging batches, not waiting for the broker
+    /// with nothing left to commit (the apply rate is events / this).
     pub apply_seconds: f64,
     /// Seconds spent waiting for records from the broker.
     pub consume_seconds: f64,

@@ -108,7 +108,7 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                                 for &i in &wanting {
                                     if !replanned[i] && new_columns(&row, replicas[i].plan.as_ref()) {
                                         let (source, sink) = clients?;
-                                        prepare(source, sink, &mut replicas[i], i).await;
+                                        prepare(source, sink, &mut replicas[i]).await;
                                         replanned[i] = true;
                                         if !out.copy[i].is_empty() {
                                             return None;
