@@ -127,9 +127,10 @@ async fn copy(tx: &Transaction<'_>, table: &str, buf: Vec<u8>) -> Result<(), tok
     Ok(())
 }
 
-/// The merge of the replica's staged run `$1` from staging table `parity`.
+/// The merge of the replica's staged run `$1` from staging table `parity`; `distinct` when the
+/// run may hold several events per key (the last one is picked here, else it was when staging).
 /// Returns (rows deleted, rows upserted).
-pub fn merge_sql(parity: usize, r: &ReplicaConfig, plan: &Plan) -> String {
+pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) -> String {
     let table = qualified(&r.sink);
     let src_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].source)).collect();
     let keep = r.filter.as_deref().map(|f| format!("coalesce(({f}), false)")).unwrap_or_else(|| "true".into());
@@ -155,9 +156,7 @@ pub fn merge_sql(parity: usize, r: &ReplicaConfig, plan: &Plan) -> String {
         "WITH v AS (
             SELECT _cdc_seq, _cdc_op, _cdc_lsn, {values} FROM {stage} WHERE _cdc_seg = $1
         ), s AS (
-            SELECT DISTINCT ON ({keys}) _cdc_op = 'u' AND {keep} AS _cdc_keep, *
-            FROM v
-            ORDER BY {keys}, _cdc_lsn DESC, _cdc_seq DESC
+            SELECT {distinct_on}_cdc_op = 'u' AND {keep} AS _cdc_keep, * FROM v{order}
         ), del AS (
             DELETE FROM {table} t USING s WHERE NOT s._cdc_keep AND {key_match} AND t._source_lsn < s._cdc_lsn RETURNING 1
         ), ups AS (
@@ -168,7 +167,8 @@ pub fn merge_sql(parity: usize, r: &ReplicaConfig, plan: &Plan) -> String {
         )
         SELECT (SELECT count(*) FROM del), (SELECT count(*) FROM ups)",
         values = values.join(", "),
-        keys = src_keys.join(", "),
+        distinct_on = if distinct { format!("DISTINCT ON ({}) ", src_keys.join(", ")) } else { String::new() },
+        order = if distinct { format!(" ORDER BY {}, _cdc_lsn DESC, _cdc_seq DESC", src_keys.join(", ")) } else { String::new() },
         stage = stage_table(&r.name, parity),
         key_match = key_match.join(" AND "),
         sink_cols = sink_cols.join(", "),
@@ -220,8 +220,12 @@ mod tests {
         };
         let ddl = stage_ddl("r", &p);
         assert!(ddl.contains(r#"CREATE UNLOGGED TABLE cdc."_stage_r_1" (_cdc_seg int, _cdc_seq bigint, _cdc_op "char", _cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text)"#), "{ddl}");
-        let merge = merge_sql(1, &ReplicaConfig::full("r", "public.t", "cdc.t", "topic"), &p);
+        let r = ReplicaConfig::full("r", "public.t", "cdc.t", "topic");
+        let merge = merge_sql(1, true, &r, &p);
         assert!(merge.contains(r#"FROM cdc."_stage_r_1" WHERE _cdc_seg = $1"#), "{merge}");
+        assert!(merge.contains(r#"SELECT DISTINCT ON ("id") "#) && merge.contains(r#"ORDER BY "id", _cdc_lsn DESC, _cdc_seq DESC"#), "{merge}");
+        let merge = merge_sql(1, false, &r, &p);
+        assert!(!merge.contains("DISTINCT ON") && !merge.contains("ORDER BY"), "{merge}");
         assert!(merge.contains(r#"coalesce(_v0, _t0::bigint) AS "id", _v1 AS "v", _t2::inet AS "ip""#), "{merge}");
     }
 

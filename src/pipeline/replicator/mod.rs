@@ -18,6 +18,7 @@ pub mod schema;
 mod snapshot;
 mod stage;
 mod temporal;
+mod tuples;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -84,8 +85,8 @@ fn sink_err(e: tokio_postgres::Error) -> ReplicatorError {
 struct Replica {
     cfg: ReplicaConfig,
     plan: Option<schema::Plan>,
-    /// The merge statements for staging tables 0 and 1.
-    merge: [String; 2],
+    /// The merge statements for staging tables 0 and 1, each without and with `DISTINCT ON`.
+    merge: [[String; 2]; 2],
     offsets: Offsets,
     error: Option<String>,
     applied: u64,
@@ -125,7 +126,7 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     if let Err(e) = sink.batch_execute(&apply::stage_ddl(&r.cfg.name, &plan)).await {
         return r.fail(format!("sink: {}", pg_error(&e)));
     }
-    r.merge = [0, 1].map(|parity| apply::merge_sql(parity, &r.cfg, &plan));
+    r.merge = [0, 1].map(|parity| [false, true].map(|distinct| apply::merge_sql(parity, distinct, &r.cfg, &plan)));
     r.plan = Some(plan);
 }
 
@@ -278,7 +279,7 @@ pub async fn run(
                     (fetched.records, staged)
                 }
             };
-            let stage::Staged { copy, segments, counts, progress, letters, committed_at } = staged;
+            let stage::Staged { copy, distinct, segments, counts, progress, letters, committed_at } = staged;
             let taking: Vec<bool> = (0..replicas.len()).map(|i| !progress[i].is_empty() && replicas[i].active()).collect();
 
             // COPY into this batch's staging tables while the merger commits the previous batch,
@@ -289,7 +290,7 @@ pub async fn run(
             let work = (0..replicas.len())
                 .filter(|&i| taking[i])
                 .map(|i| merger::ReplicaWork {
-                    merge: replicas[i].merge[parity].clone(),
+                    merge: replicas[i].merge[parity][usize::from(distinct[i])].clone(),
                     sink: replicas[i].cfg.sink.clone(),
                     name: replicas[i].cfg.name.clone(),
                     segments: segments[i],

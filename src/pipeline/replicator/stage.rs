@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::apply::{self, Event, Kind};
+use super::apply::{Event, Kind};
+use super::tuples::Tuples;
 use super::deadletter::DeadLetter;
 use super::{Replica, prepare};
 use crate::pipeline::batches::Record;
@@ -18,7 +19,10 @@ pub type Progress = BTreeMap<(String, i32), (i64, Option<u64>)>;
 /// What one batch will write; the vectors are indexed by replica.
 #[derive(Default)]
 pub struct Staged {
+    /// Binary COPY tuples, at most one per key where keys compare exactly (see `tuples.rs`).
     pub copy: Vec<Vec<u8>>,
+    /// The merge must still pick the last event per key (`DISTINCT ON`).
+    pub distinct: Vec<bool>,
     /// Truncates seen: run n of the staged events applies before truncate n.
     pub segments: Vec<i32>,
     /// Change events applied (truncates included, tombstones and dead letters not).
@@ -33,6 +37,7 @@ impl Staged {
     fn new(replicas: usize) -> Self {
         Self {
             copy: vec![Vec::new(); replicas],
+            distinct: vec![false; replicas],
             segments: vec![0; replicas],
             counts: vec![0; replicas],
             progress: vec![BTreeMap::new(); replicas],
@@ -66,6 +71,7 @@ pub fn stage_ahead(batch: &[Record], mut replicas: Vec<Replica>) -> Option<Stage
 /// `clients` (source, sink) are not given.
 async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Client, &Client)>, replanned: &mut [bool]) -> Option<Staged> {
     let mut out = Staged::new(replicas.len());
+    let mut tuples: Vec<Tuples> = (0..replicas.len()).map(|_| Tuples::default()).collect();
     for (seq, rec) in batch.iter().enumerate() {
         let wanting: Vec<usize> =
             (0..replicas.len()).filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset)).collect();
@@ -110,7 +116,7 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                                         let (source, sink) = clients?;
                                         prepare(source, sink, &mut replicas[i]).await;
                                         replanned[i] = true;
-                                        if !out.copy[i].is_empty() {
+                                        if !tuples[i].is_empty() {
                                             return None;
                                         }
                                     }
@@ -123,7 +129,7 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                                         continue;
                                     }
                                     let event = Event { segment: out.segments[i], seq: seq as i64, kind, lsn: l };
-                                    match apply::copy_line(&mut out.copy[i], event, plan, &row) {
+                                    match tuples[i].push(event, plan, &row) {
                                         Ok(()) => out.counts[i] += 1,
                                         Err(e) => bad = Some(format!("{kind:?} image: {e}")),
                                     }
@@ -146,6 +152,9 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                 e.1 = e.1.max(lsn);
             }
         }
+    }
+    for (i, t) in tuples.into_iter().enumerate() {
+        (out.copy[i], out.distinct[i]) = t.finish();
     }
     out.letters.dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
     Some(out)
