@@ -1,10 +1,11 @@
 //! The replicator: consumes the Debezium topics of the configured replicas and maintains their
 //! tables in the sink, exactly once.
 //!
-//! Each batch is one sink transaction: rows (COPY into staging + one merge per replica), the
-//! consumed offsets per replica and partition (`cdc.progress`), the applied-event counter
-//! (`cdc.replica_stats`) and the dead letters. On start the partitions are assigned at the
-//! stored offsets; Kafka-committed offsets are written afterwards for lag display only.
+//! Each batch is one sink transaction (on the merger's connection, `merger.rs`): one merge per
+//! replica from the staging tables the batch was COPYed into just before, the consumed offsets
+//! per replica and partition (`cdc.progress`), the applied-event counter (`cdc.replica_stats`)
+//! and the dead letters. On start the partitions are assigned at the stored offsets;
+//! Kafka-committed offsets are written afterwards for lag display only.
 
 pub mod apply;
 mod assign;
@@ -208,7 +209,7 @@ pub async fn run(
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
     let time_limit_reached = || format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default()));
-    // The next batch, staged while this one's transaction ran (None inside: to stage again).
+    // The next batch, staged while this one is COPYed and merged (None inside: to stage again).
     let mut ahead: Option<tokio::task::JoinHandle<(Vec<Record>, Option<stage::Staged>)>> = None;
     // The batch the merger is committing, and the staging tables the next batch goes into.
     let mut in_flight: Option<committed::InFlight> = None;

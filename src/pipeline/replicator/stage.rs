@@ -1,6 +1,6 @@
-//! A fetched batch decoded for the sink: per replica the COPY lines of its staging table, the
+//! A fetched batch decoded for the sink: per replica the COPY tuples of its staging table, the
 //! runs between truncates, the events counted, the partitions' new offsets; and the batch's dead
-//! letters. Nothing is written here; the batch's one transaction does that (see `mod.rs`).
+//! letters. Nothing is written here (see `mod.rs` and `merger.rs`).
 
 use std::collections::BTreeMap;
 
@@ -48,7 +48,7 @@ impl Staged {
 
 /// Decodes `batch` for every replica that still wants its records. A source table that gained
 /// a column is re-planned on the way (`prepare`, once per replica and batch), which may stop that
-/// replica alone; lines already staged for it had the old columns, so the batch is staged again.
+/// replica alone; tuples already staged for it had the old columns, so the batch is staged again.
 pub async fn stage(batch: &[Record], replicas: &mut [Replica], source: &Client, sink: &Client) -> Staged {
     let mut replanned = vec![false; replicas.len()];
     loop {
@@ -67,7 +67,7 @@ pub fn stage_ahead(batch: &[Record], mut replicas: Vec<Replica>) -> Option<Stage
     futures::executor::block_on(pass(batch, &mut replicas, None, &mut replanned))
 }
 
-/// One staging pass; `None` when a replica with staged lines was re-planned, or must be and
+/// One staging pass; `None` when a replica with staged tuples was re-planned, or must be and
 /// `clients` (source, sink) are not given.
 async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Client, &Client)>, replanned: &mut [bool]) -> Option<Staged> {
     let mut out = Staged::new(replicas.len());
