@@ -199,9 +199,14 @@ fn produce(topic: &str, payloads: &[String]) {
     }
 }
 
-fn schema_event(op: &str, after: &str, lsn: u64) -> String {
+/// A change event of `table` with only an after image (empty: none, as for a truncate).
+fn image_event(table: &str, op: &str, after: &str, lsn: u64) -> String {
     let after = if after.is_empty() { "null".to_string() } else { after.to_string() };
-    format!(r#"{{"before":null,"after":{after},"source":{{"ts_ms":1,"lsn":{lsn},"schema":"public","table":"t_repl_schema"}},"op":"{op}","ts_ms":2}}"#)
+    format!(r#"{{"before":null,"after":{after},"source":{{"ts_ms":1,"lsn":{lsn},"schema":"public","table":"{table}"}},"op":"{op}","ts_ms":2}}"#)
+}
+
+fn schema_event(op: &str, after: &str, lsn: u64) -> String {
+    image_event("t_repl_schema", op, after, lsn)
 }
 
 /// Truncates, a filter and renames, a new source column added to the replica, and a type change
@@ -324,9 +329,7 @@ async fn types(topic: &str) {
         )
         .await
         .unwrap();
-    let event = |after: &str, lsn: u64| {
-        format!(r#"{{"before":null,"after":{after},"source":{{"ts_ms":1,"lsn":{lsn},"schema":"public","table":"t_repl_types"}},"op":"c","ts_ms":2}}"#)
-    };
+    let event = |after: &str, lsn: u64| image_event("t_repl_types", "c", after, lsn);
     produce(topic, &[
         event(
             r#"{"id":1,"i2":-32768,"i8":9007199254740993,"b":true,"f4":0.1,"f8":-1.5E-7,"n":"-12.30","nn":"12345678901234567890.000000001",

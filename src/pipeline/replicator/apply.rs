@@ -51,7 +51,7 @@ pub fn stage_ddl(replica: &str, plan: &Plan) -> String {
         if m.encoding.typed() {
             columns.push_str(&format!(", _v{n} {}", m.ty));
         }
-        if !m.encoding.typed() || m.encoding.twin() {
+        if m.encoding.text_column() {
             columns.push_str(&format!(", _t{n} text"));
         }
     }
@@ -81,7 +81,7 @@ pub struct Event {
 /// left as it was.
 pub fn copy_line(buf: &mut Vec<u8>, e: Event, plan: &Plan, row: &RawRow<'_>) -> Result<(), FieldError> {
     let mark = buf.len();
-    let fields: usize = 4 + plan.columns.iter().map(|m| 1 + usize::from(m.encoding.typed() && m.encoding.twin())).sum::<usize>();
+    let fields: usize = 4 + plan.columns.iter().map(|m| m.encoding.fields()).sum::<usize>();
     buf.extend_from_slice(&(fields as i16).to_be_bytes());
     copy_binary::put(buf, &e.segment.to_be_bytes());
     copy_binary::put(buf, &e.seq.to_be_bytes());

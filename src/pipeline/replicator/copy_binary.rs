@@ -75,6 +75,16 @@ impl Encoding {
     pub fn twin(self) -> bool {
         !matches!(self, Self::Text | Self::Bytea | Self::Other)
     }
+
+    /// Staged in a text column: the twin of a typed one, or the only column of another type.
+    pub fn text_column(self) -> bool {
+        !self.typed() || self.twin()
+    }
+
+    /// Staged fields (columns) per value.
+    pub fn fields(self) -> usize {
+        usize::from(self.typed()) + usize::from(self.text_column())
+    }
 }
 
 /// The binary COPY header (signature, flags, no extension).
