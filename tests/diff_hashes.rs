@@ -130,6 +130,31 @@ async fn a_heap_in_key_order_is_read_by_runs_of_tuples_with_the_same_findings_st
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_bucket_whose_first_key_an_update_moved_costs_that_bucket_not_the_rest_of_the_table() {
+    // Both heaps in key order; on the sink, every 1024th key is updated to the same value, which
+    // moves its tuple to the heap's end: among them the first key of buckets of any width that
+    // is a multiple of 1024; then three adjacent keys from 5120 at once (moved together, they
+    // look in place at the end). A run placed at its bucket's first key would stretch from there
+    // to the heap's end (nearly every row re-read and fetched); placed where the bucket's first
+    // keys lie in place, only the buckets of moved rows differ, and one row really changed.
+    let f = Fixture::new("moved").await;
+    let n = 20_480;
+    f.both(&format!("CREATE TABLE $S.t (id bigint PRIMARY KEY, v text NOT NULL); INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, {n}) g; ANALYZE $S.t")).await;
+    f.sink("UPDATE $S.t SET v = v WHERE id % 1024 = 0; UPDATE $S.t SET v = v WHERE id BETWEEN 5120 AND 5122; UPDATE $S.t SET v = 'changed' WHERE id = 10240; ANALYZE $S.t").await;
+    let tail = f.snk.query_one(&"SELECT count(*) FROM $S.t WHERE ctid > (SELECT ctid FROM $S.t WHERE id = 20479)".replace("$S", &f.schema), &[]).await.unwrap();
+    assert_eq!(tail.get::<_, i64>(0), 22, "the updated rows moved to the heap's end");
+    let c = common::config();
+    let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
+    let t = format!("{}.t", f.schema);
+    let (_, u) = diff::sides(&snk, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, diff::checksum::Hash::Pg).await.unwrap();
+    assert!(diff::grid::in_key_order(&snk, &u).await.unwrap(), "the sink is still read by runs");
+    let r = f.diff("t", &Options::default()).await;
+    assert_eq!(r.differences, vec![RowDiff::Changed { key: k(&["10240"]), columns: k(&["v"]) }]);
+    assert!(r.stats.rows_fetched <= 64 * 22, "{:?}", r.stats);
+    f.drop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn many_differences_are_fetched_over_several_connections_and_all_found() {
     // 300 changed rows, one every 200 keys: ~300 leaves of ~16 rows, more than one fetch query's
     // worth, so the fetch is split over both connections (on both paths: the source in key order
