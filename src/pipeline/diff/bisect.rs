@@ -2,13 +2,13 @@
 //!
 //! Integer keys (PostgreSQL ≥ 14 on both sides), `grid::run`: the first level is ONE pass over
 //! each table that returns `count` and the xor of row hashes per bucket of the key (`key / width`,
-//! ~500 rows each, ~2,000 when read by runs): a table whose heap is in key order is read bucket
+//! ~500 rows each, ~1,000 when read by runs): a table whose heap is in key order is read bucket
 //! by bucket, each bucket's run of heap tuples as a TID range (a plain aggregate each: no index
 //! per row, no per-row hash table), any other split by heap blocks (tid range scans) over the
 //! connections, as a parallel scan would be, and grouped. Only differing buckets go on: split in
 //! `factor` with one query per side and connection (a differing run once more, then index range
 //! scans), until at most `min(threshold, GRID_FETCH)` rows, which are fetched (split over the
-//! connections too, with the strays of differing runs, by key) and compared.
+//! connections too) and compared.
 //!
 //! Other keys (UUID, text, composite) and older servers, [`run_segments`]: every segment of a
 //! level is checksummed on both sides concurrently; equal segments are skipped, unequal ones at

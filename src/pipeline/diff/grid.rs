@@ -1,8 +1,8 @@
 //! The bucket grid for integer keys: one pass per table gives count and xor of row hashes per
 //! key bucket (by runs of heap tuples when the heap is in key order, see [`super::runs`], else one
-//! grouped scan); only differing buckets are split again (their runs once, then index range
-//! scans) and fetched, with the strays of differing runs. Every range query is one
-//! lateral join to arrays of ranges: one plan, whatever the number of ranges.
+//! grouped scan; the strays of differing runs then count in their own buckets); only differing
+//! buckets are split again (their runs once, then index range scans) and fetched. Every range
+//! query is one lateral join to arrays of ranges: one plan, whatever the number of ranges.
 
 use std::collections::{HashMap, HashSet};
 
@@ -139,6 +139,28 @@ fn merge<K: std::hash::Hash + Eq>(into: &mut Sums<K>, k: K, count: i64, xor: i64
     e.1 ^= xor;
 }
 
+/// Strays by their own bucket: `(key, row hash)`.
+type Strays = HashMap<i64, Vec<(i64, i64)>>;
+
+/// Moves each stray `(its run's bucket, key, row hash)` out of its run's bucket's sums into its
+/// own bucket's (`key / w`); returns them by their own bucket. A run's bucket left with nothing
+/// is left out, as an empty bucket is.
+fn attribute(sums: &mut Sums<i64>, strays: Vec<(i64, i64, i64)>, w: i64) -> Strays {
+    let mut own = Strays::new();
+    for (run, k, h) in strays {
+        if let Some(e) = sums.get_mut(&run) {
+            e.0 -= 1;
+            e.1 ^= h;
+            if *e == (0, 0) {
+                sums.remove(&run);
+            }
+        }
+        merge(sums, k / w, 1, h);
+        own.entry(k / w).or_default().push((k, h));
+    }
+    own
+}
+
 /// First level on one side, buckets `key / w` of `[lo, hi]`: in key order, one plain aggregate
 /// per bucket over its run of heap tuples ([`super::runs`]), returned with the runs; else one
 /// scan grouped by bucket, split by heap blocks over `parts` queries.
@@ -215,68 +237,70 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
     let fetch_at = opts.threshold.min(GRID_FETCH);
     let factor = opts.factor.max(2) as i128;
 
-    let ((a, ra), (b, rb)) = tokio::try_join!(
+    let ((mut a, ra), (mut b, rb)) = tokio::try_join!(
         grid_scan(src, s, hs, (w, lo, hi), conc, &la),
         grid_scan(snk, t, ht, (w, lo, hi), conc, &lb),
     )?;
-    let mut diff = differing(&a, &b, &mut stats, |q| bucket_range(*q, w, (lo, hi)));
     let by_q = |r: Option<Vec<Run>>| r.map(|r| r.into_iter().map(|r| (r.q, r)).collect::<HashMap<i64, Run>>());
-    // Sides read by runs: the next level reads the differing buckets' runs, which also gives
-    // their strays, all of them, also those of buckets fetched at once (so those join the split).
     let (mut ra, mut rb) = (by_q(ra), by_q(rb));
+    // Sides read by runs: the strays of the differing runs count in their own buckets.
+    let (mut moved_a, mut moved_b) = (Strays::new(), Strays::new());
+    if ra.is_some() || rb.is_some() {
+        let d: HashSet<i64> = a.keys().chain(b.keys()).filter(|q| a.get(q) != b.get(q)).copied().collect();
+        let sweep = |pool, side, hash, r: &Option<HashMap<i64, Run>>| {
+            let runs: Option<Vec<Run>> = r.as_ref().map(|r| d.iter().filter_map(|q| r.get(q).copied()).collect());
+            async move {
+                match runs {
+                    Some(runs) => runs::strays(pool, side, hash, &runs, conc).await,
+                    None => Ok(Vec::new()),
+                }
+            }
+        };
+        let (sa, sb) = tokio::try_join!(sweep(src, s, hs, &ra), sweep(snk, t, ht, &rb))?;
+        (moved_a, moved_b) = (attribute(&mut a, sa, w), attribute(&mut b, sb, w));
+    }
+    let mut diff = differing(&a, &b, &mut stats, |q| bucket_range(*q, w, (lo, hi)));
     let mut fetch_now: Vec<(i64, i64)> = Vec::new();
-    let mut strays: HashSet<i64> = HashSet::new();
     let mut fetch_rows = 0;
     let mut depth = 0;
     loop {
         stats.depth = depth;
-        let by_runs = ra.is_some() || rb.is_some();
-        // Buckets fetched at once come first (as one part each, for their runs' strays), then
-        // those split; a side read by index ranges reads only the latter.
-        let (mut nodes, mut split) = (Vec::new(), Vec::new());
+        let mut nodes = Vec::new();
         for ((l, h), n) in diff {
             if n <= fetch_at || l == h {
                 fetch_now.push((l, h));
                 fetch_rows += n;
-                if by_runs {
-                    nodes.push((l, h, h.saturating_sub(l).saturating_add(1)));
-                }
             } else {
-                split.push((l, h, width(l, h, factor)));
+                nodes.push((l, h, width(l, h, factor)));
             }
         }
-        let split_from = nodes.len();
-        nodes.extend(split);
         if nodes.is_empty() {
             break;
         }
-        let level = |pool, side, hash, r: Option<HashMap<i64, Run>>| {
+        // A side read by runs reads its first-level buckets' runs (plus their strays), once; then
+        // index ranges.
+        let level = |pool, side, hash, r: Option<HashMap<i64, Run>>, moved: Strays| {
             let nodes = &nodes;
             async move {
-                match r {
-                    Some(r) => runs::split(pool, side, hash, &r, w, nodes, conc).await,
-                    None => {
-                        let sums = grid_ranges(pool, side, hash, &nodes[split_from..], conc).await?;
-                        Ok((sums.into_iter().map(|((i, q), v)| ((i + split_from, q), v)).collect(), Vec::new()))
+                let Some(r) = r else {
+                    return grid_ranges(pool, side, hash, nodes, conc).await;
+                };
+                let mut sums = runs::split(pool, side, hash, &r, w, nodes, conc).await?;
+                for (i, &(l, _, part)) in nodes.iter().enumerate() {
+                    for &(k, h) in moved.get(&(l / w)).into_iter().flatten() {
+                        merge(&mut sums, (i, k / part), 1, h);
                     }
                 }
+                Ok(sums)
             }
         };
-        let ((a, ka), (b, kb)) = tokio::try_join!(level(src, s, hs, ra.take()), level(snk, t, ht, rb.take()))?;
-        strays.extend(ka.into_iter().chain(kb));
-        let (a, b) = (a.into_iter().filter(|e| e.0.0 >= split_from).collect(), b.into_iter().filter(|e| e.0.0 >= split_from).collect());
+        let (a, b) = tokio::try_join!(level(src, s, hs, ra.take(), std::mem::take(&mut moved_a)), level(snk, t, ht, rb.take(), std::mem::take(&mut moved_b)))?;
         diff = differing(&a, &b, &mut stats, |(i, q)| {
             let (l, h, w) = nodes[*i];
             bucket_range(*q, w, (l, h))
         });
         depth += 1;
     }
-    // Strays are fetched by key, unless a fetched bucket holds them already.
-    fetch_now.sort_unstable();
-    let covered = |k: i64| fetch_now.partition_point(|r| r.0 <= k).checked_sub(1).is_some_and(|i| fetch_now[i].1 >= k);
-    let alone: Vec<(i64, i64)> = strays.into_iter().filter(|&k| !covered(k)).map(|k| (k, k)).collect();
-    fetch_rows += alone.len() as u64;
-    fetch_now.extend(alone);
     if !fetch_now.is_empty() {
         let parts = conc.min(fetch_rows.div_ceil(FETCH_PART_ROWS) as usize);
         let (l, n) = compare_ranges(src, snk, s, t, &fetch_now, lsn, parts).await?;

@@ -7,10 +7,13 @@
 //! A row stored out of key order (a *stray*: moved by an update, inserted late) is counted in
 //! the run it lies in. That is still sound: the runs partition the table, so when every run's
 //! `(count, xor)` matches the other side's bucket, the tables are equal. A difference shows in
-//! the run (or bucket) holding either side's copy of the row. The next level reads each
-//! differing run again: its bucket's rows split in parts (a differing part is then fetched by
-//! key range, wherever its rows lie), and its strays, which are fetched by key. A differing row
-//! whose copies both lie outside its bucket's run is so found as a stray of a differing run.
+//! the run (or bucket) holding either side's copy of the row. The strays of the differing runs
+//! are then read (hashing only them) and counted in their own buckets instead: every bucket's
+//! `(count, xor)` then covers its rows wherever they lie, but for strays in runs that matched,
+//! which are the same on both sides and left in those runs on both. Only buckets that still differ
+//! go on: their rows in their runs split in parts, plus their strays; a differing part is fetched
+//! by key range, wherever its rows lie. A replica whose updates moved 1% of its rows to the
+//! heap's end so costs one more pass over the differing runs, not a re-read and fetch of each.
 
 use std::collections::HashMap;
 
@@ -200,17 +203,39 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
     Ok(sums)
 }
 
-/// The second level on a side read by runs. For each node (a differing bucket's keys `[lo, hi]`,
-/// split by `w`), over the bucket's run: `(count, xor)` of the rows in the bucket per part
-/// `key / w`, keyed by (node, part); and the keys of the run's strays (rows of other buckets),
-/// which the caller fetches by key. One pass over each run, as the first level read it; a
-/// bucket's own rows stored in another run are strays there (see the module documentation).
+/// The strays of `runs` (rows whose key lies outside the run's bucket) as `(run's bucket, key,
+/// row hash)`: one pass over each run that hashes only its strays. (`OFFSET 0` keeps the planner
+/// from joining the table to the ranges.)
+pub async fn strays(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: usize) -> Result<Vec<(i64, i64, i64)>, DiffError> {
+    let runs: Vec<&Run> = runs.iter().filter(|r| r.from < r.to).collect();
+    let k = ident(&side.key[0]);
+    let sql = |run: &[&Run]| {
+        let (a, b): (Vec<Tid>, Vec<Tid>) = run.iter().map(|r| (r.from, r.to)).unzip();
+        let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().map(|r| (r.lo, r.hi)).unzip();
+        format!(
+            "SELECT diff_r.n, x.k, x.h FROM unnest({}, {}, {}, {}) WITH ORDINALITY diff_r(a, b, lo, hi, n), \
+             LATERAL (SELECT {k}::int8 AS k, {} AS h FROM {} WHERE ctid >= diff_r.a AND ctid < diff_r.b AND ({k} < diff_r.lo OR {k} > diff_r.hi){} OFFSET 0) x",
+            tids(&a),
+            tids(&b),
+            int8_array(&lo),
+            int8_array(&hi),
+            h.0,
+            table_ident(&side.table),
+            side.and_filter()
+        )
+    };
+    Ok(over_ranges(pool, side, &runs, parts, sql).await?.into_iter().map(|(i, row)| (runs[i].q, int(&row, 1), int(&row, 2))).collect())
+}
+
+/// The second level on a side read by runs: for each node (a differing bucket's keys `[lo, hi]`,
+/// split by `w`), `(count, xor)` per part `key / w` of the bucket's rows in its run, keyed by
+/// (node, part). The bucket's rows elsewhere are strays, which the first level attributed.
 /// (`OFFSET 0` keeps the planner from turning the tests on the key into index scans.)
-pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<(Sums<(usize, i64)>, Vec<i64>), DiffError> {
+pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<Sums<(usize, i64)>, DiffError> {
     let items: Vec<(usize, Run, i64)> =
         nodes.iter().enumerate().filter_map(|(i, &(l, _, w))| runs.get(&(l / w0)).filter(|r| r.from < r.to).map(|r| (i, *r, w))).collect();
     if items.is_empty() {
-        return Ok((Sums::new(), Vec::new()));
+        return Ok(Sums::new());
     }
     let k = ident(&side.key[0]);
     let sql = |run: &[(usize, Run, i64)]| {
@@ -218,10 +243,10 @@ pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Ru
         let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().map(|(_, r, _)| (r.lo, r.hi)).unzip();
         let w: Vec<i64> = run.iter().map(|x| x.2).collect();
         format!(
-            "SELECT diff_r.n, x.b, x.k, x.c, x.h FROM unnest({}, {}, {}, {}, {}) WITH ORDINALITY diff_r(a, b, lo, hi, w, n), \
-             LATERAL (SELECT CASE WHEN r.s THEN r.k / diff_r.w END AS b, CASE WHEN r.s THEN NULL ELSE r.k END AS k, count(*) AS c, bit_xor(r.h) AS h \
-             FROM (SELECT {k}::int8 AS k, {k} >= diff_r.lo AND {k} <= diff_r.hi AS s, {} AS h FROM {} WHERE ctid >= diff_r.a AND ctid < diff_r.b{} OFFSET 0) r \
-             GROUP BY 1, 2) x",
+            "SELECT diff_r.n, x.b, x.c, x.h FROM unnest({}, {}, {}, {}, {}) WITH ORDINALITY diff_r(a, b, lo, hi, w, n), \
+             LATERAL (SELECT r.k / diff_r.w AS b, count(*) AS c, bit_xor(r.h) AS h \
+             FROM (SELECT {k}::int8 AS k, {} AS h FROM {} WHERE ctid >= diff_r.a AND ctid < diff_r.b AND {k} >= diff_r.lo AND {k} <= diff_r.hi{} OFFSET 0) r \
+             GROUP BY 1) x",
             tids(&a),
             tids(&b),
             int8_array(&lo),
@@ -232,17 +257,11 @@ pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Ru
             side.and_filter()
         )
     };
-    let (mut sums, mut strays) = (Sums::new(), Vec::new());
+    let mut sums = Sums::new();
     for (i, row) in over_ranges(pool, side, &items, parts, sql).await? {
-        match (row.get(1), row.get(2)) {
-            (Some(part), _) => {
-                sums.insert((items[i].0, part.parse().unwrap_or(0)), (int(&row, 3), int(&row, 4)));
-            }
-            (None, Some(key)) => strays.extend(key.parse::<i64>().ok()),
-            (None, None) => {}
-        }
+        sums.insert((items[i].0, int(&row, 1)), (int(&row, 2), int(&row, 3)));
     }
-    Ok((sums, strays))
+    Ok(sums)
 }
 
 #[cfg(test)]
