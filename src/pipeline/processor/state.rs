@@ -37,8 +37,13 @@ pub(super) struct PartitionWindows {
     pub purged_until: FxHashMap<KeyId, i64>,
     /// Fired sessions absorbed by a merge under another start: their rows must be deleted.
     pub retired: Vec<(KeyId, Window)>,
-    /// Record key → event time of the row's current version (`source.ts_ms` jobs only).
+    /// Record key → event time of the row's current version (`source.ts_ms` jobs only), while a
+    /// retraction at that time could still count: entries past allowed lateness are swept out
+    /// (see `Operator::emit`), so this holds the rows changed within the lateness horizon, not
+    /// every row of the table.
     pub row_times: FxHashMap<Box<[u8]>, i64>,
+    /// The floor `row_times` was last swept at.
+    pub row_times_swept: Option<i64>,
     pub next_offset: i64,
     /// The highest job watermark this partition's windows were judged and purged against.
     pub floor: Option<i64>,
@@ -209,7 +214,7 @@ pub(super) fn window_state(keys: &KeyInterner, key: KeyId, start: i64, e: &Windo
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

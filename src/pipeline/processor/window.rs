@@ -55,6 +55,24 @@ impl WindowShape {
         }
     }
 
+    /// The end of the latest window an event at `t` falls in: once that window is past allowed
+    /// lateness, every contribution at `t` is too late.
+    pub fn last_end(&self, t: i64) -> i64 {
+        match *self {
+            Self::Tumbling { size } => align(t, size).saturating_add(size),
+            Self::Hopping { size, slide } => align(t, slide).saturating_add(size),
+            Self::Session { gap } => t.saturating_add(gap),
+        }
+    }
+
+    /// The watermark's progress between two sweeps of state kept per event time: one window's
+    /// worth (a slide, a gap), at least a second.
+    pub fn sweep_step(&self) -> i64 {
+        match *self {
+            Self::Tumbling { size: s } | Self::Hopping { slide: s, .. } | Self::Session { gap: s } => s.max(1000),
+        }
+    }
+
     /// Sessions merge; the others have fixed windows.
     pub fn is_session(&self) -> bool {
         matches!(self, Self::Session { .. })
@@ -131,6 +149,17 @@ mod tests {
         let mut out = Vec::new();
         shape.assign(t, &mut out);
         out
+    }
+
+    #[test]
+    fn the_last_window_of_an_event_ends_as_assign_says() {
+        let shapes = [WindowShape::Tumbling { size: 10 }, WindowShape::Hopping { size: 30, slide: 10 }, WindowShape::Session { gap: 7 }];
+        for shape in shapes {
+            for t in [-31, -1, 0, 9, 10, 29, 12_345] {
+                let latest = assign(shape, t).iter().map(|w| w.end).max();
+                assert_eq!(Some(shape.last_end(t)), latest, "{shape:?} at {t}");
+            }
+        }
     }
 
     #[test]
