@@ -1,5 +1,8 @@
 //! Diff of two identical N-row tables, then with 100 differences, against `SELECT count(*)` on
-//! both tables (run concurrently, as the diff runs its sides). Needs the local stack's databases,
+//! both tables (run concurrently, as the diff runs its sides). Each phase starts from clean
+//! buffers (`CHECKPOINT`): else the first scans write out the pages VACUUM dirtied, and the
+//! count(*) that pays for it looks slower than it is. Also printed: the floor of any diff that
+//! hashes rows in the database, one plain `bit_xor` of the diff's row hash over each table. Needs the local stack's databases,
 //! or the two given by `DIFF_BENCH_SOURCE` / `DIFF_BENCH_SINK` (URLs or key=value strings).
 //!
 //!   cargo bench --bench diff                      # 1,000,000 rows
@@ -53,6 +56,7 @@ async fn main() {
     tokio::try_join!(src.batch_execute(&ddl), snk.batch_execute(&ddl)).expect("load");
     let vacuum = format!("VACUUM ANALYZE {table}");
     tokio::try_join!(src.batch_execute(&vacuum), snk.batch_execute(&vacuum)).expect("vacuum");
+    tokio::try_join!(src.batch_execute("CHECKPOINT"), snk.batch_execute("CHECKPOINT")).expect("checkpoint");
     println!("diff bench: {n} rows per side, loaded in {:.1} s, {connections} connections per side", load.elapsed().as_secs_f64());
 
     let count = async || {
@@ -81,9 +85,30 @@ async fn main() {
         best(&mut runs)
     };
 
+    let (s, t) = diff::sides(&src_pool, &snk_pool, &pair, hash).await.unwrap();
+    let (hs, ht) = diff::checksum::RowHash::pair(&s, &t, &vec![true; s.columns.len()]);
+    let floor = async || {
+        let mut runs = Vec::new();
+        for _ in 0..reps {
+            let t = Instant::now();
+            let sql = |h: &diff::checksum::RowHash| format!("SET max_parallel_workers_per_gather = 0; SET jit = off; SELECT bit_xor({}) FROM {table}", h.0);
+            let (a, b) = (sql(&hs), sql(&ht));
+            tokio::try_join!(src.batch_execute(&a), snk.batch_execute(&b)).unwrap();
+            runs.push((t.elapsed(), ()));
+        }
+        tokio::try_join!(src.batch_execute("RESET ALL"), snk.batch_execute("RESET ALL")).unwrap();
+        best(&mut runs).0
+    };
+
     let (ct, counts) = count().await;
+    let ft = floor().await;
     let (dt, r) = run_diff().await;
     assert!(r.differences.is_empty());
+    println!(
+        "floor:           row hash, one scan a side {:>8.1} ms  ratio {:.2}x",
+        ft.as_secs_f64() * 1e3,
+        ft.as_secs_f64() / ct.as_secs_f64()
+    );
     println!(
         "identical:       count(*) both {:>8.1} ms ({} / {})  diff {:>8.1} ms  ratio {:.2}x  segments {} rows fetched {}",
         ct.as_secs_f64() * 1e3, counts.0, counts.1, dt.as_secs_f64() * 1e3, dt.as_secs_f64() / ct.as_secs_f64(), r.stats.segments_checked, r.stats.rows_fetched
@@ -99,6 +124,7 @@ async fn main() {
     .await
     .unwrap();
     snk.batch_execute(&vacuum).await.unwrap();
+    snk.batch_execute("CHECKPOINT").await.unwrap();
     let (ct, _) = count().await;
     let (dt, r) = run_diff().await;
     let kinds = |m: &str| r.differences.iter().filter(|d| format!("{d:?}").starts_with(m)).count();
