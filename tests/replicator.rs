@@ -392,3 +392,46 @@ async fn a_replica_that_another_replicator_applies_is_refused() {
     assert!(err.contains("replica t_claimed is being applied by another replicator"), "{err}");
     drop(holder);
 }
+
+#[test]
+fn staging_tables_of_replicas_no_replicator_applies_are_dropped() {
+    common::require_stack();
+    let topic = common::kafka::ScratchTopic::create(&format!("replicator-staging-{}", rand_seed() % 1_000_000), 1);
+    tokio::runtime::Runtime::new().unwrap().block_on(staging(&topic));
+}
+
+async fn staging(topic: &common::kafka::ScratchTopic) {
+    // A removed replica's staging table, one of a replica another replicator holds, and one
+    // without the comment that names its replica: only the first goes.
+    let name = "t_staged";
+    let sink = common::sink_client().await;
+    reset(&sink, &[name]).await;
+    let table = |replica: &str, comment: bool| {
+        let t = format!("cdc.\"_stage_{replica}_0\"");
+        let c = if comment { format!("COMMENT ON TABLE {t} IS 'cdc-console staging of replica {replica}';") } else { String::new() };
+        format!("DROP TABLE IF EXISTS {t}; CREATE UNLOGGED TABLE {t} (x int); {c}")
+    };
+    sink.batch_execute(&[table("t_gone", true), table("t_held", true), table("t_nameless", false)].concat()).await.unwrap();
+    let holder = common::sink_client().await;
+    holder.execute("SELECT pg_advisory_lock(hashtext('cdc-console replica'), hashtext('t_held'))", &[]).await.unwrap();
+    until_idle(&config_with(vec![replica(name, &topic.name, &[])])).await;
+    let left: Vec<(String, Option<String>)> = sink
+        .query(
+            "SELECT relname::text, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'cdc' AND relname IN ('_stage_t_gone_0', '_stage_t_held_0', '_stage_t_nameless_0', '_stage_t_staged_0', '_stage_t_staged_1') ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let named = |t: &str, r: &str| (t.to_string(), Some(format!("cdc-console staging of replica {r}")));
+    assert_eq!(
+        left,
+        [named("_stage_t_held_0", "t_held"), ("_stage_t_nameless_0".to_string(), None), named("_stage_t_staged_0", name), named("_stage_t_staged_1", name)]
+    );
+    drop(holder);
+    sink.batch_execute("DROP TABLE cdc.\"_stage_t_held_0\", cdc.\"_stage_t_nameless_0\"").await.unwrap();
+    reset(&sink, &[name]).await;
+}

@@ -59,7 +59,9 @@ pub fn stage_ddl(replica: &str, plan: &Plan) -> String {
         .map(|parity| {
             format!(
                 "DROP TABLE IF EXISTS {t}; CREATE UNLOGGED TABLE {t} (_cdc_seg int, _cdc_seq bigint, _cdc_op \"char\", _cdc_lsn bigint{columns}) \
-                 WITH (autovacuum_enabled = false);",
+                 WITH (autovacuum_enabled = false); COMMENT ON TABLE {t} IS '{}{}';",
+                super::staging::COMMENT,
+                replica.replace('\'', "''"),
                 t = stage_table(replica, parity),
             )
         })
@@ -220,6 +222,7 @@ mod tests {
         };
         let ddl = stage_ddl("r", &p);
         assert!(ddl.contains(r#"CREATE UNLOGGED TABLE cdc."_stage_r_1" (_cdc_seg int, _cdc_seq bigint, _cdc_op "char", _cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text)"#), "{ddl}");
+        assert!(ddl.contains(r#"COMMENT ON TABLE cdc."_stage_r_1" IS 'cdc-console staging of replica r';"#), "{ddl}");
         let r = ReplicaConfig::full("r", "public.t", "cdc.t", "topic");
         let merge = merge_sql(1, true, &r, &p);
         assert!(merge.contains(r#"FROM cdc."_stage_r_1" WHERE _cdc_seg = $1"#), "{merge}");

@@ -18,6 +18,7 @@ pub mod offsets;
 pub mod schema;
 mod snapshot;
 mod stage;
+mod staging;
 mod temporal;
 mod tuples;
 
@@ -131,23 +132,6 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     r.plan = Some(plan);
 }
 
-/// Claims the replica for this run, for as long as its connection lasts: the staging tables are
-/// shared by name, so a second replicator applying the same replica would mix its batches into
-/// this one's. Waits up to `wait` for a replicator that is going away.
-async fn claim(sink: &Client, name: &str, wait: Duration) -> Result<(), String> {
-    sink.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis())).await.map_err(|e| pg_error(&e))?;
-    let locked = sink.execute("SELECT pg_advisory_lock(hashtext('cdc-console replica'), hashtext($1))", &[&name]).await;
-    sink.batch_execute("RESET lock_timeout").await.map_err(|e| pg_error(&e))?;
-    match locked {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => Err(format!(
-            "replica {name} is being applied by another replicator (still after {}); stop that one first",
-            humantime::format_duration(wait)
-        )),
-        Err(e) => Err(pg_error(&e)),
-    }
-}
-
 /// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
 /// published after every batch. Returns the last snapshot.
 pub async fn run(
@@ -165,11 +149,17 @@ pub async fn run(
     for cfg in &config.replicas {
         let offsets = offsets::load(&sink, &cfg.name).await.map_err(sink_err)?;
         let mut r = Replica { cfg: cfg.clone(), plan: None, merge: Default::default(), offsets, error: None, applied: 0 };
-        match claim(&sink, &cfg.name, timeout).await {
+        match staging::claim(&sink, &cfg.name, timeout).await {
             Ok(()) => prepare(&source, &sink, &mut r).await,
             Err(e) => r.fail(e),
         }
         replicas.push(r);
+    }
+    let ours: Vec<&str> = config.replicas.iter().map(|r| r.name.as_str()).collect();
+    match staging::sweep(&sink, &ours).await {
+        Ok(dropped) if !dropped.is_empty() => tracing::info!(tables = ?dropped, "dropped the staging tables of replicas no replicator applies"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("sweeping staging tables of removed replicas: {e}"),
     }
     if !replicas.iter().any(Replica::active) {
         let why: Vec<String> = replicas.iter().filter_map(|r| r.error.clone()).collect();
