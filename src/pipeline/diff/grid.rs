@@ -277,8 +277,8 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
         if nodes.is_empty() {
             break;
         }
-        // A side read by runs reads its first-level buckets' runs (plus their strays), once; then
-        // index ranges.
+        // A side read by runs reads the runs of its first-level buckets once, adding the strays
+        // the first level counted in them; deeper levels read index ranges.
         let level = |pool, side, hash, r: Option<HashMap<i64, Run>>, moved: Strays| {
             let nodes = &nodes;
             async move {
