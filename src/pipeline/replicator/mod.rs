@@ -328,7 +328,7 @@ async fn caught_up(
         let c = consumer.clone();
         let (t, part) = (topic.clone(), *p);
         let (low, high) =
-            tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout)).await.expect("watermarks task")?;
+            tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout)).await.map_err(|e| ReplicatorError::NoReplica(format!("watermarks task: {e}")))??;
         for r in replicas.iter().filter(|r| r.active() && &r.cfg.topic == topic) {
             let next = r.offsets.get(&(topic.clone(), *p)).copied().unwrap_or(low);
             if next < high {
