@@ -77,9 +77,13 @@ impl Operator {
             let Some(wm) = floor else { continue };
             // A row version whose every window is past allowed lateness would be retracted too
             // late anyway (as a row this job never saw): its time need not be kept.
-            if !p.row_times.is_empty() && p.row_times_swept.is_none_or(|at| wm >= at.saturating_add(self.shape.sweep_step())) {
+            if !p.row_times.is_empty()
+                && p.row_times_swept
+                    .is_none_or(|at| wm >= at.saturating_add(self.shape.sweep_step()))
+            {
                 let shape = self.shape;
-                p.row_times.retain(|_, t| shape.last_end(*t).saturating_add(lateness) > wm);
+                p.row_times
+                    .retain(|_, t| shape.last_end(*t).saturating_add(lateness) > wm);
                 p.row_times_swept = Some(wm);
             }
             let mut dropped = Vec::new();

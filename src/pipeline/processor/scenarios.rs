@@ -305,18 +305,48 @@ fn source_time_jobs_forget_a_rows_time_once_its_window_is_past_lateness() {
         60,
         "source.ts_ms",
     ));
-    op.on_change(0, 0, b"old", &change(Op::Create, None, Some(("a", "1", 0)), 1_000), 0);
-    op.on_change(0, 1, b"new", &change(Op::Create, None, Some(("a", "2", 0)), 65_000), 0);
+    op.on_change(
+        0,
+        0,
+        b"old",
+        &change(Op::Create, None, Some(("a", "1", 0)), 1_000),
+        0,
+    );
+    op.on_change(
+        0,
+        1,
+        b"new",
+        &change(Op::Create, None, Some(("a", "2", 0)), 65_000),
+        0,
+    );
     op.advance(0);
     let hex = super::state::hex;
-    let keys = |op: &Operator| op.checkpoint(0).unwrap().row_times.into_iter().map(|(k, _)| k).collect::<Vec<_>>();
-    assert_eq!(keys(&op), [hex(b"new"), hex(b"old")], "within lateness at 65 s");
+    let keys = |op: &Operator| {
+        op.checkpoint(0)
+            .unwrap()
+            .row_times
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(&op),
+        [hex(b"new"), hex(b"old")],
+        "within lateness at 65 s"
+    );
     let update = change(Op::Update, Some(("a", "2", 0)), Some(("a", "3", 0)), 75_000);
     assert!(op.on_change(0, 2, b"new", &update, 0).late.is_empty());
     op.advance(0);
-    assert_eq!(keys(&op), [hex(b"new")], "the old row's window is past lateness at 75 s");
+    assert_eq!(
+        keys(&op),
+        [hex(b"new")],
+        "the old row's window is past lateness at 75 s"
+    );
     // Its retraction now is late, as it was going to be.
     let delete = change(Op::Delete, Some(("a", "1", 0)), None, 80_000);
     let late = op.on_change(0, 3, b"old", &delete, 0).late;
-    assert_eq!((late.len(), late[0].reason, late[0].retraction), (1, LateReason::BeforeTimeUnknown, true));
+    assert_eq!(
+        (late.len(), late[0].reason, late[0].retraction),
+        (1, LateReason::BeforeTimeUnknown, true)
+    );
 }

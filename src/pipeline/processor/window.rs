@@ -69,7 +69,9 @@ impl WindowShape {
     /// worth (a slide, a gap), at least a second.
     pub fn sweep_step(&self) -> i64 {
         match *self {
-            Self::Tumbling { size: s } | Self::Hopping { slide: s, .. } | Self::Session { gap: s } => s.max(1000),
+            Self::Tumbling { size: s }
+            | Self::Hopping { slide: s, .. }
+            | Self::Session { gap: s } => s.max(1000),
         }
     }
 
@@ -153,7 +155,14 @@ mod tests {
 
     #[test]
     fn the_last_window_of_an_event_ends_as_assign_says() {
-        let shapes = [WindowShape::Tumbling { size: 10 }, WindowShape::Hopping { size: 30, slide: 10 }, WindowShape::Session { gap: 7 }];
+        let shapes = [
+            WindowShape::Tumbling { size: 10 },
+            WindowShape::Hopping {
+                size: 30,
+                slide: 10,
+            },
+            WindowShape::Session { gap: 7 },
+        ];
         for shape in shapes {
             for t in [-31, -1, 0, 9, 10, 29, 12_345] {
                 let latest = assign(shape, t).iter().map(|w| w.end).max();
