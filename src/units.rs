@@ -25,6 +25,18 @@ pub fn epoch_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
+/// A latency in milliseconds: "238 ms" up to 10 s, then "42.1 s", "3m55s", "2h05m" (a
+/// replicator catching up on old events shows minutes, not six-digit milliseconds).
+pub fn millis(ms: u64) -> String {
+    let s = ms / 1000;
+    match ms {
+        0..10_000 => format!("{ms} ms"),
+        10_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+        60_000..3_600_000 => format!("{}m{:02}s", s / 60, s % 60),
+        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -34,5 +46,14 @@ mod tests {
         assert_eq!(super::bytes(3_012, false), "2.9K");
         assert_eq!(super::bytes(5 << 30, false), "5.0G");
         assert_eq!(super::epoch_ms(1_795_252_120_123), "2026-11-21T09:08:40.123Z");
+    }
+
+    #[test]
+    fn latencies_read_as_milliseconds_then_seconds_minutes_hours() {
+        assert_eq!(super::millis(238), "238 ms");
+        assert_eq!(super::millis(9_999), "9999 ms");
+        assert_eq!(super::millis(42_149), "42.1 s");
+        assert_eq!(super::millis(235_263), "3m55s");
+        assert_eq!(super::millis(7_512_000), "2h05m");
     }
 }

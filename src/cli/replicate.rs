@@ -29,7 +29,8 @@ pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Res
             );
             let l = snap.commit_latency_ms;
             if l.count > 0 {
-                println!("  source commit → replica commit (last minute): p50 {} ms, p99 {} ms, max {} ms over {} events", l.p50, l.p99, l.max, l.count);
+                let m = crate::units::millis;
+                println!("  source commit → replica commit (last minute): p50 {}, p99 {}, max {} over {} events", m(l.p50), m(l.p99), m(l.max), l.count);
             }
             for r in &snap.replicas {
                 println!("  {} → {}: {} applied{}", r.name, r.sink, r.applied_events, r.error.as_ref().map(|e| format!(", STOPPED: {e}")).unwrap_or_default());

@@ -24,6 +24,7 @@ use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
 use crate::ui::widgets::common::{block, column_width, header, render_table, staleness, waiting_for_topics};
 use crate::ui::{View, age};
+use crate::units::millis;
 
 fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let t = view.theme;
@@ -47,7 +48,7 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     if l.count > 0 {
         lines.push(Line::from(vec![
             Span::styled("source commit → replica commit, last minute: ", dim),
-            Span::styled(format!("p50 {} ms  p99 {} ms  max {} ms", l.p50, l.p99, l.max), text),
+            Span::styled(format!("p50 {}  p99 {}  max {}", millis(l.p50), millis(l.p99), millis(l.max)), text),
             Span::styled(format!("  ({} events)", l.count), dim),
         ]));
     }
