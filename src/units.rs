@@ -25,15 +25,24 @@ pub fn epoch_ms(ms: i64) -> String {
     humantime::format_rfc3339_millis(t).to_string()
 }
 
-/// A latency in milliseconds: "238 ms" up to 10 s, then "42.1 s", "3m55s", "2h05m" (a
-/// replicator catching up on old events shows minutes, not six-digit milliseconds).
+/// Whole seconds, compactly: "42s", "5m12s", "3h04m", "2d03h".
+pub fn seconds(s: u64) -> String {
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// A latency in milliseconds: "238 ms" up to 10 s, "42.1 s" up to a minute, then as
+/// [`seconds`] ("3m55s": a replicator catching up on old events shows minutes, not six-digit
+/// milliseconds).
 pub fn millis(ms: u64) -> String {
-    let s = ms / 1000;
     match ms {
         0..10_000 => format!("{ms} ms"),
         10_000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
-        60_000..3_600_000 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => seconds(ms / 1000),
     }
 }
 

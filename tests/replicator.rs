@@ -13,14 +13,10 @@ use common::replicator::*;
 
 #[test]
 fn poison_events_land_in_dead_letters_and_the_stream_goes_on() {
-    common::require_stack();
-    // The scratch topic runs its own runtime: create and drop it outside the test's.
-    let topic_name = format!("replicator-poison-{}", rand_seed() % 1_000_000);
-    let topic = common::kafka::ScratchTopic::create(&topic_name, 1);
-    tokio::runtime::Runtime::new().unwrap().block_on(poison(&topic));
+    on_scratch_topic("poison", |t| async move { poison(&t).await });
 }
 
-async fn poison(topic: &common::kafka::ScratchTopic) {
+async fn poison(topic: &str) {
     let name = "t_poison";
     let sink = common::sink_client().await;
     reset(&sink, &[name]).await;
@@ -51,7 +47,7 @@ async fn poison(topic: &common::kafka::ScratchTopic) {
     ];
     let producer: BaseProducer = common::kafka::plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().unwrap();
     for p in &payloads {
-        let mut r: BaseRecord<str, str> = BaseRecord::to(&topic.name).partition(0).key("k");
+        let mut r: BaseRecord<str, str> = BaseRecord::to(topic).partition(0).key("k");
         if let Some(p) = p {
             r = r.payload(p);
         }
@@ -63,10 +59,10 @@ async fn poison(topic: &common::kafka::ScratchTopic) {
         sink.batch_execute(replicator::deadletter::DDL).await.unwrap();
         sink.query_one("SELECT count(*) FROM cdc.dead_letters", &[]).await.unwrap().get(0)
     };
-    let snap = until_idle(&config_with(vec![replica(name, &topic.name, &[])])).await;
+    let snap = until_idle(&config_with(vec![replica(name, topic, &[])])).await;
 
     let letters: Vec<(i64, String, Vec<u8>)> = sink
-        .query("SELECT \"offset\", reason, payload FROM cdc.dead_letters WHERE topic = $1 ORDER BY 1", &[&topic.name])
+        .query("SELECT \"offset\", reason, payload FROM cdc.dead_letters WHERE topic = $1 ORDER BY 1", &[&topic])
         .await
         .unwrap()
         .iter()
@@ -92,7 +88,7 @@ async fn poison(topic: &common::kafka::ScratchTopic) {
     assert_eq!(snap.events, 5);
     let next: i64 = sink.query_one("SELECT next_offset FROM cdc.progress WHERE consumer = $1", &[&name]).await.unwrap().get(0);
     assert_eq!(next, 8);
-    sink.execute("DELETE FROM cdc.dead_letters WHERE topic = $1", &[&topic.name]).await.unwrap();
+    sink.execute("DELETE FROM cdc.dead_letters WHERE topic = $1", &[&topic]).await.unwrap();
     reset(&sink, &[name]).await;
 }
 
@@ -213,9 +209,7 @@ fn schema_event(op: &str, after: &str, lsn: u64) -> String {
 /// that stops one replica while the other (which does not keep that column) goes on.
 #[test]
 fn truncates_new_columns_and_a_type_change_that_stops_one_replica_only() {
-    common::require_stack();
-    let topic = common::kafka::ScratchTopic::create(&format!("replicator-schema-{}", rand_seed() % 1_000_000), 1);
-    tokio::runtime::Runtime::new().unwrap().block_on(schema_changes(&topic.name));
+    on_scratch_topic("schema", |t| async move { schema_changes(&t).await });
 }
 
 async fn schema_changes(topic: &str) {
@@ -301,9 +295,7 @@ async fn jobs_starting_together_on_a_new_sink_create_its_tables_once() {
 /// type's own input; a bytea that is not base64 is a dead letter.
 #[test]
 fn debezium_values_of_each_type_reach_the_replica_as_the_source_holds_them() {
-    common::require_stack();
-    let topic = common::kafka::ScratchTopic::create(&format!("replicator-types-{}", rand_seed() % 1_000_000), 1);
-    tokio::runtime::Runtime::new().unwrap().block_on(types(&topic.name));
+    on_scratch_topic("types", |t| async move { types(&t).await });
 }
 
 async fn types(topic: &str) {
@@ -395,12 +387,10 @@ async fn a_replica_that_another_replicator_applies_is_refused() {
 
 #[test]
 fn staging_tables_of_replicas_no_replicator_applies_are_dropped() {
-    common::require_stack();
-    let topic = common::kafka::ScratchTopic::create(&format!("replicator-staging-{}", rand_seed() % 1_000_000), 1);
-    tokio::runtime::Runtime::new().unwrap().block_on(staging(&topic));
+    on_scratch_topic("staging", |t| async move { staging(&t).await });
 }
 
-async fn staging(topic: &common::kafka::ScratchTopic) {
+async fn staging(topic: &str) {
     // A removed replica's staging table, one of a replica another replicator holds, and one
     // without the comment that names its replica: only the first goes.
     let name = "t_staged";
@@ -414,7 +404,7 @@ async fn staging(topic: &common::kafka::ScratchTopic) {
     sink.batch_execute(&[table("t_gone", true), table("t_held", true), table("t_nameless", false)].concat()).await.unwrap();
     let holder = common::sink_client().await;
     holder.execute("SELECT pg_advisory_lock(hashtext('cdc-console replica'), hashtext('t_held'))", &[]).await.unwrap();
-    until_idle(&config_with(vec![replica(name, &topic.name, &[])])).await;
+    until_idle(&config_with(vec![replica(name, topic, &[])])).await;
     let left: Vec<(String, Option<String>)> = sink
         .query(
             "SELECT relname::text, obj_description(c.oid, 'pg_class') FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \

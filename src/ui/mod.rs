@@ -64,13 +64,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
 
 /// "42s", "5m12s", "3h04m", "2d03h": how long ago, compactly.
 pub fn age(since: SystemTime, now: SystemTime) -> String {
-    let s = now.duration_since(since).unwrap_or(Duration::ZERO).as_secs();
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m{:02}s", s / 60, s % 60),
-        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
-    }
+    crate::units::seconds(now.duration_since(since).unwrap_or(Duration::ZERO).as_secs())
 }
 
 /// Case-insensitive substring match, the `/` filter of every table.

@@ -84,6 +84,14 @@ pub async fn generate(changes: u32) {
     assert!(r.changes > 0);
 }
 
+/// Runs `test` on a fresh one-partition topic `replicator-<what>-<n>`. The scratch topic runs
+/// its own runtime: it is created and dropped outside the test's.
+pub fn on_scratch_topic<F: std::future::Future<Output = ()>>(what: &str, test: impl FnOnce(String) -> F) {
+    super::require_stack();
+    let topic = super::kafka::ScratchTopic::create(&format!("replicator-{what}-{}", rand_seed() % 1_000_000), 1);
+    tokio::runtime::Runtime::new().unwrap().block_on(test(topic.name.clone()));
+}
+
 pub fn rand_seed() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
