@@ -69,11 +69,9 @@ fn admin(c: &Config) -> AdminClient<DefaultClientContext> {
 fn produce(base: &Config, topic: &str, n: u64) {
     let t = Instant::now();
     let evs = events(n);
-    // One record per batch: on tansu a fetch starting inside a batch skips records (STACK.md).
     let producer: BaseProducer = ClientConfig::new()
         .set("bootstrap.servers", &base.kafka.brokers)
-        .set("batch.num.messages", "1")
-        .set("linger.ms", "0")
+        .set("linger.ms", "20")
         .set("queue.buffering.max.messages", "1000000")
         .create()
         .expect("producer");

@@ -2,9 +2,7 @@
 //! minus the group's committed offsets, read independently with a plain rdkafka client
 //! (`fetch_watermarks` + `committed_offsets`), partition by partition.
 //!
-//! The test owns its topic and group (`cdc-lag-test-<pid>`) and deletes both at the end. It
-//! produces one record per batch (`batch.num.messages=1`, `linger.ms=0`): on tansu "latest" is
-//! exact only then, and a fetch starting inside a batch would skip records (STACK.md faults 2, 5).
+//! The test owns its topic and group (`cdc-lag-test-<pid>`) and deletes both at the end.
 
 mod common;
 

@@ -2,12 +2,11 @@
 //! changes flow, then one of them stops and the other takes its partitions over through their
 //! checkpoints; the final windows equal the truth recomputed from the changes.
 //!
-//! The group runs on librdkafka's mock cluster (real TCP listeners and the real group protocol:
-//! JoinGroup, SyncGroup, heartbeats, OffsetCommit), which the instances, separate processes,
-//! reach like any broker: tansu's group coordinator stalls a JoinGroup while a member it still
-//! counts is gone (STACK.md), so the local stack cannot host this rebalance. The changes are
-//! Debezium events for `public.orders` produced by the test (updates with full before images and
-//! deletes retract), and the sink is the local stack's PostgreSQL.
+//! The group runs on the local stack's three Apache Kafka brokers: its coordinator, JoinGroup,
+//! SyncGroup, heartbeats and OffsetCommit are Kafka's own, and the instances are separate
+//! processes. The changes are Debezium events for `public.orders` produced by the test into a
+//! scratch topic of its own (updates with full before images and deletes retract), so that the
+//! truth is known exactly; the sink is the local stack's PostgreSQL.
 
 mod common;
 
@@ -15,8 +14,7 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientConfig;
-use rdkafka::mocking::MockCluster;
+use common::kafka::ScratchTopic;
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 struct Instance(Child, std::path::PathBuf);
@@ -66,9 +64,9 @@ impl Drop for Instance {
     }
 }
 
-/// Partitions in an assignment line like `{("dbserver1.public.orders", 0), ("…", 2)}`.
+/// Partitions in an assignment line like `{("topic", 0), ("topic", 2)} job=…`.
 fn partitions(line: &str) -> usize {
-    line.matches(common::processor::TOPIC).count()
+    line.split(" job=").next().unwrap_or_default().matches("\", ").count()
 }
 
 const PARTITIONS: i32 = 4;
@@ -170,17 +168,23 @@ fn truth(live: &BTreeMap<u64, Order>, until: i64) -> BTreeMap<(String, i64), Str
     w.into_iter().map(|(k, (n, sum, min, max))| (k, format!("{n} {} {} {}", dec(sum), dec(min), dec(max)))).collect()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoints() {
-    common::require_databases();
-    let cluster = MockCluster::new(1).expect("mock cluster");
-    cluster.create_topic(common::processor::TOPIC, PARTITIONS, 1).expect("topic");
-    let brokers = cluster.bootstrap_servers();
+/// The scratch topic runs its own runtime: it is created and dropped outside the test's.
+#[test]
+fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoints() {
+    common::require_stack();
     let job = format!("grp_{}", std::process::id());
+    let mut scratch = ScratchTopic::create(&format!("cdc-console-test-group-{}", std::process::id()), PARTITIONS);
+    scratch.owns_group(&format!("cdc-console-processor-{job}"));
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(split_and_hand_over(&job, &scratch.name));
+}
+
+async fn split_and_hand_over(job: &str, topic: &str) {
+    let (job, topic) = (job.to_string(), topic.to_string());
     let sink = common::sink_client().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cdc-console.toml");
-    let toml = format!("[kafka]\nbrokers = \"{brokers}\"\n\n{}", common::processor::job_toml(&job, None));
+    let toml = common::processor::job_toml_on(&job, &topic, None);
     std::fs::write(&path, toml).expect("config");
     let (config, _) = cdc_console::config::load(Some(&path)).expect("config");
     cdc_console::pipeline::processor::sink::reset(&sink, &config.jobs[0]).await.expect("reset");
@@ -190,9 +194,9 @@ async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoin
     let (events, live) = changes(12_000);
     let (go, second_half) = std::sync::mpsc::channel::<()>();
     let producer_thread = {
-        let brokers = brokers.clone();
+        let topic = topic.clone();
         std::thread::spawn(move || {
-            let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", &brokers).create().expect("producer");
+            let producer: BaseProducer = common::kafka::plain_config().create().expect("producer");
             let (first, rest) = events.split_at(events.len() / 2);
             for (i, half) in [first, rest].into_iter().enumerate() {
                 if i == 1 {
@@ -201,7 +205,7 @@ async fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoin
                 for chunk in half.chunks(100) {
                     for (id, payload) in chunk {
                         let key = format!(r#"{{"order_id":{id}}}"#);
-                        let rec = BaseRecord::to(common::processor::TOPIC).partition((id % PARTITIONS as u64) as i32).key(&key).payload(payload);
+                        let rec = BaseRecord::to(&topic).partition((id % PARTITIONS as u64) as i32).key(&key).payload(payload);
                         producer.send(rec).map_err(|(e, _)| e).expect("send");
                     }
                     producer.poll(Duration::ZERO);

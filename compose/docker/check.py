@@ -18,19 +18,28 @@ schema and Compose's own rules (undefined services, bad ports...) and needs no P
 (not that package's `docker-compose` console script: it always exits 0).
 
 Invariants:
-  1. host ports 55432 (source:5432), 55433 (sink:5432), 9092 (a Kafka broker), 8083 (connect:8083)
-     are published;
+  1. host ports 55432 (source:5432), 55433 (sink:5432), 9092, 9093 and 9094 (three Kafka
+     brokers), 8083 (connect:8083) are published;
   2. every Kafka broker advertises to host clients exactly the host port it publishes;
   3. every bind-mounted file or directory exists, relative to the compose file;
   4. the SQL files mounted into /docker-entrypoint-initdb.d are exactly compose/sql/source.sql
      (on `source`) and compose/sql/sink.sql (on `sink`);
   5. compose/connectors is bind-mounted, and nothing under compose/local is;
-  6. each compose/connectors/*.json parses as {"name": str, "config": {str: str}} and carries no
-     tansu-only setting: no producer.override.* key, no key set to the value that
-     compose/local/connector-overrides.json gives it;
+  6. each compose/connectors/*.json parses as {"name": str, "config": {str: str}} and lets
+     Connect's producer batch as Kafka's defaults do (no producer.override.batch.size or
+     linger.ms);
   7. every ${env:NAME} in those files is set on the service that runs Kafka Connect, whose
      worker has the env config provider (CONNECT_CONFIG_PROVIDERS / _ENV_CLASS);
-  8. every image has an explicit tag (or digest) and none is :latest.
+  8. every image has an explicit tag (or digest) and none is :latest;
+  9. the versions are the local stack's: the apache/kafka tag is kafka.version of
+     compose/local/kafka/pom.xml, the Debezium Connect tag is debezium.version of
+     compose/local/debezium/pom.xml;
+ 10. the settings are the local stack's: every key of compose/local/broker.properties without a
+     placeholder is set to the same value on each broker (KAFKA_FOO_BAR for foo.bar; the
+     listeners differ by design), and every
+     key of compose/local/worker.properties without a placeholder, but for the plugin discovery
+     of the local classpath, is set to the same value on Connect (CONNECT_FOO_BAR, or the
+     image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names).
 """
 
 import argparse
@@ -152,7 +161,6 @@ def main():
            "sink": os.path.join(base, "sql", "sink.sql")}
     CONNECTORS_DIR = os.path.join(base, "connectors")
     LOCAL_DIR = os.path.join(base, "local")
-    OVERRIDES = os.path.join(LOCAL_DIR, "connector-overrides.json")
     model = load_model(path, args.compose_bin)
     services = model["services"]
 
@@ -169,8 +177,9 @@ def main():
               "found %r" % (published.get(port),))
     kafka_services = sorted(n for n, s in services.items()
                             if "KAFKA_ADVERTISED_LISTENERS" in env_of(s))
-    check(9092 in published and published[9092][0] in kafka_services,
-          "host port 9092 is published by a Kafka broker", "found %r" % (published.get(9092),))
+    for port in (9092, 9093, 9094):
+        check(port in published and published[port][0] in kafka_services,
+              "host port %d is published by a Kafka broker" % port, "found %r" % (published.get(port),))
 
     # 2. each broker advertises its published host port to host clients
     check(len(kafka_services) >= 1, "Kafka brokers found", "no service sets KAFKA_ADVERTISED_LISTENERS")
@@ -211,10 +220,6 @@ def main():
     check(not bad, "nothing under compose/local is mounted", "found %r" % bad)
 
     # 6. connector files
-    overrides = {}
-    if os.path.exists(OVERRIDES):
-        with open(OVERRIDES, encoding="utf-8") as f:
-            overrides = {k: v for k, v in json.load(f).items() if not k.startswith("_")}
     files = sorted(glob.glob(os.path.join(CONNECTORS_DIR, "*.json")))
     check(bool(files), "compose/connectors has *.json files")
     placeholders = set()
@@ -231,9 +236,8 @@ def main():
               and all(isinstance(v, str) for v in cfg.values()))
         if not check(ok, "%s is {\"name\": str, \"config\": {str: str}}" % rel):
             continue
-        tansu = sorted({k for k in cfg if k.startswith("producer.override.")}
-                       | {k for k, v in overrides.items() if cfg.get(k) == v})
-        check(not tansu, "%s has no tansu-only settings" % rel, "found %s" % tansu)
+        held = sorted(k for k in cfg if k in ("producer.override.batch.size", "producer.override.linger.ms"))
+        check(not held, "%s lets the producer batch as Kafka's defaults do" % rel, "found %s" % held)
         for v in cfg.values():
             placeholders.update(re.findall(r"\$\{env:([^}:]+)\}", v))
 
@@ -254,6 +258,59 @@ def main():
     for name, svc in sorted(services.items()):
         image = svc.get("image")
         check(bool(image) and image_pinned(image), "%s image is pinned: %s" % (name, image))
+
+    # 9. versions
+    def pom_property(pom, prop):
+        with open(os.path.join(LOCAL_DIR, pom), encoding="utf-8") as f:
+            m = re.search(r"<%s>([^<]+)</%s>" % (re.escape(prop), re.escape(prop)), f.read())
+        return m.group(1) if m else None
+
+    def tags(prefix):
+        return sorted({s["image"].rsplit(":", 1)[1] for s in services.values()
+                       if s.get("image", "").startswith(prefix) and ":" in s["image"]})
+
+    for prefix, pom, prop in (("apache/kafka:", "kafka/pom.xml", "kafka.version"),
+                              ("quay.io/debezium/connect:", "debezium/pom.xml", "debezium.version")):
+        want = pom_property(pom, prop)
+        check(tags(prefix) == [want], "%s images are the local stack's %s %s (compose/local/%s)"
+              % (prefix.rstrip(":"), prop, want, pom), "found %r" % tags(prefix))
+
+    # 10. settings
+    def properties(name):
+        out = {}
+        with open(os.path.join(LOCAL_DIR, name), encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#") and "=" in line:
+                    k, v = line.split("=", 1)
+                    if "@" not in v:
+                        out[k.strip()] = v.strip()
+        return out
+
+    # The listeners differ by design: containers reach each other by name on their own ports.
+    network = {"inter.broker.listener.name", "listener.security.protocol.map"}
+    for name in kafka_services:
+        env = env_of(services[name])
+        differ = sorted("%s=%s (found %r)" % (k, v, env.get("KAFKA_" + k.upper().replace(".", "_")))
+                        for k, v in properties("broker.properties").items()
+                        if k not in network and env.get("KAFKA_" + k.upper().replace(".", "_")) != v)
+        check(not differ, "%s has the settings of compose/local/broker.properties" % name, "; ".join(differ))
+    image_names = {"group.id": "GROUP_ID", "config.storage.topic": "CONFIG_STORAGE_TOPIC",
+                   "offset.storage.topic": "OFFSET_STORAGE_TOPIC", "status.storage.topic": "STATUS_STORAGE_TOPIC",
+                   "key.converter": "KEY_CONVERTER", "value.converter": "VALUE_CONVERTER",
+                   "offset.flush.interval.ms": "OFFSET_FLUSH_INTERVAL_MS"}
+    local_only = {"plugin.discovery"}  # the image scans its own plugin layout
+    if workers:
+        env = env_of(services[workers[0]])
+        differ = []
+        for k, v in properties("worker.properties").items():
+            if k in local_only:
+                continue
+            var = image_names.get(k, "CONNECT_" + k.upper().replace(".", "_"))
+            if env.get(var) != v:
+                differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
+        check(not differ, "%s has the settings of compose/local/worker.properties" % workers[0],
+              "; ".join(sorted(differ)))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Connector registration for the local stack (called by compose/local/stack; stdlib only).
 
-  connectors.py sync   URL CONNECTOR_DIR OVERRIDES   create or update every CONNECTOR_DIR/*.json
+  connectors.py sync   URL CONNECTOR_DIR             create or update every CONNECTOR_DIR/*.json
   connectors.py wait   URL CONNECTOR_DIR TIMEOUT LOG wait until each connector and task is RUNNING
   connectors.py states URL CONNECTOR_DIR             one line per connector: name, states
 
-The config of each connector file gets OVERRIDES merged over it (keys starting with "_" are
-comments and dropped). `sync` only PUTs a config that differs from the stored one: a PUT
-restarts the connector and its tasks, and `stack up` must not disturb a running pipeline.
+Keys starting with "_" in a connector file are comments and dropped; the files are the ones
+compose/docker-compose.yml registers, unchanged. `sync` only PUTs a config that differs from the
+stored one: a PUT restarts the connector and its tasks, and `stack up` must not disturb a running pipeline.
 """
 import json
 import pathlib
@@ -37,25 +37,20 @@ def request(method, url, body=None, timeout=10):
             return e.code, {"message": raw.decode(errors="replace")}
 
 
-def connectors(conn_dir, overrides_path=None):
-    """[(name, merged config)] for every connector file, in file-name order."""
-    overrides = {}
-    if overrides_path:
-        overrides = {k: v for k, v in json.loads(pathlib.Path(overrides_path).read_text()).items()
-                     if not k.startswith("_")}
+def connectors(conn_dir):
+    """[(name, config)] for every connector file, in file-name order."""
     out = []
     for path in sorted(pathlib.Path(conn_dir).glob("*.json")):
         spec = json.loads(path.read_text())
         config = {k: v for k, v in spec["config"].items() if not k.startswith("_")}
-        config.update(overrides)
         config["name"] = spec["name"]  # Connect stores the name inside the config too
         out.append((spec["name"], config))
     return out
 
 
-def sync(url, conn_dir, overrides_path):
+def sync(url, conn_dir):
     deadline = time.monotonic() + 60
-    for name, config in connectors(conn_dir, overrides_path):
+    for name, config in connectors(conn_dir):
         while True:
             status, stored = request("GET", f"{url}/connectors/{name}/config")
             body = stored
@@ -132,33 +127,6 @@ def wait(url, conn_dir, timeout, log):
             time.sleep(0.5)
 
 
-UNSETTLED = {"UNASSIGNED", "RESTARTING"}
-
-
-def settled(url, timeout):
-    """Waits until the worker is not rebalancing: three answers in a row, a second apart, with
-    every connector and task assigned. A worker stopped in the middle of a rebalance leaves its
-    member in tansu's group for good, and no worker can join that group again (Apache Kafka
-    evicts such a member after its rebalance timeout)."""
-    deadline = time.monotonic() + float(timeout)
-    calm = 0
-    while calm < 3:
-        try:
-            code, body = request("GET", f"{url}/connectors?expand=status", timeout=5)
-        except OSError:
-            return  # not answering: there is nothing to protect
-        states = [] if code != 200 else [
-            st for c in body.values()
-            for st in [c["status"]["connector"]["state"]] + [t["state"] for t in c["status"]["tasks"]]
-        ]
-        calm = calm + 1 if code == 200 and not UNSETTLED.intersection(states) else 0
-        if calm < 3 and time.monotonic() > deadline:
-            print(f"worker still rebalancing after {timeout}s; stopping it anyway")
-            return
-        if calm < 3:
-            time.sleep(1)
-
-
 def states(url, conn_dir):
     for name, _ in connectors(conn_dir):
         try:
@@ -170,4 +138,4 @@ def states(url, conn_dir):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"sync": sync, "wait": wait, "states": states, "settled": settled}[cmd](*args)
+    {"sync": sync, "wait": wait, "states": states}[cmd](*args)

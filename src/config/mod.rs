@@ -136,7 +136,7 @@ pub struct KafkaConfig {
 
 impl Default for KafkaConfig {
     fn default() -> Self {
-        Self { brokers: "127.0.0.1:9092".into(), properties: Default::default() }
+        Self { brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(), properties: Default::default() }
     }
 }
 

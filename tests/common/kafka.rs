@@ -1,7 +1,7 @@
 //! Scratch topics: tests that compare offsets need a topic nobody else writes to. Created with a
-//! client that shares no code with the console, filled one record per batch (on tansu "latest"
-//! is exact only then, and a fetch starting inside a batch skips records: STACK.md faults 2, 5),
-//! and deleted with the groups the test names, however the test ends.
+//! client that shares no code with the console, three replicas as every topic of the local
+//! cluster, filled in batches as Kafka's producer defaults make them, and deleted with the groups
+//! the test names, however the test ends.
 #![allow(dead_code)]
 
 use std::time::Duration;
@@ -33,7 +33,7 @@ impl ScratchTopic {
         let admin: AdminClient<DefaultClientContext> = plain_config().create().expect("admin client");
         let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
         let created = rt
-            .block_on(admin.create_topics(&[NewTopic::new(name, partitions, TopicReplication::Fixed(1))], &opts))
+            .block_on(admin.create_topics(&[NewTopic::new(name, partitions, TopicReplication::Fixed(3))], &opts))
             .expect("create topic");
         assert!(created.iter().all(Result::is_ok), "create {name}: {created:?}");
         Self { name: name.to_string(), groups: Vec::new(), admin, rt }
@@ -44,10 +44,9 @@ impl ScratchTopic {
         self.groups.push(group.to_string());
     }
 
-    /// Produces `n` records to each `(partition, n)`, one record per batch.
+    /// Produces `n` records to each `(partition, n)`, acknowledged by all in-sync replicas.
     pub fn produce(&self, counts: &[(i32, i64)]) {
-        let producer: BaseProducer =
-            plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().expect("producer");
+        let producer: BaseProducer = plain_config().create().expect("producer");
         for &(partition, n) in counts {
             for i in 0..n {
                 let payload = format!("record {i}");

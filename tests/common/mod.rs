@@ -41,11 +41,14 @@ pub fn require_databases() {
     ]);
 }
 
+/// Each address of each service (the brokers are a comma-separated list) must accept a connection.
 fn require(services: &[(&str, String)]) {
-    for (what, addr) in services {
-        let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
-        if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
-            panic!("{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");
+    for (what, addrs) in services {
+        for addr in addrs.split(',') {
+            let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
+            if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
+                panic!("{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");
+            }
         }
     }
 }

@@ -8,11 +8,16 @@ pub const TOPIC: &str = "dbserver1.public.orders";
 
 /// The job's config file text; every retraction of a test's history stays within lateness.
 pub fn job_toml(job: &str, output_topic: Option<&str>) -> String {
+    job_toml_on(job, TOPIC, output_topic)
+}
+
+/// [`job_toml`] reading `input` instead of Debezium's orders topic.
+pub fn job_toml_on(job: &str, input: &str, output_topic: Option<&str>) -> String {
     let topic = output_topic.map(|t| format!(", topic = \"{t}\"")).unwrap_or_default();
     format!(
         r#"[[jobs]]
 name = "{job}"
-topics = ["{TOPIC}"]
+topics = ["{input}"]
 source_tables = ["public.orders"]
 event_time = "updated_at"
 window = {{ kind = "tumbling", size = "10s" }}

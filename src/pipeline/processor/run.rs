@@ -174,9 +174,7 @@ pub async fn run(
         output_topic::ensure(config, topic, widest_input, timeout).await.map_err(ProcessorError::Refused)?;
     }
     let results_out: Option<rdkafka::producer::BaseProducer> = match &job.output.topic {
-        // One record per batch: tansu reports "latest" wrongly for multi-record batches and a
-        // fetch from inside one skips the rest (STACK.md faults 2 and 5); a results feed is small.
-        Some(_) => Some(crate::collectors::kafka::client_config(config).set("batch.num.messages", "1").set("linger.ms", "0").create()?),
+        Some(_) => Some(crate::collectors::kafka::client_config(config).create()?),
         None => None,
     };
     // What a previous run committed but did not get to send goes first.
