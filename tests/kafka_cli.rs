@@ -85,6 +85,24 @@ fn topics_json_shows_the_orders_topic_with_leaders() {
     assert!(find(&all["topics"], "name", "_connect-offsets").is_some(), "{all:#}");
 }
 
+/// The local stack sets min.insync.replicas=2 on its brokers; with all three in sync no
+/// partition refuses writes.
+#[test]
+fn topics_json_reads_min_insync_replicas_from_the_cluster() {
+    require_broker();
+    let (code, json) = run_json(&["topics", "-o", "json"], &[]);
+    assert_eq!(code, Some(0), "{json:#}");
+    assert_eq!(json["warnings"], Value::Array(vec![]), "DescribeConfigs answered: {json:#}");
+    let orders = find(&json["topics"], "name", "dbserver1.public.orders").unwrap_or_else(|| panic!("no orders topic: {json:#}"));
+    assert_eq!(orders["min_insync_replicas"], 2, "{orders:#}");
+    let parts = orders["partition_details"].as_array().cloned().unwrap_or_default();
+    assert!(!parts.is_empty(), "{orders:#}");
+    for p in &parts {
+        assert_eq!(p["below_min_isr"], false, "{p:#}");
+        assert_eq!(p["error"], Value::Null, "{p:#}");
+    }
+}
+
 #[test]
 fn topics_offsets_equal_what_a_plain_client_reads() {
     require_broker();

@@ -1,8 +1,9 @@
 //! The Kafka collector against librdkafka's mock cluster (three brokers on real TCP ports, in
-//! this process): what the single-broker tansu cannot show. Brokers, racks and leaders as set, a
-//! broker going down (or unreachable) and coming back, a leader moving, a leaderless partition, a
-//! topic error, offsets and rates after producing, round-trip time, the CLI's exit codes. The
-//! mock always reports ISR = replicas, so under-replication is unit-tested in `kafka::model`.
+//! this process): the faults the local stack's three Apache Kafka brokers cannot be made to show
+//! on demand (tests/broker_faults.rs stops and starts real ones). Racks and leaders as set, a
+//! broker unreachable while still in the metadata, a leader moved at once, a leaderless
+//! partition, a topic error, an injected round-trip delay, the CLI's exit codes. The mock always
+//! reports ISR = replicas; under-replication is shown on the real cluster.
 
 mod common;
 

@@ -1,8 +1,8 @@
 //! `cdc-console brokers` and `topics`: the Kafka collector's snapshot, printed once.
 //!
 //! Exit codes: 0 when all is well; 1 when a broker is down (`brokers`) or a listed partition is
-//! offline or under-replicated or a topic has an error (`topics`), each named under `problems`;
-//! 2 when the cluster cannot be read at all.
+//! offline, below min.insync.replicas (it refuses writes) or under-replicated, or a topic has an
+//! error (`topics`), each named under `problems`; 2 when the cluster cannot be read at all.
 
 use std::time::Duration;
 
@@ -111,6 +111,8 @@ fn topic_problems(topics: &[&Topic]) -> Vec<String> {
         for p in &t.partition_details {
             if p.offline {
                 out.push(format!("{}-{} is offline: no leader", t.name, p.id));
+            } else if let (true, Some(min)) = (p.below_min_isr, t.min_insync_replicas) {
+                out.push(format!("{}-{} refuses writes: {}", t.name, p.id, p.min_isr_reason(min)));
             } else if p.under_replicated {
                 out.push(format!("{}-{} is under-replicated: ISR {:?} of replicas {:?}", t.name, p.id, p.isr, p.replicas));
             }
@@ -151,13 +153,15 @@ fn topics_table(topics: &[&Topic]) -> String {
     if topics.is_empty() {
         return "(no topics)\n".into();
     }
-    let mut summary = Table::new(&["topic", "partitions", "msg/s", "under-replicated", "offline", "error"]);
+    let mut summary = Table::new(&["topic", "partitions", "msg/s", "min isr", "below min isr", "under-replicated", "offline", "error"]);
     let mut parts = Table::new(&["topic", "partition", "leader", "replicas", "isr", "log start", "log end", "status"]);
     for t in topics {
         summary.row(vec![
             t.name.clone(),
             t.partitions.to_string(),
             t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into()),
+            dash(t.min_insync_replicas.map(|m| m.to_string())),
+            t.below_min_isr().to_string(),
             t.under_replicated().to_string(),
             t.offline().to_string(),
             t.error.clone().unwrap_or_default(),
@@ -165,12 +169,14 @@ fn topics_table(topics: &[&Topic]) -> String {
         for p in &t.partition_details {
             let status = if p.offline {
                 "offline".to_string()
+            } else if p.below_min_isr {
+                "below-min-isr".into()
             } else if p.under_replicated {
                 "under-replicated".into()
             } else {
                 "ok".into()
             };
-            let status = match &p.error {
+            let status = match p.problem(t.min_insync_replicas) {
                 Some(e) => format!("{status}: {e}"),
                 None => status,
             };
@@ -222,5 +228,24 @@ mod tests {
         assert!(text.contains("orders  0          1       1,2       1,2  0          7        ok"), "{text}");
         assert!(text.contains("offline") && text.contains("12.5"), "{text}");
         assert_eq!(topic_problems(&[&t]), vec!["orders-1 is offline: no leader"]);
+    }
+
+    #[test]
+    fn a_partition_below_min_isr_is_a_problem_with_its_reason() {
+        let mut t = Topic {
+            name: "orders".into(),
+            partitions: 2,
+            partition_details: vec![Partition::from_metadata(0, 1, &[1, 2, 3], &[1, 2], None), Partition::from_metadata(1, 2, &[1, 2, 3], &[2], None)],
+            ..Topic::default()
+        };
+        t.apply_min_isr(Some(2));
+        let reason = "1 in-sync replica of 3, below min.insync.replicas=2: writes with acks=all are refused";
+        assert_eq!(topic_problems(&[&t]), [
+            "orders-0 is under-replicated: ISR [1, 2] of replicas [1, 2, 3]".to_string(),
+            format!("orders-1 refuses writes: {reason}"),
+        ]);
+        let text = topics_table(&[&t]);
+        assert!(text.contains(&format!("below-min-isr: {reason}")), "{text}");
+        assert!(text.contains("MIN ISR  BELOW MIN ISR") && text.contains("orders  2           -      2        1              2 "), "{text}");
     }
 }

@@ -41,6 +41,12 @@ impl<T: PartialEq> Backend<T> {
         Self { name: name.into(), endpoint, health: Health::Unknown, updated_at: None, snapshot: None }
     }
 
+    /// `reason` without the leading "ENDPOINT: " that errors carry: a view that already names
+    /// the backend shows the cause first (a list of three brokers would push it off the line).
+    pub fn cause<'a>(&self, reason: &'a str) -> &'a str {
+        reason.strip_prefix(self.endpoint.as_str()).and_then(|r| r.strip_prefix(": ")).unwrap_or(reason)
+    }
+
     /// Records one poll. The snapshot survives a failure, so the screen keeps the last good data.
     /// Returns whether anything visible changed.
     pub fn apply(&mut self, result: Result<T, CollectError>, at: SystemTime) -> bool {
@@ -123,5 +129,13 @@ mod tests {
         }
         assert!(b.apply(Ok(8), t0 + Duration::from_secs(4)));
         assert_eq!(b.health, Health::Up { since: t0 + Duration::from_secs(4) });
+    }
+
+    #[test]
+    fn the_cause_drops_only_the_backends_own_endpoint() {
+        let b: Backend<u32> = Backend::new("kafka", "k1:9092,k2:9092".into());
+        assert_eq!(b.cause("k1:9092,k2:9092: Connection refused"), "Connection refused");
+        assert_eq!(b.cause("k3:9092: Connection refused"), "k3:9092: Connection refused");
+        assert_eq!(b.cause("k1:9092,k2:9092x"), "k1:9092,k2:9092x");
     }
 }

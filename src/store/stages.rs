@@ -14,6 +14,7 @@ pub enum StageState {
     /// Reachable but not all well: a paused connector, an inactive slot, a table without
     /// REPLICA IDENTITY FULL.
     Degraded,
+    /// Not doing its job: unreachable, a failed connector task, partitions refusing writes.
     Down,
     Unknown,
 }
@@ -32,7 +33,7 @@ pub struct Stage {
 impl Store {
     /// Source → connectors → broker → sink, plus each Connect worker.
     pub fn stages(&self) -> Vec<Stage> {
-        let mut out = vec![self.source_stage(), stage_of(&self.kafka, kafka_warnings)];
+        let mut out = vec![self.source_stage(), self.kafka_stage()];
         for c in &self.connect {
             out.push(stage_of(c, |_| Vec::new()));
             out.push(connectors_stage(c));
@@ -60,16 +61,32 @@ impl Store {
             warn
         })
     }
+
+    /// Degraded by what [`kafka_warnings`] finds; down while a partition is below
+    /// min.insync.replicas, the cluster answers then, but the pipeline stalls at that partition:
+    /// every acks=all producer (Debezium through Connect) has its writes refused.
+    fn kafka_stage(&self) -> Stage {
+        let mut stage = stage_of(&self.kafka, kafka_warnings);
+        let refusing = self.kafka.snapshot.as_ref().is_some_and(|k| k.topics.iter().any(|t| t.below_min_isr() > 0));
+        if stage.state == StageState::Degraded && refusing {
+            stage.state = StageState::Down;
+        }
+        stage
+    }
 }
 
-/// Brokers down, partitions offline or under-replicated: the cluster answers but is not whole.
+/// Partitions refusing writes, brokers down, partitions offline or under-replicated: the
+/// cluster answers but is not whole. What refuses writes comes first: it is why the stage is
+/// down, and the overview's box shows only the first few lines.
 fn kafka_warnings(k: &crate::collectors::kafka::KafkaSnapshot) -> Vec<String> {
-    let mut warn: Vec<String> = k
-        .brokers
-        .iter()
-        .filter(|b| b.is_down())
-        .map(|b| format!("broker {} at {} is down{}", b.id, b.address(), b.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()))
-        .collect();
+    let refusing = k.topics.iter().filter_map(|t| {
+        let (n, min) = (t.below_min_isr(), t.min_insync_replicas?);
+        (n > 0).then(|| format!("{}: {n} partition(s) refuse writes: fewer in-sync replicas than min.insync.replicas={min}", t.name))
+    });
+    let down = k.brokers.iter().filter(|b| b.is_down()).map(|b| {
+        format!("broker {} at {} is down{}", b.id, b.address(), b.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())
+    });
+    let mut warn: Vec<String> = refusing.chain(down).collect();
     for t in &k.topics {
         let (offline, under) = (t.offline(), t.under_replicated());
         if offline > 0 {
@@ -165,5 +182,32 @@ mod tests {
             "t: 1 partition(s) offline",
             "t: 2 partition(s) under-replicated", // as kafka-topics counts it: ISR smaller than replicas, the offline one too
         ]);
+    }
+
+    #[test]
+    fn partitions_below_min_isr_take_the_kafka_stage_down_and_say_how_many() {
+        let up = Broker { id: 1, host: "k1".into(), port: 9092, state: BrokerState::Up, ..Broker::default() };
+        let topic = |isr: &[&[i32]], min| {
+            let partition_details = isr.iter().enumerate().map(|(i, isr)| Partition::from_metadata(i as i32, isr[0], &[1, 2, 3], isr, None)).collect();
+            let mut t = Topic { name: "orders".into(), partitions: isr.len(), partition_details, ..Topic::default() };
+            t.apply_min_isr(min);
+            t
+        };
+        let down = Broker { id: 4, host: "k4".into(), port: 9092, state: BrokerState::Down, ..Broker::default() };
+        let snapshot = |t: Topic| KafkaSnapshot { brokers: vec![up.clone(), down.clone()], topics: vec![t], ..KafkaSnapshot::default() };
+
+        let refusing = kafka_stage(snapshot(topic(&[&[1], &[2], &[3, 1], &[1, 2, 3]], Some(2))));
+        assert_eq!(refusing.state, StageState::Down);
+        assert_eq!(refusing.detail, [
+            "orders: 2 partition(s) refuse writes: fewer in-sync replicas than min.insync.replicas=2", // first: it is why the stage is down
+            "broker 4 at k4:9092 is down",
+            "orders: 3 partition(s) under-replicated",
+        ]);
+        // The same ISR while min.insync.replicas is 1, or unknown: only warnings.
+        for min in [Some(1), None] {
+            let lagging = kafka_stage(snapshot(topic(&[&[1], &[2], &[3, 1], &[1, 2, 3]], min)));
+            assert_eq!(lagging.state, StageState::Degraded);
+            assert_eq!(lagging.detail, ["broker 4 at k4:9092 is down", "orders: 3 partition(s) under-replicated"]);
+        }
     }
 }

@@ -247,7 +247,9 @@ pub fn healthy_full() -> Store {
 /// `healthy_full()` with Kafka, the groups and the latency sampler unreachable since t(30).
 pub fn kafka_down() -> Store {
     let mut s = healthy_full();
-    let refused = || CollectError::Unreachable { endpoint: "127.0.0.1:9092".into(), reason: "Connection refused (os error 111)".into() };
+    // The collectors name the configured bootstrap list as the endpoint.
+    let brokers = cdc_console::config::Config::default().kafka.brokers;
+    let refused = || CollectError::Unreachable { endpoint: brokers.clone(), reason: "Connection refused (os error 111)".into() };
     s.apply(Update { at: t(30), kind: UpdateKind::Kafka(Err(refused())) });
     s.apply(Update { at: t(30), kind: UpdateKind::Groups(Err(refused())) });
     s.apply(Update { at: t(30), kind: UpdateKind::Latency(Err(refused())) });
@@ -349,5 +351,27 @@ pub fn troubled() -> Store {
     let mut s = healthy();
     s.apply(Update { at: t(0), kind: UpdateKind::Connect(0, Ok(connect_failing())) });
     s.apply(Update { at: t(0), kind: UpdateKind::Kafka(Ok(kafka_troubled())) });
+    s
+}
+
+/// `kafka_troubled()`'s brokers (113 down) with min.insync.replicas=2 on every topic: every
+/// partition is under-replicated, and orders partition 1 has only its leader in sync, so it
+/// refuses writes.
+pub fn kafka_below_min_isr() -> KafkaSnapshot {
+    use cdc_console::collectors::kafka::Partition;
+    let mut s = kafka_troubled();
+    let part = |id, leader: i32, isr: &[i32], end| Partition { log_start_offset: Some(0), log_end_offset: Some(end), ..Partition::from_metadata(id, leader, &[111, 112, 113], isr, None) };
+    s.topics[2].partition_details = vec![part(0, 111, &[111, 112], 1_200), part(1, 112, &[112], 1_430), part(2, 111, &[111, 112], 1_150), part(3, 112, &[112, 111], 1_010)];
+    s.topics[1].partition_details = (0..4).map(|i| part(i, 111, &[111, 112], 500 + i as i64)).collect();
+    for t in &mut s.topics {
+        t.apply_min_isr(Some(2));
+    }
+    s
+}
+
+/// `healthy()` with `kafka_below_min_isr()`, polled at t(0).
+pub fn below_min_isr() -> Store {
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Kafka(Ok(kafka_below_min_isr())) });
     s
 }

@@ -48,3 +48,15 @@ fn narrow_terminals_get_one_line_per_stage() {
     let small = render(&healthy_full(), ViewId::Overview, None, 60, 24);
     assert!(small.contains("source    ● up 1m15s") && small.contains("processor ○ stopped"), "{small}");
 }
+
+#[test]
+fn partitions_below_min_isr_take_the_topics_stage_down() {
+    let s = below_min_isr();
+    let wide = render(&s, ViewId::Overview, None, 160, 40);
+    // The topics box wraps the stage's first line: "dbserver1.public.orders: 1 partition(s)
+    // refuse writes: fewer in-sync replicas than min.insync.replicas=2".
+    for want in ["● down 1m15s", "dbserver1.public.orders: 1", "partition(s) refuse writes:", "min.insync.replicas=2", "1 refusing writes (below min ISR)", "4 under-replicated"] {
+        assert!(wide.contains(want), "{want} missing:\n{wide}");
+    }
+    insta::assert_snapshot!("below_min_isr_160x40", wide);
+}

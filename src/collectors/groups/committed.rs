@@ -3,7 +3,7 @@
 //! client's own `group.id`, which would mean one client, with its threads, per group).
 //!
 //! Each group is first asked for "all its partitions" (a null partition list), one request per
-//! group, all in flight at once on one queue: Apache Kafka and tansu answer that with exactly the
+//! group, all in flight at once on one queue: Apache Kafka answers that with exactly the
 //! partitions the group committed. librdkafka's mock cluster answers it with nothing, so a group
 //! that comes back empty is asked again for every known partition, explicitly. Explicit lists go
 //! in chunks of [`CHUNK`]: librdkafka matches results to requests with a linear search per

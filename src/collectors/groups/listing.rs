@@ -1,10 +1,11 @@
 //! Which groups exist and who is in them: ListGroups + DescribeGroups (rdkafka's
 //! `fetch_group_list`), merged with the console's own consumers.
 //!
-//! Brokers differ in what they answer (STACK.md): Apache Kafka describes every group fully;
-//! tansu lists only groups with committed offsets and leaves members' client id, host and
-//! assignment empty; librdkafka's mock cluster has neither ListGroups nor DescribeGroups
-//! ("Required feature not supported by broker"). The merge fills each gap from what the console
+//! Brokers differ in what they answer: Apache Kafka describes every group fully (checked against
+//! kafka-consumer-groups in tests/groups_cli.rs); some Kafka-protocol brokers list only groups
+//! with committed offsets and leave members' client id, host and assignment empty; librdkafka's
+//! mock cluster has neither ListGroups nor DescribeGroups ("Required feature not supported by
+//! broker"). The merge fills each gap from what the console
 //! knows first-hand and never overwrites what the broker said.
 
 use std::collections::BTreeMap;

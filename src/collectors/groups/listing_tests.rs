@@ -48,8 +48,8 @@ fn a_broker_that_describes_nothing_gets_the_consoles_members() {
 
 #[test]
 fn blank_fields_from_the_broker_are_filled_and_known_ones_kept() {
-    // tansu: the member is listed, its client id, host and assignment are not.
-    let tansu = Described {
+    // A broker that lists the member without its client id, host and assignment.
+    let sparse = Described {
         name: "g".into(),
         state: "Stable".into(),
         protocol_type: "consumer".into(),
@@ -57,7 +57,7 @@ fn blank_fields_from_the_broker_are_filled_and_known_ones_kept() {
         members: vec![broker_member("m-1", "", "", None), broker_member("m-9", "other", "/10.0.0.9", None)],
     };
     let own = by_group(vec![own("g", "m-1", "c1", &[("t", &[0])])]);
-    let merged = merge(vec![tansu], &own, &[]);
+    let merged = merge(vec![sparse], &own, &[]);
     let m = &merged["g"].members;
     assert_eq!(
         (m[0].client_id.as_str(), m[0].host.as_str(), m[0].source),

@@ -70,8 +70,8 @@ impl Probe {
         }
     }
 
-    /// Groups to show even when the broker does not list them (tansu lists only groups with
-    /// commits; the mock cluster lists none).
+    /// Groups to show even when the broker does not list them (some Kafka-protocol brokers list
+    /// only groups with commits; the mock cluster lists none).
     pub fn watch(mut self, groups: impl IntoIterator<Item = String>) -> Self {
         self.watched.extend(groups);
         self

@@ -1,8 +1,8 @@
 //! What the console knows of its own consumers: group, member id, client id and assignment,
 //! recorded by a consumer context at every rebalance.
 //!
-//! Brokers do not always describe group members: tansu returns members without client id, host
-//! or assignment (STACK.md fault 6), and librdkafka's mock cluster has no DescribeGroups at all.
+//! Brokers do not always describe group members: some Kafka-protocol brokers return members
+//! without client id, host or assignment, and librdkafka's mock cluster has no DescribeGroups.
 //! For the console's own consumers (the processor, the replicator, samplers) the facts are known
 //! first-hand, so the groups collector fills them in from here and marks them as such.
 

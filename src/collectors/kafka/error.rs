@@ -18,6 +18,8 @@ pub enum ProbeError {
     DescribeCluster(String),
     #[error("log offsets from broker {leader}: {reason} (retried on the next poll)")]
     Offsets { leader: i32, reason: String },
+    #[error("min.insync.replicas of {topics} unknown: {reason} (last known values kept; retried within a minute)")]
+    TopicConfigs { topics: String, reason: String },
     #[error("broker {leader} is down: offsets of the partitions it leads are unknown until it is back")]
     LeaderDown { leader: i32 },
     #[error("no answer within {}", humantime::format_duration(*after))]

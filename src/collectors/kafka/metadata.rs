@@ -41,6 +41,8 @@ pub fn topics(m: &Metadata) -> Vec<Topic> {
                 internal: is_internal(t.name()),
                 error: t.error().map(readable),
                 messages_per_sec: None,
+                // From DescribeConfigs, cached by `topic_config`.
+                min_insync_replicas: None,
                 partition_details: partitions,
             }
         })

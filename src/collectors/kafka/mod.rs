@@ -1,15 +1,17 @@
 //! The Kafka cluster: brokers (address, rack, controller, the client's connection state and
-//! round-trip time), topics and partitions (leader, replicas, ISR, under-replicated, offline, log
-//! start and end offsets) and messages per second per topic.
+//! round-trip time), topics and partitions (leader, replicas, ISR, under-replicated, offline,
+//! below min.insync.replicas, log start and end offsets) and messages per second per topic.
 //!
 //! One poll, all blocking librdkafka calls on the blocking pool:
 //! ```text
 //!  serve queue ── Metadata ─┬─ ListOffsets per leader (earliest ∥ latest) ─┬─ rates
 //!  (statistics)             ├─ DescribeCluster (to the broker that answered) ┼─ merge brokers
+//!                           ├─ DescribeConfigs, new topics / every 5 min ────┼─ min ISR flags
 //!                           └─ first poll only: wait for fresh statistics ───┘
 //! ```
-//! Only the metadata request must succeed; DescribeCluster and offsets degrade to "unknown" with
-//! a warning, so a half-broken cluster is still shown, which is when it matters most.
+//! Only the metadata request must succeed; DescribeCluster, DescribeConfigs and offsets degrade
+//! to "unknown" with a warning, so a half-broken cluster is still shown, which is when it
+//! matters most.
 
 mod brokers;
 mod cluster;
@@ -20,6 +22,7 @@ mod model;
 mod offsets;
 mod rate;
 mod stats;
+mod topic_config;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -62,11 +65,13 @@ pub struct Probe {
     rates: rate::RateTracker,
     polled: bool,
     offsets: bool,
+    min_isr: topic_config::MinIsr,
 }
 
 impl Probe {
     pub fn new(config: &Config) -> Self {
         let mut c = client_config(config);
+        let min_isr = topic_config::MinIsr::new(c.clone());
         // Statistics carry the per-broker state and round-trip time. Sparse connections (the
         // default) would connect only to brokers the client has requests for, leaving the others
         // in INIT forever; the probe wants a connection to every broker so each one's state is
@@ -92,11 +97,12 @@ impl Probe {
             rates: Default::default(),
             polled: false,
             offsets: true,
+            min_isr,
         }
     }
 
-    /// A probe that skips log offsets (and so rates), for callers that show only brokers:
-    /// ListOffsets is the slow part of a poll when partitions are large or many.
+    /// A probe that skips log offsets (and so rates) and topic configs, for callers that show
+    /// only brokers: ListOffsets is the slow part of a poll when partitions are large or many.
     pub fn without_offsets(mut self) -> Self {
         self.offsets = false;
         self
@@ -165,7 +171,11 @@ impl Probe {
             .collect();
         // The rate's clock is when the offsets were read, not when the slowest branch ends.
         let offsets = async { (offsets::fetch(client.clone(), groups, &down, timeout).await, Instant::now()) };
-        let ((read, read_at), cluster, _) = tokio::join!(offsets, cluster, async {
+        // Topics with a metadata error have no configs to read either.
+        let described: Vec<String> =
+            if self.offsets { topics.iter().filter(|t| t.error.is_none()).map(|t| t.name.clone()).collect() } else { Vec::new() };
+        let min_isr = self.min_isr.refresh(&described, (via >= 0).then_some(via), timeout);
+        let ((read, read_at), cluster, (), _) = tokio::join!(offsets, cluster, min_isr, async {
             // Without statistics, states stay unknown: that is shown, not an error.
             if let Some(wait) = first_statistics {
                 let _ = wait.await;
@@ -174,6 +184,10 @@ impl Probe {
         let links = client.context().links();
         let mut warnings = offsets::apply(&mut topics, read);
         self.rates.observe(&mut topics, read_at);
+        // After the offsets: a partition's own error comes before the min ISR reason.
+        if self.offsets {
+            warnings.extend(self.min_isr.apply(&mut topics));
+        }
 
         let cluster = match cluster {
             Ok(c) => Some(c),

@@ -6,9 +6,9 @@
 //! checkpoint.
 //!
 //! Eager protocol only (librdkafka's `range,roundrobin`): every rebalance revokes everything
-//! and assigns anew. Group mode is opt-in (`process --group`): tansu's group coordinator
-//! stalls JoinGroup when members come and go (STACK.md), so by default one instance takes every
-//! partition, through the same checkpoint path.
+//! and assigns anew. Group mode is opt-in (`process --group`, tested on the local stack's three
+//! Apache Kafka brokers): by default one instance takes every partition, through the same
+//! checkpoint path, with no group coordinator to wait for.
 //!
 //! [`caught_up`] says when the partitions this instance owns are processed to their ends.
 

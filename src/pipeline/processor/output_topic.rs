@@ -1,5 +1,5 @@
 //! The job's output topic, created when it is missing. Brokers without topic auto-creation (a
-//! common production setting, and the local stack's tansu) would otherwise leave every send of
+//! common production setting) would otherwise leave every send of
 //! the results feed waiting until its flush times out. It gets as many partitions as the job's
 //! input, since the results are keyed by group key and so spread as the input does.
 

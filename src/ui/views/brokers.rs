@@ -1,5 +1,6 @@
 //! The brokers view: the cluster at a glance (controller, under-replicated and offline partition
-//! counts, warnings), then one row per broker.
+//! counts, and partitions below min.insync.replicas when there are any, warnings), then one row
+//! per broker.
 //!
 //! ```text
 //! ┌ Kafka cluster ─────────────────────────────────────── stale 12s ┐
@@ -68,13 +69,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             let down = s.brokers.iter().filter(|b| b.is_down()).count();
             let urp: usize = s.topics.iter().map(|t| t.under_replicated()).sum();
             let offline: usize = s.topics.iter().map(|t| t.offline()).sum();
+            let below: usize = s.topics.iter().map(|t| t.below_min_isr()).sum();
             let count = |n: usize, bad| Style::new().fg(if n == 0 { t.ok.0 } else { bad }).add_modifier(Modifier::BOLD);
             let controller = match s.controller {
                 Some(c) if s.brokers.iter().any(|b| b.id == c) => c.to_string(),
                 Some(c) => format!("{c} (not a listed broker)"),
                 None => "unknown".into(),
             };
-            lines.push(Line::from(vec![
+            let mut summary = vec![
                 Span::styled("controller ", dim),
                 Span::styled(controller, Style::new().fg(t.text.0).add_modifier(Modifier::BOLD)),
                 Span::styled("  brokers ", dim),
@@ -85,8 +87,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
                 Span::styled(urp.to_string(), count(urp, t.warn.0)),
                 Span::styled("  offline ", dim),
                 Span::styled(offline.to_string(), count(offline, t.error.0)),
-                Span::styled(format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")), dim),
-            ]));
+            ];
+            // Only when there are any: they are rare, and while min.insync.replicas is unknown a
+            // 0 would claim more than is known.
+            if below > 0 {
+                summary.push(Span::styled("  below min ISR ", dim));
+                summary.push(Span::styled(below.to_string(), count(below, t.error.0)));
+            }
+            summary.push(Span::styled(format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")), dim));
+            lines.push(Line::from(summary));
             for w in &s.warnings {
                 lines.push(Line::from(Span::styled(format!("! {w}"), Style::new().fg(t.warn.0))));
             }
@@ -94,7 +103,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         None => lines.push(Line::from(Span::styled(empty_reason(k, "no brokers"), dim))),
     }
     if let (Health::Down { since, reason, .. }, Some(_)) = (&k.health, &k.snapshot) {
-        lines.push(Line::from(Span::styled(format!("Kafka down {}: {reason}", age(*since, view.now)), Style::new().fg(t.error.0))));
+        lines.push(Line::from(Span::styled(format!("Kafka down {}: {}", age(*since, view.now), k.cause(reason)), Style::new().fg(t.error.0))));
     }
     let lines_n = lines.len().min(5) as u16;
     let [top, table] = Layout::vertical([Constraint::Length(lines_n + 2), Constraint::Fill(1)]).areas(area);

@@ -1,12 +1,14 @@
 //! The topics view: one row per topic with its partitions, under-replicated (URP) and offline
 //! counts, rate and log end; Enter drills into a topic (`ui.detail`) to its partitions.
+//! Partitions below min.insync.replicas are errors, not warnings like URP: they refuse every
+//! acks=all write, so the topic is red and its PROBLEM (a partition's ERROR) says so.
 //!
 //! ```text
 //! ┌ Topics (2, 1 internal hidden) ────────────────────────────── stale 12s ┐
 //! │TOPIC                        PART URP OFFLINE MSG/S LOG END  PROBLEM    │
 //! └────────────────────────────────────────────────────────────────────────┘
 //! ┌ Topic orders ─────┐  detail: a summary line, then
-//! │PARTITION LEADER REPLICAS ISR FLAGS LOG START LOG END ERROR │
+//! │PARTITION LEADER FLAGS REPLICAS ISR LOG START LOG END ERROR │
 //! ```
 //!
 //! Internal topics (`__consumer_offsets`, Connect's `_connect-*`) are hidden while the `/` filter
@@ -65,6 +67,15 @@ fn opt(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
+/// A topic's PROBLEM: its error, else how many of its partitions refuse writes.
+fn problem(t: &Topic) -> String {
+    match (&t.error, t.below_min_isr(), t.min_insync_replicas) {
+        (Some(e), _, _) => e.clone(),
+        (None, n, Some(min)) if n > 0 => format!("{n} partition(s) below min.insync.replicas={min}: writes refused"),
+        _ => String::new(),
+    }
+}
+
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let th = view.theme;
     let k = &view.store.kafka;
@@ -75,7 +86,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let rows: Vec<[Span; 7]> = topics
         .iter()
         .map(|t| {
-            let name_style = match (t.error.is_some() || t.offline() > 0, t.under_replicated() > 0, t.internal) {
+            let name_style = match (t.error.is_some() || t.offline() > 0 || t.below_min_isr() > 0, t.under_replicated() > 0, t.internal) {
                 (true, _, _) => Style::new().fg(th.error.0),
                 (_, true, _) => Style::new().fg(th.warn.0),
                 (_, _, true) => Style::new().fg(th.dim.0),
@@ -88,7 +99,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
                 count(t.offline(), th.error.0),
                 Span::raw(rate(t.messages_per_sec)),
                 Span::raw(opt(log_end_sum(t))),
-                Span::styled(t.error.clone().unwrap_or_default(), Style::new().fg(th.error.0)),
+                Span::styled(problem(t), Style::new().fg(th.error.0)),
             ]
         })
         .collect();
@@ -107,7 +118,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     match (&k.health, &k.snapshot) {
         (Health::Down { since, reason, .. }, Some(_)) => {
             let [note, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-            let msg = format!(" Kafka down {}: {reason}", age(*since, view.now));
+            let msg = format!(" Kafka down {}: {}", age(*since, view.now), k.cause(reason));
             frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(th.error.0))), note);
             render_fitted(frame, table, view, headers, rows, 4, block(&title, view, stale), &empty, Some(view.ui.selected));
         }
@@ -129,19 +140,33 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         frame.render_widget(Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)), area);
         return;
     };
-    let (urp, offline) = (topic.under_replicated(), topic.offline());
+    let (urp, offline, below) = (topic.under_replicated(), topic.offline(), topic.below_min_isr());
+    let count = |n: usize, bad| Style::new().fg(if n == 0 { th.ok.0 } else { bad });
     let mut summary = vec![
         Span::styled("partitions ", dim),
         Span::raw(topic.partitions.to_string()),
         Span::styled("  URP ", dim),
-        Span::styled(urp.to_string(), Style::new().fg(if urp == 0 { th.ok.0 } else { th.warn.0 })),
+        Span::styled(urp.to_string(), count(urp, th.warn.0)),
         Span::styled("  offline ", dim),
-        Span::styled(offline.to_string(), Style::new().fg(if offline == 0 { th.ok.0 } else { th.error.0 })),
+        Span::styled(offline.to_string(), count(offline, th.error.0)),
+    ];
+    // While min.insync.replicas is known (a count of 0 would claim more otherwise), e.g.
+    // "min ISR 2 (1 below)": short enough for 80 columns.
+    if let Some(min) = topic.min_insync_replicas {
+        summary.extend([
+            Span::styled("  min ISR ", dim),
+            Span::raw(min.to_string()),
+            Span::styled(" (", dim),
+            Span::styled(format!("{below} below"), count(below, th.error.0)),
+            Span::styled(")", dim),
+        ]);
+    }
+    summary.extend([
         Span::styled("  msg/s ", dim),
         Span::raw(rate(topic.messages_per_sec)),
         Span::styled("  log end ", dim),
         Span::raw(opt(log_end_sum(topic))),
-    ];
+    ]);
     if topic.internal {
         summary.push(Span::styled("  internal", dim));
     }
@@ -157,9 +182,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         .partition_details
         .iter()
         .map(|p| {
-            let flags = match (p.offline, p.under_replicated) {
-                (true, _) => Span::styled("OFFLINE", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
-                (false, true) => Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD)),
+            let flags = match (p.offline, p.below_min_isr, p.under_replicated) {
+                (true, _, _) => Span::styled("OFFLINE", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
+                (false, true, _) => Span::styled("<MIN ISR", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
+                (false, false, true) => Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD)),
                 _ => Span::styled("ok", Style::new().fg(th.ok.0)),
             };
             [
@@ -170,7 +196,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
                 Span::raw(ids(&p.isr)),
                 Span::raw(opt(p.log_start_offset)),
                 Span::raw(opt(p.log_end_offset)),
-                Span::styled(p.error.clone().unwrap_or_default(), Style::new().fg(th.error.0)),
+                Span::styled(p.problem(topic.min_insync_replicas).unwrap_or_default(), Style::new().fg(th.error.0)),
             ]
         })
         .collect();

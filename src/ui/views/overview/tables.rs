@@ -100,11 +100,12 @@ pub(super) fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
         .flat_map(|s| &s.topics)
         .filter(|t| !t.internal)
         .map(|t| {
-            let problem = match (&t.error, t.offline(), t.under_replicated()) {
-                (Some(e), _, _) => e.clone(),
-                (None, 0, 0) => String::new(),
-                (None, 0, u) => format!("{u} under-replicated"),
-                (None, o, _) => format!("{o} offline"),
+            let problem = match (&t.error, t.offline(), t.below_min_isr(), t.under_replicated()) {
+                (Some(e), ..) => e.clone(),
+                (None, 0, 0, 0) => String::new(),
+                (None, 0, 0, u) => format!("{u} under-replicated"),
+                (None, 0, b, _) => format!("{b} refusing writes (below min ISR)"),
+                (None, o, ..) => format!("{o} offline"),
             };
             let style = if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
             let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
