@@ -105,7 +105,7 @@ async fn main() {
     let admin = admin(&base);
     let produced = kept.is_some() && stored_events(&base, &topic) >= n;
     if !produced {
-        admin.create_topics(&[NewTopic::new(&topic, PARTITIONS, TopicReplication::Fixed(1))], &opts).await.expect("create topic (is the local stack up?)");
+        admin.create_topics(&[NewTopic::new(&topic, PARTITIONS, TopicReplication::Fixed(3))], &opts).await.expect("create topic (is the local stack up?)");
         produce(&base, &topic, n);
     }
 
