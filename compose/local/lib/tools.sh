@@ -42,8 +42,9 @@ resolve() { # POM DEST: the pom's runtime jars copied into DEST by Maven, once. 
     tail -n 15 "$log" >&2
     missing=$(grep -oE "(Could not (find|transfer|resolve) artifact|Failed to collect dependencies at|The following artifacts could not be resolved:) [^ ]+" "$log" | tail -n 1)
     die "Maven could not resolve $(realpath --relative-to="$ROOT" "$pom")${missing:+: $missing}
-  (full log: $log). Once Maven Central answers again, re-run the same command: what was
-  already downloaded stays cached in ~/.m2; delete ~/.m2/repository/<group path> to force it."
+  (full log: $log). If Maven Central did not answer, re-run the same command once it does:
+  what was downloaded stays cached in ~/.m2 (mvn -U re-checks a cached failure); if the
+  artifact or version does not exist, correct the pom."
   fi
   touch "$dest/.complete"
   say "resolved $(compgen -G "$dest/*.jar" | wc -l) jars into $(realpath --relative-to="$ROOT" "$dest")"
