@@ -38,13 +38,14 @@ resolve() { # POM DEST: the pom's runtime jars copied into DEST by Maven, once. 
   [[ -f $dest/.complete ]] && return 0
   say "resolving $(basename "$(dirname "$pom")") from Maven Central ($(realpath --relative-to="$ROOT" "$pom"))"
   rm -rf "$dest"
-  if ! mvn -B -q -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" >>"$log" 2>&1; then
+  # -U: a failure Maven cached (a network error) is retried, not replayed from ~/.m2.
+  if ! mvn -B -q -U -f "$pom" dependency:copy-dependencies -DoutputDirectory="$dest" >>"$log" 2>&1; then
     tail -n 15 "$log" >&2
     missing=$(grep -oE "(Could not (find|transfer|resolve) artifact|Failed to collect dependencies at|The following artifacts could not be resolved:) [^ ]+" "$log" | tail -n 1)
     die "Maven could not resolve $(realpath --relative-to="$ROOT" "$pom")${missing:+: $missing}
-  (full log: $log). If Maven Central did not answer, re-run the same command once it does:
-  what was downloaded stays cached in ~/.m2 (mvn -U re-checks a cached failure); if the
-  artifact or version does not exist, correct the pom."
+  (full log: $log). If Maven Central did not answer, re-run the same command once it does
+  (what was downloaded stays cached in ~/.m2); if the artifact or version does not exist,
+  correct the pom."
   fi
   touch "$dest/.complete"
   say "resolved $(compgen -G "$dest/*.jar" | wc -l) jars into $(realpath --relative-to="$ROOT" "$dest")"
