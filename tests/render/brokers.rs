@@ -76,7 +76,7 @@ fn the_filter_narrows_the_table() {
 #[test]
 fn the_cluster_summary_counts_partitions_below_min_isr() {
     let wide = render(&below_min_isr(), ViewId::Brokers, None, 160, 40);
-    assert!(wide.contains("URP 8  offline 0  below min ISR 1  cluster tansu-cluster"), "{wide}");
+    assert!(wide.contains("URP 8  offline 0  below min ISR 1  cluster vvaVbflMSCyGxK-SuTLyuA"), "{wide}");
     let troubled = render(&troubled(), ViewId::Brokers, None, 160, 40);
     assert!(!troubled.contains("below min ISR"), "shown only when there are any:\n{troubled}");
 }

@@ -50,9 +50,9 @@ pub fn pg(slots: bool) -> PostgresSnapshot {
 
 pub fn connect() -> ConnectSnapshot {
     ConnectSnapshot {
-        version: "3.9.0".into(),
+        version: "4.3.0".into(),
         commit: "a60e31147e6b01ee".into(),
-        kafka_cluster_id: "tansu".into(),
+        kafka_cluster_id: "vvaVbflMSCyGxK-SuTLyuA".into(),
         plugins: vec![],
         connectors: vec![Connector {
             name: "orders-cdc".into(),
@@ -323,7 +323,7 @@ pub fn connect_failing() -> ConnectSnapshot {
 pub fn kafka_troubled() -> KafkaSnapshot {
     use cdc_console::collectors::kafka::Partition;
     let mut s = kafka();
-    s.cluster_id = Some("tansu-cluster".into());
+    s.cluster_id = Some("vvaVbflMSCyGxK-SuTLyuA".into());
     s.controller = Some(111);
     s.brokers[0].rack = Some("rack-a".into());
     s.brokers[0].client_state = Some("UP".into());

@@ -4,14 +4,16 @@
 //! controller id, each broker's rack, the cluster id), and rdkafka has no binding for
 //! DescribeCluster, so this calls the C API directly. librdkafka implements DescribeCluster with
 //! a Metadata request (not Kafka's DescribeCluster API 60), so it works on every broker that
-//! answers Metadata v1 or later: the mock cluster (which implements no API 60) and tansu
-//! included. librdkafka sends it to the controller by default and first waits to learn which
+//! answers Metadata v1 or later, the mock cluster (which implements no API 60) included.
+//! librdkafka sends it to the controller by default and first waits to learn which
 //! broker that is; the mock cluster never sets a controller (it reports node 0, none of its
 //! brokers), so that wait always timed out there, and on a real cluster it would stall while a
 //! new controller is elected. Any broker answers Metadata, so the request goes to the broker
-//! that has just answered the probe's own metadata request. Measured: on tansu the cluster id is
-//! "tansu_cluster" and the controller 111; on the mock the racks are what
-//! `MockCluster::broker_rack` set and the controller is 0.
+//! that has just answered the probe's own metadata request. Measured: on Apache Kafka 4.4 in
+//! KRaft mode the cluster id is the 22-character id the storage was formatted with and the
+//! "controller" a live broker the answering broker picks (clients cannot reach the quorum's
+//! controllers); on the mock the racks are what `MockCluster::broker_rack` set and the
+//! controller is 0.
 //!
 //! The unsafe code is kept to this file: each C object is owned by a guard that frees it on every
 //! path, and every string is copied out before the event that owns it is destroyed.

@@ -36,8 +36,8 @@ pub async fn fetch(
             let (client, these) = (client.clone(), partitions.clone());
             blocking("log offsets", timeout + Duration::from_millis(500), move || Ok(list_offsets(&*client, &these, spec, timeout)))
         };
-        // Earliest and latest in parallel: a broker slow to answer ListOffsets (tansu takes
-        // ~0.7 s on a partition of 180k records) then costs one wait, not two.
+        // Earliest and latest in parallel: a broker slow to answer ListOffsets then costs one
+        // wait, not two.
         let (earliest, latest) = (ask(Offset::Beginning), ask(Offset::End));
         asks.push(async move {
             let (start, end) = tokio::join!(earliest, latest);

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! ┌ Kafka cluster ─────────────────────────────────────── stale 12s ┐
-//! │cluster tansu  controller 1  brokers 2 up · 1 down  URP 3  offline 1 │
+//! │cluster vvaVbflM…  controller 1  brokers 2 up · 1 down  URP 3  offline 1 │
 //! └───────────────────────────────────────────────────────────────────┘
 //! ┌ Brokers (3) ───────────────────────────────────────────────────────┐
 //! │ID  HOST:PORT  STATE  RTT AVG  RTT P99  CLIENT  RACK  REASON        │
