@@ -89,6 +89,15 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.wait("the connector RUNNING on the first screen", 30, |x| x.contains("orders-cdc") && x.contains("RUNNING"));
     assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "1", "TUI on the alternate screen");
 
+    // The three brokers of the local cluster, each up at its own port.
+    s.keys(&[":"]);
+    s.type_text("brokers");
+    s.keys(&["Enter"]);
+    let screen = s.wait("the brokers view with three brokers up", 30, |x| {
+        x.contains("brokers 3 up · 0 down") && ["127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9094"].iter().all(|a| x.contains(a))
+    });
+    assert!(screen.contains("URP 0") && screen.contains("offline 0"), "{screen}");
+
     // `:` jumps to a view by name, with completion.
     s.keys(&[":"]);
     s.type_text("conn");
