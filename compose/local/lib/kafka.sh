@@ -35,7 +35,8 @@ kafka_cluster_id() { # made once per cluster (a base64url UUID, as kafka-storage
 }
 
 broker_format() { # N: format node N's log directory once, with the cluster's id
-  local n=$1 log=$LOGS/broker-$n.out
+  local n=$1
+  local log=$LOGS/broker-$n.out
   [[ -f $STATE/kafka/$n/meta.properties ]] && return 0
   say "broker $n: formatting its storage (cluster $(kafka_cluster_id))"
   if ! kafka_tool kafka.tools.StorageTool format -t "$(kafka_cluster_id)" \

@@ -65,6 +65,7 @@ DEBEZIUM_PLUGINS=$(pom_dir "$DEBEZIUM_POM" debezium.version debezium)
 
 ensure_tools() {
   ensure_packages
+  # shellcheck disable=SC2034  # used by lib/postgres.sh
   PGBIN=$(pg_bindir)
   JAVA=$(java_bin)
   # The resolves at once: each is mostly waiting on the network or on Maven's startup.
