@@ -7,6 +7,7 @@ pub mod generator;
 pub mod processor;
 pub mod replicator;
 pub mod topics;
+pub mod watermarks;
 
 /// Runs idempotent DDL (`CREATE … IF NOT EXISTS`) in one transaction under an advisory lock.
 /// `IF NOT EXISTS` is checked before the catalog insert, so two jobs starting at once on a new

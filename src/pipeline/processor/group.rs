@@ -14,14 +14,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Mutex;
 
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::config::PostgresEndpoint;
+use crate::pipeline::watermarks::Watermarks;
 
 pub struct GroupContext {
     job: String,
@@ -132,20 +132,17 @@ impl ConsumerContext for GroupContext {
     }
 }
 
-/// Every assigned partition is processed up to its high watermark.
+/// Every assigned partition is processed up to its high watermark (asked on a client of its
+/// own: see [`Watermarks`]).
 pub(super) async fn caught_up(
-    consumer: &Arc<StreamConsumer<GroupContext>>,
+    marks: &Watermarks,
     op: &super::Operator,
     assigned: &BTreeSet<(String, i32)>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
-    timeout: Duration,
 ) -> Result<bool, super::run::ProcessorError> {
-    for (topic, p) in assigned {
-        let c = consumer.clone();
-        let (t, part) = (topic.clone(), *p);
-        let (low, high) = tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout))
-            .await
-            .map_err(|e| super::run::ProcessorError::Refused(e.to_string()))??;
+    let assigned: Vec<(String, i32)> = assigned.iter().cloned().collect();
+    let ends = marks.of(&assigned).await?;
+    for ((topic, p), (low, high)) in assigned.iter().zip(ends) {
         let next = pid(topic, *p).and_then(|id| op.next_offset(id)).unwrap_or(low);
         if next < high {
             return Ok(false);

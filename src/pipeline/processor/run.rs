@@ -145,6 +145,7 @@ pub async fn run(
             .set("max.partition.fetch.bytes", "16777216")
             .create_with_context(GroupContext::new(&job.name, &config.sink))?,
     );
+    let marks = crate::pipeline::watermarks::Watermarks::new(crate::collectors::kafka::client_config(config), timeout)?;
     if opts.group {
         let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics)?;
@@ -229,7 +230,7 @@ pub async fn run(
         let emission = op.advance(now_ms());
         touched.extend(emission.results.iter().map(|r| r.partition));
         if touched.is_empty() && late.is_empty() {
-            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&consumer, &op, &owned, &pid, timeout).await? {
+            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&marks, &op, &owned, &pid).await? {
                 break;
             }
             snap.stats = Some(op.stats());

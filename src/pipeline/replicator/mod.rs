@@ -25,13 +25,14 @@ mod tuples;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::StreamConsumer;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
 use crate::collectors::latency::window::SlidingHistogram;
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::batches::{self, Record, sleep_until_opt};
+use crate::pipeline::watermarks::Watermarks;
 use offsets::Offsets;
 pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 use snapshot::fill;
@@ -172,11 +173,12 @@ pub async fn run(
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            // Catching up is fetch-bound on single-record batches: fetch and queue more at once.
+            // Catching up is fetch-bound: fetch and queue more at once.
             .set("max.partition.fetch.bytes", "16777216")
             .set("queued.min.messages", "1000000")
             .create()?,
     );
+    let marks = Watermarks::new(crate::collectors::kafka::client_config(config), timeout)?;
     let mut snap = ReplicatorSnapshot {
         running: true,
         dead_letters: deadletter::count(&sink).await.map_err(sink_err)?,
@@ -254,7 +256,7 @@ pub async fn run(
                     snap.consume_seconds += fetched.seconds;
                     if fetched.records.is_empty() {
                         committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
-                        if opts.until_idle && caught_up(&consumer, &replicas, &assigned, timeout).await? {
+                        if opts.until_idle && caught_up(&marks, &replicas, &assigned).await? {
                             return Ok(());
                         }
                         continue;
@@ -318,17 +320,9 @@ pub async fn run(
 }
 
 /// Every active replica has applied every assigned partition up to its high watermark.
-async fn caught_up(
-    consumer: &Arc<StreamConsumer>,
-    replicas: &[Replica],
-    assigned: &[(String, i32)],
-    timeout: Duration,
-) -> Result<bool, ReplicatorError> {
-    for (topic, p) in assigned {
-        let c = consumer.clone();
-        let (t, part) = (topic.clone(), *p);
-        let (low, high) =
-            tokio::task::spawn_blocking(move || c.fetch_watermarks(&t, part, timeout)).await.map_err(|e| ReplicatorError::NoReplica(format!("watermarks task: {e}")))??;
+async fn caught_up(marks: &Watermarks, replicas: &[Replica], assigned: &[(String, i32)]) -> Result<bool, ReplicatorError> {
+    let ends = marks.of(assigned).await?;
+    for ((topic, p), (low, high)) in assigned.iter().zip(ends) {
         for r in replicas.iter().filter(|r| r.active() && &r.cfg.topic == topic) {
             let next = r.offsets.get(&(topic.clone(), *p)).copied().unwrap_or(low);
             if next < high {
