@@ -54,6 +54,7 @@ broker_launch() { # N: start broker N unless it runs; returns at once (readiness
   require_port_free "$(controller_port "$n")" "broker $n (controller)"
   # Where this run's log starts, so that a failure shows this run's lines.
   stat -c %s "$LOGS/broker-$n.log" >"$RUN/broker-$n.logstart" 2>/dev/null || echo 0 >"$RUN/broker-$n.logstart"
+  stat -c %s "$LOGS/broker-$n.out" >"$RUN/broker-$n.outstart" 2>/dev/null || echo 0 >"$RUN/broker-$n.outstart"
   launch "broker-$n" "$LOGS/broker-$n.out" "$JAVA" -Xms"$BROKER_HEAP" -Xmx"$BROKER_HEAP" \
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:MetaspaceSize=96m -XX:ReservedCodeCacheSize=96m \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$HERE/log4j2.properties" \
@@ -62,11 +63,12 @@ broker_launch() { # N: start broker N unless it runs; returns at once (readiness
   say "broker $n launched (pid $(broker_pid "$n"), port $port)"
 }
 
-broker_log_tail() { # N: this run's last log lines, to say why a broker did not come up
+broker_log_tail() { # N: this run's last problems and JVM output, to say why it did not come up
   local n=$1 start
   start=$(cat "$RUN/broker-$n.logstart" 2>/dev/null || echo 0)
   tail -c +"$((start + 1))" "$LOGS/broker-$n.log" 2>/dev/null | grep -E ' (ERROR|FATAL|WARN) ' | tail -n 10 >&2 || true
-  tail -n 10 "$LOGS/broker-$n.out" >&2 2>/dev/null || true
+  start=$(cat "$RUN/broker-$n.outstart" 2>/dev/null || echo 0)
+  tail -c +"$((start + 1))" "$LOGS/broker-$n.out" 2>/dev/null | tail -n 10 >&2 || true
 }
 
 broker_ready() { # N: the broker answers on its listener (it binds once it has caught up with
