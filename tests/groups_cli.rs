@@ -132,11 +132,22 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
         let out = common::console(&["lag", &group, "-o", "json"], &[]);
         let lag: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
         let g = &lag["groups"][0];
+        // The three reads are moments apart; a rebalance between them (the second member joining)
+        // would make them disagree on who owns what, so the reads count only once the group is
+        // stable through all three: same owner of every partition, every commit made.
+        let owners_tool: BTreeMap<String, String> = offsets.iter().map(|r| (r["PARTITION"].clone(), r["CONSUMER-ID"].clone())).collect();
+        let owners_console: BTreeMap<String, String> = g["partitions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|q| (text(&q["partition"]), text(&q["consumer_id"])))
+            .collect();
         let settled = described.len() == 2
             && described.iter().all(|m| m.get("#PARTITIONS").is_some_and(|n| n == "2"))
             && offsets.len() == 4
             && offsets.iter().all(|r| !r["CURRENT-OFFSET"].is_empty() && !r["CONSUMER-ID"].is_empty())
-            && g["members"].as_array().is_some_and(|m| m.len() == 2);
+            && g["members"].as_array().is_some_and(|m| m.len() == 2)
+            && owners_tool == owners_console;
         if settled {
             break (g.clone(), offsets, described);
         }
