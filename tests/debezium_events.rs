@@ -52,7 +52,7 @@ fn start_of_new_changes(consumer: &BaseConsumer, topic: &str) -> Option<TopicPar
 }
 
 fn consumer() -> BaseConsumer {
-    cdc_console::collectors::kafka::client_config(&common::config())
+    cdc_console::kafka::client_config(&common::config())
         .set("group.id", format!("cdc-console-test-{}", std::process::id()))
         .set("enable.auto.commit", "false")
         .create()

@@ -116,7 +116,7 @@ fn topics_offsets_equal_what_a_plain_client_reads() {
     let topic = find(&json["topics"], "name", name.as_str()).unwrap_or_else(|| panic!("no {name}: {json:#}"));
     assert_eq!(topic["partitions"], 3);
 
-    let plain: BaseConsumer = cdc_console::collectors::kafka::client_config(&config).create().expect("consumer");
+    let plain: BaseConsumer = cdc_console::kafka::client_config(&config).create().expect("consumer");
     for (partition, expected_end) in [(0, 3), (1, 7), (2, 0)] {
         let (low, high) = plain.fetch_watermarks(&name, partition, Duration::from_secs(5)).expect("watermarks");
         assert_eq!(high, expected_end, "the plain client sees what was produced");

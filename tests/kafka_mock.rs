@@ -238,7 +238,7 @@ async fn offsets_and_rate_follow_produced_records() {
     assert_eq!(topic(&first, "orders").messages_per_sec, None, "one read is no rate yet");
 
     // The same bounds as a plain client reads them, partition by partition.
-    let plain: BaseConsumer = cdc_console::collectors::kafka::client_config(&cfg).create().expect("consumer");
+    let plain: BaseConsumer = cdc_console::kafka::client_config(&cfg).create().expect("consumer");
     for p in &topic(&first, "orders").partition_details {
         let (low, high) = plain.fetch_watermarks("orders", p.id, Duration::from_secs(5)).expect("watermarks");
         assert_eq!((p.log_start_offset, p.log_end_offset), (Some(low), Some(high)));

@@ -56,7 +56,7 @@ async fn poison(topic: &str) {
     }
 
     let before: i64 = {
-        sink.batch_execute(replicator::deadletter::DDL).await.unwrap();
+        sink.batch_execute(cdc_console::pipeline::deadletter::DDL).await.unwrap();
         sink.query_one("SELECT count(*) FROM cdc.dead_letters", &[]).await.unwrap().get(0)
     };
     let snap = until_idle(&config_with(vec![replica(name, topic, &[])])).await;
@@ -274,7 +274,7 @@ async fn jobs_starting_together_on_a_new_sink_create_its_tables_once() {
     admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
     let mut cfg = c.sink.pg_config(Duration::from_secs(5));
     cfg.dbname(&db);
-    let ddl = [replicator::offsets::DDL, replicator::deadletter::DDL, cdc_console::pipeline::processor::sink::DDL, cdc_console::pipeline::processor::checkpoint::DDL].join(";\n");
+    let ddl = [replicator::offsets::DDL, cdc_console::pipeline::deadletter::DDL, cdc_console::pipeline::processor::sink::DDL, cdc_console::pipeline::processor::checkpoint::DDL].join(";\n");
     let mut clients = Vec::new();
     for _ in 0..8 {
         let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();

@@ -86,7 +86,7 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
 pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
     let config = config.clone();
     tokio::spawn(async move {
-        let opts = diff::Options { kafka: Some(crate::collectors::kafka::client_config(&config)), ..Default::default() };
+        let opts = diff::Options { kafka: Some(crate::kafka::client_config(&config)), ..Default::default() };
         let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
         let _ = done.send(Done::Diff(result)).await;
     });

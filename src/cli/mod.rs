@@ -61,7 +61,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Diff { tables, factor, threshold, connections, consumer, settle, hash, output }) => {
             let hash = if hash == "pg" { crate::pipeline::diff::checksum::Hash::Pg } else { crate::pipeline::diff::checksum::Hash::Md5 };
-            let kafka = Some(crate::collectors::kafka::client_config(&config));
+            let kafka = Some(crate::kafka::client_config(&config));
             let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash, kafka };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }

@@ -1,5 +1,6 @@
-//! Events the replicator cannot apply (invalid JSON, an unknown op, an image without its key)
-//! go to `cdc.dead_letters` with where they came from and why, in the batch's transaction.
+//! Events a stage cannot apply (invalid JSON, an unknown op, an image without its key) go to
+//! `cdc.dead_letters` with where they came from and why, in the batch's transaction. Shared by
+//! the replicator and the processor.
 
 use tokio_postgres::GenericClient;
 

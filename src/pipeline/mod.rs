@@ -1,6 +1,7 @@
 //! What the console runs itself. Nothing here knows about the screen.
 
 pub mod batches;
+pub mod deadletter;
 pub mod diff;
 pub mod envelope;
 pub mod generator;

@@ -58,7 +58,7 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
             batches: 311,
             applied_lsn: Some("0/5F3A2B8".into()),
             dead_letters: 2,
-            commit_latency_ms: cdc_console::collectors::latency::window::Percentiles { count: 11_920, p50: 212, p90: 380, p99: 461, p999: 610, max: 702 },
+            commit_latency_ms: cdc_console::stats::Percentiles { count: 11_920, p50: 212, p90: 380, p99: 461, p999: 610, max: 702 },
             replicas: vec![
                 ReplicaStatus { name: "orders_replica".into(), sink: "cdc.orders_replica".into(), applied_events: 50_210, error: None },
                 ReplicaStatus {

@@ -55,7 +55,7 @@ pub struct Probe {
 
 impl Probe {
     pub fn new(config: &Config) -> Self {
-        let mut c = crate::collectors::kafka::client_config(config);
+        let mut c = crate::kafka::client_config(config);
         // "latest" must be the high watermark, as kafka-consumer-groups shows it.
         c.set("isolation.level", "read_uncommitted");
         let client = c.create::<BaseConsumer>().map(Arc::new).map_err(|e| GroupsError::Client(e.to_string()));

@@ -33,7 +33,7 @@ pub async fn read(
     if wanted.is_empty() {
         return Ok(RecordTimes::new());
     }
-    let mut c = crate::collectors::kafka::client_config(config);
+    let mut c = crate::kafka::client_config(config);
     // librdkafka refuses `assign` without a group id ("Unknown group"); this one is never joined
     // (partitions are assigned, not subscribed) and nothing is committed under it.
     c.set("group.id", "cdc-console-record-reader")

@@ -28,7 +28,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 pub use error::ProbeError;
@@ -37,22 +36,10 @@ pub use stats::STATISTICS_INTERVAL;
 
 use super::CollectError;
 use crate::config::Config;
+use crate::kafka::client_config;
 use error::blocking;
 use stats::StatsContext;
 
-/// librdkafka properties for every client the console makes: the configured extras on top of
-/// quiet, bounded defaults.
-pub fn client_config(config: &Config) -> ClientConfig {
-    let mut c = ClientConfig::new();
-    c.set("bootstrap.servers", &config.kafka.brokers)
-        .set("client.id", "cdc-console")
-        .set("socket.timeout.ms", config.timeouts.request().as_millis().max(10).to_string())
-        .set("log_level", "3");
-    for (k, v) in &config.kafka.properties {
-        c.set(k, v);
-    }
-    c
-}
 
 /// Holds one librdkafka client for the life of the collector (it reconnects by itself, and a
 /// client per poll would leak threads and lose the statistics that need time to gather), plus

@@ -4,14 +4,13 @@
 //! committing (it is an observer, not a member of anyone's group).
 
 mod sampler;
-pub mod window;
 
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 pub use sampler::Sampler;
-pub use window::{Percentiles, SlidingHistogram};
+pub use crate::stats::{Percentiles, SlidingHistogram};
 
 use super::{CollectError, UpdateKind};
 

@@ -25,7 +25,7 @@ pub struct Sampler {
 
 impl Sampler {
     pub fn new(config: &Config, span: Duration) -> Result<Self, CollectError> {
-        let consumer: StreamConsumer = crate::collectors::kafka::client_config(config)
+        let consumer: StreamConsumer = crate::kafka::client_config(config)
             .set("group.id", format!("cdc-console-latency-{}", std::process::id()))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")

@@ -144,7 +144,7 @@ async fn not_null(pool: &Pool, side: &Side) -> Result<Vec<bool>, DiffError> {
         .query(
             "SELECT coalesce(a.attnotnull, false) FROM unnest($2::text[]) WITH ORDINALITY c(name, n) \
              LEFT JOIN pg_attribute a ON a.attrelid = $1::text::regclass AND a.attname = c.name ORDER BY c.n",
-            &[&super::checksum::table_ident(&side.table), &side.columns],
+            &[&crate::pg::qualified(&side.table), &side.columns],
         )
         .await
         .map_err(|e| DiffError::db(&side.table, e))?;

@@ -6,6 +6,7 @@
 //!
 //! The row hashes themselves are in [`super::rowhash`].
 
+use crate::pg::ident;
 use super::key::Segment;
 
 pub use super::rowhash::{Class, Hash, RowHash};
@@ -33,15 +34,6 @@ fn ranges(arrays: &[&[i64]], names: &str) -> String {
 /// An `int8[]` literal.
 pub(super) fn int8_array(v: &[i64]) -> String {
     format!("'{{{}}}'::int8[]", v.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
-}
-
-pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `schema.table` (or `table`) quoted part by part.
-pub fn table_ident(name: &str) -> String {
-    name.split('.').map(ident).collect::<Vec<_>>().join(".")
 }
 
 /// The text a column is compared and hashed as.
@@ -111,7 +103,7 @@ impl Side {
     /// `count(*)` and the checksum (as text: a numeric sum never overflows).
     pub fn checksum_sql(&self, seg: &Segment, h: &RowHash) -> (String, Vec<String>) {
         let (pred, params) = self.predicate(seg);
-        (format!("SELECT count(*), coalesce(sum({}), 0)::text FROM {} WHERE {pred}", h.0, table_ident(&self.table)), params)
+        (format!("SELECT count(*), coalesce(sum({}), 0)::text FROM {} WHERE {pred}", h.0, crate::pg::qualified(&self.table)), params)
     }
 
     /// Integer key, one scan: `(bucket, count, bit_xor of row hashes)` per bucket `key / width`
@@ -134,7 +126,7 @@ impl Side {
         format!(
             "SELECT b, count(*), bit_xor(h) FROM (SELECT {k}::int8 / {width} AS b, {} AS h FROM {}{pred} OFFSET 0) s GROUP BY b",
             h.0,
-            table_ident(&self.table)
+            crate::pg::qualified(&self.table)
         )
     }
 
@@ -163,7 +155,7 @@ impl Side {
     /// `FROM table WHERE key in [diff_r.lo, diff_r.hi]` and the side's filter.
     fn in_range(&self) -> String {
         let k = ident(&self.key[0]);
-        format!("FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{}", table_ident(&self.table), self.and_filter())
+        format!("FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{}", crate::pg::qualified(&self.table), self.and_filter())
     }
 
     /// The side's filter as ` AND (filter)`, or nothing.
@@ -180,7 +172,7 @@ impl Side {
             format!(
                 "SELECT DISTINCT ON (b) {texts} FROM (SELECT {k}, ntile({buckets}) OVER (ORDER BY {k}) AS b FROM {t} WHERE {pred}) s ORDER BY b, {k}",
                 k = keys.join(", "),
-                t = table_ident(&self.table)
+                t = crate::pg::qualified(&self.table)
             ),
             params,
         )
@@ -190,7 +182,7 @@ impl Side {
     pub fn extent_sql(&self) -> String {
         let (pred, _) = self.predicate(&Segment::ALL);
         let k = ident(&self.key[0]);
-        let t = table_ident(&self.table);
+        let t = crate::pg::qualified(&self.table);
         format!(
             "SELECT (SELECT {k}::text AS v FROM {t} WHERE {pred} ORDER BY {k} LIMIT 1), (SELECT {k}::text AS v FROM {t} WHERE {pred} ORDER BY {k} DESC LIMIT 1)"
         )
@@ -205,7 +197,7 @@ impl Side {
                 "SELECT {}, {} FROM {} WHERE {pred} ORDER BY {}",
                 self.key_texts(),
                 cols.join(", "),
-                table_ident(&self.table),
+                crate::pg::qualified(&self.table),
                 self.key_order()
             ),
             params,

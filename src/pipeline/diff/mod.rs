@@ -114,7 +114,7 @@ async fn types(pool: &Pool, table: &str, cols: &[String]) -> Result<Vec<String>,
         .query(
             "SELECT c.name, format_type(a.atttypid, a.atttypmod) FROM unnest($2::text[]) WITH ORDINALITY c(name, n) \
              LEFT JOIN pg_attribute a ON a.attrelid = $1::text::regclass AND a.attname = c.name AND NOT a.attisdropped AND a.attnum > 0 ORDER BY c.n",
-            &[&checksum::table_ident(table), &cols],
+            &[&crate::pg::qualified(table), &cols],
         )
         .await
         .map_err(|e| DiffError::db(table, e))?;
@@ -122,7 +122,7 @@ async fn types(pool: &Pool, table: &str, cols: &[String]) -> Result<Vec<String>,
 }
 
 async fn columns(pool: &Pool, table: &str) -> Result<(Vec<String>, Vec<String>), DiffError> {
-    let t = checksum::table_ident(table);
+    let t = crate::pg::qualified(table);
     let p: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t];
     // Both at once, on two of the pool's connections.
     let (cols, key) = tokio::try_join!(

@@ -6,7 +6,8 @@
 //! - pg: typed PostgreSQL hash functions chained column by column, no text conversion (~15× less
 //!   work than md5). See [`RowHash::typed`] for why equal values hash equal and what it assumes.
 
-use super::checksum::{Side, ident, normalize};
+use super::checksum::{Side, normalize};
+use crate::pg::ident;
 
 /// The row hash summed per segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

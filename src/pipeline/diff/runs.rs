@@ -17,7 +17,8 @@
 
 use std::collections::HashMap;
 
-use super::checksum::{RowHash, Side, ident, int8_array, table_ident};
+use super::checksum::{RowHash, Side, int8_array};
+use crate::pg::ident;
 use super::grid::{Sums, bucket_range, int, over_ranges};
 use super::{DiffError, Pool};
 
@@ -72,7 +73,7 @@ pub async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
                      WHERE i.indrelid = c.oid AND i.indkey[0] = a.attnum AND am.amname = 'btree' AND i.indisvalid AND i.indpred IS NULL) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = $2 \
              WHERE c.oid = $1::text::regclass",
-            &[&table_ident(&side.table), &side.key[0]],
+            &[&crate::pg::qualified(&side.table), &side.key[0]],
         )
         .await
         .map_err(|e| DiffError::db(&side.table, e))?;
@@ -159,7 +160,7 @@ pub async fn runs(pool: &Pool, side: &Side, (w, lo, hi): (i64, i64, i64), parts:
     let sql = |run: &[i64]| {
         format!(
             "SELECT diff_r.n, ARRAY(SELECT ctid FROM {} WHERE {k} >= diff_r.lo ORDER BY {k} LIMIT {FIRST_KEYS})::text FROM unnest({}) WITH ORDINALITY diff_r(lo, n)",
-            table_ident(&side.table),
+            crate::pg::qualified(&side.table),
             int8_array(run)
         )
     };
@@ -190,7 +191,7 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
             tids(&a),
             tids(&b),
             h.0,
-            table_ident(&side.table),
+            crate::pg::qualified(&side.table),
             side.and_filter()
         )
     };
@@ -220,7 +221,7 @@ pub async fn strays(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: 
             int8_array(&lo),
             int8_array(&hi),
             h.0,
-            table_ident(&side.table),
+            crate::pg::qualified(&side.table),
             side.and_filter()
         )
     };
@@ -253,7 +254,7 @@ pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Ru
             int8_array(&hi),
             int8_array(&w),
             h.0,
-            table_ident(&side.table),
+            crate::pg::qualified(&side.table),
             side.and_filter()
         )
     };

@@ -35,9 +35,9 @@ fn targets<'a>(config: &'a Config, args: &[String]) -> Vec<Target<'a>> {
 /// A replica compared as the replicator writes it: the transformed source (kept columns, its
 /// filter) against the sink table's mapped columns.
 async fn replica_pair(src: &Pool, r: &ReplicaConfig) -> Result<Pair, String> {
-    let shape = schema::read_shape(src.get(), &r.source)
+    let shape = crate::pg::read_shape(src.get(), &r.source)
         .await
-        .map_err(|e| crate::pipeline::replicator::pg_error(&e))?
+        .map_err(|e| crate::pg::message(&e))?
         .ok_or_else(|| format!("source table {} does not exist", r.source))?;
     let plan = schema::plan(r, &shape).map_err(|e| e.to_string())?;
     Ok(Pair {

@@ -10,7 +10,7 @@ use super::output::Output;
 use super::{ChangeDecoder, LateEvent, Operator, WindowResult, checkpoint, outbox, sink};
 use crate::config::job::JobConfig;
 use crate::pipeline::batches::Record;
-use crate::pipeline::replicator::deadletter::{self, DeadLetter};
+use crate::pipeline::deadletter::{self, DeadLetter};
 
 /// What one batch's records did.
 pub(super) struct Applied {

@@ -5,13 +5,13 @@ use tokio_postgres::Client;
 
 use super::run::ProcessorError;
 use crate::config::job::JobConfig;
-use crate::pipeline::replicator::pg_error;
+use crate::pg::message as pg_error;
 
 /// Retractions need the old row: every source table must have REPLICA IDENTITY FULL.
 pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
     for t in &job.source_tables {
         let row = source
-            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pipeline::replicator::schema::qualified(t)])
+            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pg::qualified(t)])
             .await
             .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
         match row.map(|r| r.get::<_, String>(0)) {

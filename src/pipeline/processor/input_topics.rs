@@ -20,7 +20,7 @@ pub(super) async fn wait_for(
     waiting: impl FnMut(&[String]),
     stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<Option<Vec<(String, i32)>>, ProcessorError> {
-    let probe = std::sync::Arc::new(crate::collectors::kafka::client_config(config).create::<BaseConsumer>()?);
+    let probe = std::sync::Arc::new(crate::kafka::client_config(config).create::<BaseConsumer>()?);
     let Some((found, missing)) = topics::wait_for(&probe, topics, timeout, until_idle, waiting, stop).await? else {
         return Ok(None);
     };

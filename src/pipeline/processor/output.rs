@@ -8,7 +8,8 @@ use tokio_postgres::{Client, Transaction};
 use super::outbox::Written;
 use super::{GroupKey, KeyValue, Partial, Window, finish, merge};
 use crate::config::job::{JobConfig, WindowConfig};
-use crate::pipeline::replicator::schema::{ident, qualified, read_shape};
+use crate::pg::{ident, qualified};
+use crate::pg::read_shape;
 
 /// The output table's group-by columns with their types (as in the first source table).
 #[derive(Debug, Clone)]

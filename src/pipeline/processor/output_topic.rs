@@ -20,7 +20,7 @@ const REPLICAS: usize = 3;
 /// Creates `topic` with `partitions` partitions unless it exists (or another instance of the
 /// job created it meanwhile), then waits until the broker lists its partitions.
 pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Duration) -> Result<(), String> {
-    let client = || crate::collectors::kafka::client_config(config);
+    let client = || crate::kafka::client_config(config);
     let probe: Arc<BaseConsumer> = Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
     let describe = async || topics::describe(&probe, topic, timeout).await.map_err(|e| e.to_string());
     let (found, brokers) = describe().await?;

@@ -24,12 +24,12 @@ use super::output_topic;
 use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, Operator, OperatorStats};
-use crate::collectors::latency::window::{Percentiles, SlidingHistogram};
+use crate::stats::{Percentiles, SlidingHistogram};
 use crate::config::Config;
 use crate::config::job::JobConfig;
 use crate::pipeline::batches::{self, sleep_until_opt};
-use crate::pipeline::replicator::deadletter;
-use crate::pipeline::replicator::pg_error;
+use crate::pipeline::deadletter;
+use crate::pg::message as pg_error;
 
 pub const TOPIC_STRIDE: i32 = 100_000;
 
@@ -136,7 +136,7 @@ pub async fn run(
     // Every partition, or with `group` the job's consumer group's share; each partition starts
     // at its checkpoint (see group.rs).
     let consumer: Arc<StreamConsumer<GroupContext>> = Arc::new(
-        crate::collectors::kafka::client_config(config)
+        crate::kafka::client_config(config)
             .set("group.id", format!("cdc-console-processor-{}", job.name))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -145,7 +145,7 @@ pub async fn run(
             .set("max.partition.fetch.bytes", "16777216")
             .create_with_context(GroupContext::new(&job.name, &config.sink))?,
     );
-    let marks = crate::pipeline::watermarks::Watermarks::new(crate::collectors::kafka::client_config(config), timeout)?;
+    let marks = crate::pipeline::watermarks::Watermarks::new(crate::kafka::client_config(config), timeout)?;
     if opts.group {
         let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics)?;
@@ -175,7 +175,7 @@ pub async fn run(
         output_topic::ensure(config, topic, widest_input, timeout).await.map_err(ProcessorError::Refused)?;
     }
     let results_out: Option<rdkafka::producer::BaseProducer> = match &job.output.topic {
-        Some(_) => Some(crate::collectors::kafka::client_config(config).create()?),
+        Some(_) => Some(crate::kafka::client_config(config).create()?),
         None => None,
     };
     // What a previous run committed but did not get to send goes first.

@@ -13,7 +13,7 @@ use super::output::{Target, key_json, write_rows};
 pub use super::output::{Output, ensure_output};
 use super::{GroupKey, LateEvent, Partial, Window, WindowResult};
 use crate::config::job::{JobConfig, WindowConfig};
-use crate::pipeline::replicator::schema::qualified;
+use crate::pg::qualified;
 
 pub const DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc;
 CREATE TABLE IF NOT EXISTS cdc.processor_checkpoints (

@@ -14,7 +14,8 @@ use tokio_postgres::{Client, Transaction};
 
 use super::copy_binary::{self, Encoding};
 use super::copy_text::FieldError;
-use super::schema::{Mapped, Plan, ident, qualified};
+use super::schema::{Mapped, Plan};
+use crate::pg::{ident, qualified};
 use crate::config::ReplicaConfig;
 use crate::pipeline::envelope::RawRow;
 

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use super::snapshot::fill;
 use super::{Replica, ReplicatorError, ReplicatorSnapshot, merger, offsets, stage};
-use crate::collectors::latency::window::SlidingHistogram;
+use crate::stats::SlidingHistogram;
 
 /// A batch handed to the merger, with what is recorded once it committed.
 pub struct InFlight {

@@ -8,9 +8,9 @@
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::Client;
 
-use super::deadletter::{self, DeadLetter};
+use crate::pipeline::deadletter::{self, DeadLetter};
 use super::stage::Progress;
-use super::{ReplicatorError, offsets, schema, sink_err};
+use super::{ReplicatorError, offsets, sink_err};
 use crate::pipeline::batches::AbortOnDrop;
 
 /// One replica's part of a batch.
@@ -76,7 +76,7 @@ async fn transaction(client: &mut Client, work: &[ReplicaWork], letters: &[DeadL
         for seg in 0..=w.segments {
             tx.query_one(&w.merge, &[&seg]).await.map_err(sink_err)?;
             if seg < w.segments {
-                tx.batch_execute(&format!("TRUNCATE {}", schema::qualified(&w.sink))).await.map_err(sink_err)?;
+                tx.batch_execute(&format!("TRUNCATE {}", crate::pg::qualified(&w.sink))).await.map_err(sink_err)?;
             }
         }
         offsets::store(&tx, &w.name, &w.progress, w.events).await.map_err(sink_err)?;

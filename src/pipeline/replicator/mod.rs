@@ -13,7 +13,6 @@ pub mod copy_binary;
 mod committed;
 mod copy_text;
 mod merger;
-pub mod deadletter;
 pub mod offsets;
 pub mod schema;
 mod snapshot;
@@ -29,9 +28,10 @@ use rdkafka::consumer::StreamConsumer;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use crate::collectors::latency::window::SlidingHistogram;
+use crate::stats::SlidingHistogram;
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::batches::{self, Record, sleep_until_opt};
+use crate::pipeline::deadletter;
 use crate::pipeline::watermarks::Watermarks;
 use offsets::Offsets;
 pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
@@ -69,19 +69,8 @@ pub enum ReplicatorError {
     Topics(#[from] crate::pipeline::topics::TopicError),
 }
 
-/// A database error with PostgreSQL's own message and detail.
-pub fn pg_error(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => match d.detail() {
-            Some(detail) => format!("{}: {} ({detail})", d.severity(), d.message()),
-            None => format!("{}: {}", d.severity(), d.message()),
-        },
-        None => e.to_string(),
-    }
-}
-
 fn sink_err(e: tokio_postgres::Error) -> ReplicatorError {
-    ReplicatorError::Sink(pg_error(&e))
+    ReplicatorError::Sink(crate::pg::message(&e))
 }
 
 #[derive(Clone)]
@@ -114,10 +103,10 @@ impl Replica {
 /// (Re)reads the source table, plans the replica and brings its sink table and its staging
 /// tables up to date. No batch may be in flight (the staging tables are dropped).
 async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
-    let shape = match schema::read_shape(source, &r.cfg.source).await {
+    let shape = match crate::pg::read_shape(source, &r.cfg.source).await {
         Ok(Some(s)) => s,
         Ok(None) => return r.fail(format!("source table {} does not exist", r.cfg.source)),
-        Err(e) => return r.fail(format!("source: {}", pg_error(&e))),
+        Err(e) => return r.fail(format!("source: {}", crate::pg::message(&e))),
     };
     let plan = match schema::plan(&r.cfg, &shape) {
         Ok(p) => p,
@@ -127,7 +116,7 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
         return r.fail(e);
     }
     if let Err(e) = sink.batch_execute(&apply::stage_ddl(&r.cfg.name, &plan)).await {
-        return r.fail(format!("sink: {}", pg_error(&e)));
+        return r.fail(format!("sink: {}", crate::pg::message(&e)));
     }
     r.merge = [0, 1].map(|parity| [false, true].map(|distinct| apply::merge_sql(parity, distinct, &r.cfg, &plan)));
     r.plan = Some(plan);
@@ -143,7 +132,7 @@ pub async fn run(
 ) -> Result<ReplicatorSnapshot, ReplicatorError> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
     let mut sink = crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?;
-    let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(pg_error(&e)))?;
+    let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(crate::pg::message(&e)))?;
     crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n")).await.map_err(sink_err)?;
 
     let mut replicas = Vec::new();
@@ -168,7 +157,7 @@ pub async fn run(
     }
 
     let consumer: Arc<StreamConsumer> = Arc::new(
-        crate::collectors::kafka::client_config(config)
+        crate::kafka::client_config(config)
             .set("group.id", "cdc-console-replicator")
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -178,7 +167,7 @@ pub async fn run(
             .set("queued.min.messages", "1000000")
             .create()?,
     );
-    let marks = Watermarks::new(crate::collectors::kafka::client_config(config), timeout)?;
+    let marks = Watermarks::new(crate::kafka::client_config(config), timeout)?;
     let mut snap = ReplicatorSnapshot {
         running: true,
         dead_letters: deadletter::count(&sink).await.map_err(sink_err)?,

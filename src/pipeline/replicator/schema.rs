@@ -5,20 +5,7 @@ use tokio_postgres::Client;
 
 use super::copy_binary::Encoding;
 use crate::config::ReplicaConfig;
-
-/// A column as PostgreSQL names its type (`numeric(12,2)`, `timestamp with time zone`…).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Column {
-    pub name: String,
-    pub ty: String,
-}
-
-/// A table's columns in order and its primary key columns in key order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableShape {
-    pub columns: Vec<Column>,
-    pub key: Vec<String>,
-}
+use crate::pg::{TableShape, ident, qualified, read_shape};
 
 /// One replicated column: source name, sink name, type, and how it is staged.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,48 +51,10 @@ pub enum SchemaError {
 
 impl From<tokio_postgres::Error> for SchemaError {
     fn from(e: tokio_postgres::Error) -> Self {
-        SchemaError::Db(crate::pipeline::replicator::pg_error(&e))
+        SchemaError::Db(crate::pg::message(&e))
     }
 }
 
-/// `"schema"."table"` from `schema.table` (or `"table"`).
-pub fn qualified(name: &str) -> String {
-    name.split('.').map(ident).collect::<Vec<_>>().join(".")
-}
-
-pub fn ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-/// Columns and primary key of `table`, `None` when it does not exist.
-pub async fn read_shape(c: &Client, table: &str) -> Result<Option<TableShape>, tokio_postgres::Error> {
-    let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(table)]).await?.get(0);
-    if !exists {
-        return Ok(None);
-    }
-    let rel = qualified(table);
-    let columns = c
-        .query(
-            "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
-             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            &[&rel],
-        )
-        .await?
-        .iter()
-        .map(|r| Column { name: r.get(0), ty: r.get(1) })
-        .collect();
-    let key = c
-        .query(
-            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-             WHERE i.indrelid = $1::text::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
-            &[&rel],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    Ok(Some(TableShape { columns, key }))
-}
 
 /// Applies the replica's column selection and renames to the source's shape.
 pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError> {
@@ -184,6 +133,7 @@ pub async fn ensure_sink(c: &Client, r: &ReplicaConfig, plan: &Plan) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pg::Column;
 
     fn orders() -> TableShape {
         let c = |n: &str, t: &str| Column { name: n.into(), ty: t.into() };

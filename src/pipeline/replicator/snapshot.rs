@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Replica;
-use crate::collectors::latency::window::Percentiles;
+use crate::stats::Percentiles;
 
 /// What the UI shows of the replicator.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]

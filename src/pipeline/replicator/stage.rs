@@ -8,7 +8,7 @@ use tokio_postgres::Client;
 
 use super::apply::{Event, Kind};
 use super::tuples::Tuples;
-use super::deadletter::DeadLetter;
+use crate::pipeline::deadletter::DeadLetter;
 use super::{Replica, prepare};
 use crate::pipeline::batches::Record;
 use crate::pipeline::envelope::{self, Op};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use super::pg_error;
+use crate::pg::message as pg_error;
 
 /// A staging table's comment: this, then its replica's name (see [`sweep`]).
 pub const COMMENT: &str = "cdc-console staging of replica ";

@@ -1,0 +1,83 @@
+//! PostgreSQL helpers shared by the replicator, the processor and the diff: identifiers quoted
+//! as PostgreSQL wants them, a table's shape from the catalog, and a database error in
+//! PostgreSQL's own words.
+
+use tokio_postgres::Client;
+
+/// An identifier quoted for SQL: `a"b` becomes `"a""b"`.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `schema.table` (or `table`) quoted part by part.
+pub fn qualified(name: &str) -> String {
+    name.split('.').map(ident).collect::<Vec<_>>().join(".")
+}
+
+/// A database error with PostgreSQL's own severity, message and detail; other errors (I/O, a
+/// closed connection) as the driver words them.
+pub fn message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => match d.detail() {
+            Some(detail) => format!("{}: {} ({detail})", d.severity(), d.message()),
+            None => format!("{}: {}", d.severity(), d.message()),
+        },
+        None => e.to_string(),
+    }
+}
+
+/// A column as PostgreSQL names its type (`numeric(12,2)`, `timestamp with time zone`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: String,
+}
+
+/// A table's columns in order and its primary key columns in key order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableShape {
+    pub columns: Vec<Column>,
+    pub key: Vec<String>,
+}
+
+/// Columns and primary key of `table`, `None` when it does not exist.
+pub async fn read_shape(c: &Client, table: &str) -> Result<Option<TableShape>, tokio_postgres::Error> {
+    let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(table)]).await?.get(0);
+    if !exists {
+        return Ok(None);
+    }
+    let rel = qualified(table);
+    let columns = c
+        .query(
+            "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
+             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            &[&rel],
+        )
+        .await?
+        .iter()
+        .map(|r| Column { name: r.get(0), ty: r.get(1) })
+        .collect();
+    let key = c
+        .query(
+            "SELECT a.attname::text FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             WHERE i.indrelid = $1::text::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+            &[&rel],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(Some(TableShape { columns, key }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_part_by_part() {
+        assert_eq!(ident(r#"we"ird"#), r#""we""ird""#);
+        assert_eq!(qualified("cdc.Orders"), r#""cdc"."Orders""#);
+        assert_eq!(qualified("orders"), r#""orders""#);
+    }
+}

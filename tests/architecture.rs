@@ -1,0 +1,67 @@
+//! The layers stay layered: `pipeline` (what the console runs) knows nothing of the collectors,
+//! the store, the screen or the app; the processor borrows nothing from the replicator (what both
+//! need lives in `pipeline/`, `kafka`, `pg` or `stats`); the collectors and the store know
+//! nothing of the screen or the app. A forbidden `use` (or path) in a source file fails here,
+//! named with its file and line.
+//!
+//! Not yet enforced (issue 18 goes on): `ui` importing only the store, the config and the
+//! actions.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn sources(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Lines of the files under `src/<dir>` (comments aside) that name one of `forbidden`.
+fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let root = common::repo_root().join("src").join(dir);
+    let mut found = Vec::new();
+    for file in sources(&root) {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if let Some(f) = forbidden.iter().find(|f| code.contains(**f)) {
+                found.push(format!("{}:{}: {f}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_pipeline_knows_nothing_of_collectors_store_screen_or_app() {
+    let found = offences("pipeline", &["crate::collectors", "crate::store", "crate::ui", "crate::app", "crate::cli"]);
+    assert!(found.is_empty(), "pipeline/ reaches across its layer:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_processor_borrows_nothing_from_the_replicator() {
+    let found = offences("pipeline/processor", &["pipeline::replicator", "super::super::replicator"]);
+    assert!(found.is_empty(), "processor/ imports the replicator:\n{}", found.join("\n"));
+}
+
+#[test]
+fn collectors_and_store_know_nothing_of_the_screen_or_the_app() {
+    let mut found = offences("collectors", &["crate::ui", "crate::app", "crate::cli", "crate::store"]);
+    found.extend(offences("store", &["crate::ui", "crate::app", "crate::cli"]));
+    assert!(found.is_empty(), "a lower layer reaches up:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_check_sees_a_forbidden_import() {
+    // The scan itself: a file under src/ that is known to import the collectors.
+    let found = offences("store", &["crate::collectors"]);
+    assert!(!found.is_empty(), "store/ is built on the collectors' snapshots; the scan found no import of them");
+}
