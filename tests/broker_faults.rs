@@ -119,6 +119,21 @@ async fn wal_lsn(source: &tokio_postgres::Client) -> String {
     source.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.expect("current WAL LSN").get(0)
 }
 
+/// Waits until the replica's applied count holds still for three seconds; returns it.
+async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: Duration) -> i64 {
+    let deadline = Instant::now() + within;
+    let (mut last, mut since) = (applied(sink, replica).await, Instant::now());
+    while since.elapsed() < Duration::from_secs(3) {
+        assert!(Instant::now() < deadline, "the replicator kept applying for {within:?} with the topic refusing writes (at {last})");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let now = applied(sink, replica).await;
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    last
+}
+
 /// Waits until the replica has applied more than `seen` events.
 async fn replica_moves(sink: &tokio_postgres::Client, replica: &str, seen: i64, within: Duration) -> i64 {
     let deadline = Instant::now() + within;
@@ -209,9 +224,11 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     }
     // The stall: the source keeps changing, the topic and the replica do not.
     let end_healthy = log_end(&healed).expect("log end offsets with three brokers");
-    let (end_before, applied_before) = (log_end(&refusing), applied(&sink, &replica).await);
+    // The replicator first applies what reached the topic before the stall, then nothing more.
+    let end_before = log_end(&refusing);
+    let applied_before = applied_settles(&sink, &replica, Duration::from_secs(60)).await;
     let wal_before = wal_lsn(&source).await;
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let (stalled, _) = poll_until(&mut probe, 3, |_| true).await;
     assert_ne!(wal_lsn(&source).await, wal_before, "the generator kept writing to the source");
     if let (Some(a), Some(b)) = (end_before, log_end(&stalled)) {

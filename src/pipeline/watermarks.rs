@@ -11,9 +11,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use std::collections::HashMap;
+
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
+use rdkafka::{ClientConfig, Offset};
 
 /// Partitions asked at once; each query blocks a thread for its round trip.
 const PARALLEL: usize = 8;
@@ -49,6 +51,22 @@ impl Watermarks {
         .await
         .unwrap_or(Err(KafkaError::Canceled))
     }
+}
+
+/// The consumer's position in each partition it is assigned: the offset after the last record
+/// it handed over, past the transaction markers that follow it. A transactional producer
+/// (Connect with exactly-once source) ends each transaction with a commit marker, which takes an
+/// offset no record has: "last applied + 1" then stays one short of the high watermark for good.
+/// Read from the client's own state, no request.
+pub fn positions<C: ConsumerContext>(consumer: &impl Consumer<C>) -> HashMap<(String, i32), i64> {
+    let Ok(list) = consumer.position() else { return HashMap::new() };
+    list.elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) => Some(((e.topic().to_string(), e.partition()), o)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

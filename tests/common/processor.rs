@@ -88,9 +88,13 @@ pub async fn converge_to_truth(config: &std::path::Path, sink: &tokio_postgres::
             assert!(want.len() > 10, "too few windows compared: {}", want.len());
             return;
         }
-        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
+        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).map(|(k, v)| (k, v, got.get(k))).collect();
         let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(k)).take(5).collect();
-        assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows)", want.len());
+        assert!(
+            Instant::now() < deadline,
+            "windows differ from the truth, (window, truth, result): {differing:?}, extra {extra:?} (of {} windows fired until {until})",
+            want.len()
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }

@@ -134,16 +134,20 @@ impl ConsumerContext for GroupContext {
 
 /// Every assigned partition is processed up to its high watermark (asked on a client of its
 /// own: see [`Watermarks`]).
-pub(super) async fn caught_up(
+pub(super) async fn caught_up<C: ConsumerContext>(
     marks: &Watermarks,
+    consumer: &impl Consumer<C>,
     op: &super::Operator,
     assigned: &BTreeSet<(String, i32)>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
 ) -> Result<bool, super::run::ProcessorError> {
     let assigned: Vec<(String, i32)> = assigned.iter().cloned().collect();
     let ends = marks.of(&assigned).await?;
+    // Past the transaction markers after the last record (see `watermarks::positions`).
+    let positions = crate::pipeline::watermarks::positions(consumer);
     for ((topic, p), (low, high)) in assigned.iter().zip(ends) {
-        let next = pid(topic, *p).and_then(|id| op.next_offset(id)).unwrap_or(low);
+        let position = positions.get(&(topic.clone(), *p)).copied().unwrap_or(0);
+        let next = pid(topic, *p).and_then(|id| op.next_offset(id)).unwrap_or(low).max(position);
         if next < high {
             return Ok(false);
         }

@@ -230,7 +230,7 @@ pub async fn run(
         let emission = op.advance(now_ms());
         touched.extend(emission.results.iter().map(|r| r.partition));
         if touched.is_empty() && late.is_empty() {
-            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&marks, &op, &owned, &pid).await? {
+            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&marks, consumer.as_ref(), &op, &owned, &pid).await? {
                 break;
             }
             snap.stats = Some(op.stats());

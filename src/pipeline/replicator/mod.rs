@@ -245,7 +245,7 @@ pub async fn run(
                     snap.consume_seconds += fetched.seconds;
                     if fetched.records.is_empty() {
                         committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
-                        if opts.until_idle && caught_up(&marks, &replicas, &assigned).await? {
+                        if opts.until_idle && caught_up(&marks, &consumer, &replicas, &assigned).await? {
                             return Ok(());
                         }
                         continue;
@@ -309,11 +309,18 @@ pub async fn run(
 }
 
 /// Every active replica has applied every assigned partition up to its high watermark.
-async fn caught_up(marks: &Watermarks, replicas: &[Replica], assigned: &[(String, i32)]) -> Result<bool, ReplicatorError> {
+async fn caught_up(
+    marks: &Watermarks,
+    consumer: &StreamConsumer,
+    replicas: &[Replica],
+    assigned: &[(String, i32)],
+) -> Result<bool, ReplicatorError> {
     let ends = marks.of(assigned).await?;
+    let positions = crate::pipeline::watermarks::positions(consumer);
     for ((topic, p), (low, high)) in assigned.iter().zip(ends) {
+        let position = positions.get(&(topic.clone(), *p)).copied().unwrap_or(0);
         for r in replicas.iter().filter(|r| r.active() && &r.cfg.topic == topic) {
-            let next = r.offsets.get(&(topic.clone(), *p)).copied().unwrap_or(low);
+            let next = r.offsets.get(&(topic.clone(), *p)).copied().unwrap_or(low).max(position);
             if next < high {
                 return Ok(false);
             }
