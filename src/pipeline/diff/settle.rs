@@ -116,7 +116,7 @@ async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafk
         let c: BaseConsumer = kafka.create()?;
         for (topic, partition, next) in positions {
             let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
-            if next < high {
+            if next < high && record_at_or_after(&kafka, &topic, partition, next)? {
                 return Ok(true);
             }
         }
@@ -131,3 +131,27 @@ async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafk
 /// Longest time Debezium takes from sending a change out of PostgreSQL to the broker having it
 /// (about 1 s measured on the local stack).
 const HANDOFF: Duration = Duration::from_secs(2);
+
+/// Whether a committed record lies at or after `next` in the partition. Between the offset after
+/// the replicator's last record and the high watermark there may be only transaction markers
+/// (Connect with exactly-once source ends every transaction with one): those are not changes
+/// still to apply. Reads committed records only, as the replicator does.
+fn record_at_or_after(kafka: &rdkafka::ClientConfig, topic: &str, partition: i32, next: i64) -> Result<bool, rdkafka::error::KafkaError> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+    let c: BaseConsumer = kafka.clone().set("group.id", "cdc-console-diff-settle").set("enable.auto.commit", "false").set("enable.partition.eof", "true").set("isolation.level", "read_committed").create()?;
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition_offset(topic, partition, rdkafka::Offset::Offset(next))?;
+    c.assign(&tpl)?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        match c.poll(Duration::from_millis(200)) {
+            Some(Ok(_)) => return Ok(true),
+            Some(Err(KafkaError::PartitionEOF(_))) => return Ok(false),
+            Some(Err(e)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) => return Ok(false),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Ok(true) // no answer: count it as behind, the settle waits and asks again
+}

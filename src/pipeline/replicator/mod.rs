@@ -245,7 +245,6 @@ pub async fn run(
                     snap.consume_seconds += fetched.seconds;
                     if fetched.records.is_empty() {
                         committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await?;
-                        offsets::past_markers(&sink, consumer.as_ref(), &mut replicas).await.map_err(sink_err)?;
                         if opts.until_idle && caught_up(&marks, &consumer, &replicas, &assigned).await? {
                             return Ok(());
                         }

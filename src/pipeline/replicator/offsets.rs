@@ -42,34 +42,6 @@ pub async fn load(c: &Client, consumer: &str) -> Result<Offsets, tokio_postgres:
         .collect())
 }
 
-/// While idle (nothing staged or in flight): each replica's stored offsets moved to the
-/// consumer's position where that is further, past the commit markers a transactional producer
-/// (Connect with exactly-once source) writes after its records. Without it "last applied + 1"
-/// stays one short of the high watermark for good, and the diff's settle check would take the
-/// idle replicator for one still behind.
-pub(super) async fn past_markers<C: rdkafka::consumer::ConsumerContext>(
-    sink: &Client,
-    consumer: &impl rdkafka::consumer::Consumer<C>,
-    replicas: &mut [super::Replica],
-) -> Result<(), tokio_postgres::Error> {
-    let positions = crate::pipeline::watermarks::positions(consumer);
-    for r in replicas.iter_mut().filter(|r| r.active()) {
-        for ((topic, partition), position) in positions.iter().filter(|((t, _), _)| *t == r.cfg.topic) {
-            let stored = r.offsets.get(&(topic.clone(), *partition)).copied();
-            if stored.is_some_and(|next| next < *position) {
-                sink.execute(
-                    "UPDATE cdc.progress SET next_offset = $4, updated_at = now() \
-                     WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset < $4",
-                    &[&r.cfg.name, topic, partition, position],
-                )
-                .await?;
-                r.offsets.insert((topic.clone(), *partition), *position);
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Inside the batch's transaction: the new offsets (and the highest LSN applied) of one replica.
 pub async fn store(
     tx: &impl GenericClient,
