@@ -17,16 +17,30 @@ const TOPIC: &str = "dbserver1.public.order_items";
 /// Sum of the topic's high watermarks; 0 while it does not exist yet.
 fn log_end(consumer: &BaseConsumer) -> i64 {
     let Ok(md) = consumer.fetch_metadata(Some(TOPIC), Duration::from_secs(5)) else { return 0 };
-    let partitions: Vec<i32> = md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
-    partitions.iter().filter_map(|&p| consumer.fetch_watermarks(TOPIC, p, Duration::from_secs(5)).ok()).map(|(_, high)| high).sum()
+    let partitions: Vec<i32> =
+        md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+    partitions
+        .iter()
+        .filter_map(|&p| consumer.fetch_watermarks(TOPIC, p, Duration::from_secs(5)).ok())
+        .map(|(_, high)| high)
+        .sum()
 }
 
 #[tokio::main]
 async fn main() {
-    let rows: i64 = std::env::var("DEBEZIUM_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rows: i64 =
+        std::env::var("DEBEZIUM_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let config = Config::default();
-    let consumer: BaseConsumer = ClientConfig::new().set("bootstrap.servers", &config.kafka.brokers).create().expect("consumer");
-    let (pg, conn) = config.source.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("source (is the local stack up?)");
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &config.kafka.brokers)
+        .create()
+        .expect("consumer");
+    let (pg, conn) = config
+        .source
+        .pg_config(Duration::from_secs(5))
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("source (is the local stack up?)");
     tokio::spawn(conn);
 
     // Order ids of this run only, far above the generator's.
@@ -52,7 +66,10 @@ async fn main() {
         if grown >= rows {
             break;
         }
-        assert!(committed.elapsed() < Duration::from_secs(600), "only {grown} of {rows} events reached the broker in 10 minutes");
+        assert!(
+            committed.elapsed() < Duration::from_secs(600),
+            "only {grown} of {rows} events reached the broker in 10 minutes"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let secs = committed.elapsed().as_secs_f64();
@@ -64,7 +81,10 @@ async fn main() {
         first * 1000.0,
         rows as f64 / (secs - first).max(1e-9)
     );
-    pg.execute("DELETE FROM public.order_items WHERE order_id >= $1 AND order_id < $1 + $2", &[&base, &(rows / 10 + 1)])
-        .await
-        .expect("clean up");
+    pg.execute(
+        "DELETE FROM public.order_items WHERE order_id >= $1 AND order_id < $1 + $2",
+        &[&base, &(rows / 10 + 1)],
+    )
+    .await
+    .expect("clean up");
 }

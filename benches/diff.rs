@@ -25,7 +25,8 @@ fn endpoint(var: &str, stack: &cdc_console::config::PostgresEndpoint) -> tokio_p
 }
 
 async fn client(config: &tokio_postgres::Config) -> tokio_postgres::Client {
-    let (c, conn) = config.connect(tokio_postgres::NoTls).await.expect("connect (is the local stack up?)");
+    let (c, conn) =
+        config.connect(tokio_postgres::NoTls).await.expect("connect (is the local stack up?)");
     tokio::spawn(conn);
     c
 }
@@ -37,11 +38,15 @@ fn best<T>(runs: &mut Vec<(Duration, T)>) -> (Duration, T) {
 
 #[tokio::main]
 async fn main() {
-    let n: u64 = std::env::var("DIFF_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
-    let connections: usize = std::env::var("DIFF_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
-    let reps: usize = std::env::var("DIFF_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let n: u64 =
+        std::env::var("DIFF_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let connections: usize =
+        std::env::var("DIFF_BENCH_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let reps: usize =
+        std::env::var("DIFF_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let c = Config::default();
-    let (source, sink) = (endpoint("DIFF_BENCH_SOURCE", &c.source), endpoint("DIFF_BENCH_SINK", &c.sink));
+    let (source, sink) =
+        (endpoint("DIFF_BENCH_SOURCE", &c.source), endpoint("DIFF_BENCH_SINK", &c.sink));
     let (src, snk) = (client(&source).await, client(&sink).await);
     let schema = format!("diffbench_{}", std::process::id());
     let table = format!("{schema}.orders");
@@ -56,20 +61,29 @@ async fn main() {
     tokio::try_join!(src.batch_execute(&ddl), snk.batch_execute(&ddl)).expect("load");
     let vacuum = format!("VACUUM ANALYZE {table}");
     tokio::try_join!(src.batch_execute(&vacuum), snk.batch_execute(&vacuum)).expect("vacuum");
-    tokio::try_join!(src.batch_execute("CHECKPOINT"), snk.batch_execute("CHECKPOINT")).expect("checkpoint");
-    println!("diff bench: {n} rows per side, loaded in {:.1} s, {connections} connections per side", load.elapsed().as_secs_f64());
+    tokio::try_join!(src.batch_execute("CHECKPOINT"), snk.batch_execute("CHECKPOINT"))
+        .expect("checkpoint");
+    println!(
+        "diff bench: {n} rows per side, loaded in {:.1} s, {connections} connections per side",
+        load.elapsed().as_secs_f64()
+    );
 
     let count = async || {
         let mut runs = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
             let sql = format!("SELECT count(*) FROM {table}");
-            let (a, b) = tokio::try_join!(src.query_one(&sql, &[]), snk.query_one(&sql, &[])).unwrap();
+            let (a, b) =
+                tokio::try_join!(src.query_one(&sql, &[]), snk.query_one(&sql, &[])).unwrap();
             runs.push((t.elapsed(), (a.get::<_, i64>(0), b.get::<_, i64>(0))));
         }
         best(&mut runs)
     };
-    let hash = if std::env::var("DIFF_BENCH_HASH").as_deref() == Ok("md5") { diff::checksum::Hash::Md5 } else { diff::checksum::Hash::Pg };
+    let hash = if std::env::var("DIFF_BENCH_HASH").as_deref() == Ok("md5") {
+        diff::checksum::Hash::Md5
+    } else {
+        diff::checksum::Hash::Pg
+    };
     println!("hash: {hash:?}");
     let opts = Options { connections, hash, ..Options::default() };
     let src_pool = Pool::connect(&source, connections).await.unwrap();
@@ -91,7 +105,12 @@ async fn main() {
         let mut runs = Vec::new();
         for _ in 0..reps {
             let t = Instant::now();
-            let sql = |h: &diff::checksum::RowHash| format!("SET max_parallel_workers_per_gather = 0; SET jit = off; SELECT bit_xor({}) FROM {table}", h.0);
+            let sql = |h: &diff::checksum::RowHash| {
+                format!(
+                    "SET max_parallel_workers_per_gather = 0; SET jit = off; SELECT bit_xor({}) FROM {table}",
+                    h.0
+                )
+            };
             let (a, b) = (sql(&hs), sql(&ht));
             tokio::try_join!(src.batch_execute(&a), snk.batch_execute(&b)).unwrap();
             runs.push((t.elapsed(), ()));
@@ -111,7 +130,13 @@ async fn main() {
     );
     println!(
         "identical:       count(*) both {:>8.1} ms ({} / {})  diff {:>8.1} ms  ratio {:.2}x  segments {} rows fetched {}",
-        ct.as_secs_f64() * 1e3, counts.0, counts.1, dt.as_secs_f64() * 1e3, dt.as_secs_f64() / ct.as_secs_f64(), r.stats.segments_checked, r.stats.rows_fetched
+        ct.as_secs_f64() * 1e3,
+        counts.0,
+        counts.1,
+        dt.as_secs_f64() * 1e3,
+        dt.as_secs_f64() / ct.as_secs_f64(),
+        r.stats.segments_checked,
+        r.stats.rows_fetched
     );
 
     // 100 differences spread over the key range: 34 deleted, 33 changed, 33 stray rows.
@@ -128,10 +153,23 @@ async fn main() {
     let (ct, _) = count().await;
     let (dt, r) = run_diff().await;
     let kinds = |m: &str| r.differences.iter().filter(|d| format!("{d:?}").starts_with(m)).count();
-    assert_eq!(r.differences.len(), 100, "{:?} missing {} extra {} changed {}", r.stats, kinds("Missing"), kinds("Extra"), kinds("Changed"));
+    assert_eq!(
+        r.differences.len(),
+        100,
+        "{:?} missing {} extra {} changed {}",
+        r.stats,
+        kinds("Missing"),
+        kinds("Extra"),
+        kinds("Changed")
+    );
     println!(
         "100 differences: count(*) both {:>8.1} ms  diff {:>8.1} ms  ratio {:.2}x  segments {} rows fetched {} depth {}",
-        ct.as_secs_f64() * 1e3, dt.as_secs_f64() * 1e3, dt.as_secs_f64() / ct.as_secs_f64(), r.stats.segments_checked, r.stats.rows_fetched, r.stats.depth
+        ct.as_secs_f64() * 1e3,
+        dt.as_secs_f64() * 1e3,
+        dt.as_secs_f64() / ct.as_secs_f64(),
+        r.stats.segments_checked,
+        r.stats.rows_fetched,
+        r.stats.depth
     );
     let drop = format!("DROP SCHEMA {schema} CASCADE");
     tokio::try_join!(src.batch_execute(&drop), snk.batch_execute(&drop)).unwrap();

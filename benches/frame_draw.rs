@@ -8,8 +8,8 @@
 #[path = "../tests/render/fixtures.rs"]
 mod fixtures;
 
-use std::time::{Duration, Instant};
 use cdc_console::ui::Embedded;
+use std::time::{Duration, Instant};
 
 use cdc_console::action::Keymap;
 use cdc_console::collectors::lag::verdict::Verdict;
@@ -25,7 +25,17 @@ fn store_with_partitions(n: usize) -> Store {
     let mut groups = fixtures::groups();
     let g = &mut groups.groups[0];
     g.partitions = (0..n)
-        .map(|i| fixtures::partition_lag(&format!("topic-{}", i % 10), (i / 10) as i32, 1_000 + i as i64, 2_000 + i as i64, 3.5, Verdict::Ok, Some(("member-1", "/10.0.0.1", "client-1"))))
+        .map(|i| {
+            fixtures::partition_lag(
+                &format!("topic-{}", i % 10),
+                (i / 10) as i32,
+                1_000 + i as i64,
+                2_000 + i as i64,
+                3.5,
+                Verdict::Ok,
+                Some(("member-1", "/10.0.0.1", "client-1")),
+            )
+        })
         .collect();
     let mut store = fixtures::healthy_full();
     store.apply(Update { at: fixtures::t(10), kind: UpdateKind::Groups(Ok(groups)) });
@@ -35,7 +45,15 @@ fn store_with_partitions(n: usize) -> Store {
 fn time_frames(name: &str, store: &Store, ui: UiState, frames: u32) {
     let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (theme, keymap) = (Theme::default(), Keymap::default());
-    let view = View { store, theme: &theme, keymap: &keymap, ui: &ui, embedded: &Embedded::default(), read_only: false, now: fixtures::t(75) };
+    let view = View {
+        store,
+        theme: &theme,
+        keymap: &keymap,
+        ui: &ui,
+        embedded: &Embedded::default(),
+        read_only: false,
+        now: fixtures::t(75),
+    };
     let mut times: Vec<Duration> = (0..frames)
         .map(|_| {
             let start = Instant::now();
@@ -45,13 +63,23 @@ fn time_frames(name: &str, store: &Store, ui: UiState, frames: u32) {
         .collect();
     times.sort();
     let pct = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
-    println!("{name}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {frames} frames at 200x50 (target < 2 ms)", pct(0.5), pct(0.99), pct(1.0));
+    println!(
+        "{name}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {frames} frames at 200x50 (target < 2 ms)",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
 }
 
 fn main() {
     let store = store_with_partitions(1_000);
     let name = store.groups.snapshot.as_ref().expect("groups").groups[0].name.clone();
     time_frames("groups list", &store, UiState { view: ViewId::Groups, ..UiState::default() }, 500);
-    time_frames("group detail, 1,000 partitions", &store, UiState { view: ViewId::Groups, detail: Some(name), ..UiState::default() }, 500);
+    time_frames(
+        "group detail, 1,000 partitions",
+        &store,
+        UiState { view: ViewId::Groups, detail: Some(name), ..UiState::default() },
+        500,
+    );
     time_frames("overview", &store, UiState::default(), 500);
 }

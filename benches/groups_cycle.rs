@@ -85,9 +85,13 @@ fn produce(brokers: &str) -> anyhow::Result<u64> {
         let topic = format!("topic-{t:03}");
         for p in 0..PARTITIONS {
             for _ in 0..(1 + usize::from(p % 3 == 0)) {
-                while let Err((e, _)) = producer.send(BaseRecord::to(&topic).partition(p as i32).key("k").payload("v"))
+                while let Err((e, _)) =
+                    producer.send(BaseRecord::to(&topic).partition(p as i32).key("k").payload("v"))
                 {
-                    if !matches!(e.rdkafka_error_code(), Some(rdkafka::types::RDKafkaErrorCode::QueueFull)) {
+                    if !matches!(
+                        e.rdkafka_error_code(),
+                        Some(rdkafka::types::RDKafkaErrorCode::QueueFull)
+                    ) {
                         anyhow::bail!("produce: {e}");
                     }
                     producer.poll(Duration::from_millis(10));
@@ -103,7 +107,8 @@ fn produce(brokers: &str) -> anyhow::Result<u64> {
 
 /// Commits offset 0 on every partition of the first `topics` topics as `group`.
 fn commit(brokers: &str, group: &str, topics: usize) -> anyhow::Result<()> {
-    let c: BaseConsumer = ClientConfig::new().set("bootstrap.servers", brokers).set("group.id", group).create()?;
+    let c: BaseConsumer =
+        ClientConfig::new().set("bootstrap.servers", brokers).set("group.id", group).create()?;
     let mut tpl = TopicPartitionList::new();
     for t in 0..topics {
         for p in 0..PARTITIONS {
@@ -119,8 +124,10 @@ fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches("kB").trim().parse().ok()))
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmRSS:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
         })
         .flatten()
         .unwrap_or(0)

@@ -134,10 +134,7 @@ fn events(n: usize) -> Vec<Event> {
                 ..before.clone()
             };
             live[at] = after.clone();
-            (
-                before.id,
-                envelope("u", Some(&before), Some(&after), ts_ms, lsn),
-            )
+            (before.id, envelope("u", Some(&before), Some(&after), ts_ms, lsn))
         } else {
             let at = rng.below(live.len() as u64) as usize;
             let before = live.swap_remove(at);
@@ -155,12 +152,7 @@ fn events(n: usize) -> Vec<Event> {
 fn job(window: WindowConfig) -> JobConfig {
     let mut j = JobConfig::orders_by_status();
     j.window = window;
-    j.aggregates = vec![
-        AggregateConfig::Count,
-        AggregateConfig::Sum {
-            column: "amount".into(),
-        },
-    ];
+    j.aggregates = vec![AggregateConfig::Count, AggregateConfig::Sum { column: "amount".into() }];
     j
 }
 
@@ -205,11 +197,7 @@ type Event = (i32, Vec<u8>, Vec<u8>);
 fn decode_all(decoder: &ChangeDecoder, data: &[Event]) -> usize {
     let mut ops = 0usize;
     for (_, _, v) in data {
-        ops += decoder
-            .decode(Some(v))
-            .ok()
-            .flatten()
-            .map_or(0, |c| c.op as usize);
+        ops += decoder.decode(Some(v)).ok().flatten().map_or(0, |c| c.op as usize);
     }
     ops
 }
@@ -248,24 +236,15 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_000);
-    let repeats: usize = std::env::var("PROCESSOR_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let repeats: usize =
+        std::env::var("PROCESSOR_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
     let build = Instant::now();
     let data = events(n);
     let bytes: usize = data.iter().map(|e| e.2.len()).sum();
-    println!(
-        "{n} events, {} bytes on average, built in {:.1?}",
-        bytes / n,
-        build.elapsed()
-    );
+    println!("{n} events, {} bytes on average, built in {:.1?}", bytes / n, build.elapsed());
     let secs = |s| Span(Duration::from_secs(s));
     let tumbling = job(WindowConfig::Tumbling { size: secs(10) });
-    let hopping = job(WindowConfig::Hopping {
-        size: secs(60),
-        slide: secs(10),
-    });
+    let hopping = job(WindowConfig::Hopping { size: secs(60), slide: secs(10) });
 
     let decoder = ChangeDecoder::for_job(&tumbling);
     let runs = (0..repeats)
@@ -277,13 +256,16 @@ fn main() {
         .collect();
     report("decode alone", n, runs);
 
-    for (label, cfg) in [
-        ("decode + tumbling 10s", &tumbling),
-        ("decode + hopping 1m/10s", &hopping),
-    ] {
+    for (label, cfg) in
+        [("decode + tumbling 10s", &tumbling), ("decode + hopping 1m/10s", &hopping)]
+    {
         let decoder = ChangeDecoder::for_job(cfg);
         let (mut fired, mut late) = (0, 0);
-        let run = if matches!(cfg.window, WindowConfig::Hopping { .. }) { run_hopping } else { run_tumbling };
+        let run = if matches!(cfg.window, WindowConfig::Hopping { .. }) {
+            run_hopping
+        } else {
+            run_tumbling
+        };
         let runs = (0..repeats)
             .map(|_| {
                 let mut op = Operator::try_new(cfg).expect("a valid job");
@@ -295,9 +277,6 @@ fn main() {
             })
             .collect();
         report(label, n, runs);
-        println!(
-            "{:<34} {fired} results over 5 runs, {late} late contributions per run",
-            ""
-        );
+        println!("{:<34} {fired} results over 5 runs, {late} late contributions per run", "");
     }
 }

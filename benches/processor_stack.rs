@@ -30,15 +30,26 @@ async fn main() {
         output: OutputConfig { table: format!("cdc.{name}"), topic: None },
         ..JobConfig::orders_by_status()
     };
-    let (c, conn) = base.sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("sink (is the local stack up?)");
+    let (c, conn) = base
+        .sink
+        .pg_config(Duration::from_secs(5))
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("sink (is the local stack up?)");
     tokio::spawn(conn);
     sink::reset(&c, &job).await.expect("reset");
 
     let (_pause, paused) = tokio::sync::watch::channel(false);
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let opts = run::Options { until_idle: true, time_limit: Some(Duration::from_secs(900)), ..Default::default() };
+    let opts = run::Options {
+        until_idle: true,
+        time_limit: Some(Duration::from_secs(900)),
+        ..Default::default()
+    };
     let t = Instant::now();
-    let snap = run::run(&base, &job, &opts, paused.clone(), std::future::pending(), tx).await.expect("processor");
+    let snap = run::run(&base, &job, &opts, paused.clone(), std::future::pending(), tx)
+        .await
+        .expect("processor");
     let took = t.elapsed().as_secs_f64();
     println!(
         "processor bench: replayed {} change events from the broker in {took:.1} s = {:.0} events/s ({} checkpoints)",
@@ -47,7 +58,12 @@ async fn main() {
         snap.checkpoints
     );
 
-    let settings = Settings { rate, duration: Some(Duration::from_secs(secs)), seed: 5, mix: Default::default() };
+    let settings = Settings {
+        rate,
+        duration: Some(Duration::from_secs(secs)),
+        seed: 5,
+        mix: Default::default(),
+    };
     let source = base.source.clone();
     // The changes start once the job is running again (restored from the replay's checkpoint,
     // consumer assigned): the firing delay is measured in steady state, not on the catch-up of
@@ -61,7 +77,8 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(3)).await;
     };
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let snap = run::run(&base, &job, &run::Options::default(), paused, stop, tx).await.expect("processor");
+    let snap =
+        run::run(&base, &job, &run::Options::default(), paused, stop, tx).await.expect("processor");
     let f = snap.firing_delay_ms;
     println!(
         "{rate} changes/s for {secs} s: {} events ({:.0}/s); firing delay p50 {} ms, p90 {} ms, p99 {} ms, max {} ms over {} window firings; watermark {} ms behind wall clock at the end",

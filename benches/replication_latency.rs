@@ -21,19 +21,41 @@ async fn main() {
     let secs = env("LATENCY_BENCH_SECS", 30);
     let base = Config::default();
     let name = format!("bench_latency_{}", std::process::id());
-    let replica = ReplicaConfig::full(&name, "public.orders", &format!("cdc.{name}"), "dbserver1.public.orders");
+    let replica = ReplicaConfig::full(
+        &name,
+        "public.orders",
+        &format!("cdc.{name}"),
+        "dbserver1.public.orders",
+    );
     let config = Config { replicas: vec![replica], ..base.clone() };
 
     // Catch up with what is already on the topic, so only fresh changes are measured.
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let catch_up = Options { until_idle: true, time_limit: Some(Duration::from_secs(600)), ..Default::default() };
-    let snap = replicator::run(&config, &catch_up, std::future::pending(), tx).await.expect("replicator (is the local stack up?)");
-    println!("replication latency bench: caught up with {} events already on the topic", snap.events);
+    let catch_up = Options {
+        until_idle: true,
+        time_limit: Some(Duration::from_secs(600)),
+        ..Default::default()
+    };
+    let snap = replicator::run(&config, &catch_up, std::future::pending(), tx)
+        .await
+        .expect("replicator (is the local stack up?)");
+    println!(
+        "replication latency bench: caught up with {} events already on the topic",
+        snap.events
+    );
 
     let (tx, rx) = tokio::sync::watch::channel(Default::default());
-    let settings = Settings { rate, duration: Some(Duration::from_secs(secs)), seed: 7, mix: Default::default() };
+    let settings = Settings {
+        rate,
+        duration: Some(Duration::from_secs(secs)),
+        seed: 7,
+        mix: Default::default(),
+    };
     let source = base.source.clone();
-    let load = tokio::spawn(async move { generator::run(&source, &settings, std::future::pending()).await });
+    let load =
+        tokio::spawn(
+            async move { generator::run(&source, &settings, std::future::pending()).await },
+        );
     // Stop a little after the load ends, so its last changes are applied and counted.
     let stop = async move {
         let _ = load.await;
@@ -47,7 +69,9 @@ async fn main() {
         snap.events, l.p50, l.p90, l.p99, l.p999, l.max, l.count
     );
 
-    if let Ok((c, conn)) = base.sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await {
+    if let Ok((c, conn)) =
+        base.sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await
+    {
         tokio::spawn(conn);
         let _ = c
             .batch_execute(&format!(

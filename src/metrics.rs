@@ -43,7 +43,11 @@ fn connectors(out: &mut String, store: &Store) {
         let cluster = esc(c.name.trim_start_matches("connect:"));
         for k in c.snapshot.iter().flat_map(|s| &s.connectors) {
             let name = esc(&k.name);
-            let _ = writeln!(out, "cdc_connector_state{{cluster=\"{cluster}\",connector=\"{name}\",state=\"{}\"}} 1", esc(&k.state));
+            let _ = writeln!(
+                out,
+                "cdc_connector_state{{cluster=\"{cluster}\",connector=\"{name}\",state=\"{}\"}} 1",
+                esc(&k.state)
+            );
             for t in &k.tasks {
                 let _ = writeln!(
                     out,
@@ -58,34 +62,64 @@ fn connectors(out: &mut String, store: &Store) {
 
 fn groups(out: &mut String, store: &Store) {
     family(out, "cdc_group_lag", "gauge", "Log-end offset minus committed offset, per partition.");
-    family(out, "cdc_group_lag_seconds", "gauge", "How far behind the committed offset is, in seconds.");
+    family(
+        out,
+        "cdc_group_lag_seconds",
+        "gauge",
+        "How far behind the committed offset is, in seconds.",
+    );
     family(out, "cdc_group_total_lag", "gauge", "Sum of the group's partition lags.");
     family(out, "cdc_group_verdict", "gauge", "1 for the group's current Burrow verdict.");
-    family(out, "cdc_group_partition_verdict", "gauge", "1 for each partition's current Burrow verdict.");
+    family(
+        out,
+        "cdc_group_partition_verdict",
+        "gauge",
+        "1 for each partition's current Burrow verdict.",
+    );
     for g in store.groups.snapshot.iter().flat_map(|s| &s.groups) {
         let group = esc(&g.name);
         let verdict = |v: crate::collectors::lag::verdict::Verdict| {
-            serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            serde_json::to_value(v)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         };
-        let _ = writeln!(out, "cdc_group_verdict{{group=\"{group}\",verdict=\"{}\"}} 1", verdict(g.verdict));
+        let _ = writeln!(
+            out,
+            "cdc_group_verdict{{group=\"{group}\",verdict=\"{}\"}} 1",
+            verdict(g.verdict)
+        );
         if let Some(total) = g.total_lag {
             let _ = writeln!(out, "cdc_group_total_lag{{group=\"{group}\"}} {total}");
         }
         for p in &g.partitions {
-            let labels = format!("group=\"{group}\",topic=\"{}\",partition=\"{}\"", esc(&p.topic), p.partition);
+            let labels = format!(
+                "group=\"{group}\",topic=\"{}\",partition=\"{}\"",
+                esc(&p.topic),
+                p.partition
+            );
             if let Some(lag) = p.lag {
                 let _ = writeln!(out, "cdc_group_lag{{{labels}}} {lag}");
             }
             if let Some(s) = p.lag_seconds {
                 let _ = writeln!(out, "cdc_group_lag_seconds{{{labels}}} {}", s.seconds);
             }
-            let _ = writeln!(out, "cdc_group_partition_verdict{{{labels},verdict=\"{}\"}} 1", verdict(p.verdict));
+            let _ = writeln!(
+                out,
+                "cdc_group_partition_verdict{{{labels},verdict=\"{}\"}} 1",
+                verdict(p.verdict)
+            );
         }
     }
 }
 
 fn slots(out: &mut String, source: &Backend<crate::collectors::postgres::PostgresSnapshot>) {
-    family(out, "cdc_slot_lag_bytes", "gauge", "Current WAL LSN minus the slot's confirmed flush LSN.");
+    family(
+        out,
+        "cdc_slot_lag_bytes",
+        "gauge",
+        "Current WAL LSN minus the slot's confirmed flush LSN.",
+    );
     family(out, "cdc_slot_retained_bytes", "gauge", "WAL the source keeps for the slot.");
     family(out, "cdc_slot_active", "gauge", "1 when a consumer is attached to the slot.");
     for s in source.snapshot.iter().flat_map(|s| &s.slots) {
@@ -101,10 +135,24 @@ fn slots(out: &mut String, source: &Backend<crate::collectors::postgres::Postgre
 }
 
 fn latency(out: &mut String, store: &Store) {
-    family(out, "cdc_latency_ms", "gauge", "Per-stage latency percentiles over the last minute, in milliseconds.");
+    family(
+        out,
+        "cdc_latency_ms",
+        "gauge",
+        "Per-stage latency percentiles over the last minute, in milliseconds.",
+    );
     for s in store.latency.snapshot.iter().flat_map(|s| &s.stages) {
-        let stage = serde_json::to_value(s.stage).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-        for (q, v) in [("0.5", s.ms.p50), ("0.9", s.ms.p90), ("0.99", s.ms.p99), ("0.999", s.ms.p999), ("1", s.ms.max)] {
+        let stage = serde_json::to_value(s.stage)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        for (q, v) in [
+            ("0.5", s.ms.p50),
+            ("0.9", s.ms.p90),
+            ("0.99", s.ms.p99),
+            ("0.999", s.ms.p999),
+            ("1", s.ms.max),
+        ] {
             let _ = writeln!(out, "cdc_latency_ms{{stage=\"{stage}\",quantile=\"{q}\"}} {v}");
         }
     }
@@ -116,7 +164,10 @@ fn esc(s: &str) -> String {
 }
 
 /// Serves the latest text from `metrics` on `addr` at `/metrics` until the task is dropped.
-pub async fn serve(addr: SocketAddr, metrics: watch::Receiver<String>) -> std::io::Result<tokio::task::JoinHandle<()>> {
+pub async fn serve(
+    addr: SocketAddr,
+    metrics: watch::Receiver<String>,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "serving Prometheus metrics");
     Ok(tokio::spawn(async move {
@@ -124,13 +175,20 @@ pub async fn serve(addr: SocketAddr, metrics: watch::Receiver<String>) -> std::i
             let body = metrics.borrow().clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
-                let n = match tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut buf)).await {
+                let n = match tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    conn.read(&mut buf),
+                )
+                .await
+                {
                     Ok(Ok(n)) => n,
                     _ => return,
                 };
                 let request = String::from_utf8_lossy(&buf[..n]);
                 let path = request.split_whitespace().nth(1).unwrap_or("");
-                let response = if request.starts_with("GET ") && (path == "/metrics" || path.starts_with("/metrics?")) {
+                let response = if request.starts_with("GET ")
+                    && (path == "/metrics" || path.starts_with("/metrics?"))
+                {
                     format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                         body.len()

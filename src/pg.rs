@@ -41,8 +41,12 @@ pub struct TableShape {
 }
 
 /// Columns and primary key of `table`, `None` when it does not exist.
-pub async fn read_shape(c: &Client, table: &str) -> Result<Option<TableShape>, tokio_postgres::Error> {
-    let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(table)]).await?.get(0);
+pub async fn read_shape(
+    c: &Client,
+    table: &str,
+) -> Result<Option<TableShape>, tokio_postgres::Error> {
+    let exists: bool =
+        c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(table)]).await?.get(0);
     if !exists {
         return Ok(None);
     }

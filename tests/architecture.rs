@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 fn sources(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+    for entry in
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten()
+    {
         let path = entry.path();
         if path.is_dir() {
             out.extend(sources(&path));
@@ -42,19 +44,24 @@ fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
 
 #[test]
 fn the_pipeline_knows_nothing_of_collectors_store_screen_or_app() {
-    let found = offences("pipeline", &["crate::collectors", "crate::store", "crate::ui", "crate::app", "crate::cli"]);
+    let found = offences(
+        "pipeline",
+        &["crate::collectors", "crate::store", "crate::ui", "crate::app", "crate::cli"],
+    );
     assert!(found.is_empty(), "pipeline/ reaches across its layer:\n{}", found.join("\n"));
 }
 
 #[test]
 fn the_processor_borrows_nothing_from_the_replicator() {
-    let found = offences("pipeline/processor", &["pipeline::replicator", "super::super::replicator"]);
+    let found =
+        offences("pipeline/processor", &["pipeline::replicator", "super::super::replicator"]);
     assert!(found.is_empty(), "processor/ imports the replicator:\n{}", found.join("\n"));
 }
 
 #[test]
 fn collectors_and_store_know_nothing_of_the_screen_or_the_app() {
-    let mut found = offences("collectors", &["crate::ui", "crate::app", "crate::cli", "crate::store"]);
+    let mut found =
+        offences("collectors", &["crate::ui", "crate::app", "crate::cli", "crate::store"]);
     found.extend(offences("store", &["crate::ui", "crate::app", "crate::cli"]));
     assert!(found.is_empty(), "a lower layer reaches up:\n{}", found.join("\n"));
 }
@@ -63,5 +70,8 @@ fn collectors_and_store_know_nothing_of_the_screen_or_the_app() {
 fn the_check_sees_a_forbidden_import() {
     // The scan itself: a file under src/ that is known to import the collectors.
     let found = offences("store", &["crate::collectors"]);
-    assert!(!found.is_empty(), "store/ is built on the collectors' snapshots; the scan found no import of them");
+    assert!(
+        !found.is_empty(),
+        "store/ is built on the collectors' snapshots; the scan found no import of them"
+    );
 }

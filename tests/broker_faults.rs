@@ -55,7 +55,9 @@ struct BrokersBack;
 
 impl Drop for BrokersBack {
     fn drop(&mut self) {
-        let _ = Command::new(common::repo_root().join("compose/local/stack")).args(["start", "broker"]).status();
+        let _ = Command::new(common::repo_root().join("compose/local/stack"))
+            .args(["start", "broker"])
+            .status();
     }
 }
 
@@ -65,15 +67,27 @@ fn generate(rate: u32, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
         let (mut done, mut seed) = (0, std::process::id() as u64 * 1000);
         while !stop.load(Ordering::Relaxed) {
             seed += 1;
-            let settings = Settings { rate, duration: Some(Duration::from_secs(1)), seed, mix: Default::default() };
-            done += generator::run(&common::config().source, &settings, std::future::pending()).await.expect("generator").changes;
+            let settings = Settings {
+                rate,
+                duration: Some(Duration::from_secs(1)),
+                seed,
+                mix: Default::default(),
+            };
+            done += generator::run(&common::config().source, &settings, std::future::pending())
+                .await
+                .expect("generator")
+                .changes;
         }
         done
     })
 }
 
 fn orders_partitions(s: &KafkaSnapshot) -> Vec<Partition> {
-    s.topics.iter().find(|t| t.name == TOPIC).map(|t| t.partition_details.clone()).unwrap_or_default()
+    s.topics
+        .iter()
+        .find(|t| t.name == TOPIC)
+        .map(|t| t.partition_details.clone())
+        .unwrap_or_default()
 }
 
 /// The change topic's log end (summed over partitions); None while a partition's is unknown
@@ -92,7 +106,11 @@ fn under_replicated(s: &KafkaSnapshot) -> usize {
 
 /// Polls `probe` every refresh interval until `done` holds, at most `polls` times; the last
 /// snapshot and how many polls it took.
-async fn poll_until(probe: &mut Probe, polls: usize, done: impl Fn(&KafkaSnapshot) -> bool) -> (KafkaSnapshot, usize) {
+async fn poll_until(
+    probe: &mut Probe,
+    polls: usize,
+    done: impl Fn(&KafkaSnapshot) -> bool,
+) -> (KafkaSnapshot, usize) {
     let every = common::config().timeouts.refresh();
     let mut last = None;
     for n in 1..=polls {
@@ -116,7 +134,11 @@ async fn applied(sink: &tokio_postgres::Client, replica: &str) -> i64 {
 }
 
 async fn wal_lsn(source: &tokio_postgres::Client) -> String {
-    source.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.expect("current WAL LSN").get(0)
+    source
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .await
+        .expect("current WAL LSN")
+        .get(0)
 }
 
 /// Waits until the replica's applied count holds still for three seconds; returns it.
@@ -124,7 +146,10 @@ async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: D
     let deadline = Instant::now() + within;
     let (mut last, mut since) = (applied(sink, replica).await, Instant::now());
     while since.elapsed() < Duration::from_secs(3) {
-        assert!(Instant::now() < deadline, "the replicator kept applying for {within:?} with the topic refusing writes (at {last})");
+        assert!(
+            Instant::now() < deadline,
+            "the replicator kept applying for {within:?} with the topic refusing writes (at {last})"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
         let now = applied(sink, replica).await;
         if now != last {
@@ -135,14 +160,22 @@ async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: D
 }
 
 /// Waits until the replica has applied more than `seen` events.
-async fn replica_moves(sink: &tokio_postgres::Client, replica: &str, seen: i64, within: Duration) -> i64 {
+async fn replica_moves(
+    sink: &tokio_postgres::Client,
+    replica: &str,
+    seen: i64,
+    within: Duration,
+) -> i64 {
     let deadline = Instant::now() + within;
     loop {
         let now = applied(sink, replica).await;
         if now > seen {
             return now;
         }
-        assert!(Instant::now() < deadline, "the replicator applied nothing new in {within:?} (still {now})");
+        assert!(
+            Instant::now() < deadline,
+            "the replicator applied nothing new in {within:?} (still {now})"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
@@ -155,7 +188,11 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     let (replica, job) = (format!("faults_{pid}"), format!("faults_job_{pid}"));
     let sink = common::sink_client().await;
     let source = common::source_client().await;
-    sink.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}")).await.expect("fresh replica");
+    sink.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
+    ))
+    .await
+    .expect("fresh replica");
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("cdc-console.toml");
     let toml = format!(
@@ -174,33 +211,50 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     let seen = replica_moves(&sink, &replica, 0, Duration::from_secs(120)).await;
 
     // 1. One broker of three: the one leading most of the change topic's partitions.
-    let (before, _) = poll_until(&mut probe, 5, |s| s.brokers.iter().filter(|b| !b.is_down()).count() == 3).await;
-    let leads = |id: i32| orders_partitions(&before).iter().filter(|p| p.leader == Some(id)).count();
+    let (before, _) =
+        poll_until(&mut probe, 5, |s| s.brokers.iter().filter(|b| !b.is_down()).count() == 3).await;
+    let leads =
+        |id: i32| orders_partitions(&before).iter().filter(|p| p.leader == Some(id)).count();
     let victim = (1..=3).max_by_key(|&id| (leads(id), id)).expect("three brokers");
     let (survivor, other) = match victim {
         1 => (2, 3),
         2 => (1, 3),
         _ => (1, 2),
     };
-    eprintln!("stopping broker {victim}, leader of {} of the orders topic's partitions", leads(victim));
+    eprintln!(
+        "stopping broker {victim}, leader of {} of the orders topic's partitions",
+        leads(victim)
+    );
     common::stack(&["stop", "broker", &victim.to_string()]);
-    let (down, polls) = poll_until(&mut probe, 2, |s| s.brokers.iter().any(|b| b.id == victim && b.is_down())).await;
+    let (down, polls) =
+        poll_until(&mut probe, 2, |s| s.brokers.iter().any(|b| b.id == victim && b.is_down()))
+            .await;
     let reason = down.brokers.iter().find(|b| b.id == victim).and_then(|b| b.reason.clone());
     eprintln!("broker {victim} down after {polls} poll(s): {reason:?}");
     let (moved, _) = poll_until(&mut probe, 15, |s| {
         let parts = orders_partitions(s);
-        !parts.is_empty() && parts.iter().all(|p| p.leader.is_some_and(|l| l != victim)) && under_replicated(s) > 0
+        !parts.is_empty()
+            && parts.iter().all(|p| p.leader.is_some_and(|l| l != victim))
+            && under_replicated(s) > 0
     })
     .await;
     assert!(
-        orders_partitions(&moved).iter().all(|p| !p.isr.contains(&victim) && p.under_replicated && !p.below_min_isr),
+        orders_partitions(&moved)
+            .iter()
+            .all(|p| !p.isr.contains(&victim) && p.under_replicated && !p.below_min_isr),
         "{moved:#?}"
     );
     let seen = replica_moves(&sink, &replica, seen, Duration::from_secs(60)).await;
     eprintln!("the pipeline goes on with two brokers ({seen} events applied)");
     common::stack(&["start", "broker", &victim.to_string()]);
-    let (healed, polls) = poll_until(&mut probe, 60, |s| under_replicated(s) == 0 && s.brokers.iter().all(|b| !b.is_down())).await;
-    eprintln!("under-replicated partitions back to 0 after {polls} poll(s), {} topics", healed.topics.len());
+    let (healed, polls) = poll_until(&mut probe, 60, |s| {
+        under_replicated(s) == 0 && s.brokers.iter().all(|b| !b.is_down())
+    })
+    .await;
+    eprintln!(
+        "under-replicated partitions back to 0 after {polls} poll(s), {} topics",
+        healed.topics.len()
+    );
 
     // 2. Two of three, one after the other (each a controlled shutdown while a quorum remains).
     common::stack(&["stop", "broker", &victim.to_string()]);
@@ -234,10 +288,20 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     if let (Some(a), Some(b)) = (end_before, log_end(&stalled)) {
         assert_eq!(a, b, "no record was appended below min.insync.replicas");
     }
-    assert_eq!(applied(&sink, &replica).await, applied_before, "the replicator stalled with the topic");
-    eprintln!("stalled: log end {end_before:?} (before the stop: {end_healthy}), {applied_before} events applied");
+    assert_eq!(
+        applied(&sink, &replica).await,
+        applied_before,
+        "the replicator stalled with the topic"
+    );
+    eprintln!(
+        "stalled: log end {end_before:?} (before the stop: {end_healthy}), {applied_before} events applied"
+    );
     common::stack(&["start", "broker"]);
-    let (_, polls) = poll_until(&mut probe, 60, |s| under_replicated(s) == 0 && log_end(s).is_some_and(|e| e > end_healthy.max(end_before.unwrap_or(0)))).await;
+    let (_, polls) = poll_until(&mut probe, 60, |s| {
+        under_replicated(s) == 0
+            && log_end(s).is_some_and(|e| e > end_healthy.max(end_before.unwrap_or(0)))
+    })
+    .await;
     eprintln!("resumed, every partition fully replicated again after {polls} poll(s)");
     replica_moves(&sink, &replica, applied_before, Duration::from_secs(60)).await;
 
@@ -248,14 +312,31 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     drop(processor); // killed mid-stream: the final pass resumes from its checkpoints
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let out = common::console(&["--config", config.to_str().expect("utf-8"), "diff", &replica, "-o", "json", "--settle", "30s"], &[]);
+        let out = common::console(
+            &[
+                "--config",
+                config.to_str().expect("utf-8"),
+                "diff",
+                &replica,
+                "-o",
+                "json",
+                "--settle",
+                "30s",
+            ],
+            &[],
+        );
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        let differences = report["tables"][0]["differences"].as_array().map_or(usize::MAX, Vec::len);
+        let differences =
+            report["tables"][0]["differences"].as_array().map_or(usize::MAX, Vec::len);
         let in_flight = report["tables"][0]["in_flight"].as_array().map_or(usize::MAX, Vec::len);
         if out.status.code() == Some(0) && differences == 0 && in_flight == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "the replica did not converge: {report:#}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            Instant::now() < deadline,
+            "the replica did not converge: {report:#}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     common::processor::converge_to_truth(&config, &sink, &source, &job).await;

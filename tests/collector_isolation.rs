@@ -59,5 +59,8 @@ async fn hung_backends_time_out_while_the_others_keep_their_cadence() {
     assert!(counts[0] >= 10, "the source kept its cadence: {counts:?}");
     assert!(counts[1] >= 1, "the broker kept delivering: {counts:?}");
     // Each hung poll takes the 1 s timeout: 3 or 4 of them in 4 s, never a hang.
-    assert!((3..=4).contains(&counts[2]) && (3..=4).contains(&counts[3]), "hung backends timed out on schedule: {counts:?}");
+    assert!(
+        (3..=4).contains(&counts[2]) && (3..=4).contains(&counts[3]),
+        "hung backends timed out on schedule: {counts:?}"
+    );
 }

@@ -21,10 +21,13 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
     cmd.arg(common::repo_root().join("compose/docker/check.py"));
     match compose_bin() {
         Some(bin) => cmd.args(["--compose-bin", &bin]),
-        None => panic!("no Compose v2 binary to validate with: run `compose/local/stack test`, or set COMPOSE_BIN"),
+        None => panic!(
+            "no Compose v2 binary to validate with: run `compose/local/stack test`, or set COMPOSE_BIN"
+        ),
     };
     let out = cmd.output().expect("python3");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
     // The checks that matter most, by name, so a silently skipped check cannot pass.

@@ -29,13 +29,22 @@ fn run(args: &[&str]) -> (i32, String, String) {
         eprintln!("slow: cdc-console {} took {:.1?}", args.join(" "), started.elapsed());
     }
     let code = out.status.code().unwrap_or(-1);
-    (code, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        code,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// Runs the console and asserts it exits 0, returning stdout.
 fn ok(args: &[&str]) -> String {
     let (code, out, err) = run(args);
-    assert_eq!(code, 0, "cdc-console {}: exit {code}\nstdout: {out}\nstderr: {err}", args.join(" "));
+    assert_eq!(
+        code,
+        0,
+        "cdc-console {}: exit {code}\nstdout: {out}\nstderr: {err}",
+        args.join(" ")
+    );
     out
 }
 
@@ -54,15 +63,27 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     // apply: create, then update, then unchanged.
     let file = conn.write_spec(&[]);
     let file = file.path().to_str().expect("utf-8 temp path");
-    assert_eq!(ok(&["connectors", "apply", "-f", file]).trim(), format!("connector {name} created"));
+    assert_eq!(
+        ok(&["connectors", "apply", "-f", file]).trim(),
+        format!("connector {name} created")
+    );
     worker.wait_state(name, "RUNNING");
     step(t0, "created and RUNNING");
 
     let changed = conn.write_spec(&[("heartbeat.interval.ms", "4000")]);
     let changed = changed.path().to_str().expect("utf-8 temp path");
-    assert_eq!(ok(&["connectors", "apply", "-f", changed]).trim(), format!("connector {name} updated"));
-    assert_eq!(worker.get(&format!("/connectors/{name}/config")).1["heartbeat.interval.ms"], "4000");
-    assert_eq!(ok(&["connectors", "apply", "-f", changed]).trim(), format!("connector {name} unchanged"));
+    assert_eq!(
+        ok(&["connectors", "apply", "-f", changed]).trim(),
+        format!("connector {name} updated")
+    );
+    assert_eq!(
+        worker.get(&format!("/connectors/{name}/config")).1["heartbeat.interval.ms"],
+        "4000"
+    );
+    assert_eq!(
+        ok(&["connectors", "apply", "-f", changed]).trim(),
+        format!("connector {name} unchanged")
+    );
     // The update restarts the connector and its tasks: the old RUNNING may still be shown.
     worker.wait_settled(name, "RUNNING");
     step(t0, "updated, unchanged, RUNNING");
@@ -78,7 +99,11 @@ fn each_action_changes_the_state_the_rest_api_reports() {
         assert!(err.contains("refused in --read-only mode"), "{err}");
     }
     std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(worker.state(name).as_deref(), Some("RUNNING"), "read-only left the connector alone");
+    assert_eq!(
+        worker.state(name).as_deref(),
+        Some("RUNNING"),
+        "read-only left the connector alone"
+    );
     assert_eq!(
         worker.get(&format!("/connectors/{name}/config")).1["heartbeat.interval.ms"],
         "4000",
@@ -91,8 +116,13 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     assert!(err.contains("pass --yes"), "{err}");
     assert_eq!(worker.get(&format!("/connectors/{name}/status")).0, 200);
 
-    for (verb, want) in [("pause", "PAUSED"), ("resume", "RUNNING"), ("stop", "STOPPED"), ("resume", "RUNNING")] {
-        assert_eq!(ok(&["connectors", verb, name]).trim(), format!("connector {name}: {verb} requested"));
+    for (verb, want) in
+        [("pause", "PAUSED"), ("resume", "RUNNING"), ("stop", "STOPPED"), ("resume", "RUNNING")]
+    {
+        assert_eq!(
+            ok(&["connectors", verb, name]).trim(),
+            format!("connector {name}: {verb} requested")
+        );
         worker.wait_state(name, want);
         step(t0, &format!("{verb} → {want}"));
     }
@@ -101,28 +131,44 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     let pid = conn.slot_pid();
     let out = ok(&["connectors", "restart", name, "--tasks", "all"]);
     // This worker answers with the task RESTARTING but the connector still RUNNING.
-    assert!(out.contains("restart requested (connector ") && out.contains("tasks [0:RESTARTING])"), "{out}");
+    assert!(
+        out.contains("restart requested (connector ") && out.contains("tasks [0:RESTARTING])"),
+        "{out}"
+    );
     let pid = conn.wait_new_slot_pid(pid);
     worker.wait_settled(name, "RUNNING");
     let out = ok(&["connectors", "restart", name, "--tasks", "failed"]);
-    assert!(out.contains(&format!("connector {name}: nothing to restart (connector RUNNING, tasks [0:RUNNING])")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "connector {name}: nothing to restart (connector RUNNING, tasks [0:RUNNING])"
+        )),
+        "{out}"
+    );
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(conn.slot_pid(), Some(pid), "--tasks failed left the healthy task alone");
-    assert_eq!(ok(&["connectors", "restart", name, "--task", "0"]).trim(), format!("connector {name}: task restart requested"));
+    assert_eq!(
+        ok(&["connectors", "restart", name, "--task", "0"]).trim(),
+        format!("connector {name}: task restart requested")
+    );
     conn.wait_new_slot_pid(Some(pid));
     worker.wait_settled(name, "RUNNING");
     step(t0, "restarts → RUNNING");
 
     // describe: masked password, topics (the heartbeat topic appears once a heartbeat is sent) and offsets.
     let detail = wait_for_describe(name, |d| {
-        d["topics"].as_array().is_some_and(|t| !t.is_empty()) && d["offsets"].as_array().is_some_and(|o| !o.is_empty())
+        d["topics"].as_array().is_some_and(|t| !t.is_empty())
+            && d["offsets"].as_array().is_some_and(|o| !o.is_empty())
     });
     assert_eq!(detail["config"]["database.password"], "********", "{detail:#}");
     assert_eq!(detail["config"]["key.converter"], "org.apache.kafka.connect.json.JsonConverter");
     assert_eq!(detail["state"], "RUNNING");
     assert_eq!(detail["tasks"][0]["state"], "RUNNING");
-    let topics: Vec<&str> = detail["topics"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-    assert!(topics.iter().all(|t| t.contains(&conn.prefix)), "only the connector's own topics: {topics:?}");
+    let topics: Vec<&str> =
+        detail["topics"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    assert!(
+        topics.iter().all(|t| t.contains(&conn.prefix)),
+        "only the connector's own topics: {topics:?}"
+    );
     let offset = &detail["offsets"][0];
     assert_eq!(offset["partition"]["server"], conn.prefix.as_str(), "{detail:#}");
     assert!(offset["offset"]["lsn"].is_u64(), "Debezium offsets carry an LSN: {detail:#}");
@@ -133,14 +179,27 @@ fn each_action_changes_the_state_the_rest_api_reports() {
     assert!(listing.lines().any(|l| l.starts_with(name) && l.contains("RUNNING")), "{listing}");
     step(t0, "describe and get");
 
-    assert_eq!(ok(&["connectors", "delete", name, "--yes"]).trim(), format!("connector {name} deleted"));
+    assert_eq!(
+        ok(&["connectors", "delete", name, "--yes"]).trim(),
+        format!("connector {name} deleted")
+    );
     worker.wait_gone(name);
     step(t0, "deleted → 404");
 
     // slot.drop.on.stop: the task drops its slot when it stops for the delete.
     let left = conn.slot_after_delete(Duration::from_secs(20));
-    step(t0, &format!("slot after delete: {}", if left { "still there (dropped by the test)" } else { "dropped by Debezium" }));
-    assert!(!left, "slot {} still exists 20s after the delete although slot.drop.on.stop=true", conn.slot);
+    step(
+        t0,
+        &format!(
+            "slot after delete: {}",
+            if left { "still there (dropped by the test)" } else { "dropped by Debezium" }
+        ),
+    );
+    assert!(
+        !left,
+        "slot {} still exists 20s after the delete although slot.drop.on.stop=true",
+        conn.slot
+    );
 }
 
 /// Describes until `ready` holds (topics and offsets are written asynchronously), or the deadline.
@@ -148,7 +207,8 @@ fn wait_for_describe(name: &str, ready: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(45);
     loop {
         let out = ok(&["connectors", "describe", name, "-o", "json"]);
-        let detail: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("describe -o json: {e}\n{out}"));
+        let detail: Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("describe -o json: {e}\n{out}"));
         if ready(&detail) || Instant::now() > deadline {
             return detail;
         }
@@ -161,10 +221,26 @@ fn an_unknown_connector_fails_with_the_workers_404_verbatim() {
     common::require_stack();
     let name = format!("cdc-test-missing-{}", std::process::id());
     let cases: [(&[&str], String); 4] = [
-        (&["describe"], format!(r#"404 Not Found: {{"error_code":404,"message":"Connector {name} not found"}}"#)),
-        (&["pause"], format!(r#"404 Not Found: {{"error_code":404,"message":"Unknown connector {name}"}}"#)),
-        (&["restart"], format!(r#"404 Not Found: {{"error_code":404,"message":"Unknown connector: {name}"}}"#)),
-        (&["delete", "--yes"], format!(r#"404 Not Found: {{"error_code":404,"message":"Connector {name} not found"}}"#)),
+        (
+            &["describe"],
+            format!(
+                r#"404 Not Found: {{"error_code":404,"message":"Connector {name} not found"}}"#
+            ),
+        ),
+        (
+            &["pause"],
+            format!(r#"404 Not Found: {{"error_code":404,"message":"Unknown connector {name}"}}"#),
+        ),
+        (
+            &["restart"],
+            format!(r#"404 Not Found: {{"error_code":404,"message":"Unknown connector: {name}"}}"#),
+        ),
+        (
+            &["delete", "--yes"],
+            format!(
+                r#"404 Not Found: {{"error_code":404,"message":"Connector {name} not found"}}"#
+            ),
+        ),
     ];
     for (verb, want) in cases {
         let mut args = vec!["connectors", verb[0], &name];
@@ -198,7 +274,10 @@ fn read_only_refuses_every_mutation_before_any_request() {
         let out = common::console(&args, &env);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
-        assert!(err.contains(&format!("refused in --read-only mode: connectors {}", verb[0])), "{err}");
+        assert!(
+            err.contains(&format!("refused in --read-only mode: connectors {}", verb[0])),
+            "{err}"
+        );
     }
     assert!(listener.accept().is_err(), "a refused command connected to the worker");
 }
@@ -212,12 +291,18 @@ fn clusters_are_picked_by_name_and_an_unknown_name_lists_the_known_ones() {
     let out = common::console(&["--config", path, "connectors", "--cluster", "north", "get"], &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("unknown Connect cluster `north`; configured clusters: east, west"), "{err}");
+    assert!(
+        err.contains("unknown Connect cluster `north`; configured clusters: east, west"),
+        "{err}"
+    );
 
     let out = common::console(&["--config", path, "connectors", "--cluster", "west", "get"], &[]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("http://127.0.0.1:9") && err.to_lowercase().contains("refused"), "west was asked: {err}");
+    assert!(
+        err.contains("http://127.0.0.1:9") && err.to_lowercase().contains("refused"),
+        "west was asked: {err}"
+    );
 }
 
 #[test]
@@ -225,7 +310,10 @@ fn a_malformed_apply_file_is_named_and_nothing_is_sent() {
     let mut f = tempfile::Builder::new().suffix(".json").tempfile().expect("temp file");
     write!(f, r#"{{"name":"x","configs":{{}}}}"#).expect("write spec");
     let path = f.path().to_str().expect("utf-8 temp path");
-    let out = common::console(&["connectors", "apply", "-f", path], &[("CDC_CONSOLE_CONNECT_URL", "http://127.0.0.1:9")]);
+    let out = common::console(
+        &["connectors", "apply", "-f", path],
+        &[("CDC_CONSOLE_CONNECT_URL", "http://127.0.0.1:9")],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(&format!("{path}: connector #1: unknown field `configs`")), "{err}");

@@ -31,7 +31,10 @@ fn status_reports_connect_down_when_the_worker_is_stopped_and_up_again_after() {
     let connect = get("connect:local");
     assert_eq!(connect["state"], "down");
     let reason = connect["detail"][0].as_str().unwrap();
-    assert!(reason.contains("http://127.0.0.1:8083") && reason.to_lowercase().contains("refused"), "{reason}");
+    assert!(
+        reason.contains("http://127.0.0.1:8083") && reason.to_lowercase().contains("refused"),
+        "{reason}"
+    );
     assert!(connect["since"].is_string());
     assert_eq!(get("connect:local/connectors")["state"], "down");
     for s in ["kafka", "sink"] {
@@ -41,7 +44,10 @@ fn status_reports_connect_down_when_the_worker_is_stopped_and_up_again_after() {
     let source = get("source");
     match source["state"].as_str().unwrap() {
         "up" => {}
-        "degraded" => assert_eq!(source["detail"], serde_json::json!(["replication slot cdc_console is inactive"])),
+        "degraded" => assert_eq!(
+            source["detail"],
+            serde_json::json!(["replication slot cdc_console is inactive"])
+        ),
         other => panic!("source is {other}: {source:#}"),
     }
 

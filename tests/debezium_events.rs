@@ -20,12 +20,20 @@ struct Committed {
 
 async fn lsn(c: &tokio_postgres::Client) -> u64 {
     // The insert position: with synchronous_commit=off the write position may trail a commit.
-    let v: i64 = c.query_one("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint", &[]).await.unwrap().get(0);
+    let v: i64 = c
+        .query_one("SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint", &[])
+        .await
+        .unwrap()
+        .get(0);
     v as u64
 }
 
 /// Runs `sql` in its own transaction and returns where it landed in the WAL.
-async fn commit(c: &mut tokio_postgres::Client, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> (Committed, Vec<tokio_postgres::Row>) {
+async fn commit(
+    c: &mut tokio_postgres::Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> (Committed, Vec<tokio_postgres::Row>) {
     let lsn_before = lsn(c).await;
     let tx = c.transaction().await.unwrap();
     let rows = tx.query(sql, params).await.unwrap();
@@ -45,7 +53,8 @@ fn start_of_new_changes(consumer: &BaseConsumer, topic: &str) -> Option<TopicPar
     }
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions as i32 {
-        let (_, high) = consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
+        let (_, high) =
+            consumer.fetch_watermarks(topic, p, Duration::from_secs(10)).expect("watermarks");
         tpl.add_partition_offset(topic, p, Offset::Offset(high)).unwrap();
     }
     Some(tpl)
@@ -66,7 +75,9 @@ fn assign(consumer: &BaseConsumer, topic: &str, start: Option<TopicPartitionList
         None => {
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
-                let md = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+                let md = consumer
+                    .fetch_metadata(Some(topic), Duration::from_secs(10))
+                    .expect("metadata");
                 let n = md.topics().first().map_or(0, |t| t.partitions().len());
                 if n > 0 {
                     let mut tpl = TopicPartitionList::new();
@@ -75,7 +86,10 @@ fn assign(consumer: &BaseConsumer, topic: &str, start: Option<TopicPartitionList
                     }
                     break tpl;
                 }
-                assert!(Instant::now() < deadline, "topic {topic} not created within 60 s: is the connector running?");
+                assert!(
+                    Instant::now() < deadline,
+                    "topic {topic} not created within 60 s: is the connector running?"
+                );
                 std::thread::sleep(Duration::from_millis(250));
             }
         }
@@ -85,13 +99,18 @@ fn assign(consumer: &BaseConsumer, topic: &str, start: Option<TopicPartitionList
 
 /// (partition, offset, key, value) of every record whose key matches `key`, until `want` are
 /// seen or a minute passes.
-fn read_for_key(consumer: &BaseConsumer, key: &Value, want: usize) -> Vec<(i32, i64, Value, Option<Envelope>)> {
+fn read_for_key(
+    consumer: &BaseConsumer,
+    key: &Value,
+    want: usize,
+) -> Vec<(i32, i64, Value, Option<Envelope>)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = Vec::new();
     while seen.len() < want && Instant::now() < deadline {
         let Some(msg) = consumer.poll(Duration::from_millis(200)) else { continue };
         let msg = msg.expect("consume");
-        let k: Value = serde_json::from_slice(msg.key().expect("Debezium records carry a key")).expect("JSON key");
+        let k: Value = serde_json::from_slice(msg.key().expect("Debezium records carry a key"))
+            .expect("JSON key");
         if &k == key {
             let env = envelope::decode(msg.payload()).expect("a Debezium envelope");
             seen.push((msg.partition(), msg.offset(), k, env));
@@ -105,7 +124,12 @@ fn check_source(e: &Envelope, table: &str, c: &Committed) {
     assert_eq!(e.source.table.as_deref(), Some(table));
     assert_eq!(e.source.tx_id, Some(c.tx_id), "event belongs to its transaction");
     let lsn = e.source.lsn.expect("source.lsn");
-    assert!(c.lsn_before <= lsn && lsn < c.lsn_after, "lsn {lsn} outside its transaction [{}, {})", c.lsn_before, c.lsn_after);
+    assert!(
+        c.lsn_before <= lsn && lsn < c.lsn_after,
+        "lsn {lsn} outside its transaction [{}, {})",
+        c.lsn_before,
+        c.lsn_after
+    );
     assert!(!e.source.snapshot);
 }
 
@@ -120,7 +144,8 @@ async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_
     let (created, rows) = commit(&mut db, "INSERT INTO public.orders (user_id, customer_name, amount, status) VALUES (424242, $1, 12.50, 'pending') RETURNING order_id", &[&name]).await;
     let id: i64 = rows[0].get(0);
     let (updated, _) = commit(&mut db, "UPDATE public.orders SET status = 'paid', amount = 13.75, updated_at = now() WHERE order_id = $1", &[&id]).await;
-    let (deleted, _) = commit(&mut db, "DELETE FROM public.orders WHERE order_id = $1", &[&id]).await;
+    let (deleted, _) =
+        commit(&mut db, "DELETE FROM public.orders WHERE order_id = $1", &[&id]).await;
 
     assign(&consumer, topic, start);
     let records = read_for_key(&consumer, &json!({ "order_id": id }), 4);
@@ -128,7 +153,11 @@ async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_
     assert!(records.iter().all(|r| r.0 == partition), "one key, one partition");
     assert!(records.windows(2).all(|w| w[0].1 < w[1].1), "offsets ascend");
     let ops: Vec<Option<Op>> = records.iter().map(|r| r.3.as_ref().map(|e| e.op)).collect();
-    assert_eq!(ops, [Some(Op::Create), Some(Op::Update), Some(Op::Delete), None], "c, u, d, then the tombstone");
+    assert_eq!(
+        ops,
+        [Some(Op::Create), Some(Op::Update), Some(Op::Delete), None],
+        "c, u, d, then the tombstone"
+    );
 
     let c = records[0].3.as_ref().unwrap();
     let u = records[1].3.as_ref().unwrap();
@@ -166,13 +195,26 @@ async fn order_items_events_carry_the_composite_key() {
 
     let (created, rows) = commit(&mut db, "INSERT INTO public.order_items (order_id, line_no, sku, quantity, unit_price) VALUES ($1, 2, 'SKU-1', 3, 4.20) RETURNING item_id::text", &[&order_id]).await;
     let item_id: String = rows[0].get(0);
-    let (updated, _) = commit(&mut db, "UPDATE public.order_items SET quantity = 5 WHERE order_id = $1 AND line_no = 2", &[&order_id]).await;
-    let (deleted, _) = commit(&mut db, "DELETE FROM public.order_items WHERE order_id = $1 AND line_no = 2", &[&order_id]).await;
+    let (updated, _) = commit(
+        &mut db,
+        "UPDATE public.order_items SET quantity = 5 WHERE order_id = $1 AND line_no = 2",
+        &[&order_id],
+    )
+    .await;
+    let (deleted, _) = commit(
+        &mut db,
+        "DELETE FROM public.order_items WHERE order_id = $1 AND line_no = 2",
+        &[&order_id],
+    )
+    .await;
 
     assign(&consumer, topic, start);
     let records = read_for_key(&consumer, &json!({ "order_id": order_id, "line_no": 2 }), 4);
     let events: Vec<&Envelope> = records.iter().filter_map(|r| r.3.as_ref()).collect();
-    assert_eq!(events.iter().map(|e| e.op).collect::<Vec<_>>(), [Op::Create, Op::Update, Op::Delete]);
+    assert_eq!(
+        events.iter().map(|e| e.op).collect::<Vec<_>>(),
+        [Op::Create, Op::Update, Op::Delete]
+    );
     assert!(records[3].3.is_none(), "tombstone last");
     check_source(events[0], "order_items", &created);
     check_source(events[1], "order_items", &updated);

@@ -21,7 +21,11 @@ async fn integer_key_identical_then_exactly_the_three_damaged_rows() {
     .await;
     let r = f.diff("orders", &small()).await;
     assert_eq!(r.differences, vec![], "{r:?}");
-    assert!(r.stats.depth == 0 && r.stats.rows_fetched == 0, "identical tables need one checksum: {:?}", r.stats);
+    assert!(
+        r.stats.depth == 0 && r.stats.rows_fetched == 0,
+        "identical tables need one checksum: {:?}",
+        r.stats
+    );
 
     f.sink("DELETE FROM $S.orders WHERE order_id = 700; UPDATE $S.orders SET status = 'paid' WHERE order_id = 1234; INSERT INTO $S.orders VALUES (10000, 'stray', 1, 'x', now())").await;
     let r = f.diff("orders", &small()).await;
@@ -79,7 +83,14 @@ async fn uuid_key() {
     .await;
     assert_eq!(f.diff("items", &small()).await.differences, vec![]);
     let id = async |sku: &str| -> String {
-        f.src.query_one(&format!("SELECT item_id::text FROM {}.items WHERE sku = $1", f.schema), &[&sku]).await.unwrap().get(0)
+        f.src
+            .query_one(
+                &format!("SELECT item_id::text FROM {}.items WHERE sku = $1", f.schema),
+                &[&sku],
+            )
+            .await
+            .unwrap()
+            .get(0)
     };
     let (gone, changed) = (id("sku-10").await, id("sku-2000").await);
     f.sink(&format!(
@@ -121,7 +132,10 @@ async fn equal_values_in_other_scales_and_precisions_are_not_differences_but_nul
         .unwrap();
     let r = f.diff("t", &small()).await;
     // Row 3: its timestamps really differ, and '' is not NULL.
-    assert_eq!(r.differences, vec![RowDiff::Changed { key: k(&["3"]), columns: k(&["at", "local", "note"]) }]);
+    assert_eq!(
+        r.differences,
+        vec![RowDiff::Changed { key: k(&["3"]), columns: k(&["at", "local", "note"]) }]
+    );
     // The same with typed hashes (int/bigint, numeric scales, timestamp precisions, text/varchar).
     let pg = f.diff("t", &Options { hash: diff::checksum::Hash::Pg, ..small() }).await;
     assert_eq!(pg.differences, r.differences);
@@ -142,7 +156,11 @@ async fn bisection_fetches_far_fewer_rows_than_the_table_has() {
     // Integer key: one scan into ~200 buckets of ~500 rows, the differing one split in 32 of
     // ~16 rows; one of those is fetched on both sides.
     assert!(r.stats.rows_fetched <= 2 * diff::grid::GRID_FETCH, "{:?}", r.stats);
-    assert!(r.stats.segments_checked > 185 + 30 && r.stats.segments_checked < 205 + 34, "{:?}", r.stats);
+    assert!(
+        r.stats.segments_checked > 185 + 30 && r.stats.segments_checked < 205 + 34,
+        "{:?}",
+        r.stats
+    );
     assert_eq!(r.stats.segments_equal, r.stats.segments_checked - 2, "{:?}", r.stats);
     f.drop().await;
 }
@@ -155,15 +173,25 @@ async fn cli_exit_codes_and_json() {
     let out = common::console(&["diff", &t, "-o", "json"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     f.sink("UPDATE $S.a SET v = 'x' WHERE id = 42").await;
-    let out = common::console(&["diff", &format!("{t}={t}"), "--factor", "4", "--threshold", "10", "-o", "json"], &[]);
+    let out = common::console(
+        &["diff", &format!("{t}={t}"), "--factor", "4", "--threshold", "10", "-o", "json"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["consistent"], false);
-    assert_eq!(v["tables"][0]["differences"], serde_json::json!([{"kind": "changed", "key": ["42"], "columns": ["v"]}]), "{v:#}");
+    assert_eq!(
+        v["tables"][0]["differences"],
+        serde_json::json!([{"kind": "changed", "key": ["42"], "columns": ["v"]}]),
+        "{v:#}"
+    );
     let out = common::console(&["diff", &t], &[]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("1 differences") && text.contains("changed") && text.contains("42"), "{text}");
+    assert!(
+        text.contains("1 differences") && text.contains("changed") && text.contains("42"),
+        "{text}"
+    );
     let out = common::console(&["diff", &format!("{}.nope", f.schema)], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     f.drop().await;
@@ -175,7 +203,11 @@ async fn live_differences_the_consumer_has_not_applied_past_are_in_flight_not_di
     f.both("CREATE TABLE $S.a (id int PRIMARY KEY, v text); INSERT INTO $S.a SELECT g, g::text FROM generate_series(1, 100) g").await;
     f.sink("DELETE FROM $S.a WHERE id = 5").await;
     // No such consumer in cdc.progress: it has applied nothing, so nothing can be judged yet.
-    let opts = Options { consumer: Some(format!("nobody-{}", std::process::id())), settle: Duration::from_millis(300), ..small() };
+    let opts = Options {
+        consumer: Some(format!("nobody-{}", std::process::id())),
+        settle: Duration::from_millis(300),
+        ..small()
+    };
     let r = f.diff("a", &opts).await;
     assert_eq!(r.differences, vec![]);
     assert_eq!(r.in_flight, vec![RowDiff::Missing { key: k(&["5"]) }]);

@@ -68,7 +68,10 @@ async fn typed_hash_takes_timestamps_as_utc_instants_and_sees_small_changes_and_
     // A text key takes the segment path, whose checksums are sums (the grid xors).
     f.both("CREATE TABLE $S.u (id text PRIMARY KEY, at numeric NOT NULL, v text NOT NULL); INSERT INTO $S.u SELECT lpad(id::text, 4, '0'), extract(epoch from at), v FROM $S.t").await;
     let keys = |d: Vec<RowDiff>| sorted(d).iter().map(|d| d.key().to_vec()).collect::<Vec<_>>();
-    assert_eq!(keys(f.diff("u", &pg).await.differences), vec![k(&["0010"]), k(&["0020"]), k(&["0030"]), k(&["0040"]), k(&["0041"])]);
+    assert_eq!(
+        keys(f.diff("u", &pg).await.differences),
+        vec![k(&["0010"]), k(&["0020"]), k(&["0030"]), k(&["0040"]), k(&["0041"])]
+    );
     f.drop().await;
 }
 
@@ -80,14 +83,29 @@ async fn a_heap_in_key_order_is_read_by_runs_of_tuples_with_the_same_findings_st
     let f = Fixture::new("ordered").await;
     let create = "CREATE TABLE $S.t (id int PRIMARY KEY, v text NOT NULL, n numeric(12,2));
                   INSERT INTO $S.t SELECT g, 'v' || g, g / 4.0 FROM generate_series(-3000, 12000) g WHERE g NOT BETWEEN 2000 AND 4999";
-    f.src.batch_execute(&format!("{create} ORDER BY g; ANALYZE $S.t").replace("$S", &f.schema)).await.unwrap();
+    f.src
+        .batch_execute(&format!("{create} ORDER BY g; ANALYZE $S.t").replace("$S", &f.schema))
+        .await
+        .unwrap();
     f.sink(&format!("{create} ORDER BY md5(g::text); ANALYZE $S.t")).await;
     let c = common::config();
     let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 1).await.unwrap();
     let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
     let t = format!("{}.t", f.schema);
-    let (s, u) = diff::sides(&src, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, diff::checksum::Hash::Pg).await.unwrap();
-    let order = async || (diff::grid::in_key_order(&src, &s).await.unwrap(), diff::grid::in_key_order(&snk, &u).await.unwrap());
+    let (s, u) = diff::sides(
+        &src,
+        &snk,
+        &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() },
+        diff::checksum::Hash::Pg,
+    )
+    .await
+    .unwrap();
+    let order = async || {
+        (
+            diff::grid::in_key_order(&src, &s).await.unwrap(),
+            diff::grid::in_key_order(&snk, &u).await.unwrap(),
+        )
+    };
     assert_eq!(order().await, (true, false));
     assert_eq!(f.diff("t", &Options::default()).await.differences, vec![]);
 
@@ -103,7 +121,12 @@ async fn a_heap_in_key_order_is_read_by_runs_of_tuples_with_the_same_findings_st
     ]);
     let r = f.diff("t", &Options::default()).await;
     assert_eq!(sorted(r.differences), expect, "{:?}", r.stats);
-    assert_eq!(sorted(f.diff("t", &Options { hash: diff::checksum::Hash::Md5, ..small() }).await.differences), expect);
+    assert_eq!(
+        sorted(
+            f.diff("t", &Options { hash: diff::checksum::Hash::Md5, ..small() }).await.differences
+        ),
+        expect
+    );
 
     f.sink("CLUSTER $S.t USING t_pkey; ANALYZE $S.t").await;
     assert_eq!(order().await, (true, true));
@@ -114,13 +137,24 @@ async fn a_heap_in_key_order_is_read_by_runs_of_tuples_with_the_same_findings_st
     // the last bucket's run. Row 5500 differs while both copies are strays in that run: only
     // fetching the run's strays by key finds it (its bucket has no other difference). Rows 100
     // and 11000 moved unchanged, on both sides or one: no difference.
-    let moved = |ids: &str, v: &str| format!("WITH d AS (DELETE FROM $S.t WHERE id IN ({ids}) RETURNING *) INSERT INTO $S.t SELECT id, {v}, n FROM d;");
+    let moved = |ids: &str, v: &str| {
+        format!(
+            "WITH d AS (DELETE FROM $S.t WHERE id IN ({ids}) RETURNING *) INSERT INTO $S.t SELECT id, {v}, n FROM d;"
+        )
+    };
     let src_sql = format!("{} {} ANALYZE $S.t", moved("5500", "'source'"), moved("100", "v"));
     f.src.batch_execute(&src_sql.replace("$S", &f.schema)).await.unwrap();
     f.sink(&format!("{} {} ANALYZE $S.t", moved("5500", "'sink'"), moved("100, 11000", "v"))).await;
     let tail = "SELECT count(*) FROM $S.t WHERE ctid > (SELECT ctid FROM $S.t WHERE id = 12000)";
-    let (a, b) = (f.src.query_one(&tail.replace("$S", &f.schema), &[]).await.unwrap(), f.snk.query_one(&tail.replace("$S", &f.schema), &[]).await.unwrap());
-    assert_eq!((a.get::<_, i64>(0), b.get::<_, i64>(0)), (2, 3), "the moved rows are after the last key's");
+    let (a, b) = (
+        f.src.query_one(&tail.replace("$S", &f.schema), &[]).await.unwrap(),
+        f.snk.query_one(&tail.replace("$S", &f.schema), &[]).await.unwrap(),
+    );
+    assert_eq!(
+        (a.get::<_, i64>(0), b.get::<_, i64>(0)),
+        (2, 3),
+        "the moved rows are after the last key's"
+    );
     assert_eq!(order().await, (true, true));
     let mut expect = expect;
     expect.push(RowDiff::Changed { key: k(&["5500"]), columns: k(&["v"]) });
@@ -143,12 +177,27 @@ async fn a_bucket_whose_first_key_an_update_moved_costs_that_bucket_not_the_rest
     let n = 20_480;
     f.both(&format!("CREATE TABLE $S.t (id bigint PRIMARY KEY, v text NOT NULL); INSERT INTO $S.t SELECT g, 'v' || g FROM generate_series(1, {n}) g; ANALYZE $S.t")).await;
     f.sink("UPDATE $S.t SET v = v WHERE id % 1024 = 0; UPDATE $S.t SET v = v WHERE id BETWEEN 5120 AND 5122; UPDATE $S.t SET v = 'changed' WHERE id = 10240; ANALYZE $S.t").await;
-    let tail = f.snk.query_one(&"SELECT count(*) FROM $S.t WHERE ctid > (SELECT ctid FROM $S.t WHERE id = 20479)".replace("$S", &f.schema), &[]).await.unwrap();
+    let tail = f
+        .snk
+        .query_one(
+            &"SELECT count(*) FROM $S.t WHERE ctid > (SELECT ctid FROM $S.t WHERE id = 20479)"
+                .replace("$S", &f.schema),
+            &[],
+        )
+        .await
+        .unwrap();
     assert_eq!(tail.get::<_, i64>(0), 22, "the updated rows moved to the heap's end");
     let c = common::config();
     let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
     let t = format!("{}.t", f.schema);
-    let (_, u) = diff::sides(&snk, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, diff::checksum::Hash::Pg).await.unwrap();
+    let (_, u) = diff::sides(
+        &snk,
+        &snk,
+        &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() },
+        diff::checksum::Hash::Pg,
+    )
+    .await
+    .unwrap();
     assert!(diff::grid::in_key_order(&snk, &u).await.unwrap(), "the sink is still read by runs");
     let r = f.diff("t", &Options::default()).await;
     assert_eq!(r.differences, vec![RowDiff::Changed { key: k(&["10240"]), columns: k(&["v"]) }]);
@@ -167,7 +216,11 @@ async fn many_differences_are_fetched_over_several_connections_and_all_found() {
     f.sink(create).await;
     f.sink("UPDATE $S.t SET v = 'changed' WHERE id % 200 = 7").await;
     let r = f.diff("t", &Options::default()).await;
-    let expect: Vec<RowDiff> = sorted((0..300).map(|i| RowDiff::Changed { key: vec![(i * 200 + 7).to_string()], columns: k(&["v"]) }).collect());
+    let expect: Vec<RowDiff> = sorted(
+        (0..300)
+            .map(|i| RowDiff::Changed { key: vec![(i * 200 + 7).to_string()], columns: k(&["v"]) })
+            .collect(),
+    );
     assert_eq!(sorted(r.differences), expect);
     assert!(r.stats.rows_fetched > 2 * 4096 && r.stats.rows_fetched < 60000, "{:?}", r.stats);
     f.drop().await;

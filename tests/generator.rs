@@ -10,13 +10,20 @@ async fn generate_writes_a_mix_at_the_target_rate_and_reports_what_it_did() {
     let db = common::source_client().await;
     let before: i64 = db.query_one("SELECT count(*) FROM public.orders", &[]).await.unwrap().get(0);
 
-    let out = common::console(&["generate", "--rate", "400", "--duration", "3s", "--seed", "7", "-o", "json"], &[]);
+    let out = common::console(
+        &["generate", "--rate", "400", "--duration", "3s", "--seed", "7", "-o", "json"],
+        &[],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r:#}"));
 
     let after: i64 = db.query_one("SELECT count(*) FROM public.orders", &[]).await.unwrap().get(0);
-    assert_eq!(after - before, n("inserts") as i64 - n("deletes") as i64, "row count moved by inserts − deletes: {r:#}");
+    assert_eq!(
+        after - before,
+        n("inserts") as i64 - n("deletes") as i64,
+        "row count moved by inserts − deletes: {r:#}"
+    );
     assert_eq!(n("changes"), n("inserts") + n("updates") + n("deletes"));
     assert!(n("inserts") > 0 && n("updates") > 0 && n("deletes") > 0, "{r:#}");
     let achieved = r["achieved_rate"].as_f64().unwrap();

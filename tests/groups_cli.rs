@@ -43,11 +43,15 @@ impl Member {
                 let mut committed = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let _ = consumer.poll(Duration::from_millis(100));
-                    let assigned = consumer.assignment().map(|a| a.elements().iter().map(|e| e.partition()).collect::<Vec<_>>()).unwrap_or_default();
+                    let assigned = consumer
+                        .assignment()
+                        .map(|a| a.elements().iter().map(|e| e.partition()).collect::<Vec<_>>())
+                        .unwrap_or_default();
                     if assigned != committed && !assigned.is_empty() {
                         let mut tpl = TopicPartitionList::new();
                         for &p in &assigned {
-                            let half = PRODUCED.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| n / 2);
+                            let half =
+                                PRODUCED.iter().find(|(q, _)| *q == p).map_or(0, |(_, n)| n / 2);
                             tpl.add_partition_offset(&topic, p, Offset::Offset(half)).expect("tpl");
                         }
                         if consumer.commit(&tpl, CommitMode::Sync).is_ok() {
@@ -76,18 +80,37 @@ impl Drop for Member {
 /// "Consumer group … has no active members." are not rows).
 fn kafka_consumer_groups(group: &str, args: &[&str]) -> Vec<BTreeMap<String, String>> {
     let out = Command::new(common::repo_root().join("compose/local/stack"))
-        .args(["tool", "kafka-consumer-groups", "--bootstrap-server", &common::config().kafka.brokers])
+        .args([
+            "tool",
+            "kafka-consumer-groups",
+            "--bootstrap-server",
+            &common::config().kafka.brokers,
+        ])
         .args(["--describe", "--group", group])
         .args(args)
         .output()
         .expect("run compose/local/stack tool");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "kafka-consumer-groups {args:?}: {text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "kafka-consumer-groups {args:?}: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
+    let header: Vec<String> =
+        lines.next().unwrap_or_default().split_whitespace().map(str::to_string).collect();
     lines
         .filter(|l| l.split_whitespace().next() == Some(group))
-        .map(|l| header.iter().cloned().zip(l.split_whitespace().map(|v| if v == "-" { String::new() } else { v.to_string() })).collect())
+        .map(|l| {
+            header
+                .iter()
+                .cloned()
+                .zip(
+                    l.split_whitespace()
+                        .map(|v| if v == "-" { String::new() } else { v.to_string() }),
+                )
+                .collect()
+        })
         .collect()
 }
 
@@ -106,7 +129,8 @@ fn assignment(member: &Value) -> String {
         .into_iter()
         .flatten()
         .map(|a| {
-            let ps: Vec<String> = a["partitions"].as_array().into_iter().flatten().map(text).collect();
+            let ps: Vec<String> =
+                a["partitions"].as_array().into_iter().flatten().map(text).collect();
             format!("{}:{}", text(&a["topic"]), ps.join(","))
         })
         .collect();
@@ -122,7 +146,10 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
     let mut scratch = ScratchTopic::create(&name, 4);
     scratch.owns_group(&group);
     scratch.produce(&PRODUCED);
-    let members = [Member::join(&name, &group, "cdc-test-member-a"), Member::join(&name, &group, "cdc-test-member-b")];
+    let members = [
+        Member::join(&name, &group, "cdc-test-member-a"),
+        Member::join(&name, &group, "cdc-test-member-b"),
+    ];
 
     // Stable: both members hold partitions and every partition has its commit.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -135,7 +162,8 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
         // The three reads are moments apart; a rebalance between them (the second member joining)
         // would make them disagree on who owns what, so the reads count only once the group is
         // stable through all three: same owner of every partition, every commit made.
-        let owners_tool: BTreeMap<String, String> = offsets.iter().map(|r| (r["PARTITION"].clone(), r["CONSUMER-ID"].clone())).collect();
+        let owners_tool: BTreeMap<String, String> =
+            offsets.iter().map(|r| (r["PARTITION"].clone(), r["CONSUMER-ID"].clone())).collect();
         let owners_console: BTreeMap<String, String> = g["partitions"]
             .as_array()
             .into_iter()
@@ -145,13 +173,18 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
         let settled = described.len() == 2
             && described.iter().all(|m| m.get("#PARTITIONS").is_some_and(|n| n == "2"))
             && offsets.len() == 4
-            && offsets.iter().all(|r| !r["CURRENT-OFFSET"].is_empty() && !r["CONSUMER-ID"].is_empty())
+            && offsets
+                .iter()
+                .all(|r| !r["CURRENT-OFFSET"].is_empty() && !r["CONSUMER-ID"].is_empty())
             && g["members"].as_array().is_some_and(|m| m.len() == 2)
             && owners_tool == owners_console;
         if settled {
             break (g.clone(), offsets, described);
         }
-        assert!(Instant::now() < deadline, "the group never settled: {offsets:?} {described:?} {lag:#}");
+        assert!(
+            Instant::now() < deadline,
+            "the group never settled: {offsets:?} {described:?} {lag:#}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
 
@@ -171,7 +204,11 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
             ("HOST", "host"),
             ("CLIENT-ID", "client_id"),
         ] {
-            assert_eq!(text(&ours[mine]), row[theirs], "partition {p}, {theirs}: {ours:#} vs {row:?}");
+            assert_eq!(
+                text(&ours[mine]),
+                row[theirs],
+                "partition {p}, {theirs}: {ours:#} vs {row:?}"
+            );
         }
     }
     for row in &described {
@@ -183,13 +220,25 @@ fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
             .unwrap_or_else(|| panic!("member {} missing: {lag:#}", row["CONSUMER-ID"]));
         assert_eq!(text(&ours["host"]), row["HOST"], "{ours:#} vs {row:?}");
         assert_eq!(text(&ours["client_id"]), row["CLIENT-ID"], "{ours:#} vs {row:?}");
-        let count: usize = ours["assignment"].as_array().into_iter().flatten().map(|a| a["partitions"].as_array().map_or(0, Vec::len)).sum();
+        let count: usize = ours["assignment"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| a["partitions"].as_array().map_or(0, Vec::len))
+            .sum();
         assert_eq!(count.to_string(), row["#PARTITIONS"], "{ours:#} vs {row:?}");
         // Kafka 4 names the column CURRENT-ASSIGNMENT for every group protocol.
-        let theirs = row.get("ASSIGNMENT").or(row.get("CURRENT-ASSIGNMENT")).unwrap_or_else(|| panic!("no assignment column: {row:?}"));
+        let theirs = row
+            .get("ASSIGNMENT")
+            .or(row.get("CURRENT-ASSIGNMENT"))
+            .unwrap_or_else(|| panic!("no assignment column: {row:?}"));
         assert_eq!(&assignment(ours), theirs, "{ours:#} vs {row:?}");
     }
     let clients: Vec<String> = described.iter().map(|r| r["CLIENT-ID"].clone()).collect();
-    assert!(clients.contains(&"cdc-test-member-a".to_string()) && clients.contains(&"cdc-test-member-b".to_string()), "{clients:?}");
+    assert!(
+        clients.contains(&"cdc-test-member-a".to_string())
+            && clients.contains(&"cdc-test-member-b".to_string()),
+        "{clients:?}"
+    );
     drop(members);
 }

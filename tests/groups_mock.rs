@@ -28,7 +28,8 @@ fn config(brokers: &str, timeout_ms: u64) -> Config {
 
 /// Appends `counts[p]` records to each partition p of `topic`.
 fn produce(brokers: &str, topic: &str, counts: &[usize]) {
-    let producer: BaseProducer = ClientConfig::new().set("bootstrap.servers", brokers).create().expect("producer");
+    let producer: BaseProducer =
+        ClientConfig::new().set("bootstrap.servers", brokers).create().expect("producer");
     for (p, n) in counts.iter().enumerate() {
         for _ in 0..*n {
             producer
@@ -43,8 +44,11 @@ fn produce(brokers: &str, topic: &str, counts: &[usize]) {
 
 /// Commits `offsets` (topic, partition, offset) as `group`, without joining it.
 fn commit(brokers: &str, group: &str, offsets: &[(&str, i32, i64)]) {
-    let c: BaseConsumer =
-        ClientConfig::new().set("bootstrap.servers", brokers).set("group.id", group).create().expect("consumer");
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .create()
+        .expect("consumer");
     let mut tpl = TopicPartitionList::new();
     for (t, p, o) in offsets {
         tpl.add_partition_offset(t, *p, Offset::Offset(*o)).expect("tpl");
@@ -95,8 +99,12 @@ fn member(
             if phase.commit.load(Ordering::Relaxed) && !committed {
                 let mut tpl = TopicPartitionList::new();
                 for e in consumer.assignment().expect("assignment").elements() {
-                    tpl.add_partition_offset(e.topic(), e.partition(), Offset::Offset(committed_offset(e.partition())))
-                        .expect("tpl");
+                    tpl.add_partition_offset(
+                        e.topic(),
+                        e.partition(),
+                        Offset::Offset(committed_offset(e.partition())),
+                    )
+                    .expect("tpl");
                 }
                 consumer.commit(&tpl, CommitMode::Sync).expect("member commit");
                 committed = true;
@@ -107,7 +115,10 @@ fn member(
         for e in consumer.assignment().expect("assignment").elements() {
             match mine.iter_mut().find(|t| t.topic == e.topic()) {
                 Some(t) => t.partitions.push(e.partition()),
-                None => mine.push(TopicAssignment { topic: e.topic().into(), partitions: vec![e.partition()] }),
+                None => mine.push(TopicAssignment {
+                    topic: e.topic().into(),
+                    partitions: vec![e.partition()],
+                }),
             }
         }
         mine.iter_mut().for_each(|t| t.partitions.sort_unstable());
@@ -155,7 +166,9 @@ async fn members_and_assignments_of_two_consumers_come_from_the_consoles_own_con
     let mut clients: Vec<&str> = group.members.iter().map(|m| m.client_id.as_str()).collect();
     clients.sort_unstable();
     assert_eq!(clients, ["client-a", "client-b"]);
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
     for m in &group.members {
         assert!(!m.member_id.is_empty());
         assert_eq!((m.host.as_str(), m.source), (host.as_str(), MemberSource::Console));
@@ -173,20 +186,29 @@ async fn members_and_assignments_of_two_consumers_come_from_the_consoles_own_con
     }
     let snapshot = collect(&mut probe).await;
     phase.stop.store(true, Ordering::Relaxed);
-    let held = [("client-a", a.join().expect("consumer a")), ("client-b", b.join().expect("consumer b"))];
+    let held =
+        [("client-a", a.join().expect("consumer a")), ("client-b", b.join().expect("consumer b"))];
     let group = snapshot.group("shop").expect("group shop");
     for (client, assignment) in &held {
         let m = group.members.iter().find(|m| m.client_id == *client).expect("member");
         assert_eq!(m.assignment.as_ref(), Some(assignment), "{client}: reported vs held");
         assert!(!assignment.is_empty(), "{client} got partitions");
-        for p in group.partitions.iter().filter(|p| assignment[0].partitions.contains(&p.partition)) {
-            assert_eq!((p.consumer_id.as_deref(), p.client_id.as_deref()), (Some(m.member_id.as_str()), Some(*client)));
+        for p in group.partitions.iter().filter(|p| assignment[0].partitions.contains(&p.partition))
+        {
+            assert_eq!(
+                (p.consumer_id.as_deref(), p.client_id.as_deref()),
+                (Some(m.member_id.as_str()), Some(*client))
+            );
         }
     }
-    let lags: Vec<_> =
-        group.partitions.iter().map(|p| (p.partition, p.current_offset, p.log_end_offset, p.lag)).collect();
-    let expected: Vec<_> =
-        (0..6).map(|p| (p, Some(committed_offset(p)), Some(5), Some(5 - committed_offset(p) as u64))).collect();
+    let lags: Vec<_> = group
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.current_offset, p.log_end_offset, p.lag))
+        .collect();
+    let expected: Vec<_> = (0..6)
+        .map(|p| (p, Some(committed_offset(p)), Some(5), Some(5 - committed_offset(p) as u64)))
+        .collect();
     assert_eq!(lags, expected);
     assert_eq!(group.total_lag, Some(5 + 4 + 3 + 2 + 1));
 }
@@ -205,7 +227,8 @@ async fn committed_and_log_end_offsets_of_several_groups_over_many_partitions() 
     produce(&brokers, "wide", &counts);
     commit(&brokers, "g1", &[("wide", 0, 1), ("wide", 599, 7), ("wide", 300, 0)]);
     commit(&brokers, "g2", &[("wide", 599, 2)]);
-    let mut probe = Probe::new(&config(&brokers, 3000)).watch(["g1".into(), "g2".into(), "idle".into()]);
+    let mut probe =
+        Probe::new(&config(&brokers, 3000)).watch(["g1".into(), "g2".into(), "idle".into()]);
     let s = collect(&mut probe).await;
 
     let g1 = s.group("g1").expect("g1");
@@ -249,8 +272,13 @@ async fn a_dead_leader_costs_only_its_own_partitions_and_no_more_than_the_timeou
     let s = collect(&mut probe).await;
     // Three sequential stages (metadata with the group listing, committed offsets, log ends),
     // each bounded by the 1 s timeout plus 0.5 s for the blocking pool.
-    assert!(started.elapsed() < Duration::from_millis(4500), "bounded by the timeout: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(4500),
+        "bounded by the timeout: {:?}",
+        started.elapsed()
+    );
     let g = s.group("g").expect("g");
-    let lags: Vec<_> = g.partitions.iter().map(|p| (p.partition, p.lag, p.error.is_some())).collect();
+    let lags: Vec<_> =
+        g.partitions.iter().map(|p| (p.partition, p.lag, p.error.is_some())).collect();
     assert_eq!(lags, [(0, Some(3), false), (1, Some(3), false), (2, None, true)]);
 }

@@ -46,7 +46,12 @@ async fn collect(probe: &mut Probe) -> KafkaSnapshot {
 }
 
 /// Polls every 300 ms until `done` holds, or fails with the last snapshot.
-async fn poll_until(probe: &mut Probe, what: &str, within: Duration, done: impl Fn(&KafkaSnapshot) -> bool) -> KafkaSnapshot {
+async fn poll_until(
+    probe: &mut Probe,
+    what: &str,
+    within: Duration,
+    done: impl Fn(&KafkaSnapshot) -> bool,
+) -> KafkaSnapshot {
     let deadline = Instant::now() + within;
     loop {
         let snap = collect(probe).await;
@@ -59,11 +64,17 @@ async fn poll_until(probe: &mut Probe, what: &str, within: Duration, done: impl 
 }
 
 fn broker(s: &KafkaSnapshot, id: i32) -> &Broker {
-    s.brokers.iter().find(|b| b.id == id).unwrap_or_else(|| panic!("no broker {id}: {:#?}", s.brokers))
+    s.brokers
+        .iter()
+        .find(|b| b.id == id)
+        .unwrap_or_else(|| panic!("no broker {id}: {:#?}", s.brokers))
 }
 
 fn topic<'a>(s: &'a KafkaSnapshot, name: &str) -> &'a Topic {
-    s.topics.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no topic {name}: {:#?}", s.topics))
+    s.topics
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no topic {name}: {:#?}", s.topics))
 }
 
 fn leaders(t: &Topic) -> Vec<Option<i32>> {
@@ -81,12 +92,22 @@ async fn three_brokers_with_racks_and_leaders_as_created() {
 
     assert_eq!(snap.brokers.iter().map(|b| b.id).collect::<Vec<_>>(), vec![1, 2, 3]);
     for b in &snap.brokers {
-        assert!(mock.bootstrap_servers().split(',').any(|a| a == b.address()), "{} not in {}", b.address(), mock.bootstrap_servers());
+        assert!(
+            mock.bootstrap_servers().split(',').any(|a| a == b.address()),
+            "{} not in {}",
+            b.address(),
+            mock.bootstrap_servers()
+        );
         assert_eq!(b.state, BrokerState::Up, "{b:#?}");
         assert_eq!(b.client_state.as_deref(), Some("UP"));
     }
     let racks: Vec<_> = snap.brokers.iter().map(|b| b.rack.as_deref()).collect();
-    assert_eq!(racks, vec![Some("rack-a"), Some("rack-b"), Some("rack-c")], "racks come from DescribeCluster: {:?}", snap.warnings);
+    assert_eq!(
+        racks,
+        vec![Some("rack-a"), Some("rack-b"), Some("rack-c")],
+        "racks come from DescribeCluster: {:?}",
+        snap.warnings
+    );
     assert!(snap.cluster_id.is_some(), "DescribeCluster answers on the mock: {snap:#?}");
     // The mock never sets a controller: it reports node 0, none of its brokers.
     assert_eq!(snap.controller, Some(0));
@@ -115,21 +136,33 @@ async fn a_broker_taken_down_shows_down_and_comes_back() {
     assert_eq!(broker(&before, 2).state, BrokerState::Up);
 
     mock.broker_down(2).expect("broker down");
-    let down = poll_until(&mut probe, "broker 2 down", Duration::from_secs(15), |s| broker(s, 2).state == BrokerState::Down).await;
+    let down = poll_until(&mut probe, "broker 2 down", Duration::from_secs(15), |s| {
+        broker(s, 2).state == BrokerState::Down
+    })
+    .await;
     let two = broker(&down, 2);
     assert_eq!(two.address(), address, "where it was is kept");
-    assert!(two.reason.as_deref().is_some_and(|r| r.contains("missing from the cluster metadata")), "{two:#?}");
+    assert!(
+        two.reason.as_deref().is_some_and(|r| r.contains("missing from the cluster metadata")),
+        "{two:#?}"
+    );
     assert_eq!(broker(&down, 1).state, BrokerState::Up);
     // Its partition's offsets are not asked (no timeout spent); the others still are.
     let orders = topic(&down, "orders");
     let led_by_two = &orders.partition_details[1];
     assert_eq!(led_by_two.leader, Some(2), "the mock moves no leader");
     assert_eq!(led_by_two.log_end_offset, None);
-    assert!(led_by_two.error.as_deref().is_some_and(|e| e.contains("broker 2") && e.contains("down")), "{led_by_two:#?}");
+    assert!(
+        led_by_two.error.as_deref().is_some_and(|e| e.contains("broker 2") && e.contains("down")),
+        "{led_by_two:#?}"
+    );
     assert_eq!(orders.partition_details[0].log_end_offset, Some(0));
 
     mock.broker_up(2).expect("broker up");
-    let back = poll_until(&mut probe, "broker 2 back up", Duration::from_secs(15), |s| broker(s, 2).state == BrokerState::Up).await;
+    let back = poll_until(&mut probe, "broker 2 back up", Duration::from_secs(15), |s| {
+        broker(s, 2).state == BrokerState::Up
+    })
+    .await;
     assert_eq!(broker(&back, 2).client_state.as_deref(), Some("UP"));
     assert!(broker(&back, 2).reason.is_none());
     assert_eq!(topic(&back, "orders").partition_details[1].log_end_offset, Some(0));
@@ -142,7 +175,8 @@ async fn a_broker_taken_down_shows_down_and_comes_back() {
 async fn a_broker_the_client_cannot_reach_shows_down_via_statistics() {
     // A mock cluster owned by a client, so its C handle can be reached for the one mock call
     // rdkafka does not wrap.
-    let owner: BaseProducer = ClientConfig::new().set("test.mock.num.brokers", "3").create().expect("mock owner");
+    let owner: BaseProducer =
+        ClientConfig::new().set("test.mock.num.brokers", "3").create().expect("mock owner");
     let mock = owner.client().mock_cluster().expect("mock cluster");
     add_topic(&mock, "orders", 3);
     let advertise = |host: &str, port: u16| {
@@ -151,7 +185,12 @@ async fn a_broker_the_client_cannot_reach_shows_down_via_statistics() {
         unsafe {
             let raw = rdkafka::bindings::rd_kafka_handle_mock_cluster(owner.client().native_ptr());
             assert!(!raw.is_null());
-            rdkafka::bindings::rd_kafka_mock_broker_set_host_port(raw, 2, host.as_ptr(), port.into());
+            rdkafka::bindings::rd_kafka_mock_broker_set_host_port(
+                raw,
+                2,
+                host.as_ptr(),
+                port.into(),
+            );
         }
     };
     let mut probe = Probe::new(&config(&mock));
@@ -159,19 +198,29 @@ async fn a_broker_the_client_cannot_reach_shows_down_via_statistics() {
     let two = broker(&before, 2).clone();
     assert_eq!(two.state, BrokerState::Up);
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
     advertise("127.0.0.1", closed);
     let down = poll_until(&mut probe, "broker 2 unreachable", Duration::from_secs(15), |s| {
-        broker(s, 2).state == BrokerState::Down && broker(s, 2).client_state.as_deref().is_some_and(|c| c != "UP")
+        broker(s, 2).state == BrokerState::Down
+            && broker(s, 2).client_state.as_deref().is_some_and(|c| c != "UP")
     })
     .await;
     let unreachable = broker(&down, 2);
     assert_eq!(unreachable.port, i32::from(closed), "listed at its new address");
-    assert!(unreachable.reason.as_deref().is_some_and(|r| r.contains("connection is")), "{unreachable:#?}");
+    assert!(
+        unreachable.reason.as_deref().is_some_and(|r| r.contains("connection is")),
+        "{unreachable:#?}"
+    );
     assert_eq!(broker(&down, 1).state, BrokerState::Up);
 
     advertise(&two.host, u16::try_from(two.port).expect("port"));
-    let back = poll_until(&mut probe, "broker 2 reachable again", Duration::from_secs(20), |s| broker(s, 2).state == BrokerState::Up).await;
+    let back = poll_until(&mut probe, "broker 2 reachable again", Duration::from_secs(20), |s| {
+        broker(s, 2).state == BrokerState::Up
+    })
+    .await;
     assert_eq!(broker(&back, 2).address(), two.address());
 }
 
@@ -203,10 +252,15 @@ async fn a_partition_without_leader_is_offline() {
 async fn a_topic_error_is_kept_in_words() {
     let mock = mock_with_topic("orders", 3);
     add_topic(&mock, "payments", 1);
-    mock.topic_error("payments", RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED).expect("set error");
+    mock.topic_error("payments", RDKafkaRespErr::RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED)
+        .expect("set error");
     let snap = collect(&mut Probe::new(&config(&mock))).await;
     let payments = topic(&snap, "payments");
-    assert_eq!(payments.error.as_deref(), Some("TopicAuthorizationFailed (Broker: Topic authorization failed)"), "{payments:#?}");
+    assert_eq!(
+        payments.error.as_deref(),
+        Some("TopicAuthorizationFailed (Broker: Topic authorization failed)"),
+        "{payments:#?}"
+    );
     assert!(payments.is_unhealthy() && !topic(&snap, "orders").is_unhealthy());
 }
 
@@ -221,7 +275,9 @@ async fn offsets_and_rate_follow_produced_records() {
     let produce = |partition: i32, n: usize| {
         for i in 0..n {
             let key = i.to_string();
-            producer.send(BaseRecord::to("orders").partition(partition).key(&key).payload("x")).expect("enqueue");
+            producer
+                .send(BaseRecord::to("orders").partition(partition).key(&key).payload("x"))
+                .expect("enqueue");
         }
         producer.flush(Duration::from_secs(10)).expect("flush");
     };
@@ -233,14 +289,16 @@ async fn offsets_and_rate_follow_produced_records() {
     let mut probe = Probe::new(&cfg);
     let before_first = Instant::now();
     let first = collect(&mut probe).await;
-    let ends: Vec<_> = topic(&first, "orders").partition_details.iter().map(|p| p.log_end_offset).collect();
+    let ends: Vec<_> =
+        topic(&first, "orders").partition_details.iter().map(|p| p.log_end_offset).collect();
     assert_eq!(ends, vec![Some(10), Some(20), Some(30)]);
     assert_eq!(topic(&first, "orders").messages_per_sec, None, "one read is no rate yet");
 
     // The same bounds as a plain client reads them, partition by partition.
     let plain: BaseConsumer = cdc_console::kafka::client_config(&cfg).create().expect("consumer");
     for p in &topic(&first, "orders").partition_details {
-        let (low, high) = plain.fetch_watermarks("orders", p.id, Duration::from_secs(5)).expect("watermarks");
+        let (low, high) =
+            plain.fetch_watermarks("orders", p.id, Duration::from_secs(5)).expect("watermarks");
         assert_eq!((p.log_start_offset, p.log_end_offset), (Some(low), Some(high)));
     }
 
@@ -261,10 +319,11 @@ async fn round_trip_time_follows_the_broker_delay() {
     let mock = mock_with_topic("orders", 3);
     mock.broker_round_trip_time(1, Duration::from_millis(150)).expect("set rtt");
     let mut probe = Probe::new(&config(&mock));
-    let snap = poll_until(&mut probe, "broker 1's round trip near 150 ms", Duration::from_secs(15), |s| {
-        broker(s, 1).rtt_avg_ms.is_some_and(|ms| ms >= 100.0)
-    })
-    .await;
+    let snap =
+        poll_until(&mut probe, "broker 1's round trip near 150 ms", Duration::from_secs(15), |s| {
+            broker(s, 1).rtt_avg_ms.is_some_and(|ms| ms >= 100.0)
+        })
+        .await;
     let fast = broker(&snap, 2).rtt_avg_ms;
     assert!(fast.is_none_or(|ms| ms < 100.0), "broker 2 has no delay: {fast:?}");
     assert!(broker(&snap, 1).rtt_p99_ms.is_some_and(|ms| ms >= 100.0));
@@ -278,8 +337,13 @@ fn cli_exits_1_on_a_down_broker_or_an_offline_partition() {
     let brokers = mock.bootstrap_servers();
     let run = |args: &[&str]| {
         let out = common::console(args, &[("CDC_CONSOLE_BROKERS", &brokers)]);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
         (out.status.code(), json)
     };
 
@@ -297,5 +361,8 @@ fn cli_exits_1_on_a_down_broker_or_an_offline_partition() {
     let (code, json) = run(&["brokers", "-o", "json"]);
     assert_eq!(code, Some(1), "{json:#}");
     let problems = json["problems"].as_array().cloned().unwrap_or_default();
-    assert!(problems.iter().any(|p| p.as_str().is_some_and(|p| p.starts_with("broker 3 "))), "{json:#}");
+    assert!(
+        problems.iter().any(|p| p.as_str().is_some_and(|p| p.starts_with("broker 3 "))),
+        "{json:#}"
+    );
 }

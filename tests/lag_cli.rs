@@ -34,7 +34,10 @@ fn consume_and_commit(topic: &str, group: &str) {
         let deadline = Instant::now() + TIMEOUT;
         let mut next = 0;
         while next < *want {
-            assert!(Instant::now() < deadline, "partition {partition}: only {next} of {want} records read");
+            assert!(
+                Instant::now() < deadline,
+                "partition {partition}: only {next} of {want} records read"
+            );
             if let Some(m) = consumer.poll(Duration::from_millis(200)) {
                 let m = m.expect("record");
                 assert_eq!((m.partition(), m.offset()), (partition, next), "records in order");
@@ -113,15 +116,30 @@ fn lag_json_equals_log_end_minus_committed_read_independently() {
     let header: Vec<&str> = text.lines().next().unwrap_or_default().split_whitespace().collect();
     assert_eq!(
         header[..9],
-        ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+        [
+            "GROUP",
+            "TOPIC",
+            "PARTITION",
+            "CURRENT-OFFSET",
+            "LOG-END-OFFSET",
+            "LAG",
+            "CONSUMER-ID",
+            "HOST",
+            "CLIENT-ID"
+        ],
         "kafka-consumer-groups --describe columns first:\n{text}"
     );
     let second: Vec<&str> = text.lines().nth(2).unwrap_or_default().split_whitespace().collect();
-    assert_eq!(second[..9], [name.as_str(), name.as_str(), "1", "20", "20", "0", "-", "-", "-"], "{text}");
+    assert_eq!(
+        second[..9],
+        [name.as_str(), name.as_str(), "1", "20", "20", "0", "-", "-", "-"],
+        "{text}"
+    );
 
     let listed = common::console(&["groups", "-o", "json"], &[]);
     let listed: Value = serde_json::from_slice(&listed.stdout).expect("groups JSON");
-    let ours = listed["groups"].as_array().into_iter().flatten().find(|g| g["name"] == name.as_str());
+    let ours =
+        listed["groups"].as_array().into_iter().flatten().find(|g| g["name"] == name.as_str());
     let ours = ours.unwrap_or_else(|| panic!("{name} in `groups`: {listed}"));
     assert_eq!((ours["total_lag"].as_i64(), ours["partition_count"].as_i64()), (Some(19), Some(3)));
 
@@ -130,7 +148,8 @@ fn lag_json_equals_log_end_minus_committed_read_independently() {
         match p["lag"].as_i64() {
             Some(0) => assert_eq!(seconds, Some(0.0), "{p}"),
             _ => {
-                let s = seconds.unwrap_or_else(|| panic!("lag seconds of a lagging partition: {p}"));
+                let s =
+                    seconds.unwrap_or_else(|| panic!("lag seconds of a lagging partition: {p}"));
                 assert!((0.0..300.0).contains(&s), "produced moments ago: {s} s");
                 assert_eq!(p["lag_seconds"]["estimate"], "record_timestamp");
             }

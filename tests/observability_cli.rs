@@ -24,19 +24,30 @@ fn latency_measures_every_stage_of_changes_made_while_it_samples() {
     assert!(snap["events"].as_u64().unwrap() > 100, "{snap:#}");
     assert_eq!(snap["undecodable"], 0);
     assert!(snap["topics"].as_array().unwrap().contains(&Value::from("dbserver1.public.orders")));
-    let stage = |name: &str| snap["stages"].as_array().unwrap().iter().find(|s| s["stage"] == name).unwrap().clone();
+    let stage = |name: &str| {
+        snap["stages"].as_array().unwrap().iter().find(|s| s["stage"] == name).unwrap().clone()
+    };
     for name in ["source_to_debezium", "debezium_to_broker", "broker_to_console", "end_to_end"] {
         let s = stage(name);
         let q = |k: &str| s[k].as_u64().unwrap();
         assert!(q("count") > 100, "{name}: {s}");
-        assert!(q("p50") <= q("p90") && q("p90") <= q("p99") && q("p99") <= q("p999") && q("p999") <= q("max"), "{name}: {s}");
+        assert!(
+            q("p50") <= q("p90")
+                && q("p90") <= q("p99")
+                && q("p99") <= q("p999")
+                && q("p999") <= q("max"),
+            "{name}: {s}"
+        );
     }
     // End to end is the sum of the hops, event by event, so it dominates each of them.
     let e2e = stage("end_to_end");
     for name in ["source_to_debezium", "debezium_to_broker", "broker_to_console"] {
         assert!(e2e["p50"].as_u64() >= stage(name)["p50"].as_u64(), "{snap:#}");
     }
-    assert!(e2e["p50"].as_u64().unwrap() < 60_000, "a live pipeline delivers within a minute: {snap:#}");
+    assert!(
+        e2e["p50"].as_u64().unwrap() < 60_000,
+        "a live pipeline delivers within a minute: {snap:#}"
+    );
 }
 
 #[test]
@@ -46,10 +57,17 @@ fn slots_lists_debeziums_slot_and_publication() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let snap = &r["source"]["snapshot"];
-    let slot = snap["slots"].as_array().unwrap().iter().find(|s| s["name"] == "cdc_console").unwrap();
+    let slot =
+        snap["slots"].as_array().unwrap().iter().find(|s| s["name"] == "cdc_console").unwrap();
     assert_eq!(slot["active"], true);
-    let publication = snap["publications"].as_array().unwrap().iter().find(|p| p["name"] == "cdc_console").unwrap();
-    let tables: Vec<&str> = publication["tables"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    let publication = snap["publications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cdc_console")
+        .unwrap();
+    let tables: Vec<&str> =
+        publication["tables"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
     assert_eq!(tables, ["public.order_items", "public.orders"]);
 }
 
@@ -65,7 +83,11 @@ fn scrape(port: u16) -> Option<String> {
 /// Commits offset 1 of partition 0 for `group` on `topic`, so the group lists with a lag.
 fn commit(group: &str, topic: &str) {
     use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-    let consumer: BaseConsumer = common::kafka::plain_config().set("group.id", group).set("enable.auto.commit", "false").create().unwrap();
+    let consumer: BaseConsumer = common::kafka::plain_config()
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .unwrap();
     let mut tpl = rdkafka::TopicPartitionList::new();
     tpl.add_partition_offset(topic, 0, rdkafka::Offset::Offset(1)).unwrap();
     consumer.commit(&tpl, CommitMode::Sync).expect("commit");

@@ -55,11 +55,24 @@ filter = "amount >= 100"
 
 /// `cdc-console diff -o json` with the test's config: (exit code, report).
 fn diff(config: &std::path::Path, extra: &[&str]) -> (Option<i32>, Value) {
-    let mut args = vec!["--config", config.to_str().expect("utf-8 path"), "diff", "-o", "json", "--settle", "30s"];
+    let mut args = vec![
+        "--config",
+        config.to_str().expect("utf-8 path"),
+        "diff",
+        "-o",
+        "json",
+        "--settle",
+        "30s",
+    ];
     args.extend_from_slice(extra);
     let out = common::console(&args, &[]);
-    let report = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("diff JSON: {e}\nstdout: {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "diff JSON: {e}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
     (out.status.code(), report)
 }
 
@@ -80,8 +93,16 @@ async fn generate(total: u64, rate: u32) -> u64 {
     let mut seed = std::process::id() as u64;
     while done < total {
         seed += 1;
-        let settings = Settings { rate, duration: Some(Duration::from_secs(1)), seed, mix: Default::default() };
-        done += generator::run(&common::config().source, &settings, std::future::pending()).await.expect("generator").changes;
+        let settings = Settings {
+            rate,
+            duration: Some(Duration::from_secs(1)),
+            seed,
+            mix: Default::default(),
+        };
+        done += generator::run(&common::config().source, &settings, std::future::pending())
+            .await
+            .expect("generator")
+            .changes;
     }
     done
 }
@@ -116,7 +137,8 @@ async fn fifty_thousand_changes_replicate_and_diff_finds_exactly_the_damaged_row
     let load = tokio::spawn(generate(20_000, 2_000));
     tokio::time::sleep(Duration::from_secs(3)).await;
     let cfg = config.clone();
-    let (code, live) = tokio::task::spawn_blocking(move || diff(&cfg, &[])).await.expect("diff task");
+    let (code, live) =
+        tokio::task::spawn_blocking(move || diff(&cfg, &[])).await.expect("diff task");
     load.await.expect("generator task");
     assert_eq!(code, Some(0), "diverged while live: {live:#}");
     assert!(counts(&live).iter().all(|(_, d, _)| *d == 0), "{:?}", counts(&live));
@@ -133,11 +155,21 @@ async fn fifty_thousand_changes_replicate_and_diff_finds_exactly_the_damaged_row
         tokio::time::sleep(Duration::from_secs(2)).await;
     };
     assert_eq!(counts(&settled).len(), 2, "both replicas compared");
-    let source_rows: i64 = source.query_one("SELECT count(*) FROM public.orders", &[]).await.expect("count").get(0);
-    let filtered: i64 = source.query_one("SELECT count(*) FROM public.orders WHERE amount >= 100", &[]).await.expect("count").get(0);
+    let source_rows: i64 =
+        source.query_one("SELECT count(*) FROM public.orders", &[]).await.expect("count").get(0);
+    let filtered: i64 = source
+        .query_one("SELECT count(*) FROM public.orders WHERE amount >= 100", &[])
+        .await
+        .expect("count")
+        .get(0);
     let in_sink = |t: String| {
         let sink = &sink;
-        async move { sink.query_one(&format!("SELECT count(*) FROM cdc.{t}"), &[]).await.expect("count").get::<_, i64>(0) }
+        async move {
+            sink.query_one(&format!("SELECT count(*) FROM cdc.{t}"), &[])
+                .await
+                .expect("count")
+                .get::<_, i64>(0)
+        }
     };
     assert_eq!(in_sink(full.clone()).await, source_rows);
     assert_eq!(in_sink(transformed.clone()).await, filtered);
@@ -149,18 +181,28 @@ async fn fifty_thousand_changes_replicate_and_diff_finds_exactly_the_damaged_row
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert!(cols.contains(&"order_status".to_string()) && !cols.contains(&"customer_name".to_string()), "{cols:?}");
+    assert!(
+        cols.contains(&"order_status".to_string()) && !cols.contains(&"customer_name".to_string()),
+        "{cols:?}"
+    );
 
     // Damage the full replica: one row deleted, one column changed, one stray row.
     let ids: Vec<i64> = sink
-        .query(&format!("SELECT order_id FROM cdc.{full} ORDER BY order_id LIMIT 2 OFFSET 100"), &[])
+        .query(
+            &format!("SELECT order_id FROM cdc.{full} ORDER BY order_id LIMIT 2 OFFSET 100"),
+            &[],
+        )
         .await
         .expect("ids")
         .iter()
         .map(|r| r.get(0))
         .collect();
     let (gone, changed) = (ids[0], ids[1]);
-    let stray: i64 = sink.query_one(&format!("SELECT max(order_id) + 1000000 FROM cdc.{full}"), &[]).await.expect("max").get(0);
+    let stray: i64 = sink
+        .query_one(&format!("SELECT max(order_id) + 1000000 FROM cdc.{full}"), &[])
+        .await
+        .expect("max")
+        .get(0);
     sink.batch_execute(&format!(
         "DELETE FROM cdc.{full} WHERE order_id = {gone};
          UPDATE cdc.{full} SET status = status || '-damaged' WHERE order_id = {changed};
@@ -171,7 +213,8 @@ async fn fifty_thousand_changes_replicate_and_diff_finds_exactly_the_damaged_row
 
     let (code, report) = diff(&config, &[&full]);
     assert_eq!(code, Some(1), "{report:#}");
-    let mut found: Vec<Value> = report["tables"][0]["differences"].as_array().expect("differences").clone();
+    let mut found: Vec<Value> =
+        report["tables"][0]["differences"].as_array().expect("differences").clone();
     found.sort_by_key(|d| d["key"][0].as_str().and_then(|k| k.parse::<i64>().ok()));
     let mut expected = vec![
         serde_json::json!({"kind": "missing", "key": [gone.to_string()]}),

@@ -50,28 +50,48 @@ async fn progressed(sink: &tokio_postgres::Client, job: &str, seen: i64) {
 /// "count sum min max", or None for a window emptied by retractions.
 fn feed() -> BTreeMap<(String, String), Option<String>> {
     let topic = output_topic();
-    let c: BaseConsumer = common::kafka::plain_config().set("group.id", format!("{topic}-reader")).set("enable.auto.commit", "false").create().expect("consumer");
+    let c: BaseConsumer = common::kafka::plain_config()
+        .set("group.id", format!("{topic}-reader"))
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
     let md = c.fetch_metadata(Some(&topic), common::kafka::TIMEOUT).expect("metadata");
     // The job created its output topic (the local broker creates none by itself), as wide as its input.
     let input = c.fetch_metadata(Some(TOPIC), common::kafka::TIMEOUT).expect("input metadata");
-    let width = |m: &rdkafka::metadata::Metadata| m.topics().iter().map(|t| t.partitions().len()).sum::<usize>();
+    let width = |m: &rdkafka::metadata::Metadata| {
+        m.topics().iter().map(|t| t.partitions().len()).sum::<usize>()
+    };
     assert_eq!(width(&md), width(&input), "output topic partitions");
     let mut out = BTreeMap::new();
     for p in md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())) {
-        let (low, high) = c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).expect("watermarks");
+        let (low, high) =
+            c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).expect("watermarks");
         let mut tpl = rdkafka::TopicPartitionList::new();
         tpl.add_partition_offset(&topic, p, rdkafka::Offset::Offset(low)).expect("partition");
         c.assign(&tpl).expect("assign");
         let mut at = low;
         while at < high {
             let m = c.poll(Duration::from_secs(10)).expect("a result record").expect("record");
-            let v: serde_json::Value = serde_json::from_slice(m.payload().unwrap_or_default()).expect("JSON result");
+            let v: serde_json::Value =
+                serde_json::from_slice(m.payload().unwrap_or_default()).expect("JSON result");
             let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
             let trim = |k: &str| {
                 let t = s(k);
-                if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t }
+                if t.contains('.') {
+                    t.trim_end_matches('0').trim_end_matches('.').to_string()
+                } else {
+                    t
+                }
             };
-            let value = (v["deleted"] == false).then(|| format!("{} {} {} {}", s("count"), trim("sum_amount"), trim("min_amount"), trim("max_amount")));
+            let value = (v["deleted"] == false).then(|| {
+                format!(
+                    "{} {} {} {}",
+                    s("count"),
+                    trim("sum_amount"),
+                    trim("min_amount"),
+                    trim("max_amount")
+                )
+            });
             out.insert((s("status"), s("window_start")), value);
             at = m.offset() + 1;
         }
@@ -89,16 +109,24 @@ async fn events_below_checkpoints(sink: &tokio_postgres::Client, job: &str) -> i
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     tokio::task::spawn_blocking(move || {
-        let c: BaseConsumer = common::kafka::plain_config().set("group.id", "processor-test-counter").set("enable.auto.commit", "false").create().expect("consumer");
+        let c: BaseConsumer = common::kafka::plain_config()
+            .set("group.id", "processor-test-counter")
+            .set("enable.auto.commit", "false")
+            .create()
+            .expect("consumer");
         let mut n = 0;
         for (p, next) in stored {
-            let (low, _) = c.fetch_watermarks(TOPIC, p, common::kafka::TIMEOUT).expect("watermarks");
+            let (low, _) =
+                c.fetch_watermarks(TOPIC, p, common::kafka::TIMEOUT).expect("watermarks");
             let mut tpl = rdkafka::TopicPartitionList::new();
             tpl.add_partition_offset(TOPIC, p, rdkafka::Offset::Offset(low)).expect("partition");
             c.assign(&tpl).expect("assign");
             let mut at = low;
             while at < next {
-                let m = c.poll(Duration::from_secs(10)).expect("a record below the checkpoint").expect("record");
+                let m = c
+                    .poll(Duration::from_secs(10))
+                    .expect("a record below the checkpoint")
+                    .expect("record");
                 if m.offset() < next && m.payload().is_some_and(|b| !b.is_empty()) {
                     n += 1;
                 }
@@ -122,13 +150,25 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
     std::fs::write(&path, config_toml()).expect("config");
     let (config, _): (Config, _) = cdc_console::config::load(Some(&path)).expect("the test config");
     let job_config = config.jobs[0].clone();
-    let (c, conn) = config.sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("sink");
+    let (c, conn) = config
+        .sink
+        .pg_config(Duration::from_secs(5))
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("sink");
     tokio::spawn(conn);
     cdc_console::pipeline::processor::sink::reset(&c, &job_config).await.expect("reset");
 
     let generating = tokio::spawn(async {
-        let settings = Settings { rate: 1500, duration: Some(Duration::from_secs(25)), seed: 11, mix: Default::default() };
-        generator::run(&common::config().source, &settings, std::future::pending()).await.expect("generator")
+        let settings = Settings {
+            rate: 1500,
+            duration: Some(Duration::from_secs(25)),
+            seed: 11,
+            mix: Default::default(),
+        };
+        generator::run(&common::config().source, &settings, std::future::pending())
+            .await
+            .expect("generator")
     });
 
     // Three processes killed with SIGKILL mid-stream, each after it committed something.
@@ -165,8 +205,14 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         progress.push(seen);
     }
     let generated = generating.await.expect("generator task");
-    eprintln!("generated {} changes; checkpointed offsets after each kill: {progress:?}", generated.changes);
-    assert!(progress.windows(2).filter(|w| w[1] > w[0]).count() >= 3, "fewer than four interrupted runs committed work: {progress:?}");
+    eprintln!(
+        "generated {} changes; checkpointed offsets after each kill: {progress:?}",
+        generated.changes
+    );
+    assert!(
+        progress.windows(2).filter(|w| w[1] > w[0]).count() >= 3,
+        "fewer than four interrupted runs committed work: {progress:?}"
+    );
 
     // Catch up; the fired windows equal the truth.
     common::processor::converge_to_truth(&path, &sink, &source, &job).await;
@@ -178,9 +224,17 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         let key = (status.clone(), cdc_console::units::epoch_ms(*start));
         assert_eq!(records.get(&key), Some(&Some(v.clone())), "output topic for {key:?}");
     }
-    assert_eq!(records.values().filter(|v| v.is_some()).count(), table.len(), "live windows in the output topic");
+    assert_eq!(
+        records.values().filter(|v| v.is_some()).count(),
+        table.len(),
+        "live windows in the output topic"
+    );
 
-    let late: i64 = sink.query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job]).await.expect("late").get(0);
+    let late: i64 = sink
+        .query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job])
+        .await
+        .expect("late")
+        .get(0);
     assert_eq!(late, 0, "nothing is beyond 30 days of allowed lateness");
     let applied: i64 = sink
         .query_one("SELECT sum((state->>'events_applied')::bigint)::bigint FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
@@ -188,11 +242,16 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         .expect("applied")
         .get::<_, Option<i64>>(0)
         .unwrap_or(0);
-    assert_eq!(applied, events_below_checkpoints(&sink, &job).await, "events applied ≠ change events consumed");
+    assert_eq!(
+        applied,
+        events_below_checkpoints(&sink, &job).await,
+        "events applied ≠ change events consumed"
+    );
 
     cdc_console::pipeline::processor::sink::reset(&c, &job_config).await.expect("reset");
     c.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}")).await.expect("drop output");
-    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> = common::kafka::plain_config().create().expect("admin");
+    let admin: rdkafka::admin::AdminClient<rdkafka::client::DefaultClientContext> =
+        common::kafka::plain_config().create().expect("admin");
     let _ = admin.delete_topics(&[&output_topic()], &rdkafka::admin::AdminOptions::new()).await;
 }
 
@@ -201,13 +260,22 @@ async fn a_source_table_without_replica_identity_full_is_refused_with_the_fix() 
     common::require_stack();
     let source = common::source_client().await;
     let table = format!("public.ri_default_{}", std::process::id());
-    source.batch_execute(&format!("CREATE TABLE {table} (id bigint PRIMARY KEY, status text)")).await.expect("table");
+    source
+        .batch_execute(&format!("CREATE TABLE {table} (id bigint PRIMARY KEY, status text)"))
+        .await
+        .expect("table");
     let mut job = cdc_console::config::job::JobConfig::orders_by_status();
     job.source_tables = vec![table.clone()];
     let (_pause, paused) = tokio::sync::watch::channel(false);
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let result = run::run(&common::config(), &job, &Options::default(), paused, std::future::pending(), tx).await;
+    let result =
+        run::run(&common::config(), &job, &Options::default(), paused, std::future::pending(), tx)
+            .await;
     source.batch_execute(&format!("DROP TABLE {table}")).await.expect("drop");
     let e = result.expect_err("refused").to_string();
-    assert!(e.contains("REPLICA IDENTITY DEFAULT") && e.contains(&format!("ALTER TABLE {table} REPLICA IDENTITY FULL")), "{e}");
+    assert!(
+        e.contains("REPLICA IDENTITY DEFAULT")
+            && e.contains(&format!("ALTER TABLE {table} REPLICA IDENTITY FULL")),
+        "{e}"
+    );
 }

@@ -38,7 +38,9 @@ impl Instance {
         let mut out = Vec::new();
         for e in std::fs::read_dir(&self.1).into_iter().flatten().flatten() {
             let text = std::fs::read_to_string(e.path()).unwrap_or_default();
-            out.extend(text.lines().filter_map(|l| l.split_once("assigned ").map(|(_, a)| a.to_string())));
+            out.extend(
+                text.lines().filter_map(|l| l.split_once("assigned ").map(|(_, a)| a.to_string())),
+            );
         }
         out
     }
@@ -87,7 +89,12 @@ fn iso(ms: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Days since 2026-11-21 within the month is enough here: the test spans minutes.
     let day = 21 + (days - BASE_MS / 86_400_000);
-    format!("2026-11-{day:02}T{:02}:{:02}:{:02}.{milli:03}000Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "2026-11-{day:02}T{:02}:{:02}:{:02}.{milli:03}000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn image(o: &Order) -> String {
@@ -127,20 +134,36 @@ fn changes(n: u64) -> (Vec<(u64, String)>, BTreeMap<u64, Order>) {
         let t = BASE_MS + i as i64 * 10 - rnd(1000) as i64;
         let ts = BASE_MS + i as i64 * 10;
         let pick = rnd(10);
-        let target = (live.len() > 50).then(|| *live.keys().nth(rnd(live.len() as u64) as usize).unwrap_or(&0));
+        let target = (live.len() > 50)
+            .then(|| *live.keys().nth(rnd(live.len() as u64) as usize).unwrap_or(&0));
         match (pick, target) {
             (6..=8, Some(id)) => {
                 let before = live[&id];
-                let after = Order { status: STATUSES[rnd(4) as usize], cents: rnd(100_000) as i64, updated_ms: t, ..before };
+                let after = Order {
+                    status: STATUSES[rnd(4) as usize],
+                    cents: rnd(100_000) as i64,
+                    updated_ms: t,
+                    ..before
+                };
                 live.insert(id, after);
                 out.push((id, envelope("u", Some(&before), Some(&after), ts)));
             }
             (9, Some(id)) => {
-                let before = live.remove(&id).unwrap_or(Order { id, status: "paid", cents: 0, updated_ms: t });
+                let before = live.remove(&id).unwrap_or(Order {
+                    id,
+                    status: "paid",
+                    cents: 0,
+                    updated_ms: t,
+                });
                 out.push((id, envelope("d", Some(&before), None, ts)));
             }
             _ => {
-                let o = Order { id: i + 1, status: STATUSES[rnd(4) as usize], cents: rnd(100_000) as i64, updated_ms: t };
+                let o = Order {
+                    id: i + 1,
+                    status: STATUSES[rnd(4) as usize],
+                    cents: rnd(100_000) as i64,
+                    updated_ms: t,
+                };
                 live.insert(o.id, o);
                 out.push((o.id, envelope("c", None, Some(&o), ts)));
             }
@@ -165,7 +188,9 @@ fn truth(live: &BTreeMap<u64, Order>, until: i64) -> BTreeMap<(String, i64), Str
         let s = format!("{}.{:02}", c / 100, c % 100);
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     };
-    w.into_iter().map(|(k, (n, sum, min, max))| (k, format!("{n} {} {} {}", dec(sum), dec(min), dec(max)))).collect()
+    w.into_iter()
+        .map(|(k, (n, sum, min, max))| (k, format!("{n} {} {} {}", dec(sum), dec(min), dec(max))))
+        .collect()
 }
 
 /// The scratch topic runs its own runtime: it is created and dropped outside the test's.
@@ -173,7 +198,8 @@ fn truth(live: &BTreeMap<u64, Order>, until: i64) -> BTreeMap<(String, i64), Str
 fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoints() {
     common::require_stack();
     let job = format!("grp_{}", std::process::id());
-    let mut scratch = ScratchTopic::create(&format!("cdc-console-test-group-{}", std::process::id()), PARTITIONS);
+    let mut scratch =
+        ScratchTopic::create(&format!("cdc-console-test-group-{}", std::process::id()), PARTITIONS);
     scratch.owns_group(&format!("cdc-console-processor-{job}"));
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     rt.block_on(split_and_hand_over(&job, &scratch.name));
@@ -205,7 +231,10 @@ async fn split_and_hand_over(job: &str, topic: &str) {
                 for chunk in half.chunks(100) {
                     for (id, payload) in chunk {
                         let key = format!(r#"{{"order_id":{id}}}"#);
-                        let rec = BaseRecord::to(&topic).partition((id % PARTITIONS as u64) as i32).key(&key).payload(payload);
+                        let rec = BaseRecord::to(&topic)
+                            .partition((id % PARTITIONS as u64) as i32)
+                            .key(&key)
+                            .payload(payload);
                         producer.send(rec).map_err(|(e, _)| e).expect("send");
                     }
                     producer.poll(Duration::ZERO);
@@ -229,7 +258,10 @@ async fn split_and_hand_over(job: &str, topic: &str) {
             assert_eq!(pa + pb, 4, "the two instances own every partition once: {la:?} {lb:?}");
             break;
         }
-        assert!(Instant::now() < deadline, "the group never split the partitions: a {la:?}, b {lb:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the group never split the partitions: a {la:?}, b {lb:?}"
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -249,13 +281,19 @@ async fn split_and_hand_over(job: &str, topic: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let until = common::processor::fired_until(&sink, &job).await;
-        let (want, got) = (truth(&live, until), common::processor::results(&sink, &job, until).await);
+        let (want, got) =
+            (truth(&live, until), common::processor::results(&sink, &job, until).await);
         if want == got && want.len() > 10 {
             break;
         }
-        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
+        let differing: Vec<_> =
+            want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).collect();
         let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(k)).take(5).collect();
-        assert!(Instant::now() < deadline, "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows until {until})", want.len());
+        assert!(
+            Instant::now() < deadline,
+            "windows differ from the truth: {differing:?}, extra {extra:?} (of {} windows until {until})",
+            want.len()
+        );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     b.terminate();

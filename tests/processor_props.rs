@@ -47,10 +47,7 @@ fn job(window: WindowConfig, lateness: i64, ooo: i64, idle: i64) -> JobConfig {
         out_of_orderness: ms(ooo),
         idle_timeout: ms(idle),
         allowed_lateness: ms(lateness),
-        output: OutputConfig {
-            table: "cdc.prop".into(),
-            topic: None,
-        },
+        output: OutputConfig { table: "cdc.prop".into(), topic: None },
     }
 }
 
@@ -90,22 +87,12 @@ pub fn changelog(
         let change = match (live.get(&id).copied(), kind % 4) {
             (None, _) => {
                 live.insert(id, row);
-                Change {
-                    op: Op::Create,
-                    source_ts_ms: 0,
-                    before: None,
-                    after: Some(image(row)),
-                }
+                Change { op: Op::Create, source_ts_ms: 0, before: None, after: Some(image(row)) }
             }
             (Some(_), _) if inserts_only => continue,
             (Some(old), 0) => {
                 live.remove(&id);
-                Change {
-                    op: Op::Delete,
-                    source_ts_ms: 0,
-                    before: Some(image(old)),
-                    after: None,
-                }
+                Change { op: Op::Delete, source_ts_ms: 0, before: Some(image(old)), after: None }
             }
             (Some(old), _) => {
                 live.insert(id, row);
@@ -137,17 +124,9 @@ impl Expected {
         *self.values.entry(v).or_default() += sign;
     }
     pub fn partial(&self) -> (i64, Decimal, Option<Decimal>, Option<Decimal>) {
-        assert!(
-            self.values.values().all(|n| *n >= 0),
-            "negative multiplicity {self:?}"
-        );
+        assert!(self.values.values().all(|n| *n >= 0), "negative multiplicity {self:?}");
         let present = || self.values.iter().filter(|(_, n)| **n > 0).map(|(v, _)| *v);
-        (
-            self.rows,
-            Decimal(self.sum),
-            present().min(),
-            present().max(),
-        )
+        (self.rows, Decimal(self.sum), present().min(), present().max())
     }
 }
 
@@ -206,24 +185,12 @@ fn windowed_case(
         .map(|(k, ps)| (k, shown(&merge(&ps))))
         .filter(|(_, p)| p.0 != 0)
         .collect();
-    let want: BTreeMap<_, _> = expected
-        .into_iter()
-        .map(|(k, e)| (k, e.partial()))
-        .collect();
+    let want: BTreeMap<_, _> = expected.into_iter().map(|(k, e)| (k, e.partial())).collect();
     assert_eq!(got, want);
 }
 
 fn actions() -> impl Strategy<Value = Vec<(u8, u8, u8, u8, i64)>> {
-    prop::collection::vec(
-        (
-            any::<u8>(),
-            0u8..24,
-            any::<u8>(),
-            0u8..100,
-            -15_000i64..3_000,
-        ),
-        1..160,
-    )
+    prop::collection::vec((any::<u8>(), 0u8..24, any::<u8>(), 0u8..100, -15_000i64..3_000), 1..160)
 }
 
 fn params() -> impl Strategy<Value = (usize, Vec<u8>, Option<usize>, i64, i64, i64)> {

@@ -11,11 +11,18 @@ use cdc_console::pipeline::processor::run::{self, Options, ProcessorSnapshot};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use tokio::sync::watch;
 
-fn wait_for(rx: &mut watch::Receiver<ProcessorSnapshot>, rt: &tokio::runtime::Runtime, what: &str, ok: impl Fn(&ProcessorSnapshot) -> bool) {
+fn wait_for(
+    rx: &mut watch::Receiver<ProcessorSnapshot>,
+    rt: &tokio::runtime::Runtime,
+    what: &str,
+    ok: impl Fn(&ProcessorSnapshot) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !ok(&rx.borrow()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", *rx.borrow());
-        let _ = rt.block_on(async { tokio::time::timeout(Duration::from_millis(200), rx.changed()).await });
+        let _ = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), rx.changed()).await
+        });
     }
 }
 
@@ -37,8 +44,14 @@ fn a_job_waits_for_its_topic_then_processes_it() {
     // Until idle: refused, naming the missing topic.
     let (_pause, paused) = watch::channel(false);
     let (tx, _rx) = watch::channel(ProcessorSnapshot::default());
-    let opts = Options { until_idle: true, time_limit: Some(Duration::from_secs(60)), ..Default::default() };
-    let err = rt.block_on(run::run(&config, &jc, &opts, paused.clone(), std::future::pending(), tx)).expect_err("a missing topic until idle");
+    let opts = Options {
+        until_idle: true,
+        time_limit: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
+    let err = rt
+        .block_on(run::run(&config, &jc, &opts, paused.clone(), std::future::pending(), tx))
+        .expect_err("a missing topic until idle");
     assert!(err.to_string().contains(&topic), "{err}");
 
     // Running: waits, and says which topic it waits for.
@@ -56,8 +69,15 @@ fn a_job_waits_for_its_topic_then_processes_it() {
     // The topic appears with a change event: it is processed.
     let scratch = common::kafka::ScratchTopic::create(&topic, 1);
     let event = r#"{"before":null,"after":{"order_id":1,"user_id":1,"customer_name":"c","amount":"1.50","status":"paid","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"},"source":{"ts_ms":1,"lsn":100,"txId":1,"schema":"public","table":"orders","snapshot":"false"},"op":"c","ts_ms":2}"#;
-    let producer: BaseProducer = common::kafka::plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().expect("producer");
-    producer.send(BaseRecord::to(&scratch.name).partition(0).key("k").payload(event)).map_err(|(e, _)| e).expect("send");
+    let producer: BaseProducer = common::kafka::plain_config()
+        .set("batch.num.messages", "1")
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    producer
+        .send(BaseRecord::to(&scratch.name).partition(0).key("k").payload(event))
+        .map_err(|(e, _)| e)
+        .expect("send");
     producer.flush(common::kafka::TIMEOUT).expect("flush");
     wait_for(&mut rx, &rt, "the event processed", |s| s.events == 1);
     assert!(rx.borrow().waiting_for.is_empty());
@@ -66,6 +86,7 @@ fn a_job_waits_for_its_topic_then_processes_it() {
     assert_eq!((last.events, last.error), (1, None));
 
     rt.block_on(cdc_console::pipeline::processor::sink::reset(&sink, &jc)).expect("reset");
-    rt.block_on(sink.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}"))).expect("drop output");
+    rt.block_on(sink.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{job}")))
+        .expect("drop output");
     drop(scratch);
 }

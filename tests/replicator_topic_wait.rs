@@ -12,7 +12,10 @@ use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use tokio::sync::watch;
 
 fn config(name: &str, topic: &str) -> Config {
-    Config { replicas: vec![ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic)], ..common::config() }
+    Config {
+        replicas: vec![ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic)],
+        ..common::config()
+    }
 }
 
 async fn forget(name: &str) {
@@ -28,11 +31,18 @@ async fn forget(name: &str) {
     .expect("forget the replica");
 }
 
-fn wait_for(rx: &mut watch::Receiver<ReplicatorSnapshot>, rt: &tokio::runtime::Runtime, what: &str, ok: impl Fn(&ReplicatorSnapshot) -> bool) {
+fn wait_for(
+    rx: &mut watch::Receiver<ReplicatorSnapshot>,
+    rt: &tokio::runtime::Runtime,
+    what: &str,
+    ok: impl Fn(&ReplicatorSnapshot) -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !ok(&rx.borrow()) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}: {:?}", *rx.borrow());
-        let _ = rt.block_on(async { tokio::time::timeout(Duration::from_millis(200), rx.changed()).await });
+        let _ = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), rx.changed()).await
+        });
     }
 }
 
@@ -45,9 +55,15 @@ fn a_replicator_waits_for_its_topic_then_applies_it() {
     rt.block_on(forget(&name));
 
     // Until idle: the missing topic has nothing to apply.
-    let opts = Options { until_idle: true, time_limit: Some(Duration::from_secs(60)), ..Default::default() };
+    let opts = Options {
+        until_idle: true,
+        time_limit: Some(Duration::from_secs(60)),
+        ..Default::default()
+    };
     let (tx, _rx) = watch::channel(ReplicatorSnapshot::default());
-    let snap = rt.block_on(replicator::run(&config(&name, &topic), &opts, std::future::pending(), tx)).expect("until idle");
+    let snap = rt
+        .block_on(replicator::run(&config(&name, &topic), &opts, std::future::pending(), tx))
+        .expect("until idle");
     assert_eq!((snap.error.as_deref(), snap.events), (None, 0), "{snap:?}");
 
     // Running: waits, and says which topic it waits for.
@@ -70,9 +86,16 @@ fn a_replicator_waits_for_its_topic_then_applies_it() {
             r#"{{"before":null,"after":{{"order_id":{id},"user_id":1,"customer_name":"c","amount":"1.50","status":"paid","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}},"source":{{"ts_ms":1,"lsn":{lsn},"txId":1,"schema":"public","table":"orders","snapshot":"false"}},"op":"c","ts_ms":2}}"#
         )
     };
-    let producer: BaseProducer = common::kafka::plain_config().set("batch.num.messages", "1").set("linger.ms", "0").create().expect("producer");
+    let producer: BaseProducer = common::kafka::plain_config()
+        .set("batch.num.messages", "1")
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
     for (id, lsn) in [(1, 100), (2, 200)] {
-        producer.send(BaseRecord::to(&scratch.name).partition(0).key("k").payload(&event(id, lsn))).map_err(|(e, _)| e).expect("send");
+        producer
+            .send(BaseRecord::to(&scratch.name).partition(0).key("k").payload(&event(id, lsn)))
+            .map_err(|(e, _)| e)
+            .expect("send");
         producer.flush(common::kafka::TIMEOUT).expect("flush");
     }
     wait_for(&mut rx, &rt, "both events applied", |s| s.events == 2);
@@ -81,7 +104,12 @@ fn a_replicator_waits_for_its_topic_then_applies_it() {
     let last = rt.block_on(run).expect("replicator task").expect("replicator");
     assert_eq!((last.events, last.error), (2, None));
     let rows: i64 = rt.block_on(async {
-        common::sink_client().await.query_one(&format!("SELECT count(*) FROM cdc.{name}"), &[]).await.expect("count").get(0)
+        common::sink_client()
+            .await
+            .query_one(&format!("SELECT count(*) FROM cdc.{name}"), &[])
+            .await
+            .expect("count")
+            .get(0)
     });
     assert_eq!(rows, 2);
     rt.block_on(forget(&name));

@@ -9,7 +9,11 @@ use std::process::Command;
 fn the_stack_script_passes_shellcheck() {
     let local = common::repo_root().join("compose/local");
     let mut files = vec![local.join("stack")];
-    let mut libs: Vec<_> = std::fs::read_dir(local.join("lib")).expect("compose/local/lib").flatten().map(|e| e.path()).collect();
+    let mut libs: Vec<_> = std::fs::read_dir(local.join("lib"))
+        .expect("compose/local/lib")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     libs.sort();
     assert!(libs.len() >= 5, "the script's parts: {libs:?}");
     files.extend(libs);

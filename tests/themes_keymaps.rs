@@ -68,13 +68,17 @@ fn a_user_theme_overrides_the_built_in_of_that_name() {
     // None means "default", which the user file overrides too
     assert_eq!(theme::load(None, Some(dir.path())).unwrap(), t);
     // the other built-ins are untouched
-    assert_eq!(theme::load(Some("light"), Some(dir.path())).unwrap(), Theme::built_in("light").unwrap().unwrap());
+    assert_eq!(
+        theme::load(Some("light"), Some(dir.path())).unwrap(),
+        Theme::built_in("light").unwrap().unwrap()
+    );
 }
 
 #[test]
 fn a_user_theme_with_a_new_name_and_a_theme_path() {
     let dir = tempfile::tempdir().unwrap();
-    let text = include_str!("../themes/default.toml").replace("error = \"lightred\"", "error = \"magenta\"");
+    let text = include_str!("../themes/default.toml")
+        .replace("error = \"lightred\"", "error = \"magenta\"");
     let p = write(dir.path(), "themes/mine.toml", &text);
     assert_eq!(theme::load(Some("mine"), Some(dir.path())).unwrap().error.0, Color::Magenta);
     assert_eq!(theme::load(Some(p.to_str().unwrap()), None).unwrap().error.0, Color::Magenta);
@@ -85,7 +89,8 @@ fn a_user_theme_with_a_new_name_and_a_theme_path() {
 #[test]
 fn a_bad_colour_names_the_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let text = include_str!("../themes/default.toml").replace("warn = \"yellow\"", "warn = \"yelow\"");
+    let text =
+        include_str!("../themes/default.toml").replace("warn = \"yellow\"", "warn = \"yelow\"");
     let line = text.lines().position(|l| l.starts_with("warn =")).unwrap() + 1;
     let p = write(dir.path(), "themes/bad.toml", &text);
     let e = theme::load(Some("bad"), Some(dir.path())).unwrap_err().to_string();
@@ -101,7 +106,11 @@ fn an_unknown_role_and_a_missing_role_are_named() {
     let e = theme::load(Some(p.to_str().unwrap()), None).unwrap_err().to_string();
     assert!(e.contains("t.toml:") && e.contains("key `okay`"), "{e}");
 
-    let text: String = include_str!("../themes/default.toml").lines().filter(|l| !l.starts_with("stale")).map(|l| format!("{l}\n")).collect();
+    let text: String = include_str!("../themes/default.toml")
+        .lines()
+        .filter(|l| !l.starts_with("stale"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let p = write(dir.path(), "t2.toml", &text);
     let e = theme::load(Some(p.to_str().unwrap()), None).unwrap_err().to_string();
     assert!(e.contains("t2.toml:") && e.contains("stale"), "{e}");
@@ -125,12 +134,20 @@ fn no_keymap_file_is_the_defaults() {
 #[test]
 fn a_keymap_file_rebinds_an_action() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "keymap.toml", "[connectors]\nrestart_connector = \"x\"\n\n[global]\nquit = [\"Q\", \"ctrl-q\"]\n");
+    write(
+        dir.path(),
+        "keymap.toml",
+        "[connectors]\nrestart_connector = \"x\"\n\n[global]\nquit = [\"Q\", \"ctrl-q\"]\n",
+    );
     // found in the config directory without being named
     let km = keymap::load(None, Some(dir.path())).unwrap();
     assert_eq!(km.action(Scope::Connectors, &ev('x')), Some(Action::RestartConnector));
     assert_eq!(km.action(Scope::Connectors, &ev('r')), None, "the old key no longer restarts");
-    assert_eq!(km.action(Scope::Connectors, &ev('R')), Some(Action::RestartAllTasks), "others keep theirs");
+    assert_eq!(
+        km.action(Scope::Connectors, &ev('R')),
+        Some(Action::RestartAllTasks),
+        "others keep theirs"
+    );
     assert_eq!(km.action(Scope::Global, &ev('q')), None, "q no longer quits");
     assert_eq!(km.action(Scope::Global, &ev('Q')), Some(Action::Quit));
     let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
@@ -144,7 +161,10 @@ fn a_conflicting_keymap_names_the_file_and_both_actions() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "keys.toml", "[connectors]\npause_connector = \"s\"\n");
     let e = keymap::load(Some(&p), None).unwrap_err().to_string();
-    assert!(e.contains("keys.toml") && e.contains("pause_connector") && e.contains("stop_connector"), "{e}");
+    assert!(
+        e.contains("keys.toml") && e.contains("pause_connector") && e.contains("stop_connector"),
+        "{e}"
+    );
 
     // a view key that hides a global one is a conflict too
     let p = write(dir.path(), "keys2.toml", "[generator]\nrate_up = \"q\"\n");
@@ -155,7 +175,11 @@ fn a_conflicting_keymap_names_the_file_and_both_actions() {
 #[test]
 fn an_unknown_action_names_the_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "keys.toml", "[connectors]\nrestart_connector = \"r\"\nrestrat = \"x\"\n");
+    let p = write(
+        dir.path(),
+        "keys.toml",
+        "[connectors]\nrestart_connector = \"r\"\nrestrat = \"x\"\n",
+    );
     let e = keymap::load(Some(&p), None).unwrap_err().to_string();
     assert!(e.starts_with(&format!("{}:3:", p.display())), "{e}");
     assert!(e.contains("key `connectors.restrat`") && e.contains("unknown action"), "{e}");
@@ -209,14 +233,23 @@ fn every_action_can_be_rebound() {
         for (s, _, a) in Keymap::default().bindings {
             if s == scope && !seen.contains(&a) {
                 seen.push(a);
-                let keys: Vec<String> = Keymap::default().keys_for(scope, a).iter().map(|k| format!("{k:?}")).collect();
-                text += &format!("{} = [{}]\n", serde_json::to_value(a).unwrap().as_str().unwrap(), keys.join(", "));
+                let keys: Vec<String> =
+                    Keymap::default().keys_for(scope, a).iter().map(|k| format!("{k:?}")).collect();
+                text += &format!(
+                    "{} = [{}]\n",
+                    serde_json::to_value(a).unwrap().as_str().unwrap(),
+                    keys.join(", ")
+                );
             }
         }
     }
     assert_eq!(keymap::parse(&text, Path::new("all.toml")).unwrap(), Keymap::default(), "{text}");
     for name in keymap::action_names() {
-        let km = keymap::parse(&format!("[global]\n{name} = \"f9\"\n"), Path::new("k.toml")).unwrap();
-        assert_eq!(km.keys_for(Scope::Global, serde_json::from_value(serde_json::json!(name)).unwrap()), ["f9"]);
+        let km =
+            keymap::parse(&format!("[global]\n{name} = \"f9\"\n"), Path::new("k.toml")).unwrap();
+        assert_eq!(
+            km.keys_for(Scope::Global, serde_json::from_value(serde_json::json!(name)).unwrap()),
+            ["f9"]
+        );
     }
 }

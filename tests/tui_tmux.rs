@@ -9,7 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux is installed (apt-get install tmux)");
+    let out =
+        Command::new("tmux").args(args).output().expect("tmux is installed (apt-get install tmux)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -53,7 +54,10 @@ impl Drop for Session {
 
 /// The connector's state as Connect's REST API reports it, read without the console.
 fn rest_state(name: &str) -> String {
-    let out = Command::new("curl").args(["-s", "-m", "5", &format!("http://127.0.0.1:8083/connectors/{name}/status")]).output().unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "-m", "5", &format!("http://127.0.0.1:8083/connectors/{name}/status")])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
     v["connector"]["state"].as_str().unwrap_or("?").to_string()
 }
@@ -62,14 +66,24 @@ fn rest_state(name: &str) -> String {
 fn slot_pid(rt: &tokio::runtime::Runtime) -> Option<i32> {
     rt.block_on(async {
         let db = common::source_client().await;
-        db.query_one("SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'cdc_console'", &[]).await.ok()?.get(0)
+        db.query_one(
+            "SELECT active_pid FROM pg_replication_slots WHERE slot_name = 'cdc_console'",
+            &[],
+        )
+        .await
+        .ok()?
+        .get(0)
     })
 }
 
 fn wait_rest(name: &str, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while rest_state(name) != want {
-        assert!(Instant::now() < deadline, "REST never showed {name} {want} (now {})", rest_state(name));
+        assert!(
+            Instant::now() < deadline,
+            "REST never showed {name} {want} (now {})",
+            rest_state(name)
+        );
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -82,19 +96,43 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let stty = dir.path().join("stty-after");
     let bin = env!("CARGO_BIN_EXE_cdc-console");
-    let script = format!("CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 60", dir.path().display(), stty.display());
-    tmux(&["new-session", "-d", "-s", &name, "-x", "160", "-y", "45", "bash", "--norc", "-c", &script]);
+    let script = format!(
+        "CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 60",
+        dir.path().display(),
+        stty.display()
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "160",
+        "-y",
+        "45",
+        "bash",
+        "--norc",
+        "-c",
+        &script,
+    ]);
     let s = Session(name);
 
-    s.wait("the connector RUNNING on the first screen", 30, |x| x.contains("orders-cdc") && x.contains("RUNNING"));
-    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "1", "TUI on the alternate screen");
+    s.wait("the connector RUNNING on the first screen", 30, |x| {
+        x.contains("orders-cdc") && x.contains("RUNNING")
+    });
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(),
+        "1",
+        "TUI on the alternate screen"
+    );
 
     // The three brokers of the local cluster, each up at its own port.
     s.keys(&[":"]);
     s.type_text("brokers");
     s.keys(&["Enter"]);
     let screen = s.wait("the brokers view with three brokers up", 30, |x| {
-        x.contains("brokers 3 up · 0 down") && ["127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9094"].iter().all(|a| x.contains(a))
+        x.contains("brokers 3 up · 0 down")
+            && ["127.0.0.1:9092", "127.0.0.1:9093", "127.0.0.1:9094"].iter().all(|a| x.contains(a))
     });
     assert!(screen.contains("URP 0") && screen.contains("offline 0"), "{screen}");
 
@@ -118,7 +156,10 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.wait("the restart's feedback", 30, |x| x.contains("✓") && x.contains("orders-cdc"));
     let deadline = Instant::now() + Duration::from_secs(60);
     while slot_pid(&rt) == before || slot_pid(&rt).is_none() {
-        assert!(Instant::now() < deadline, "the task never reconnected to its slot after the restart");
+        assert!(
+            Instant::now() < deadline,
+            "the task never reconnected to its slot after the restart"
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
     s.wait("RUNNING after the restart", 30, |x| x.contains("RUNNING"));
@@ -127,7 +168,9 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.keys(&[":"]);
     s.type_text("generator");
     s.keys(&["Enter", "s"]);
-    let screen = s.wait("the generator running with a rate", 30, |x| achieved_rate(x).is_some_and(|r| r > 0.0));
+    let screen = s.wait("the generator running with a rate", 30, |x| {
+        achieved_rate(x).is_some_and(|r| r > 0.0)
+    });
     assert!(screen.to_lowercase().contains("running"), "{screen}");
     s.keys(&["s"]);
     s.wait("the generator stopped", 15, |x| x.contains("generator stopped after"));
@@ -137,18 +180,33 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.keys(&[":"]);
     s.type_text("replication");
     s.keys(&["Enter", "s"]);
-    s.wait("the replicator applying", 120, |x| x.contains("● running") && x.contains("orders_replica → cdc.orders_replica") && !x.contains(" 0 applied"));
+    s.wait("the replicator applying", 120, |x| {
+        x.contains("● running")
+            && x.contains("orders_replica → cdc.orders_replica")
+            && !x.contains(" 0 applied")
+    });
     s.keys(&["d"]);
     let screen = s.wait("the diff's result", 180, |x| x.contains("took") && x.contains("diverged"));
-    assert!(screen.contains("public.orders = cdc.orders_replica") && screen.contains("public.orders = cdc.orders_transformed"), "{screen}");
-    assert!(!screen.lines().any(|l| l.contains("diverged") && !l.contains(" 0 diverged")), "a replica diverged: {screen}");
+    assert!(
+        screen.contains("public.orders = cdc.orders_replica")
+            && screen.contains("public.orders = cdc.orders_transformed"),
+        "{screen}"
+    );
+    assert!(
+        !screen.lines().any(|l| l.contains("diverged") && !l.contains(" 0 diverged")),
+        "a replica diverged: {screen}"
+    );
     s.keys(&["s"]);
     s.wait("the replicator stopped", 30, |x| x.contains("replicator stopped"));
 
     s.keys(&["q"]);
     let after = s.wait("the shell after quit", 10, |x| x.contains("exit=0"));
     assert!(!after.contains("orders-cdc"), "the TUI is gone from the screen: {after}");
-    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(),
+        "0",
+        "alternate screen left"
+    );
     assert_terminal_restored(&stty);
 }
 
@@ -156,7 +214,12 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
 fn achieved_rate(screen: &str) -> Option<f64> {
     let line = screen.lines().find(|l| l.to_lowercase().contains("achieved"))?;
     let after = &line[line.to_lowercase().find("achieved")? + "achieved".len()..];
-    let number: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',').filter(|c| *c != ',').collect();
+    let number: String = after
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ',')
+        .filter(|c| *c != ',')
+        .collect();
     number.parse().ok()
 }
 
@@ -175,13 +238,30 @@ fn sigterm_restores_the_terminal() {
         pidfile.display(),
         stty.display()
     );
-    tmux(&["new-session", "-d", "-s", &name, "-x", "120", "-y", "36", "bash", "--norc", "-c", &script]);
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "bash",
+        "--norc",
+        "-c",
+        &script,
+    ]);
     let s = Session(name);
     s.wait("the console", 30, |x| x.contains("cdc-console") && x.contains("source"));
     let pid = std::fs::read_to_string(&pidfile).expect("the console's pid").trim().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     s.wait("the shell after SIGTERM", 10, |x| x.contains("exit=0"));
-    assert_eq!(tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(), "0", "alternate screen left");
+    assert_eq!(
+        tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(),
+        "0",
+        "alternate screen left"
+    );
     assert_terminal_restored(&stty);
 }
 

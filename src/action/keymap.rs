@@ -119,20 +119,28 @@ impl Keymap {
     /// The action for `ev` in `scope`: the view's own binding first, then the global one.
     pub fn action(&self, scope: Scope, ev: &KeyEvent) -> Option<Action> {
         let key = Key::of(ev);
-        let find = |s: Scope| self.bindings.iter().find(|(bs, k, _)| *bs == s && *k == key).map(|(_, _, a)| *a);
+        let find = |s: Scope| {
+            self.bindings.iter().find(|(bs, k, _)| *bs == s && *k == key).map(|(_, _, a)| *a)
+        };
         find(scope).or_else(|| find(Scope::Global))
     }
 
     /// The keys of one action in a scope, for hints ("r", "ctrl-d").
     pub fn keys_for(&self, scope: Scope, action: Action) -> Vec<String> {
-        self.bindings.iter().filter(|(s, _, a)| *s == scope && *a == action).map(|(_, k, _)| k.label()).collect()
+        self.bindings
+            .iter()
+            .filter(|(s, _, a)| *s == scope && *a == action)
+            .map(|(_, k, _)| k.label())
+            .collect()
     }
 
     /// One entry per action bound in `scope` (without the global ones), with all its keys:
     /// ("q/ctrl-c", "quit"). Mutating actions are left out in read-only mode.
     pub fn help(&self, scope: Scope, read_only: bool) -> Vec<(String, &'static str)> {
         let mut out: Vec<(Action, Vec<String>)> = Vec::new();
-        for (_, k, a) in self.bindings.iter().filter(|(s, _, a)| *s == scope && !(read_only && a.mutates())) {
+        for (_, k, a) in
+            self.bindings.iter().filter(|(s, _, a)| *s == scope && !(read_only && a.mutates()))
+        {
             match out.iter_mut().find(|(x, _)| x == a) {
                 Some((_, keys)) => keys.push(k.label()),
                 None => out.push((*a, vec![k.label()])),
@@ -153,9 +161,15 @@ impl Keymap {
                     out.push(format!(
                         "`{}` is bound to {} ({}) and {} ({})",
                         k1.label(),
-                        serde_json::to_value(a1).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        serde_json::to_value(a1)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
                         scope(s1),
-                        serde_json::to_value(a2).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+                        serde_json::to_value(a2)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
                         scope(s2)
                     ));
                 }
@@ -180,8 +194,14 @@ mod tests {
         assert_eq!(km.action(Scope::Connectors, &s), Some(Action::StopConnector));
         assert_eq!(km.action(Scope::Generator, &s), Some(Action::GeneratorToggle));
         assert_eq!(km.action(Scope::Global, &s), None);
-        assert_eq!(km.action(Scope::Connectors, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
-        assert_eq!(km.action(Scope::Connectors, &ev(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(Action::RestartAllTasks));
+        assert_eq!(
+            km.action(Scope::Connectors, &ev(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.action(Scope::Connectors, &ev(KeyCode::Char('R'), KeyModifiers::SHIFT)),
+            Some(Action::RestartAllTasks)
+        );
     }
 
     #[test]
@@ -193,7 +213,10 @@ mod tests {
     fn a_key_bound_twice_is_reported() {
         let mut km = Keymap::default();
         km.bindings.push((Scope::Connectors, Key::plain('q'), Action::PauseConnector));
-        assert_eq!(km.conflicts(), ["`q` is bound to quit (global) and pause_connector (connectors)"]);
+        assert_eq!(
+            km.conflicts(),
+            ["`q` is bound to quit (global) and pause_connector (connectors)"]
+        );
     }
 
     #[test]
@@ -203,7 +226,10 @@ mod tests {
             let help = km.help(scope, false);
             for (s, _, a) in &km.bindings {
                 if *s == scope {
-                    assert!(help.iter().any(|(_, d)| *d == a.describe()), "{a:?} missing from the {scope:?} help");
+                    assert!(
+                        help.iter().any(|(_, d)| *d == a.describe()),
+                        "{a:?} missing from the {scope:?} help"
+                    );
                 }
             }
         }

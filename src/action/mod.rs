@@ -20,7 +20,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [Scope::Global, Scope::Connectors, Scope::Generator, Scope::Processor, Scope::Replication];
+    pub const ALL: [Scope; 5] =
+        [Scope::Global, Scope::Connectors, Scope::Generator, Scope::Processor, Scope::Replication];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -26,7 +26,9 @@ impl App {
                 self.feedback(FeedbackState::Done, format!("{what}: {outcome}"));
                 return Ended::Action(cluster);
             }
-            Done::Action(what, Err(e), _) => self.feedback(FeedbackState::Error, format!("{what}: {e}")),
+            Done::Action(what, Err(e), _) => {
+                self.feedback(FeedbackState::Error, format!("{what}: {e}"))
+            }
             Done::Replicator(r) => {
                 ended = Ended::Replicator;
                 self.embedded.replicator.running = false;
@@ -47,7 +49,10 @@ impl App {
                 match r {
                     Ok(snap) => {
                         self.embedded.processor = snap;
-                        self.feedback(FeedbackState::Done, "processor stopped at its last checkpoint");
+                        self.feedback(
+                            FeedbackState::Done,
+                            "processor stopped at its last checkpoint",
+                        );
                     }
                     Err(e) => {
                         self.embedded.processor.error = Some(e.clone());
@@ -57,7 +62,10 @@ impl App {
             }
             Done::Reset(Ok(job)) => {
                 self.embedded.processor = Default::default();
-                self.feedback(FeedbackState::Done, format!("job {job} reset: s starts it from the beginning"));
+                self.feedback(
+                    FeedbackState::Done,
+                    format!("job {job} reset: s starts it from the beginning"),
+                );
             }
             Done::Reset(Err(e)) => self.feedback(FeedbackState::Error, format!("reset: {e}")),
             Done::Diff(r) => {
@@ -68,8 +76,20 @@ impl App {
                         let diverged: usize = reports.iter().map(|t| t.differences.len()).sum();
                         let in_flight: usize = reports.iter().map(|t| t.in_flight.len()).sum();
                         self.feedback(
-                            if diverged == 0 && errors.is_empty() { FeedbackState::Done } else { FeedbackState::Error },
-                            format!("diff: {diverged} diverged, {in_flight} in flight, {} tables{}", reports.len(), if errors.is_empty() { String::new() } else { format!(", {} errors", errors.len()) }),
+                            if diverged == 0 && errors.is_empty() {
+                                FeedbackState::Done
+                            } else {
+                                FeedbackState::Error
+                            },
+                            format!(
+                                "diff: {diverged} diverged, {in_flight} in flight, {} tables{}",
+                                reports.len(),
+                                if errors.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(", {} errors", errors.len())
+                                }
+                            ),
                         );
                         (self.embedded.diff.reports, self.embedded.diff.errors) = (reports, errors);
                     }
@@ -84,7 +104,10 @@ impl App {
                 self.embedded.generator.running = false;
                 self.embedded.generator.achieved_rate = 0.0;
                 match r {
-                    Ok(report) => self.feedback(FeedbackState::Done, format!("generator stopped after {} changes", report.changes)),
+                    Ok(report) => self.feedback(
+                        FeedbackState::Done,
+                        format!("generator stopped after {} changes", report.changes),
+                    ),
                     Err(e) => {
                         self.embedded.generator.error = Some(e.clone());
                         self.feedback(FeedbackState::Error, format!("generator: {e}"));

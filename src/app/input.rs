@@ -14,7 +14,8 @@ impl App {
             KeyCode::Esc => {}
             KeyCode::Enter => match ViewId::complete(&input) {
                 Some(v) => self.go_to(v),
-                None => self.feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names())),
+                None => self
+                    .feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names())),
             },
             KeyCode::Tab => {
                 if let Some(v) = ViewId::complete(&input) {
@@ -57,14 +58,21 @@ impl App {
         match ev.code {
             KeyCode::Esc => self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title)),
             KeyCode::Tab | KeyCode::BackTab | KeyCode::Left | KeyCode::Right => {
-                c.focus = if c.focus == ConfirmFocus::Cancel { ConfirmFocus::Confirm } else { ConfirmFocus::Cancel };
+                c.focus = if c.focus == ConfirmFocus::Cancel {
+                    ConfirmFocus::Confirm
+                } else {
+                    ConfirmFocus::Cancel
+                };
                 self.ui.mode = Mode::Confirm(c);
             }
             KeyCode::Enter if c.focus == ConfirmFocus::Cancel => {
                 self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title))
             }
             KeyCode::Enter if c.typed != c.expect => {
-                self.feedback(FeedbackState::Error, format!("type `{}` exactly to confirm", c.expect));
+                self.feedback(
+                    FeedbackState::Error,
+                    format!("type `{}` exactly to confirm", c.expect),
+                );
                 self.ui.mode = Mode::Confirm(c);
             }
             KeyCode::Enter if c.then == Confirmed::ResetJob => {

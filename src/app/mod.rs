@@ -19,13 +19,19 @@ use crate::collectors::connect::{ConnectorAction, RestartScope};
 use crate::config::Config;
 use crate::config::theme::Theme;
 use crate::store::Store;
-use crate::ui::{self, Confirm, Confirmed, Embedded, ConfirmFocus, Feedback, FeedbackState, Mode, UiState, ViewId};
+use crate::ui::{
+    self, Confirm, ConfirmFocus, Confirmed, Embedded, Feedback, FeedbackState, Mode, UiState,
+    ViewId,
+};
 
 /// Side effects a key asks for, carried out by the loop.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A Connect REST action on the cluster at this index of `Config::connect`.
-    Connect { cluster: usize, action: ConnectorAction },
+    Connect {
+        cluster: usize,
+        action: ConnectorAction,
+    },
     GeneratorStart,
     GeneratorStop,
     GeneratorRate(u32),
@@ -117,7 +123,10 @@ impl App {
     /// What an action does, however it was asked for (a key, or the mouse wheel).
     pub fn perform(&mut self, action: Action) -> Vec<Command> {
         if action.mutates() && self.read_only {
-            self.feedback(FeedbackState::Error, format!("{}: refused in --read-only mode", action.describe()));
+            self.feedback(
+                FeedbackState::Error,
+                format!("{}: refused in --read-only mode", action.describe()),
+            );
             return Vec::new();
         }
         let rows = ui::views::rows(&self.view(SystemTime::now()));
@@ -129,8 +138,11 @@ impl App {
             Action::Filter => self.ui.mode = Mode::Filter(self.ui.filter.clone()),
             Action::Back => self.back(),
             Action::Select => {
-                let drills = matches!(self.ui.view, ViewId::Connectors | ViewId::Topics | ViewId::Groups);
-                if let (true, None, Some(row)) = (drills, &self.ui.detail, rows.get(self.ui.selected)) {
+                let drills =
+                    matches!(self.ui.view, ViewId::Connectors | ViewId::Topics | ViewId::Groups);
+                if let (true, None, Some(row)) =
+                    (drills, &self.ui.detail, rows.get(self.ui.selected))
+                {
                     self.ui.back.push((self.ui.view, None));
                     self.ui.detail = Some(row.clone());
                     self.ui.selected = 0;
@@ -153,8 +165,15 @@ impl App {
             | Action::DeleteConnector => return self.connector_action(action, &rows),
             Action::GeneratorToggle => {
                 let running = self.embedded.generator.running;
-                self.feedback(FeedbackState::Pending, if running { "stopping the generator" } else { "starting the generator" });
-                return vec![if running { Command::GeneratorStop } else { Command::GeneratorStart }];
+                self.feedback(
+                    FeedbackState::Pending,
+                    if running { "stopping the generator" } else { "starting the generator" },
+                );
+                return vec![if running {
+                    Command::GeneratorStop
+                } else {
+                    Command::GeneratorStart
+                }];
             }
             Action::RateUp | Action::RateDown => {
                 let rate = step_rate(self.embedded.generator.target_rate, action == Action::RateUp);
@@ -164,15 +183,25 @@ impl App {
             }
             Action::ProcessorRun => {
                 let running = self.embedded.processor.running;
-                self.feedback(FeedbackState::Pending, if running { "stopping the processor" } else { "starting the processor" });
-                return vec![if running { Command::ProcessorStop } else { Command::ProcessorStart }];
+                self.feedback(
+                    FeedbackState::Pending,
+                    if running { "stopping the processor" } else { "starting the processor" },
+                );
+                return vec![if running {
+                    Command::ProcessorStop
+                } else {
+                    Command::ProcessorStart
+                }];
             }
             Action::ProcessorToggle if !self.embedded.processor.running => {
                 self.feedback(FeedbackState::Error, "the processor is not running (s starts it)")
             }
             Action::ProcessorToggle => {
                 let pause = !self.embedded.processor.paused;
-                self.feedback(FeedbackState::Done, if pause { "processor paused" } else { "processor resumed" });
+                self.feedback(
+                    FeedbackState::Done,
+                    if pause { "processor paused" } else { "processor resumed" },
+                );
                 return vec![Command::ProcessorPause(pause)];
             }
             Action::ProcessorReset if self.embedded.processor.running => {
@@ -182,7 +211,9 @@ impl App {
                 None => self.feedback(FeedbackState::Error, "no processor job is configured"),
                 Some(job) => {
                     self.ui.mode = Mode::Confirm(Confirm {
-                        title: format!("reset job {job}: forget its checkpoints, results and late events"),
+                        title: format!(
+                            "reset job {job}: forget its checkpoints, results and late events"
+                        ),
                         expect: job,
                         typed: String::new(),
                         focus: ConfirmFocus::Cancel,
@@ -192,10 +223,19 @@ impl App {
             },
             Action::ReplicatorToggle => {
                 let running = self.embedded.replicator.running;
-                self.feedback(FeedbackState::Pending, if running { "stopping the replicator" } else { "starting the replicator" });
-                return vec![if running { Command::ReplicatorStop } else { Command::ReplicatorStart }];
+                self.feedback(
+                    FeedbackState::Pending,
+                    if running { "stopping the replicator" } else { "starting the replicator" },
+                );
+                return vec![if running {
+                    Command::ReplicatorStop
+                } else {
+                    Command::ReplicatorStart
+                }];
             }
-            Action::RunDiff if self.embedded.diff.running => self.feedback(FeedbackState::Pending, "a diff is already running"),
+            Action::RunDiff if self.embedded.diff.running => {
+                self.feedback(FeedbackState::Pending, "a diff is already running")
+            }
             Action::RunDiff => {
                 self.feedback(FeedbackState::Pending, "diffing the replicas against the source");
                 return vec![Command::RunDiff];
@@ -211,8 +251,12 @@ impl App {
             return Vec::new();
         };
         let connector_action = match action {
-            Action::RestartConnector => ConnectorAction::Restart { name: name.clone(), scope: RestartScope::FailedOnly },
-            Action::RestartAllTasks => ConnectorAction::Restart { name: name.clone(), scope: RestartScope::AllTasks },
+            Action::RestartConnector => {
+                ConnectorAction::Restart { name: name.clone(), scope: RestartScope::FailedOnly }
+            }
+            Action::RestartAllTasks => {
+                ConnectorAction::Restart { name: name.clone(), scope: RestartScope::AllTasks }
+            }
             Action::PauseConnector => ConnectorAction::Pause(name.clone()),
             Action::ResumeConnector => ConnectorAction::Resume(name.clone()),
             Action::StopConnector => ConnectorAction::Stop(name.clone()),
@@ -239,7 +283,11 @@ impl App {
         {
             return Some((i, name.to_string()));
         }
-        let found = self.store.connect.iter().position(|c| c.snapshot.iter().flat_map(|s| &s.connectors).any(|k| k.name == row));
+        let found = self
+            .store
+            .connect
+            .iter()
+            .position(|c| c.snapshot.iter().flat_map(|s| &s.connectors).any(|k| k.name == row));
         Some((found.unwrap_or(0), row.to_string()))
     }
 

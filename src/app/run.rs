@@ -22,11 +22,21 @@ use crate::ui::{self, FeedbackState};
 
 /// Runs the console until `q` or SIGTERM. `metrics_addr` serves Prometheus text from the same
 /// store.
-pub async fn run(config: Config, theme: Theme, keymap: Keymap, read_only: bool, metrics_addr: Option<SocketAddr>) -> anyhow::Result<u8> {
+pub async fn run(
+    config: Config,
+    theme: Theme,
+    keymap: Keymap,
+    read_only: bool,
+    metrics_addr: Option<SocketAddr>,
+) -> anyhow::Result<u8> {
     // Bind before taking over the terminal, so a busy port is a plain error message.
     let (metrics_tx, metrics_rx) = watch::channel(String::new());
     let server = match metrics_addr {
-        Some(addr) => Some(crate::metrics::serve(addr, metrics_rx).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?),
+        Some(addr) => Some(
+            crate::metrics::serve(addr, metrics_rx)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
+        ),
         None => None,
     };
     // Restores the terminal on panic too (ratatui installs the hook).
@@ -34,12 +44,18 @@ pub async fn run(config: Config, theme: Theme, keymap: Keymap, read_only: bool, 
     // The mouse is off by default: capturing it takes away the terminal's own selection.
     let mouse = config.ui.mouse;
     if mouse {
-        ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
+        ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::EnableMouseCapture
+        )?;
     }
     let app = App::new(&config, theme, keymap, read_only);
     let result = event_loop(&config, app, &mut terminal, metrics_addr.map(|_| metrics_tx)).await;
     if mouse {
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture
+        );
     }
     ratatui::try_restore()?;
     if let Some(s) = server {
@@ -226,7 +242,12 @@ async fn event_loop(
 }
 
 /// One REST action in its own task; the result comes back as feedback.
-fn connect_action(config: &Config, cluster: usize, action: connect::ConnectorAction, done: mpsc::Sender<Done>) {
+fn connect_action(
+    config: &Config,
+    cluster: usize,
+    action: connect::ConnectorAction,
+    done: mpsc::Sender<Done>,
+) {
     let Some(c) = config.connect.get(cluster) else { return };
     let probe = connect::Probe::new(c, config.timeouts.action());
     tokio::spawn(async move {
@@ -240,7 +261,8 @@ fn connect_action(config: &Config, cluster: usize, action: connect::ConnectorAct
 /// rather than at the next refresh.
 fn refresh_soon(config: &Config, cluster: usize, tx: mpsc::Sender<Update>) {
     let Some(c) = config.connect.get(cluster) else { return };
-    let mut collector = ConnectCollector(cluster, connect::Probe::new(c, config.timeouts.request()));
+    let mut collector =
+        ConnectCollector(cluster, connect::Probe::new(c, config.timeouts.request()));
     tokio::spawn(async move {
         for wait in [300, 1000, 2000, 4000] {
             tokio::time::sleep(Duration::from_millis(wait)).await;

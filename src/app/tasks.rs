@@ -52,7 +52,12 @@ pub enum Done {
     Reset(Result<String, String>),
 }
 
-pub fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mpsc::Sender<Done>) -> Running {
+pub fn start_generator(
+    config: &Config,
+    rate: u32,
+    mix: generator::Mix,
+    done: mpsc::Sender<Done>,
+) -> Running {
     let (rate_tx, rate_rx) = watch::channel(rate.max(1));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (progress_tx, progress) = watch::channel(Report::default());
@@ -62,7 +67,8 @@ pub fn start_generator(config: &Config, rate: u32, mix: generator::Mix, done: mp
         let stop = async {
             let _ = stop_rx.await;
         };
-        let result = generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
+        let result =
+            generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
         let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
     });
     Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
@@ -86,7 +92,10 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
 pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
     let config = config.clone();
     tokio::spawn(async move {
-        let opts = diff::Options { kafka: Some(crate::kafka::client_config(&config)), ..Default::default() };
+        let opts = diff::Options {
+            kafka: Some(crate::kafka::client_config(&config)),
+            ..Default::default()
+        };
         let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
         let _ = done.send(Done::Diff(result)).await;
     });
@@ -97,13 +106,19 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
     let job = config.jobs.first()?.clone();
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (paused, paused_rx) = watch::channel(false);
-    let (tx, snapshot) = watch::channel(ProcessorSnapshot { job: job.name.clone(), running: true, ..Default::default() });
+    let (tx, snapshot) = watch::channel(ProcessorSnapshot {
+        job: job.name.clone(),
+        running: true,
+        ..Default::default()
+    });
     let config = config.clone();
     tokio::spawn(async move {
         let stop = async {
             let _ = stop_rx.await;
         };
-        let result = processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx).await;
+        let result =
+            processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx)
+                .await;
         let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
     });
     Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
@@ -116,7 +131,9 @@ pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
         let result = async {
             let job = config.jobs.first().ok_or("no processor job is configured")?;
             let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
-            let c = crate::pipeline::connect(&config.sink, timeout, "reset").await.map_err(|e| e.to_string())?;
+            let c = crate::pipeline::connect(&config.sink, timeout, "reset")
+                .await
+                .map_err(|e| e.to_string())?;
             processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
             Ok::<String, String>(job.name.clone())
         }

@@ -16,8 +16,15 @@ fn code(c: KeyCode) -> KeyEvent {
 fn app(read_only: bool) -> App {
     let config = Config::default();
     let mut app = App::new(&config, Theme::default(), Keymap::default(), read_only);
-    let connector = |name: &str| Connector { name: name.into(), state: "RUNNING".into(), ..Connector::default() };
-    let snap = ConnectSnapshot { connectors: vec![connector("orders-cdc"), connector("other")], ..ConnectSnapshot::default() };
+    let connector = |name: &str| Connector {
+        name: name.into(),
+        state: "RUNNING".into(),
+        ..Connector::default()
+    };
+    let snap = ConnectSnapshot {
+        connectors: vec![connector("orders-cdc"), connector("other")],
+        ..ConnectSnapshot::default()
+    };
     app.store.apply(Update { at: SystemTime::now(), kind: UpdateKind::Connect(0, Ok(snap)) });
     app
 }
@@ -93,7 +100,10 @@ fn delete_asks_for_the_name_with_cancel_focused() {
     assert!(a.on_key(&code(KeyCode::Enter)).is_empty());
     type_str(&mut a, "-cdc");
     let cmds = a.on_key(&code(KeyCode::Enter));
-    assert_eq!(cmds, [Command::Connect { cluster: 0, action: ConnectorAction::Delete("orders-cdc".into()) }]);
+    assert_eq!(
+        cmds,
+        [Command::Connect { cluster: 0, action: ConnectorAction::Delete("orders-cdc".into()) }]
+    );
 }
 
 #[test]
@@ -104,7 +114,13 @@ fn restart_acts_on_the_open_connector_and_says_so() {
     let cmds = a.on_key(&key('r'));
     assert_eq!(
         cmds,
-        [Command::Connect { cluster: 0, action: ConnectorAction::Restart { name: "orders-cdc".into(), scope: RestartScope::FailedOnly } }]
+        [Command::Connect {
+            cluster: 0,
+            action: ConnectorAction::Restart {
+                name: "orders-cdc".into(),
+                scope: RestartScope::FailedOnly
+            }
+        }]
     );
     assert_eq!(a.ui.feedback.unwrap().state, FeedbackState::Pending);
 }
@@ -114,7 +130,9 @@ fn read_only_refuses_every_mutation() {
     let mut a = app(true);
     a.ui.view = ViewId::Connectors;
     a.ui.detail = Some("orders-cdc".into());
-    for k in [key('r'), key('p'), key('s'), KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)] {
+    for k in
+        [key('r'), key('p'), key('s'), KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL)]
+    {
         assert!(a.on_key(&k).is_empty());
         assert_eq!(a.ui.mode, Mode::Normal);
         assert!(a.ui.feedback.clone().unwrap().text.contains("read-only"));
@@ -136,7 +154,10 @@ fn generator_keys_start_and_steer_it() {
 
 #[test]
 fn rates_step_on_a_1_2_5_scale() {
-    assert_eq!((step_rate(100, true), step_rate(200, true), step_rate(500, true)), (200, 500, 1000));
+    assert_eq!(
+        (step_rate(100, true), step_rate(200, true), step_rate(500, true)),
+        (200, 500, 1000)
+    );
     assert_eq!((step_rate(100, false), step_rate(1, false), step_rate(150, false)), (50, 1, 100));
 }
 
@@ -176,7 +197,9 @@ fn processor_keys_run_pause_and_reset_only_after_confirmation() {
     // Reset asks first, with Cancel focused: Enter cancels; typing the job's name and
     // moving to Confirm resets.
     assert!(a.on_key(&key('R')).is_empty());
-    assert!(matches!(&a.ui.mode, Mode::Confirm(c) if c.focus == ConfirmFocus::Cancel && c.then == Confirmed::ResetJob));
+    assert!(
+        matches!(&a.ui.mode, Mode::Confirm(c) if c.focus == ConfirmFocus::Cancel && c.then == Confirmed::ResetJob)
+    );
     assert!(a.on_key(&code(KeyCode::Enter)).is_empty());
     assert_eq!(a.ui.mode, Mode::Normal);
     a.on_key(&key('R'));
@@ -194,11 +217,20 @@ fn ended_tasks_show_their_outcome_and_release_their_handle() {
     use super::done::Ended;
     use super::tasks::Done;
     let mut app = app(false);
-    assert_eq!(app.on_done(Done::Action("pause orders-cdc".into(), Ok("paused".into()), 0)), Ended::Action(0));
-    assert_eq!(app.ui.feedback.as_ref().map(|f| (f.state, f.text.as_str())), Some((FeedbackState::Done, "pause orders-cdc: paused")));
+    assert_eq!(
+        app.on_done(Done::Action("pause orders-cdc".into(), Ok("paused".into()), 0)),
+        Ended::Action(0)
+    );
+    assert_eq!(
+        app.ui.feedback.as_ref().map(|f| (f.state, f.text.as_str())),
+        Some((FeedbackState::Done, "pause orders-cdc: paused"))
+    );
 
     app.embedded.replicator.running = true;
-    assert_eq!(app.on_done(Done::Replicator(Err("sink: connection refused".into()))), Ended::Replicator);
+    assert_eq!(
+        app.on_done(Done::Replicator(Err("sink: connection refused".into()))),
+        Ended::Replicator
+    );
     assert!(!app.embedded.replicator.running);
     assert_eq!(app.embedded.replicator.error.as_deref(), Some("sink: connection refused"));
     assert_eq!(app.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Error));
@@ -206,5 +238,8 @@ fn ended_tasks_show_their_outcome_and_release_their_handle() {
     app.embedded.diff.running = true;
     assert_eq!(app.on_done(Done::Diff(Ok((Vec::new(), Vec::new())))), Ended::Nothing);
     assert!(!app.embedded.diff.running && app.embedded.diff.finished.is_some());
-    assert_eq!(app.ui.feedback.as_ref().map(|f| f.text.as_str()), Some("diff: 0 diverged, 0 in flight, 0 tables"));
+    assert_eq!(
+        app.ui.feedback.as_ref().map(|f| f.text.as_str()),
+        Some("diff: 0 diverged, 0 in flight, 0 tables")
+    );
 }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "cdc-console", version, about = "Drive and inspect a PostgreSQL → Debezium → Kafka → PostgreSQL CDC pipeline.\n\nWithout a subcommand, opens the console.")]
+#[command(
+    name = "cdc-console",
+    version,
+    about = "Drive and inspect a PostgreSQL → Debezium → Kafka → PostgreSQL CDC pipeline.\n\nWithout a subcommand, opens the console."
+)]
 pub struct Cli {
     /// Configuration file (default: $XDG_CONFIG_HOME/cdc-console/config.toml when it exists).
     #[arg(long, global = true, env = "CDC_CONSOLE_CONFIG", value_name = "FILE")]
@@ -199,10 +203,16 @@ pub enum ConnectorVerb {
         #[arg(short = 'f', long = "file")]
         file: PathBuf,
     },
-    Pause { name: String },
-    Resume { name: String },
+    Pause {
+        name: String,
+    },
+    Resume {
+        name: String,
+    },
     /// Stop the connector and its tasks (kept registered, offsets kept).
-    Stop { name: String },
+    Stop {
+        name: String,
+    },
     /// Restart the connector with all its tasks, only the failed ones, or one task.
     Restart {
         name: String,

@@ -41,7 +41,14 @@ pub async fn brokers(config: &Config, output: Output) -> anyhow::Result<u8> {
         .brokers
         .iter()
         .filter(|b| b.is_down())
-        .map(|b| format!("broker {} ({}) is down: {}", b.id, b.address(), b.reason.as_deref().unwrap_or("no reason given")))
+        .map(|b| {
+            format!(
+                "broker {} ({}) is down: {}",
+                b.id,
+                b.address(),
+                b.reason.as_deref().unwrap_or("no reason given")
+            )
+        })
         .collect();
     match output {
         Output::Json => {
@@ -80,7 +87,11 @@ pub async fn topics(config: &Config, internal: bool, output: Output) -> anyhow::
     let problems = topic_problems(&shown);
     match output {
         Output::Json => {
-            let report = TopicsReport { topics: shown, problems: problems.clone(), warnings: &snap.warnings };
+            let report = TopicsReport {
+                topics: shown,
+                problems: problems.clone(),
+                warnings: &snap.warnings,
+            };
             println!("{}", serde_json::to_string_pretty(&report)?);
         }
         Output::Table => {
@@ -114,7 +125,10 @@ fn topic_problems(topics: &[&Topic]) -> Vec<String> {
             } else if let (true, Some(min)) = (p.below_min_isr, t.min_insync_replicas) {
                 out.push(format!("{}-{} refuses writes: {}", t.name, p.id, p.min_isr_reason(min)));
             } else if p.under_replicated {
-                out.push(format!("{}-{} is under-replicated: ISR {:?} of replicas {:?}", t.name, p.id, p.isr, p.replicas));
+                out.push(format!(
+                    "{}-{} is under-replicated: ISR {:?} of replicas {:?}",
+                    t.name, p.id, p.isr, p.replicas
+                ));
             }
         }
     }
@@ -122,7 +136,17 @@ fn topic_problems(topics: &[&Topic]) -> Vec<String> {
 }
 
 fn brokers_table(snap: &KafkaSnapshot) -> String {
-    let mut t = Table::new(&["id", "host:port", "rack", "controller", "state", "client", "rtt avg", "rtt p99", "reason"]);
+    let mut t = Table::new(&[
+        "id",
+        "host:port",
+        "rack",
+        "controller",
+        "state",
+        "client",
+        "rtt avg",
+        "rtt p99",
+        "reason",
+    ]);
     for b in &snap.brokers {
         let state = match b.state {
             BrokerState::Up => "UP",
@@ -153,8 +177,26 @@ fn topics_table(topics: &[&Topic]) -> String {
     if topics.is_empty() {
         return "(no topics)\n".into();
     }
-    let mut summary = Table::new(&["topic", "partitions", "msg/s", "min isr", "below min isr", "under-replicated", "offline", "error"]);
-    let mut parts = Table::new(&["topic", "partition", "leader", "replicas", "isr", "log start", "log end", "status"]);
+    let mut summary = Table::new(&[
+        "topic",
+        "partitions",
+        "msg/s",
+        "min isr",
+        "below min isr",
+        "under-replicated",
+        "offline",
+        "error",
+    ]);
+    let mut parts = Table::new(&[
+        "topic",
+        "partition",
+        "leader",
+        "replicas",
+        "isr",
+        "log start",
+        "log end",
+        "status",
+    ]);
     for t in topics {
         summary.row(vec![
             t.name.clone(),
@@ -219,13 +261,20 @@ mod tests {
             partitions: 2,
             messages_per_sec: Some(12.5),
             partition_details: vec![
-                Partition { log_start_offset: Some(0), log_end_offset: Some(7), ..Partition::from_metadata(0, 1, &[1, 2], &[1, 2], None) },
+                Partition {
+                    log_start_offset: Some(0),
+                    log_end_offset: Some(7),
+                    ..Partition::from_metadata(0, 1, &[1, 2], &[1, 2], None)
+                },
                 Partition::from_metadata(1, -1, &[2, 1], &[2], None),
             ],
             ..Topic::default()
         };
         let text = topics_table(&[&t]);
-        assert!(text.contains("orders  0          1       1,2       1,2  0          7        ok"), "{text}");
+        assert!(
+            text.contains("orders  0          1       1,2       1,2  0          7        ok"),
+            "{text}"
+        );
         assert!(text.contains("offline") && text.contains("12.5"), "{text}");
         assert_eq!(topic_problems(&[&t]), vec!["orders-1 is offline: no leader"]);
     }
@@ -235,17 +284,28 @@ mod tests {
         let mut t = Topic {
             name: "orders".into(),
             partitions: 2,
-            partition_details: vec![Partition::from_metadata(0, 1, &[1, 2, 3], &[1, 2], None), Partition::from_metadata(1, 2, &[1, 2, 3], &[2], None)],
+            partition_details: vec![
+                Partition::from_metadata(0, 1, &[1, 2, 3], &[1, 2], None),
+                Partition::from_metadata(1, 2, &[1, 2, 3], &[2], None),
+            ],
             ..Topic::default()
         };
         t.apply_min_isr(Some(2));
-        let reason = "1 in-sync replica of 3, below min.insync.replicas=2: writes with acks=all are refused";
-        assert_eq!(topic_problems(&[&t]), [
-            "orders-0 is under-replicated: ISR [1, 2] of replicas [1, 2, 3]".to_string(),
-            format!("orders-1 refuses writes: {reason}"),
-        ]);
+        let reason =
+            "1 in-sync replica of 3, below min.insync.replicas=2: writes with acks=all are refused";
+        assert_eq!(
+            topic_problems(&[&t]),
+            [
+                "orders-0 is under-replicated: ISR [1, 2] of replicas [1, 2, 3]".to_string(),
+                format!("orders-1 refuses writes: {reason}"),
+            ]
+        );
         let text = topics_table(&[&t]);
         assert!(text.contains(&format!("below-min-isr: {reason}")), "{text}");
-        assert!(text.contains("MIN ISR  BELOW MIN ISR") && text.contains("orders  2           -      2        1              2 "), "{text}");
+        assert!(
+            text.contains("MIN ISR  BELOW MIN ISR")
+                && text.contains("orders  2           -      2        1              2 "),
+            "{text}"
+        );
     }
 }

@@ -13,11 +13,17 @@ use serde::Serialize;
 use crate::cli::table::Table;
 use crate::cli::{ConnectorVerb, EXIT_ERROR, EXIT_OK, Output, RestartTasks, refused};
 use crate::collectors::connect::{
-    ConnectError, ConnectSnapshot, ConnectorAction, ConnectorDetail, ConnectorSpec, Probe, RestartScope, select_cluster,
+    ConnectError, ConnectSnapshot, ConnectorAction, ConnectorDetail, ConnectorSpec, Probe,
+    RestartScope, select_cluster,
 };
 use crate::config::Config;
 
-pub async fn run(config: &Config, cluster: Option<&str>, verb: ConnectorVerb, read_only: bool) -> anyhow::Result<u8> {
+pub async fn run(
+    config: &Config,
+    cluster: Option<&str>,
+    verb: ConnectorVerb,
+    read_only: bool,
+) -> anyhow::Result<u8> {
     if read_only && let Some(what) = mutation(&verb) {
         return refused(&what);
     }
@@ -27,7 +33,11 @@ pub async fn run(config: &Config, cluster: Option<&str>, verb: ConnectorVerb, re
     };
     // Reads get the poll timeout; mutations the longer action timeout, because the worker
     // handles requests one at a time and one queued behind a task restart waits seconds.
-    let timeout = if mutation(&verb).is_some() { config.timeouts.action() } else { config.timeouts.request() };
+    let timeout = if mutation(&verb).is_some() {
+        config.timeouts.action()
+    } else {
+        config.timeouts.request()
+    };
     let probe = Probe::new(cluster, timeout);
     let action = match verb {
         ConnectorVerb::Get { output } => return get(&probe, &cluster.name, output).await,
@@ -36,7 +46,9 @@ pub async fn run(config: &Config, cluster: Option<&str>, verb: ConnectorVerb, re
         ConnectorVerb::Pause { name } => ConnectorAction::Pause(name),
         ConnectorVerb::Resume { name } => ConnectorAction::Resume(name),
         ConnectorVerb::Stop { name } => ConnectorAction::Stop(name),
-        ConnectorVerb::Restart { name, task: Some(task), .. } => ConnectorAction::RestartTask { name, task },
+        ConnectorVerb::Restart { name, task: Some(task), .. } => {
+            ConnectorAction::RestartTask { name, task }
+        }
         ConnectorVerb::Restart { name, tasks, task: None } => {
             let scope = match tasks {
                 RestartTasks::All => RestartScope::AllTasks,
@@ -92,7 +104,14 @@ async fn get(probe: &Probe, cluster: &str, output: Output) -> anyhow::Result<u8>
         Err(e) => return Ok(fail(&e)),
     };
     if output == Output::Json {
-        println!("{}", serde_json::to_string_pretty(&Listing { cluster, endpoint: probe.endpoint(), snapshot: &snap })?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&Listing {
+                cluster,
+                endpoint: probe.endpoint(),
+                snapshot: &snap
+            })?
+        );
         return Ok(EXIT_OK);
     }
     if snap.connectors.is_empty() {
@@ -102,7 +121,14 @@ async fn get(probe: &Probe, cluster: &str, output: Output) -> anyhow::Result<u8>
     let mut t = Table::new(&["name", "type", "state", "tasks", "worker", "class"]);
     for c in &snap.connectors {
         let tasks: Vec<String> = c.tasks.iter().map(|t| format!("{}:{}", t.id, t.state)).collect();
-        t.row(vec![c.name.clone(), c.kind.clone(), c.state.clone(), tasks.join(" "), c.worker_id.clone(), c.class.clone()]);
+        t.row(vec![
+            c.name.clone(),
+            c.kind.clone(),
+            c.state.clone(),
+            tasks.join(" "),
+            c.worker_id.clone(),
+            c.class.clone(),
+        ]);
     }
     print!("{}", t.render());
     Ok(EXIT_OK)
@@ -124,7 +150,9 @@ async fn describe(probe: &Probe, name: &str, output: Output) -> anyhow::Result<u
 /// traces last because they are long.
 fn render_detail(d: &ConnectorDetail) -> String {
     let c = &d.connector;
-    let first_line = |t: &Option<String>| t.as_deref().and_then(|t| t.lines().next()).unwrap_or_default().to_string();
+    let first_line = |t: &Option<String>| {
+        t.as_deref().and_then(|t| t.lines().next()).unwrap_or_default().to_string()
+    };
     let mut out = format!(
         "Name:    {}\nType:    {}\nClass:   {}\nState:   {}\nWorker:  {}\n",
         c.name, c.kind, c.class, c.state, c.worker_id
@@ -134,7 +162,12 @@ fn render_detail(d: &ConnectorDetail) -> String {
     }
     let mut tasks = Table::new(&["task", "state", "worker", "error"]);
     for t in &c.tasks {
-        tasks.row(vec![t.id.to_string(), t.state.clone(), t.worker_id.clone(), first_line(&t.trace)]);
+        tasks.row(vec![
+            t.id.to_string(),
+            t.state.clone(),
+            t.worker_id.clone(),
+            first_line(&t.trace),
+        ]);
     }
     out += &section("Tasks", tasks, "no tasks");
     let mut config = Table::new(&["key", "value"]);
@@ -146,17 +179,25 @@ fn render_detail(d: &ConnectorDetail) -> String {
     for t in d.topics.iter().flatten() {
         topics.row(vec![t.clone()]);
     }
-    out += &section("Topics", topics, if d.topics.is_some() { "none used yet" } else { "unavailable" });
+    out += &section(
+        "Topics",
+        topics,
+        if d.topics.is_some() { "none used yet" } else { "unavailable" },
+    );
     let mut offsets = Table::new(&["partition", "offset"]);
     for o in d.offsets.iter().flatten() {
         offsets.row(vec![o.partition.to_string(), o.offset.to_string()]);
     }
-    out += &section("Offsets", offsets, if d.offsets.is_some() { "none committed yet" } else { "unavailable" });
+    out += &section(
+        "Offsets",
+        offsets,
+        if d.offsets.is_some() { "none committed yet" } else { "unavailable" },
+    );
     for note in &d.notes {
         out += &format!("\nNote: {note}\n");
     }
-    for (what, trace) in
-        std::iter::once(("connector".to_string(), &c.trace)).chain(c.tasks.iter().map(|t| (format!("task {}", t.id), &t.trace)))
+    for (what, trace) in std::iter::once(("connector".to_string(), &c.trace))
+        .chain(c.tasks.iter().map(|t| (format!("task {}", t.id), &t.trace)))
     {
         if let Some(trace) = trace {
             out += &format!("\nTrace of {what}:\n{trace}\n");
@@ -166,7 +207,11 @@ fn render_detail(d: &ConnectorDetail) -> String {
 }
 
 fn section(title: &str, t: Table, empty: &str) -> String {
-    if t.is_empty() { format!("\n{title}: ({empty})\n") } else { format!("\n{title}:\n{}", t.render()) }
+    if t.is_empty() {
+        format!("\n{title}: ({empty})\n")
+    } else {
+        format!("\n{title}:\n{}", t.render())
+    }
 }
 
 async fn apply(probe: &Probe, file: &Path) -> anyhow::Result<u8> {
@@ -197,9 +242,13 @@ async fn apply(probe: &Probe, file: &Path) -> anyhow::Result<u8> {
 /// terminal there is nobody to ask, and `--yes` is required.
 async fn confirm_delete(name: &str, cluster: &str) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
-        anyhow::bail!("refusing to delete connector {name} without confirmation: no terminal to ask on (pass --yes)");
+        anyhow::bail!(
+            "refusing to delete connector {name} without confirmation: no terminal to ask on (pass --yes)"
+        );
     }
-    let prompt = format!("Delete connector {name} on Connect cluster {cluster}? Type its name to confirm (empty cancels): ");
+    let prompt = format!(
+        "Delete connector {name} on Connect cluster {cluster}? Type its name to confirm (empty cancels): "
+    );
     let name = name.to_string();
     let answer = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
         let mut err = std::io::stderr();
@@ -211,7 +260,11 @@ async fn confirm_delete(name: &str, cluster: &str) -> anyhow::Result<bool> {
         if typed != name {
             eprintln!(
                 "{}",
-                if typed.is_empty() { "cancelled".to_string() } else { format!("`{typed}` is not `{name}`: cancelled") }
+                if typed.is_empty() {
+                    "cancelled".to_string()
+                } else {
+                    format!("`{typed}` is not `{name}`: cancelled")
+                }
             );
         }
         Ok(typed == name)

@@ -19,7 +19,12 @@ struct Report<'a> {
     errors: &'a [String],
 }
 
-pub async fn run(config: &Config, tables: &[String], opts: &Options, output: Output) -> anyhow::Result<u8> {
+pub async fn run(
+    config: &Config,
+    tables: &[String],
+    opts: &Options,
+    output: Output,
+) -> anyhow::Result<u8> {
     let (reports, errors) = match diff::targets::run(config, tables, opts).await {
         Ok(r) => r,
         Err(e) => {
@@ -29,7 +34,14 @@ pub async fn run(config: &Config, tables: &[String], opts: &Options, output: Out
     };
     let consistent = reports.iter().all(TableReport::consistent);
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&Report { consistent, tables: &reports, errors: &errors })?),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&Report {
+                consistent,
+                tables: &reports,
+                errors: &errors
+            })?
+        ),
         Output::Table => print!("{}", render(&reports, &errors)),
     }
     Ok(if !errors.is_empty() {
@@ -56,7 +68,11 @@ fn render(reports: &[TableReport], errors: &[String]) -> String {
             s.elapsed_ms
         ));
         let mut t = Table::new(&["state", "kind", &r.key_columns.join(","), "columns"]);
-        let rows = r.differences.iter().map(|d| ("diverged", d)).chain(r.in_flight.iter().map(|d| ("in flight", d)));
+        let rows = r
+            .differences
+            .iter()
+            .map(|d| ("diverged", d))
+            .chain(r.in_flight.iter().map(|d| ("in flight", d)));
         for (state, d) in rows {
             let (kind, cols) = match d {
                 RowDiff::Missing { .. } => ("missing", String::new()),

@@ -42,10 +42,16 @@ pub async fn groups(config: &Config, window: Duration, output: Output) -> anyhow
     let (snapshot, samples) = sample(config, None, window).await?;
     match output {
         Output::Json => {
-            let groups = snapshot.groups.iter().map(summary).collect::<serde_json::Result<Vec<_>>>()?;
+            let groups =
+                snapshot.groups.iter().map(summary).collect::<serde_json::Result<Vec<_>>>()?;
             println!(
                 "{}",
-                serde_json::to_string_pretty(&report(config, samples, snapshot.listing_error.clone(), groups))?
+                serde_json::to_string_pretty(&report(
+                    config,
+                    samples,
+                    snapshot.listing_error.clone(),
+                    groups
+                ))?
             );
         }
         Output::Table => print!("{}", render_groups(&snapshot)),
@@ -53,11 +59,17 @@ pub async fn groups(config: &Config, window: Duration, output: Output) -> anyhow
     Ok(exit_code(&snapshot.groups))
 }
 
-pub async fn lag(config: &Config, group: Option<&str>, window: Duration, output: Output) -> anyhow::Result<u8> {
+pub async fn lag(
+    config: &Config,
+    group: Option<&str>,
+    window: Duration,
+    output: Output,
+) -> anyhow::Result<u8> {
     let (snapshot, samples) = sample(config, group, window).await?;
     match output {
         Output::Json => {
-            let r = report(config, samples, snapshot.listing_error.clone(), snapshot.groups.clone());
+            let r =
+                report(config, samples, snapshot.listing_error.clone(), snapshot.groups.clone());
             println!("{}", serde_json::to_string_pretty(&r)?);
         }
         Output::Table => print!("{}", render_lag(&snapshot, samples)),
@@ -67,7 +79,11 @@ pub async fn lag(config: &Config, group: Option<&str>, window: Duration, output:
 
 /// Polls every refresh interval for `window` (at least once), keeps only `only` when given (an
 /// error when nobody knows it), then reads exact lag in seconds for what is shown.
-async fn sample(config: &Config, only: Option<&str>, window: Duration) -> anyhow::Result<(GroupsSnapshot, usize)> {
+async fn sample(
+    config: &Config,
+    only: Option<&str>,
+    window: Duration,
+) -> anyhow::Result<(GroupsSnapshot, usize)> {
     let mut probe = Probe::new(config).watch(only.map(str::to_string));
     let every = config.timeouts.refresh();
     let start = Instant::now();
@@ -80,24 +96,36 @@ async fn sample(config: &Config, only: Option<&str>, window: Duration) -> anyhow
     }
     if let Some(name) = only {
         snapshot.groups.retain(|g| g.name == name);
-        let known = |g: &Group| !g.members.is_empty() || !g.partitions.is_empty() || g.state != "Unknown";
+        let known =
+            |g: &Group| !g.members.is_empty() || !g.partitions.is_empty() || g.state != "Unknown";
         if !snapshot.groups.iter().any(known) {
-            anyhow::bail!("consumer group {name:?} does not exist (no members, no committed offsets)");
+            anyhow::bail!(
+                "consumer group {name:?} does not exist (no members, no committed offsets)"
+            );
         }
     }
-    let times = match record_time::read(config, record_time::lagging(&snapshot), config.timeouts.request()).await {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("cdc-console: lag in seconds unknown: {e}");
-            Default::default()
-        }
-    };
-    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let times =
+        match record_time::read(config, record_time::lagging(&snapshot), config.timeouts.request())
+            .await
+        {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("cdc-console: lag in seconds unknown: {e}");
+                Default::default()
+            }
+        };
+    let now_ms =
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
     record_time::apply(&mut snapshot, &times, now_ms);
     Ok((snapshot, samples))
 }
 
-fn report<T>(config: &Config, samples: usize, listing_error: Option<String>, groups: Vec<T>) -> Report<T> {
+fn report<T>(
+    config: &Config,
+    samples: usize,
+    listing_error: Option<String>,
+    groups: Vec<T>,
+) -> Report<T> {
     Report {
         generated_at: crate::store::rfc3339(SystemTime::now()),
         brokers: config.kafka.brokers.clone(),
@@ -181,8 +209,11 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 p.verdict.to_string(),
             ]);
         }
-        out +=
-            &if t.is_empty() { format!("Consumer group {:?} has no committed offsets.\n", g.name) } else { t.render() };
+        out += &if t.is_empty() {
+            format!("Consumer group {:?} has no committed offsets.\n", g.name)
+        } else {
+            t.render()
+        };
         out += &format!(
             "{}: {}, {} member(s), total lag {}, max lag {}, verdict {}{}, catch-up {}\n\n",
             g.name,
@@ -191,7 +222,10 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
             dash(g.total_lag),
             dash(g.max_lag),
             g.verdict,
-            g.worst.as_ref().map(|w| format!(" ({}/{} {})", w.topic, w.partition, w.verdict)).unwrap_or_default(),
+            g.worst
+                .as_ref()
+                .map(|w| format!(" ({}/{} {})", w.topic, w.partition, w.verdict))
+                .unwrap_or_default(),
             g.eta_seconds.map(eta).unwrap_or_else(|| "ETA unknown".into()),
         );
         if let Some(e) = &g.error {
@@ -209,7 +243,10 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
 }
 
 fn notes(s: &GroupsSnapshot) -> String {
-    s.listing_error.as_ref().map(|e| format!("Note: the broker did not list groups ({e}).\n")).unwrap_or_default()
+    s.listing_error
+        .as_ref()
+        .map(|e| format!("Note: the broker did not list groups ({e}).\n"))
+        .unwrap_or_default()
 }
 
 fn dash(v: Option<impl ToString>) -> String {
@@ -259,7 +296,10 @@ mod tests {
 
     #[test]
     fn groups_table_shows_a_dash_for_the_unknown() {
-        let s = GroupsSnapshot { groups: vec![group("g", Verdict::Warn)], listing_error: Some("nope".into()) };
+        let s = GroupsSnapshot {
+            groups: vec![group("g", Verdict::Warn)],
+            listing_error: Some("nope".into()),
+        };
         let out = render_groups(&s);
         assert!(
             out.starts_with(

@@ -1,18 +1,18 @@
 //! The command line: no subcommand opens the TUI; subcommands print tables or JSON for scripts.
 
+mod args;
 mod brokers;
 mod connectors;
 mod diff;
 mod generate;
-mod process;
-mod replicate;
 mod groups;
 mod latency;
+mod process;
+mod replicate;
 mod serve;
 mod slots;
 mod status;
 pub mod table;
-mod args;
 
 use std::process::ExitCode;
 
@@ -39,40 +39,89 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => {
             // Theme and keymap errors are config errors: reported before the screen is taken.
             let dir = config::user_config_dir();
-            let theme = config::theme::load(cli.theme.as_deref().or(config.ui.theme.as_deref()), dir.as_deref())?;
-            let keymap = config::keymap::load(cli.keymap.as_deref().or(config.ui.keymap.as_deref()), dir.as_deref())?;
+            let theme = config::theme::load(
+                cli.theme.as_deref().or(config.ui.theme.as_deref()),
+                dir.as_deref(),
+            )?;
+            let keymap = config::keymap::load(
+                cli.keymap.as_deref().or(config.ui.keymap.as_deref()),
+                dir.as_deref(),
+            )?;
             rt.block_on(crate::app::run(config, theme, keymap, cli.read_only, cli.metrics_addr))?
         }
         Some(Command::Status { output }) => rt.block_on(status::run(&config, output))?,
         Some(Command::Brokers { output }) => rt.block_on(brokers::brokers(&config, output))?,
-        Some(Command::Topics { internal, output }) => rt.block_on(brokers::topics(&config, internal, output))?,
-        Some(Command::Groups { window, output }) => rt.block_on(groups::groups(&config, window, output))?,
-        Some(Command::Lag { group, window, output }) => rt.block_on(groups::lag(&config, group.as_deref(), window, output))?,
+        Some(Command::Topics { internal, output }) => {
+            rt.block_on(brokers::topics(&config, internal, output))?
+        }
+        Some(Command::Groups { window, output }) => {
+            rt.block_on(groups::groups(&config, window, output))?
+        }
+        Some(Command::Lag { group, window, output }) => {
+            rt.block_on(groups::lag(&config, group.as_deref(), window, output))?
+        }
         Some(Command::Connectors { cluster, verb }) => {
             rt.block_on(connectors::run(&config, cluster.as_deref(), verb, cli.read_only))?
         }
         Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,
-        Some(Command::Latency { window, output }) => rt.block_on(latency::run(&config, window, output))?,
+        Some(Command::Latency { window, output }) => {
+            rt.block_on(latency::run(&config, window, output))?
+        }
         Some(Command::Serve) => rt.block_on(serve::run(&config, cli.metrics_addr))?,
-        Some(Command::Generate { .. }) if cli.read_only => refused("generate writes into the source")?,
+        Some(Command::Generate { .. }) if cli.read_only => {
+            refused("generate writes into the source")?
+        }
         Some(Command::Generate { rate, duration, seed, mix, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
             rt.block_on(generate::run(&config, &settings, output))?
         }
-        Some(Command::Diff { tables, factor, threshold, connections, consumer, settle, hash, output }) => {
-            let hash = if hash == "pg" { crate::pipeline::diff::checksum::Hash::Pg } else { crate::pipeline::diff::checksum::Hash::Md5 };
+        Some(Command::Diff {
+            tables,
+            factor,
+            threshold,
+            connections,
+            consumer,
+            settle,
+            hash,
+            output,
+        }) => {
+            let hash = if hash == "pg" {
+                crate::pipeline::diff::checksum::Hash::Pg
+            } else {
+                crate::pipeline::diff::checksum::Hash::Md5
+            };
             let kafka = Some(crate::kafka::client_config(&config));
-            let opts = crate::pipeline::diff::Options { factor, threshold, connections, consumer, settle, hash, kafka };
+            let opts = crate::pipeline::diff::Options {
+                factor,
+                threshold,
+                connections,
+                consumer,
+                settle,
+                hash,
+                kafka,
+            };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
         Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
         Some(Command::Process { job, until_idle, time_limit, reset, group, output }) => {
-            let opts = crate::pipeline::processor::run::Options { until_idle, time_limit, group, ..Default::default() };
+            let opts = crate::pipeline::processor::run::Options {
+                until_idle,
+                time_limit,
+                group,
+                ..Default::default()
+            };
             rt.block_on(process::run(&config, job.as_deref(), reset, &opts, output))?
         }
-        Some(Command::Replicate { .. }) if cli.read_only => refused("replicate writes into the sink")?,
+        Some(Command::Replicate { .. }) if cli.read_only => {
+            refused("replicate writes into the sink")?
+        }
         Some(Command::Replicate { until_idle, max_batch, time_limit, output }) => {
-            let opts = crate::pipeline::replicator::Options { until_idle, max_batch, time_limit, ..Default::default() };
+            let opts = crate::pipeline::replicator::Options {
+                until_idle,
+                max_batch,
+                time_limit,
+                ..Default::default()
+            };
             rt.block_on(replicate::run(&config, &opts, output))?
         }
     };

@@ -7,14 +7,23 @@ use crate::config::Config;
 use crate::pipeline::processor::run::{self, Options};
 use crate::pipeline::processor::sink;
 
-pub async fn run(config: &Config, job: Option<&str>, reset: bool, opts: &Options, output: Output) -> anyhow::Result<u8> {
+pub async fn run(
+    config: &Config,
+    job: Option<&str>,
+    reset: bool,
+    opts: &Options,
+    output: Output,
+) -> anyhow::Result<u8> {
     let job = match job {
         Some(name) => config.jobs.iter().find(|j| j.name == name),
         None => config.jobs.first(),
     };
     let Some(job) = job else {
         let names: Vec<&str> = config.jobs.iter().map(|j| j.name.as_str()).collect();
-        eprintln!("cdc-console: process: no such job (configured: {})", if names.is_empty() { "none".into() } else { names.join(", ") });
+        eprintln!(
+            "cdc-console: process: no such job (configured: {})",
+            if names.is_empty() { "none".into() } else { names.join(", ") }
+        );
         return Ok(EXIT_ERROR);
     };
     if reset {
@@ -23,7 +32,9 @@ pub async fn run(config: &Config, job: Option<&str>, reset: bool, opts: &Options
         sink::reset(&c, job).await?;
     }
     let stop = async {
-        let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) else {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
             return std::future::pending().await;
         };
         tokio::select! {
@@ -58,7 +69,10 @@ pub async fn run(config: &Config, job: Option<&str>, reset: bool, opts: &Options
             );
             let f = snap.firing_delay_ms;
             if f.count > 0 {
-                println!("  firing delay (watermark past a window's end → result committed): p50 {} ms, p99 {} ms, max {} ms over {} windows", f.p50, f.p99, f.max, f.count);
+                println!(
+                    "  firing delay (watermark past a window's end → result committed): p50 {} ms, p99 {} ms, max {} ms over {} windows",
+                    f.p50, f.p99, f.max, f.count
+                );
             }
         }
     }

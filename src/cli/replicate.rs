@@ -8,7 +8,8 @@ use crate::pipeline::replicator::{self, Options};
 
 pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Result<u8> {
     let stop = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}
@@ -30,10 +31,22 @@ pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Res
             let l = snap.commit_latency_ms;
             if l.count > 0 {
                 let m = crate::units::millis;
-                println!("  source commit → replica commit (last minute): p50 {}, p99 {}, max {} over {} events", m(l.p50), m(l.p99), m(l.max), l.count);
+                println!(
+                    "  source commit → replica commit (last minute): p50 {}, p99 {}, max {} over {} events",
+                    m(l.p50),
+                    m(l.p99),
+                    m(l.max),
+                    l.count
+                );
             }
             for r in &snap.replicas {
-                println!("  {} → {}: {} applied{}", r.name, r.sink, r.applied_events, r.error.as_ref().map(|e| format!(", STOPPED: {e}")).unwrap_or_default());
+                println!(
+                    "  {} → {}: {} applied{}",
+                    r.name,
+                    r.sink,
+                    r.applied_events,
+                    r.error.as_ref().map(|e| format!(", STOPPED: {e}")).unwrap_or_default()
+                );
             }
         }
     }

@@ -10,7 +10,9 @@ use crate::config::Config;
 use crate::store::Store;
 
 pub async fn run(config: &Config, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
-    let addr = addr.ok_or_else(|| anyhow::anyhow!("serve needs --metrics-addr, e.g. --metrics-addr 127.0.0.1:9464"))?;
+    let addr = addr.ok_or_else(|| {
+        anyhow::anyhow!("serve needs --metrics-addr, e.g. --metrics-addr 127.0.0.1:9464")
+    })?;
     let mut store = Store::new(config);
     let (metrics_tx, metrics_rx) = watch::channel(crate::metrics::render(&store));
     let server = crate::metrics::serve(addr, metrics_rx)

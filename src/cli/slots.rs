@@ -28,7 +28,13 @@ pub async fn run(config: &Config, output: Output) -> anyhow::Result<u8> {
     }
     let problems = problems(&source);
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&SlotsReport { source: &source, problems: problems.clone() })?),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&SlotsReport {
+                source: &source,
+                problems: problems.clone()
+            })?
+        ),
         Output::Table => print!("{}", render(&source, &problems)),
     }
     Ok(if problems.is_empty() { EXIT_OK } else { EXIT_DOWN })
@@ -37,7 +43,12 @@ pub async fn run(config: &Config, output: Output) -> anyhow::Result<u8> {
 fn problems(source: &Backend<PostgresSnapshot>) -> Vec<String> {
     match (&source.health, &source.snapshot) {
         (Health::Down { reason, .. }, _) => vec![format!("source down: {reason}")],
-        (_, Some(s)) => s.slots.iter().filter(|s| !s.active).map(|s| format!("slot {} is inactive", s.name)).collect(),
+        (_, Some(s)) => s
+            .slots
+            .iter()
+            .filter(|s| !s.active)
+            .map(|s| format!("slot {} is inactive", s.name))
+            .collect(),
         _ => vec!["source not polled".into()],
     }
 }
@@ -52,7 +63,16 @@ fn render(source: &Backend<PostgresSnapshot>, problems: &[String]) -> String {
         s.wal_level,
         s.current_wal_lsn.as_deref().unwrap_or("-")
     );
-    let mut slots = Table::new(&["slot", "plugin", "type", "active", "restart lsn", "confirmed lsn", "retained", "lag"]);
+    let mut slots = Table::new(&[
+        "slot",
+        "plugin",
+        "type",
+        "active",
+        "restart lsn",
+        "confirmed lsn",
+        "retained",
+        "lag",
+    ]);
     for slot in &s.slots {
         slots.row(vec![
             slot.name.clone(),
@@ -68,7 +88,10 @@ fn render(source: &Backend<PostgresSnapshot>, problems: &[String]) -> String {
     out += &if slots.is_empty() { "(no replication slots)\n".to_string() } else { slots.render() };
     let mut pubs = Table::new(&["publication", "tables"]);
     for p in &s.publications {
-        pubs.row(vec![p.name.clone(), if p.all_tables { "ALL TABLES".into() } else { p.tables.join(", ") }]);
+        pubs.row(vec![
+            p.name.clone(),
+            if p.all_tables { "ALL TABLES".into() } else { p.tables.join(", ") },
+        ]);
     }
     if !pubs.is_empty() {
         out += "\n";
@@ -76,7 +99,11 @@ fn render(source: &Backend<PostgresSnapshot>, problems: &[String]) -> String {
     }
     let mut tables = Table::new(&["captured table", "replica identity"]);
     for t in &s.tables {
-        let warn = if t.replica_identity == "full" { "" } else { "  (updates and deletes lose their before image)" };
+        let warn = if t.replica_identity == "full" {
+            ""
+        } else {
+            "  (updates and deletes lose their before image)"
+        };
         tables.row(vec![t.name.clone(), format!("{}{warn}", t.replica_identity.to_uppercase())]);
     }
     if !tables.is_empty() {

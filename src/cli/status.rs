@@ -26,7 +26,10 @@ pub fn render(store: &Store) -> String {
     let mut out = String::new();
     let mut stages = Table::new(&["stage", "state", "endpoint", "detail"]);
     for s in store.stages() {
-        let state = serde_json::to_value(s.state).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let state = serde_json::to_value(s.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         stages.row(vec![s.stage, state, s.endpoint, s.detail.join("; ")]);
     }
     out += &stages.render();
@@ -39,7 +42,15 @@ pub fn render(store: &Store) -> String {
             src.current_wal_lsn.as_deref().unwrap_or("-"),
             stale(&store.source.health)
         );
-        let mut slots = Table::new(&["slot", "plugin", "active", "restart lsn", "confirmed lsn", "retained", "lag"]);
+        let mut slots = Table::new(&[
+            "slot",
+            "plugin",
+            "active",
+            "restart lsn",
+            "confirmed lsn",
+            "retained",
+            "lag",
+        ]);
         for s in &src.slots {
             slots.row(vec![
                 s.name.clone(),
@@ -54,7 +65,11 @@ pub fn render(store: &Store) -> String {
         out += &empty_or(slots, "no replication slots");
         let mut tables = Table::new(&["table", "replica identity", "rows (est.)"]);
         for t in &src.tables {
-            tables.row(vec![t.name.clone(), t.replica_identity.to_uppercase(), t.estimated_rows.to_string()]);
+            tables.row(vec![
+                t.name.clone(),
+                t.replica_identity.to_uppercase(),
+                t.estimated_rows.to_string(),
+            ]);
         }
         out += &empty_or(tables, "none of the configured tables exist in the source");
     }
@@ -72,8 +87,15 @@ pub fn render(store: &Store) -> String {
         );
         let mut t = Table::new(&["connector", "type", "state", "worker", "tasks"]);
         for k in &snap.connectors {
-            let tasks: Vec<String> = k.tasks.iter().map(|t| format!("{}:{}", t.id, t.state)).collect();
-            t.row(vec![k.name.clone(), k.kind.clone(), k.state.clone(), k.worker_id.clone(), tasks.join(" ")]);
+            let tasks: Vec<String> =
+                k.tasks.iter().map(|t| format!("{}:{}", t.id, t.state)).collect();
+            t.row(vec![
+                k.name.clone(),
+                k.kind.clone(),
+                k.state.clone(),
+                k.worker_id.clone(),
+                tasks.join(" "),
+            ]);
         }
         out += &empty_or(t, "no connectors");
     }
@@ -87,7 +109,11 @@ pub fn render(store: &Store) -> String {
         out += &b.render();
         let mut t = Table::new(&["topic", "partitions", "error"]);
         for topic in &k.topics {
-            t.row(vec![topic.name.clone(), topic.partitions.to_string(), topic.error.clone().unwrap_or_default()]);
+            t.row(vec![
+                topic.name.clone(),
+                topic.partitions.to_string(),
+                topic.error.clone().unwrap_or_default(),
+            ]);
         }
         out += &empty_or(t, "no topics");
     }
@@ -105,7 +131,9 @@ fn empty_or(t: Table, message: &str) -> String {
 /// " (stale: down since …)" when the facts shown are from before the backend went down.
 fn stale(h: &Health) -> String {
     match h {
-        Health::Down { since, .. } => format!(" (stale: down since {})", crate::store::rfc3339(*since)),
+        Health::Down { since, .. } => {
+            format!(" (stale: down since {})", crate::store::rfc3339(*since))
+        }
         _ => String::new(),
     }
 }

@@ -31,11 +31,8 @@ impl Table {
         }
         let mut out = String::new();
         for line in std::iter::once(&self.headers).chain(&self.rows) {
-            let cells: Vec<String> = line
-                .iter()
-                .zip(&widths)
-                .map(|(c, w)| format!("{c:<w$}"))
-                .collect();
+            let cells: Vec<String> =
+                line.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
             out.push_str(cells.join("  ").trim_end());
             out.push('\n');
         }

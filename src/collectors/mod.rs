@@ -61,7 +61,10 @@ pub enum Blocked {
 /// Runs a blocking librdkafka call on the blocking pool, bounded by `after`: librdkafka's own
 /// timeouts should fire first, and a call that does not return in time is abandoned (its thread
 /// finishes on its own), never awaited.
-pub async fn off_thread<T: Send + 'static>(after: Duration, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Blocked> {
+pub async fn off_thread<T: Send + 'static>(
+    after: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Blocked> {
     match tokio::time::timeout(after, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Blocked::Failed(e.to_string())),
@@ -151,14 +154,22 @@ pub fn spawn_all(config: &Config, tx: mpsc::Sender<Update>) -> Vec<tokio::task::
         spawn(every, tx.clone(), groups::Probe::new(config)),
     ];
     for (i, cluster) in config.connect.iter().enumerate() {
-        tasks.push(spawn(every, tx.clone(), ConnectCollector(i, connect::Probe::new(cluster, timeout))));
+        tasks.push(spawn(
+            every,
+            tx.clone(),
+            ConnectCollector(i, connect::Probe::new(cluster, timeout)),
+        ));
     }
     tasks
 }
 
 /// Polls `collector` every `every` until the receiver goes away. A poll that overruns delays the
 /// next one rather than stacking them up.
-pub fn spawn(every: Duration, tx: mpsc::Sender<Update>, mut collector: impl Collector) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    every: Duration,
+    tx: mpsc::Sender<Update>,
+    mut collector: impl Collector,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

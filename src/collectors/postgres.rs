@@ -164,7 +164,11 @@ impl Probe {
             .await
             .map_err(|e| self.error(e))?
             .iter()
-            .map(|r| TableInfo { name: r.get(0), replica_identity: r.get(1), estimated_rows: r.get(2) })
+            .map(|r| TableInfo {
+                name: r.get(0),
+                replica_identity: r.get(1),
+                estimated_rows: r.get(2),
+            })
             .collect();
         let publications = c
             .query(
@@ -213,13 +217,17 @@ impl Probe {
         if !exists {
             return Ok(Vec::new());
         }
-        Ok(c
-            .query("SELECT consumer, max(source_lsn)::text FROM cdc.progress GROUP BY consumer ORDER BY 1", &[])
-            .await
-            .map_err(|e| self.error(e))?
-            .iter()
-            .filter_map(|r| Some(AppliedLsn { consumer: r.get(0), lsn: r.get::<_, Option<String>>(1)? }))
-            .collect())
+        Ok(c.query(
+            "SELECT consumer, max(source_lsn)::text FROM cdc.progress GROUP BY consumer ORDER BY 1",
+            &[],
+        )
+        .await
+        .map_err(|e| self.error(e))?
+        .iter()
+        .filter_map(|r| {
+            Some(AppliedLsn { consumer: r.get(0), lsn: r.get::<_, Option<String>>(1)? })
+        })
+        .collect())
     }
 
     fn error(&self, e: tokio_postgres::Error) -> CollectError {
@@ -227,7 +235,11 @@ impl Probe {
         if let Some(db) = e.as_db_error() {
             // Authentication and missing databases need a human; shutdown-in-progress does not.
             let retryable = db.code().code().starts_with("57");
-            return CollectError::Backend { endpoint, message: db.message().to_string(), retryable };
+            return CollectError::Backend {
+                endpoint,
+                message: db.message().to_string(),
+                retryable,
+            };
         }
         let mut reason = e.to_string();
         let mut cur: &dyn std::error::Error = &e;

@@ -47,8 +47,10 @@ pub(super) fn apply(
         c.kafka.brokers = v;
     }
     if let Some(v) = lookup("CDC_CONSOLE_CONNECT_URL") {
-        let url = HttpUrl::parse(&v)
-            .map_err(|message| ConfigError::Env { var: "CDC_CONSOLE_CONNECT_URL".into(), message })?;
+        let url = HttpUrl::parse(&v).map_err(|message| ConfigError::Env {
+            var: "CDC_CONSOLE_CONNECT_URL".into(),
+            message,
+        })?;
         match c.connect.first_mut() {
             Some(first) => first.url = url,
             None => c.connect.push(super::ConnectCluster { name: "env".into(), url }),

@@ -76,9 +76,7 @@ impl JobConfig {
             topics: vec!["dbserver1.public.orders".into()],
             source_tables: vec!["public.orders".into()],
             event_time: "updated_at".into(),
-            window: WindowConfig::Tumbling {
-                size: Span(Duration::from_secs(10)),
-            },
+            window: WindowConfig::Tumbling { size: Span(Duration::from_secs(10)) },
             group_by: vec!["status".into()],
             aggregates: vec![
                 AggregateConfig::Count,
@@ -90,10 +88,7 @@ impl JobConfig {
             out_of_orderness: default_out_of_orderness(),
             idle_timeout: default_idle_timeout(),
             allowed_lateness: Span(Duration::from_secs(60)),
-            output: OutputConfig {
-                table: "cdc.orders_by_status".into(),
-                topic: None,
-            },
+            output: OutputConfig { table: "cdc.orders_by_status".into(), topic: None },
         }
     }
 
@@ -131,12 +126,8 @@ impl TryFrom<RawWindow> for WindowConfig {
             _ => Ok(s),
         };
         Ok(match raw {
-            RawWindow::Tumbling { size } => Self::Tumbling {
-                size: positive("size", size)?,
-            },
-            RawWindow::Session { gap } => Self::Session {
-                gap: positive("gap", gap)?,
-            },
+            RawWindow::Tumbling { size } => Self::Tumbling { size: positive("size", size)? },
+            RawWindow::Session { gap } => Self::Session { gap: positive("gap", gap)? },
             RawWindow::Hopping { size, slide } => {
                 let (size, slide) = (positive("size", size)?, positive("slide", slide)?);
                 if slide.0 > size.0 {

@@ -15,21 +15,8 @@ fn defaults_and_output_names() {
     assert_eq!(j.out_of_orderness.as_millis(), 2000);
     assert_eq!(j.allowed_lateness.as_millis(), 0);
     let d = JobConfig::orders_by_status();
-    let names: Vec<_> = d
-        .aggregates
-        .iter()
-        .map(AggregateConfig::output_column)
-        .collect();
-    assert_eq!(
-        names,
-        [
-            "count",
-            "sum_amount",
-            "avg_amount",
-            "min_amount",
-            "max_amount"
-        ]
-    );
+    let names: Vec<_> = d.aggregates.iter().map(AggregateConfig::output_column).collect();
+    assert_eq!(names, ["count", "sum_amount", "avg_amount", "min_amount", "max_amount"]);
     assert_eq!(d.event_time_column(), Some("updated_at"));
 }
 
@@ -59,20 +46,12 @@ fn a_bad_job_in_the_config_file_names_its_key() {
     let head = "[[jobs]]\nname = \"j\"\ntopics = [\"t\"]\nsource_tables = []\naggregates = [{ fn = \"count\" }]\noutput = { table = \"cdc.j\" }\n";
     let parse = |extra: &str| {
         let text = format!("{head}{extra}");
-        crate::config::parse(&text, std::path::Path::new("c.toml"))
-            .unwrap_err()
-            .to_string()
+        crate::config::parse(&text, std::path::Path::new("c.toml")).unwrap_err().to_string()
     };
     let e = parse("window = { kind = \"tumbling\", size = \"10s\" }\nlateness = \"1s\"\n");
     assert!(e.starts_with("c.toml:8:1: key `jobs[0].lateness`"), "{e}");
     let e = parse("window = { kind = \"hopping\", size = \"25s\", slide = \"10s\" }\n");
-    assert!(
-        e.contains("key `jobs[0].window`") && e.contains("not a multiple"),
-        "{e}"
-    );
+    assert!(e.contains("key `jobs[0].window`") && e.contains("not a multiple"), "{e}");
     let e = parse("window = { kind = \"tumbling\", size = \"10s\" }\nidle_timeout = \"often\"\n");
-    assert!(
-        e.starts_with("c.toml:8:16: key `jobs[0].idle_timeout`"),
-        "{e}"
-    );
+    assert!(e.starts_with("c.toml:8:16: key `jobs[0].idle_timeout`"), "{e}");
 }

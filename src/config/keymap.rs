@@ -33,7 +33,8 @@ pub fn load(path: Option<&Path>, config_dir: Option<&Path>) -> Result<Keymap, Co
         None => config_dir.map(|d| d.join(FILE_NAME)).filter(|p| p.is_file()),
     };
     let Some(file) = file else { return Ok(Keymap::default()) };
-    let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read { file: file.clone(), source })?;
+    let text = std::fs::read_to_string(&file)
+        .map_err(|source| ConfigError::Read { file: file.clone(), source })?;
     parse(&text, &file)
 }
 
@@ -160,7 +161,10 @@ mod tests {
         assert_eq!(parse_key("shift-r"), Ok(k(KeyCode::Char('R'), KeyModifiers::NONE)));
         assert_eq!(parse_key("ctrl-c"), Ok(k(KeyCode::Char('c'), KeyModifiers::CONTROL)));
         assert_eq!(parse_key("alt-x"), Ok(k(KeyCode::Char('x'), KeyModifiers::ALT)));
-        assert_eq!(parse_key("ctrl-alt-x"), Ok(k(KeyCode::Char('x'), KeyModifiers::CONTROL | KeyModifiers::ALT)));
+        assert_eq!(
+            parse_key("ctrl-alt-x"),
+            Ok(k(KeyCode::Char('x'), KeyModifiers::CONTROL | KeyModifiers::ALT))
+        );
         assert_eq!(parse_key("-"), Ok(k(KeyCode::Char('-'), KeyModifiers::NONE)));
         assert_eq!(parse_key("ctrl--"), Ok(k(KeyCode::Char('-'), KeyModifiers::CONTROL)));
         assert_eq!(parse_key("space"), Ok(k(KeyCode::Char(' '), KeyModifiers::NONE)));
@@ -169,7 +173,9 @@ mod tests {
         for bad in ["", "f13", "ctrl-", "enterr", "f0"] {
             assert!(parse_key(bad).is_err(), "{bad}");
         }
-        for label in ["left", "right", "space", "backtab", "f1", "alt-x", "ctrl-alt-x", "pgdn", "ctrl--"] {
+        for label in
+            ["left", "right", "space", "backtab", "f1", "alt-x", "ctrl-alt-x", "pgdn", "ctrl--"]
+        {
             assert_eq!(parse_key(label).unwrap().label(), label);
         }
     }

@@ -81,8 +81,13 @@ impl<'de> DeserializeSeed<'de> for ActionKeys<'_> {
 
 impl ActionKeys<'_> {
     fn action<E: de::Error>(&self) -> Result<Action, E> {
-        action_named(self.name)
-            .ok_or_else(|| E::custom(format!("unknown action `{}`; actions: {}", self.name, action_names().join(", "))))
+        action_named(self.name).ok_or_else(|| {
+            E::custom(format!(
+                "unknown action `{}`; actions: {}",
+                self.name,
+                action_names().join(", ")
+            ))
+        })
     }
 }
 

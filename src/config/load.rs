@@ -39,7 +39,8 @@ impl ConfigError {
 /// else `$XDG_CONFIG_HOME/cdc-console/config.toml` (or `~/.config/...`) when it exists, else
 /// the defaults; then applies environment overrides.
 pub fn load(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
-    let path = explicit.map(Path::to_path_buf).or_else(|| user_config_file().filter(|p| p.exists()));
+    let path =
+        explicit.map(Path::to_path_buf).or_else(|| user_config_file().filter(|p| p.exists()));
     let (config, source) = match path {
         Some(file) => {
             let text = std::fs::read_to_string(&file)
@@ -135,7 +136,9 @@ mod tests {
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let e = err("[source]\nhost = \"db\"\nport = 5432\ndbname = \"s\"\nuser = \"u\"\n\n[kafka]\nbrokerz = \"x\"\n");
+        let e = err(
+            "[source]\nhost = \"db\"\nport = 5432\ndbname = \"s\"\nuser = \"u\"\n\n[kafka]\nbrokerz = \"x\"\n",
+        );
         assert!(e.starts_with("conf/cdc.toml:8:1: key `kafka.brokerz`"), "{e}");
     }
 
@@ -147,7 +150,9 @@ mod tests {
 
     #[test]
     fn a_bad_url_in_an_array_of_tables_is_located() {
-        let e = err("[[connect]]\nname = \"a\"\nurl = \"http://ok:8083\"\n\n[[connect]]\nname = \"b\"\nurl = \"ftp://nope\"\n");
+        let e = err(
+            "[[connect]]\nname = \"a\"\nurl = \"http://ok:8083\"\n\n[[connect]]\nname = \"b\"\nurl = \"ftp://nope\"\n",
+        );
         assert!(e.starts_with("conf/cdc.toml:7:7: key `connect[1].url`"), "{e}");
         assert!(e.contains("not an http:// or https:// URL"), "{e}");
     }

@@ -8,8 +8,8 @@ mod env;
 pub mod job;
 pub mod keymap;
 mod keymap_file;
-mod names;
 mod load;
+mod names;
 pub mod theme;
 
 use std::time::Duration;
@@ -136,7 +136,10 @@ pub struct KafkaConfig {
 
 impl Default for KafkaConfig {
     fn default() -> Self {
-        Self { brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(), properties: Default::default() }
+        Self {
+            brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(),
+            properties: Default::default(),
+        }
     }
 }
 
@@ -242,7 +245,12 @@ impl ReplicaConfig {
 
     /// A full replica of public.orders and a transformed one without customer_name.
     pub fn defaults() -> Vec<Self> {
-        let full = Self::full("orders_replica", "public.orders", "cdc.orders_replica", "dbserver1.public.orders");
+        let full = Self::full(
+            "orders_replica",
+            "public.orders",
+            "cdc.orders_replica",
+            "dbserver1.public.orders",
+        );
         let transformed = Self {
             name: "orders_transformed".into(),
             sink: "cdc.orders_transformed".into(),

@@ -32,9 +32,11 @@ pub struct ThemeColor(pub Color);
 impl<'de> Deserialize<'de> for ThemeColor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse::<Color>()
-            .map(ThemeColor)
-            .map_err(|_| serde::de::Error::custom(format!("`{s}` is not a colour (a name like `green`, or `#rrggbb`)")))
+        s.parse::<Color>().map(ThemeColor).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not a colour (a name like `green`, or `#rrggbb`)"
+            ))
+        })
     }
 }
 
@@ -77,7 +79,10 @@ pub fn load(choice: Option<&str>, config_dir: Option<&Path>) -> Result<Theme, Co
     }
     match Theme::built_in(choice) {
         Some(theme) => theme,
-        None => Err(ConfigError::UnknownTheme { name: choice.to_string(), available: available(config_dir) }),
+        None => Err(ConfigError::UnknownTheme {
+            name: choice.to_string(),
+            available: available(config_dir),
+        }),
     }
 }
 
@@ -104,7 +109,8 @@ fn is_path(choice: &str) -> bool {
 }
 
 fn from_file(file: &Path) -> Result<Theme, ConfigError> {
-    let text = std::fs::read_to_string(file).map_err(|source| ConfigError::Read { file: file.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|source| ConfigError::Read { file: file.to_path_buf(), source })?;
     super::load::parse_as(&text, file)
 }
 
@@ -161,7 +167,10 @@ mod tests {
         documented_sorted.sort();
         fields.sort();
         set.sort();
-        assert_eq!(documented_sorted, fields, "roles documented in themes/default.toml vs Theme's fields");
+        assert_eq!(
+            documented_sorted, fields,
+            "roles documented in themes/default.toml vs Theme's fields"
+        );
         assert_eq!(set, fields, "keys set in themes/default.toml vs Theme's fields");
     }
 
@@ -179,8 +188,11 @@ mod tests {
 
     #[test]
     fn a_bad_colour_names_file_and_key() {
-        let text = include_str!("../../themes/default.toml").replace("ok = \"green\"", "ok = \"greeen\"");
-        let e = super::super::load::parse_as::<Theme>(&text, std::path::Path::new("my.toml")).unwrap_err().to_string();
+        let text =
+            include_str!("../../themes/default.toml").replace("ok = \"green\"", "ok = \"greeen\"");
+        let e = super::super::load::parse_as::<Theme>(&text, std::path::Path::new("my.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("my.toml:") && e.contains("key `ok`") && e.contains("greeen"), "{e}");
     }
 }

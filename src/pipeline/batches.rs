@@ -54,7 +54,11 @@ impl Shared {
 }
 
 /// Fetches into the inbox, holding off while it has `max_batch` records untaken.
-async fn fetch<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, shared: Arc<Shared>) {
+async fn fetch<C: ConsumerContext + 'static>(
+    consumer: Arc<StreamConsumer<C>>,
+    max_batch: usize,
+    shared: Arc<Shared>,
+) {
     loop {
         while shared.lock().records.len() >= max_batch {
             shared.taken.notified().await;
@@ -143,7 +147,10 @@ impl Batches {
                         let ready = first.received + self.linger;
                         if Instant::now() >= ready || inbox.records.len() >= self.max_batch {
                             let records = self.take(inbox);
-                            return Some(Fetched { records, seconds: started.elapsed().as_secs_f64() });
+                            return Some(Fetched {
+                                records,
+                                seconds: started.elapsed().as_secs_f64(),
+                            });
                         }
                         Some(tokio::time::Instant::from_std(ready))
                     }
@@ -170,8 +177,16 @@ impl Batches {
 
 /// Starts fetching: batches of at most `max_batch` records, each handed over once its first
 /// record is `linger` old (more records then share its transaction) and the applying side asks.
-pub fn spawn<C: ConsumerContext + 'static>(consumer: Arc<StreamConsumer<C>>, max_batch: usize, linger: Duration) -> Batches {
-    let shared = Arc::new(Shared { inbox: Mutex::new(Inbox::default()), arrived: Notify::new(), taken: Notify::new() });
+pub fn spawn<C: ConsumerContext + 'static>(
+    consumer: Arc<StreamConsumer<C>>,
+    max_batch: usize,
+    linger: Duration,
+) -> Batches {
+    let shared = Arc::new(Shared {
+        inbox: Mutex::new(Inbox::default()),
+        arrived: Notify::new(),
+        taken: Notify::new(),
+    });
     let task = AbortOnDrop(tokio::spawn(fetch(consumer, max_batch.max(1), shared.clone())));
     Batches { shared, max_batch: max_batch.max(1), linger, task }
 }

@@ -25,7 +25,10 @@ pub struct DeadLetter {
 
 /// Inserts the batch's dead letters; one already recorded (by another replica of the same
 /// topic, or before a restart) is not recorded twice. Returns how many were new.
-pub async fn record(tx: &impl GenericClient, letters: &[DeadLetter]) -> Result<u64, tokio_postgres::Error> {
+pub async fn record(
+    tx: &impl GenericClient,
+    letters: &[DeadLetter],
+) -> Result<u64, tokio_postgres::Error> {
     let mut n = 0;
     for d in letters {
         tracing::warn!(topic = %d.topic, partition = d.partition, offset = d.offset, reason = %d.reason, "dead letter");

@@ -102,7 +102,10 @@ pub fn columns<'a>(image: &'a RawValue) -> Result<RawRow<'a>, DecodeError> {
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a row image object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::with_capacity(m.size_hint().unwrap_or(8));
             while let Some(entry) = m.next_entry::<ColumnName<'de>, &'de RawValue>()? {
                 out.push(entry);
@@ -156,7 +159,8 @@ mod tests {
 
     #[test]
     fn decodes_borrowed_with_raw_images() {
-        let raw = br#"{"before":null,"after":{"order_id":1,"na\"me":"a\tb","amount":"1.50","n":null},
+        let raw =
+            br#"{"before":null,"after":{"order_id":1,"na\"me":"a\tb","amount":"1.50","n":null},
             "source":{"ts_ms":1700000000000,"lsn":7},"op":"c"}"#;
         let e = decode_raw(Some(raw)).unwrap().unwrap();
         assert_eq!(e.op, Op::Create);

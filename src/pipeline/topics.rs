@@ -24,14 +24,23 @@ pub enum TopicError {
 }
 
 /// `topic`'s partitions (none when the broker does not know it), and the brokers' count.
-pub async fn describe<C: Consumer + Send + Sync + 'static>(client: &Arc<C>, topic: &str, timeout: Duration) -> Result<(Vec<i32>, usize), TopicError> {
+pub async fn describe<C: Consumer + Send + Sync + 'static>(
+    client: &Arc<C>,
+    topic: &str,
+    timeout: Duration,
+) -> Result<(Vec<i32>, usize), TopicError> {
     let (c, t) = (client.clone(), topic.to_string());
     // librdkafka's metadata call blocks a thread: keep it off the async workers.
     let md = tokio::task::spawn_blocking(move || c.fetch_metadata(Some(&t), timeout))
         .await
         .map_err(|e| TopicError::Lookup { topic: topic.to_string(), message: e.to_string() })?
         .map_err(|source| TopicError::Metadata { topic: topic.to_string(), source })?;
-    let partitions = md.topics().iter().filter(|t| t.name() == topic && t.error().is_none()).flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+    let partitions = md
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic && t.error().is_none())
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect();
     Ok((partitions, md.brokers().len()))
 }
 

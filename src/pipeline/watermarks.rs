@@ -33,14 +33,19 @@ impl Watermarks {
 
     /// (low, high) of each of `partitions`, in their order.
     pub async fn of(&self, partitions: &[(String, i32)]) -> Result<Vec<(i64, i64)>, KafkaError> {
-        let (client, timeout, partitions) = (self.client.clone(), self.timeout, partitions.to_vec());
+        let (client, timeout, partitions) =
+            (self.client.clone(), self.timeout, partitions.to_vec());
         tokio::task::spawn_blocking(move || {
             let mut out = Vec::with_capacity(partitions.len());
             for chunk in partitions.chunks(PARALLEL) {
                 let answers: Vec<Result<(i64, i64), KafkaError>> = std::thread::scope(|s| {
-                    let asks: Vec<_> =
-                        chunk.iter().map(|(topic, p)| s.spawn(|| client.fetch_watermarks(topic, *p, timeout))).collect();
-                    asks.into_iter().map(|a| a.join().unwrap_or(Err(KafkaError::Canceled))).collect()
+                    let asks: Vec<_> = chunk
+                        .iter()
+                        .map(|(topic, p)| s.spawn(|| client.fetch_watermarks(topic, *p, timeout)))
+                        .collect();
+                    asks.into_iter()
+                        .map(|a| a.join().unwrap_or(Err(KafkaError::Canceled)))
+                        .collect()
                 });
                 for a in answers {
                     out.push(a?);
@@ -87,7 +92,8 @@ mod tests {
 
     #[tokio::test]
     async fn no_partitions_no_answers() {
-        let marks = Watermarks::new(ClientConfig::new(), Duration::from_millis(100)).expect("client");
+        let marks =
+            Watermarks::new(ClientConfig::new(), Duration::from_millis(100)).expect("client");
         assert_eq!(marks.of(&[]).await.expect("nothing to ask"), Vec::<(i64, i64)>::new());
     }
 }

@@ -38,13 +38,22 @@ pub struct Backend<T> {
 
 impl<T: PartialEq> Backend<T> {
     pub fn new(name: &str, endpoint: String) -> Self {
-        Self { name: name.into(), endpoint, health: Health::Unknown, updated_at: None, snapshot: None }
+        Self {
+            name: name.into(),
+            endpoint,
+            health: Health::Unknown,
+            updated_at: None,
+            snapshot: None,
+        }
     }
 
     /// `reason` without the leading "ENDPOINT: " that errors carry: a view that already names
     /// the backend shows the cause first (a list of three brokers would push it off the line).
     pub fn cause<'a>(&self, reason: &'a str) -> &'a str {
-        reason.strip_prefix(self.endpoint.as_str()).and_then(|r| r.strip_prefix(": ")).unwrap_or(reason)
+        reason
+            .strip_prefix(self.endpoint.as_str())
+            .and_then(|r| r.strip_prefix(": "))
+            .unwrap_or(reason)
     }
 
     /// Records one poll. The snapshot survives a failure, so the screen keeps the last good data.

@@ -44,7 +44,10 @@ impl Store {
                 .iter()
                 .map(|c| Backend::new(&format!("connect:{}", c.name), c.url.to_string()))
                 .collect(),
-            latency: Backend::new("latency", config.tables.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join(",")),
+            latency: Backend::new(
+                "latency",
+                config.tables.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>().join(","),
+            ),
             captured_topics: config.tables.iter().map(|t| t.topic.clone()).collect(),
             groups: Backend::new("groups", config.kafka.brokers.clone()),
         }

@@ -67,7 +67,11 @@ impl Store {
     /// every acks=all producer (Debezium through Connect) has its writes refused.
     fn kafka_stage(&self) -> Stage {
         let mut stage = stage_of(&self.kafka, kafka_warnings);
-        let refusing = self.kafka.snapshot.as_ref().is_some_and(|k| k.topics.iter().any(|t| t.below_min_isr() > 0));
+        let refusing = self
+            .kafka
+            .snapshot
+            .as_ref()
+            .is_some_and(|k| k.topics.iter().any(|t| t.below_min_isr() > 0));
         if stage.state == StageState::Degraded && refusing {
             stage.state = StageState::Down;
         }
@@ -84,7 +88,12 @@ fn kafka_warnings(k: &crate::collectors::kafka::KafkaSnapshot) -> Vec<String> {
         (n > 0).then(|| format!("{}: {n} partition(s) refuse writes: fewer in-sync replicas than min.insync.replicas={min}", t.name))
     });
     let down = k.brokers.iter().filter(|b| b.is_down()).map(|b| {
-        format!("broker {} at {} is down{}", b.id, b.address(), b.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())
+        format!(
+            "broker {} at {} is down{}",
+            b.id,
+            b.address(),
+            b.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+        )
     });
     let mut warn: Vec<String> = refusing.chain(down).collect();
     for t in &k.topics {
@@ -103,7 +112,9 @@ fn kafka_warnings(k: &crate::collectors::kafka::KafkaSnapshot) -> Vec<String> {
 fn stage_of<T: PartialEq>(b: &Backend<T>, warnings: impl Fn(&T) -> Vec<String>) -> Stage {
     let (state, since, detail) = match (&b.health, &b.snapshot) {
         (Health::Unknown, _) => (StageState::Unknown, None, vec!["not polled yet".into()]),
-        (Health::Down { since, reason, .. }, _) => (StageState::Down, Some(*since), vec![reason.clone()]),
+        (Health::Down { since, reason, .. }, _) => {
+            (StageState::Down, Some(*since), vec![reason.clone()])
+        }
         (Health::Up { since }, Some(s)) => {
             let w = warnings(s);
             let state = if w.is_empty() { StageState::Up } else { StageState::Degraded };
@@ -119,10 +130,18 @@ fn connectors_stage(b: &Backend<crate::collectors::connect::ConnectSnapshot>) ->
     let name = format!("{}/connectors", b.name);
     let Some(snap) = b.snapshot.as_ref().filter(|_| b.is_up()) else {
         let (state, since, why) = match &b.health {
-            Health::Down { since, .. } => (StageState::Down, Some(*since), "Connect worker unreachable"),
+            Health::Down { since, .. } => {
+                (StageState::Down, Some(*since), "Connect worker unreachable")
+            }
             _ => (StageState::Unknown, None, "not polled yet"),
         };
-        return Stage { stage: name, endpoint: b.endpoint.clone(), state, since, detail: vec![why.into()] };
+        return Stage {
+            stage: name,
+            endpoint: b.endpoint.clone(),
+            state,
+            since,
+            detail: vec![why.into()],
+        };
     };
     let mut detail = Vec::new();
     let mut state = StageState::Up;
@@ -133,8 +152,14 @@ fn connectors_stage(b: &Backend<crate::collectors::connect::ConnectSnapshot>) ->
     for c in &snap.connectors {
         if c.has_failed() {
             state = StageState::Down;
-            let failed: Vec<String> = c.tasks.iter().filter(|t| t.state == "FAILED").map(|t| t.id.to_string()).collect();
-            detail.push(format!("{} is {}; failed tasks: [{}]", c.name, c.state, failed.join(", ")));
+            let failed: Vec<String> =
+                c.tasks.iter().filter(|t| t.state == "FAILED").map(|t| t.id.to_string()).collect();
+            detail.push(format!(
+                "{} is {}; failed tasks: [{}]",
+                c.name,
+                c.state,
+                failed.join(", ")
+            ));
         } else if !c.is_running() {
             if state == StageState::Up {
                 state = StageState::Degraded;
@@ -165,49 +190,104 @@ mod tests {
 
     #[test]
     fn a_down_broker_and_unhealthy_partitions_degrade_the_kafka_stage() {
-        let up = Broker { id: 1, host: "k1".into(), port: 9092, state: BrokerState::Up, ..Broker::default() };
-        let down = Broker { id: 2, host: "k2".into(), port: 9092, state: BrokerState::Down, reason: Some("connection refused".into()), ..Broker::default() };
+        let up = Broker {
+            id: 1,
+            host: "k1".into(),
+            port: 9092,
+            state: BrokerState::Up,
+            ..Broker::default()
+        };
+        let down = Broker {
+            id: 2,
+            host: "k2".into(),
+            port: 9092,
+            state: BrokerState::Down,
+            reason: Some("connection refused".into()),
+            ..Broker::default()
+        };
         let topic = Topic {
             name: "t".into(),
             partitions: 2,
-            partition_details: vec![Partition::from_metadata(0, -1, &[2], &[], None), Partition::from_metadata(1, 1, &[1, 2], &[1], None)],
+            partition_details: vec![
+                Partition::from_metadata(0, -1, &[2], &[], None),
+                Partition::from_metadata(1, 1, &[1, 2], &[1], None),
+            ],
             ..Topic::default()
         };
-        let healthy = kafka_stage(KafkaSnapshot { brokers: vec![up.clone()], ..KafkaSnapshot::default() });
+        let healthy =
+            kafka_stage(KafkaSnapshot { brokers: vec![up.clone()], ..KafkaSnapshot::default() });
         assert_eq!((healthy.state, healthy.detail.len()), (StageState::Up, 0));
-        let s = kafka_stage(KafkaSnapshot { brokers: vec![up, down], topics: vec![topic], ..KafkaSnapshot::default() });
+        let s = kafka_stage(KafkaSnapshot {
+            brokers: vec![up, down],
+            topics: vec![topic],
+            ..KafkaSnapshot::default()
+        });
         assert_eq!(s.state, StageState::Degraded);
-        assert_eq!(s.detail, [
-            "broker 2 at k2:9092 is down: connection refused",
-            "t: 1 partition(s) offline",
-            "t: 2 partition(s) under-replicated", // as kafka-topics counts it: ISR smaller than replicas, the offline one too
-        ]);
+        assert_eq!(
+            s.detail,
+            [
+                "broker 2 at k2:9092 is down: connection refused",
+                "t: 1 partition(s) offline",
+                "t: 2 partition(s) under-replicated", // as kafka-topics counts it: ISR smaller than replicas, the offline one too
+            ]
+        );
     }
 
     #[test]
     fn partitions_below_min_isr_take_the_kafka_stage_down_and_say_how_many() {
-        let up = Broker { id: 1, host: "k1".into(), port: 9092, state: BrokerState::Up, ..Broker::default() };
+        let up = Broker {
+            id: 1,
+            host: "k1".into(),
+            port: 9092,
+            state: BrokerState::Up,
+            ..Broker::default()
+        };
         let topic = |isr: &[&[i32]], min| {
-            let partition_details = isr.iter().enumerate().map(|(i, isr)| Partition::from_metadata(i as i32, isr[0], &[1, 2, 3], isr, None)).collect();
-            let mut t = Topic { name: "orders".into(), partitions: isr.len(), partition_details, ..Topic::default() };
+            let partition_details = isr
+                .iter()
+                .enumerate()
+                .map(|(i, isr)| Partition::from_metadata(i as i32, isr[0], &[1, 2, 3], isr, None))
+                .collect();
+            let mut t = Topic {
+                name: "orders".into(),
+                partitions: isr.len(),
+                partition_details,
+                ..Topic::default()
+            };
             t.apply_min_isr(min);
             t
         };
-        let down = Broker { id: 4, host: "k4".into(), port: 9092, state: BrokerState::Down, ..Broker::default() };
-        let snapshot = |t: Topic| KafkaSnapshot { brokers: vec![up.clone(), down.clone()], topics: vec![t], ..KafkaSnapshot::default() };
+        let down = Broker {
+            id: 4,
+            host: "k4".into(),
+            port: 9092,
+            state: BrokerState::Down,
+            ..Broker::default()
+        };
+        let snapshot = |t: Topic| KafkaSnapshot {
+            brokers: vec![up.clone(), down.clone()],
+            topics: vec![t],
+            ..KafkaSnapshot::default()
+        };
 
         let refusing = kafka_stage(snapshot(topic(&[&[1], &[2], &[3, 1], &[1, 2, 3]], Some(2))));
         assert_eq!(refusing.state, StageState::Down);
-        assert_eq!(refusing.detail, [
-            "orders: 2 partition(s) refuse writes: fewer in-sync replicas than min.insync.replicas=2", // first: it is why the stage is down
-            "broker 4 at k4:9092 is down",
-            "orders: 3 partition(s) under-replicated",
-        ]);
+        assert_eq!(
+            refusing.detail,
+            [
+                "orders: 2 partition(s) refuse writes: fewer in-sync replicas than min.insync.replicas=2", // first: it is why the stage is down
+                "broker 4 at k4:9092 is down",
+                "orders: 3 partition(s) under-replicated",
+            ]
+        );
         // The same ISR while min.insync.replicas is 1, or unknown: only warnings.
         for min in [Some(1), None] {
             let lagging = kafka_stage(snapshot(topic(&[&[1], &[2], &[3, 1], &[1, 2, 3]], min)));
             assert_eq!(lagging.state, StageState::Degraded);
-            assert_eq!(lagging.detail, ["broker 4 at k4:9092 is down", "orders: 3 partition(s) under-replicated"]);
+            assert_eq!(
+                lagging.detail,
+                ["broker 4 at k4:9092 is down", "orders: 3 partition(s) under-replicated"]
+            );
         }
     }
 }

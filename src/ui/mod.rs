@@ -51,7 +51,8 @@ pub struct Embedded {
 
 pub fn draw(frame: &mut Frame, view: &View) {
     let [header, body, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(frame.area());
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)])
+            .areas(frame.area());
     widgets::chrome::header(frame, header, view);
     views::draw(frame, body, view);
     widgets::chrome::footer(frame, footer, view);
@@ -80,8 +81,15 @@ mod tests {
     fn ages_are_compact() {
         let t0 = SystemTime::UNIX_EPOCH;
         let at = |s| age(t0, t0 + Duration::from_secs(s));
-        assert_eq!([at(0), at(59), at(61), at(3_725), at(90_000)], ["0s", "59s", "1m01s", "1h02m", "1d01h"]);
-        assert_eq!(age(t0 + Duration::from_secs(5), t0), "0s", "a clock step backwards is not negative");
+        assert_eq!(
+            [at(0), at(59), at(61), at(3_725), at(90_000)],
+            ["0s", "59s", "1m01s", "1h02m", "1d01h"]
+        );
+        assert_eq!(
+            age(t0 + Duration::from_secs(5), t0),
+            "0s",
+            "a clock step backwards is not negative"
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub struct Fixture {
 }
 
 pub async fn client(c: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Client {
-    let (client, conn) = c.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect");
+    let (client, conn) =
+        c.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect");
     tokio::spawn(conn);
     client
 }
@@ -22,8 +23,13 @@ impl Fixture {
     pub async fn new(test: &str) -> Fixture {
         super::require_databases();
         let c = super::config();
-        let f = Fixture { src: client(&c.source).await, snk: client(&c.sink).await, schema: format!("difftest_{}_{test}", std::process::id()) };
-        f.both(&format!("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}", s = f.schema)).await;
+        let f = Fixture {
+            src: client(&c.source).await,
+            snk: client(&c.sink).await,
+            schema: format!("difftest_{}_{test}", std::process::id()),
+        };
+        f.both(&format!("DROP SCHEMA IF EXISTS {s} CASCADE; CREATE SCHEMA {s}", s = f.schema))
+            .await;
         f
     }
 
@@ -43,7 +49,14 @@ impl Fixture {
         let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 2).await.unwrap();
         let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 2).await.unwrap();
         let t = format!("{}.{table}", self.schema);
-        diff::diff_pair(&src, &snk, &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() }, opts).await.unwrap()
+        diff::diff_pair(
+            &src,
+            &snk,
+            &Pair { source_table: t.clone(), sink_table: t, ..Pair::default() },
+            opts,
+        )
+        .await
+        .unwrap()
     }
 
     pub async fn drop(self) {

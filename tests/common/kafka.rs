@@ -30,10 +30,14 @@ pub struct ScratchTopic {
 impl ScratchTopic {
     pub fn create(name: &str, partitions: i32) -> Self {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let admin: AdminClient<DefaultClientContext> = plain_config().create().expect("admin client");
+        let admin: AdminClient<DefaultClientContext> =
+            plain_config().create().expect("admin client");
         let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
         let created = rt
-            .block_on(admin.create_topics(&[NewTopic::new(name, partitions, TopicReplication::Fixed(3))], &opts))
+            .block_on(admin.create_topics(
+                &[NewTopic::new(name, partitions, TopicReplication::Fixed(3))],
+                &opts,
+            ))
             .expect("create topic");
         assert!(created.iter().all(Result::is_ok), "create {name}: {created:?}");
         Self { name: name.to_string(), groups: Vec::new(), admin, rt }
@@ -50,7 +54,8 @@ impl ScratchTopic {
         for &(partition, n) in counts {
             for i in 0..n {
                 let payload = format!("record {i}");
-                let record = BaseRecord::to(&self.name).partition(partition).key("k").payload(&payload);
+                let record =
+                    BaseRecord::to(&self.name).partition(partition).key("k").payload(&payload);
                 producer.send(record).map_err(|(e, _)| e).expect("enqueue");
                 producer.poll(Duration::ZERO);
             }
@@ -64,7 +69,11 @@ impl Drop for ScratchTopic {
         let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
         let topics = self.rt.block_on(self.admin.delete_topics(&[&self.name], &opts));
         let groups: Vec<&str> = self.groups.iter().map(String::as_str).collect();
-        let deleted = if groups.is_empty() { Ok(Vec::new()) } else { self.rt.block_on(self.admin.delete_groups(&groups, &opts)) };
+        let deleted = if groups.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.rt.block_on(self.admin.delete_groups(&groups, &opts))
+        };
         if topics.is_err() || deleted.is_err() {
             eprintln!("cleanup of {}: topics {topics:?}, groups {deleted:?}", self.name);
         }

@@ -47,7 +47,9 @@ fn require(services: &[(&str, String)]) {
         for addr in addrs.split(',') {
             let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
             if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
-                panic!("{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`");
+                panic!(
+                    "{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`"
+                );
             }
         }
     }
@@ -65,7 +67,12 @@ pub async fn source_client() -> tokio_postgres::Client {
 }
 
 pub async fn sink_client() -> tokio_postgres::Client {
-    let (client, conn) = config().sink.pg_config(Duration::from_secs(5)).connect(tokio_postgres::NoTls).await.expect("connect to the sink");
+    let (client, conn) = config()
+        .sink
+        .pg_config(Duration::from_secs(5))
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect to the sink");
     tokio::spawn(conn);
     client
 }
@@ -73,7 +80,9 @@ pub async fn sink_client() -> tokio_postgres::Client {
 /// Runs the real binary with `args` and extra environment.
 pub fn console(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cdc-console"));
-    cmd.args(args).env_remove("CDC_CONSOLE_CONFIG").env("CDC_CONSOLE_LOG_DIR", std::env::temp_dir().join("cdc-console-test-logs"));
+    cmd.args(args)
+        .env_remove("CDC_CONSOLE_CONFIG")
+        .env("CDC_CONSOLE_LOG_DIR", std::env::temp_dir().join("cdc-console-test-logs"));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -82,7 +91,10 @@ pub fn console(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 /// `compose/local/stack ARGS…`, asserting it succeeds.
 pub fn stack(args: &[&str]) {
-    let out = Command::new(repo_root().join("compose/local/stack")).args(args).output().expect("run compose/local/stack");
+    let out = Command::new(repo_root().join("compose/local/stack"))
+        .args(args)
+        .output()
+        .expect("run compose/local/stack");
     assert!(
         out.status.success(),
         "compose/local/stack {}: {}\n{}",

@@ -33,11 +33,14 @@ output = {{ table = "cdc.{job}"{topic} }}
 
 /// The lowest partition watermark in the job's checkpoints: windows ending by then have fired.
 pub async fn fired_until(sink: &tokio_postgres::Client, job: &str) -> i64 {
-    sink.query_one("SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
-        .await
-        .expect("watermark")
-        .get::<_, Option<i64>>(0)
-        .expect("a watermark per partition")
+    sink.query_one(
+        "SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1",
+        &[&job],
+    )
+    .await
+    .expect("watermark")
+    .get::<_, Option<i64>>(0)
+    .expect("a watermark per partition")
 }
 
 /// (status, window start ms) → "count sum min max", from the source's live rows.
@@ -56,7 +59,11 @@ pub async fn truth(source: &tokio_postgres::Client, until: i64) -> BTreeMap<(Str
         .collect()
 }
 
-pub async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BTreeMap<(String, i64), String> {
+pub async fn results(
+    sink: &tokio_postgres::Client,
+    job: &str,
+    until: i64,
+) -> BTreeMap<(String, i64), String> {
     sink.query(
         &format!(
             "SELECT status, (extract(epoch FROM window_start) * 1000)::bigint, \
@@ -72,14 +79,28 @@ pub async fn results(sink: &tokio_postgres::Client, job: &str, until: i64) -> BT
     .collect()
 }
 
-
 /// Catches the job up (`process --until-idle` with `config`) and compares its fired windows with
 /// the truth, retried for up to 2 minutes while Debezium delivers the last changes. Panics with
 /// the differing windows if they never match.
-pub async fn converge_to_truth(config: &std::path::Path, sink: &tokio_postgres::Client, source: &tokio_postgres::Client, job: &str) {
+pub async fn converge_to_truth(
+    config: &std::path::Path,
+    sink: &tokio_postgres::Client,
+    source: &tokio_postgres::Client,
+    job: &str,
+) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let out = super::console(&["--config", config.to_str().expect("utf-8"), "process", "--until-idle", "--time-limit", "180s"], &[]);
+        let out = super::console(
+            &[
+                "--config",
+                config.to_str().expect("utf-8"),
+                "process",
+                "--until-idle",
+                "--time-limit",
+                "180s",
+            ],
+            &[],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
         // Every partition's watermark has passed these windows' ends: they have fired.
         let until = fired_until(sink, job).await;
@@ -88,7 +109,12 @@ pub async fn converge_to_truth(config: &std::path::Path, sink: &tokio_postgres::
             assert!(want.len() > 10, "too few windows compared: {}", want.len());
             return;
         }
-        let differing: Vec<_> = want.iter().filter(|(k, v)| got.get(k) != Some(v)).take(5).map(|(k, v)| (k, v, got.get(k))).collect();
+        let differing: Vec<_> = want
+            .iter()
+            .filter(|(k, v)| got.get(k) != Some(v))
+            .take(5)
+            .map(|(k, v)| (k, v, got.get(k)))
+            .collect();
         let extra: Vec<_> = got.keys().filter(|k| !want.contains_key(k)).take(5).collect();
         assert!(
             Instant::now() < deadline,

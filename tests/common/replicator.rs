@@ -14,7 +14,10 @@ use tokio_postgres::Client;
 pub const ORDERS_TOPIC: &str = "dbserver1.public.orders";
 
 pub fn replica(name: &str, topic: &str, drop: &[&str]) -> ReplicaConfig {
-    ReplicaConfig { drop: drop.iter().map(|s| s.to_string()).collect(), ..ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic) }
+    ReplicaConfig {
+        drop: drop.iter().map(|s| s.to_string()).collect(),
+        ..ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic)
+    }
 }
 
 pub fn config_with(replicas: Vec<ReplicaConfig>) -> Config {
@@ -27,7 +30,14 @@ pub async fn reset(sink: &Client, names: &[&str]) {
     for n in names {
         sink.batch_execute(&format!("DROP TABLE IF EXISTS cdc.{n}")).await.unwrap();
         for t in ["cdc.progress WHERE consumer", "cdc.replica_stats WHERE replica"] {
-            let exists: bool = sink.query_one(&format!("SELECT to_regclass('{}') IS NOT NULL", t.split(' ').next().unwrap()), &[]).await.unwrap().get(0);
+            let exists: bool = sink
+                .query_one(
+                    &format!("SELECT to_regclass('{}') IS NOT NULL", t.split(' ').next().unwrap()),
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
             if exists {
                 sink.execute(&format!("DELETE FROM {t} = $1"), &[n]).await.unwrap();
             }
@@ -39,8 +49,13 @@ pub async fn reset(sink: &Client, names: &[&str]) {
 /// there fails the test instead of hanging it.
 pub async fn until_idle(config: &Config) -> ReplicatorSnapshot {
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let opts = Options { until_idle: true, time_limit: Some(Duration::from_secs(180)), ..Default::default() };
-    let snap = replicator::run(config, &opts, std::future::pending(), tx).await.expect("replicator");
+    let opts = Options {
+        until_idle: true,
+        time_limit: Some(Duration::from_secs(180)),
+        ..Default::default()
+    };
+    let snap =
+        replicator::run(config, &opts, std::future::pending(), tx).await.expect("replicator");
     assert_eq!(snap.error, None, "the replicator did not catch up");
     snap
 }
@@ -55,7 +70,8 @@ pub async fn rows(c: &Client, table: &str, with_name: bool) -> HashMap<i64, Stri
 }
 
 pub fn differences(a: &HashMap<i64, String>, b: &HashMap<i64, String>) -> usize {
-    a.iter().filter(|(k, v)| b.get(k) != Some(v)).count() + b.keys().filter(|k| !a.contains_key(k)).count()
+    a.iter().filter(|(k, v)| b.get(k) != Some(v)).count()
+        + b.keys().filter(|k| !a.contains_key(k)).count()
 }
 
 /// Replicates until idle and compares, again while the pipeline still has changes in flight.
@@ -79,16 +95,29 @@ pub async fn converge(config: &Config, full: &str, transformed: Option<&str>) ->
 }
 
 pub async fn generate(changes: u32) {
-    let settings = Settings { rate: changes, duration: Some(Duration::from_secs(1)), seed: rand_seed(), mix: Default::default() };
-    let r = generator::run(&super::config().source, &settings, std::future::pending()).await.expect("generator");
+    let settings = Settings {
+        rate: changes,
+        duration: Some(Duration::from_secs(1)),
+        seed: rand_seed(),
+        mix: Default::default(),
+    };
+    let r = generator::run(&super::config().source, &settings, std::future::pending())
+        .await
+        .expect("generator");
     assert!(r.changes > 0);
 }
 
 /// Runs `test` on a fresh one-partition topic `replicator-<what>-<n>`. The scratch topic runs
 /// its own runtime: it is created and dropped outside the test's.
-pub fn on_scratch_topic<F: std::future::Future<Output = ()>>(what: &str, test: impl FnOnce(String) -> F) {
+pub fn on_scratch_topic<F: std::future::Future<Output = ()>>(
+    what: &str,
+    test: impl FnOnce(String) -> F,
+) {
     super::require_stack();
-    let topic = super::kafka::ScratchTopic::create(&format!("replicator-{what}-{}", rand_seed() % 1_000_000), 1);
+    let topic = super::kafka::ScratchTopic::create(
+        &format!("replicator-{what}-{}", rand_seed() % 1_000_000),
+        1,
+    );
     tokio::runtime::Runtime::new().unwrap().block_on(test(topic.name.clone()));
 }
 
@@ -100,7 +129,10 @@ pub fn rand_seed() -> u64 {
 /// consumer of our own.
 pub async fn events_below_stored(sink: &Client, replica: &str, topic: &str) -> i64 {
     let stored: Vec<(i32, i64)> = sink
-        .query("SELECT partition, next_offset FROM cdc.progress WHERE consumer = $1 AND topic = $2", &[&replica, &topic])
+        .query(
+            "SELECT partition, next_offset FROM cdc.progress WHERE consumer = $1 AND topic = $2",
+            &[&replica, &topic],
+        )
         .await
         .unwrap()
         .iter()
@@ -150,7 +182,10 @@ pub async fn progressed(sink: &Client, replica: &str, seen: i64) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         let n: Option<i64> = sink
-            .query_opt("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica])
+            .query_opt(
+                "SELECT applied_events FROM cdc.replica_stats WHERE replica = $1",
+                &[&replica],
+            )
             .await
             .ok()
             .flatten()
@@ -163,6 +198,8 @@ pub async fn progressed(sink: &Client, replica: &str, seen: i64) {
 }
 
 pub async fn applied_counter(sink: &Client, replica: &str) -> i64 {
-    sink.query_one("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica]).await.unwrap().get(0)
+    sink.query_one("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica])
+        .await
+        .unwrap()
+        .get(0)
 }
-

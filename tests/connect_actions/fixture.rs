@@ -23,8 +23,14 @@ pub struct Worker {
 
 impl Worker {
     pub fn local() -> Self {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("HTTP client");
         Self { rt, http }
     }
 
@@ -35,11 +41,17 @@ impl Worker {
         let deadline = Instant::now() + TRANSITION;
         loop {
             let (status, body) = self.rt.block_on(async {
-                let resp = self.http.get(format!("{CONNECT}{path}")).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+                let resp = self
+                    .http
+                    .get(format!("{CONNECT}{path}"))
+                    .send()
+                    .await
+                    .unwrap_or_else(|e| panic!("GET {path}: {e}"));
                 let status = resp.status().as_u16();
                 (status, resp.json().await.unwrap_or(Value::Null))
             });
-            let rebalancing = status == 409 || (status == 500 && body.to_string().contains("rebalance"));
+            let rebalancing =
+                status == 409 || (status == 500 && body.to_string().contains("rebalance"));
             if !rebalancing || Instant::now() > deadline {
                 return (status, body);
             }
@@ -52,8 +64,11 @@ impl Worker {
         let (code, s) = self.get(&format!("/connectors/{name}/status"));
         let state = s["connector"]["state"].as_str().filter(|_| code == 200)?;
         let tasks = s["tasks"].as_array().cloned().unwrap_or_default();
-        let settled =
-            if state == "STOPPED" { tasks.is_empty() } else { !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state) };
+        let settled = if state == "STOPPED" {
+            tasks.is_empty()
+        } else {
+            !tasks.is_empty() && tasks.iter().all(|t| t["state"] == state)
+        };
         settled.then(|| state.to_string())
     }
 
@@ -74,7 +89,10 @@ impl Worker {
         let deadline = Instant::now() + TRANSITION;
         let mut held_since = None;
         while held_since.is_none_or(|t: Instant| t.elapsed() < Duration::from_secs(2)) {
-            assert!(Instant::now() < deadline, "{name} did not settle in {want} within {TRANSITION:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not settle in {want} within {TRANSITION:?}"
+            );
             match self.state(name) {
                 Some(s) if s == want => held_since = held_since.or(Some(Instant::now())),
                 _ => held_since = None,
@@ -106,7 +124,10 @@ pub struct TestConnector {
 
 impl TestConnector {
     pub fn new(_worker: &Worker) -> Self {
-        let n = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() % 100_000).unwrap_or(0);
+        let n = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() % 100_000)
+            .unwrap_or(0);
         let pid = std::process::id();
         let slot = format!("cdctest_{pid}_{n}");
         Self { name: format!("cdc-test-{pid}-{n}"), prefix: slot.clone(), slot }
@@ -156,7 +177,11 @@ impl TestConnector {
         on_own_runtime(async move {
             let pg = common::source_client().await;
             let sql = "SELECT active_pid FROM pg_replication_slots WHERE slot_name = $1";
-            pg.query_opt(sql, &[&slot]).await.ok().flatten().and_then(|r| r.get::<_, Option<i32>>(0))
+            pg.query_opt(sql, &[&slot])
+                .await
+                .ok()
+                .flatten()
+                .and_then(|r| r.get::<_, Option<i32>>(0))
         })
     }
 
@@ -166,7 +191,11 @@ impl TestConnector {
         loop {
             match self.slot_pid() {
                 Some(pid) if Some(pid) != before => return pid,
-                now => assert!(Instant::now() < deadline, "slot {} still streamed by {now:?} (before: {before:?})", self.slot),
+                now => assert!(
+                    Instant::now() < deadline,
+                    "slot {} still streamed by {now:?} (before: {before:?})",
+                    self.slot
+                ),
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -196,7 +225,10 @@ impl Drop for TestConnector {
     fn drop(&mut self) {
         let (name, slot, prefix) = (self.name.clone(), self.slot.clone(), self.prefix.clone());
         on_own_runtime(async move {
-            let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("HTTP client");
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("HTTP client");
             let _ = http.delete(format!("{CONNECT}/connectors/{name}")).send().await;
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
@@ -225,21 +257,29 @@ impl Drop for TestConnector {
 /// context, and a panic inside stays inside.
 fn on_own_runtime<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> T {
     std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime").block_on(fut)
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(fut)
     })
     .join()
     .unwrap_or_else(|_| panic!("cleanup thread panicked"))
 }
 
 async fn slot_exists(pg: &tokio_postgres::Client, slot: &str) -> bool {
-    pg.query_opt("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", &[&slot]).await.map(|r| r.is_some()).unwrap_or(false)
+    pg.query_opt("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", &[&slot])
+        .await
+        .map(|r| r.is_some())
+        .unwrap_or(false)
 }
 
 /// Drops the slot if it exists, first ending the walsender that holds it.
 async fn drop_slot(pg: &tokio_postgres::Client, slot: &str) {
     let sql = "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL";
     let _ = pg.execute(sql, &[&slot]).await;
-    let sql = "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1";
+    let sql =
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1";
     if let Err(e) = pg.execute(sql, &[&slot]).await {
         eprintln!("cleanup: drop slot {slot}: {e}");
     }
@@ -250,7 +290,9 @@ async fn delete_topics(prefix: &str) {
     use rdkafka::admin::{AdminClient, AdminOptions};
     use rdkafka::client::DefaultClientContext;
     use rdkafka::config::ClientConfig;
-    let Ok(admin) = ClientConfig::new().set("bootstrap.servers", "127.0.0.1:9092").create::<AdminClient<DefaultClientContext>>()
+    let Ok(admin) = ClientConfig::new()
+        .set("bootstrap.servers", "127.0.0.1:9092")
+        .create::<AdminClient<DefaultClientContext>>()
     else {
         return;
     };
@@ -259,7 +301,9 @@ async fn delete_topics(prefix: &str) {
         .topics()
         .iter()
         .map(|t| t.name().to_string())
-        .filter(|t| t.starts_with(&format!("{prefix}.")) || *t == format!("__debezium-heartbeat.{prefix}"))
+        .filter(|t| {
+            t.starts_with(&format!("{prefix}.")) || *t == format!("__debezium-heartbeat.{prefix}")
+        })
         .collect();
     if ours.is_empty() {
         return;

@@ -48,26 +48,18 @@ pub fn drive(
         }
     };
     loop {
-        let open: Vec<usize> = (0..logs.len())
-            .filter(|p| cursors[*p] < logs[*p].len())
-            .collect();
+        let open: Vec<usize> = (0..logs.len()).filter(|p| cursors[*p] < logs[*p].len()).collect();
         if open.is_empty() {
             break;
         }
-        let c = choices
-            .get(step % choices.len().max(1))
-            .copied()
-            .unwrap_or(0);
+        let c = choices.get(step % choices.len().max(1)).copied().unwrap_or(0);
         step += 1;
         now += i64::from(c % 7);
         let p = open[usize::from(c) % open.len()];
         let (id, change) = &logs[p][cursors[p]];
         let offset = cursors[p] as i64;
         cursors[p] += 1;
-        let effective = [job_wm, floors.get(&(p as i32)).copied()]
-            .into_iter()
-            .flatten()
-            .max();
+        let effective = [job_wm, floors.get(&(p as i32)).copied()].into_iter().flatten().max();
         let out = op.on_change(p as i32, offset, &[*id], change, now);
         // Exactly the contributions beyond allowed lateness are refused.
         let mut windows = Vec::new();
@@ -77,23 +69,16 @@ pub fn drive(
             shape.assign(t, &mut windows);
             for w in &windows {
                 let too_late = effective.is_some_and(|wm| w.end + lateness <= wm);
-                let reported = out
-                    .late
-                    .iter()
-                    .any(|l| l.refused_in(w) && l.retraction == (sign < 0));
+                let reported =
+                    out.late.iter().any(|l| l.refused_in(w) && l.retraction == (sign < 0));
                 if shape.is_session() {
                     if reported && !too_late {
                         assert!(
-                            out.late
-                                .iter()
-                                .all(|l| l.reason == LateReason::SessionPurged),
+                            out.late.iter().all(|l| l.reason == LateReason::SessionPurged),
                             "{out:?}"
                         );
                     }
-                    assert!(
-                        !too_late || reported,
-                        "a too-late session event was applied"
-                    );
+                    assert!(!too_late || reported, "a too-late session event was applied");
                 } else {
                     assert_eq!(
                         too_late, reported,
@@ -119,9 +104,8 @@ pub fn drive(
             apply(&mut sink, &e);
         }
         if Some(step) == crash_at.map(|c| c / 2) && saved.is_none() {
-            let states = (0..logs.len() as i32)
-                .filter_map(|p| Some((p, op.checkpoint(p)?)))
-                .collect();
+            let states =
+                (0..logs.len() as i32).filter_map(|p| Some((p, op.checkpoint(p)?))).collect();
             saved = Some((states, sink.clone(), late.clone(), cursors.clone()));
         }
         if Some(step) == crash_at

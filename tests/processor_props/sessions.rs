@@ -22,19 +22,14 @@ pub fn session_case(
     for (p, log) in logs.iter().enumerate() {
         for (offset, (_, c)) in log.iter().enumerate() {
             let Some(a) = &c.after else { continue };
-            if late
-                .iter()
-                .any(|l| l.partition == p as i32 && l.offset == offset as i64)
-            {
+            if late.iter().any(|l| l.partition == p as i32 && l.offset == offset as i64) {
                 continue;
             }
-            let KeyPart::Int(g) = a.key[0] else {
-                unreachable!()
-            };
-            times.entry(key_of(g as u8)).or_default().push((
-                a.event_time.unwrap_or_default(),
-                a.values[0].unwrap_or_default(),
-            ));
+            let KeyPart::Int(g) = a.key[0] else { unreachable!() };
+            times
+                .entry(key_of(g as u8))
+                .or_default()
+                .push((a.event_time.unwrap_or_default(), a.values[0].unwrap_or_default()));
         }
     }
     let mut want = BTreeMap::new();
@@ -53,13 +48,7 @@ pub fn session_case(
                     }
                     let mut e = Expected::default();
                     e.add(v, 1);
-                    current = Some((
-                        Window {
-                            start: t,
-                            end: t + GAP,
-                        },
-                        e,
-                    ));
+                    current = Some((Window { start: t, end: t + GAP }, e));
                 }
             }
         }

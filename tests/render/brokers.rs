@@ -2,9 +2,9 @@
 //! a filter and a selection.
 
 use cdc_console::action::Keymap;
-use cdc_console::ui::Embedded;
 use cdc_console::config::theme::Theme;
 use cdc_console::store::Store;
+use cdc_console::ui::Embedded;
 use cdc_console::ui::{UiState, View, ViewId, views};
 
 use crate::fixtures::*;
@@ -15,14 +15,28 @@ fn ui() -> UiState {
 
 fn rows(store: &Store, ui: &UiState) -> Vec<String> {
     let (theme, keymap) = (Theme::default(), Keymap::default());
-    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, embedded: &Embedded::default(), read_only: false, now: t(75) })
+    views::rows(&View {
+        store,
+        theme: &theme,
+        keymap: &keymap,
+        ui,
+        embedded: &Embedded::default(),
+        read_only: false,
+        now: t(75),
+    })
 }
 
 #[test]
 fn healthy_brokers() {
     let s = healthy();
     let small = render(&s, ViewId::Brokers, None, 80, 24);
-    assert!(small.contains("111*") && small.contains("127.0.0.1:9092") && small.contains("UP") && small.contains("0.4ms"), "{small}");
+    assert!(
+        small.contains("111*")
+            && small.contains("127.0.0.1:9092")
+            && small.contains("UP")
+            && small.contains("0.4ms"),
+        "{small}"
+    );
     assert!(small.contains("URP 0") && small.contains("offline 0"), "{small}");
     insta::assert_snapshot!("healthy_80x24", small);
     insta::assert_snapshot!("healthy_160x40", render(&s, ViewId::Brokers, None, 160, 40));
@@ -33,7 +47,10 @@ fn healthy_brokers() {
 fn kafka_down_keeps_the_last_brokers_marked_stale() {
     let s = kafka_down();
     let small = render(&s, ViewId::Brokers, None, 80, 24);
-    assert!(small.contains("stale 1m15s") && small.contains("Kafka down 45s") && small.contains("111*"), "{small}");
+    assert!(
+        small.contains("stale 1m15s") && small.contains("Kafka down 45s") && small.contains("111*"),
+        "{small}"
+    );
     insta::assert_snapshot!("kafka_down_80x24", small);
     insta::assert_snapshot!("kafka_down_160x40", render(&s, ViewId::Brokers, None, 160, 40));
 }
@@ -53,12 +70,17 @@ fn a_down_broker_and_partition_trouble_with_a_selection() {
     let s = troubled();
     let u = UiState { selected: 2, ..ui() };
     let small = render(&s, ViewId::Brokers, Some(u.clone()), 80, 24);
-    for want in ["controller 111", "2 up · 1 down", "URP 2", "offline 1", "DOWN", "10.0.0.13:9092", "8.7ms"] {
+    for want in
+        ["controller 111", "2 up · 1 down", "URP 2", "offline 1", "DOWN", "10.0.0.13:9092", "8.7ms"]
+    {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("troubled_selected_80x24", small);
     let wide = render(&s, ViewId::Brokers, Some(u.clone()), 160, 40);
-    assert!(wide.contains("rack-c") && wide.contains("connection refused") && wide.contains("CONNECT"), "{wide}");
+    assert!(
+        wide.contains("rack-c") && wide.contains("connection refused") && wide.contains("CONNECT"),
+        "{wide}"
+    );
     insta::assert_snapshot!("troubled_selected_160x40", wide);
     assert_eq!(rows(&s, &u), ["111", "112", "113"]);
 }
@@ -68,7 +90,12 @@ fn the_filter_narrows_the_table() {
     let s = troubled();
     let u = UiState { filter: "rack-b".into(), ..ui() };
     let small = render(&s, ViewId::Brokers, Some(u.clone()), 80, 24);
-    assert!(small.contains("Brokers (1/3) /rack-b") && small.contains("10.0.0.12") && !small.contains("10.0.0.13"), "{small}");
+    assert!(
+        small.contains("Brokers (1/3) /rack-b")
+            && small.contains("10.0.0.12")
+            && !small.contains("10.0.0.13"),
+        "{small}"
+    );
     insta::assert_snapshot!("filtered_80x24", small);
     assert_eq!(rows(&s, &u), ["112"]);
 }
@@ -76,7 +103,10 @@ fn the_filter_narrows_the_table() {
 #[test]
 fn the_cluster_summary_counts_partitions_below_min_isr() {
     let wide = render(&below_min_isr(), ViewId::Brokers, None, 160, 40);
-    assert!(wide.contains("URP 8  offline 0  below min ISR 1  cluster vvaVbflMSCyGxK-SuTLyuA"), "{wide}");
+    assert!(
+        wide.contains("URP 8  offline 0  below min ISR 1  cluster vvaVbflMSCyGxK-SuTLyuA"),
+        "{wide}"
+    );
     let troubled = render(&troubled(), ViewId::Brokers, None, 160, 40);
     assert!(!troubled.contains("below min ISR"), "shown only when there are any:\n{troubled}");
 }

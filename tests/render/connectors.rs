@@ -2,9 +2,9 @@
 //! connector with a failed task and its trace.
 
 use cdc_console::action::Keymap;
-use cdc_console::ui::Embedded;
 use cdc_console::config::theme::Theme;
 use cdc_console::store::Store;
+use cdc_console::ui::Embedded;
 use cdc_console::ui::{UiState, View, ViewId, views};
 
 use crate::fixtures::*;
@@ -15,14 +15,27 @@ fn ui() -> UiState {
 
 fn rows(store: &Store, ui: &UiState) -> Vec<String> {
     let (theme, keymap) = (Theme::default(), Keymap::default());
-    views::rows(&View { store, theme: &theme, keymap: &keymap, ui, embedded: &Embedded::default(), read_only: false, now: t(75) })
+    views::rows(&View {
+        store,
+        theme: &theme,
+        keymap: &keymap,
+        ui,
+        embedded: &Embedded::default(),
+        read_only: false,
+        now: t(75),
+    })
 }
 
 #[test]
 fn healthy_connectors() {
     let s = healthy();
     let small = render(&s, ViewId::Connectors, None, 80, 24);
-    assert!(small.contains("Connectors (1)") && small.contains("orders-cdc") && small.contains("1/1 RUNNING"), "{small}");
+    assert!(
+        small.contains("Connectors (1)")
+            && small.contains("orders-cdc")
+            && small.contains("1/1 RUNNING"),
+        "{small}"
+    );
     insta::assert_snapshot!("healthy_80x24", small);
     let wide = render(&s, ViewId::Connectors, None, 160, 40);
     assert!(wide.contains("PostgresConnector") && wide.contains("127.0.0.1:8083"), "{wide}");
@@ -34,7 +47,13 @@ fn healthy_connectors() {
 fn connect_down_keeps_the_last_connectors_marked_stale() {
     let s = connect_down();
     let small = render(&s, ViewId::Connectors, None, 80, 24);
-    assert!(small.contains("stale 1m15s") && small.contains("connect:local down 45s: http://127.0.0.1:8083") && small.contains("orders-cdc") && small.contains("RUNNING"), "{small}");
+    assert!(
+        small.contains("stale 1m15s")
+            && small.contains("connect:local down 45s: http://127.0.0.1:8083")
+            && small.contains("orders-cdc")
+            && small.contains("RUNNING"),
+        "{small}"
+    );
     insta::assert_snapshot!("connect_down_80x24", small);
     insta::assert_snapshot!("connect_down_160x40", render(&s, ViewId::Connectors, None, 160, 40));
 }
@@ -54,9 +73,15 @@ fn failed_tasks_are_counted_and_the_selection_is_highlighted() {
     let s = troubled();
     let u = UiState { selected: 2, ..ui() };
     let small = render(&s, ViewId::Connectors, Some(u.clone()), 80, 24);
-    assert!(small.contains("1/2 RUNNING · 1 FAILED") && small.contains("0/1 RUNNING · 1 PAUSED"), "{small}");
+    assert!(
+        small.contains("1/2 RUNNING · 1 FAILED") && small.contains("0/1 RUNNING · 1 PAUSED"),
+        "{small}"
+    );
     insta::assert_snapshot!("troubled_selected_80x24", small);
-    insta::assert_snapshot!("troubled_selected_160x40", render(&s, ViewId::Connectors, Some(u.clone()), 160, 40));
+    insta::assert_snapshot!(
+        "troubled_selected_160x40",
+        render(&s, ViewId::Connectors, Some(u.clone()), 160, 40)
+    );
     // Sorted by name; the selection is row 2, orders-sink.
     assert_eq!(rows(&s, &u), ["audit-export", "orders-cdc", "orders-sink"]);
     // A selection past the end is clamped, not lost.
@@ -69,10 +94,16 @@ fn the_filter_narrows_the_table() {
     let s = troubled();
     let u = UiState { filter: "SINK".into(), ..ui() };
     let small = render(&s, ViewId::Connectors, Some(u.clone()), 80, 24);
-    assert!(small.contains("Connectors (2/3) /SINK") && small.contains("orders-sink") && !small.contains("orders-cdc"), "{small}");
+    assert!(
+        small.contains("Connectors (2/3) /SINK")
+            && small.contains("orders-sink")
+            && !small.contains("orders-cdc"),
+        "{small}"
+    );
     insta::assert_snapshot!("filtered_80x24", small);
     assert_eq!(rows(&s, &u), ["audit-export", "orders-sink"]);
-    let none = render(&s, ViewId::Connectors, Some(UiState { filter: "zzz".into(), ..ui() }), 80, 24);
+    let none =
+        render(&s, ViewId::Connectors, Some(UiState { filter: "zzz".into(), ..ui() }), 80, 24);
     assert!(none.contains("nothing matches the filter"), "{none}");
 }
 
@@ -81,12 +112,24 @@ fn detail_shows_the_failed_task_trace_and_the_masked_config() {
     let s = troubled();
     let u = UiState { detail: Some("orders-sink".into()), ..ui() };
     let small = render(&s, ViewId::Connectors, Some(u.clone()), 80, 24);
-    for want in ["Connector orders-sink", "task 1", "FAILED", "task 1 trace", "ConnectException", "Caused by: java.sql.SQLException", "Config (masked)"] {
+    for want in [
+        "Connector orders-sink",
+        "task 1",
+        "FAILED",
+        "task 1 trace",
+        "ConnectException",
+        "Caused by: java.sql.SQLException",
+        "Config (masked)",
+    ] {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("detail_failed_80x24", small);
     let wide = render(&s, ViewId::Connectors, Some(u.clone()), 160, 40);
-    for want in ["SQLException: connection to sink-db:5432 refused", "connection.password = ********", "topics              = dbserver1.public.orders"] {
+    for want in [
+        "SQLException: connection to sink-db:5432 refused",
+        "connection.password = ********",
+        "topics              = dbserver1.public.orders",
+    ] {
         assert!(wide.contains(want), "{want} missing:\n{wide}");
     }
     assert!(!wide.contains("secret"), "{wide}");
@@ -104,9 +147,20 @@ fn detail_of_a_source_connector_while_connect_is_down() {
     let s = connect_down();
     let u = UiState { detail: Some("orders-cdc".into()), ..ui() };
     let small = render(&s, ViewId::Connectors, Some(u), 80, 24);
-    assert!(small.contains("stale 1m15s") && small.contains("Connect down 45s") && small.contains("(no config)"), "{small}");
+    assert!(
+        small.contains("stale 1m15s")
+            && small.contains("Connect down 45s")
+            && small.contains("(no config)"),
+        "{small}"
+    );
     insta::assert_snapshot!("detail_connect_down_80x24", small);
-    let gone = render(&s, ViewId::Connectors, Some(UiState { detail: Some("nope".into()), ..ui() }), 80, 24);
+    let gone = render(
+        &s,
+        ViewId::Connectors,
+        Some(UiState { detail: Some("nope".into()), ..ui() }),
+        80,
+        24,
+    );
     assert!(gone.contains("not in the last snapshot"), "{gone}");
 }
 
@@ -122,9 +176,25 @@ fn the_selected_row_is_highlighted_and_clamped() {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let (theme, keymap) = (Theme::default(), Keymap::default());
         let ui = UiState { selected, ..ui() };
-        term.draw(|f| draw(f, &View { store: &s, theme: &theme, keymap: &keymap, ui: &ui, embedded: &Embedded::default(), read_only: false, now: t(75) })).unwrap();
+        term.draw(|f| {
+            draw(
+                f,
+                &View {
+                    store: &s,
+                    theme: &theme,
+                    keymap: &keymap,
+                    ui: &ui,
+                    embedded: &Embedded::default(),
+                    read_only: false,
+                    now: t(75),
+                },
+            )
+        })
+        .unwrap();
         let buf = term.backend().buffer().clone();
-        (0..24u16).filter(|&y| buf[(2, y)].modifier.contains(Modifier::REVERSED)).collect::<Vec<_>>()
+        (0..24u16)
+            .filter(|&y| buf[(2, y)].modifier.contains(Modifier::REVERSED))
+            .collect::<Vec<_>>()
     };
     // y 1 is the block border, y 2 the header, y 3 the first connector.
     assert_eq!(reversed_rows(0), [3]);
@@ -136,6 +206,11 @@ fn the_selected_row_is_highlighted_and_clamped() {
 fn narrow_screens_keep_name_state_and_tasks() {
     let s = troubled();
     let narrow = render(&s, ViewId::Connectors, None, 50, 12);
-    assert!(narrow.contains("orders-sink") && narrow.contains("1/2 RUNNING · 1 FAILED") && !narrow.contains("WORKER"), "{narrow}");
+    assert!(
+        narrow.contains("orders-sink")
+            && narrow.contains("1/2 RUNNING · 1 FAILED")
+            && !narrow.contains("WORKER"),
+        "{narrow}"
+    );
     insta::assert_snapshot!("troubled_50x12", narrow);
 }

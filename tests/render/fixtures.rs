@@ -2,8 +2,8 @@
 //! Known stores to draw views from: healthy, a backend down (stale data kept), nothing polled
 //! yet; and `render`, a frame of one view as text.
 
-use std::time::{Duration, SystemTime};
 use cdc_console::ui::Embedded;
+use std::time::{Duration, SystemTime};
 
 use cdc_console::action::Keymap;
 use cdc_console::collectors::connect::{ConnectSnapshot, Connector, Task};
@@ -12,8 +12,8 @@ use cdc_console::collectors::postgres::{PostgresSnapshot, ReplicationSlot, Table
 use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::config::Config;
 use cdc_console::config::theme::Theme;
-use cdc_console::store::Store;
 use cdc_console::pipeline::generator::GeneratorSnapshot;
+use cdc_console::store::Store;
 use cdc_console::ui::{UiState, View, ViewId, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -41,7 +41,11 @@ pub fn pg(slots: bool) -> PostgresSnapshot {
         } else {
             vec![]
         },
-        tables: vec![TableInfo { name: "public.orders".into(), replica_identity: "full".into(), estimated_rows: 1200 }],
+        tables: vec![TableInfo {
+            name: "public.orders".into(),
+            replica_identity: "full".into(),
+            estimated_rows: 1200,
+        }],
         publications: vec![],
         console_tables: vec![],
         applied: vec![],
@@ -61,20 +65,48 @@ pub fn connect() -> ConnectSnapshot {
             state: "RUNNING".into(),
             worker_id: "127.0.0.1:8083".into(),
             trace: None,
-            tasks: vec![Task { id: 0, state: "RUNNING".into(), worker_id: "127.0.0.1:8083".into(), trace: None }],
+            tasks: vec![Task {
+                id: 0,
+                state: "RUNNING".into(),
+                worker_id: "127.0.0.1:8083".into(),
+                trace: None,
+            }],
             config: Default::default(),
         }],
     }
 }
 
 pub fn kafka() -> KafkaSnapshot {
-    let broker = Broker { id: 111, host: "127.0.0.1".into(), port: 9092, controller: true, state: BrokerState::Up, rtt_avg_ms: Some(0.4), ..Default::default() };
+    let broker = Broker {
+        id: 111,
+        host: "127.0.0.1".into(),
+        port: 9092,
+        controller: true,
+        state: BrokerState::Up,
+        rtt_avg_ms: Some(0.4),
+        ..Default::default()
+    };
     KafkaSnapshot {
         brokers: vec![broker],
         topics: vec![
-            Topic { name: "_connect-offsets".into(), partitions: 1, internal: true, ..Default::default() },
-            Topic { name: "dbserver1.public.order_items".into(), partitions: 4, messages_per_sec: Some(12.5), ..Default::default() },
-            Topic { name: "dbserver1.public.orders".into(), partitions: 4, messages_per_sec: Some(0.0), ..Default::default() },
+            Topic {
+                name: "_connect-offsets".into(),
+                partitions: 1,
+                internal: true,
+                ..Default::default()
+            },
+            Topic {
+                name: "dbserver1.public.order_items".into(),
+                partitions: 4,
+                messages_per_sec: Some(12.5),
+                ..Default::default()
+            },
+            Topic {
+                name: "dbserver1.public.orders".into(),
+                partitions: 4,
+                messages_per_sec: Some(0.0),
+                ..Default::default()
+            },
         ],
         ..Default::default()
     }
@@ -96,7 +128,10 @@ pub fn healthy() -> Store {
 /// Connect down since t(30): its last snapshot stays, marked stale.
 pub fn connect_down() -> Store {
     let mut s = healthy();
-    let refused = CollectError::Unreachable { endpoint: "http://127.0.0.1:8083".into(), reason: "Connection refused (os error 111)".into() };
+    let refused = CollectError::Unreachable {
+        endpoint: "http://127.0.0.1:8083".into(),
+        reason: "Connection refused (os error 111)".into(),
+    };
     s.apply(Update { at: t(30), kind: UpdateKind::Connect(0, Err(refused)) });
     s
 }
@@ -112,17 +147,46 @@ pub fn render(store: &Store, view: ViewId, ui: Option<UiState>, w: u16, h: u16) 
 }
 
 /// `render` with given snapshots of what the console runs itself.
-pub fn render_embedded(store: &Store, view: ViewId, ui: Option<UiState>, embedded: &Embedded, w: u16, h: u16) -> String {
+pub fn render_embedded(
+    store: &Store,
+    view: ViewId,
+    ui: Option<UiState>,
+    embedded: &Embedded,
+    w: u16,
+    h: u16,
+) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     let (theme, keymap) = (Theme::default(), Keymap::default());
     let ui = ui.unwrap_or(UiState { view, ..UiState::default() });
-    term.draw(|f| draw(f, &View { store, theme: &theme, keymap: &keymap, ui: &ui, embedded, read_only: false, now: t(75) })).unwrap();
+    term.draw(|f| {
+        draw(
+            f,
+            &View {
+                store,
+                theme: &theme,
+                keymap: &keymap,
+                ui: &ui,
+                embedded,
+                read_only: false,
+                now: t(75),
+            },
+        )
+    })
+    .unwrap();
     term.backend().to_string()
 }
 
 // ---- consumer groups, latency and generator (groups/latency/generator/overview views) ----
 
-pub fn partition_lag(topic: &str, p: i32, current: i64, end: i64, secs: f64, verdict: cdc_console::collectors::lag::verdict::Verdict, owner: Option<(&str, &str, &str)>) -> cdc_console::collectors::groups::PartitionLag {
+pub fn partition_lag(
+    topic: &str,
+    p: i32,
+    current: i64,
+    end: i64,
+    secs: f64,
+    verdict: cdc_console::collectors::lag::verdict::Verdict,
+    owner: Option<(&str, &str, &str)>,
+) -> cdc_console::collectors::groups::PartitionLag {
     use cdc_console::collectors::lag::seconds::{Estimate, LagSeconds};
     let estimate = if current == end { Estimate::CaughtUp } else { Estimate::Interpolated };
     cdc_console::collectors::groups::PartitionLag {
@@ -143,14 +207,22 @@ pub fn partition_lag(topic: &str, p: i32, current: i64, end: i64, secs: f64, ver
 /// Three groups: a replicator catching up (WARN, with an ETA), a stalled sink (STALL → ERR),
 /// an empty group with no members and nothing to consume.
 pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
-    use cdc_console::collectors::groups::{Group, GroupsSnapshot, Member, MemberSource, PartitionRef};
+    use cdc_console::collectors::groups::{
+        Group, GroupsSnapshot, Member, MemberSource, PartitionRef,
+    };
     use cdc_console::collectors::lag::history::Rates;
     use cdc_console::collectors::lag::verdict::Verdict;
     let orders = "dbserver1.public.orders";
     let items = "dbserver1.public.order_items";
     let rep = ("replicator-1-5f2c", "/127.0.0.1", "replicator-1");
     let sink = ("sink-0-9ab1", "/10.0.0.7", "jdbc-sink");
-    let member = |m: (&str, &str, &str)| Member { member_id: m.0.into(), client_id: m.2.into(), host: m.1.into(), assignment: None, source: MemberSource::Broker };
+    let member = |m: (&str, &str, &str)| Member {
+        member_id: m.0.into(),
+        client_id: m.2.into(),
+        host: m.1.into(),
+        assignment: None,
+        source: MemberSource::Broker,
+    };
     GroupsSnapshot {
         groups: vec![
             Group {
@@ -169,7 +241,11 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 max_lag: Some(450),
                 max_lag_seconds: Some(12.4),
                 verdict: Verdict::Warn,
-                worst: Some(PartitionRef { topic: orders.into(), partition: 1, verdict: Verdict::Warn }),
+                worst: Some(PartitionRef {
+                    topic: orders.into(),
+                    partition: 1,
+                    verdict: Verdict::Warn,
+                }),
                 complete: 1.0,
                 rates: Some(Rates { consume_per_s: 30.0, produce_per_s: 18.0 }),
                 eta_seconds: Some(42.0),
@@ -190,7 +266,11 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 max_lag: Some(3_000),
                 max_lag_seconds: Some(310.0),
                 verdict: Verdict::Err,
-                worst: Some(PartitionRef { topic: items.into(), partition: 0, verdict: Verdict::Stall }),
+                worst: Some(PartitionRef {
+                    topic: items.into(),
+                    partition: 0,
+                    verdict: Verdict::Stall,
+                }),
                 complete: 1.0,
                 rates: Some(Rates { consume_per_s: 0.0, produce_per_s: 12.5 }),
                 eta_seconds: None,
@@ -222,13 +302,21 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
 
 pub fn latency() -> cdc_console::collectors::latency::LatencySnapshot {
     use cdc_console::collectors::latency::{LatencySnapshot, Percentiles, STAGES, StageLatency};
-    let ms = [(40, 80, 150, 220, 310), (3, 6, 12, 20, 31), (8, 15, 40, 90, 120), (60, 110, 230, 400, 512)];
+    let ms = [
+        (40, 80, 150, 220, 310),
+        (3, 6, 12, 20, 31),
+        (8, 15, 40, 90, 120),
+        (60, 110, 230, 400, 512),
+    ];
     LatencySnapshot {
         window_seconds: 60,
         stages: STAGES
             .iter()
             .zip(ms)
-            .map(|(s, (p50, p90, p99, p999, max))| StageLatency { stage: *s, ms: Percentiles { count: 1_840, p50, p90, p99, p999, max } })
+            .map(|(s, (p50, p90, p99, p999, max))| StageLatency {
+                stage: *s,
+                ms: Percentiles { count: 1_840, p50, p90, p99, p999, max },
+            })
             .collect(),
         events: 1_840,
         undecodable: 2,
@@ -249,7 +337,10 @@ pub fn kafka_down() -> Store {
     let mut s = healthy_full();
     // The collectors name the configured bootstrap list as the endpoint.
     let brokers = cdc_console::config::Config::default().kafka.brokers;
-    let refused = || CollectError::Unreachable { endpoint: brokers.clone(), reason: "Connection refused (os error 111)".into() };
+    let refused = || CollectError::Unreachable {
+        endpoint: brokers.clone(),
+        reason: "Connection refused (os error 111)".into(),
+    };
     s.apply(Update { at: t(30), kind: UpdateKind::Kafka(Err(refused())) });
     s.apply(Update { at: t(30), kind: UpdateKind::Groups(Err(refused())) });
     s.apply(Update { at: t(30), kind: UpdateKind::Latency(Err(refused())) });
@@ -257,12 +348,34 @@ pub fn kafka_down() -> Store {
 }
 
 pub fn generator_running() -> GeneratorSnapshot {
-    GeneratorSnapshot { running: true, target_rate: 200, achieved_rate: 187.4, inserts: 5_120, updates: 3_580, deletes: 1_530, ..GeneratorSnapshot::default() }
+    GeneratorSnapshot {
+        running: true,
+        target_rate: 200,
+        achieved_rate: 187.4,
+        inserts: 5_120,
+        updates: 3_580,
+        deletes: 1_530,
+        ..GeneratorSnapshot::default()
+    }
 }
 
 /// `render` with a given generator snapshot.
-pub fn render_gen(store: &Store, view: ViewId, ui: Option<UiState>, generator: &GeneratorSnapshot, w: u16, h: u16) -> String {
-    render_embedded(store, view, ui, &Embedded { generator: generator.clone(), ..Embedded::default() }, w, h)
+pub fn render_gen(
+    store: &Store,
+    view: ViewId,
+    ui: Option<UiState>,
+    generator: &GeneratorSnapshot,
+    w: u16,
+    h: u16,
+) -> String {
+    render_embedded(
+        store,
+        view,
+        ui,
+        &Embedded { generator: generator.clone(), ..Embedded::default() },
+        w,
+        h,
+    )
 }
 
 // ---- trouble: a failed task with its trace, a down broker, URP and offline partitions
@@ -291,8 +404,18 @@ pub fn connect_failing() -> ConnectSnapshot {
         worker_id: "127.0.0.1:8083".into(),
         trace: None,
         tasks: vec![
-            Task { id: 0, state: "RUNNING".into(), worker_id: "127.0.0.1:8083".into(), trace: None },
-            Task { id: 1, state: "FAILED".into(), worker_id: "127.0.0.1:8083".into(), trace: Some(trace.into()) },
+            Task {
+                id: 0,
+                state: "RUNNING".into(),
+                worker_id: "127.0.0.1:8083".into(),
+                trace: None,
+            },
+            Task {
+                id: 1,
+                state: "FAILED".into(),
+                worker_id: "127.0.0.1:8083".into(),
+                trace: Some(trace.into()),
+            },
         ],
         config: [
             ("connection.password", "********"),
@@ -312,7 +435,12 @@ pub fn connect_failing() -> ConnectSnapshot {
         state: "PAUSED".into(),
         worker_id: "127.0.0.1:8083".into(),
         trace: None,
-        tasks: vec![Task { id: 0, state: "PAUSED".into(), worker_id: "127.0.0.1:8083".into(), trace: None }],
+        tasks: vec![Task {
+            id: 0,
+            state: "PAUSED".into(),
+            worker_id: "127.0.0.1:8083".into(),
+            trace: None,
+        }],
         config: Default::default(),
     });
     s
@@ -328,10 +456,35 @@ pub fn kafka_troubled() -> KafkaSnapshot {
     s.brokers[0].rack = Some("rack-a".into());
     s.brokers[0].client_state = Some("UP".into());
     s.brokers[0].rtt_p99_ms = Some(1.9);
-    s.brokers.push(Broker { id: 112, host: "10.0.0.12".into(), port: 9092, rack: Some("rack-b".into()), state: BrokerState::Up, client_state: Some("UP".into()), rtt_avg_ms: Some(2.3), rtt_p99_ms: Some(8.7), ..Default::default() });
-    s.brokers.push(Broker { id: 113, host: "10.0.0.13".into(), port: 9092, rack: Some("rack-c".into()), state: BrokerState::Down, client_state: Some("CONNECT".into()), reason: Some("connection refused".into()), ..Default::default() });
+    s.brokers.push(Broker {
+        id: 112,
+        host: "10.0.0.12".into(),
+        port: 9092,
+        rack: Some("rack-b".into()),
+        state: BrokerState::Up,
+        client_state: Some("UP".into()),
+        rtt_avg_ms: Some(2.3),
+        rtt_p99_ms: Some(8.7),
+        ..Default::default()
+    });
+    s.brokers.push(Broker {
+        id: 113,
+        host: "10.0.0.13".into(),
+        port: 9092,
+        rack: Some("rack-c".into()),
+        state: BrokerState::Down,
+        client_state: Some("CONNECT".into()),
+        reason: Some("connection refused".into()),
+        ..Default::default()
+    });
     let part = |id, leader: i32, isr: &[i32], start, end| {
-        let mut p = Partition::from_metadata(id, leader, &[111, 112, 113], isr, (leader < 0).then(|| "LeaderNotAvailable (Broker: Leader not available)".to_string()));
+        let mut p = Partition::from_metadata(
+            id,
+            leader,
+            &[111, 112, 113],
+            isr,
+            (leader < 0).then(|| "LeaderNotAvailable (Broker: Leader not available)".to_string()),
+        );
         p.log_start_offset = Some(start);
         p.log_end_offset = Some(end);
         p
@@ -342,7 +495,8 @@ pub fn kafka_troubled() -> KafkaSnapshot {
         part(2, -1, &[113], 100, 1_150),
         part(3, 111, &[111, 112, 113], 0, 1_010),
     ];
-    s.topics[1].partition_details = (0..4).map(|i| part(i, 111, &[111, 112, 113], 0, 500 + i as i64)).collect();
+    s.topics[1].partition_details =
+        (0..4).map(|i| part(i, 111, &[111, 112, 113], 0, 500 + i as i64)).collect();
     s
 }
 
@@ -360,9 +514,19 @@ pub fn troubled() -> Store {
 pub fn kafka_below_min_isr() -> KafkaSnapshot {
     use cdc_console::collectors::kafka::Partition;
     let mut s = kafka_troubled();
-    let part = |id, leader: i32, isr: &[i32], end| Partition { log_start_offset: Some(0), log_end_offset: Some(end), ..Partition::from_metadata(id, leader, &[111, 112, 113], isr, None) };
-    s.topics[2].partition_details = vec![part(0, 111, &[111, 112], 1_200), part(1, 112, &[112], 1_430), part(2, 111, &[111, 112], 1_150), part(3, 112, &[112, 111], 1_010)];
-    s.topics[1].partition_details = (0..4).map(|i| part(i, 111, &[111, 112], 500 + i as i64)).collect();
+    let part = |id, leader: i32, isr: &[i32], end| Partition {
+        log_start_offset: Some(0),
+        log_end_offset: Some(end),
+        ..Partition::from_metadata(id, leader, &[111, 112, 113], isr, None)
+    };
+    s.topics[2].partition_details = vec![
+        part(0, 111, &[111, 112], 1_200),
+        part(1, 112, &[112], 1_430),
+        part(2, 111, &[111, 112], 1_150),
+        part(3, 112, &[112, 111], 1_010),
+    ];
+    s.topics[1].partition_details =
+        (0..4).map(|i| part(i, 111, &[111, 112], 500 + i as i64)).collect();
     for t in &mut s.topics {
         t.apply_min_isr(Some(2));
     }

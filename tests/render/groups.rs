@@ -1,19 +1,25 @@
 //! The groups view: list in three states at two sizes, a filtered list, and a group's partitions.
 
-use cdc_console::ui::{UiState, ViewId};
 use cdc_console::ui::Embedded;
+use cdc_console::ui::{UiState, ViewId};
 
 use crate::fixtures::*;
 
 fn ui(filter: &str, detail: Option<&str>) -> Option<UiState> {
-    Some(UiState { view: ViewId::Groups, filter: filter.into(), detail: detail.map(Into::into), ..UiState::default() })
+    Some(UiState {
+        view: ViewId::Groups,
+        filter: filter.into(),
+        detail: detail.map(Into::into),
+        ..UiState::default()
+    })
 }
 
 #[test]
 fn healthy_groups_list() {
     let s = healthy_full();
     let small = render(&s, ViewId::Groups, None, 80, 24);
-    for want in ["cdc-replicator", "orders-sink", "idle-audit", "WARN", "ERR", "42s", "500", "▁"] {
+    for want in ["cdc-replicator", "orders-sink", "idle-audit", "WARN", "ERR", "42s", "500", "▁"]
+    {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("healthy_80x24", small);
@@ -43,15 +49,32 @@ fn nothing_polled_yet() {
 #[test]
 fn the_filter_narrows_rows_and_the_table() {
     let s = healthy_full();
-    let (theme, keymap) = (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default());
+    let (theme, keymap) =
+        (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default());
     let ui_state = ui("SINK", None).unwrap();
-    let view = cdc_console::ui::View { store: &s, theme: &theme, keymap: &keymap, ui: &ui_state, embedded: &Embedded::default(), read_only: false, now: t(75) };
+    let view = cdc_console::ui::View {
+        store: &s,
+        theme: &theme,
+        keymap: &keymap,
+        ui: &ui_state,
+        embedded: &Embedded::default(),
+        read_only: false,
+        now: t(75),
+    };
     assert_eq!(cdc_console::ui::views::rows(&view), ["orders-sink"]);
     let all = UiState { filter: String::new(), ..ui_state.clone() };
     let view = cdc_console::ui::View { ui: &all, ..view };
-    assert_eq!(cdc_console::ui::views::rows(&view), ["cdc-replicator", "orders-sink", "idle-audit"]);
+    assert_eq!(
+        cdc_console::ui::views::rows(&view),
+        ["cdc-replicator", "orders-sink", "idle-audit"]
+    );
     let small = render(&s, ViewId::Groups, ui("sink", None), 80, 24);
-    assert!(small.contains("orders-sink") && !small.contains("cdc-replicator") && small.contains("/sink"), "{small}");
+    assert!(
+        small.contains("orders-sink")
+            && !small.contains("cdc-replicator")
+            && small.contains("/sink"),
+        "{small}"
+    );
     insta::assert_snapshot!("filtered_80x24", small);
     let none = render(&s, ViewId::Groups, ui("zzz", None), 80, 24);
     assert!(none.contains("no consumer groups match /zzz"), "{none}");

@@ -8,7 +8,17 @@ use crate::fixtures::*;
 fn healthy_percentiles_and_chart() {
     let s = healthy_full();
     let small = render(&s, ViewId::Latency, None, 80, 24);
-    for want in ["last 60s", "source commit → console", "P99.9", "512", "1840 events", "2 undecodable", "p99", "230ms", "█"] {
+    for want in [
+        "last 60s",
+        "source commit → console",
+        "P99.9",
+        "512",
+        "1840 events",
+        "2 undecodable",
+        "p99",
+        "230ms",
+        "█",
+    ] {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("healthy_80x24", small);

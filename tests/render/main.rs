@@ -3,12 +3,12 @@
 
 mod fixtures;
 
-mod overview;
-mod connectors;
-mod topics;
 mod brokers;
+mod connectors;
+mod generator;
 mod groups;
+mod latency;
+mod overview;
 mod processor;
 mod replication;
-mod generator;
-mod latency;
+mod topics;

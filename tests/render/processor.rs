@@ -1,9 +1,9 @@
 //! The processor view: stopped (with the key that starts it), and a running job with a paused
 //! state, watermarks per partition (one idle), late events and the firing delay.
 
-use cdc_console::stats::Percentiles;
 use cdc_console::pipeline::processor::run::ProcessorSnapshot;
 use cdc_console::pipeline::processor::{OperatorStats, PartitionStats};
+use cdc_console::stats::Percentiles;
 use cdc_console::ui::{Embedded, ViewId};
 
 use crate::fixtures::*;
@@ -12,7 +12,10 @@ use crate::fixtures::*;
 fn stopped_says_how_to_start() {
     let s = healthy_full();
     let small = render(&s, ViewId::Processor, None, 80, 24);
-    assert!(small.contains("○ stopped") && small.contains("s starts the first configured job"), "{small}");
+    assert!(
+        small.contains("○ stopped") && small.contains("s starts the first configured job"),
+        "{small}"
+    );
     insta::assert_snapshot!("stopped_80x24", small);
 }
 
@@ -34,7 +37,12 @@ fn running(paused: bool) -> Embedded {
         job_watermark: Some(at(70)),
         idle: false,
         idle_partitions: vec![3],
-        partitions: vec![part(0, 71, false, 0), part(1, 70, false, 4), part(2, 72, false, 0), part(3, 40, true, 0)],
+        partitions: vec![
+            part(0, 71, false, 0),
+            part(1, 70, false, 4),
+            part(2, 72, false, 0),
+            part(3, 40, true, 0),
+        ],
         open_windows: 24,
         fired_windows: 48,
         late_events: 4,
@@ -52,7 +60,14 @@ fn running(paused: bool) -> Embedded {
             late_events: 4,
             checkpoints: 311,
             last_checkpoint: Some(t(74)),
-            firing_delay_ms: Percentiles { count: 120, p50: 18, p90: 31, p99: 47, p999: 47, max: 52 },
+            firing_delay_ms: Percentiles {
+                count: 120,
+                p50: 18,
+                p90: 31,
+                p99: 47,
+                p999: 47,
+                max: 52,
+            },
             ..ProcessorSnapshot::default()
         },
         ..Embedded::default()

@@ -1,7 +1,7 @@
 //! The replication view: the embedded replicator, the last diff, and what the sink reports.
 
-use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::collectors::postgres::{AppliedLsn, ConsoleTable};
+use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::ui::ViewId;
 
 use crate::fixtures::*;
@@ -14,7 +14,15 @@ fn healthy_sink_with_console_tables() {
     sink.applied = vec![AppliedLsn { consumer: "replicator".into(), lsn: "0/1A2B3C4".into() }];
     s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(sink)) });
     let small = render(&s, ViewId::Replication, None, 80, 24);
-    for want in ["○ stopped", "no diff run yet: press d", "reachable, up 1m15s", "cdc.orders", "1180 rows", "applied LSN", "0/1A2B3C4"] {
+    for want in [
+        "○ stopped",
+        "no diff run yet: press d",
+        "reachable, up 1m15s",
+        "cdc.orders",
+        "1180 rows",
+        "applied LSN",
+        "0/1A2B3C4",
+    ] {
         assert!(small.contains(want), "{want} missing:\n{small}");
     }
     insta::assert_snapshot!("healthy_80x24", small);
@@ -24,7 +32,10 @@ fn healthy_sink_with_console_tables() {
 #[test]
 fn sink_down() {
     let mut s = healthy();
-    let refused = CollectError::Unreachable { endpoint: "postgres@127.0.0.1:55433/sink".into(), reason: "Connection refused (os error 111)".into() };
+    let refused = CollectError::Unreachable {
+        endpoint: "postgres@127.0.0.1:55433/sink".into(),
+        reason: "Connection refused (os error 111)".into(),
+    };
     s.apply(Update { at: t(30), kind: UpdateKind::Sink(Err(refused)) });
     let small = render(&s, ViewId::Replication, None, 80, 24);
     for want in ["down 45s", "Connection refused", "stale 1m15s", "no console tables"] {
@@ -38,7 +49,10 @@ fn sink_down() {
 fn nothing_polled_yet() {
     let s = empty();
     let small = render(&s, ViewId::Replication, None, 80, 24);
-    assert!(small.contains("not polled yet") && small.contains("nothing from the sink yet"), "{small}");
+    assert!(
+        small.contains("not polled yet") && small.contains("nothing from the sink yet"),
+        "{small}"
+    );
     insta::assert_snapshot!("empty_80x24", small);
     insta::assert_snapshot!("empty_160x40", render(&s, ViewId::Replication, None, 160, 40));
 }
@@ -58,14 +72,28 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
             batches: 311,
             applied_lsn: Some("0/5F3A2B8".into()),
             dead_letters: 2,
-            commit_latency_ms: cdc_console::stats::Percentiles { count: 11_920, p50: 212, p90: 380, p99: 461, p999: 610, max: 702 },
+            commit_latency_ms: cdc_console::stats::Percentiles {
+                count: 11_920,
+                p50: 212,
+                p90: 380,
+                p99: 461,
+                p999: 610,
+                max: 702,
+            },
             replicas: vec![
-                ReplicaStatus { name: "orders_replica".into(), sink: "cdc.orders_replica".into(), applied_events: 50_210, error: None },
+                ReplicaStatus {
+                    name: "orders_replica".into(),
+                    sink: "cdc.orders_replica".into(),
+                    applied_events: 50_210,
+                    error: None,
+                },
                 ReplicaStatus {
                     name: "orders_transformed".into(),
                     sink: "cdc.orders_transformed".into(),
                     applied_events: 812,
-                    error: Some("column amount is numeric(12,2) in the sink but text in the source".into()),
+                    error: Some(
+                        "column amount is numeric(12,2) in the sink but text in the source".into(),
+                    ),
                 },
             ],
             ..ReplicatorSnapshot::default()
@@ -83,7 +111,12 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
                     RowDiff::Changed { key: vec!["102".into()], columns: vec!["status".into()] },
                 ],
                 in_flight: vec![RowDiff::Extra { key: vec!["90001".into()] }],
-                stats: Stats { segments_checked: 97, rows_fetched: 12_800, elapsed_ms: 2_940, ..Stats::default() },
+                stats: Stats {
+                    segments_checked: 97,
+                    rows_fetched: 12_800,
+                    elapsed_ms: 2_940,
+                    ..Stats::default()
+                },
             }],
             errors: vec![],
         },
@@ -109,7 +142,10 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
         assert!(big.contains(want), "{want} missing:\n{big}");
     }
     insta::assert_snapshot!("replicating_160x40", big);
-    insta::assert_snapshot!("replicating_80x24", render_embedded(&s, ViewId::Replication, None, &embedded, 80, 24));
+    insta::assert_snapshot!(
+        "replicating_80x24",
+        render_embedded(&s, ViewId::Replication, None, &embedded, 80, 24)
+    );
 }
 
 #[test]
@@ -122,13 +158,22 @@ fn replicator_waiting_for_its_topic() {
         replicator: ReplicatorSnapshot {
             running: true,
             waiting_for: vec!["dbserver1.public.orders".into()],
-            replicas: vec![ReplicaStatus { name: "orders_replica".into(), sink: "cdc.orders_replica".into(), applied_events: 0, error: None }],
+            replicas: vec![ReplicaStatus {
+                name: "orders_replica".into(),
+                sink: "cdc.orders_replica".into(),
+                applied_events: 0,
+                error: None,
+            }],
             ..ReplicatorSnapshot::default()
         },
         ..Embedded::default()
     };
     let big = render_embedded(&s, ViewId::Replication, None, &embedded, 160, 40);
-    for want in ["● running", "waiting for dbserver1.public.orders to exist", "orders_replica → cdc.orders_replica"] {
+    for want in [
+        "● running",
+        "waiting for dbserver1.public.orders to exist",
+        "orders_replica → cdc.orders_replica",
+    ] {
         assert!(big.contains(want), "{want} missing:\n{big}");
     }
     insta::assert_snapshot!("waiting_160x40", big);
@@ -145,15 +190,24 @@ fn many_keys_in_flight_never_hide_another_tables_verdict() {
         sink_table: sink.into(),
         key_columns: vec!["order_id".into()],
         differences: vec![],
-        in_flight: (0..in_flight).map(|i| RowDiff::Missing { key: vec![(74_000 + i).to_string()] }).collect(),
+        in_flight: (0..in_flight)
+            .map(|i| RowDiff::Missing { key: vec![(74_000 + i).to_string()] })
+            .collect(),
         stats: Stats::default(),
     };
     let mut embedded = Embedded::default();
     embedded.diff.started = Some(t(60));
     embedded.diff.finished = Some(t(63));
-    embedded.diff.reports = vec![report("cdc.orders_replica", 500), report("cdc.orders_transformed", 0)];
+    embedded.diff.reports =
+        vec![report("cdc.orders_replica", 500), report("cdc.orders_transformed", 0)];
     let big = render_embedded(&s, ViewId::Replication, None, &embedded, 160, 40);
-    for want in ["public.orders = cdc.orders_replica", "500 in flight", "public.orders = cdc.orders_transformed", "order_id=74000", "more keys"] {
+    for want in [
+        "public.orders = cdc.orders_replica",
+        "500 in flight",
+        "public.orders = cdc.orders_transformed",
+        "order_id=74000",
+        "more keys",
+    ] {
         assert!(big.contains(want), "{want} missing:\n{big}");
     }
     assert!(!big.contains("order_id=74020"), "more than 20 keys listed:\n{big}");

@@ -23,7 +23,10 @@ pub struct ConnectorSpec {
 
 impl fmt::Debug for ConnectorSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectorSpec").field("name", &self.name).field("config", &mask_config(self.config.clone())).finish()
+        f.debug_struct("ConnectorSpec")
+            .field("name", &self.name)
+            .field("config", &mask_config(self.config.clone()))
+            .finish()
     }
 }
 
@@ -33,11 +36,16 @@ impl ConnectorSpec {
     /// is an error naming the connector and key. `origin` (the file name) prefixes every error.
     pub fn parse_all(text: &str, origin: &str) -> Result<Vec<ConnectorSpec>, ConnectError> {
         let err = |message: String| ConnectError::Spec { origin: origin.to_string(), message };
-        let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
         let items = match doc {
             serde_json::Value::Array(items) => items,
             one @ serde_json::Value::Object(_) => vec![one],
-            _ => return Err(err("expected {\"name\": …, \"config\": {…}} or a list of them".into())),
+            _ => {
+                return Err(
+                    err("expected {\"name\": …, \"config\": {…}} or a list of them".into()),
+                );
+            }
         };
         if items.is_empty() {
             return Err(err("the list holds no connectors".into()));
@@ -45,12 +53,16 @@ impl ConnectorSpec {
         items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| Self::from_value(item).map_err(|m| err(format!("connector #{}: {m}", i + 1))))
+            .map(|(i, item)| {
+                Self::from_value(item).map_err(|m| err(format!("connector #{}: {m}", i + 1)))
+            })
             .collect()
     }
 
     fn from_value(item: serde_json::Value) -> Result<ConnectorSpec, String> {
-        let serde_json::Value::Object(mut fields) = item else { return Err("not a JSON object".into()) };
+        let serde_json::Value::Object(mut fields) = item else {
+            return Err("not a JSON object".into());
+        };
         if let Some(unknown) = fields.keys().find(|k| !matches!(k.as_str(), "name" | "config")) {
             return Err(format!("unknown field `{unknown}` (expected `name` and `config`)"));
         }
@@ -67,7 +79,11 @@ impl ConnectorSpec {
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Number(n) => n.to_string(),
                 serde_json::Value::Bool(b) => b.to_string(),
-                other => return Err(format!("{name}: config `{key}` must be a string, number or boolean, not {other}")),
+                other => {
+                    return Err(format!(
+                        "{name}: config `{key}` must be a string, number or boolean, not {other}"
+                    ));
+                }
             };
             config.insert(key, value);
         }
@@ -134,8 +150,12 @@ impl fmt::Display for ConnectorAction {
             Self::Pause(n) => write!(f, "pause {n}"),
             Self::Resume(n) => write!(f, "resume {n}"),
             Self::Stop(n) => write!(f, "stop {n}"),
-            Self::Restart { name, scope: RestartScope::AllTasks } => write!(f, "restart {name} with all tasks"),
-            Self::Restart { name, scope: RestartScope::FailedOnly } => write!(f, "restart {name} and its failed tasks"),
+            Self::Restart { name, scope: RestartScope::AllTasks } => {
+                write!(f, "restart {name} with all tasks")
+            }
+            Self::Restart { name, scope: RestartScope::FailedOnly } => {
+                write!(f, "restart {name} and its failed tasks")
+            }
             Self::RestartTask { name, task } => write!(f, "restart task {task} of {name}"),
             Self::Delete(n) => write!(f, "delete {n}"),
         }
@@ -175,14 +195,23 @@ impl fmt::Display for ActionOutcome {
         match self {
             Self::Applied { name, how } => write!(f, "connector {name} {}", how.as_str()),
             Self::Requested { name, verb } => write!(f, "connector {name}: {verb} requested"),
-            Self::Restarted { name, states: None } => write!(f, "connector {name}: nothing to restart"),
+            Self::Restarted { name, states: None } => {
+                write!(f, "connector {name}: nothing to restart")
+            }
             Self::Restarted { name, states: Some(s) } => {
                 // With onlyFailed=true and nothing failed, the worker still answers 202 but marks
                 // nothing RESTARTING; saying "restart requested" then would be a lie.
-                let restarting = s.connector == "RESTARTING" || s.tasks.iter().any(|t| t.state == "RESTARTING");
+                let restarting =
+                    s.connector == "RESTARTING" || s.tasks.iter().any(|t| t.state == "RESTARTING");
                 let what = if restarting { "restart requested" } else { "nothing to restart" };
-                let tasks: Vec<String> = s.tasks.iter().map(|t| format!("{}:{}", t.id, t.state)).collect();
-                write!(f, "connector {name}: {what} (connector {}, tasks [{}])", s.connector, tasks.join(" "))
+                let tasks: Vec<String> =
+                    s.tasks.iter().map(|t| format!("{}:{}", t.id, t.state)).collect();
+                write!(
+                    f,
+                    "connector {name}: {what} (connector {}, tasks [{}])",
+                    s.connector,
+                    tasks.join(" ")
+                )
             }
             Self::Deleted { name } => write!(f, "connector {name} deleted"),
         }
@@ -194,14 +223,17 @@ impl Probe {
     pub async fn perform(&self, action: &ConnectorAction) -> Result<ActionOutcome, ConnectError> {
         tracing::info!(%action, cluster = %self.endpoint(), "connector action");
         match action {
-            ConnectorAction::Apply(spec) => Ok(ActionOutcome::Applied { name: spec.name.clone(), how: self.apply(spec).await? }),
+            ConnectorAction::Apply(spec) => {
+                Ok(ActionOutcome::Applied { name: spec.name.clone(), how: self.apply(spec).await? })
+            }
             ConnectorAction::Pause(n) => self.put_state(n, "pause").await,
             ConnectorAction::Resume(n) => self.put_state(n, "resume").await,
             ConnectorAction::Stop(n) => self.put_state(n, "stop").await,
             ConnectorAction::Restart { name, scope } => {
                 let only_failed = if *scope == RestartScope::FailedOnly { "true" } else { "false" };
                 let query = [("includeTasks", "true"), ("onlyFailed", only_failed)];
-                let answer = self.call(Method::POST, &["connectors", name, "restart"], &query).await?;
+                let answer =
+                    self.call(Method::POST, &["connectors", name, "restart"], &query).await?;
                 let states = (answer.status != StatusCode::NO_CONTENT)
                     .then(|| serde_json::from_str::<wire::Status>(&answer.body).ok())
                     .flatten()
@@ -210,7 +242,8 @@ impl Probe {
             }
             ConnectorAction::RestartTask { name, task } => {
                 let task = task.to_string();
-                self.call(Method::POST, &["connectors", name, "tasks", &task, "restart"], &[]).await?;
+                self.call(Method::POST, &["connectors", name, "tasks", &task, "restart"], &[])
+                    .await?;
                 Ok(ActionOutcome::Requested { name: name.clone(), verb: "task restart" })
             }
             ConnectorAction::Delete(n) => {
@@ -224,31 +257,48 @@ impl Probe {
     /// 200 on update. The current config is read first so an identical apply changes nothing
     /// (an update would restart the connector for no reason).
     pub async fn apply(&self, spec: &ConnectorSpec) -> Result<Applied, ConnectError> {
-        let current = match self.get::<BTreeMap<String, String>>(&["connectors", &spec.name, "config"], &[]).await {
+        let current = match self
+            .get::<BTreeMap<String, String>>(&["connectors", &spec.name, "config"], &[])
+            .await
+        {
             Ok(c) => Some(c),
             Err(ConnectError::Rest { status: 404, .. }) => None,
             Err(e) => return Err(e),
         };
         let without_name = |c: &BTreeMap<String, String>| {
-            c.iter().filter(|(k, _)| *k != "name").map(|(k, v)| (k.clone(), v.clone())).collect::<BTreeMap<_, _>>()
+            c.iter()
+                .filter(|(k, _)| *k != "name")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect::<BTreeMap<_, _>>()
         };
         if current.as_ref().is_some_and(|c| without_name(c) == without_name(&spec.config)) {
             return Ok(Applied::Unchanged);
         }
         let url = self.url(&["connectors", &spec.name, "config"], &[])?;
-        let body = serde_json::to_value(&spec.config)
-            .map_err(|e| ConnectError::Spec { origin: spec.name.clone(), message: e.to_string() })?;
+        let body = serde_json::to_value(&spec.config).map_err(|e| ConnectError::Spec {
+            origin: spec.name.clone(),
+            message: e.to_string(),
+        })?;
         let answer = self.send(Method::PUT, url, Some(&body)).await?;
         Ok(if answer.status == StatusCode::CREATED { Applied::Created } else { Applied::Updated })
     }
 
     /// `PUT /connectors/N/pause|resume|stop`.
-    async fn put_state(&self, name: &str, verb: &'static str) -> Result<ActionOutcome, ConnectError> {
+    async fn put_state(
+        &self,
+        name: &str,
+        verb: &'static str,
+    ) -> Result<ActionOutcome, ConnectError> {
         self.call(Method::PUT, &["connectors", name, verb], &[]).await?;
         Ok(ActionOutcome::Requested { name: name.to_string(), verb })
     }
 
-    async fn call(&self, method: Method, segments: &[&str], query: &[(&str, &str)]) -> Result<super::rest::Answer, ConnectError> {
+    async fn call(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<super::rest::Answer, ConnectError> {
         let url = self.url(segments, query)?;
         self.send(method, url, None).await
     }
@@ -260,11 +310,19 @@ mod tests {
 
     #[test]
     fn apply_files_hold_one_connector_or_a_list() {
-        let one = ConnectorSpec::parse_all(r#"{"name":"a","config":{"tasks.max":1,"x":"y","b":true}}"#, "f.json").unwrap();
+        let one = ConnectorSpec::parse_all(
+            r#"{"name":"a","config":{"tasks.max":1,"x":"y","b":true}}"#,
+            "f.json",
+        )
+        .unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].config["tasks.max"], "1");
         assert_eq!(one[0].config["b"], "true");
-        let two = ConnectorSpec::parse_all(r#"[{"name":"a","config":{}},{"name":"b","config":{"name":"b"}}]"#, "f.json").unwrap();
+        let two = ConnectorSpec::parse_all(
+            r#"[{"name":"a","config":{}},{"name":"b","config":{"name":"b"}}]"#,
+            "f.json",
+        )
+        .unwrap();
         assert_eq!(two.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     }
 
@@ -277,17 +335,27 @@ mod tests {
             err(r#"{"name":"a","configs":{}}"#),
             "f.json: connector #1: unknown field `configs` (expected `name` and `config`)"
         );
-        assert_eq!(err(r#"{"config":{}}"#), "f.json: connector #1: `name` must be a non-empty string");
+        assert_eq!(
+            err(r#"{"config":{}}"#),
+            "f.json: connector #1: `name` must be a non-empty string"
+        );
         assert_eq!(
             err(r#"{"name":"a","config":{"k":null}}"#),
             "f.json: connector #1: a: config `k` must be a string, number or boolean, not null"
         );
-        assert_eq!(err(r#"{"name":"a","config":{"name":"b"}}"#), "f.json: connector #1: config.name `b` differs from name `a`");
+        assert_eq!(
+            err(r#"{"name":"a","config":{"name":"b"}}"#),
+            "f.json: connector #1: config.name `b` differs from name `a`"
+        );
     }
 
     #[test]
     fn spec_debug_masks_secrets() {
-        let s = ConnectorSpec::parse_all(r#"{"name":"a","config":{"database.password":"hunter2"}}"#, "f").unwrap();
+        let s = ConnectorSpec::parse_all(
+            r#"{"name":"a","config":{"database.password":"hunter2"}}"#,
+            "f",
+        )
+        .unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
     }
 }

@@ -41,7 +41,8 @@ pub fn mask_config(config: BTreeMap<String, String>) -> BTreeMap<String, String>
 pub fn is_secret_key(key: &str) -> bool {
     let words = words(key);
     let has = |w: &str| words.iter().any(|x| x == w);
-    const SECRET_PARTS: [&str; 6] = ["password", "passwd", "passphrase", "secret", "token", "credential"];
+    const SECRET_PARTS: [&str; 6] =
+        ["password", "passwd", "passphrase", "secret", "token", "credential"];
     if words.iter().any(|w| SECRET_PARTS.iter().any(|s| w.contains(s))) {
         return true;
     }
@@ -53,7 +54,9 @@ pub fn is_secret_key(key: &str) -> bool {
     }
     let in_store = has("keystore")
         || has("truststore")
-        || words.windows(2).any(|p| matches!((p[0].as_str(), p[1].as_str()), ("key" | "trust", "store")));
+        || words
+            .windows(2)
+            .any(|p| matches!((p[0].as_str(), p[1].as_str()), ("key" | "trust", "store")));
     if in_store && !matches!(last, "location" | "type") {
         return true;
     }

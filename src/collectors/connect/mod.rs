@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use actions::{ActionOutcome, Applied, ConnectorAction, ConnectorSpec, RestartScope, TaskStates};
+pub use actions::{
+    ActionOutcome, Applied, ConnectorAction, ConnectorSpec, RestartScope, TaskStates,
+};
 pub use mask::{MASK, is_secret_key, mask_config};
 pub use rest::ConnectError;
 
@@ -70,7 +72,9 @@ pub struct Task {
 impl Connector {
     /// RUNNING with every task RUNNING.
     pub fn is_running(&self) -> bool {
-        self.state == "RUNNING" && !self.tasks.is_empty() && self.tasks.iter().all(|t| t.state == "RUNNING")
+        self.state == "RUNNING"
+            && !self.tasks.is_empty()
+            && self.tasks.iter().all(|t| t.state == "RUNNING")
     }
 
     pub fn has_failed(&self) -> bool {
@@ -102,7 +106,10 @@ pub struct Offset {
 }
 
 /// The Connect cluster called `name`, or the first one configured.
-pub fn select_cluster<'a>(config: &'a Config, name: Option<&str>) -> Result<&'a ConnectCluster, ConnectError> {
+pub fn select_cluster<'a>(
+    config: &'a Config,
+    name: Option<&str>,
+) -> Result<&'a ConnectCluster, ConnectError> {
     let Some(name) = name else {
         return config.connect.first().ok_or(ConnectError::NoCluster);
     };
@@ -122,7 +129,11 @@ pub struct Probe {
 
 impl Probe {
     pub fn new(cluster: &ConnectCluster, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build().unwrap_or_default();
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .build()
+            .unwrap_or_default();
         Self { base: cluster.url.to_string(), http, timeout }
     }
 
@@ -141,7 +152,10 @@ impl Probe {
         let (root, plugins, listed) = tokio::try_join!(
             self.get::<wire::Root>(&[], &[]),
             self.get::<Vec<Plugin>>(&["connector-plugins"], &[]),
-            self.get::<BTreeMap<String, wire::Expanded>>(&["connectors"], &[("expand", "status"), ("expand", "info")]),
+            self.get::<BTreeMap<String, wire::Expanded>>(
+                &["connectors"],
+                &[("expand", "status"), ("expand", "info")]
+            ),
         )?;
         Ok(ConnectSnapshot {
             version: root.version,
@@ -164,8 +178,12 @@ impl Probe {
         let mut notes = Vec::new();
         let mut note = |what: &str, e: ConnectError| notes.push(format!("{what}: {e}"));
         let status = status.map_err(|e| note("status", e)).ok();
-        let connector = wire::Expanded { info: Some(info?), status }.into_connector(name.to_string());
-        let topics = topics.map_err(|e| note("topics", e)).ok().map(|t| t.into_values().flat_map(|t| t.topics).collect());
+        let connector =
+            wire::Expanded { info: Some(info?), status }.into_connector(name.to_string());
+        let topics = topics
+            .map_err(|e| note("topics", e))
+            .ok()
+            .map(|t| t.into_values().flat_map(|t| t.topics).collect());
         let offsets = offsets.map_err(|e| note("offsets", e)).ok().map(|o| o.offsets);
         Ok(ConnectorDetail { connector, topics, offsets, notes })
     }
@@ -182,9 +200,15 @@ mod tests {
         let url = HttpUrl::parse("http://10.0.0.2:8083").expect("valid URL");
         config.connect.push(ConnectCluster { name: "west".into(), url });
         assert_eq!(select_cluster(&config, None).map(|c| c.name.as_str()), Ok("local"));
-        assert_eq!(select_cluster(&config, Some("west")).map(|c| c.url.as_str()), Ok("http://10.0.0.2:8083"));
+        assert_eq!(
+            select_cluster(&config, Some("west")).map(|c| c.url.as_str()),
+            Ok("http://10.0.0.2:8083")
+        );
         let err = select_cluster(&config, Some("north")).unwrap_err();
-        assert_eq!(err.to_string(), "unknown Connect cluster `north`; configured clusters: local, west");
+        assert_eq!(
+            err.to_string(),
+            "unknown Connect cluster `north`; configured clusters: local, west"
+        );
         config.connect.clear();
         assert_eq!(select_cluster(&config, None).unwrap_err(), ConnectError::NoCluster);
     }

@@ -37,7 +37,10 @@ impl ConnectError {
         match self {
             Self::Unreachable { .. } | Self::Timeout { .. } => true,
             Self::Rest { status, .. } => *status == 409 || *status >= 500,
-            Self::Decode { .. } | Self::UnknownCluster { .. } | Self::NoCluster | Self::Spec { .. } => false,
+            Self::Decode { .. }
+            | Self::UnknownCluster { .. }
+            | Self::NoCluster
+            | Self::Spec { .. } => false,
         }
     }
 
@@ -74,11 +77,23 @@ fn rest_hint(status: u16) -> &'static str {
 impl From<ConnectError> for CollectError {
     fn from(e: ConnectError) -> Self {
         match e {
-            ConnectError::Rest { url, status, body, .. } => CollectError::Http { endpoint: url, status, body },
-            ConnectError::Unreachable { endpoint, reason } => CollectError::Unreachable { endpoint, reason },
-            ConnectError::Timeout { endpoint, after, .. } => CollectError::Timeout { endpoint, after },
-            ConnectError::Decode { url, message } => CollectError::Backend { endpoint: url, message, retryable: false },
-            other => CollectError::Backend { endpoint: String::new(), message: other.to_string(), retryable: false },
+            ConnectError::Rest { url, status, body, .. } => {
+                CollectError::Http { endpoint: url, status, body }
+            }
+            ConnectError::Unreachable { endpoint, reason } => {
+                CollectError::Unreachable { endpoint, reason }
+            }
+            ConnectError::Timeout { endpoint, after, .. } => {
+                CollectError::Timeout { endpoint, after }
+            }
+            ConnectError::Decode { url, message } => {
+                CollectError::Backend { endpoint: url, message, retryable: false }
+            }
+            other => CollectError::Backend {
+                endpoint: String::new(),
+                message: other.to_string(),
+                retryable: false,
+            },
         }
     }
 }
@@ -94,10 +109,17 @@ pub(super) struct Answer {
 const CONFLICT_ATTEMPTS: u32 = 3;
 
 impl Probe {
-    pub(super) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, ConnectError> {
+    pub(super) fn url(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Url, ConnectError> {
         let bad = |message: String| ConnectError::Decode { url: self.base.clone(), message };
         let mut url = Url::parse(&self.base).map_err(|e| bad(format!("not a URL: {e}")))?;
-        url.path_segments_mut().map_err(|()| bad("cannot be a base URL".into()))?.pop_if_empty().extend(segments);
+        url.path_segments_mut()
+            .map_err(|()| bad("cannot be a base URL".into()))?
+            .pop_if_empty()
+            .extend(segments);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -115,12 +137,18 @@ impl Probe {
         async move {
             let url = url?;
             let answer = self.send(Method::GET, url.clone(), None).await?;
-            serde_json::from_str(&answer.body).map_err(|e| ConnectError::Decode { url: url.to_string(), message: e.to_string() })
+            serde_json::from_str(&answer.body)
+                .map_err(|e| ConnectError::Decode { url: url.to_string(), message: e.to_string() })
         }
     }
 
     /// Sends one request, each attempt bounded by the timeout; a 409 is retried a few times.
-    pub(super) async fn send(&self, method: Method, url: Url, body: Option<&serde_json::Value>) -> Result<Answer, ConnectError> {
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Answer, ConnectError> {
         let mut attempt = 1;
         loop {
             let mut req = self.http.request(method.clone(), url.clone());
@@ -135,7 +163,12 @@ impl Probe {
             let answer = match sent.await {
                 Err(_) => return Err(self.timed_out(&method, &url)),
                 Ok(Err(e)) if e.is_timeout() => return Err(self.timed_out(&method, &url)),
-                Ok(Err(e)) => return Err(ConnectError::Unreachable { endpoint: self.base.clone(), reason: root_cause(&e) }),
+                Ok(Err(e)) => {
+                    return Err(ConnectError::Unreachable {
+                        endpoint: self.base.clone(),
+                        reason: root_cause(&e),
+                    });
+                }
                 Ok(Ok(a)) => a,
             };
             if answer.status.is_success() {
@@ -180,18 +213,31 @@ mod tests {
     #[test]
     fn rest_errors_show_status_reason_and_body_verbatim() {
         let body = r#"{"error_code":404,"message":"Connector x not found"}"#;
-        let e =
-            ConnectError::Rest { method: "GET".into(), url: "http://h:8083/connectors/x".into(), status: 404, body: body.into() };
+        let e = ConnectError::Rest {
+            method: "GET".into(),
+            url: "http://h:8083/connectors/x".into(),
+            status: 404,
+            body: body.into(),
+        };
         assert_eq!(e.to_string(), format!("GET http://h:8083/connectors/x: 404 Not Found: {body}"));
         assert!(!e.is_retryable());
-        let busy = ConnectError::Rest { method: "PUT".into(), url: "u".into(), status: 409, body: "{}".into() };
+        let busy = ConnectError::Rest {
+            method: "PUT".into(),
+            url: "u".into(),
+            status: 409,
+            body: "{}".into(),
+        };
         assert!(busy.is_retryable() && busy.to_string().contains("retry"));
         let slow = |request: &str| ConnectError::Timeout {
             endpoint: "http://h".into(),
             request: request.into(),
             after: Duration::from_secs(3),
         };
-        assert!(slow("GET /connectors").to_string().starts_with("http://h: no answer to GET /connectors within 3s (a busy"));
+        assert!(
+            slow("GET /connectors")
+                .to_string()
+                .starts_with("http://h: no answer to GET /connectors within 3s (a busy")
+        );
         assert!(slow("PUT /connectors/x/pause").to_string().contains("may still carry it out"));
     }
 
@@ -200,6 +246,9 @@ mod tests {
         let cluster = crate::config::ConnectCluster::default();
         let p = Probe::new(&cluster, Duration::from_secs(1));
         let url = p.url(&["connectors", "a b/c", "restart"], &[("includeTasks", "true")]).unwrap();
-        assert_eq!(url.as_str(), "http://127.0.0.1:8083/connectors/a%20b%2Fc/restart?includeTasks=true");
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8083/connectors/a%20b%2Fc/restart?includeTasks=true"
+        );
     }
 }

@@ -77,7 +77,8 @@ impl Expanded {
             None => (BTreeMap::new(), None),
         };
         let class = config.get("connector.class").cloned().unwrap_or_default();
-        let kind = self.status.as_ref().and_then(|s| s.kind.clone()).or(info_kind).unwrap_or_default();
+        let kind =
+            self.status.as_ref().and_then(|s| s.kind.clone()).or(info_kind).unwrap_or_default();
         let (state, worker_id, trace, mut tasks) = match self.status {
             Some(s) => (s.connector.state, s.connector.worker_id, s.connector.trace, s.tasks),
             None => ("UNKNOWN".into(), String::new(), None, Vec::new()),
@@ -111,7 +112,9 @@ mod tests {
 
     #[test]
     fn a_connector_without_status_is_unknown() {
-        let e: Expanded = serde_json::from_str(r#"{"info":{"config":{"connector.class":"X"},"type":"sink"}}"#).unwrap();
+        let e: Expanded =
+            serde_json::from_str(r#"{"info":{"config":{"connector.class":"X"},"type":"sink"}}"#)
+                .unwrap();
         let c = e.into_connector("s".into());
         assert_eq!((c.state.as_str(), c.kind.as_str(), c.class.as_str()), ("UNKNOWN", "sink", "X"));
     }
@@ -122,7 +125,8 @@ mod tests {
             serde_json::from_str(r#"{"offsets":[{"partition":{"server":"dbserver1"},"offset":{"lsn":151237168,"txId":27205}}]}"#)
                 .unwrap();
         assert_eq!(o.offsets[0].offset["lsn"], 151237168);
-        let t: BTreeMap<String, Topics> = serde_json::from_str(r#"{"orders-cdc":{"topics":["a","b"]}}"#).unwrap();
+        let t: BTreeMap<String, Topics> =
+            serde_json::from_str(r#"{"orders-cdc":{"topics":["a","b"]}}"#).unwrap();
         assert_eq!(t["orders-cdc"].topics, ["a", "b"]);
     }
 }

@@ -16,7 +16,9 @@ use super::model::TopicAssignment;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssignmentError {
-    #[error("member assignment truncated at byte {at} of {len} (not the consumer protocol's format?)")]
+    #[error(
+        "member assignment truncated at byte {at} of {len} (not the consumer protocol's format?)"
+    )]
     Truncated { at: usize, len: usize },
     #[error("member assignment has a negative {what} count {count}")]
     NegativeCount { what: &'static str, count: i32 },
@@ -36,9 +38,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<TopicAssignment>, AssignmentError> {
     let mut out: Vec<TopicAssignment> = Vec::with_capacity(topics.min(1024));
     for _ in 0..topics {
         let len = r.i16()?;
-        let len = usize::try_from(len)
-            .map_err(|_| AssignmentError::NegativeCount { what: "topic name", count: len.into() })?;
-        let topic = std::str::from_utf8(r.take(len)?).map_err(|_| AssignmentError::TopicNotUtf8)?.to_string();
+        let len = usize::try_from(len).map_err(|_| AssignmentError::NegativeCount {
+            what: "topic name",
+            count: len.into(),
+        })?;
+        let topic = std::str::from_utf8(r.take(len)?)
+            .map_err(|_| AssignmentError::TopicNotUtf8)?
+            .to_string();
         let n = r.count("partition")?;
         let mut partitions = Vec::with_capacity(n.min(4096));
         for _ in 0..n {
@@ -151,6 +157,9 @@ mod tests {
         let mut huge = vec![0, 0, 0, 0, 0, 1, 0, 1, b'z', 0x7f, 0xff, 0xff, 0xff];
         huge.extend([0, 0, 0, 1]);
         assert!(matches!(parse(&huge), Err(AssignmentError::Truncated { .. })));
-        assert_eq!(parse(&[0, 0, 0, 0, 0, 1, 0, 1, 0xff, 0, 0, 0, 0]), Err(AssignmentError::TopicNotUtf8));
+        assert_eq!(
+            parse(&[0, 0, 0, 0, 0, 1, 0, 1, 0xff, 0, 0, 0, 0]),
+            Err(AssignmentError::TopicNotUtf8)
+        );
     }
 }

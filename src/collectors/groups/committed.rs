@@ -36,8 +36,10 @@ pub fn fetch<C: ClientContext>(
         queue.ask(g, None);
     }
     let mut out = queue.answers(deadline);
-    let topics: Vec<(CString, &[i32])> =
-        partitions.iter().filter_map(|(t, ps)| Some((CString::new(t.as_str()).ok()?, ps.as_slice()))).collect();
+    let topics: Vec<(CString, &[i32])> = partitions
+        .iter()
+        .filter_map(|(t, ps)| Some((CString::new(t.as_str()).ok()?, ps.as_slice())))
+        .collect();
     let chunks = chunks(&topics);
     let mut queue = AdminQueue::new(client, timeout);
     for (g, _) in out.iter().filter(|(_, r)| r.as_ref().is_ok_and(|c| c.is_empty())) {
@@ -53,7 +55,8 @@ pub fn fetch<C: ClientContext>(
 
 /// Splits (topic, partitions) into lists of at most [`CHUNK`] partitions.
 fn chunks<'a>(topics: &'a [(CString, &'a [i32])]) -> Vec<Vec<(&'a CStr, i32)>> {
-    let all: Vec<(&CStr, i32)> = topics.iter().flat_map(|(t, ps)| ps.iter().map(move |p| (t.as_c_str(), *p))).collect();
+    let all: Vec<(&CStr, i32)> =
+        topics.iter().flat_map(|(t, ps)| ps.iter().map(move |p| (t.as_c_str(), *p))).collect();
     all.chunks(CHUNK).map(<[_]>::to_vec).collect()
 }
 
@@ -83,7 +86,8 @@ impl<'a, C: ClientContext> AdminQueue<'a, C> {
             return;
         };
         if self.queue.is_null() {
-            self.failed.push((group.to_string(), "librdkafka could not allocate a result queue".into()));
+            self.failed
+                .push((group.to_string(), "librdkafka could not allocate a result queue".into()));
             return;
         }
         let rk = self.client.native_ptr();
@@ -95,14 +99,24 @@ impl<'a, C: ClientContext> AdminQueue<'a, C> {
         unsafe {
             let options = rd::rd_kafka_AdminOptions_new(rk, op);
             if options.is_null() {
-                self.failed.push((group.to_string(), "librdkafka could not allocate admin options".into()));
+                self.failed.push((
+                    group.to_string(),
+                    "librdkafka could not allocate admin options".into(),
+                ));
                 return;
             }
-            rd::rd_kafka_AdminOptions_set_request_timeout(options, ms, errstr.as_mut_ptr(), errstr.len());
+            rd::rd_kafka_AdminOptions_set_request_timeout(
+                options,
+                ms,
+                errstr.as_mut_ptr(),
+                errstr.len(),
+            );
             rd::rd_kafka_AdminOptions_set_opaque(options, self.pending.len() as *mut c_void);
             let list = match partitions {
                 Some(ps) => {
-                    let l = rd::rd_kafka_topic_partition_list_new(i32::try_from(ps.len()).unwrap_or(i32::MAX));
+                    let l = rd::rd_kafka_topic_partition_list_new(
+                        i32::try_from(ps.len()).unwrap_or(i32::MAX),
+                    );
                     for (t, p) in ps {
                         rd::rd_kafka_topic_partition_list_add(l, t.as_ptr(), *p);
                     }
@@ -125,7 +139,8 @@ impl<'a, C: ClientContext> AdminQueue<'a, C> {
     /// unanswered request is an error.
     fn answers(mut self, deadline: Instant) -> HashMap<String, Result<Committed, String>> {
         let mut out: HashMap<String, Result<Committed, String>> = HashMap::new();
-        let mut merge = |group: String, r: Result<Committed, String>| match (out.get_mut(&group), r) {
+        let mut merge = |group: String, r: Result<Committed, String>| match (out.get_mut(&group), r)
+        {
             (Some(Ok(have)), Ok(more)) => have.extend(more),
             (Some(Err(_)), _) => {}
             (Some(slot), Err(e)) => *slot = Err(e),
@@ -137,7 +152,8 @@ impl<'a, C: ClientContext> AdminQueue<'a, C> {
             merge(g, Err(e));
         }
         while self.pending.iter().any(Option::is_some) {
-            let ms = i32::try_from(deadline.saturating_duration_since(Instant::now()).as_millis()).unwrap_or(i32::MAX);
+            let ms = i32::try_from(deadline.saturating_duration_since(Instant::now()).as_millis())
+                .unwrap_or(i32::MAX);
             // SAFETY: the queue is live; a non-null event is read, then destroyed exactly once.
             let (index, result) = unsafe {
                 let event = rd::rd_kafka_queue_poll(self.queue, ms);
@@ -172,7 +188,11 @@ impl<C: ClientContext> Drop for AdminQueue<'_, C> {
 
 fn text(p: *const c_char) -> String {
     // SAFETY: librdkafka hands out NUL-terminated strings that live as long as their event.
-    if p.is_null() { String::new() } else { unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned() }
+    if p.is_null() {
+        String::new()
+    } else {
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
 }
 
 /// The committed offsets in one ListConsumerGroupOffsets result event (one group per request).

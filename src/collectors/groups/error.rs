@@ -13,7 +13,9 @@ pub enum GroupsError {
     Kafka { what: &'static str, reason: String },
     #[error("{what}: no answer within {} (a slow or dead broker: retrying helps once it is back)", humantime::format_duration(*after))]
     Timeout { what: &'static str, after: Duration },
-    #[error("{what}: the blocking task failed: {reason} (a panic reading the answer; asked again next time)")]
+    #[error(
+        "{what}: the blocking task failed: {reason} (a panic reading the answer; asked again next time)"
+    )]
     Task { what: &'static str, reason: String },
 }
 
@@ -24,7 +26,9 @@ impl GroupsError {
 
     pub fn into_collect(self, endpoint: &str) -> CollectError {
         match self {
-            GroupsError::Timeout { after, .. } => CollectError::Timeout { endpoint: endpoint.to_string(), after },
+            GroupsError::Timeout { after, .. } => {
+                CollectError::Timeout { endpoint: endpoint.to_string(), after }
+            }
             e => CollectError::Backend {
                 endpoint: endpoint.to_string(),
                 retryable: e.is_retryable(),

@@ -60,7 +60,9 @@ pub fn list(client: &BaseConsumer, timeout: Duration) -> Result<Vec<Described>, 
                     // Connect's groups (protocol type "connect") use another format.
                     assignment: match m.assignment() {
                         Some(bytes) if consumer && !bytes.is_empty() => assignment::parse(bytes)
-                            .inspect_err(|e| tracing::warn!(group = g.name(), member = m.id(), "{e}"))
+                            .inspect_err(|e| {
+                                tracing::warn!(group = g.name(), member = m.id(), "{e}")
+                            })
                             .ok(),
                         _ => None,
                     },
@@ -86,7 +88,8 @@ pub fn merge(
     own: &BTreeMap<String, Vec<OwnMember>>,
     watched: &[String],
 ) -> BTreeMap<String, Described> {
-    let mut out: BTreeMap<String, Described> = broker.into_iter().map(|d| (d.name.clone(), d)).collect();
+    let mut out: BTreeMap<String, Described> =
+        broker.into_iter().map(|d| (d.name.clone(), d)).collect();
     for name in watched {
         out.entry(name.clone()).or_insert_with(|| Described::unknown(name));
     }

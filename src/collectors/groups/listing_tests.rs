@@ -24,7 +24,12 @@ fn by_group(members: Vec<OwnMember>) -> BTreeMap<String, Vec<OwnMember>> {
     m
 }
 
-fn broker_member(id: &str, client: &str, host: &str, assignment: Option<Vec<TopicAssignment>>) -> Member {
+fn broker_member(
+    id: &str,
+    client: &str,
+    host: &str,
+    assignment: Option<Vec<TopicAssignment>>,
+) -> Member {
     Member {
         member_id: id.into(),
         client_id: client.into(),
@@ -36,12 +41,16 @@ fn broker_member(id: &str, client: &str, host: &str, assignment: Option<Vec<Topi
 
 #[test]
 fn a_broker_that_describes_nothing_gets_the_consoles_members() {
-    let own = by_group(vec![own("g", "m-2", "c2", &[("t", &[1, 3])]), own("g", "m-1", "c1", &[("t", &[0, 2])])]);
+    let own = by_group(vec![
+        own("g", "m-2", "c2", &[("t", &[1, 3])]),
+        own("g", "m-1", "c1", &[("t", &[0, 2])]),
+    ]);
     let merged = merge(Vec::new(), &own, &[]);
     let g = &merged["g"];
     assert_eq!(g.state, "Unknown");
     assert_eq!(g.protocol_type, "consumer");
-    let ids: Vec<_> = g.members.iter().map(|m| (m.member_id.as_str(), m.client_id.as_str(), m.source)).collect();
+    let ids: Vec<_> =
+        g.members.iter().map(|m| (m.member_id.as_str(), m.client_id.as_str(), m.source)).collect();
     assert_eq!(ids, [("m-1", "c1", MemberSource::Console), ("m-2", "c2", MemberSource::Console)]);
     assert_eq!(g.members[1].assignment.as_ref().map(|a| a[0].partitions.clone()), Some(vec![1, 3]));
 }
@@ -54,7 +63,10 @@ fn blank_fields_from_the_broker_are_filled_and_known_ones_kept() {
         state: "Stable".into(),
         protocol_type: "consumer".into(),
         protocol: String::new(),
-        members: vec![broker_member("m-1", "", "", None), broker_member("m-9", "other", "/10.0.0.9", None)],
+        members: vec![
+            broker_member("m-1", "", "", None),
+            broker_member("m-9", "other", "/10.0.0.9", None),
+        ],
     };
     let own = by_group(vec![own("g", "m-1", "c1", &[("t", &[0])])]);
     let merged = merge(vec![sparse], &own, &[]);
@@ -64,7 +76,11 @@ fn blank_fields_from_the_broker_are_filled_and_known_ones_kept() {
         ("c1", "console-host", MemberSource::Console)
     );
     assert_eq!(m[0].assignment.as_ref().map(Vec::len), Some(1));
-    assert_eq!((m[1].client_id.as_str(), m[1].source), ("other", MemberSource::Broker), "not ours: untouched");
+    assert_eq!(
+        (m[1].client_id.as_str(), m[1].source),
+        ("other", MemberSource::Broker),
+        "not ours: untouched"
+    );
 
     // Apache Kafka: everything known, nothing replaced.
     let full = Described {

@@ -27,10 +27,11 @@ pub async fn fetch(
         let client = client.clone();
         async move {
             let these = partitions.clone();
-            let read = blocking("log-end offsets", timeout + Duration::from_millis(500), move || {
-                Ok(list_offsets(&*client, &these, Offset::End, timeout))
-            })
-            .await;
+            let read =
+                blocking("log-end offsets", timeout + Duration::from_millis(500), move || {
+                    Ok(list_offsets(&*client, &these, Offset::End, timeout))
+                })
+                .await;
             match read {
                 Ok(ends) => ends,
                 Err(e) => failed(&partitions, &format!("leader {leader}: {e}")),

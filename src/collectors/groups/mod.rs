@@ -32,7 +32,9 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 
 pub use error::GroupsError;
 pub use listing::Described;
-pub use model::{Group, GroupsSnapshot, Member, MemberSource, PartitionLag, PartitionRef, TopicAssignment};
+pub use model::{
+    Group, GroupsSnapshot, Member, MemberSource, PartitionLag, PartitionRef, TopicAssignment,
+};
 pub use tracker::{Observation, Tracker};
 
 use super::{CollectError, Collector, UpdateKind};
@@ -58,7 +60,10 @@ impl Probe {
         let mut c = crate::kafka::client_config(config);
         // "latest" must be the high watermark, as kafka-consumer-groups shows it.
         c.set("isolation.level", "read_uncommitted");
-        let client = c.create::<BaseConsumer>().map(Arc::new).map_err(|e| GroupsError::Client(e.to_string()));
+        let client = c
+            .create::<BaseConsumer>()
+            .map(Arc::new)
+            .map_err(|e| GroupsError::Client(e.to_string()));
         Self {
             brokers: config.kafka.brokers.clone(),
             timeout: config.timeouts.request(),
@@ -85,7 +90,10 @@ impl Probe {
 
     pub async fn collect(&mut self) -> Result<GroupsSnapshot, CollectError> {
         let endpoint = self.brokers.clone();
-        self.observe().await.map(|obs| self.tracker.observe(obs)).map_err(|e| e.into_collect(&endpoint))
+        self.observe()
+            .await
+            .map(|obs| self.tracker.observe(obs))
+            .map_err(|e| e.into_collect(&endpoint))
     }
 
     /// One poll's I/O.
@@ -126,7 +134,8 @@ impl Probe {
             .filter(|d| matches!(d.protocol_type.as_str(), "" | "consumer"))
             .map(|d| d.name.clone())
             .collect();
-        let all: Vec<(String, Vec<i32>)> = topics.iter().map(|(t, ids)| (t.clone(), ids.clone())).collect();
+        let all: Vec<(String, Vec<i32>)> =
+            topics.iter().map(|(t, ids)| (t.clone(), ids.clone())).collect();
         let committed = blocking("committed offsets", bound, {
             let client = client.clone();
             let names = names.clone();
@@ -136,12 +145,15 @@ impl Probe {
         .unwrap_or_else(|e| names.iter().map(|g| (g.clone(), Err(e.to_string()))).collect());
         let wanted = wanted_topics(&committed, &groups);
         let mut by_leader: BTreeMap<i32, Vec<(String, i32)>> = BTreeMap::new();
-        for ((topic, partition), leader) in leaders.into_iter().filter(|((topic, _), _)| wanted.contains(topic)) {
+        for ((topic, partition), leader) in
+            leaders.into_iter().filter(|((topic, _), _)| wanted.contains(topic))
+        {
             by_leader.entry(leader).or_default().push((topic, partition));
         }
         let mut log_ends = log_end::fetch(client, by_leader.split_off(&0), t).await;
         // Leader -1: no leader elected, nobody to ask.
-        log_ends.extend(by_leader.into_values().flatten().map(|tp| (tp, Err("no leader".to_string()))));
+        log_ends
+            .extend(by_leader.into_values().flatten().map(|tp| (tp, Err("no leader".to_string()))));
         Ok(Observation { at, groups, listing_error, topics, committed, log_ends })
     }
 }
@@ -185,8 +197,11 @@ fn wanted_topics(
     committed: &std::collections::HashMap<String, Result<committed::Committed, String>>,
     groups: &BTreeMap<String, Described>,
 ) -> BTreeSet<String> {
-    let from_commits = committed.values().flat_map(|r| r.iter().flat_map(|c| c.keys().map(|(t, _)| t.clone())));
-    let from_members =
-        groups.values().flat_map(|d| &d.members).flat_map(|m| m.assignment.iter().flatten().map(|a| a.topic.clone()));
+    let from_commits =
+        committed.values().flat_map(|r| r.iter().flat_map(|c| c.keys().map(|(t, _)| t.clone())));
+    let from_members = groups
+        .values()
+        .flat_map(|d| &d.members)
+        .flat_map(|m| m.assignment.iter().flatten().map(|a| a.topic.clone()));
     from_commits.chain(from_members).collect()
 }

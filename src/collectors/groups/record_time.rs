@@ -76,7 +76,10 @@ fn first_records(
     wanted: &[(String, i32, i64)],
     deadline: Instant,
 ) -> Result<RecordTimes, GroupsError> {
-    let kafka = |e: rdkafka::error::KafkaError| GroupsError::Kafka { what: "record timestamps", reason: e.to_string() };
+    let kafka = |e: rdkafka::error::KafkaError| GroupsError::Kafka {
+        what: "record timestamps",
+        reason: e.to_string(),
+    };
     let mut tpl = TopicPartitionList::with_capacity(wanted.len());
     let mut asked = HashMap::with_capacity(wanted.len());
     for (topic, partition, offset) in wanted {
@@ -122,14 +125,17 @@ pub fn apply(snapshot: &mut GroupsSnapshot, times: &RecordTimes, now_ms: i64) {
         for p in &mut g.partitions {
             p.lag_seconds = match (p.lag, p.current_offset) {
                 (Some(0), _) => Some(LagSeconds { seconds: 0.0, estimate: Estimate::CaughtUp }),
-                (Some(_), Some(c)) => times.get(&(p.topic.clone(), p.partition, c)).map(|ts| LagSeconds {
-                    seconds: ((now_ms - ts) as f64 / 1000.0).max(0.0),
-                    estimate: Estimate::RecordTimestamp,
-                }),
+                (Some(_), Some(c)) => {
+                    times.get(&(p.topic.clone(), p.partition, c)).map(|ts| LagSeconds {
+                        seconds: ((now_ms - ts) as f64 / 1000.0).max(0.0),
+                        estimate: Estimate::RecordTimestamp,
+                    })
+                }
                 _ => None,
             };
         }
-        g.max_lag_seconds = g.partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max);
+        g.max_lag_seconds =
+            g.partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max);
     }
 }
 
@@ -138,7 +144,13 @@ mod tests {
     #[test]
     fn a_partition_read_at_two_offsets_takes_two_rounds() {
         let w = |t: &str, p, o| (t.to_string(), p, o);
-        let rounds = super::rounds(vec![w("a", 0, 9), w("a", 0, 3), w("b", 1, 5), w("a", 0, 3), w("a", 1, 2)]);
+        let rounds = super::rounds(vec![
+            w("a", 0, 9),
+            w("a", 0, 3),
+            w("b", 1, 5),
+            w("a", 0, 3),
+            w("a", 1, 2),
+        ]);
         assert_eq!(rounds, [vec![w("a", 0, 3), w("a", 1, 2), w("b", 1, 5)], vec![w("a", 0, 9)]]);
     }
 }

@@ -60,7 +60,12 @@ impl Tracker {
         GroupsSnapshot { groups, listing_error: obs.listing_error }
     }
 
-    fn group(&mut self, d: &Described, obs: &Observation, seen: &mut BTreeSet<(String, String, i32)>) -> Group {
+    fn group(
+        &mut self,
+        d: &Described,
+        obs: &Observation,
+        seen: &mut BTreeSet<(String, String, i32)>,
+    ) -> Group {
         let empty = Committed::new();
         let (committed, error) = match obs.committed.get(&d.name) {
             Some(Ok(c)) => (c, None),
@@ -76,13 +81,18 @@ impl Tracker {
             }
         }
         let lagging = || partitions.iter().filter(|p| p.lag.is_some());
-        let total_lag = lagging().map(|p| p.lag).sum::<Option<u64>>().filter(|_| lagging().next().is_some());
+        let total_lag =
+            lagging().map(|p| p.lag).sum::<Option<u64>>().filter(|_| lagging().next().is_some());
         let max_lag = lagging().filter_map(|p| p.lag).max();
         let worst = partitions
             .iter()
             .filter(|p| p.verdict > Verdict::Ok)
             .max_by_key(|p| (p.verdict, p.lag))
-            .map(|p| PartitionRef { topic: p.topic.clone(), partition: p.partition, verdict: p.verdict });
+            .map(|p| PartitionRef {
+                topic: p.topic.clone(),
+                partition: p.partition,
+                verdict: p.verdict,
+            });
         let windows: Vec<f64> = lagging()
             .filter_map(|p| self.windows.get(&(d.name.clone(), p.topic.clone(), p.partition)))
             .map(|w| w.complete(&self.rules))
@@ -106,10 +116,17 @@ impl Tracker {
             members: d.members.clone(),
             total_lag,
             max_lag,
-            max_lag_seconds: partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max),
+            max_lag_seconds: partitions
+                .iter()
+                .filter_map(|p| p.lag_seconds.map(|l| l.seconds))
+                .reduce(f64::max),
             verdict: group_verdict(partitions.iter().map(|p| p.verdict)),
             worst,
-            complete: if windows.is_empty() { 0.0 } else { windows.iter().sum::<f64>() / windows.len() as f64 },
+            complete: if windows.is_empty() {
+                0.0
+            } else {
+                windows.iter().sum::<f64>() / windows.len() as f64
+            },
             rates,
             eta_seconds: total_lag.and_then(|t| eta_seconds(t, rates)),
             lag_history: history.lags(),

@@ -5,7 +5,12 @@ use crate::collectors::groups::model::{MemberSource, TopicAssignment};
 use crate::collectors::lag::seconds::Estimate;
 
 fn described(name: &str, members: Vec<Member>) -> Described {
-    Described { members, state: "Stable".into(), protocol_type: "consumer".into(), ..Described::unknown(name) }
+    Described {
+        members,
+        state: "Stable".into(),
+        protocol_type: "consumer".into(),
+        ..Described::unknown(name)
+    }
 }
 
 fn member(id: &str, topic: &str, partitions: &[i32]) -> Member {
@@ -13,7 +18,10 @@ fn member(id: &str, topic: &str, partitions: &[i32]) -> Member {
         member_id: id.into(),
         client_id: format!("client-{id}"),
         host: "/127.0.0.1".into(),
-        assignment: Some(vec![TopicAssignment { topic: topic.into(), partitions: partitions.to_vec() }]),
+        assignment: Some(vec![TopicAssignment {
+            topic: topic.into(),
+            partitions: partitions.to_vec(),
+        }]),
         source: MemberSource::Broker,
     }
 }
@@ -23,8 +31,12 @@ fn poll(at: f64, members: Vec<Member>, committed: &[(i32, i64)], ends: &[i64]) -
     let mut o = Observation { at, ..Observation::default() };
     o.groups.insert("g".into(), described("g", members));
     o.topics.insert("t".into(), vec![0, 1, 2]);
-    o.committed.insert("g".into(), Ok(committed.iter().map(|&(p, off)| (("t".to_string(), p), off)).collect()));
-    o.log_ends = ends.iter().enumerate().map(|(p, e)| (("t".to_string(), p as i32), Ok(*e))).collect();
+    o.committed.insert(
+        "g".into(),
+        Ok(committed.iter().map(|&(p, off)| (("t".to_string(), p), off)).collect()),
+    );
+    o.log_ends =
+        ends.iter().enumerate().map(|(p, e)| (("t".to_string(), p as i32), Ok(*e))).collect();
     o
 }
 
@@ -34,16 +46,29 @@ fn rows_are_log_end_minus_committed_with_a_dash_where_nothing_is_committed() {
     let members = vec![member("m-a", "t", &[0, 1]), member("m-b", "t", &[2])];
     let s = t.observe(poll(100.0, members, &[(0, 40), (1, 100)], &[100, 100, 7]));
     let g = s.group("g").expect("group g");
-    let rows: Vec<_> = g.partitions.iter().map(|p| (p.partition, p.current_offset, p.log_end_offset, p.lag)).collect();
+    let rows: Vec<_> = g
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.current_offset, p.log_end_offset, p.lag))
+        .collect();
     assert_eq!(
         rows,
-        [(0, Some(40), Some(100), Some(60)), (1, Some(100), Some(100), Some(0)), (2, None, Some(7), None)]
+        [
+            (0, Some(40), Some(100), Some(60)),
+            (1, Some(100), Some(100), Some(0)),
+            (2, None, Some(7), None)
+        ]
     );
     assert_eq!((g.total_lag, g.max_lag), (Some(60), Some(60)));
-    let owners: Vec<_> = g.partitions.iter().map(|p| (p.consumer_id.as_deref(), p.client_id.as_deref())).collect();
+    let owners: Vec<_> =
+        g.partitions.iter().map(|p| (p.consumer_id.as_deref(), p.client_id.as_deref())).collect();
     assert_eq!(
         owners,
-        [(Some("m-a"), Some("client-m-a")), (Some("m-a"), Some("client-m-a")), (Some("m-b"), Some("client-m-b"))]
+        [
+            (Some("m-a"), Some("client-m-a")),
+            (Some("m-a"), Some("client-m-a")),
+            (Some("m-b"), Some("client-m-b"))
+        ]
     );
     assert_eq!(g.partitions[0].lag_seconds, None, "one point: unknown");
     assert_eq!(g.partitions[1].lag_seconds.map(|l| l.estimate), Some(Estimate::CaughtUp));
@@ -81,11 +106,15 @@ fn a_stopped_partition_makes_the_group_err_and_is_named() {
     for i in 0..12i64 {
         let at = 2.0 * i as f64;
         let committed = if i < 5 { 100 * i + (i % 2) * 30 } else { 430 };
-        last = Some(t.observe(poll(at, vec![], &[(0, committed), (1, 0)], &[1000 + 100 * i, 0, 0])));
+        last =
+            Some(t.observe(poll(at, vec![], &[(0, committed), (1, 0)], &[1000 + 100 * i, 0, 0])));
     }
     let g = &last.expect("polled").groups[0];
     assert_eq!(g.verdict, Verdict::Err);
-    assert_eq!(g.worst, Some(PartitionRef { topic: "t".into(), partition: 0, verdict: Verdict::Stop }));
+    assert_eq!(
+        g.worst,
+        Some(PartitionRef { topic: "t".into(), partition: 0, verdict: Verdict::Stop })
+    );
     assert_eq!(g.partitions[1].verdict, Verdict::Ok, "caught up");
 }
 
@@ -114,7 +143,10 @@ fn errors_are_kept_per_group_and_per_partition() {
     o.committed.insert("h".into(), Err("coordinator not available".into()));
     let s = t.observe(o);
     let g = s.group("g").expect("g");
-    assert_eq!((g.partitions[1].lag, g.partitions[1].error.as_deref()), (None, Some("leader 2: timed out")));
+    assert_eq!(
+        (g.partitions[1].lag, g.partitions[1].error.as_deref()),
+        (None, Some("leader 2: timed out"))
+    );
     assert_eq!(g.total_lag, Some(4));
     assert_eq!(s.group("h").and_then(|h| h.error.as_deref()), Some("coordinator not available"));
 }

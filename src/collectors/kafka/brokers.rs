@@ -73,15 +73,20 @@ impl KnownBrokers {
 fn verdict(listed: bool, have_stats: bool, link: Option<&Link>) -> (BrokerState, Option<String>) {
     match (listed, link) {
         (false, link) => {
-            let mut why = "missing from the cluster metadata: the cluster does not count it alive".to_string();
+            let mut why = "missing from the cluster metadata: the cluster does not count it alive"
+                .to_string();
             if let Some(l) = link.filter(|l| !l.is_up()) {
                 why += &format!("; the client's connection is {}", l.state);
             }
             (BrokerState::Down, Some(why))
         }
         (true, Some(l)) if l.is_up() => (BrokerState::Up, None),
-        (true, Some(l)) => (BrokerState::Down, Some(format!("the client's connection is {}, not UP", l.state))),
-        (true, None) if have_stats => (BrokerState::Unknown, Some("the client has not connected to it yet".into())),
+        (true, Some(l)) => {
+            (BrokerState::Down, Some(format!("the client's connection is {}, not UP", l.state)))
+        }
+        (true, None) if have_stats => {
+            (BrokerState::Unknown, Some("the client has not connected to it yet".into()))
+        }
         (true, None) => (BrokerState::Unknown, None),
     }
 }
@@ -132,7 +137,8 @@ mod tests {
     #[test]
     fn a_replica_never_listed_is_a_broker_down() {
         let mut fresh = KnownBrokers::default();
-        let all = fresh.merge(&listed(&[1, 2]), &BTreeSet::from([1, 2, 3]), None, Some(&HashMap::new()));
+        let all =
+            fresh.merge(&listed(&[1, 2]), &BTreeSet::from([1, 2, 3]), None, Some(&HashMap::new()));
         assert_eq!(all.len(), 3);
         assert_eq!((all[2].id, all[2].state, all[2].port), (3, BrokerState::Down, 0));
         assert_eq!(all[2].address(), "?");

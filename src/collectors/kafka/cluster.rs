@@ -23,9 +23,9 @@ use std::ffi::{CStr, c_char};
 use std::ptr::NonNull;
 use std::time::Duration;
 
+use rdkafka::ClientContext;
 use rdkafka::bindings as rd;
 use rdkafka::client::Client;
-use rdkafka::ClientContext;
 
 use super::error::ProbeError;
 
@@ -40,7 +40,11 @@ pub struct ClusterInfo {
 
 /// Asks broker `via` to describe the cluster; blocks for up to `timeout` (call it off the async
 /// workers).
-pub fn describe<C: ClientContext>(client: &Client<C>, via: i32, timeout: Duration) -> Result<ClusterInfo, ProbeError> {
+pub fn describe<C: ClientContext>(
+    client: &Client<C>,
+    via: i32,
+    timeout: Duration,
+) -> Result<ClusterInfo, ProbeError> {
     let fail = |reason: String| ProbeError::DescribeCluster(reason);
     let timeout_ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     let rk = client.native_ptr();
@@ -51,23 +55,44 @@ pub fn describe<C: ClientContext>(client: &Client<C>, via: i32, timeout: Duratio
         let queue = Owned::new(rd::rd_kafka_queue_new(rk), rd::rd_kafka_queue_destroy)
             .ok_or_else(|| fail("librdkafka could not create a reply queue".into()))?;
         let options = Owned::new(
-            rd::rd_kafka_AdminOptions_new(rk, rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER),
+            rd::rd_kafka_AdminOptions_new(
+                rk,
+                rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECLUSTER,
+            ),
             rd::rd_kafka_AdminOptions_destroy,
         )
         .ok_or_else(|| fail("librdkafka could not create admin options".into()))?;
         let mut errstr = [0 as c_char; 256];
         let ok = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR;
-        if rd::rd_kafka_AdminOptions_set_request_timeout(options.ptr(), timeout_ms, errstr.as_mut_ptr(), errstr.len()) != ok
-            || rd::rd_kafka_AdminOptions_set_broker(options.ptr(), via, errstr.as_mut_ptr(), errstr.len()) != ok
+        if rd::rd_kafka_AdminOptions_set_request_timeout(
+            options.ptr(),
+            timeout_ms,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        ) != ok
+            || rd::rd_kafka_AdminOptions_set_broker(
+                options.ptr(),
+                via,
+                errstr.as_mut_ptr(),
+                errstr.len(),
+            ) != ok
         {
             return Err(fail(text(errstr.as_ptr()).unwrap_or_default()));
         }
         rd::rd_kafka_DescribeCluster(rk, options.ptr(), queue.ptr());
         // A little past the request timeout, so librdkafka reports its own timeout first.
-        let event = Owned::new(rd::rd_kafka_queue_poll(queue.ptr(), timeout_ms.saturating_add(500)), rd::rd_kafka_event_destroy)
-            .ok_or_else(|| fail(format!("no answer within {}", humantime::format_duration(timeout))))?;
-        if rd::rd_kafka_event_error(event.ptr()) != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            return Err(fail(text(rd::rd_kafka_event_error_string(event.ptr())).unwrap_or_else(|| "unknown error".into())));
+        let event = Owned::new(
+            rd::rd_kafka_queue_poll(queue.ptr(), timeout_ms.saturating_add(500)),
+            rd::rd_kafka_event_destroy,
+        )
+        .ok_or_else(|| fail(format!("no answer within {}", humantime::format_duration(timeout))))?;
+        if rd::rd_kafka_event_error(event.ptr())
+            != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR
+        {
+            return Err(fail(
+                text(rd::rd_kafka_event_error_string(event.ptr()))
+                    .unwrap_or_else(|| "unknown error".into()),
+            ));
         }
         let result = rd::rd_kafka_event_DescribeCluster_result(event.ptr());
         if result.is_null() {
@@ -80,7 +105,10 @@ pub fn describe<C: ClientContext>(client: &Client<C>, via: i32, timeout: Duratio
         if !nodes.is_null() {
             for &node in std::slice::from_raw_parts(nodes, count) {
                 if !node.is_null() {
-                    racks.insert(rd::rd_kafka_Node_id(node), text(rd::rd_kafka_Node_rack(node)).filter(|r| !r.is_empty()));
+                    racks.insert(
+                        rd::rd_kafka_Node_id(node),
+                        text(rd::rd_kafka_Node_rack(node)).filter(|r| !r.is_empty()),
+                    );
                 }
             }
         }

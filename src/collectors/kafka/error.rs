@@ -10,17 +10,25 @@ use crate::collectors::CollectError;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
-    #[error("cannot create a Kafka client: {0} (check [kafka.properties] in the configuration; not retried)")]
+    #[error(
+        "cannot create a Kafka client: {0} (check [kafka.properties] in the configuration; not retried)"
+    )]
     Client(String),
     #[error("cluster metadata: {0} (retried on the next poll)")]
     Metadata(String),
-    #[error("DescribeCluster: {0}; rack, controller and cluster id unknown (retried on the next poll)")]
+    #[error(
+        "DescribeCluster: {0}; rack, controller and cluster id unknown (retried on the next poll)"
+    )]
     DescribeCluster(String),
     #[error("log offsets from broker {leader}: {reason} (retried on the next poll)")]
     Offsets { leader: i32, reason: String },
-    #[error("min.insync.replicas of {topics} unknown: {reason} (last known values kept; retried within a minute)")]
+    #[error(
+        "min.insync.replicas of {topics} unknown: {reason} (last known values kept; retried within a minute)"
+    )]
     TopicConfigs { topics: String, reason: String },
-    #[error("broker {leader} is down: offsets of the partitions it leads are unknown until it is back")]
+    #[error(
+        "broker {leader} is down: offsets of the partitions it leads are unknown until it is back"
+    )]
     LeaderDown { leader: i32 },
     #[error("no answer within {}", humantime::format_duration(*after))]
     Timeout { after: Duration },
@@ -33,10 +41,14 @@ impl ProbeError {
     pub fn into_collect(self, endpoint: &str) -> CollectError {
         let endpoint = endpoint.to_string();
         match self {
-            Self::Client(_) => CollectError::Backend { endpoint, message: self.to_string(), retryable: false },
+            Self::Client(_) => {
+                CollectError::Backend { endpoint, message: self.to_string(), retryable: false }
+            }
             Self::Timeout { after } => CollectError::Timeout { endpoint, after },
             Self::Metadata(_) => CollectError::Unreachable { endpoint, reason: self.to_string() },
-            other => CollectError::Backend { endpoint, message: other.to_string(), retryable: true },
+            other => {
+                CollectError::Backend { endpoint, message: other.to_string(), retryable: true }
+            }
         }
     }
 }
@@ -61,11 +73,16 @@ mod tests {
 
     #[test]
     fn only_a_bad_client_is_not_retryable() {
-        let e = ProbeError::Client("No such configuration property: \"x\"".into()).into_collect("k:9092");
+        let e = ProbeError::Client("No such configuration property: \"x\"".into())
+            .into_collect("k:9092");
         assert!(!e.is_retryable());
         assert!(e.to_string().contains("kafka.properties"), "{e}");
-        let e = ProbeError::Metadata("Local: Broker transport failure".into()).into_collect("k:9092");
+        let e =
+            ProbeError::Metadata("Local: Broker transport failure".into()).into_collect("k:9092");
         assert!(e.is_retryable());
-        assert_eq!(e.to_string(), "k:9092: cluster metadata: Local: Broker transport failure (retried on the next poll)");
+        assert_eq!(
+            e.to_string(),
+            "k:9092: cluster metadata: Local: Broker transport failure (retried on the next poll)"
+        );
     }
 }

@@ -17,8 +17,11 @@ pub struct Listed {
 }
 
 pub fn brokers(m: &Metadata) -> Vec<Listed> {
-    let mut out: Vec<Listed> =
-        m.brokers().iter().map(|b| Listed { id: b.id(), host: b.host().to_string(), port: b.port() }).collect();
+    let mut out: Vec<Listed> = m
+        .brokers()
+        .iter()
+        .map(|b| Listed { id: b.id(), host: b.host().to_string(), port: b.port() })
+        .collect();
     out.sort_by_key(|b| b.id);
     out
 }
@@ -32,7 +35,15 @@ pub fn topics(m: &Metadata) -> Vec<Topic> {
             let mut partitions: Vec<Partition> = t
                 .partitions()
                 .iter()
-                .map(|p| Partition::from_metadata(p.id(), p.leader(), p.replicas(), p.isr(), p.error().map(readable)))
+                .map(|p| {
+                    Partition::from_metadata(
+                        p.id(),
+                        p.leader(),
+                        p.replicas(),
+                        p.isr(),
+                        p.error().map(readable),
+                    )
+                })
                 .collect();
             partitions.sort_by_key(|p| p.id);
             Topic {
@@ -98,6 +109,10 @@ mod tests {
         assert_eq!(groups[&1], vec![("a".to_string(), 0)]);
         assert_eq!(groups[&2], vec![("a".to_string(), 1), ("b".to_string(), 0)]);
         assert_eq!(groups.len(), 2, "the leaderless partition is not asked");
-        assert!(is_internal("__consumer_offsets") && is_internal("_connect-status") && !is_internal("dbserver1.public.orders"));
+        assert!(
+            is_internal("__consumer_offsets")
+                && is_internal("_connect-status")
+                && !is_internal("dbserver1.public.orders")
+        );
     }
 }

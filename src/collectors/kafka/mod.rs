@@ -40,7 +40,6 @@ use crate::kafka::client_config;
 use error::blocking;
 use stats::StatsContext;
 
-
 /// Holds one librdkafka client for the life of the collector (it reconnects by itself, and a
 /// client per poll would leak threads and lose the statistics that need time to gather), plus
 /// what a poll needs from the previous ones: the brokers seen and the last offsets.
@@ -102,7 +101,9 @@ impl Probe {
             // librdkafka's errors are generic ("broker transport failure"); a plain TCP connect
             // says why, which is what someone looking at a down broker wants to read.
             Err(e) => Err(match tcp_reason(&self.brokers, self.timeout).await {
-                Some(reason) => CollectError::Unreachable { endpoint: self.brokers.clone(), reason },
+                Some(reason) => {
+                    CollectError::Unreachable { endpoint: self.brokers.clone(), reason }
+                }
                 None => e.into_collect(&self.brokers),
             }),
         }
@@ -115,7 +116,9 @@ impl Probe {
         let for_metadata = client.clone();
         let (listed, mut topics, answered_by) = blocking("metadata", bound, move || {
             stats::serve(&for_metadata, Duration::from_millis(10));
-            let m = for_metadata.fetch_metadata(None, timeout).map_err(|e| ProbeError::Metadata(e.to_string()))?;
+            let m = for_metadata
+                .fetch_metadata(None, timeout)
+                .map_err(|e| ProbeError::Metadata(e.to_string()))?;
             Ok((metadata::brokers(&m), metadata::topics(&m), m.orig_broker_id()))
         })
         .await?;
@@ -125,7 +128,12 @@ impl Probe {
         let connected = client.context().links().unwrap_or_default();
         let via = Some(answered_by)
             .filter(|id| *id >= 0)
-            .or_else(|| listed.iter().find(|b| connected.get(&b.id).is_some_and(|l| l.is_up())).map(|b| b.id))
+            .or_else(|| {
+                listed
+                    .iter()
+                    .find(|b| connected.get(&b.id).is_some_and(|l| l.is_up()))
+                    .map(|b| b.id)
+            })
             .or_else(|| listed.first().map(|b| b.id))
             .unwrap_or(-1);
         let for_cluster = client.clone();
@@ -154,13 +162,21 @@ impl Probe {
         let down: HashSet<i32> = groups
             .keys()
             .copied()
-            .filter(|id| !listed_ids.contains(id) || links.as_ref().and_then(|l| l.get(id)).is_some_and(|l| !l.is_up()))
+            .filter(|id| {
+                !listed_ids.contains(id)
+                    || links.as_ref().and_then(|l| l.get(id)).is_some_and(|l| !l.is_up())
+            })
             .collect();
         // The rate's clock is when the offsets were read, not when the slowest branch ends.
-        let offsets = async { (offsets::fetch(client.clone(), groups, &down, timeout).await, Instant::now()) };
+        let offsets = async {
+            (offsets::fetch(client.clone(), groups, &down, timeout).await, Instant::now())
+        };
         // Topics with a metadata error have no configs to read either.
-        let described: Vec<String> =
-            if self.offsets { topics.iter().filter(|t| t.error.is_none()).map(|t| t.name.clone()).collect() } else { Vec::new() };
+        let described: Vec<String> = if self.offsets {
+            topics.iter().filter(|t| t.error.is_none()).map(|t| t.name.clone()).collect()
+        } else {
+            Vec::new()
+        };
         let min_isr = self.min_isr.refresh(&described, (via >= 0).then_some(via), timeout);
         let ((read, read_at), cluster, (), _) = tokio::join!(offsets, cluster, min_isr, async {
             // Without statistics, states stay unknown: that is shown, not an error.
@@ -183,7 +199,11 @@ impl Probe {
                 None
             }
         };
-        let replicas = topics.iter().flat_map(|t| &t.partition_details).flat_map(|p| p.replicas.iter().copied()).collect();
+        let replicas = topics
+            .iter()
+            .flat_map(|t| &t.partition_details)
+            .flat_map(|p| p.replicas.iter().copied())
+            .collect();
         let brokers = self.known.merge(&listed, &replicas, cluster.as_ref(), links.as_ref());
         Ok(KafkaSnapshot {
             cluster_id: cluster.as_ref().and_then(|c| c.cluster_id.clone()),

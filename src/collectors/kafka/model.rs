@@ -99,7 +99,11 @@ impl Topic {
     /// Whether `topics` should exit non-zero for this topic: an error, or a partition offline,
     /// under-replicated or below min.insync.replicas.
     pub fn is_unhealthy(&self) -> bool {
-        self.error.is_some() || self.partition_details.iter().any(|p| p.offline || p.under_replicated || p.below_min_isr)
+        self.error.is_some()
+            || self
+                .partition_details
+                .iter()
+                .any(|p| p.offline || p.under_replicated || p.below_min_isr)
     }
 
     /// Records the topic's `min.insync.replicas` and flags each partition against it (see
@@ -140,7 +144,13 @@ pub struct Partition {
 impl Partition {
     /// A partition as metadata describes it, with the flags derived; offsets come later.
     /// `leader` is the protocol's value, -1 meaning none.
-    pub fn from_metadata(id: i32, leader: i32, replicas: &[i32], isr: &[i32], error: Option<String>) -> Self {
+    pub fn from_metadata(
+        id: i32,
+        leader: i32,
+        replicas: &[i32],
+        isr: &[i32],
+        error: Option<String>,
+    ) -> Self {
         let leader = (leader >= 0).then_some(leader);
         Self {
             id,
@@ -176,7 +186,9 @@ impl Partition {
     pub fn min_isr_reason(&self, min: i32) -> String {
         let (isr, replicas) = (self.isr.len(), self.replicas.len());
         let noun = if isr == 1 { "replica" } else { "replicas" };
-        format!("{isr} in-sync {noun} of {replicas}, below min.insync.replicas={min}: writes with acks=all are refused")
+        format!(
+            "{isr} in-sync {noun} of {replicas}, below min.insync.replicas={min}: writes with acks=all are refused"
+        )
     }
 
     /// What is wrong with this partition in words, for a PROBLEM/ERROR column: its error and,
@@ -204,11 +216,22 @@ mod tests {
         let lagging = Partition::from_metadata(1, 1, &[1, 2, 3], &[1], None);
         assert!(lagging.under_replicated && !lagging.offline);
 
-        let leaderless = Partition::from_metadata(2, -1, &[1, 2, 3], &[1, 2, 3], Some("LeaderNotAvailable (Broker: Leader not available)".into()));
+        let leaderless = Partition::from_metadata(
+            2,
+            -1,
+            &[1, 2, 3],
+            &[1, 2, 3],
+            Some("LeaderNotAvailable (Broker: Leader not available)".into()),
+        );
         assert_eq!(leaderless.leader, None);
         assert!(leaderless.offline && !leaderless.under_replicated);
 
-        let topic = Topic { name: "t".into(), partitions: 3, partition_details: vec![ok, lagging, leaderless], ..Topic::default() };
+        let topic = Topic {
+            name: "t".into(),
+            partitions: 3,
+            partition_details: vec![ok, lagging, leaderless],
+            ..Topic::default()
+        };
         assert_eq!((topic.under_replicated(), topic.offline()), (1, 1));
         assert!(topic.is_unhealthy());
     }
@@ -223,14 +246,25 @@ mod tests {
                     Partition::from_metadata(0, 1, &[1, 2, 3], &[1, 2, 3], None),
                     Partition::from_metadata(1, 1, &[1, 2, 3], &[1, 2], None),
                     Partition::from_metadata(2, 1, &[1, 2, 3], &[1], None),
-                    Partition::from_metadata(3, 2, &[1, 2, 3], &[2], Some("log offsets from broker 2: timed out".into())),
+                    Partition::from_metadata(
+                        3,
+                        2,
+                        &[1, 2, 3],
+                        &[2],
+                        Some("log offsets from broker 2: timed out".into()),
+                    ),
                 ],
                 ..Topic::default()
             };
             t.apply_min_isr(min);
             t
         };
-        let flags = |t: &Topic| t.partition_details.iter().map(|p| (p.under_replicated, p.below_min_isr)).collect::<Vec<_>>();
+        let flags = |t: &Topic| {
+            t.partition_details
+                .iter()
+                .map(|p| (p.under_replicated, p.below_min_isr))
+                .collect::<Vec<_>>()
+        };
 
         let known = topic(Some(2));
         assert_eq!(known.min_insync_replicas, Some(2));
@@ -238,13 +272,24 @@ mod tests {
         assert_eq!((known.under_replicated(), known.below_min_isr()), (3, 2));
         let [ok, urp, below, busy] = &known.partition_details[..] else { panic!("{known:#?}") };
         assert_eq!((ok.error.as_deref(), urp.error.as_deref()), (None, None));
-        let reason = "1 in-sync replica of 3, below min.insync.replicas=2: writes with acks=all are refused";
+        let reason =
+            "1 in-sync replica of 3, below min.insync.replicas=2: writes with acks=all are refused";
         assert_eq!(below.error.as_deref(), Some(reason));
         assert_eq!(below.problem(Some(2)).as_deref(), Some(reason), "said once");
-        assert_eq!(busy.error.as_deref(), Some("log offsets from broker 2: timed out"), "an earlier error is kept");
-        assert_eq!(busy.problem(Some(2)), Some(format!("log offsets from broker 2: timed out; {reason}")));
+        assert_eq!(
+            busy.error.as_deref(),
+            Some("log offsets from broker 2: timed out"),
+            "an earlier error is kept"
+        );
+        assert_eq!(
+            busy.problem(Some(2)),
+            Some(format!("log offsets from broker 2: timed out; {reason}"))
+        );
         assert_eq!(urp.problem(Some(2)), None);
-        assert_eq!(Partition { isr: vec![], ..below.clone() }.min_isr_reason(2), "0 in-sync replicas of 3, below min.insync.replicas=2: writes with acks=all are refused");
+        assert_eq!(
+            Partition { isr: vec![], ..below.clone() }.min_isr_reason(2),
+            "0 in-sync replicas of 3, below min.insync.replicas=2: writes with acks=all are refused"
+        );
 
         let unknown = topic(None);
         assert_eq!(unknown.below_min_isr(), 0, "not flagged while min.insync.replicas is unknown");
@@ -252,15 +297,30 @@ mod tests {
         assert_eq!(topic(Some(1)).below_min_isr(), 0);
         assert_eq!(topic(Some(3)).below_min_isr(), 3);
 
-        let only_below = Topic { partition_details: vec![Partition { under_replicated: false, ..below.clone() }], ..Topic::default() };
+        let only_below = Topic {
+            partition_details: vec![Partition { under_replicated: false, ..below.clone() }],
+            ..Topic::default()
+        };
         assert!(only_below.is_unhealthy());
         let json = serde_json::to_value(&known).unwrap_or_default();
-        assert_eq!((json["min_insync_replicas"].as_i64(), json["partition_details"][2]["below_min_isr"].as_bool()), (Some(2), Some(true)));
+        assert_eq!(
+            (
+                json["min_insync_replicas"].as_i64(),
+                json["partition_details"][2]["below_min_isr"].as_bool()
+            ),
+            (Some(2), Some(true))
+        );
     }
 
     #[test]
     fn broker_state_serializes_upper_case() {
-        let b = Broker { id: 1, host: "h".into(), port: 9092, state: BrokerState::Up, ..Broker::default() };
+        let b = Broker {
+            id: 1,
+            host: "h".into(),
+            port: 9092,
+            state: BrokerState::Up,
+            ..Broker::default()
+        };
         let json = serde_json::to_value(&b).unwrap_or_default();
         assert_eq!(json["state"], "UP");
         assert_eq!(b.address(), "h:9092");

@@ -29,12 +29,16 @@ pub async fn fetch(
     let mut asks = Vec::new();
     for (leader, partitions) in groups {
         if down.contains(&leader) {
-            out.extend(partitions.into_iter().map(|tp| (tp, Err(ProbeError::LeaderDown { leader }))));
+            out.extend(
+                partitions.into_iter().map(|tp| (tp, Err(ProbeError::LeaderDown { leader }))),
+            );
             continue;
         }
         let ask = |spec: Offset| {
             let (client, these) = (client.clone(), partitions.clone());
-            blocking("log offsets", timeout + Duration::from_millis(500), move || Ok(list_offsets(&*client, &these, spec, timeout)))
+            blocking("log offsets", timeout + Duration::from_millis(500), move || {
+                Ok(list_offsets(&*client, &these, spec, timeout))
+            })
         };
         // Earliest and latest in parallel: a broker slow to answer ListOffsets then costs one
         // wait, not two.
@@ -53,18 +57,30 @@ pub async fn fetch(
 type Answer = Result<Listed, ProbeError>;
 
 /// Pairs a leader's earliest and latest answers per partition.
-fn combine(leader: i32, partitions: &[(String, i32)], start: Answer, end: Answer) -> HashMap<(String, i32), Bounds> {
+fn combine(
+    leader: i32,
+    partitions: &[(String, i32)],
+    start: Answer,
+    end: Answer,
+) -> HashMap<(String, i32), Bounds> {
     let (start, end) = match (start, end) {
         (Ok(s), Ok(e)) => (s, e),
-        (Err(e), _) | (_, Err(e)) => return partitions.iter().map(|tp| (tp.clone(), Err(e.clone()))).collect(),
+        (Err(e), _) | (_, Err(e)) => {
+            return partitions.iter().map(|tp| (tp.clone(), Err(e.clone()))).collect();
+        }
     };
     partitions
         .iter()
         .map(|tp| {
             let bounds = match (start.get(tp), end.get(tp)) {
                 (Some(Ok(s)), Some(Ok(e))) => Ok((*s, *e)),
-                (Some(Err(r)), _) | (_, Some(Err(r))) => Err(ProbeError::Offsets { leader, reason: r.clone() }),
-                _ => Err(ProbeError::Offsets { leader, reason: "the broker left this partition out of its answer".into() }),
+                (Some(Err(r)), _) | (_, Some(Err(r))) => {
+                    Err(ProbeError::Offsets { leader, reason: r.clone() })
+                }
+                _ => Err(ProbeError::Offsets {
+                    leader,
+                    reason: "the broker left this partition out of its answer".into(),
+                }),
             };
             (tp.clone(), bounds)
         })

@@ -84,7 +84,11 @@ mod tests {
         assert_eq!(gap[0].messages_per_sec, Some(5.0));
         let mut back = [topic(&[Some(130), Some(100)])];
         r.observe(&mut back, s(6));
-        assert_eq!(back[0].messages_per_sec, Some(10.0), "40 records over the 4 s since its last sample");
+        assert_eq!(
+            back[0].messages_per_sec,
+            Some(10.0),
+            "40 records over the 4 s since its last sample"
+        );
 
         // Re-created topic: offsets went back to 0.
         let mut reset = [topic(&[Some(0), Some(100)])];

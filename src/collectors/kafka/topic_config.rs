@@ -17,7 +17,9 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use rdkafka::admin::{AdminClient, AdminOptions, ConfigResource, OwnedResourceSpecifier, ResourceSpecifier};
+use rdkafka::admin::{
+    AdminClient, AdminOptions, ConfigResource, OwnedResourceSpecifier, ResourceSpecifier,
+};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
@@ -46,7 +48,14 @@ pub struct MinIsr {
 
 impl MinIsr {
     pub fn new(config: ClientConfig) -> Self {
-        Self { config, admin: None, known: HashMap::new(), answered: HashSet::new(), full_read: None, failed: None }
+        Self {
+            config,
+            admin: None,
+            known: HashMap::new(),
+            answered: HashSet::new(),
+            full_read: None,
+            failed: None,
+        }
     }
 
     /// Reads what is due for the topics `names` (all of them, the new ones, or none) from broker
@@ -67,9 +76,11 @@ impl MinIsr {
         let (at, asked) = (Instant::now(), what(&due));
         match outcome {
             Ok(read) => {
-                let missing: Vec<&String> = due.iter().filter(|name| !read.contains_key(*name)).collect();
+                let missing: Vec<&String> =
+                    due.iter().filter(|name| !read.contains_key(*name)).collect();
                 self.known.extend(read);
-                self.answered.extend(due.iter().filter(|name| self.known.contains_key(*name)).cloned());
+                self.answered
+                    .extend(due.iter().filter(|name| self.known.contains_key(*name)).cloned());
                 if full {
                     self.full_read = Some(at);
                 }
@@ -85,7 +96,9 @@ impl MinIsr {
                 self.full_read = self.full_read.or(Some(at));
                 self.failed = None;
             }
-            Err(Failure::Other(reason)) => self.failed = Some((at, ProbeError::TopicConfigs { topics: asked, reason })),
+            Err(Failure::Other(reason)) => {
+                self.failed = Some((at, ProbeError::TopicConfigs { topics: asked, reason }))
+            }
         }
     }
 
@@ -111,7 +124,10 @@ impl MinIsr {
 
     fn admin(&mut self) -> Result<&AdminClient<DefaultClientContext>, Failure> {
         if self.admin.is_none() {
-            let admin = self.config.create().map_err(|e| Failure::Other(format!("cannot create a Kafka admin client: {e}")))?;
+            let admin = self
+                .config
+                .create()
+                .map_err(|e| Failure::Other(format!("cannot create a Kafka admin client: {e}")))?;
             self.admin = Some(admin);
         }
         self.admin.as_ref().ok_or_else(|| Failure::Other("no admin client".into()))
@@ -134,14 +150,24 @@ async fn describe(
     let specs: Vec<ResourceSpecifier> = names.iter().map(|n| ResourceSpecifier::Topic(n)).collect();
     let options = AdminOptions::new().request_timeout(Some(timeout)).broker_id(via);
     // A little past the request timeout, so librdkafka reports its own timeout first.
-    let answer = tokio::time::timeout(timeout + Duration::from_millis(500), admin.describe_configs(&specs, &options)).await;
+    let answer = tokio::time::timeout(
+        timeout + Duration::from_millis(500),
+        admin.describe_configs(&specs, &options),
+    )
+    .await;
     match answer {
-        Err(_) => Err(Failure::Other(format!("no answer within {}", humantime::format_duration(timeout)))),
-        Ok(Err(KafkaError::AdminOp(RDKafkaErrorCode::UnsupportedFeature))) => Err(Failure::Unsupported),
+        Err(_) => {
+            Err(Failure::Other(format!("no answer within {}", humantime::format_duration(timeout))))
+        }
+        Ok(Err(KafkaError::AdminOp(RDKafkaErrorCode::UnsupportedFeature))) => {
+            Err(Failure::Unsupported)
+        }
         Ok(Err(e)) => Err(Failure::Other(e.to_string())),
         // rdkafka drops a resource's own error code and returns it without entries: such a
         // topic is simply left out here.
-        Ok(Ok(resources)) => Ok(resources.into_iter().flatten().filter_map(|r| value(&r)).collect()),
+        Ok(Ok(resources)) => {
+            Ok(resources.into_iter().flatten().filter_map(|r| value(&r)).collect())
+        }
     }
 }
 
@@ -178,19 +204,43 @@ mod tests {
         c.known.insert("a".into(), 2);
         c.answered.extend(names(&["a", "b"]));
         c.full_read = Some(t0);
-        assert_eq!(c.due(&names(&["a", "b"]), t0 + Duration::from_secs(5)), (vec![], false), "nothing new");
-        assert_eq!(c.due(&names(&["a", "b", "c"]), t0 + Duration::from_secs(5)), (names(&["c"]), false));
+        assert_eq!(
+            c.due(&names(&["a", "b"]), t0 + Duration::from_secs(5)),
+            (vec![], false),
+            "nothing new"
+        );
+        assert_eq!(
+            c.due(&names(&["a", "b", "c"]), t0 + Duration::from_secs(5)),
+            (names(&["c"]), false)
+        );
         assert_eq!(c.due(&names(&["a", "b"]), t0 + REFRESH), (names(&["a", "b"]), true));
 
-        let failure = ProbeError::TopicConfigs { topics: what(&["c"]), reason: "no answer within 5s".into() };
+        let failure =
+            ProbeError::TopicConfigs { topics: what(&["c"]), reason: "no answer within 5s".into() };
         c.failed = Some((t0, failure));
-        assert_eq!(c.due(&names(&["a", "c"]), t0 + Duration::from_secs(5)), (vec![], false), "not before RETRY");
+        assert_eq!(
+            c.due(&names(&["a", "c"]), t0 + Duration::from_secs(5)),
+            (vec![], false),
+            "not before RETRY"
+        );
         assert_eq!(c.due(&names(&["a", "c"]), t0 + RETRY), (names(&["c"]), false));
 
-        let mut topics = vec![Topic { name: "a".into(), ..Topic::default() }, Topic { name: "c".into(), ..Topic::default() }];
+        let mut topics = vec![
+            Topic { name: "a".into(), ..Topic::default() },
+            Topic { name: "c".into(), ..Topic::default() },
+        ];
         let warning = c.apply(&mut topics);
-        assert_eq!((topics[0].min_insync_replicas, topics[1].min_insync_replicas), (Some(2), None), "the last known value is kept");
-        assert_eq!(warning.as_deref(), Some("min.insync.replicas of topic c unknown: no answer within 5s (last known values kept; retried within a minute)"));
+        assert_eq!(
+            (topics[0].min_insync_replicas, topics[1].min_insync_replicas),
+            (Some(2), None),
+            "the last known value is kept"
+        );
+        assert_eq!(
+            warning.as_deref(),
+            Some(
+                "min.insync.replicas of topic c unknown: no answer within 5s (last known values kept; retried within a minute)"
+            )
+        );
         assert_eq!(what(&["a", "b", "c"]), "3 topics");
     }
 }

@@ -214,7 +214,11 @@ mod tests {
         let t = table(&[(1000, 100.0), (1100, 110.0)]);
         // 10 records/s: offset 900 was the log end at t = 90.
         assert_eq!(secs(&t, 900, 110.0), (20.0, Estimate::Extrapolated));
-        assert_eq!(secs(&t, 1000, 110.0), (10.0, Estimate::Extrapolated), "the oldest point itself");
+        assert_eq!(
+            secs(&t, 1000, 110.0),
+            (10.0, Estimate::Extrapolated),
+            "the oldest point itself"
+        );
     }
 
     #[test]

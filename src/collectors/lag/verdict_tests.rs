@@ -61,7 +61,11 @@ fn silent_for_longer_than_the_window_spans_is_stop() {
     polls.extend((10..30).map(|i| (i as f64 * 2.0, 900, 1000 + i * 10)));
     let (w, lag) = replay(&polls, false);
     assert_eq!(w.commits().len(), 10, "an unowned partition that does not move records nothing");
-    assert_eq!(w.verdict(lag, 36.0, &Rules::default()), Verdict::Ok, "18 s silent, window spans 18 s");
+    assert_eq!(
+        w.verdict(lag, 36.0, &Rules::default()),
+        Verdict::Ok,
+        "18 s silent, window spans 18 s"
+    );
     assert_eq!(w.verdict(lag, 36.5, &Rules::default()), Verdict::Stop);
 }
 

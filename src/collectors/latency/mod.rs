@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-pub use sampler::Sampler;
 pub use crate::stats::{Percentiles, SlidingHistogram};
+pub use sampler::Sampler;
 
 use super::{CollectError, UpdateKind};
 
@@ -32,7 +32,8 @@ pub enum Stage {
     EndToEnd,
 }
 
-pub const STAGES: [Stage; 4] = [Stage::SourceToDebezium, Stage::DebeziumToBroker, Stage::BrokerToConsole, Stage::EndToEnd];
+pub const STAGES: [Stage; 4] =
+    [Stage::SourceToDebezium, Stage::DebeziumToBroker, Stage::BrokerToConsole, Stage::EndToEnd];
 
 impl Stage {
     pub fn label(self) -> &'static str {
@@ -87,7 +88,12 @@ pub struct Measurements {
 
 impl Measurements {
     pub fn new(span: Duration) -> Self {
-        Self { windows: STAGES.iter().map(|_| SlidingHistogram::new(span, 6)).collect(), span, events: 0, undecodable: 0 }
+        Self {
+            windows: STAGES.iter().map(|_| SlidingHistogram::new(span, 6)).collect(),
+            span,
+            events: 0,
+            undecodable: 0,
+        }
     }
 
     /// Measures one record.
@@ -104,7 +110,8 @@ impl Measurements {
             return;
         }
         self.events += 1;
-        let now_ms = now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let now_ms =
+            now.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
         let commit = stamps.source.ts_ms;
         let mut record = |stage: Stage, v: i64| {
             if let Some(i) = STAGES.iter().position(|s| *s == stage) {
@@ -152,7 +159,10 @@ pub async fn sample(config: &Config, window: Duration) -> Result<LatencySnapshot
 }
 
 /// The collector task: measures continuously, reports every `every` over a one-minute window.
-pub fn spawn(config: &Config, tx: tokio::sync::mpsc::Sender<super::Update>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    config: &Config,
+    tx: tokio::sync::mpsc::Sender<super::Update>,
+) -> tokio::task::JoinHandle<()> {
     let config = config.clone();
     let every = config.timeouts.refresh();
     tokio::spawn(async move {
@@ -202,7 +212,11 @@ mod tests {
         assert_eq!(max(Stage::SourceToDebezium), 300);
         assert_eq!(max(Stage::DebeziumToBroker), 150);
         // Three significant figures: within 0.1 % above the true value.
-        assert!((9_550..=9_560).contains(&max(Stage::BrokerToConsole)), "{}", max(Stage::BrokerToConsole));
+        assert!(
+            (9_550..=9_560).contains(&max(Stage::BrokerToConsole)),
+            "{}",
+            max(Stage::BrokerToConsole)
+        );
         assert!((10_000..=10_010).contains(&max(Stage::EndToEnd)), "{}", max(Stage::EndToEnd));
     }
 }

@@ -52,13 +52,23 @@ impl Sampler {
         for topic in &self.topics {
             // librdkafka's metadata call blocks a thread: keep it off the async workers.
             let (consumer, t, timeout) = (self.consumer.clone(), topic.clone(), self.timeout);
-            let md = off_thread(timeout + GRACE, move || consumer.fetch_metadata(Some(&t), timeout))
-                .await
-                .map_err(|e| match e {
-                    Blocked::TimedOut => CollectError::Timeout { endpoint: topic.clone(), after: timeout },
-                    Blocked::Failed(message) => CollectError::Backend { endpoint: topic.clone(), message, retryable: true },
-                })?
-                .map_err(|e| CollectError::Unreachable { endpoint: topic.clone(), reason: e.to_string() })?;
+            let md =
+                off_thread(timeout + GRACE, move || consumer.fetch_metadata(Some(&t), timeout))
+                    .await
+                    .map_err(|e| match e {
+                        Blocked::TimedOut => {
+                            CollectError::Timeout { endpoint: topic.clone(), after: timeout }
+                        }
+                        Blocked::Failed(message) => CollectError::Backend {
+                            endpoint: topic.clone(),
+                            message,
+                            retryable: true,
+                        },
+                    })?
+                    .map_err(|e| CollectError::Unreachable {
+                        endpoint: topic.clone(),
+                        reason: e.to_string(),
+                    })?;
             for t in md.topics().iter().filter(|t| t.error().is_none()) {
                 found.extend(t.partitions().iter().map(|p| (t.name().to_string(), p.id())));
             }
@@ -72,13 +82,20 @@ impl Sampler {
         let current = self.consumer.position().unwrap_or_default();
         let fresh: Vec<(String, i32)> = found
             .iter()
-            .filter(|(t, p)| !matches!(current.find_partition(t, *p).map(|e| e.offset()), Some(Offset::Offset(_))))
+            .filter(|(t, p)| {
+                !matches!(
+                    current.find_partition(t, *p).map(|e| e.offset()),
+                    Some(Offset::Offset(_))
+                )
+            })
             .cloned()
             .collect();
         let (consumer, timeout, asked) = (self.consumer.clone(), self.timeout, fresh);
-        let ends = off_thread(timeout + GRACE, move || list_offsets(&*consumer, &asked, Offset::End, timeout))
-            .await
-            .unwrap_or_default();
+        let ends = off_thread(timeout + GRACE, move || {
+            list_offsets(&*consumer, &asked, Offset::End, timeout)
+        })
+        .await
+        .unwrap_or_default();
         // A partition that appears after the first look holds only changes made since: read it
         // from its beginning.
         let first_look = !self.looked;
@@ -87,7 +104,9 @@ impl Sampler {
         for (topic, p) in &found {
             let offset = match current.find_partition(topic, *p).map(|e| e.offset()) {
                 Some(o @ Offset::Offset(_)) => o,
-                _ if !first_look && !self.assigned.contains(&(topic.clone(), *p)) => Offset::Beginning,
+                _ if !first_look && !self.assigned.contains(&(topic.clone(), *p)) => {
+                    Offset::Beginning
+                }
                 _ => match ends.get(&(topic.clone(), *p)) {
                     Some(Ok(end)) => Offset::Offset(*end),
                     _ => Offset::End,
@@ -113,10 +132,10 @@ impl Sampler {
     pub async fn run_until(&mut self, until: tokio::time::Instant) {
         while let Ok(next) = tokio::time::timeout_at(until, self.consumer.recv()).await {
             if let Ok(msg) = next {
-                let (payload, ts) = (msg.payload().map(<[u8]>::to_vec), msg.timestamp().to_millis());
+                let (payload, ts) =
+                    (msg.payload().map(<[u8]>::to_vec), msg.timestamp().to_millis());
                 self.measurements.observe(payload.as_deref(), ts, SystemTime::now());
             }
         }
     }
 }
-

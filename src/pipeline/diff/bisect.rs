@@ -18,7 +18,6 @@
 use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio_postgres::types::ToSql;
 
-
 use super::checksum::{Hash, RowHash, Side};
 use super::key::{KeyKind, Segment, bounded_segments, split_arith};
 use super::report::{Row, RowDiff, Stats, compare};
@@ -35,15 +34,22 @@ fn params(p: &[String]) -> Vec<&(dyn ToSql + Sync)> {
     p.iter().map(|s| s as &(dyn ToSql + Sync)).collect()
 }
 
-async fn checksum(pool: &Pool, side: &Side, seg: &Segment, h: &RowHash) -> Result<(i64, String), DiffError> {
+async fn checksum(
+    pool: &Pool,
+    side: &Side,
+    seg: &Segment,
+    h: &RowHash,
+) -> Result<(i64, String), DiffError> {
     let (sql, p) = side.checksum_sql(seg, h);
-    let row = pool.get().query_one(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
+    let row =
+        pool.get().query_one(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
     Ok((row.get(0), row.get(1)))
 }
 
 pub async fn fetch(pool: &Pool, side: &Side, seg: &Segment) -> Result<Vec<Row>, DiffError> {
     let (sql, p) = side.rows_sql(seg);
-    let rows = pool.get().query(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
+    let rows =
+        pool.get().query(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
     let k = side.key.len();
     Ok(rows
         .iter()
@@ -55,7 +61,14 @@ pub async fn fetch(pool: &Pool, side: &Side, seg: &Segment) -> Result<Vec<Row>, 
 }
 
 /// Fetches and compares one segment; the source LSN is read right after the source rows.
-pub async fn compare_segment(src: &Pool, snk: &Pool, s: &Side, t: &Side, seg: &Segment, lsn: bool) -> Result<(Vec<RowDiff>, Option<String>, u64), DiffError> {
+pub async fn compare_segment(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    seg: &Segment,
+    lsn: bool,
+) -> Result<(Vec<RowDiff>, Option<String>, u64), DiffError> {
     let (a, b) = tokio::try_join!(
         async {
             let rows = fetch(src, s, seg).await?;
@@ -70,20 +83,35 @@ pub async fn compare_segment(src: &Pool, snk: &Pool, s: &Side, t: &Side, seg: &S
 }
 
 pub async fn current_lsn(pool: &Pool) -> Result<String, DiffError> {
-    let r = pool.get().query_one("SELECT pg_current_wal_lsn()::text", &[]).await.map_err(|e| DiffError::db("pg_current_wal_lsn", e))?;
+    let r = pool
+        .get()
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .await
+        .map_err(|e| DiffError::db("pg_current_wal_lsn", e))?;
     Ok(r.get(0))
 }
 
 /// The whole key range, as the first level.
-pub(super) async fn first_segment(src: &Pool, snk: &Pool, s: &Side, t: &Side, kind: KeyKind) -> Result<Option<Segment>, DiffError> {
+pub(super) async fn first_segment(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    kind: KeyKind,
+) -> Result<Option<Segment>, DiffError> {
     if kind == KeyKind::Ordered {
         return Ok(Some(Segment::ALL));
     }
     let (a, b) = tokio::try_join!(
-        async { src.get().query_one(&s.extent_sql(), &[]).await.map_err(|e| DiffError::db(&s.table, e)) },
-        async { snk.get().query_one(&t.extent_sql(), &[]).await.map_err(|e| DiffError::db(&t.table, e)) },
+        async {
+            src.get().query_one(&s.extent_sql(), &[]).await.map_err(|e| DiffError::db(&s.table, e))
+        },
+        async {
+            snk.get().query_one(&t.extent_sql(), &[]).await.map_err(|e| DiffError::db(&t.table, e))
+        },
     )?;
-    let ends = |r: &tokio_postgres::Row| (r.get::<_, Option<String>>(0), r.get::<_, Option<String>>(1));
+    let ends =
+        |r: &tokio_postgres::Row| (r.get::<_, Option<String>>(0), r.get::<_, Option<String>>(1));
     let (ends_a, ends_b) = (ends(&a), ends(&b));
     let parse = |v: &str| -> Option<u128> {
         match kind {
@@ -93,7 +121,9 @@ pub(super) async fn first_segment(src: &Pool, snk: &Pool, s: &Side, t: &Side, ki
     };
     let los: Vec<&String> = [&ends_a.0, &ends_b.0].into_iter().flatten().collect();
     let his: Vec<&String> = [&ends_a.1, &ends_b.1].into_iter().flatten().collect();
-    let (Some(lo), Some(hi)) = (los.into_iter().min_by_key(|v| parse(v)), his.into_iter().max_by_key(|v| parse(v))) else {
+    let (Some(lo), Some(hi)) =
+        (los.into_iter().min_by_key(|v| parse(v)), his.into_iter().max_by_key(|v| parse(v)))
+    else {
         return Ok(None); // both empty
     };
     // Exclusive upper bound: one past the largest key.
@@ -113,7 +143,16 @@ type Checksum = (i64, String);
 type Compared = (Vec<RowDiff>, Option<String>, u64);
 
 #[allow(clippy::too_many_arguments)] // both sides' pool and spec, plus the segment being split
-async fn split(src: &Pool, snk: &Pool, s: &Side, t: &Side, kind: KeyKind, seg: &Segment, counts: (i64, i64), factor: u32) -> Result<Option<Vec<Segment>>, DiffError> {
+async fn split(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    kind: KeyKind,
+    seg: &Segment,
+    counts: (i64, i64),
+    factor: u32,
+) -> Result<Option<Vec<Segment>>, DiffError> {
     if let Some(parts) = split_arith(kind, seg, factor) {
         return Ok(Some(parts));
     }
@@ -123,8 +162,13 @@ async fn split(src: &Pool, snk: &Pool, s: &Side, t: &Side, kind: KeyKind, seg: &
     // Quantiles of the side with more rows.
     let (pool, side) = if counts.0 >= counts.1 { (src, s) } else { (snk, t) };
     let (sql, p) = side.quantiles_sql(seg, factor);
-    let rows = pool.get().query(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
-    let inner: Vec<Vec<String>> = rows.iter().skip(1).map(|r| (0..side.key.len()).map(|i| r.get::<_, String>(i)).collect()).collect();
+    let rows =
+        pool.get().query(&sql, &params(&p)).await.map_err(|e| DiffError::db(&side.table, e))?;
+    let inner: Vec<Vec<String>> = rows
+        .iter()
+        .skip(1)
+        .map(|r| (0..side.key.len()).map(|i| r.get::<_, String>(i)).collect())
+        .collect();
     if inner.is_empty() {
         return Ok(None);
     }
@@ -133,7 +177,11 @@ async fn split(src: &Pool, snk: &Pool, s: &Side, t: &Side, kind: KeyKind, seg: &
 
 /// `server_version_num`.
 async fn version(pool: &Pool) -> Result<i32, DiffError> {
-    let r = pool.get().query_one("SELECT current_setting('server_version_num')::int", &[]).await.map_err(|e| DiffError::db("server_version_num", e))?;
+    let r = pool
+        .get()
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await
+        .map_err(|e| DiffError::db("server_version_num", e))?;
     Ok(r.get(0))
 }
 
@@ -152,10 +200,18 @@ async fn not_null(pool: &Pool, side: &Side) -> Result<Vec<bool>, DiffError> {
 }
 
 /// Runs the bisection; returns the differing leaves and the work done.
-pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn: bool) -> Result<(Vec<Leaf>, Stats), DiffError> {
+pub async fn run(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    opts: &Options,
+    lsn: bool,
+) -> Result<(Vec<Leaf>, Stats), DiffError> {
     let kind = KeyKind::of(&s.key_types);
     // Each query on its own connection: one round trip for the four.
-    let (va, na, vb, nb) = tokio::try_join!(version(src), not_null(src, s), version(snk), not_null(snk, t))?;
+    let (va, na, vb, nb) =
+        tokio::try_join!(version(src), not_null(src, s), version(snk), not_null(snk, t))?;
     let both: Vec<bool> = na.iter().zip(&nb).map(|(a, b)| *a && *b).collect();
     // Typed hashes are only comparable within one major version: else md5.
     let (s, t) = if s.hash == Hash::Pg && va / 10000 != vb / 10000 {
@@ -164,7 +220,11 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
         (s, t)
     };
     let (hs, ht) = RowHash::pair(s, t, &both);
-    if kind == KeyKind::Integer && KeyKind::of(&t.key_types) == KeyKind::Integer && va >= 140000 && vb >= 140000 {
+    if kind == KeyKind::Integer
+        && KeyKind::of(&t.key_types) == KeyKind::Integer
+        && va >= 140000
+        && vb >= 140000
+    {
         return super::grid::run(src, snk, s, t, opts, lsn, (&hs, &ht)).await;
     }
     run_segments(src, snk, s, t, opts, lsn, (&hs, &ht)).await
@@ -172,7 +232,15 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
 
 /// Segment by segment (UUID, text and composite keys; servers before 14).
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn run_segments(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn: bool, (hs, ht): (&RowHash, &RowHash)) -> Result<(Vec<Leaf>, Stats), DiffError> {
+pub(super) async fn run_segments(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    opts: &Options,
+    lsn: bool,
+    (hs, ht): (&RowHash, &RowHash),
+) -> Result<(Vec<Leaf>, Stats), DiffError> {
     let kind = KeyKind::of(&s.key_types);
     let mut stats = Stats::default();
     let mut leaves = Vec::new();
@@ -184,13 +252,15 @@ pub(super) async fn run_segments(src: &Pool, snk: &Pool, s: &Side, t: &Side, opt
     let mut depth = 0;
     while !level.is_empty() {
         stats.depth = depth;
-        let sums: Vec<(Segment, Checksum, Checksum)> = stream::iter(level.into_iter().map(|seg| async move {
-            let (a, b) = tokio::try_join!(checksum(src, s, &seg, hs), checksum(snk, t, &seg, ht))?;
-            Ok::<_, DiffError>((seg, a, b))
-        }))
-        .buffer_unordered(conc)
-        .try_collect()
-        .await?;
+        let sums: Vec<(Segment, Checksum, Checksum)> =
+            stream::iter(level.into_iter().map(|seg| async move {
+                let (a, b) =
+                    tokio::try_join!(checksum(src, s, &seg, hs), checksum(snk, t, &seg, ht))?;
+                Ok::<_, DiffError>((seg, a, b))
+            }))
+            .buffer_unordered(conc)
+            .try_collect()
+            .await?;
         stats.segments_checked += sums.len() as u64;
         let mut next = Vec::new();
         let mut fetch_now = Vec::new();
@@ -203,13 +273,14 @@ pub(super) async fn run_segments(src: &Pool, snk: &Pool, s: &Side, t: &Side, opt
                 next.push((seg, (a.0, b.0)));
             }
         }
-        let splits: Vec<(Segment, Option<Vec<Segment>>)> = stream::iter(next.into_iter().map(|(seg, counts)| async move {
-            let parts = split(src, snk, s, t, kind, &seg, counts, opts.factor).await?;
-            Ok::<_, DiffError>((seg, parts))
-        }))
-        .buffer_unordered(conc)
-        .try_collect()
-        .await?;
+        let splits: Vec<(Segment, Option<Vec<Segment>>)> =
+            stream::iter(next.into_iter().map(|(seg, counts)| async move {
+                let parts = split(src, snk, s, t, kind, &seg, counts, opts.factor).await?;
+                Ok::<_, DiffError>((seg, parts))
+            }))
+            .buffer_unordered(conc)
+            .try_collect()
+            .await?;
         level = Vec::new();
         for (seg, parts) in splits {
             match parts {
@@ -217,13 +288,14 @@ pub(super) async fn run_segments(src: &Pool, snk: &Pool, s: &Side, t: &Side, opt
                 None => fetch_now.push(seg), // cannot be split further
             }
         }
-        let fetched: Vec<(Segment, Compared)> = stream::iter(fetch_now.into_iter().map(|seg| async move {
-            let r = compare_segment(src, snk, s, t, &seg, lsn).await?;
-            Ok::<_, DiffError>((seg, r))
-        }))
-        .buffer_unordered(conc)
-        .try_collect()
-        .await?;
+        let fetched: Vec<(Segment, Compared)> =
+            stream::iter(fetch_now.into_iter().map(|seg| async move {
+                let r = compare_segment(src, snk, s, t, &seg, lsn).await?;
+                Ok::<_, DiffError>((seg, r))
+            }))
+            .buffer_unordered(conc)
+            .try_collect()
+            .await?;
         for (segment, (diffs, read_lsn, n)) in fetched {
             stats.rows_fetched += n;
             if !diffs.is_empty() {

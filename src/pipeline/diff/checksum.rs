@@ -6,8 +6,8 @@
 //!
 //! The row hashes themselves are in [`super::rowhash`].
 
-use crate::pg::ident;
 use super::key::Segment;
+use crate::pg::ident;
 
 pub use super::rowhash::{Class, Hash, RowHash};
 
@@ -28,7 +28,10 @@ pub struct Side {
 /// Parallel arrays as rows `diff_r(<names>, n)`, `n` from 1 (e.g. ranges `lo, hi`); the alias
 /// is unlike a table's, which would hide it in the lateral subquery.
 fn ranges(arrays: &[&[i64]], names: &str) -> String {
-    format!("unnest({}) WITH ORDINALITY diff_r({names}, n)", arrays.iter().map(|a| int8_array(a)).collect::<Vec<_>>().join(", "))
+    format!(
+        "unnest({}) WITH ORDINALITY diff_r({names}, n)",
+        arrays.iter().map(|a| int8_array(a)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// An `int8[]` literal.
@@ -61,7 +64,12 @@ impl Side {
     /// Key columns as text under aliases `k0, k1, …`: an output column named like the key would
     /// make `ORDER BY key` sort the text ("99999" > "100000").
     fn key_texts(&self) -> String {
-        self.key.iter().enumerate().map(|(i, k)| format!("{}::text AS k{i}", ident(k))).collect::<Vec<_>>().join(", ")
+        self.key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("{}::text AS k{i}", ident(k)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     fn key_row(&self) -> String {
@@ -75,7 +83,12 @@ impl Side {
 
     /// Bound parameters `($n::text::type, …)` starting at `$first`.
     fn bound(&self, first: usize) -> String {
-        let p: Vec<_> = self.key_types.iter().enumerate().map(|(i, t)| format!("${}::text::{t}", first + i)).collect();
+        let p: Vec<_> = self
+            .key_types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("${}::text::{t}", first + i))
+            .collect();
         format!("({})", p.join(", "))
     }
 
@@ -103,14 +116,26 @@ impl Side {
     /// `count(*)` and the checksum (as text: a numeric sum never overflows).
     pub fn checksum_sql(&self, seg: &Segment, h: &RowHash) -> (String, Vec<String>) {
         let (pred, params) = self.predicate(seg);
-        (format!("SELECT count(*), coalesce(sum({}), 0)::text FROM {} WHERE {pred}", h.0, crate::pg::qualified(&self.table)), params)
+        (
+            format!(
+                "SELECT count(*), coalesce(sum({}), 0)::text FROM {} WHERE {pred}",
+                h.0,
+                crate::pg::qualified(&self.table)
+            ),
+            params,
+        )
     }
 
     /// Integer key, one scan: `(bucket, count, bit_xor of row hashes)` per bucket `key / width`
     /// (truncating division), over the heap blocks `[first, last)` (`None`: to the end) when
     /// given. `OFFSET 0` keeps the planner from estimating one group per key (which makes it
     /// plan a spilling hash aggregate).
-    pub fn buckets_sql(&self, width: i64, blocks: Option<(u64, Option<u64>)>, h: &RowHash) -> String {
+    pub fn buckets_sql(
+        &self,
+        width: i64,
+        blocks: Option<(u64, Option<u64>)>,
+        h: &RowHash,
+    ) -> String {
         let k = ident(&self.key[0]);
         let mut pred = Vec::new();
         if let Some((first, last)) = blocks {
@@ -122,7 +147,8 @@ impl Side {
         if let Some(f) = &self.filter {
             pred.push(format!("({f})"));
         }
-        let pred = if pred.is_empty() { String::new() } else { format!(" WHERE {}", pred.join(" AND ")) };
+        let pred =
+            if pred.is_empty() { String::new() } else { format!(" WHERE {}", pred.join(" AND ")) };
         format!(
             "SELECT b, count(*), bit_xor(h) FROM (SELECT {k}::int8 / {width} AS b, {} AS h FROM {}{pred} OFFSET 0) s GROUP BY b",
             h.0,
@@ -148,14 +174,29 @@ impl Side {
     /// Integer key, key ranges `[lo[i], hi[i]]`: `i + 1`, the key texts, then every compared
     /// column normalized (as [`Side::rows_sql`]); lateral as [`Side::range_buckets_sql`].
     pub fn range_rows_sql(&self, lo: &[i64], hi: &[i64]) -> String {
-        let cols = self.normalized_columns().into_iter().enumerate().map(|(i, c)| format!("{c} AS c{i}")).collect::<Vec<_>>().join(", ");
-        format!("SELECT diff_r.n, x.* FROM {}, LATERAL (SELECT {}, {cols} {}) x", ranges(&[lo, hi], "lo, hi"), self.key_texts(), self.in_range())
+        let cols = self
+            .normalized_columns()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "SELECT diff_r.n, x.* FROM {}, LATERAL (SELECT {}, {cols} {}) x",
+            ranges(&[lo, hi], "lo, hi"),
+            self.key_texts(),
+            self.in_range()
+        )
     }
 
     /// `FROM table WHERE key in [diff_r.lo, diff_r.hi]` and the side's filter.
     fn in_range(&self) -> String {
         let k = ident(&self.key[0]);
-        format!("FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{}", crate::pg::qualified(&self.table), self.and_filter())
+        format!(
+            "FROM {} WHERE {k} >= diff_r.lo AND {k} <= diff_r.hi{}",
+            crate::pg::qualified(&self.table),
+            self.and_filter()
+        )
     }
 
     /// The side's filter as ` AND (filter)`, or nothing.
@@ -191,7 +232,12 @@ impl Side {
     /// Key columns as text, then every compared column normalized.
     pub fn rows_sql(&self, seg: &Segment) -> (String, Vec<String>) {
         let (pred, params) = self.predicate(seg);
-        let cols = self.normalized_columns().into_iter().enumerate().map(|(i, c)| format!("{c} AS c{i}")).collect::<Vec<_>>();
+        let cols = self
+            .normalized_columns()
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{i}"))
+            .collect::<Vec<_>>();
         (
             format!(
                 "SELECT {}, {} FROM {} WHERE {pred} ORDER BY {}",
@@ -217,7 +263,11 @@ pub(crate) mod tests {
             filter: Some("sku <> 'x'".into()),
             hash: Hash::Md5,
             key_types: vec!["bigint".into(), "integer".into()],
-            column_types: vec!["bigint".into(), "numeric(10,2)".into(), "timestamp(3) with time zone".into()],
+            column_types: vec![
+                "bigint".into(),
+                "numeric(10,2)".into(),
+                "timestamp(3) with time zone".into(),
+            ],
         }
     }
 
@@ -226,7 +276,10 @@ pub(crate) mod tests {
         let seg = Segment { lower: Some(vec!["1".into(), "2".into()]), upper: None };
         let (sql, params) = side().checksum_sql(&seg, &RowHash::md5(&side()));
         assert_eq!(params, vec!["1", "2"]);
-        assert!(sql.contains("(\"order_id\", \"line_no\") >= ($1::text::bigint, $2::text::integer)"), "{sql}");
+        assert!(
+            sql.contains("(\"order_id\", \"line_no\") >= ($1::text::bigint, $2::text::integer)"),
+            "{sql}"
+        );
         assert!(sql.contains("trim_scale(\"unit_price\")::text"), "{sql}");
         assert!(sql.contains("extract(epoch from \"updated_at\")::text"), "{sql}");
         assert!(sql.contains("AND (sku <> 'x')"), "{sql}");
@@ -240,17 +293,33 @@ pub(crate) mod tests {
         let sql = s.range_buckets_sql(&[-5, 10], &[9, 19], &[4, 4], &h);
         assert!(sql.starts_with("SELECT diff_r.n, x.b, x.c, x.h FROM unnest('{-5,10}'::int8[], '{9,19}'::int8[], '{4,4}'::int8[]) WITH ORDINALITY diff_r(lo, hi, w, n), LATERAL ("), "{sql}");
         assert!(sql.contains("bit_xor(h(x))"), "{sql}");
-        assert!(sql.contains("WHERE \"order_id\" >= diff_r.lo AND \"order_id\" <= diff_r.hi AND (sku <> 'x')"), "{sql}");
+        assert!(
+            sql.contains(
+                "WHERE \"order_id\" >= diff_r.lo AND \"order_id\" <= diff_r.hi AND (sku <> 'x')"
+            ),
+            "{sql}"
+        );
         let sql = s.range_buckets_sql(&[0], &[99], &[4], &h);
-        assert!(sql.contains("'{0}'::int8[], '{99}'::int8[], '{4}'::int8[]) WITH ORDINALITY diff_r(lo, hi, w, n)"), "{sql}");
-        assert!(sql.contains("\"order_id\"::int8 / diff_r.w AS b") && sql.ends_with("GROUP BY 1) x"), "{sql}");
+        assert!(
+            sql.contains(
+                "'{0}'::int8[], '{99}'::int8[], '{4}'::int8[]) WITH ORDINALITY diff_r(lo, hi, w, n)"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("\"order_id\"::int8 / diff_r.w AS b") && sql.ends_with("GROUP BY 1) x"),
+            "{sql}"
+        );
         let sql = s.range_rows_sql(&[1], &[2]);
         assert!(sql.contains("LATERAL (SELECT \"order_id\"::text AS k0, \"order_id\"::text AS c0, trim_scale(\"unit_price\")::text AS c1"), "{sql}");
     }
 
     #[test]
     fn timestamps_are_epoch_seconds() {
-        assert_eq!(normalize("t", "timestamp(3) without time zone"), "extract(epoch from \"t\")::text");
+        assert_eq!(
+            normalize("t", "timestamp(3) without time zone"),
+            "extract(epoch from \"t\")::text"
+        );
         assert!(side().checksum_sql(&Segment::ALL, &RowHash::md5(&side())).0.contains("md5("));
     }
 }

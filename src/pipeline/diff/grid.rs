@@ -11,9 +11,9 @@ use tokio_postgres::{SimpleQueryMessage, SimpleQueryRow};
 use super::bisect::{Leaf, current_lsn, first_segment, run_segments};
 use super::checksum::{RowHash, Side};
 use super::key::{KeyKind, Segment};
-use super::runs::{self, Layout, Run, layout};
-pub use super::runs::in_key_order;
 use super::report::{Row, Stats, compare};
+pub use super::runs::in_key_order;
+use super::runs::{self, Layout, Run, layout};
 use super::{DiffError, Options, Pool};
 
 /// Rows at or below which a differing grid bucket is fetched (whatever a larger `threshold`).
@@ -56,10 +56,26 @@ fn width(lo: i64, hi: i64, n: i128) -> i64 {
 /// compile time (tens to hundreds of ms per query and worker) costs more than it saves here.
 /// The lateral range queries (`ranges`) also need `enable_seqscan` off (see
 /// [`Side::range_buckets_sql`]).
-async fn simple(pool: &Pool, side: &Side, sql: String, ranges: bool) -> Result<Vec<SimpleQueryRow>, DiffError> {
-    let set = if ranges { "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;" } else { "SET LOCAL jit = off;" };
-    let msgs = pool.get().simple_query(&format!("{set} {sql}")).await.map_err(|e| DiffError::db(&side.table, e))?;
-    Ok(msgs.into_iter().filter_map(|m| if let SimpleQueryMessage::Row(r) = m { Some(r) } else { None }).collect())
+async fn simple(
+    pool: &Pool,
+    side: &Side,
+    sql: String,
+    ranges: bool,
+) -> Result<Vec<SimpleQueryRow>, DiffError> {
+    let set = if ranges {
+        "SET LOCAL jit = off; SET LOCAL enable_seqscan = off;"
+    } else {
+        "SET LOCAL jit = off;"
+    };
+    let msgs = pool
+        .get()
+        .simple_query(&format!("{set} {sql}"))
+        .await
+        .map_err(|e| DiffError::db(&side.table, e))?;
+    Ok(msgs
+        .into_iter()
+        .filter_map(|m| if let SimpleQueryMessage::Row(r) = m { Some(r) } else { None })
+        .collect())
 }
 
 /// An integer column of a simple query row (NULL is 0: an empty bit_xor).
@@ -76,25 +92,46 @@ fn runs<T>(items: &[T], parts: usize) -> impl Iterator<Item = (usize, &[T])> {
 /// Runs a ranges query (first column: the 1-based index of the range within its run) over the
 /// ranges split in `parts` runs, one query each, concurrently; rows come back with the index
 /// made 0-based and global.
-pub(super) async fn over_ranges<T>(pool: &Pool, side: &Side, ranges: &[T], parts: usize, sql: impl Fn(&[T]) -> String) -> Result<Vec<(usize, SimpleQueryRow)>, DiffError> {
+pub(super) async fn over_ranges<T>(
+    pool: &Pool,
+    side: &Side,
+    ranges: &[T],
+    parts: usize,
+    sql: impl Fn(&[T]) -> String,
+) -> Result<Vec<(usize, SimpleQueryRow)>, DiffError> {
     let results = futures::future::try_join_all(runs(ranges, parts).map(|(offset, run)| {
         let sql = sql(run);
         async move { Ok::<_, DiffError>((offset, simple(pool, side, sql, true).await?)) }
     }))
     .await?;
-    Ok(results.into_iter().flat_map(|(offset, rows)| rows.into_iter().map(move |r| (offset + int(&r, 0) as usize - 1, r))).collect())
+    Ok(results
+        .into_iter()
+        .flat_map(|(offset, rows)| {
+            rows.into_iter().map(move |r| (offset + int(&r, 0) as usize - 1, r))
+        })
+        .collect())
 }
 
 /// Fetches the rows of ranges `[lo, hi]` on both sides (split over the connections) and
 /// compares them range by range; the source LSN is read right after the source rows.
-async fn compare_ranges(src: &Pool, snk: &Pool, s: &Side, t: &Side, ranges: &[(i64, i64)], lsn: bool, parts: usize) -> Result<(Vec<Leaf>, u64), DiffError> {
+async fn compare_ranges(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    ranges: &[(i64, i64)],
+    lsn: bool,
+    parts: usize,
+) -> Result<(Vec<Leaf>, u64), DiffError> {
     let rows = |side: &Side, rows: Vec<(usize, SimpleQueryRow)>| -> Vec<Vec<Row>> {
         let mut out = vec![Vec::new(); ranges.len()];
         let k = side.key.len();
         for (i, r) in rows {
             out[i].push(Row {
                 key: (1..=k).map(|c| r.get(c).unwrap_or_default().to_string()).collect(),
-                values: (k + 1..=k + side.columns.len()).map(|c| r.get(c).map(str::to_string)).collect(),
+                values: (k + 1..=k + side.columns.len())
+                    .map(|c| r.get(c).map(str::to_string))
+                    .collect(),
             });
         }
         out
@@ -119,7 +156,10 @@ async fn compare_ranges(src: &Pool, snk: &Pool, s: &Side, t: &Side, ranges: &[(i
         let diffs = compare(a, b, &s.columns);
         if !diffs.is_empty() {
             let (l, h) = ranges[i];
-            let segment = Segment { lower: Some(vec![l.to_string()]), upper: (h < i64::MAX).then(|| vec![(h + 1).to_string()]) };
+            let segment = Segment {
+                lower: Some(vec![l.to_string()]),
+                upper: (h < i64::MAX).then(|| vec![(h + 1).to_string()]),
+            };
             leaves.push(Leaf { segment, diffs, read_lsn: at.clone() });
         }
     }
@@ -164,7 +204,14 @@ fn attribute(sums: &mut Sums<i64>, strays: Vec<(i64, i64, i64)>, w: i64) -> Stra
 /// First level on one side, buckets `key / w` of `[lo, hi]`: in key order, one plain aggregate
 /// per bucket over its run of heap tuples ([`super::runs`]), returned with the runs; else one
 /// scan grouped by bucket, split by heap blocks over `parts` queries.
-async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64, i64), parts: usize, table: &Layout) -> Result<(Sums<i64>, Option<Vec<Run>>), DiffError> {
+async fn grid_scan(
+    pool: &Pool,
+    side: &Side,
+    h: &RowHash,
+    (w, lo, hi): (i64, i64, i64),
+    parts: usize,
+    table: &Layout,
+) -> Result<(Sums<i64>, Option<Vec<Run>>), DiffError> {
     let mut sums = Sums::new();
     if table.ordered {
         let runs = runs::runs(pool, side, (w, lo, hi), parts).await?;
@@ -177,7 +224,10 @@ async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64
         let p = parts as u64;
         (0..p).map(|i| Some((blocks * i / p, (i + 1 < p).then(|| blocks * (i + 1) / p)))).collect()
     };
-    let results: Vec<Vec<SimpleQueryRow>> = futures::future::try_join_all(ranges.into_iter().map(|r| simple(pool, side, side.buckets_sql(w, r, h), false))).await?;
+    let results: Vec<Vec<SimpleQueryRow>> = futures::future::try_join_all(
+        ranges.into_iter().map(|r| simple(pool, side, side.buckets_sql(w, r, h), false)),
+    )
+    .await?;
     for row in results.iter().flatten() {
         merge(&mut sums, int(row, 0), int(row, 1), int(row, 2));
     }
@@ -186,9 +236,19 @@ async fn grid_scan(pool: &Pool, side: &Side, h: &RowHash, (w, lo, hi): (i64, i64
 
 /// Deeper levels on one side: the buckets of `nodes` (`[lo, hi]` split by width), split over
 /// the connections. Keyed by (node index, bucket).
-async fn grid_ranges(pool: &Pool, side: &Side, h: &RowHash, nodes: &[(i64, i64, i64)], parts: usize) -> Result<Sums<(usize, i64)>, DiffError> {
+async fn grid_ranges(
+    pool: &Pool,
+    side: &Side,
+    h: &RowHash,
+    nodes: &[(i64, i64, i64)],
+    parts: usize,
+) -> Result<Sums<(usize, i64)>, DiffError> {
     let sql = |run: &[(i64, i64, i64)]| {
-        let (lo, hi, w): (Vec<i64>, Vec<i64>, Vec<i64>) = (run.iter().map(|n| n.0).collect(), run.iter().map(|n| n.1).collect(), run.iter().map(|n| n.2).collect());
+        let (lo, hi, w): (Vec<i64>, Vec<i64>, Vec<i64>) = (
+            run.iter().map(|n| n.0).collect(),
+            run.iter().map(|n| n.1).collect(),
+            run.iter().map(|n| n.2).collect(),
+        );
         side.range_buckets_sql(&lo, &hi, &w, h)
     };
     let mut sums = Sums::new();
@@ -199,7 +259,12 @@ async fn grid_ranges(pool: &Pool, side: &Side, h: &RowHash, nodes: &[(i64, i64, 
 }
 
 /// The differing buckets of one level: `(range, rows on the larger side)`.
-fn differing<K: std::hash::Hash + Eq + Clone>(a: &Sums<K>, b: &Sums<K>, stats: &mut Stats, range: impl Fn(&K) -> Option<(i64, i64)>) -> Vec<((i64, i64), u64)> {
+fn differing<K: std::hash::Hash + Eq + Clone>(
+    a: &Sums<K>,
+    b: &Sums<K>,
+    stats: &mut Stats,
+    range: impl Fn(&K) -> Option<(i64, i64)>,
+) -> Vec<((i64, i64), u64)> {
     let mut keys: Vec<&K> = a.keys().collect();
     keys.extend(b.keys().filter(|k| !a.contains_key(k)));
     stats.segments_checked += keys.len() as u64;
@@ -216,22 +281,44 @@ fn differing<K: std::hash::Hash + Eq + Clone>(a: &Sums<K>, b: &Sums<K>, stats: &
 }
 
 /// Integer keys: see the module documentation.
-pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn: bool, (hs, ht): (&RowHash, &RowHash)) -> Result<(Vec<Leaf>, Stats), DiffError> {
+pub async fn run(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    opts: &Options,
+    lsn: bool,
+    (hs, ht): (&RowHash, &RowHash),
+) -> Result<(Vec<Leaf>, Stats), DiffError> {
     let mut stats = Stats::default();
     let mut leaves = Vec::new();
-    let (first, la, lb) = tokio::try_join!(first_segment(src, snk, s, t, KeyKind::Integer), layout(src, s), layout(snk, t))?;
+    let (first, la, lb) = tokio::try_join!(
+        first_segment(src, snk, s, t, KeyKind::Integer),
+        layout(src, s),
+        layout(snk, t)
+    )?;
     let Some(first) = first else {
         return Ok((leaves, stats));
     };
     let bound = |k: &Option<Vec<String>>| k.as_ref().and_then(|v| v[0].parse::<i128>().ok());
-    let (Some(lo), hi) = (bound(&first.lower), bound(&first.upper).map(|u| u - 1).unwrap_or(i64::MAX as i128)) else {
+    let (Some(lo), hi) =
+        (bound(&first.lower), bound(&first.upper).map(|u| u - 1).unwrap_or(i64::MAX as i128))
+    else {
         return run_segments(src, snk, s, t, opts, lsn, (hs, ht)).await;
     };
     let (lo, hi) = (lo as i64, hi as i64);
     // Never analyzed (reltuples -1): as many rows as keys in the range.
-    let rows = if la.rows.max(lb.rows) < 0 { hi as i128 - lo as i128 + 1 } else { la.rows.max(lb.rows) as i128 };
+    let rows = if la.rows.max(lb.rows) < 0 {
+        hi as i128 - lo as i128 + 1
+    } else {
+        la.rows.max(lb.rows) as i128
+    };
     // A heap read by runs pays an index descent and a rescan per bucket (~25 µs): larger buckets.
-    let (per, most) = if la.ordered || lb.ordered { (RUN_BUCKET_ROWS, RUN_MAX_BUCKETS) } else { (GRID_BUCKET_ROWS, GRID_MAX_BUCKETS) };
+    let (per, most) = if la.ordered || lb.ordered {
+        (RUN_BUCKET_ROWS, RUN_MAX_BUCKETS)
+    } else {
+        (GRID_BUCKET_ROWS, GRID_MAX_BUCKETS)
+    };
     let w = width(lo, hi, (rows / per).clamp(1, most));
     let conc = opts.connections.max(1);
     let fetch_at = opts.threshold.min(GRID_FETCH);
@@ -241,14 +328,18 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
         grid_scan(src, s, hs, (w, lo, hi), conc, &la),
         grid_scan(snk, t, ht, (w, lo, hi), conc, &lb),
     )?;
-    let by_q = |r: Option<Vec<Run>>| r.map(|r| r.into_iter().map(|r| (r.q, r)).collect::<HashMap<i64, Run>>());
+    let by_q = |r: Option<Vec<Run>>| {
+        r.map(|r| r.into_iter().map(|r| (r.q, r)).collect::<HashMap<i64, Run>>())
+    };
     let (mut ra, mut rb) = (by_q(ra), by_q(rb));
     // Sides read by runs: the strays of the differing runs count in their own buckets.
     let (mut moved_a, mut moved_b) = (Strays::new(), Strays::new());
     if ra.is_some() || rb.is_some() {
-        let d: HashSet<i64> = a.keys().chain(b.keys()).filter(|q| a.get(q) != b.get(q)).copied().collect();
+        let d: HashSet<i64> =
+            a.keys().chain(b.keys()).filter(|q| a.get(q) != b.get(q)).copied().collect();
         let sweep = |pool, side, hash, r: &Option<HashMap<i64, Run>>| {
-            let runs: Option<Vec<Run>> = r.as_ref().map(|r| d.iter().filter_map(|q| r.get(q).copied()).collect());
+            let runs: Option<Vec<Run>> =
+                r.as_ref().map(|r| d.iter().filter_map(|q| r.get(q).copied()).collect());
             async move {
                 match runs {
                     Some(runs) => runs::strays(pool, side, hash, &runs, conc).await,
@@ -294,7 +385,10 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
                 Ok(sums)
             }
         };
-        let (a, b) = tokio::try_join!(level(src, s, hs, ra.take(), std::mem::take(&mut moved_a)), level(snk, t, ht, rb.take(), std::mem::take(&mut moved_b)))?;
+        let (a, b) = tokio::try_join!(
+            level(src, s, hs, ra.take(), std::mem::take(&mut moved_a)),
+            level(snk, t, ht, rb.take(), std::mem::take(&mut moved_b))
+        )?;
         diff = differing(&a, &b, &mut stats, |(i, q)| {
             let (l, h, w) = nodes[*i];
             bucket_range(*q, w, (l, h))
@@ -309,4 +403,3 @@ pub async fn run(src: &Pool, snk: &Pool, s: &Side, t: &Side, opts: &Options, lsn
     }
     Ok((leaves, stats))
 }
-

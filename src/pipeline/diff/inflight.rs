@@ -13,7 +13,9 @@ impl Lsn {
     pub fn parse(s: &str) -> Option<Lsn> {
         let s = s.trim();
         match s.split_once('/') {
-            Some((hi, lo)) => Some(Lsn((u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?)),
+            Some((hi, lo)) => Some(Lsn(
+                (u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?
+            )),
             None => s.parse().ok().map(Lsn),
         }
     }
@@ -44,7 +46,11 @@ pub fn verdict(read: Lsn, applied: Option<Lsn>) -> Verdict {
 /// Splits the differences of a re-check into (divergence, in flight): a difference is divergence
 /// only when the re-check's segment is settled and the same difference was seen in the first read
 /// too (else it is a change that arrived between the reads).
-pub fn bracket<T: PartialEq + Clone>(first: &[T], recheck: &[T], verdict: Verdict) -> (Vec<T>, Vec<T>) {
+pub fn bracket<T: PartialEq + Clone>(
+    first: &[T],
+    recheck: &[T],
+    verdict: Verdict,
+) -> (Vec<T>, Vec<T>) {
     let mut diverged = Vec::new();
     let mut in_flight = Vec::new();
     for d in recheck {

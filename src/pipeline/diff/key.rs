@@ -114,8 +114,19 @@ mod tests {
     fn integer_split_covers_the_range_without_gaps() {
         let seg = Segment { lower: Some(vec!["-5".into()]), upper: Some(vec!["95".into()]) };
         let parts = split_arith(KeyKind::Integer, &seg, 4).unwrap();
-        let b: Vec<_> = parts.iter().map(|s| (s.lower.clone().unwrap()[0].clone(), s.upper.clone().unwrap()[0].clone())).collect();
-        assert_eq!(b, vec![("-5".into(), "20".into()), ("20".into(), "45".into()), ("45".into(), "70".into()), ("70".into(), "95".into())]);
+        let b: Vec<_> = parts
+            .iter()
+            .map(|s| (s.lower.clone().unwrap()[0].clone(), s.upper.clone().unwrap()[0].clone()))
+            .collect();
+        assert_eq!(
+            b,
+            vec![
+                ("-5".into(), "20".into()),
+                ("20".into(), "45".into()),
+                ("45".into(), "70".into()),
+                ("70".into(), "95".into())
+            ]
+        );
         let narrow = Segment { lower: Some(vec!["7".into()]), upper: Some(vec!["8".into()]) };
         assert!(split_arith(KeyKind::Integer, &narrow, 4).is_none());
         let three = Segment { lower: Some(vec!["0".into()]), upper: Some(vec!["3".into()]) };
@@ -126,7 +137,10 @@ mod tests {
     fn uuid_round_trips_and_splits() {
         let u = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11";
         assert_eq!(format_uuid(parse_uuid(u).unwrap()), u);
-        let seg = Segment { lower: Some(vec![format_uuid(0)]), upper: Some(vec![format_uuid(u128::MAX)]) };
+        let seg = Segment {
+            lower: Some(vec![format_uuid(0)]),
+            upper: Some(vec![format_uuid(u128::MAX)]),
+        };
         let parts = split_arith(KeyKind::Uuid, &seg, 2).unwrap();
         assert_eq!(parts[0].upper.as_ref().unwrap()[0], "7fffffff-ffff-ffff-ffff-ffffffffffff");
     }

@@ -15,8 +15,8 @@ pub mod grid;
 pub mod inflight;
 pub mod key;
 pub mod report;
-pub mod runs;
 pub mod rowhash;
+pub mod runs;
 mod settle;
 pub mod targets;
 
@@ -55,7 +55,10 @@ impl Pool {
     pub async fn connect(config: &tokio_postgres::Config, n: usize) -> Result<Pool, DiffError> {
         let mut clients = Vec::new();
         for _ in 0..n.max(1) {
-            let (c, conn) = config.connect(tokio_postgres::NoTls).await.map_err(|e| DiffError::db("connect", e))?;
+            let (c, conn) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(|e| DiffError::db("connect", e))?;
             tokio::spawn(conn);
             clients.push(c);
         }
@@ -87,7 +90,15 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { factor: 32, threshold: 16_384, connections: 4, consumer: None, settle: Duration::from_secs(10), hash: checksum::Hash::Pg, kafka: None }
+        Options {
+            factor: 32,
+            threshold: 16_384,
+            connections: 4,
+            consumer: None,
+            settle: Duration::from_secs(10),
+            hash: checksum::Hash::Pg,
+            kafka: None,
+        }
     }
 }
 
@@ -118,7 +129,13 @@ async fn types(pool: &Pool, table: &str, cols: &[String]) -> Result<Vec<String>,
         )
         .await
         .map_err(|e| DiffError::db(table, e))?;
-    rows.iter().map(|r| r.get::<_, Option<String>>(1).ok_or_else(|| DiffError::Spec(format!("{table}: no column {}", r.get::<_, String>(0))))).collect()
+    rows.iter()
+        .map(|r| {
+            r.get::<_, Option<String>>(1).ok_or_else(|| {
+                DiffError::Spec(format!("{table}: no column {}", r.get::<_, String>(0)))
+            })
+        })
+        .collect()
 }
 
 async fn columns(pool: &Pool, table: &str) -> Result<(Vec<String>, Vec<String>), DiffError> {
@@ -138,23 +155,36 @@ async fn columns(pool: &Pool, table: &str) -> Result<(Vec<String>, Vec<String>),
 }
 
 /// Resolves defaults and column types of both sides.
-pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Result<(Side, Side), DiffError> {
+pub async fn sides(
+    src: &Pool,
+    snk: &Pool,
+    p: &Pair,
+    hash: checksum::Hash,
+) -> Result<(Side, Side), DiffError> {
     let (all, pk) = columns(src, &p.source_table).await?;
     if all.is_empty() {
-        return Err(DiffError::Spec(format!("source table {} has no columns (does it exist?)", p.source_table)));
+        return Err(DiffError::Spec(format!(
+            "source table {} has no columns (does it exist?)",
+            p.source_table
+        )));
     }
     let s_cols = if p.source_columns.is_empty() { all } else { p.source_columns.clone() };
     let s_key = if p.source_key.is_empty() { pk } else { p.source_key.clone() };
     if s_key.is_empty() {
-        return Err(DiffError::Spec(format!("{}: no primary key; give the key columns", p.source_table)));
+        return Err(DiffError::Spec(format!(
+            "{}: no primary key; give the key columns",
+            p.source_table
+        )));
     }
     let t_cols = if p.sink_columns.is_empty() { s_cols.clone() } else { p.sink_columns.clone() };
     let t_key = if p.sink_key.is_empty() { s_key.clone() } else { p.sink_key.clone() };
     if t_cols.len() != s_cols.len() || t_key.len() != s_key.len() {
         return Err(DiffError::Spec("source and sink column lists differ in length".into()));
     }
-    let (s_all, t_all) = ([s_key.clone(), s_cols.clone()].concat(), [t_key.clone(), t_cols.clone()].concat());
-    let (s_types, t_types) = tokio::try_join!(types(src, &p.source_table, &s_all), types(snk, &p.sink_table, &t_all))?;
+    let (s_all, t_all) =
+        ([s_key.clone(), s_cols.clone()].concat(), [t_key.clone(), t_cols.clone()].concat());
+    let (s_types, t_types) =
+        tokio::try_join!(types(src, &p.source_table, &s_all), types(snk, &p.sink_table, &t_all))?;
     let s = Side {
         key_types: s_types[..s_key.len()].to_vec(),
         column_types: s_types[s_key.len()..].to_vec(),
@@ -179,7 +209,12 @@ pub async fn sides(src: &Pool, snk: &Pool, p: &Pair, hash: checksum::Hash) -> Re
 /// Diffs one pair. Without a consumer every difference is divergence; with one, differing
 /// segments are re-checked once the consumer has applied past their read LSN (or reported in
 /// flight when it does not within `settle`).
-pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> Result<TableReport, DiffError> {
+pub async fn diff_pair(
+    src: &Pool,
+    snk: &Pool,
+    pair: &Pair,
+    opts: &Options,
+) -> Result<TableReport, DiffError> {
     let started = Instant::now();
     let (s, t) = sides(src, snk, pair, opts.hash).await?;
     let live = opts.consumer.is_some();
@@ -189,12 +224,26 @@ pub async fn diff_pair(src: &Pool, snk: &Pool, pair: &Pair, opts: &Options) -> R
     let Some(consumer) = &opts.consumer else {
         differences.extend(leaves.into_iter().flat_map(|l| l.diffs));
         stats.elapsed_ms = started.elapsed().as_millis() as u64;
-        return Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats });
+        return Ok(TableReport {
+            source_table: s.table,
+            sink_table: t.table,
+            key_columns: s.key,
+            differences,
+            in_flight,
+            stats,
+        });
     };
     let (d, f, n) = settle::judge(src, snk, &s, &t, consumer, opts, leaves).await?;
     differences.extend(d);
     in_flight.extend(f);
     stats.rows_fetched += n;
     stats.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(TableReport { source_table: s.table, sink_table: t.table, key_columns: s.key, differences, in_flight, stats })
+    Ok(TableReport {
+        source_table: s.table,
+        sink_table: t.table,
+        key_columns: s.key,
+        differences,
+        in_flight,
+        stats,
+    })
 }

@@ -33,13 +33,19 @@ impl RowDiff {
 
 /// Compares the rows of one segment. `columns` names the compared columns (source side).
 pub fn compare(source: Vec<Row>, sink: Vec<Row>, columns: &[String]) -> Vec<RowDiff> {
-    let mut sink: HashMap<Vec<String>, Vec<Option<String>>> = sink.into_iter().map(|r| (r.key, r.values)).collect();
+    let mut sink: HashMap<Vec<String>, Vec<Option<String>>> =
+        sink.into_iter().map(|r| (r.key, r.values)).collect();
     let mut out = Vec::new();
     for r in source {
         match sink.remove(&r.key) {
             None => out.push(RowDiff::Missing { key: r.key }),
             Some(v) if v != r.values => {
-                let changed = columns.iter().zip(r.values.iter().zip(&v)).filter(|(_, (a, b))| a != b).map(|(c, _)| c.clone()).collect();
+                let changed = columns
+                    .iter()
+                    .zip(r.values.iter().zip(&v))
+                    .filter(|(_, (a, b))| a != b)
+                    .map(|(c, _)| c.clone())
+                    .collect();
                 out.push(RowDiff::Changed { key: r.key, columns: changed });
             }
             Some(_) => {}
@@ -98,8 +104,16 @@ mod tests {
     #[test]
     fn missing_extra_changed_with_columns_and_null_distinct_from_empty() {
         let cols = vec!["id".to_string(), "a".to_string(), "b".to_string()];
-        let src = vec![row("1", &[Some("1"), Some("x"), None]), row("2", &[Some("2"), Some("y"), Some("")]), row("3", &[Some("3"), Some("z"), None])];
-        let snk = vec![row("1", &[Some("1"), Some("x"), None]), row("2", &[Some("2"), Some("y"), None]), row("4", &[Some("4"), None, None])];
+        let src = vec![
+            row("1", &[Some("1"), Some("x"), None]),
+            row("2", &[Some("2"), Some("y"), Some("")]),
+            row("3", &[Some("3"), Some("z"), None]),
+        ];
+        let snk = vec![
+            row("1", &[Some("1"), Some("x"), None]),
+            row("2", &[Some("2"), Some("y"), None]),
+            row("4", &[Some("4"), None, None]),
+        ];
         assert_eq!(
             compare(src, snk, &cols),
             vec![

@@ -57,7 +57,8 @@ impl Class {
 /// Per-column seed constants: distinct and far apart, so a value hashed in another column, or a
 /// NULL, hashes differently.
 fn seed(i: usize, null: bool) -> i64 {
-    let k = (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1)) ^ if null { 0x5851_F42D_4C95_7F2D } else { 0 };
+    let k = (0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i as u64 + 1))
+        ^ if null { 0x5851_F42D_4C95_7F2D } else { 0 };
     k as i64
 }
 
@@ -133,22 +134,36 @@ impl RowHash {
                 Class::Numeric => format!("hash_numeric_extended({c}, {seed})"),
                 Class::Text => format!("hashtextextended({c} COLLATE \"C\", {seed})"),
                 Class::Uuid => format!("uuid_hash_extended({c}, {seed})"),
-                Class::Timestamp => format!("timestamp_hash_extended({}, {seed})", utc(&side.columns[i], &side.column_types[i])),
-                Class::Other => format!("hashtextextended({} COLLATE \"C\", {seed})", normalize(&side.columns[i], &side.column_types[i])),
+                Class::Timestamp => format!(
+                    "timestamp_hash_extended({}, {seed})",
+                    utc(&side.columns[i], &side.column_types[i])
+                ),
+                Class::Other => format!(
+                    "hashtextextended({} COLLATE \"C\", {seed})",
+                    normalize(&side.columns[i], &side.column_types[i])
+                ),
             }
         };
         let mut s0 = format!("({})::int8", seed(usize::MAX - 1, false));
         let mut chained = false;
         for i in 0..side.columns.len() {
             if !not_null.get(i).copied().unwrap_or(false) {
-                s0 = format!("{s0} # coalesce({}, ({})::int8)", one(i, &format!("({})::int8", seed(i, false))), seed(i, true));
+                s0 = format!(
+                    "{s0} # coalesce({}, ({})::int8)",
+                    one(i, &format!("({})::int8", seed(i, false))),
+                    seed(i, true)
+                );
             }
         }
         // With no nullable column, `s0` is a constant: a first folded integer is the seed itself.
-        let constant = not_null.iter().take(side.columns.len()).filter(|&&n| n).count() == side.columns.len();
+        let constant =
+            not_null.iter().take(side.columns.len()).filter(|&&n| n).count() == side.columns.len();
         let mut h = s0;
-        let chain: Vec<usize> = (0..side.columns.len()).filter(|&i| not_null.get(i).copied().unwrap_or(false)).collect();
-        let (ints, others): (Vec<usize>, Vec<usize>) = chain.into_iter().partition(|&i| classes[i] == Class::Int);
+        let chain: Vec<usize> = (0..side.columns.len())
+            .filter(|&i| not_null.get(i).copied().unwrap_or(false))
+            .collect();
+        let (ints, others): (Vec<usize>, Vec<usize>) =
+            chain.into_iter().partition(|&i| classes[i] == Class::Int);
         // The j-th integer goes whole into the seed of the j-th other column (one xor instead of
         // an xor and a hash: the other column's hash mixes the whole seed); the rest chain.
         for (j, &i) in others.iter().enumerate() {
@@ -199,8 +214,18 @@ mod tests {
         assert!(a.0.starts_with("hashint8extended(\"order_id\", ("), "{}", a.0);
         assert!(b.0.starts_with("hashint4extended(\"order_id\", ("), "{}", b.0);
         assert!(a.0.contains("coalesce(hash_numeric_extended(\"unit_price\", "), "{}", a.0);
-        assert!(a.0.contains("coalesce(hashtextextended(extract(epoch from \"updated_at\")::text COLLATE \"C\""), "{}", a.0);
-        assert!(b.0.contains("coalesce(hashtextextended(\"updated_at\"::text COLLATE \"C\""), "{}", b.0);
+        assert!(
+            a.0.contains(
+                "coalesce(hashtextextended(extract(epoch from \"updated_at\")::text COLLATE \"C\""
+            ),
+            "{}",
+            a.0
+        );
+        assert!(
+            b.0.contains("coalesce(hashtextextended(\"updated_at\"::text COLLATE \"C\""),
+            "{}",
+            b.0
+        );
         // All nullable: one final mix, seeded with the value itself (the value is folded).
         let (a, _) = RowHash::pair(&s, &s, &[false, false, false]);
         let n = (a.0.len() - "hashint8extended(, )".len()) / 2;
@@ -226,15 +251,29 @@ mod tests {
         assert_eq!(a.0, format!("hashint2extended(\"m\", ({n}) # \"m\")"));
         // A nullable column: xor-ed into `s0`, which the first folded integer is xor-ed into.
         let (a, _) = RowHash::pair(&s, &s, &[true, true, true, false]);
-        assert!(a.0.starts_with("hashint4extended(\"n\", (hashtextextended(\"name\" COLLATE \"C\", ((") && a.0.contains("# coalesce(hashint2extended(\"m\""), "{}", a.0);
+        assert!(
+            a.0.starts_with("hashint4extended(\"n\", (hashtextextended(\"name\" COLLATE \"C\", ((")
+                && a.0.contains("# coalesce(hashint2extended(\"m\""),
+            "{}",
+            a.0
+        );
         assert!(a.0.contains(") # \"id\")"), "{}", a.0);
     }
 
     #[test]
     fn typed_hash_takes_timestamps_natively_as_utc_whatever_the_zone_and_precision() {
-        let s = Side { hash: Hash::Pg, columns: vec!["a".into(), "b".into()], column_types: vec!["timestamp(3) with time zone".into(), "timestamp without time zone".into()], ..side() };
+        let s = Side {
+            hash: Hash::Pg,
+            columns: vec!["a".into(), "b".into()],
+            column_types: vec![
+                "timestamp(3) with time zone".into(),
+                "timestamp without time zone".into(),
+            ],
+            ..side()
+        };
         let mut t = s.clone();
-        t.column_types = vec!["timestamp without time zone".into(), "timestamp(6) with time zone".into()];
+        t.column_types =
+            vec!["timestamp without time zone".into(), "timestamp(6) with time zone".into()];
         let (a, b) = RowHash::pair(&s, &t, &[true, true]);
         assert!(a.0.starts_with("timestamp_hash_extended(\"b\", timestamp_hash_extended((\"a\" AT TIME ZONE interval '0'), "), "{}", a.0);
         assert!(b.0.starts_with("timestamp_hash_extended((\"b\" AT TIME ZONE interval '0'), timestamp_hash_extended(\"a\", "), "{}", b.0);

@@ -18,9 +18,9 @@
 use std::collections::HashMap;
 
 use super::checksum::{RowHash, Side, int8_array};
-use crate::pg::ident;
 use super::grid::{Sums, bucket_range, int, over_ranges};
 use super::{DiffError, Pool};
+use crate::pg::ident;
 
 /// A heap position `(block, offset)`.
 type Tid = (u32, u16);
@@ -44,7 +44,10 @@ fn parse_tid(v: &str) -> Option<Tid> {
 }
 
 fn tids(v: &[Tid]) -> String {
-    format!("'{{{}}}'::tid[]", v.iter().map(|(b, o)| format!("\"({b},{o})\"")).collect::<Vec<_>>().join(","))
+    format!(
+        "'{{{}}}'::tid[]",
+        v.iter().map(|(b, o)| format!("\"({b},{o})\"")).collect::<Vec<_>>().join(",")
+    )
 }
 
 /// What the first level needs to know of a table.
@@ -78,7 +81,12 @@ pub async fn layout(pool: &Pool, side: &Side) -> Result<Layout, DiffError> {
         .await
         .map_err(|e| DiffError::db(&side.table, e))?;
     let heap: bool = r.get(1);
-    Ok(Layout { blocks: r.get::<_, i64>(0).max(0) as u64, heap, rows: r.get(2), ordered: heap && r.get::<_, f32>(3) >= ORDERED && r.get(4) })
+    Ok(Layout {
+        blocks: r.get::<_, i64>(0).max(0) as u64,
+        heap,
+        rows: r.get(2),
+        ordered: heap && r.get::<_, f32>(3) >= ORDERED && r.get(4),
+    })
 }
 
 /// Whether the first level reads `side` by runs of heap tuples (see [`Layout`]).
@@ -99,7 +107,10 @@ fn parse_tids(v: &str) -> Vec<Tid> {
 /// first key moved by an update is passed over; else the first key's own position; `None`
 /// without keys.
 fn start(tids: &[Tid]) -> Option<Tid> {
-    tids.windows(2).find(|p| p[0] < p[1] && p[1].0 - p[0].0 <= 1).map(|p| p[0]).or(tids.first().copied())
+    tids.windows(2)
+        .find(|p| p[0] < p[1] && p[1].0 - p[0].0 <= 1)
+        .map(|p| p[0])
+        .or(tids.first().copied())
 }
 
 /// Indices of a longest non-decreasing subsequence of `v`.
@@ -153,8 +164,14 @@ fn place(keys: &[Vec<Tid>]) -> Vec<Tid> {
 
 /// The runs of buckets `key / w` of `[lo, hi]` ([`place`]d), the first starting at the heap's
 /// start, the last ending past its end: they cover every tuple exactly once.
-pub async fn runs(pool: &Pool, side: &Side, (w, lo, hi): (i64, i64, i64), parts: usize) -> Result<Vec<Run>, DiffError> {
-    let buckets: Vec<(i64, (i64, i64))> = (lo / w..=hi / w).filter_map(|q| Some((q, bucket_range(q, w, (lo, hi))?))).collect();
+pub async fn runs(
+    pool: &Pool,
+    side: &Side,
+    (w, lo, hi): (i64, i64, i64),
+    parts: usize,
+) -> Result<Vec<Run>, DiffError> {
+    let buckets: Vec<(i64, (i64, i64))> =
+        (lo / w..=hi / w).filter_map(|q| Some((q, bucket_range(q, w, (lo, hi))?))).collect();
     let firsts: Vec<i64> = buckets.iter().skip(1).map(|b| b.1.0).collect();
     let k = ident(&side.key[0]);
     let sql = |run: &[i64]| {
@@ -181,7 +198,13 @@ pub async fn runs(pool: &Pool, side: &Side, (w, lo, hi): (i64, i64, i64), parts:
 
 /// `(count, xor of row hashes)` per bucket, each over its run (empty runs left out), split
 /// over `parts` queries.
-pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: usize) -> Result<Sums<i64>, DiffError> {
+pub async fn scan(
+    pool: &Pool,
+    side: &Side,
+    h: &RowHash,
+    runs: &[Run],
+    parts: usize,
+) -> Result<Sums<i64>, DiffError> {
     let runs: Vec<&Run> = runs.iter().filter(|r| r.from < r.to).collect();
     let sql = |run: &[&Run]| {
         let (a, b): (Vec<Tid>, Vec<Tid>) = run.iter().map(|r| (r.from, r.to)).unzip();
@@ -207,7 +230,13 @@ pub async fn scan(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: us
 /// The strays of `runs` (rows whose key lies outside the run's bucket) as `(run's bucket, key,
 /// row hash)`: one pass over each run that hashes only its strays. (`OFFSET 0` keeps the planner
 /// from joining the table to the ranges.)
-pub async fn strays(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: usize) -> Result<Vec<(i64, i64, i64)>, DiffError> {
+pub async fn strays(
+    pool: &Pool,
+    side: &Side,
+    h: &RowHash,
+    runs: &[Run],
+    parts: usize,
+) -> Result<Vec<(i64, i64, i64)>, DiffError> {
     let runs: Vec<&Run> = runs.iter().filter(|r| r.from < r.to).collect();
     let k = ident(&side.key[0]);
     let sql = |run: &[&Run]| {
@@ -225,16 +254,33 @@ pub async fn strays(pool: &Pool, side: &Side, h: &RowHash, runs: &[Run], parts: 
             side.and_filter()
         )
     };
-    Ok(over_ranges(pool, side, &runs, parts, sql).await?.into_iter().map(|(i, row)| (runs[i].q, int(&row, 1), int(&row, 2))).collect())
+    Ok(over_ranges(pool, side, &runs, parts, sql)
+        .await?
+        .into_iter()
+        .map(|(i, row)| (runs[i].q, int(&row, 1), int(&row, 2)))
+        .collect())
 }
 
 /// The second level on a side read by runs: for each node (a differing bucket's keys `[lo, hi]`,
 /// split by `w`), `(count, xor)` per part `key / w` of the bucket's rows in its run, keyed by
 /// (node, part). The bucket's rows elsewhere are strays, which the first level attributed.
 /// (`OFFSET 0` keeps the planner from turning the tests on the key into index scans.)
-pub async fn split(pool: &Pool, side: &Side, h: &RowHash, runs: &HashMap<i64, Run>, w0: i64, nodes: &[(i64, i64, i64)], parts: usize) -> Result<Sums<(usize, i64)>, DiffError> {
-    let items: Vec<(usize, Run, i64)> =
-        nodes.iter().enumerate().filter_map(|(i, &(l, _, w))| runs.get(&(l / w0)).filter(|r| r.from < r.to).map(|r| (i, *r, w))).collect();
+pub async fn split(
+    pool: &Pool,
+    side: &Side,
+    h: &RowHash,
+    runs: &HashMap<i64, Run>,
+    w0: i64,
+    nodes: &[(i64, i64, i64)],
+    parts: usize,
+) -> Result<Sums<(usize, i64)>, DiffError> {
+    let items: Vec<(usize, Run, i64)> = nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &(l, _, w))| {
+            runs.get(&(l / w0)).filter(|r| r.from < r.to).map(|r| (i, *r, w))
+        })
+        .collect();
     if items.is_empty() {
         return Ok(Sums::new());
     }
@@ -304,16 +350,30 @@ mod tests {
     fn buckets_whose_first_keys_moved_neither_drag_nor_stop_the_others() {
         let keys = |v: &[&[(u32, u16)]]| v.iter().map(|k| k.to_vec()).collect::<Vec<_>>();
         // In order: each bucket's first key.
-        assert_eq!(place(&keys(&[&[(10, 1), (10, 2)], &[(20, 1), (20, 2)]])), vec![(10, 1), (20, 1)]);
+        assert_eq!(
+            place(&keys(&[&[(10, 1), (10, 2)], &[(20, 1), (20, 2)]])),
+            vec![(10, 1), (20, 1)]
+        );
         // Bucket 2's first keys moved together to the heap's end (an in-place-looking pair there),
         // its third key in place: that one; the later buckets keep theirs.
-        let moved_late: &[&[(u32, u16)]] = &[&[(10, 1), (10, 2)], &[(900, 1), (900, 2), (20, 3), (20, 4)], &[(30, 1), (30, 2)], &[(40, 1), (40, 2)]];
+        let moved_late: &[&[(u32, u16)]] = &[
+            &[(10, 1), (10, 2)],
+            &[(900, 1), (900, 2), (20, 3), (20, 4)],
+            &[(30, 1), (30, 2)],
+            &[(40, 1), (40, 2)],
+        ];
         assert_eq!(place(&keys(moved_late)), vec![(10, 1), (20, 3), (30, 1), (40, 1)]);
         // All of its first keys moved: an empty run at the next bucket's start.
-        let all_moved: &[&[(u32, u16)]] = &[&[(10, 1), (10, 2)], &[(900, 1), (900, 2)], &[(30, 1), (30, 2)]];
+        let all_moved: &[&[(u32, u16)]] =
+            &[&[(10, 1), (10, 2)], &[(900, 1), (900, 2)], &[(30, 1), (30, 2)]];
         assert_eq!(place(&keys(all_moved)), vec![(10, 1), (30, 1), (30, 1)]);
         // A first key moved back into free space: passed over, the earlier buckets keep theirs.
-        let moved_early: &[&[(u32, u16)]] = &[&[(10, 1), (10, 2)], &[(20, 1), (20, 2)], &[(2, 1), (30, 2), (30, 3)], &[(40, 1), (40, 2)]];
+        let moved_early: &[&[(u32, u16)]] = &[
+            &[(10, 1), (10, 2)],
+            &[(20, 1), (20, 2)],
+            &[(2, 1), (30, 2), (30, 3)],
+            &[(40, 1), (40, 2)],
+        ];
         assert_eq!(place(&keys(moved_early)), vec![(10, 1), (20, 1), (30, 2), (40, 1)]);
         // Buckets past the last key: at the end.
         assert_eq!(place(&keys(&[&[(10, 1)], &[]])), vec![(10, 1), END]);

@@ -12,12 +12,19 @@ use super::{DiffError, Options, Pool, RowDiff, Side, bisect};
 /// The consumer's applied source LSN, from `cdc.progress` in the sink.
 pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, DiffError> {
     let c = snk.get();
-    let exists: bool = c.query_one("SELECT to_regclass('cdc.progress') IS NOT NULL", &[]).await.map_err(|e| DiffError::db("cdc.progress", e))?.get(0);
+    let exists: bool = c
+        .query_one("SELECT to_regclass('cdc.progress') IS NOT NULL", &[])
+        .await
+        .map_err(|e| DiffError::db("cdc.progress", e))?
+        .get(0);
     if !exists {
         return Ok(None);
     }
     let r = c
-        .query_one("SELECT max(source_lsn)::text FROM cdc.progress WHERE consumer = $1", &[&consumer])
+        .query_one(
+            "SELECT max(source_lsn)::text FROM cdc.progress WHERE consumer = $1",
+            &[&consumer],
+        )
         .await
         .map_err(|e| DiffError::db("cdc.progress", e))?;
     Ok(r.get::<_, Option<String>>(0).as_deref().and_then(Lsn::parse))
@@ -27,16 +34,38 @@ pub async fn applied_lsn(snk: &Pool, consumer: &str) -> Result<Option<Lsn>, Diff
 /// twice: a difference is divergence only if every read shows it (a row changed again in
 /// between is in flight). One wait covers every leaf, however many a live table has. Returns
 /// (diverged, in flight, rows fetched).
-pub(super) async fn judge(src: &Pool, snk: &Pool, s: &Side, t: &Side, consumer: &str, opts: &Options, leaves: Vec<bisect::Leaf>) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
-    let mut pending: Vec<(bisect::Leaf, Vec<RowDiff>)> = leaves.into_iter().map(|l| { let d = l.diffs.clone(); (l, d) }).collect();
+pub(super) async fn judge(
+    src: &Pool,
+    snk: &Pool,
+    s: &Side,
+    t: &Side,
+    consumer: &str,
+    opts: &Options,
+    leaves: Vec<bisect::Leaf>,
+) -> Result<(Vec<RowDiff>, Vec<RowDiff>, u64), DiffError> {
+    let mut pending: Vec<(bisect::Leaf, Vec<RowDiff>)> = leaves
+        .into_iter()
+        .map(|l| {
+            let d = l.diffs.clone();
+            (l, d)
+        })
+        .collect();
     let mut fetched = 0;
     for _ in 0..RECHECKS {
         if pending.is_empty() {
             break;
         }
-        let latest = pending.iter().map(|(l, _)| l.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX))).max().unwrap_or(Lsn(u64::MAX));
+        let latest = pending
+            .iter()
+            .map(|(l, _)| l.read_lsn.as_deref().and_then(Lsn::parse).unwrap_or(Lsn(u64::MAX)))
+            .max()
+            .unwrap_or(Lsn(u64::MAX));
         if settle(src, snk, consumer, opts, latest).await? == Verdict::InFlight {
-            return Ok((Vec::new(), pending.into_iter().flat_map(|(_, seen)| seen).collect(), fetched));
+            return Ok((
+                Vec::new(),
+                pending.into_iter().flat_map(|(_, seen)| seen).collect(),
+                fetched,
+            ));
         }
         let rechecked: Vec<Rechecked> =
             stream::iter(pending.into_iter().map(|(leaf, seen)| async move {
@@ -65,7 +94,13 @@ type Rechecked = ((bisect::Leaf, Vec<RowDiff>), (Vec<RowDiff>, Option<String>, u
 const RECHECKS: usize = 2;
 
 /// Waits (up to `settle`) until the consumer has applied past `read`, or is idle past it.
-async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Lsn) -> Result<Verdict, DiffError> {
+async fn settle(
+    src: &Pool,
+    snk: &Pool,
+    consumer: &str,
+    opts: &Options,
+    read: Lsn,
+) -> Result<Verdict, DiffError> {
     let deadline = Instant::now() + opts.settle;
     loop {
         if inflight::verdict(read, applied_lsn(snk, consumer).await?) == Verdict::Settled
@@ -85,7 +120,13 @@ async fn settle(src: &Pool, snk: &Pool, consumer: &str, opts: &Options, read: Ls
 /// logical walsenders (Debezium) have sent WAL past `read`, and, a moment later (the time
 /// Debezium takes to hand a change to the broker), the consumer has applied every partition up
 /// to its high watermark.
-async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafka::ClientConfig>, read: Lsn) -> Result<bool, DiffError> {
+async fn idle_past(
+    src: &Pool,
+    snk: &Pool,
+    consumer: &str,
+    kafka: Option<&rdkafka::ClientConfig>,
+    read: Lsn,
+) -> Result<bool, DiffError> {
     let Some(kafka) = kafka else { return Ok(false) };
     let sent: Option<String> = src
         .get()
@@ -103,28 +144,33 @@ async fn idle_past(src: &Pool, snk: &Pool, consumer: &str, kafka: Option<&rdkafk
     tokio::time::sleep(HANDOFF).await;
     let stored = snk
         .get()
-        .query("SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1", &[&consumer])
+        .query(
+            "SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1",
+            &[&consumer],
+        )
         .await
         .map_err(|e| DiffError::db("cdc.progress", e))?;
     if stored.is_empty() {
         return Ok(false);
     }
-    let positions: Vec<(String, i32, i64)> = stored.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+    let positions: Vec<(String, i32, i64)> =
+        stored.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
     let kafka = kafka.clone();
-    let behind = tokio::task::spawn_blocking(move || -> Result<bool, rdkafka::error::KafkaError> {
-        use rdkafka::consumer::{BaseConsumer, Consumer};
-        let c: BaseConsumer = kafka.create()?;
-        for (topic, partition, next) in positions {
-            let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
-            if next < high && record_at_or_after(&kafka, &topic, partition, next)? {
-                return Ok(true);
+    let behind =
+        tokio::task::spawn_blocking(move || -> Result<bool, rdkafka::error::KafkaError> {
+            use rdkafka::consumer::{BaseConsumer, Consumer};
+            let c: BaseConsumer = kafka.create()?;
+            for (topic, partition, next) in positions {
+                let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
+                if next < high && record_at_or_after(&kafka, &topic, partition, next)? {
+                    return Ok(true);
+                }
             }
-        }
-        Ok(false)
-    })
-    .await
-    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?
-    .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?;
+            Ok(false)
+        })
+        .await
+        .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?
+        .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?;
     Ok(!behind)
 }
 
@@ -136,10 +182,21 @@ const HANDOFF: Duration = Duration::from_secs(2);
 /// the replicator's last record and the high watermark there may be only transaction markers
 /// (Connect with exactly-once source ends every transaction with one): those are not changes
 /// still to apply. Reads committed records only, as the replicator does.
-fn record_at_or_after(kafka: &rdkafka::ClientConfig, topic: &str, partition: i32, next: i64) -> Result<bool, rdkafka::error::KafkaError> {
+fn record_at_or_after(
+    kafka: &rdkafka::ClientConfig,
+    topic: &str,
+    partition: i32,
+    next: i64,
+) -> Result<bool, rdkafka::error::KafkaError> {
     use rdkafka::consumer::{BaseConsumer, Consumer};
     use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-    let c: BaseConsumer = kafka.clone().set("group.id", "cdc-console-diff-settle").set("enable.auto.commit", "false").set("enable.partition.eof", "true").set("isolation.level", "read_committed").create()?;
+    let c: BaseConsumer = kafka
+        .clone()
+        .set("group.id", "cdc-console-diff-settle")
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", "read_committed")
+        .create()?;
     let mut tpl = rdkafka::TopicPartitionList::new();
     tpl.add_partition_offset(topic, partition, rdkafka::Offset::Offset(next))?;
     c.assign(&tpl)?;
@@ -148,7 +205,9 @@ fn record_at_or_after(kafka: &rdkafka::ClientConfig, topic: &str, partition: i32
         match c.poll(Duration::from_millis(200)) {
             Some(Ok(_)) => return Ok(true),
             Some(Err(KafkaError::PartitionEOF(_))) => return Ok(false),
-            Some(Err(e)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) => return Ok(false),
+            Some(Err(e)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) => {
+                return Ok(false);
+            }
             Some(Err(e)) => return Err(e),
             None => {}
         }

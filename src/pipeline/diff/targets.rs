@@ -54,7 +54,11 @@ async fn replica_pair(src: &Pool, r: &ReplicaConfig) -> Result<Pair, String> {
 
 /// Diffs every target `args` names (every replica when empty): the reports, and the targets that
 /// failed with why. Only failing to reach a database is an error.
-pub async fn run(config: &Config, args: &[String], opts: &Options) -> Result<(Vec<TableReport>, Vec<String>), DiffError> {
+pub async fn run(
+    config: &Config,
+    args: &[String],
+    opts: &Options,
+) -> Result<(Vec<TableReport>, Vec<String>), DiffError> {
     let timeout = Duration::from_millis(config.timeouts.request_ms.0.max(1000));
     let src = Pool::connect(&config.source.pg_config(timeout), opts.connections).await?;
     let snk = Pool::connect(&config.sink.pg_config(timeout), opts.connections).await?;
@@ -64,7 +68,13 @@ pub async fn run(config: &Config, args: &[String], opts: &Options) -> Result<(Ve
         let (pair, opts) = match target {
             Target::Pair(p) => (p, opts.clone()),
             Target::Replica(r) => match replica_pair(&src, r).await {
-                Ok(p) => (p, Options { consumer: opts.consumer.clone().or_else(|| Some(r.name.clone())), ..opts.clone() }),
+                Ok(p) => (
+                    p,
+                    Options {
+                        consumer: opts.consumer.clone().or_else(|| Some(r.name.clone())),
+                        ..opts.clone()
+                    },
+                ),
                 Err(e) => {
                     errors.push(format!("replica {}: {e}", r.name));
                     continue;

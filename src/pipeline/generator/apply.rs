@@ -7,7 +7,9 @@ use super::workload::Batch;
 
 /// The newest live orders, the rows a run may update or delete.
 pub(super) async fn live_orders(c: &Client) -> Result<Vec<i64>, tokio_postgres::Error> {
-    let rows = c.query("SELECT order_id FROM public.orders ORDER BY order_id DESC LIMIT 100000", &[]).await?;
+    let rows = c
+        .query("SELECT order_id FROM public.orders ORDER BY order_id DESC LIMIT 100000", &[])
+        .await?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
@@ -19,7 +21,10 @@ pub(super) struct Applied {
     pub deletes: u64,
 }
 
-pub(super) async fn apply(client: &mut Client, b: &Batch) -> Result<Applied, tokio_postgres::Error> {
+pub(super) async fn apply(
+    client: &mut Client,
+    b: &Batch,
+) -> Result<Applied, tokio_postgres::Error> {
     let tx = client.transaction().await?;
     let mut new_ids = Vec::new();
     if !b.inserts.is_empty() {
@@ -52,7 +57,8 @@ pub(super) async fn apply(client: &mut Client, b: &Batch) -> Result<Applied, tok
     }
     let mut deletes = 0;
     if !b.deletes.is_empty() {
-        deletes = tx.execute("DELETE FROM public.orders WHERE order_id = ANY($1)", &[&b.deletes]).await?;
+        deletes =
+            tx.execute("DELETE FROM public.orders WHERE order_id = ANY($1)", &[&b.deletes]).await?;
     }
     tx.commit().await?;
     Ok(Applied { inserts: new_ids.len() as u64, new_ids, updates, deletes })

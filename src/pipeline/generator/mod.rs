@@ -38,8 +38,10 @@ impl std::str::FromStr for Mix {
     fn from_str(s: &str) -> Result<Self, String> {
         let mut mix = Mix { insert: 0, update: 0, delete: 0 };
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (k, v) = part.split_once('=').ok_or_else(|| format!("`{part}`: expected kind=weight"))?;
-            let v: u32 = v.trim().parse().map_err(|_| format!("`{part}`: weight is not a whole number"))?;
+            let (k, v) =
+                part.split_once('=').ok_or_else(|| format!("`{part}`: expected kind=weight"))?;
+            let v: u32 =
+                v.trim().parse().map_err(|_| format!("`{part}`: weight is not a whole number"))?;
             match k.trim() {
                 "insert" => mix.insert = v,
                 "update" => mix.update = v,
@@ -81,7 +83,16 @@ pub struct GeneratorSnapshot {
 
 impl Default for GeneratorSnapshot {
     fn default() -> Self {
-        Self { running: false, target_rate: 100, achieved_rate: 0.0, mix: Mix::default(), inserts: 0, updates: 0, deletes: 0, error: None }
+        Self {
+            running: false,
+            target_rate: 100,
+            achieved_rate: 0.0,
+            mix: Mix::default(),
+            inserts: 0,
+            updates: 0,
+            deletes: 0,
+            error: None,
+        }
     }
 }
 
@@ -141,7 +152,8 @@ pub async fn run_steered(
     if target == 0 {
         return Err(GeneratorError::ZeroRate);
     }
-    let (mut client, conn) = endpoint.pg_config(Duration::from_secs(5)).connect(NoTls).await.map_err(err)?;
+    let (mut client, conn) =
+        endpoint.pg_config(Duration::from_secs(5)).connect(NoTls).await.map_err(err)?;
     let conn = tokio::spawn(conn);
     let mut workload = Workload::new(settings, live_orders(&client).await.map_err(err)?);
     let start = Instant::now();
@@ -203,11 +215,15 @@ struct RecentRate {
 impl RecentRate {
     fn update(&mut self, at: Instant, total: u64) -> f64 {
         self.samples.push_back((at, total));
-        while self.samples.len() > 2 && at.duration_since(self.samples[0].0) > Duration::from_secs(3) {
+        while self.samples.len() > 2
+            && at.duration_since(self.samples[0].0) > Duration::from_secs(3)
+        {
             self.samples.pop_front();
         }
         match (self.samples.front(), self.samples.back()) {
-            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => (c1 - c0) as f64 / t1.duration_since(*t0).as_secs_f64(),
+            (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
+                (c1 - c0) as f64 / t1.duration_since(*t0).as_secs_f64()
+            }
             _ => 0.0,
         }
     }
@@ -219,7 +235,10 @@ mod tests {
 
     #[test]
     fn mix_parses_and_rejects_nonsense() {
-        assert_eq!("insert=2,update=1".parse::<Mix>().unwrap(), Mix { insert: 2, update: 1, delete: 0 });
+        assert_eq!(
+            "insert=2,update=1".parse::<Mix>().unwrap(),
+            Mix { insert: 2, update: 1, delete: 0 }
+        );
         assert!("insert=1,upsert=2".parse::<Mix>().unwrap_err().contains("upsert"));
         assert!("update=1".parse::<Mix>().is_err());
     }

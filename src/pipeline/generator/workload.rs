@@ -26,8 +26,10 @@ pub struct NewOrder {
 }
 
 const STATUSES: [&str; 5] = ["pending", "paid", "shipped", "delivered", "cancelled"];
-const FIRST: [&str; 8] = ["Ada", "Grace", "Linus", "Edsger", "Barbara", "Donald", "Margaret", "Ken"];
-const LAST: [&str; 8] = ["Lovelace", "Hopper", "Torvalds", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson"];
+const FIRST: [&str; 8] =
+    ["Ada", "Grace", "Linus", "Edsger", "Barbara", "Donald", "Margaret", "Ken"];
+const LAST: [&str; 8] =
+    ["Lovelace", "Hopper", "Torvalds", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson"];
 
 /// The seeded planner, apart from I/O so a seed always plans the same changes.
 pub struct Workload {
@@ -81,7 +83,9 @@ impl Workload {
         if self.live.is_empty() {
             return None;
         }
-        (0..4).map(|_| self.rng.random_range(0..self.live.len())).find(|&i| !touched.contains(&self.live[i]))
+        (0..4)
+            .map(|_| self.rng.random_range(0..self.live.len()))
+            .find(|&i| !touched.contains(&self.live[i]))
     }
 
     fn amount(&mut self) -> String {
@@ -116,9 +120,20 @@ mod tests {
         let b = w.plan(10_000);
         let (i, u, d) = (b.inserts.len(), b.updates.len(), b.deletes.len());
         assert_eq!(i + u + d, 10_000);
-        assert!((4_700..5_300).contains(&i) && (3_200..3_800).contains(&u) && (1_200..1_800).contains(&d), "{i} {u} {d}");
+        assert!(
+            (4_700..5_300).contains(&i)
+                && (3_200..3_800).contains(&u)
+                && (1_200..1_800).contains(&d),
+            "{i} {u} {d}"
+        );
         let mut seen = HashSet::new();
-        assert!(b.updates.iter().map(|x| x.0).chain(b.deletes.iter().copied()).all(|id| seen.insert(id)));
+        assert!(
+            b.updates
+                .iter()
+                .map(|x| x.0)
+                .chain(b.deletes.iter().copied())
+                .all(|id| seen.insert(id))
+        );
     }
 
     #[test]

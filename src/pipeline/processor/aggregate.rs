@@ -101,16 +101,10 @@ impl Accumulators {
                 count: c.count,
                 sum: c.sum,
                 min: c.values.as_ref().and_then(|v| v.keys().next().copied()),
-                max: c
-                    .values
-                    .as_ref()
-                    .and_then(|v| v.keys().next_back().copied()),
+                max: c.values.as_ref().and_then(|v| v.keys().next_back().copied()),
             })
             .collect();
-        Partial {
-            rows: self.rows,
-            columns,
-        }
+        Partial { rows: self.rows, columns }
     }
 }
 
@@ -129,10 +123,7 @@ pub fn value_columns(aggregates: &[AggregateConfig]) -> Vec<ValueColumn> {
         let extrema = matches!(a, AggregateConfig::Min { .. } | AggregateConfig::Max { .. });
         match out.iter_mut().find(|c| c.name == name) {
             Some(c) => c.extrema |= extrema,
-            None => out.push(ValueColumn {
-                name: name.to_string(),
-                extrema,
-            }),
+            None => out.push(ValueColumn { name: name.to_string(), extrema }),
         }
     }
     out
@@ -161,8 +152,7 @@ pub fn merge<'a>(partials: impl IntoIterator<Item = &'a Partial>) -> Partial {
     for p in partials {
         out.rows += p.rows;
         if out.columns.len() < p.columns.len() {
-            out.columns
-                .resize(p.columns.len(), ColumnPartial::default());
+            out.columns.resize(p.columns.len(), ColumnPartial::default());
         }
         for (o, c) in out.columns.iter_mut().zip(&p.columns) {
             o.count += c.count;

@@ -27,13 +27,7 @@ fn shown(aggs: &[AggregateConfig], p: &Partial) -> Vec<String> {
 fn min_and_max_survive_retracting_the_extremes() {
     let aggs = amount_aggs();
     let cols = value_columns(&aggs);
-    assert_eq!(
-        cols,
-        [ValueColumn {
-            name: "amount".into(),
-            extrema: true
-        }]
-    );
+    assert_eq!(cols, [ValueColumn { name: "amount".into(), extrema: true }]);
     let mut acc = Accumulators::new(&cols);
     for x in ["5", "1", "9", "1"] {
         acc.apply(&[v(x)], 1);
@@ -41,37 +35,19 @@ fn min_and_max_survive_retracting_the_extremes() {
     acc.apply(&[None], 1);
     assert_eq!(
         shown(&aggs, &acc.partial()),
-        [
-            "count=5",
-            "sum_amount=16",
-            "avg_amount=4",
-            "min_amount=1",
-            "max_amount=9"
-        ]
+        ["count=5", "sum_amount=16", "avg_amount=4", "min_amount=1", "max_amount=9"]
     );
     acc.apply(&[v("9")], -1);
     acc.apply(&[v("1")], -1);
     assert_eq!(
         shown(&aggs, &acc.partial()),
-        [
-            "count=3",
-            "sum_amount=6",
-            "avg_amount=3",
-            "min_amount=1",
-            "max_amount=5"
-        ]
+        ["count=3", "sum_amount=6", "avg_amount=3", "min_amount=1", "max_amount=5"]
     );
     acc.apply(&[v("1")], -1);
     acc.apply(&[v("5")], -1);
     assert_eq!(
         shown(&aggs, &acc.partial()),
-        [
-            "count=1",
-            "sum_amount=null",
-            "avg_amount=null",
-            "min_amount=null",
-            "max_amount=null"
-        ]
+        ["count=1", "sum_amount=null", "avg_amount=null", "min_amount=null", "max_amount=null"]
     );
 }
 
@@ -86,31 +62,18 @@ fn partials_merge_like_sql() {
     let merged = merge([&a.partial(), &b.partial()]);
     assert_eq!(
         shown(&aggs, &merged),
-        [
-            "count=3",
-            "sum_amount=10",
-            "avg_amount=3.333333",
-            "min_amount=0.25",
-            "max_amount=7.25"
-        ]
+        ["count=3", "sum_amount=10", "avg_amount=3.333333", "min_amount=0.25", "max_amount=7.25"]
     );
 }
 
 #[test]
 fn sum_only_keeps_no_multiset() {
     let aggs = vec![
-        AggregateConfig::Sum {
-            column: "amount".into(),
-        },
-        AggregateConfig::Max {
-            column: "qty".into(),
-        },
+        AggregateConfig::Sum { column: "amount".into() },
+        AggregateConfig::Max { column: "qty".into() },
     ];
     let cols = value_columns(&aggs);
-    assert_eq!(
-        cols.iter().map(|c| c.extrema).collect::<Vec<_>>(),
-        [false, true]
-    );
+    assert_eq!(cols.iter().map(|c| c.extrema).collect::<Vec<_>>(), [false, true]);
     let acc = Accumulators::new(&cols);
     assert!(acc.columns[0].values.is_none() && acc.columns[1].values.is_some());
 }

@@ -25,15 +25,37 @@ pub(super) struct Applied {
 
 /// Feeds the batch's records of owned partitions (`pid`: topic and partition to the operator's
 /// number) to the operator; an undecodable record becomes a dead letter and is skipped.
-pub(super) fn apply(op: &mut Operator, decoder: &ChangeDecoder, job: &JobConfig, records: &[Record], pid: &impl Fn(&str, i32) -> Option<i32>, owned: &BTreeSet<i32>, now: i64) -> Applied {
-    let mut out = Applied { late: Vec::new(), letters: Vec::new(), touched: BTreeSet::new(), applied: 0, truncates: 0 };
+pub(super) fn apply(
+    op: &mut Operator,
+    decoder: &ChangeDecoder,
+    job: &JobConfig,
+    records: &[Record],
+    pid: &impl Fn(&str, i32) -> Option<i32>,
+    owned: &BTreeSet<i32>,
+    now: i64,
+) -> Applied {
+    let mut out = Applied {
+        late: Vec::new(),
+        letters: Vec::new(),
+        touched: BTreeSet::new(),
+        applied: 0,
+        truncates: 0,
+    };
     for rec in records {
-        let Some(p) = pid(&rec.topic, rec.partition).filter(|p| owned.contains(p)) else { continue };
+        let Some(p) = pid(&rec.topic, rec.partition).filter(|p| owned.contains(p)) else {
+            continue;
+        };
         out.touched.insert(p);
         match decoder.decode(rec.payload.as_deref()) {
             Ok(None) => op.skip(p, rec.offset, now),
             Ok(Some(change)) => {
-                let outcome = op.on_change(p, rec.offset, rec.key.as_deref().unwrap_or_default(), &change, now);
+                let outcome = op.on_change(
+                    p,
+                    rec.offset,
+                    rec.key.as_deref().unwrap_or_default(),
+                    &change,
+                    now,
+                );
                 if !outcome.duplicate {
                     out.applied += 1;
                 }
@@ -67,7 +89,15 @@ pub(super) struct Commit<'a> {
 }
 
 /// Writes the batch into `tx` (the caller commits); returns the dead letters recorded.
-pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output, topic_of: impl Fn(i32) -> (String, i32) + Copy, batch: Commit<'_>, op: &mut Operator, stored: &mut checkpoint::Written) -> Result<u64, tokio_postgres::Error> {
+pub(super) async fn write(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    output: &Output,
+    topic_of: impl Fn(i32) -> (String, i32) + Copy,
+    batch: Commit<'_>,
+    op: &mut Operator,
+    stored: &mut checkpoint::Written,
+) -> Result<u64, tokio_postgres::Error> {
     let written = sink::write_results(tx, job, output, topic_of, batch.results).await?;
     if job.output.topic.is_some() {
         outbox::write(tx, job, &written).await?;
@@ -75,7 +105,11 @@ pub(super) async fn write(tx: &Transaction<'_>, job: &JobConfig, output: &Output
     // The rest touches rows of their own: sent at once, they share round trips (tokio-postgres
     // pipelines the statements of concurrent futures on one connection), and the partitions'
     // checkpoints no longer cost three round trips each in turn.
-    let deltas: Vec<(i32, checkpoint::Delta)> = batch.touched.iter().filter_map(|p| op.checkpoint_delta(*p, stored.of(*p)).map(|d| (*p, d))).collect();
+    let deltas: Vec<(i32, checkpoint::Delta)> = batch
+        .touched
+        .iter()
+        .filter_map(|p| op.checkpoint_delta(*p, stored.of(*p)).map(|d| (*p, d)))
+        .collect();
     let writes = deltas.into_iter().map(|(p, delta)| {
         let (topic, partition) = topic_of(p);
         async move { checkpoint::write(tx, &job.name, (&topic, partition), delta).await }

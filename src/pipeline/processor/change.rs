@@ -56,19 +56,11 @@ pub enum ChangeError {
     #[error("no `source.ts_ms`, the job's event time")]
     NoSourceTime,
     #[error("op `{op}` has no {image} image{hint}")]
-    MissingImage {
-        op: &'static str,
-        image: &'static str,
-        hint: &'static str,
-    },
+    MissingImage { op: &'static str, image: &'static str, hint: &'static str },
     #[error("{image} image has no column `{column}`")]
     MissingColumn { image: &'static str, column: String },
     #[error("{image} image column `{column}`: {reason}")]
-    BadValue {
-        image: &'static str,
-        column: String,
-        reason: String,
-    },
+    BadValue { image: &'static str, column: String, reason: String },
 }
 
 /// Columns one job may read (group-by + aggregated + event time, distinct): enough for real
@@ -144,19 +136,12 @@ impl ChangeDecoder {
         let group_slots = group_by.iter().map(|c| slot(c)).collect();
         let value_slots = value_columns.iter().map(|c| slot(c)).collect();
         let time_slot = event_time_column.map(&mut slot);
-        Self {
-            columns,
-            group_slots,
-            value_slots,
-            time_slot,
-        }
+        Self { columns, group_slots, value_slots, time_slot }
     }
 
     pub fn for_job(job: &JobConfig) -> Self {
-        let values: Vec<String> = super::aggregate::value_columns(&job.aggregates)
-            .into_iter()
-            .map(|c| c.name)
-            .collect();
+        let values: Vec<String> =
+            super::aggregate::value_columns(&job.aggregates).into_iter().map(|c| c.name).collect();
         Self::new(&job.group_by, &values, job.event_time_column())
     }
 
@@ -172,12 +157,8 @@ impl ChangeDecoder {
             return Ok(None);
         }
         let absent = || (std::array::from_fn(|_| Raw::Absent), false);
-        let mut raw = RawEnvelope {
-            op: None,
-            source_ts_ms: None,
-            before: absent(),
-            after: absent(),
-        };
+        let mut raw =
+            RawEnvelope { op: None, source_ts_ms: None, before: absent(), after: absent() };
         let mut s = Scanner::new(bytes);
         s.object(|s, key| {
             match key {
@@ -193,13 +174,7 @@ impl ChangeDecoder {
             }
             Ok(())
         })
-        .and_then(|()| {
-            if s.at_end() {
-                Ok(())
-            } else {
-                Err("trailing characters".into())
-            }
-        })
+        .and_then(|()| if s.at_end() { Ok(()) } else { Err("trailing characters".into()) })
         .map_err(ChangeError::Json)?;
         let op = match raw.op.as_deref() {
             Some(b"c") => Op::Create,
@@ -207,7 +182,9 @@ impl ChangeDecoder {
             Some(b"u") => Op::Update,
             Some(b"d") => Op::Delete,
             Some(b"t") => Op::Truncate,
-            Some(other) => return Err(ChangeError::UnknownOp(String::from_utf8_lossy(other).into_owned())),
+            Some(other) => {
+                return Err(ChangeError::UnknownOp(String::from_utf8_lossy(other).into_owned()));
+            }
             None => return Err(ChangeError::NoOp),
         };
         let source_ts_ms = match (raw.source_ts_ms, self.time_slot) {
@@ -228,22 +205,13 @@ impl ChangeDecoder {
                 true if needed => self.project(slots, image).map(Some),
                 false if needed => {
                     let hint = if image == "before" { FULL_HINT } else { "" };
-                    Err(ChangeError::MissingImage {
-                        op: name,
-                        image,
-                        hint,
-                    })
+                    Err(ChangeError::MissingImage { op: name, image, hint })
                 }
                 _ => Ok(None),
             };
         let before = image(&raw.before, needs_before, "before")?;
         let after = image(&raw.after, needs_after, "after")?;
-        Ok(Some(Change {
-            op,
-            source_ts_ms,
-            before,
-            after,
-        }))
+        Ok(Some(Change { op, source_ts_ms, before, after }))
     }
 
     /// A before/after image: null, or an object whose wanted columns land in their slots.

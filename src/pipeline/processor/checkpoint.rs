@@ -63,12 +63,19 @@ pub struct Delta {
 /// and no longer held; `written` becomes this checkpoint. Serializing every open window on every
 /// batch to find the changed ones (hundreds, with min/max multisets) took more CPU than the
 /// rest of the processor and delayed the firings.
-pub(super) fn delta(p: &mut PartitionWindows, keys: &KeyInterner, header: PartitionState, written: &mut WrittenWindows) -> Delta {
+pub(super) fn delta(
+    p: &mut PartitionWindows,
+    keys: &KeyInterner,
+    header: PartitionState,
+    written: &mut WrittenWindows,
+) -> Delta {
     let mut key_json: HashMap<KeyId, String> = HashMap::new();
     let mut now: WrittenWindows = HashMap::with_capacity(written.len());
     let mut changed = Vec::new();
     for (&(k, start), e) in p.windows.iter_mut() {
-        let json = key_json.entry(k).or_insert_with(|| serde_json::to_string(&keys.key(k)).unwrap_or_default());
+        let json = key_json
+            .entry(k)
+            .or_insert_with(|| serde_json::to_string(&keys.key(k)).unwrap_or_default());
         let stored = written.get(json.as_str()).is_some_and(|w| w.contains(&(start, e.end)));
         if e.dirty || !stored {
             changed.push(window_state(keys, k, start, e));
@@ -86,7 +93,12 @@ pub(super) fn delta(p: &mut PartitionWindows, keys: &KeyInterner, header: Partit
     let mut gone = Vec::new();
     for (k, windows) in std::mem::replace(written, now) {
         let live = written.get(&k);
-        gone.extend(windows.into_iter().filter(|w| !live.is_some_and(|l| l.contains(w))).map(|(s, e)| (k.clone(), s, e)));
+        gone.extend(
+            windows
+                .into_iter()
+                .filter(|w| !live.is_some_and(|l| l.contains(w)))
+                .map(|(s, e)| (k.clone(), s, e)),
+        );
     }
     Delta { header, changed, gone }
 }
@@ -98,9 +110,15 @@ fn id(w: &WindowState) -> WindowId {
 /// Inside the batch's transaction: the partition's header, its changed windows, and the
 /// deletion of the windows it no longer holds (found key by key, as the partials are in
 /// [`super::sink::write_results`]).
-pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition): (&str, i32), delta: Delta) -> Result<(), tokio_postgres::Error> {
+pub async fn write(
+    tx: &Transaction<'_>,
+    job: &str,
+    (topic, partition): (&str, i32),
+    delta: Delta,
+) -> Result<(), tokio_postgres::Error> {
     let header = serde_json::to_string(&delta.header).unwrap_or_default();
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [&job, &topic, &partition, &delta.header.next_offset, &header];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&job, &topic, &partition, &delta.header.next_offset, &header];
     let head = tx.execute(
         "INSERT INTO cdc.processor_checkpoints (job, topic, partition, next_offset, state, updated_at) VALUES ($1, $2, $3, $4, $5::text::jsonb, now()) \
          ON CONFLICT (job, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, state = EXCLUDED.state, updated_at = now()",
@@ -110,7 +128,8 @@ pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition): (&str, i
         if delta.changed.is_empty() {
             return Ok(0);
         }
-        let (mut keys, mut starts, mut ends, mut states) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut keys, mut starts, mut ends, mut states) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for w in &delta.changed {
             let (k, s, e) = id(w);
             keys.push(k);
@@ -148,9 +167,17 @@ pub async fn write(tx: &Transaction<'_>, job: &str, (topic, partition): (&str, i
 /// Every stored partition of a job, header and windows reassembled. `written` learns what is
 /// stored for the partitions `taken` numbers (those being restored; it forgets what it knew
 /// of them first), so their next checkpoint writes only changes.
-pub async fn load(c: &Client, job: &str, taken: impl Fn(&str, i32) -> Option<i32>, written: &mut Written) -> Result<Vec<(String, i32, PartitionState)>, String> {
+pub async fn load(
+    c: &Client,
+    job: &str,
+    taken: impl Fn(&str, i32) -> Option<i32>,
+    written: &mut Written,
+) -> Result<Vec<(String, i32, PartitionState)>, String> {
     let headers = c
-        .query("SELECT topic, partition, state::text FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
+        .query(
+            "SELECT topic, partition, state::text FROM cdc.processor_checkpoints WHERE job = $1",
+            &[&job],
+        )
         .await
         .map_err(|e| e.to_string())?;
     let mut states: BTreeMap<(String, i32), PartitionState> = BTreeMap::new();
@@ -161,7 +188,8 @@ pub async fn load(c: &Client, job: &str, taken: impl Fn(&str, i32) -> Option<i32
     }
     for r in headers {
         let text: String = r.get(2);
-        let state: PartitionState = serde_json::from_str(&text).map_err(|e| format!("checkpoint of {job}: {e}"))?;
+        let state: PartitionState =
+            serde_json::from_str(&text).map_err(|e| format!("checkpoint of {job}: {e}"))?;
         states.insert((r.get(0), r.get(1)), state);
     }
     let rows = c
@@ -170,7 +198,8 @@ pub async fn load(c: &Client, job: &str, taken: impl Fn(&str, i32) -> Option<i32
         .map_err(|e| e.to_string())?;
     for r in rows {
         let (topic, partition, text): (String, i32, String) = (r.get(0), r.get(1), r.get(2));
-        let w: WindowState = serde_json::from_str(&text).map_err(|e| format!("window state of {job}: {e}"))?;
+        let w: WindowState =
+            serde_json::from_str(&text).map_err(|e| format!("window state of {job}: {e}"))?;
         if let Some(p) = taken(&topic, partition) {
             let (k, s, e) = id(&w);
             written.of(p).entry(k).or_default().insert((s, e));
@@ -183,7 +212,14 @@ pub async fn load(c: &Client, job: &str, taken: impl Fn(&str, i32) -> Option<i32
 }
 
 /// Restores from their checkpoints the `owned` partitions the operator does not hold yet.
-pub(super) async fn restore_new(op: &mut Operator, sink: &Client, job: &str, owned: &BTreeSet<i32>, pid: &impl Fn(&str, i32) -> Option<i32>, stored: &mut Written) -> Result<(), super::run::ProcessorError> {
+pub(super) async fn restore_new(
+    op: &mut Operator,
+    sink: &Client,
+    job: &str,
+    owned: &BTreeSet<i32>,
+    pid: &impl Fn(&str, i32) -> Option<i32>,
+    stored: &mut Written,
+) -> Result<(), super::run::ProcessorError> {
     let newly: Vec<i32> = owned.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
     if newly.is_empty() {
         return Ok(());
@@ -192,7 +228,11 @@ pub(super) async fn restore_new(op: &mut Operator, sink: &Client, job: &str, own
     let states = load(sink, job, taken, stored).await.map_err(super::run::ProcessorError::Sink)?;
     let now = super::run::now_ms();
     for p in newly {
-        let state = states.iter().find(|(t, part, _)| pid(t, *part) == Some(p)).map(|(_, _, s)| s.clone()).unwrap_or_default();
+        let state = states
+            .iter()
+            .find(|(t, part, _)| pid(t, *part) == Some(p))
+            .map(|(_, _, s)| s.clone())
+            .unwrap_or_default();
         op.restore(p, state, now);
     }
     Ok(())
@@ -214,7 +254,11 @@ mod tests {
 
     /// (group, window start, rows) of the changed windows, and the gone ones, sorted.
     fn summary(d: &Delta) -> (Vec<(String, i64, i64)>, Vec<WindowId>) {
-        let mut changed: Vec<_> = d.changed.iter().map(|w| (serde_json::to_string(&w.key).unwrap(), w.window.start, w.accumulators.rows)).collect();
+        let mut changed: Vec<_> = d
+            .changed
+            .iter()
+            .map(|w| (serde_json::to_string(&w.key).unwrap(), w.window.start, w.accumulators.rows))
+            .collect();
         changed.sort();
         let mut gone = d.gone.clone();
         gone.sort();
@@ -232,16 +276,26 @@ mod tests {
         assert_eq!(summary(&d), (vec![(key("a"), 0, 1), (key("b"), 0, 1)], vec![]));
         assert_eq!(d.header.next_offset, 2);
         assert!(d.header.windows.is_empty());
-        assert_eq!(summary(&op.checkpoint_delta(0, &mut written).unwrap()), (vec![], vec![]), "nothing changed");
+        assert_eq!(
+            summary(&op.checkpoint_delta(0, &mut written).unwrap()),
+            (vec![], vec![]),
+            "nothing changed"
+        );
 
         op.on_change(0, 2, b"3", &ins("a", 3_000), 0);
-        assert_eq!(summary(&op.checkpoint_delta(0, &mut written).unwrap()), (vec![(key("a"), 0, 2)], vec![]));
+        assert_eq!(
+            summary(&op.checkpoint_delta(0, &mut written).unwrap()),
+            (vec![(key("a"), 0, 2)], vec![])
+        );
 
         // The watermark passes the first window: firing changes both its groups' state.
         op.on_change(0, 3, b"4", &ins("c", 15_000), 0);
         assert_eq!(op.advance(0).results.len(), 2);
         let d = op.checkpoint_delta(0, &mut written).unwrap();
-        assert_eq!(summary(&d), (vec![(key("a"), 0, 2), (key("b"), 0, 1), (key("c"), 10_000, 1)], vec![]));
+        assert_eq!(
+            summary(&d),
+            (vec![(key("a"), 0, 2), (key("b"), 0, 1), (key("c"), 10_000, 1)], vec![])
+        );
         assert!(d.changed.iter().filter(|w| w.window.start == 0).all(|w| w.fired && !w.changed));
 
         // Past the lateness the first two windows are purged: deleted, not written.
@@ -253,7 +307,10 @@ mod tests {
 
         // A partition whose record was forgotten writes every window it holds.
         let mut forgotten = WrittenWindows::new();
-        assert_eq!(summary(&op.checkpoint_delta(0, &mut forgotten).unwrap()), (vec![(key("c"), 40_000, 1)], vec![]));
+        assert_eq!(
+            summary(&op.checkpoint_delta(0, &mut forgotten).unwrap()),
+            (vec![(key("c"), 40_000, 1)], vec![])
+        );
         assert_eq!(summary(&op.checkpoint_delta(0, &mut written).unwrap()), (vec![], vec![]));
     }
 }

@@ -48,10 +48,7 @@ impl Operator {
         let mut refused = std::mem::take(&mut self.refused);
         refused.clear();
         if let WindowShape::Session { gap } = self.shape {
-            let own = Window {
-                start: t,
-                end: t.saturating_add(gap),
-            };
+            let own = Window { start: t, end: t.saturating_add(gap) };
             if too_late(&own) {
                 refused.push((own, LateReason::TooLate));
             } else if p.purged_until.get(&key).is_some_and(|&until| t <= until) {
@@ -70,16 +67,13 @@ impl Operator {
                     refused.push((*w, LateReason::TooLate));
                     continue;
                 }
-                let entry = p
-                    .windows
-                    .entry((key, w.start))
-                    .or_insert_with(|| WindowEntry {
-                        end: w.end,
-                        acc: super::aggregate::Accumulators::new(&self.columns),
-                        fired: false,
-                        changed: false,
-                        dirty: true,
-                    });
+                let entry = p.windows.entry((key, w.start)).or_insert_with(|| WindowEntry {
+                    end: w.end,
+                    acc: super::aggregate::Accumulators::new(&self.columns),
+                    fired: false,
+                    changed: false,
+                    dirty: true,
+                });
                 entry.acc.apply(&c.image.values, c.sign);
                 entry.changed = true;
                 entry.dirty = true;
@@ -92,7 +86,17 @@ impl Operator {
             let span = refused.iter().fold(first, |span, (w, _)| span.cover(w));
             let values: Arc<[Option<Decimal>]> = c.image.values.as_slice().into();
             let n = refused.len() as u32;
-            late.push(self.late(partition, offset, op, c, key, &values, Some((t, span)), n, reason));
+            late.push(self.late(
+                partition,
+                offset,
+                op,
+                c,
+                key,
+                &values,
+                Some((t, span)),
+                n,
+                reason,
+            ));
         }
         self.refused = refused;
         applied

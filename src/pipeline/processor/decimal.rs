@@ -70,10 +70,7 @@ impl Decimal {
             _ => (false, bytes),
         };
         let (mantissa, exponent) = match rest.iter().position(|b| matches!(b, b'e' | b'E')) {
-            Some(i) => (
-                &rest[..i],
-                parse_exponent(&rest[i + 1..]).ok_or_else(syntax)?,
-            ),
+            Some(i) => (&rest[..i], parse_exponent(&rest[i + 1..]).ok_or_else(syntax)?),
             None => (rest, 0),
         };
         let (int_part, frac_part) = match mantissa.iter().position(|&b| b == b'.') {
@@ -223,8 +220,18 @@ mod tests {
     #[test]
     fn the_plain_fast_path_agrees_with_the_general_parse() {
         for s in [
-            "0", "-0", "12.34", "-12.34", "12.", ".25", "-.5", "007.100000", "123456789012345678",
-            "123456789012.456789", "99999999999999999.9", "0.000001",
+            "0",
+            "-0",
+            "12.34",
+            "-12.34",
+            "12.",
+            ".25",
+            "-.5",
+            "007.100000",
+            "123456789012345678",
+            "123456789012.456789",
+            "99999999999999999.9",
+            "0.000001",
         ] {
             let fast = Decimal::parse_plain(s.as_bytes());
             assert!(fast.is_some(), "{s}");
@@ -247,19 +254,10 @@ mod tests {
     #[test]
     fn refuses_garbage_and_overflow() {
         for bad in ["", "-", ".", "12a", "NaN", "1e", "1.2.3", "--1"] {
-            assert!(
-                matches!(Decimal::parse(bad), Err(DecimalError::Syntax(_))),
-                "{bad}"
-            );
+            assert!(matches!(Decimal::parse(bad), Err(DecimalError::Syntax(_))), "{bad}");
         }
-        assert!(matches!(
-            Decimal::parse(&"9".repeat(40)),
-            Err(DecimalError::Range(_))
-        ));
-        assert!(matches!(
-            Decimal::parse("1e200"),
-            Err(DecimalError::Range(_))
-        ));
+        assert!(matches!(Decimal::parse(&"9".repeat(40)), Err(DecimalError::Range(_))));
+        assert!(matches!(Decimal::parse("1e200"), Err(DecimalError::Range(_))));
         assert!(Decimal::from_f64(f64::NAN).is_err());
     }
 

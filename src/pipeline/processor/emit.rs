@@ -52,10 +52,7 @@ impl Operator {
     }
 
     fn emit(&mut self, watermark: JobWatermark) -> Emission {
-        let mut out = Emission {
-            watermark,
-            ..Default::default()
-        };
+        let mut out = Emission { watermark, ..Default::default() };
         let lateness = self.lateness_ms;
         for (&partition, p) in &mut self.partitions {
             let floor = match (watermark.value, p.floor) {
@@ -82,8 +79,7 @@ impl Operator {
                     .is_none_or(|at| wm >= at.saturating_add(self.shape.sweep_step()))
             {
                 let shape = self.shape;
-                p.row_times
-                    .retain(|_, t| shape.last_end(*t).saturating_add(lateness) > wm);
+                p.row_times.retain(|_, t| shape.last_end(*t).saturating_add(lateness) > wm);
                 p.row_times_swept = Some(wm);
             }
             let mut dropped = Vec::new();

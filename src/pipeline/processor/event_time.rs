@@ -105,9 +105,7 @@ fn digit_values(w: u64, mask: u64) -> Option<u64> {
 }
 
 fn digits(b: &[u8]) -> Option<i64> {
-    b.iter().try_fold(0i64, |acc, c| {
-        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-    })
+    b.iter().try_fold(0i64, |acc, c| c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0')))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -128,22 +126,10 @@ mod tests {
     #[test]
     fn parses_debezium_zoned_timestamps() {
         assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            parse_iso8601("2026-11-21T09:08:40.123456Z"),
-            Some(1_795_252_120_123)
-        );
-        assert_eq!(
-            parse_iso8601("2026-11-21T09:08:40Z"),
-            Some(1_795_252_120_000)
-        );
-        assert_eq!(
-            parse_iso8601("2026-11-21 10:08:40.1+01:00"),
-            Some(1_795_252_120_100)
-        );
-        assert_eq!(
-            parse_iso8601("2026-11-21T04:08:40.999-0500"),
-            Some(1_795_252_120_999)
-        );
+        assert_eq!(parse_iso8601("2026-11-21T09:08:40.123456Z"), Some(1_795_252_120_123));
+        assert_eq!(parse_iso8601("2026-11-21T09:08:40Z"), Some(1_795_252_120_000));
+        assert_eq!(parse_iso8601("2026-11-21 10:08:40.1+01:00"), Some(1_795_252_120_100));
+        assert_eq!(parse_iso8601("2026-11-21T04:08:40.999-0500"), Some(1_795_252_120_999));
         assert_eq!(parse_iso8601("2000-02-29T00:00:00"), Some(951_782_400_000));
         assert_eq!(parse_iso8601("1969-12-31T23:59:59.5Z"), Some(-500));
     }
@@ -168,10 +154,7 @@ mod tests {
         let good = *b"2026-11-21T09:08:40.5Z";
         // The fields one digit at a time, as the parser read them before.
         let fields = |b: &[u8]| -> Option<Vec<i64>> {
-            [0..4, 5..7, 8..10, 11..13, 14..16]
-                .into_iter()
-                .map(|r| digits(&b[r]))
-                .collect()
+            [0..4, 5..7, 8..10, 11..13, 14..16].into_iter().map(|r| digits(&b[r])).collect()
         };
         for at in (0..16).filter(|i| ![4, 7, 10, 13].contains(i)) {
             for c in 0..=255u8 {
@@ -183,20 +166,14 @@ mod tests {
             }
         }
         assert_eq!(date_and_minute(b"2026-11-21T09:0"), None, "too short");
-        assert_eq!(
-            parse_iso8601("9999-12-31T23:59:59.999Z"),
-            Some(253_402_300_799_999)
-        );
+        assert_eq!(parse_iso8601("9999-12-31T23:59:59.999Z"), Some(253_402_300_799_999));
     }
 
     #[test]
     fn epoch_numbers_are_read_by_magnitude() {
         assert_eq!(from_epoch_number(1_795_252_120_123), 1_795_252_120_123);
         assert_eq!(from_epoch_number(1_795_252_120_123_456), 1_795_252_120_123);
-        assert_eq!(
-            from_epoch_number(1_795_252_120_123_456_789),
-            1_795_252_120_123
-        );
+        assert_eq!(from_epoch_number(1_795_252_120_123_456_789), 1_795_252_120_123);
         assert_eq!(from_epoch_number(-1_500), -1_500);
     }
 }

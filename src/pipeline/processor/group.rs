@@ -13,8 +13,8 @@
 //! [`caught_up`] says when the partitions this instance owns are processed to their ends.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::types::RDKafkaRespErr;
@@ -33,7 +33,12 @@ pub struct GroupContext {
 
 impl GroupContext {
     pub fn new(job: &str, sink: &PostgresEndpoint) -> Self {
-        Self { job: job.to_string(), sink: sink.clone(), owned: Mutex::new(BTreeSet::new()), generation: AtomicU64::new(0) }
+        Self {
+            job: job.to_string(),
+            sink: sink.clone(),
+            owned: Mutex::new(BTreeSet::new()),
+            generation: AtomicU64::new(0),
+        }
     }
 
     /// The partitions this instance owns now.
@@ -47,7 +52,11 @@ impl GroupContext {
 
     /// Without a group (the default): this instance takes every partition, assigned at the
     /// checkpoints' offsets.
-    pub fn assign_all<C: Consumer<Self>>(&self, consumer: &C, parts: Vec<(String, i32)>) -> Result<(), String> {
+    pub fn assign_all<C: Consumer<Self>>(
+        &self,
+        consumer: &C,
+        parts: Vec<(String, i32)>,
+    ) -> Result<(), String> {
         let stored = self.stored_offsets(&parts)?;
         let mut tpl = TopicPartitionList::new();
         for (t, p) in &parts {
@@ -65,10 +74,16 @@ impl GroupContext {
     /// The checkpointed next offsets of `parts`, read on a thread of its own: the rebalance
     /// callback runs inside the consumer's poll, on a runtime thread that must not block on
     /// the runtime itself.
-    fn stored_offsets(&self, parts: &[(String, i32)]) -> Result<BTreeMap<(String, i32), i64>, String> {
+    fn stored_offsets(
+        &self,
+        parts: &[(String, i32)],
+    ) -> Result<BTreeMap<(String, i32), i64>, String> {
         let (job, sink, parts) = (self.job.clone(), self.sink.clone(), parts.to_vec());
         let lookup = std::thread::spawn(move || -> Result<BTreeMap<(String, i32), i64>, String> {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
             rt.block_on(async {
                 let c = crate::pipeline::connect(&sink, std::time::Duration::from_secs(5), "checkpoint lookup").await.map_err(|e| e.to_string())?;
                 let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(|e| e.to_string())?.get(0);
@@ -93,10 +108,16 @@ impl GroupContext {
 impl ClientContext for GroupContext {}
 
 impl ConsumerContext for GroupContext {
-    fn rebalance(&self, consumer: &BaseConsumer<Self>, err: RDKafkaRespErr, tpl: &mut TopicPartitionList) {
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                let parts: Vec<(String, i32)> = tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect();
+                let parts: Vec<(String, i32)> =
+                    tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect();
                 let stored = match self.stored_offsets(&parts) {
                     Ok(s) => s,
                     Err(e) => {
@@ -108,7 +129,9 @@ impl ConsumerContext for GroupContext {
                     }
                 };
                 for (t, p) in &parts {
-                    let at = stored.get(&(t.clone(), *p)).map_or(Offset::Beginning, |o| Offset::Offset(*o));
+                    let at = stored
+                        .get(&(t.clone(), *p))
+                        .map_or(Offset::Beginning, |o| Offset::Offset(*o));
                     let _ = tpl.set_partition_offset(t, *p, at);
                 }
                 if let Err(e) = consumer.assign(tpl) {

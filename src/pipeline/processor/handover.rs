@@ -47,7 +47,11 @@ impl Operator {
 
     /// The partition's checkpoint as the changes since the one `written` holds, which becomes
     /// this one (None if this instance does not own the partition).
-    pub(super) fn checkpoint_delta(&mut self, partition: i32, written: &mut checkpoint::WrittenWindows) -> Option<checkpoint::Delta> {
+    pub(super) fn checkpoint_delta(
+        &mut self,
+        partition: i32,
+        written: &mut checkpoint::WrittenWindows,
+    ) -> Option<checkpoint::Delta> {
         let clock = self.clock.partition(partition).copied().unwrap_or_default();
         let watermark = self.clock.partition_watermark(partition);
         let p = self.partitions.get_mut(&partition)?;
@@ -112,11 +116,7 @@ impl Operator {
         OperatorStats {
             job_watermark: job.value,
             idle: job.idle,
-            idle_partitions: partitions
-                .iter()
-                .filter(|p| p.idle)
-                .map(|p| p.partition)
-                .collect(),
+            idle_partitions: partitions.iter().filter(|p| p.idle).map(|p| p.partition).collect(),
             open_windows: partitions.iter().map(|p| p.open_windows).sum(),
             fired_windows: partitions.iter().map(|p| p.fired_windows).sum(),
             late_events: partitions.iter().map(|p| p.late_events).sum(),

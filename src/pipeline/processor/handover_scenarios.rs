@@ -1,7 +1,7 @@
 //! The operator's behaviour end to end: window shapes, duplicates, handover through a checkpoint.
 
-use super::scenarios::{Sink, change, job, secs, tumbling};
 use super::late::LateEvent;
+use super::scenarios::{Sink, change, job, secs, tumbling};
 use super::*;
 use crate::config::job::WindowConfig;
 
@@ -13,10 +13,7 @@ fn duplicates_are_skipped_and_truncates_reported() {
     assert!(op.on_change(0, 5, b"k", &c, 0).duplicate);
     op.skip(0, 6, 0);
     assert!(op.on_change(0, 6, b"k", &c, 0).duplicate);
-    assert!(
-        op.on_change(0, 7, b"", &change(Op::Truncate, None, None, 0), 0)
-            .truncated
-    );
+    assert!(op.on_change(0, 7, b"", &change(Op::Truncate, None, None, 0), 0).truncated);
     assert_eq!(op.checkpoint(0).unwrap().next_offset, 8);
     let e = op.flush();
     assert_eq!(e.results[0].partial.as_ref().unwrap().rows, 1);
@@ -24,21 +21,9 @@ fn duplicates_are_skipped_and_truncates_reported() {
 
 #[test]
 fn hopping_windows_each_count_the_event() {
-    let mut op = Operator::new(&job(
-        WindowConfig::Hopping {
-            size: secs(60),
-            slide: secs(10),
-        },
-        0,
-        "ts",
-    ));
-    op.on_change(
-        0,
-        0,
-        b"k",
-        &change(Op::Create, None, Some(("a", "1", 65_000)), 0),
-        0,
-    );
+    let mut op =
+        Operator::new(&job(WindowConfig::Hopping { size: secs(60), slide: secs(10) }, 0, "ts"));
+    op.on_change(0, 0, b"k", &change(Op::Create, None, Some(("a", "1", 65_000)), 0), 0);
     let e = op.flush();
     let starts: Vec<i64> = e.results.iter().map(|r| r.window.start).collect();
     assert_eq!(starts, [10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
@@ -46,10 +31,7 @@ fn hopping_windows_each_count_the_event() {
 
 #[test]
 fn a_hopping_contribution_late_for_its_oldest_windows_is_one_late_event() {
-    let hopping = WindowConfig::Hopping {
-        size: secs(30),
-        slide: secs(10),
-    };
+    let hopping = WindowConfig::Hopping { size: secs(30), slide: secs(10) };
     let mut op = Operator::new(&job(hopping, 0, "ts"));
     let ins = |t| change(Op::Create, None, Some(("a", "2", t)), 0);
     op.on_change(0, 0, b"k", &ins(50_000), 0);
@@ -78,33 +60,15 @@ fn a_bridging_event_merges_two_fired_sessions() {
     let ins = |t, amount| change(Op::Create, None, Some(("a", amount, t)), 0);
     op.on_change(0, 0, b"1", &ins(0, "1"), 0);
     op.on_change(0, 1, b"2", &ins(20_000, "2"), 0);
-    op.on_change(
-        0,
-        2,
-        b"z",
-        &change(Op::Create, None, Some(("z", "0", 50_000)), 0),
-        0,
-    );
+    op.on_change(0, 2, b"z", &change(Op::Create, None, Some(("z", "0", 50_000)), 0), 0);
     sink.apply(&op.advance(0));
-    assert_eq!(
-        (sink.get("a", 0), sink.get("a", 20_000)),
-        (Some("1 1 1 1"), Some("1 2 2 2"))
-    );
+    assert_eq!((sink.get("a", 0), sink.get("a", 20_000)), (Some("1 1 1 1"), Some("1 2 2 2")));
     op.on_change(0, 3, b"3", &ins(10_000, "4"), 0);
     let e = op.advance(0);
     assert_eq!(e.results[0].partial, None, "the later session's row goes");
-    assert_eq!(
-        e.results[1].window,
-        Window {
-            start: 0,
-            end: 30_000
-        }
-    );
+    assert_eq!(e.results[1].window, Window { start: 0, end: 30_000 });
     sink.apply(&e);
-    assert_eq!(
-        (sink.get("a", 0), sink.get("a", 20_000)),
-        (Some("3 7 1 4"), None)
-    );
+    assert_eq!((sink.get("a", 0), sink.get("a", 20_000)), (Some("3 7 1 4"), None));
 }
 
 /// Replays `events` into `op`, advancing after each; returns the emissions.
@@ -127,12 +91,7 @@ fn a_restored_checkpoint_continues_exactly() {
         let status = ["a", "b", "c"][(i % 3) as usize];
         let amount = format!("{}.{}", i % 10, i % 7);
         let c = if i % 4 == 3 {
-            change(
-                Op::Update,
-                Some((status, &amount, t)),
-                Some(("b", "1.5", t + 3_000)),
-                0,
-            )
+            change(Op::Update, Some((status, &amount, t)), Some(("b", "1.5", t + 3_000)), 0)
         } else {
             change(Op::Create, None, Some((status, &amount, t)), 0)
         };
@@ -153,30 +112,18 @@ fn a_restored_checkpoint_continues_exactly() {
     assert_eq!(run(&mut resumed, tail), expected);
     assert_eq!(resumed.flush(), straight.flush());
     assert_eq!(resumed.checkpoint(1), straight.checkpoint(1));
-    assert!(
-        expected.iter().any(|e| !e.results.is_empty()),
-        "the tail fires windows"
-    );
+    assert!(expected.iter().any(|e| !e.results.is_empty()), "the tail fires windows");
 }
 
 #[test]
 fn jobs_that_cannot_run_are_refused_up_front() {
     let mut j = tumbling(0);
     j.aggregates.clear();
-    assert_eq!(
-        Operator::try_new(&j).unwrap_err(),
-        JobError::NoAggregates("t".into())
-    );
+    assert_eq!(Operator::try_new(&j).unwrap_err(), JobError::NoAggregates("t".into()));
     let mut j = tumbling(0);
     j.group_by = (0..12).map(|i| format!("c{i}")).collect();
     let e = Operator::try_new(&j).unwrap_err();
-    assert_eq!(
-        e,
-        JobError::TooManyColumns {
-            job: "t".into(),
-            columns: 14
-        }
-    );
+    assert_eq!(e, JobError::TooManyColumns { job: "t".into(), columns: 14 });
 }
 
 /// Replays `events`, advancing after each: the emissions and the late contributions.
@@ -199,10 +146,7 @@ fn run_with_late(
 /// firings and refusals must come out the same after a restore as without one.
 #[test]
 fn a_restored_hopping_checkpoint_continues_through_retractions_and_late_firings() {
-    let hopping = WindowConfig::Hopping {
-        size: secs(30),
-        slide: secs(10),
-    };
+    let hopping = WindowConfig::Hopping { size: secs(30), slide: secs(10) };
     let cfg = job(hopping, 5, "ts");
     let mut events = Vec::new();
     for i in 0..90i64 {
@@ -211,12 +155,7 @@ fn a_restored_hopping_checkpoint_continues_through_retractions_and_late_firings(
         let status = ["a", "b", "c"][(i % 3) as usize];
         let amount = format!("{}.{}", i % 10, i % 7);
         let c = match i % 6 {
-            1 => change(
-                Op::Update,
-                Some((status, &amount, t - 12_000)),
-                Some(("b", "1.5", t)),
-                0,
-            ),
+            1 => change(Op::Update, Some((status, &amount, t - 12_000)), Some(("b", "1.5", t)), 0),
             3 => change(Op::Delete, Some((status, &amount, t - 3_000)), None, 0),
             _ => change(Op::Create, None, Some((status, &amount, t)), 0),
         };

@@ -11,11 +11,19 @@ use crate::pg::message as pg_error;
 pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
     for t in &job.source_tables {
         let row = source
-            .query_opt("SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)", &[&crate::pg::qualified(t)])
+            .query_opt(
+                "SELECT relreplident::text FROM pg_class WHERE oid = to_regclass($1::text)",
+                &[&crate::pg::qualified(t)],
+            )
             .await
             .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
         match row.map(|r| r.get::<_, String>(0)) {
-            None => return Err(ProcessorError::Refused(format!("job {}: source table {t} does not exist", job.name))),
+            None => {
+                return Err(ProcessorError::Refused(format!(
+                    "job {}: source table {t} does not exist",
+                    job.name
+                )));
+            }
             Some(r) if r == "f" => {}
             Some(r) => {
                 let what = match r.as_str() {
@@ -33,4 +41,3 @@ pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorErro
     }
     Ok(())
 }
-

@@ -21,11 +21,21 @@ pub(super) async fn wait_for(
     stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<Option<Vec<(String, i32)>>, ProcessorError> {
     let probe = std::sync::Arc::new(crate::kafka::client_config(config).create::<BaseConsumer>()?);
-    let Some((found, missing)) = topics::wait_for(&probe, topics, timeout, until_idle, waiting, stop).await? else {
+    let Some((found, missing)) =
+        topics::wait_for(&probe, topics, timeout, until_idle, waiting, stop).await?
+    else {
         return Ok(None);
     };
     if !missing.is_empty() {
-        return Err(ProcessorError::Refused(format!("job {job}: topic {} has no partitions (does it exist?)", missing.join(", "))));
+        return Err(ProcessorError::Refused(format!(
+            "job {job}: topic {} has no partitions (does it exist?)",
+            missing.join(", ")
+        )));
     }
-    Ok(Some(found.into_iter().flat_map(|(t, parts)| parts.into_iter().map(move |p| (t.clone(), p))).collect()))
+    Ok(Some(
+        found
+            .into_iter()
+            .flat_map(|(t, parts)| parts.into_iter().map(move |p| (t.clone(), p)))
+            .collect(),
+    ))
 }

@@ -60,8 +60,7 @@ impl KeyInterner {
                 }
                 KeyPart::Text(t) => {
                     self.scratch.push(4);
-                    self.scratch
-                        .extend_from_slice(&(t.len() as u32).to_le_bytes());
+                    self.scratch.extend_from_slice(&(t.len() as u32).to_le_bytes());
                     self.scratch.extend_from_slice(t.as_bytes());
                 }
             }
@@ -92,10 +91,7 @@ impl KeyInterner {
     }
 
     pub fn key(&self, id: KeyId) -> GroupKey {
-        self.keys
-            .get(id as usize)
-            .map(|k| k.as_ref().clone())
-            .unwrap_or_default()
+        self.keys.get(id as usize).map(|k| k.as_ref().clone()).unwrap_or_default()
     }
 
     /// Keys interned.

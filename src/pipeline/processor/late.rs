@@ -5,9 +5,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::change::Op;
+use super::contribute::Contribution;
 use super::decimal::Decimal;
 use super::key::{GroupKey, KeyId};
-use super::contribute::Contribution;
 use super::operator::Operator;
 use super::window::Window;
 
@@ -68,8 +68,7 @@ pub struct LateEvent {
 impl LateEvent {
     /// Whether window `w` is one this contribution was refused in.
     pub fn refused_in(&self, w: &Window) -> bool {
-        self.window
-            .is_some_and(|span| span.start <= w.start && w.end <= span.end)
+        self.window.is_some_and(|span| span.start <= w.start && w.end <= span.end)
     }
 
     /// Debezium's op letter (`c`, `r`, `u`, `d`, `t`).

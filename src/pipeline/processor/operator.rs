@@ -10,16 +10,16 @@
 //! below what this partition's state was purged at): a contribution whose window end +
 //! allowed lateness ≤ that watermark is not applied and comes back as a [`LateEvent`].
 
-use std::collections::BTreeMap;
 use super::aggregate::{ValueColumn, value_columns};
-use super::contribute::Contribution;
 use super::change::{Change, ChangeDecoder, MAX_COLUMNS, Op};
+use super::contribute::Contribution;
 use super::key::KeyInterner;
 use super::late::{LateEvent, LateReason};
 use super::state::PartitionWindows;
 use super::watermark::WatermarkClock;
 use super::window::{Window, WindowShape};
 use crate::config::job::JobConfig;
+use std::collections::BTreeMap;
 
 /// A job the operator cannot run (checked before any record is read).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,10 +77,7 @@ impl Operator {
         }
         let columns = ChangeDecoder::for_job(job).columns.len();
         if columns > MAX_COLUMNS {
-            return Err(JobError::TooManyColumns {
-                job: job.name.clone(),
-                columns,
-            });
+            return Err(JobError::TooManyColumns { job: job.name.clone(), columns });
         }
         Ok(())
     }
@@ -144,17 +141,13 @@ impl Operator {
         }
         let before_time = match (&change.before, by_column) {
             (Some(b), true) => b.event_time,
-            (Some(_), false) => self
-                .partitions
-                .get(&partition)
-                .and_then(|p| p.row_times.get(record_key).copied()),
+            (Some(_), false) => {
+                self.partitions.get(&partition).and_then(|p| p.row_times.get(record_key).copied())
+            }
             (None, _) => None,
         };
-        let after_time = if by_column {
-            change.after.as_ref().and_then(|a| a.event_time)
-        } else {
-            own_time
-        };
+        let after_time =
+            if by_column { change.after.as_ref().and_then(|a| a.event_time) } else { own_time };
         let mut applied = false;
         if let (Some(before), Op::Update | Op::Delete) = (&change.before, change.op) {
             let unknown = if by_column {
@@ -162,12 +155,7 @@ impl Operator {
             } else {
                 LateReason::BeforeTimeUnknown
             };
-            let c = Contribution {
-                image: before,
-                time: before_time,
-                sign: -1,
-                unknown,
-            };
+            let c = Contribution { image: before, time: before_time, sign: -1, unknown };
             applied |= self.contribute(partition, offset, change.op, &c, &mut out.late);
         }
         if let (Some(after), Op::Create | Op::Read | Op::Update) = (&change.after, change.op) {

@@ -23,13 +23,19 @@ impl Written {
         let mut m = serde_json::Map::new();
         m.insert("job".into(), job.name.clone().into());
         for (g, v) in job.group_by.iter().zip(&self.key) {
-            m.insert(g.clone(), key_text(v).map_or(serde_json::Value::Null, serde_json::Value::String));
+            m.insert(
+                g.clone(),
+                key_text(v).map_or(serde_json::Value::Null, serde_json::Value::String),
+            );
         }
         m.insert("window_start".into(), crate::units::epoch_ms(self.window.start).into());
         m.insert("window_end".into(), crate::units::epoch_ms(self.window.end).into());
         m.insert("deleted".into(), self.values.is_none().into());
         for (c, v) in self.values.iter().flatten() {
-            m.insert(c.clone(), v.map_or(serde_json::Value::Null, |d| serde_json::Value::String(d.to_string())));
+            m.insert(
+                c.clone(),
+                v.map_or(serde_json::Value::Null, |d| serde_json::Value::String(d.to_string())),
+            );
         }
         serde_json::Value::Object(m)
     }
@@ -37,29 +43,49 @@ impl Written {
 
 /// Inside the batch's transaction: the rows for the output topic, so only committed values are
 /// ever sent (`relay` sends them after the commit).
-pub async fn write(tx: &Transaction<'_>, job: &JobConfig, written: &[Written]) -> Result<(), tokio_postgres::Error> {
+pub async fn write(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    written: &[Written],
+) -> Result<(), tokio_postgres::Error> {
     for w in written {
         let key = serde_json::to_string(&w.key).unwrap_or_default();
-        tx.execute("INSERT INTO cdc.processor_outbox (job, key, payload) VALUES ($1, $2, $3)", &[&job.name, &key, &w.to_json(job).to_string()]).await?;
+        tx.execute(
+            "INSERT INTO cdc.processor_outbox (job, key, payload) VALUES ($1, $2, $3)",
+            &[&job.name, &key, &w.to_json(job).to_string()],
+        )
+        .await?;
     }
     Ok(())
 }
 
 /// Sends the job's committed outbox rows to `topic` in order, waits for the broker, then deletes
 /// them: at least once (a crash before the delete sends them again, in the same order).
-pub async fn relay(c: &Client, producer: &rdkafka::producer::BaseProducer, job: &str, topic: &str, timeout: std::time::Duration) -> Result<usize, String> {
+pub async fn relay(
+    c: &Client,
+    producer: &rdkafka::producer::BaseProducer,
+    job: &str,
+    topic: &str,
+    timeout: std::time::Duration,
+) -> Result<usize, String> {
     use rdkafka::producer::Producer;
     let rows = c
-        .query("SELECT id, key, payload FROM cdc.processor_outbox WHERE job = $1 ORDER BY id", &[&job])
+        .query(
+            "SELECT id, key, payload FROM cdc.processor_outbox WHERE job = $1 ORDER BY id",
+            &[&job],
+        )
         .await
         .map_err(|e| e.to_string())?;
     let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { return Ok(0) };
     for r in &rows {
         let (key, payload): (String, String) = (r.get(1), r.get(2));
-        producer.send(rdkafka::producer::BaseRecord::to(topic).key(&key).payload(&payload)).map_err(|(e, _)| format!("output topic {topic}: {e}"))?;
+        producer
+            .send(rdkafka::producer::BaseRecord::to(topic).key(&key).payload(&payload))
+            .map_err(|(e, _)| format!("output topic {topic}: {e}"))?;
     }
     producer.flush(timeout).map_err(|e| format!("output topic {topic}: {e}"))?;
-    c.execute("DELETE FROM cdc.processor_outbox WHERE job = $1 AND id <= $2", &[&job, &last]).await.map_err(|e| e.to_string())?;
+    c.execute("DELETE FROM cdc.processor_outbox WHERE job = $1 AND id <= $2", &[&job, &last])
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(rows.len())
 }
-

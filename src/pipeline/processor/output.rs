@@ -8,8 +8,8 @@ use tokio_postgres::{Client, Transaction};
 use super::outbox::Written;
 use super::{GroupKey, KeyValue, Partial, Window, finish, merge};
 use crate::config::job::{JobConfig, WindowConfig};
-use crate::pg::{ident, qualified};
 use crate::pg::read_shape;
+use crate::pg::{ident, qualified};
 
 /// The output table's group-by columns with their types (as in the first source table).
 #[derive(Debug, Clone)]
@@ -19,17 +19,33 @@ pub struct Output {
 
 /// Creates the output table: the group-by columns typed as in the first source table, the
 /// window bounds, one numeric column per aggregate (`count` bigint), the time of the last update.
-pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> Result<Output, String> {
+pub async fn ensure_output(
+    sink: &Client,
+    source: &Client,
+    job: &JobConfig,
+) -> Result<Output, String> {
     let table = job.source_tables.first().ok_or("the job names no source table")?;
-    let shape = read_shape(source, table).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("source table {table} does not exist"))?;
+    let shape = read_shape(source, table)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("source table {table} does not exist"))?;
     let mut cols = Vec::new();
     let mut group = Vec::new();
     for g in &job.group_by {
-        let c = shape.columns.iter().find(|c| &c.name == g).ok_or_else(|| format!("group-by column {g} is not in {table}"))?;
+        let c = shape
+            .columns
+            .iter()
+            .find(|c| &c.name == g)
+            .ok_or_else(|| format!("group-by column {g} is not in {table}"))?;
         cols.push(format!("{} {}", ident(g), c.ty));
         group.push((g.clone(), c.ty.clone()));
     }
-    let keys: Vec<String> = job.group_by.iter().map(|g| ident(g)).chain(["window_start".into(), "window_end".into()]).collect();
+    let keys: Vec<String> = job
+        .group_by
+        .iter()
+        .map(|g| ident(g))
+        .chain(["window_start".into(), "window_end".into()])
+        .collect();
     cols.push("window_start timestamptz NOT NULL".into());
     cols.push("window_end timestamptz NOT NULL".into());
     for a in &job.aggregates {
@@ -52,9 +68,19 @@ pub async fn ensure_output(sink: &Client, source: &Client, job: &JobConfig) -> R
         // A batch rewrites the sessions around the ones it touched: found by window end.
         let mut cols: Vec<String> = job.group_by.iter().map(|g| ident(g)).collect();
         cols.push("window_end".into());
-        ddl.push(format!("CREATE INDEX IF NOT EXISTS {} ON {} ({})", ident(&format!("{}_session_end", job.output.table.rsplit('.').next().unwrap_or("output"))), qualified(&job.output.table), cols.join(", ")));
+        ddl.push(format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+            ident(&format!(
+                "{}_session_end",
+                job.output.table.rsplit('.').next().unwrap_or("output")
+            )),
+            qualified(&job.output.table),
+            cols.join(", ")
+        ));
     }
-    crate::pipeline::create_if_missing(sink, &ddl.join(";\n")).await.map_err(|e| format!("{}: {e}", job.output.table))?;
+    crate::pipeline::create_if_missing(sink, &ddl.join(";\n"))
+        .await
+        .map_err(|e| format!("{}: {e}", job.output.table))?;
     Ok(Output { group })
 }
 
@@ -85,7 +111,10 @@ fn ts_expr(col: &str) -> String {
 pub(super) type Target = ((GroupKey, Window), Vec<Partial>);
 
 /// Per group-by column, each key's value as text: one `text[]` parameter per column, `$1`…`$n`.
-fn group_arrays<'k>(n: usize, keys: impl Iterator<Item = &'k GroupKey>) -> Vec<Vec<Option<String>>> {
+fn group_arrays<'k>(
+    n: usize,
+    keys: impl Iterator<Item = &'k GroupKey>,
+) -> Vec<Vec<Option<String>>> {
     let keys: Vec<&GroupKey> = keys.collect();
     (0..n).map(|g| keys.iter().map(|k| k.get(g).and_then(key_text)).collect()).collect()
 }
@@ -94,22 +123,39 @@ fn group_arrays<'k>(n: usize, keys: impl Iterator<Item = &'k GroupKey>) -> Vec<V
 /// `text[]` parameters.
 fn placeholders(n: usize, bigints: usize, texts: usize) -> Vec<String> {
     let text = |i: usize| format!("${i}::text[]");
-    (1..=n).map(text).chain((n + 1..=n + bigints).map(|i| format!("${i}::bigint[]"))).chain((n + bigints + 1..=n + bigints + texts).map(text)).collect()
+    (1..=n)
+        .map(text)
+        .chain((n + 1..=n + bigints).map(|i| format!("${i}::bigint[]")))
+        .chain((n + bigints + 1..=n + bigints + texts).map(text))
+        .collect()
 }
 
 /// `t.<column> IS NOT DISTINCT FROM u.g<i>::<type>` for every group column (NULL groups match).
 fn group_match(out: &Output) -> Vec<String> {
-    out.group.iter().enumerate().map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1)).collect()
+    out.group
+        .iter()
+        .enumerate()
+        .map(|(g, (c, ty))| format!("t.{} IS NOT DISTINCT FROM u.g{}::{ty}", ident(c), g + 1))
+        .collect()
 }
 
 /// The unnest aliases: `g1`…`gn`, then `extra`.
 fn unnest_cols(n: usize, extra: &[&str]) -> String {
-    (1..=n).map(|g| format!("g{g}")).chain(extra.iter().map(|x| x.to_string())).collect::<Vec<_>>().join(", ")
+    (1..=n)
+        .map(|g| format!("g{g}"))
+        .chain(extra.iter().map(|x| x.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Writes the output rows of `targets`: deleted when emptied, else upserted. Returns them as
 /// written.
-pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Output, targets: &[Target]) -> Result<Vec<Written>, tokio_postgres::Error> {
+pub(super) async fn write_rows(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    out: &Output,
+    targets: &[Target],
+) -> Result<Vec<Written>, tokio_postgres::Error> {
     let n = out.group.len();
     let mut written = Vec::new();
     let mut del: Vec<&(GroupKey, Window)> = Vec::new();
@@ -121,7 +167,11 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
             written.push(Written { key: key.clone(), window: *window, values: None });
         } else {
             let values = finish(&job.aggregates, &merged);
-            written.push(Written { key: key.clone(), window: *window, values: Some(values.clone()) });
+            written.push(Written {
+                key: key.clone(),
+                window: *window,
+                values: Some(values.clone()),
+            });
             ups.push((target, values));
         }
     }
@@ -129,21 +179,34 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
     if !del.is_empty() {
         let groups = group_arrays(n, del.iter().map(|t| &t.0));
         let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|t| (t.1.start, t.1.end)).unzip();
-        let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
         params.push(&ws);
         params.push(&we);
         let mut cond = group_match(out);
         cond.push(format!("t.window_start = {}", ts_expr("u.ws")));
         cond.push(format!("t.window_end = {}", ts_expr("u.we")));
-        let sql = format!("DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}", placeholders(n, 2, 0).join(", "), unnest_cols(n, &["ws", "we"]), cond.join(" AND "));
+        let sql = format!(
+            "DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}",
+            placeholders(n, 2, 0).join(", "),
+            unnest_cols(n, &["ws", "we"]),
+            cond.join(" AND ")
+        );
         tx.execute(&sql, &params).await?;
     }
     if !ups.is_empty() {
         let groups = group_arrays(n, ups.iter().map(|(t, _)| &t.0));
         let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(t, _)| (t.1.start, t.1.end)).unzip();
-        let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len()).map(|a| ups.iter().map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string()))).collect()).collect();
+        let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len())
+            .map(|a| {
+                ups.iter()
+                    .map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string())))
+                    .collect()
+            })
+            .collect();
         let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
-        let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> =
+            groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
         params.push(&ws);
         params.push(&we);
         params.extend(aggs.iter().map(|a| a as &(dyn ToSql + Sync)));
@@ -153,11 +216,29 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
         let mut cols: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).collect();
         cols.extend(["window_start".into(), "window_end".into()]);
         cols.extend(names.iter().map(|c| ident(c)));
-        let mut vals: Vec<String> = out.group.iter().enumerate().map(|(g, (_, ty))| format!("u.g{}::{ty}", g + 1)).collect();
+        let mut vals: Vec<String> = out
+            .group
+            .iter()
+            .enumerate()
+            .map(|(g, (_, ty))| format!("u.g{}::{ty}", g + 1))
+            .collect();
         vals.extend([ts_expr("u.ws"), ts_expr("u.we")]);
-        vals.extend(names.iter().enumerate().map(|(a, c)| format!("u.a{a}::{}", if c == "count" { "bigint" } else { "numeric" })));
-        let conflict: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).chain(["window_start".into(), "window_end".into()]).collect();
-        let set: Vec<String> = names.iter().map(|c| format!("{0} = EXCLUDED.{0}", ident(c))).chain(["updated_at = now()".into()]).collect();
+        vals.extend(
+            names.iter().enumerate().map(|(a, c)| {
+                format!("u.a{a}::{}", if c == "count" { "bigint" } else { "numeric" })
+            }),
+        );
+        let conflict: Vec<String> = out
+            .group
+            .iter()
+            .map(|(c, _)| ident(c))
+            .chain(["window_start".into(), "window_end".into()])
+            .collect();
+        let set: Vec<String> = names
+            .iter()
+            .map(|c| format!("{0} = EXCLUDED.{0}", ident(c)))
+            .chain(["updated_at = now()".into()])
+            .collect();
         tx.execute(
             &format!(
                 "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) ON CONFLICT ({}) DO UPDATE SET {}",
@@ -177,14 +258,20 @@ pub(super) async fn write_rows(tx: &Transaction<'_>, job: &JobConfig, out: &Outp
 
 /// Session jobs: deletes each group's output rows whose window overlaps or touches `[lo, hi]`
 /// and returns them.
-pub(super) async fn delete_spans(tx: &Transaction<'_>, job: &JobConfig, out: &Output, spans: &[(GroupKey, i64, i64)]) -> Result<Vec<(GroupKey, Window)>, tokio_postgres::Error> {
+pub(super) async fn delete_spans(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    out: &Output,
+    spans: &[(GroupKey, i64, i64)],
+) -> Result<Vec<(GroupKey, Window)>, tokio_postgres::Error> {
     if spans.is_empty() {
         return Ok(Vec::new());
     }
     let n = out.group.len();
     let groups = group_arrays(n, spans.iter().map(|(k, _, _)| k));
     let (lo, hi): (Vec<i64>, Vec<i64>) = spans.iter().map(|(_, l, h)| (*l, *h)).unzip();
-    let mut params: Vec<&(dyn ToSql + Sync)> = groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
     params.push(&lo);
     params.push(&hi);
     let mut cond = group_match(out);

@@ -19,15 +19,23 @@ const REPLICAS: usize = 3;
 
 /// Creates `topic` with `partitions` partitions unless it exists (or another instance of the
 /// job created it meanwhile), then waits until the broker lists its partitions.
-pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Duration) -> Result<(), String> {
+pub async fn ensure(
+    config: &Config,
+    topic: &str,
+    partitions: usize,
+    timeout: Duration,
+) -> Result<(), String> {
     let client = || crate::kafka::client_config(config);
-    let probe: Arc<BaseConsumer> = Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
-    let describe = async || topics::describe(&probe, topic, timeout).await.map_err(|e| e.to_string());
+    let probe: Arc<BaseConsumer> =
+        Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
+    let describe =
+        async || topics::describe(&probe, topic, timeout).await.map_err(|e| e.to_string());
     let (found, brokers) = describe().await?;
     if !found.is_empty() {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> = client().create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let admin: AdminClient<DefaultClientContext> =
+        client().create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
     let replicas = brokers.clamp(1, REPLICAS) as i32;
     let new = NewTopic::new(topic, partitions.max(1) as i32, TopicReplication::Fixed(replicas));
     let created = admin
@@ -43,7 +51,9 @@ pub async fn ensure(config: &Config, topic: &str, partitions: usize, timeout: Du
     let deadline = tokio::time::Instant::now() + timeout;
     while describe().await?.0.is_empty() {
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!("output topic {topic} was created but has no partitions after {timeout:?}"));
+            return Err(format!(
+                "output topic {topic} was created but has no partitions after {timeout:?}"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

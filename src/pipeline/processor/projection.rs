@@ -15,10 +15,8 @@ impl ChangeDecoder {
         slots: &[Raw<'a>],
         image: &'static str,
     ) -> Result<Image<'a>, ChangeError> {
-        let missing = |slot: usize| ChangeError::MissingColumn {
-            image,
-            column: self.columns[slot].clone(),
-        };
+        let missing =
+            |slot: usize| ChangeError::MissingColumn { image, column: self.columns[slot].clone() };
         let bad = |slot: usize, reason: String| ChangeError::BadValue {
             image,
             column: self.columns[slot].clone(),
@@ -31,9 +29,9 @@ impl ChangeDecoder {
                 Raw::Null => KeyPart::Null,
                 Raw::Bool(b) => KeyPart::Bool(*b),
                 Raw::Int(n) => KeyPart::Int(*n),
-                Raw::Number(n) => n
-                    .parse()
-                    .map_or(KeyPart::Text(Cow::Borrowed(*n)), KeyPart::Float),
+                Raw::Number(n) => {
+                    n.parse().map_or(KeyPart::Text(Cow::Borrowed(*n)), KeyPart::Float)
+                }
                 Raw::Text(t) => KeyPart::Text(t.clone()),
                 Raw::Str(b) => match std::str::from_utf8(b) {
                     Ok(t) => KeyPart::Text(Cow::Borrowed(t)),
@@ -70,10 +68,6 @@ impl ChangeDecoder {
                 _ => return Err(bad(s, "not a timestamp".into())),
             }),
         };
-        Ok(Image {
-            key,
-            values,
-            event_time,
-        })
+        Ok(Image { key, values, event_time })
     }
 }

@@ -18,18 +18,18 @@ use tokio_postgres::Client;
 
 use super::batch;
 use super::checkpoint;
+use super::group::GroupContext;
 use super::input_topics;
 use super::outbox;
 use super::output_topic;
-use super::group::GroupContext;
 use super::sink;
 use super::{ChangeDecoder, Operator, OperatorStats};
-use crate::stats::{Percentiles, SlidingHistogram};
 use crate::config::Config;
 use crate::config::job::JobConfig;
+use crate::pg::message as pg_error;
 use crate::pipeline::batches::{self, sleep_until_opt};
 use crate::pipeline::deadletter;
-use crate::pg::message as pg_error;
+use crate::stats::{Percentiles, SlidingHistogram};
 
 pub const TOPIC_STRIDE: i32 = 100_000;
 
@@ -50,7 +50,13 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batch: 10_000, max_latency: Duration::ZERO, until_idle: false, time_limit: None, group: false }
+        Self {
+            max_batch: 10_000,
+            max_latency: Duration::ZERO,
+            until_idle: false,
+            time_limit: None,
+            group: false,
+        }
     }
 }
 
@@ -112,24 +118,56 @@ pub async fn run(
     snapshot: watch::Sender<ProcessorSnapshot>,
 ) -> Result<ProcessorSnapshot, ProcessorError> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let mut sink = crate::pipeline::connect(&config.sink, timeout, "processor").await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-    let source = crate::pipeline::connect(&config.source, timeout, "processor").await.map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+    let mut sink = crate::pipeline::connect(&config.sink, timeout, "processor")
+        .await
+        .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    let source = crate::pipeline::connect(&config.source, timeout, "processor")
+        .await
+        .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
     super::identity::check(&source, job).await?;
     let ddl = [sink::DDL, checkpoint::DDL, deadletter::DDL].join(";\n");
-    crate::pipeline::create_if_missing(&sink, &ddl).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    crate::pipeline::create_if_missing(&sink, &ddl)
+        .await
+        .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
     let mut stored = checkpoint::Written::default();
     let output = sink::ensure_output(&sink, &source, job).await.map_err(ProcessorError::Sink)?;
 
-    let pid = |topic: &str, partition: i32| job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition);
-    let topic_of = |pid: i32| (job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(), pid % TOPIC_STRIDE);
+    let pid = |topic: &str, partition: i32| {
+        job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition)
+    };
+    let topic_of = |pid: i32| {
+        (
+            job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(),
+            pid % TOPIC_STRIDE,
+        )
+    };
     let mut op = Operator::new(job);
     let decoder = ChangeDecoder::for_job(job);
     tokio::pin!(stop);
     let waiting = |missing: &[String]| {
-        snapshot.send_replace(ProcessorSnapshot { job: job.name.clone(), topics: job.topics.clone(), waiting_for: missing.to_vec(), ..Default::default() });
+        snapshot.send_replace(ProcessorSnapshot {
+            job: job.name.clone(),
+            topics: job.topics.clone(),
+            waiting_for: missing.to_vec(),
+            ..Default::default()
+        });
     };
-    let Some(all_partitions) = input_topics::wait_for(config, &job.name, &job.topics, opts.until_idle, timeout, waiting, stop.as_mut()).await? else {
-        return Ok(ProcessorSnapshot { job: job.name.clone(), topics: job.topics.clone(), ..Default::default() });
+    let Some(all_partitions) = input_topics::wait_for(
+        config,
+        &job.name,
+        &job.topics,
+        opts.until_idle,
+        timeout,
+        waiting,
+        stop.as_mut(),
+    )
+    .await?
+    else {
+        return Ok(ProcessorSnapshot {
+            job: job.name.clone(),
+            topics: job.topics.clone(),
+            ..Default::default()
+        });
     };
     let widest_input = all_partitions.iter().map(|(_, p)| *p as usize + 1).max().unwrap_or(1);
 
@@ -145,7 +183,8 @@ pub async fn run(
             .set("max.partition.fetch.bytes", "16777216")
             .create_with_context(GroupContext::new(&job.name, &config.sink))?,
     );
-    let marks = crate::pipeline::watermarks::Watermarks::new(crate::kafka::client_config(config), timeout)?;
+    let marks =
+        crate::pipeline::watermarks::Watermarks::new(crate::kafka::client_config(config), timeout)?;
     if opts.group {
         let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
         consumer.subscribe(&topics)?;
@@ -166,13 +205,17 @@ pub async fn run(
             .await
             .map(|r| r.get::<_, i64>(0) as u64)
             .map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
-        dead_letters: deadletter::count(&sink).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
+        dead_letters: deadletter::count(&sink)
+            .await
+            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
         stats: Some(op.stats()),
         ..Default::default()
     };
     snapshot.send_replace(snap.clone());
     if let Some(topic) = &job.output.topic {
-        output_topic::ensure(config, topic, widest_input, timeout).await.map_err(ProcessorError::Refused)?;
+        output_topic::ensure(config, topic, widest_input, timeout)
+            .await
+            .map_err(ProcessorError::Refused)?;
     }
     let results_out: Option<rdkafka::producer::BaseProducer> = match &job.output.topic {
         Some(_) => Some(crate::kafka::client_config(config).create()?),
@@ -185,7 +228,8 @@ pub async fn run(
     if !opts.group {
         // Every partition is this instance's from the start: restored before fetching, the
         // first batch's records do not wait for the checkpoints to load.
-        let owned: BTreeSet<i32> = consumer.context().owned().iter().filter_map(|(t, p)| pid(t, *p)).collect();
+        let owned: BTreeSet<i32> =
+            consumer.context().owned().iter().filter_map(|(t, p)| pid(t, *p)).collect();
         checkpoint::restore_new(&mut op, &sink, &job.name, &owned, &pid, &mut stored).await?;
     }
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
@@ -225,24 +269,36 @@ pub async fn run(
         }
         checkpoint::restore_new(&mut op, &sink, &job.name, &owned_pids, &pid, &mut stored).await?;
         let now = now_ms();
-        let batch::Applied { late, letters, mut touched, applied, truncates } = batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
+        let batch::Applied { late, letters, mut touched, applied, truncates } =
+            batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
         snap.truncates += truncates;
         let emission = op.advance(now_ms());
         touched.extend(emission.results.iter().map(|r| r.partition));
         if touched.is_empty() && late.is_empty() {
-            if opts.until_idle && consumer.context().generation() > 0 && super::group::caught_up(&marks, consumer.as_ref(), &op, &owned, &pid).await? {
+            if opts.until_idle
+                && consumer.context().generation() > 0
+                && super::group::caught_up(&marks, consumer.as_ref(), &op, &owned, &pid).await?
+            {
                 break;
             }
             snap.stats = Some(op.stats());
-            snap.watermark_delay_ms = snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
+            snap.watermark_delay_ms =
+                snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
             snapshot.send_replace(snap.clone());
             continue;
         }
 
         // One transaction: results, late events, dead letters, checkpoints.
         let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-        let commit = batch::Commit { results: &emission.results, late: &late, letters: &letters, touched: &touched };
-        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &mut op, &mut stored).await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let commit = batch::Commit {
+            results: &emission.results,
+            late: &late,
+            letters: &letters,
+            touched: &touched,
+        };
+        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &mut op, &mut stored)
+            .await
+            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
         let committed = SystemTime::now();
         // The firing delay ends at the sink commit, before the results feed is sent.
@@ -253,7 +309,8 @@ pub async fn run(
         for p in &touched {
             if let Some(next) = op.next_offset(*p) {
                 let (topic, partition) = topic_of(*p);
-                let _ = kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(next));
+                let _ =
+                    kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(next));
             }
         }
         let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
@@ -270,7 +327,8 @@ pub async fn run(
         snap.last_checkpoint = Some(committed);
         snap.firing_delay_ms = firing.percentiles(committed);
         snap.stats = Some(op.stats());
-        snap.watermark_delay_ms = snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
+        snap.watermark_delay_ms =
+            snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
         snapshot.send_replace(snap.clone());
     }
     snap.running = false;
@@ -279,7 +337,12 @@ pub async fn run(
 }
 
 /// The job's committed output rows to its output topic, if it has one.
-async fn relay(sink: &Client, producer: &Option<rdkafka::producer::BaseProducer>, job: &JobConfig, timeout: Duration) -> Result<(), ProcessorError> {
+async fn relay(
+    sink: &Client,
+    producer: &Option<rdkafka::producer::BaseProducer>,
+    job: &JobConfig,
+    timeout: Duration,
+) -> Result<(), ProcessorError> {
     if let (Some(p), Some(topic)) = (producer, &job.output.topic) {
         outbox::relay(sink, p, &job.name, topic, timeout).await.map_err(ProcessorError::Refused)?;
     }

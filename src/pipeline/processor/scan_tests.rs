@@ -7,11 +7,7 @@ fn reads_scalars_and_skips_the_rest() {
     let mut s = Scanner::new(text);
     let mut seen = Vec::new();
     s.object(|s, key| {
-        let v = if key == b"b" {
-            s.skip().map(|()| Raw::Nested)?
-        } else {
-            s.value()?
-        };
+        let v = if key == b"b" { s.skip().map(|()| Raw::Nested)? } else { s.value()? };
         seen.push((String::from_utf8(key.to_vec()).unwrap(), v));
         Ok(())
     })
@@ -53,11 +49,7 @@ fn malformed_input_is_an_error() {
         br#"{"a":1 "b":2}"#,
     ] {
         let mut s = Scanner::new(bad);
-        assert!(
-            s.object(|s, _| s.skip()).is_err(),
-            "{}",
-            String::from_utf8_lossy(bad)
-        );
+        assert!(s.object(|s, _| s.skip()).is_err(), "{}", String::from_utf8_lossy(bad));
     }
     // Kept numbers are checked in full; skipped ones only for their extent. A kept string is
     // checked by what reads it (see the decoder's tests).
@@ -65,7 +57,10 @@ fn malformed_input_is_an_error() {
     assert_eq!(Scanner::new(b"\"\xff\"").value(), Ok(Raw::Str(b"\xff")));
     assert_eq!(Scanner::new(b"007").value(), Ok(Raw::Int(7)), "not JSON, but an integer");
     assert_eq!(Scanner::new(b"-9223372036854775808").value(), Ok(Raw::Int(i64::MIN)));
-    assert_eq!(Scanner::new(b"12345678901234567890").value(), Ok(Raw::Number("12345678901234567890")));
+    assert_eq!(
+        Scanner::new(b"12345678901234567890").value(),
+        Ok(Raw::Number("12345678901234567890"))
+    );
 }
 
 #[test]

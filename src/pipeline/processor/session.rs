@@ -71,10 +71,7 @@ pub(super) fn retract(
     let Some(sessions) = p.sessions.get(&key) else {
         return false;
     };
-    let Some(s) = sessions
-        .iter()
-        .find(|s| s.start <= t && t.saturating_add(gap) <= s.end)
-    else {
+    let Some(s) = sessions.iter().find(|s| s.start <= t && t.saturating_add(gap) <= s.end) else {
         return false;
     };
     let Some(e) = p.windows.get_mut(&(key, s.start)) else {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_postgres::Transaction;
 
-use super::output::{Output, Target, delete_spans, key_json};
 use super::outbox::Written;
+use super::output::{Output, Target, delete_spans, key_json};
 use super::{GroupKey, Partial, Window};
 use crate::config::job::JobConfig;
 
@@ -32,7 +32,9 @@ pub(super) fn islands(mut sessions: Vec<(Window, Partial)>) -> Vec<(Window, Vec<
 }
 
 /// Per group, the span `[lo, hi]` covering `windows`.
-fn spans<'a>(windows: impl Iterator<Item = &'a (GroupKey, Window)>) -> BTreeMap<GroupKey, (i64, i64)> {
+fn spans<'a>(
+    windows: impl Iterator<Item = &'a (GroupKey, Window)>,
+) -> BTreeMap<GroupKey, (i64, i64)> {
     let mut spans: BTreeMap<GroupKey, (i64, i64)> = BTreeMap::new();
     for (k, w) in windows {
         let s = spans.entry(k.clone()).or_insert((w.start, w.end));
@@ -43,7 +45,14 @@ fn spans<'a>(windows: impl Iterator<Item = &'a (GroupKey, Window)>) -> BTreeMap<
 
 /// Every partition's sessions of each group that overlap or touch its span, the spans grown
 /// until no session reaches past them (an island can chain beyond the touched sessions).
-async fn sessions_around(tx: &Transaction<'_>, job: &str, mut spans: BTreeMap<GroupKey, (i64, i64)>) -> Result<(BTreeMap<GroupKey, (i64, i64)>, BTreeMap<GroupKey, Vec<(Window, Partial)>>), tokio_postgres::Error> {
+async fn sessions_around(
+    tx: &Transaction<'_>,
+    job: &str,
+    mut spans: BTreeMap<GroupKey, (i64, i64)>,
+) -> Result<
+    (BTreeMap<GroupKey, (i64, i64)>, BTreeMap<GroupKey, Vec<(Window, Partial)>>),
+    tokio_postgres::Error,
+> {
     loop {
         let keys: Vec<&GroupKey> = spans.keys().collect();
         let json: Vec<String> = keys.iter().map(|k| key_json(k).to_string()).collect();
@@ -77,9 +86,15 @@ async fn sessions_around(tx: &Transaction<'_>, job: &str, mut spans: BTreeMap<Gr
 /// The output rows to write for a batch that touched `touched` (sessions of this batch's
 /// partitions, updated or deleted): each group's islands around them. Their old rows are deleted
 /// first; those not written again come back as deletions for the output topic.
-pub(super) async fn targets(tx: &Transaction<'_>, job: &JobConfig, out: &Output, touched: &BTreeSet<(GroupKey, Window)>) -> Result<(Vec<Target>, Vec<Written>), tokio_postgres::Error> {
+pub(super) async fn targets(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    out: &Output,
+    touched: &BTreeSet<(GroupKey, Window)>,
+) -> Result<(Vec<Target>, Vec<Written>), tokio_postgres::Error> {
     let (spans, mut sessions) = sessions_around(tx, &job.name, spans(touched.iter())).await?;
-    let spans: Vec<(GroupKey, i64, i64)> = spans.into_iter().map(|(k, (lo, hi))| (k, lo, hi)).collect();
+    let spans: Vec<(GroupKey, i64, i64)> =
+        spans.into_iter().map(|(k, (lo, hi))| (k, lo, hi)).collect();
     let old = delete_spans(tx, job, out, &spans).await?;
     let mut targets: Vec<Target> = Vec::new();
     for (key, _, _) in &spans {
@@ -107,15 +122,29 @@ mod tests {
     #[test]
     fn sessions_that_overlap_or_touch_form_one_island() {
         let w = |start, end| Window { start, end };
-        let got = islands(vec![(w(40, 50), partial(4)), (w(0, 10), partial(1)), (w(10, 20), partial(2)), (w(15, 30), partial(3)), (w(31, 35), partial(5))]);
-        let shape: Vec<(Window, Vec<i64>)> = got.into_iter().map(|(w, ps)| (w, ps.iter().map(|p| p.rows).collect())).collect();
-        assert_eq!(shape, vec![(w(0, 30), vec![1, 2, 3]), (w(31, 35), vec![5]), (w(40, 50), vec![4])]);
+        let got = islands(vec![
+            (w(40, 50), partial(4)),
+            (w(0, 10), partial(1)),
+            (w(10, 20), partial(2)),
+            (w(15, 30), partial(3)),
+            (w(31, 35), partial(5)),
+        ]);
+        let shape: Vec<(Window, Vec<i64>)> =
+            got.into_iter().map(|(w, ps)| (w, ps.iter().map(|p| p.rows).collect())).collect();
+        assert_eq!(
+            shape,
+            vec![(w(0, 30), vec![1, 2, 3]), (w(31, 35), vec![5]), (w(40, 50), vec![4])]
+        );
     }
 
     #[test]
     fn spans_cover_each_groups_windows() {
         let k = |s: &str| vec![super::super::KeyValue::Text(s.into())];
-        let touched = [(k("a"), Window { start: 5, end: 9 }), (k("a"), Window { start: 1, end: 3 }), (k("b"), Window { start: 7, end: 8 })];
+        let touched = [
+            (k("a"), Window { start: 5, end: 9 }),
+            (k("a"), Window { start: 1, end: 3 }),
+            (k("b"), Window { start: 7, end: 8 }),
+        ];
         let got = spans(touched.iter());
         assert_eq!(got.get(&k("a")), Some(&(1, 9)));
         assert_eq!(got.get(&k("b")), Some(&(7, 8)));

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use tokio_postgres::{Client, Transaction};
 
 pub use super::outbox::Written;
-use super::output::{Target, key_json, write_rows};
 pub use super::output::{Output, ensure_output};
+use super::output::{Target, key_json, write_rows};
 use super::{GroupKey, LateEvent, Partial, Window, WindowResult};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::qualified;
@@ -73,18 +73,29 @@ CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
 /// The job's rows are found key by key (a lateral subquery the planner cannot flatten): the
 /// table's statistics know nothing of a new job's rows, and a join planned on them scanned
 /// every partial of the job on each batch (thousands after a replay, 10–25 ms a batch).
-pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, topic_of: impl Fn(i32) -> (String, i32), results: &[WindowResult]) -> Result<Vec<Written>, tokio_postgres::Error> {
+pub async fn write_results(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    out: &Output,
+    topic_of: impl Fn(i32) -> (String, i32),
+    results: &[WindowResult],
+) -> Result<Vec<Written>, tokio_postgres::Error> {
     if results.is_empty() {
         return Ok(Vec::new());
     }
-    tx.execute("SELECT pg_advisory_xact_lock(hashtext('cdc-console job ' || $1::text))", &[&job.name]).await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('cdc-console job ' || $1::text))",
+        &[&job.name],
+    )
+    .await?;
     // 1. This partition's partials.
     let (mut up, mut gone): (Vec<&WindowResult>, Vec<&WindowResult>) = (Vec::new(), Vec::new());
     for r in results {
         if r.partial.is_some() { up.push(r) } else { gone.push(r) }
     }
     let columns = |rs: &[&WindowResult]| {
-        let (mut topics, mut parts, mut keys, mut starts, mut ends, mut partials) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut topics, mut parts, mut keys, mut starts, mut ends, mut partials) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in rs {
             let (t, p) = topic_of(r.partition);
             topics.push(t);
@@ -92,7 +103,12 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
             keys.push(key_json(&r.key).to_string());
             starts.push(r.window.start);
             ends.push(r.window.end);
-            partials.push(r.partial.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default()).unwrap_or_default());
+            partials.push(
+                r.partial
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_default())
+                    .unwrap_or_default(),
+            );
         }
         (topics, parts, keys, starts, ends, partials)
     };
@@ -117,7 +133,8 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     }
 
     // 2. Every partition's partials of the touched windows, merged.
-    let touched: BTreeSet<(GroupKey, Window)> = results.iter().map(|r| (r.key.clone(), r.window)).collect();
+    let touched: BTreeSet<(GroupKey, Window)> =
+        results.iter().map(|r| (r.key.clone(), r.window)).collect();
     if matches!(job.window, WindowConfig::Session { .. }) {
         let (targets, mut written) = super::session_output::targets(tx, job, out, &touched).await?;
         written.extend(write_rows(tx, job, out, &targets).await?);
@@ -136,7 +153,9 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
     let mut partials: Vec<Vec<Partial>> = vec![Vec::new(); touched.len()];
     for r in rows {
         let i = r.get::<_, i64>(0) as usize - 1;
-        if let (Some(slot), Ok(p)) = (partials.get_mut(i), serde_json::from_str::<Partial>(&r.get::<_, String>(1))) {
+        if let (Some(slot), Ok(p)) =
+            (partials.get_mut(i), serde_json::from_str::<Partial>(&r.get::<_, String>(1)))
+        {
             slot.push(p);
         }
     }
@@ -147,12 +166,19 @@ pub async fn write_results(tx: &Transaction<'_>, job: &JobConfig, out: &Output, 
 }
 
 /// The batch's late events in one statement.
-pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) -> (String, i32), late: &[LateEvent]) -> Result<(), tokio_postgres::Error> {
+pub async fn write_late(
+    tx: &Transaction<'_>,
+    job: &str,
+    topic_of: impl Fn(i32) -> (String, i32),
+    late: &[LateEvent],
+) -> Result<(), tokio_postgres::Error> {
     if late.is_empty() {
         return Ok(());
     }
-    let (mut topics, mut parts, mut offsets, mut ops, mut retractions, mut keys) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut times, mut starts, mut ends, mut counts, mut reasons) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut topics, mut parts, mut offsets, mut ops, mut retractions, mut keys) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut times, mut starts, mut ends, mut counts, mut reasons) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for l in late {
         let (topic, partition) = topic_of(l.partition);
         topics.push(topic);
@@ -187,10 +213,19 @@ pub async fn write_late(tx: &Transaction<'_>, job: &str, topic_of: impl Fn(i32) 
 /// Forgets a job: checkpoints, partials, late events and its output rows (the table stays).
 pub async fn reset(c: &Client, job: &JobConfig) -> Result<(), tokio_postgres::Error> {
     crate::pipeline::create_if_missing(c, &[DDL, super::checkpoint::DDL].join(";\n")).await?;
-    for t in ["cdc.processor_checkpoints", "cdc.processor_windows", "cdc.window_partials", "cdc.late_events", "cdc.processor_outbox"] {
+    for t in [
+        "cdc.processor_checkpoints",
+        "cdc.processor_windows",
+        "cdc.window_partials",
+        "cdc.late_events",
+        "cdc.processor_outbox",
+    ] {
         c.execute(&format!("DELETE FROM {t} WHERE job = $1"), &[&job.name]).await?;
     }
-    let exists: bool = c.query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(&job.output.table)]).await?.get(0);
+    let exists: bool = c
+        .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&qualified(&job.output.table)])
+        .await?
+        .get(0);
     if exists {
         c.batch_execute(&format!("TRUNCATE {}", qualified(&job.output.table))).await?;
     }

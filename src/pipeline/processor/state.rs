@@ -101,9 +101,14 @@ impl PartitionWindows {
     /// Renumbers the key ids after [`KeyInterner::retain`] (every id held is in `map`).
     pub fn renumber_keys(&mut self, map: &[Option<KeyId>]) {
         let new = |k: KeyId| map.get(k as usize).copied().flatten().unwrap_or(k);
-        self.windows = std::mem::take(&mut self.windows).into_iter().map(|((k, s), e)| ((new(k), s), e)).collect();
-        self.sessions = std::mem::take(&mut self.sessions).into_iter().map(|(k, v)| (new(k), v)).collect();
-        self.purged_until = std::mem::take(&mut self.purged_until).into_iter().map(|(k, v)| (new(k), v)).collect();
+        self.windows = std::mem::take(&mut self.windows)
+            .into_iter()
+            .map(|((k, s), e)| ((new(k), s), e))
+            .collect();
+        self.sessions =
+            std::mem::take(&mut self.sessions).into_iter().map(|(k, v)| (new(k), v)).collect();
+        self.purged_until =
+            std::mem::take(&mut self.purged_until).into_iter().map(|(k, v)| (new(k), v)).collect();
         for (k, _) in &mut self.retired {
             *k = new(*k);
         }
@@ -116,11 +121,8 @@ impl PartitionWindows {
         max_event_time: Option<i64>,
         watermark: Option<i64>,
     ) -> PartitionState {
-        let mut windows: Vec<WindowState> = self
-            .windows
-            .iter()
-            .map(|(&(k, start), e)| window_state(keys, k, start, e))
-            .collect();
+        let mut windows: Vec<WindowState> =
+            self.windows.iter().map(|(&(k, start), e)| window_state(keys, k, start, e)).collect();
         windows.sort_by(|a, b| (a.window, &a.key).cmp(&(b.window, &b.key)));
         PartitionState { windows, ..self.header(keys, max_event_time, watermark) }
     }
@@ -132,11 +134,8 @@ impl PartitionWindows {
         max_event_time: Option<i64>,
         watermark: Option<i64>,
     ) -> PartitionState {
-        let mut purged_sessions: Vec<_> = self
-            .purged_until
-            .iter()
-            .map(|(&k, &t)| (keys.key(k), t))
-            .collect();
+        let mut purged_sessions: Vec<_> =
+            self.purged_until.iter().map(|(&k, &t)| (keys.key(k), t)).collect();
         purged_sessions.sort();
         let mut row_times: Vec<_> = self.row_times.iter().map(|(k, &t)| (hex(k), t)).collect();
         row_times.sort();
@@ -146,11 +145,7 @@ impl PartitionWindows {
             watermark,
             lateness_floor: self.floor,
             windows: Vec::new(),
-            retired: self
-                .retired
-                .iter()
-                .map(|&(k, w)| (keys.key(k), w))
-                .collect(),
+            retired: self.retired.iter().map(|&(k, w)| (keys.key(k), w)).collect(),
             purged_sessions,
             row_times,
             late_events: self.late_events,
@@ -184,16 +179,9 @@ impl PartitionWindows {
         for sessions in p.sessions.values_mut() {
             sessions.sort();
         }
-        p.retired = state
-            .retired
-            .iter()
-            .map(|(k, w)| (keys.intern_owned(k), *w))
-            .collect();
-        p.purged_until = state
-            .purged_sessions
-            .iter()
-            .map(|(k, t)| (keys.intern_owned(k), *t))
-            .collect();
+        p.retired = state.retired.iter().map(|(k, w)| (keys.intern_owned(k), *w)).collect();
+        p.purged_until =
+            state.purged_sessions.iter().map(|(k, t)| (keys.intern_owned(k), *t)).collect();
         p.row_times = state
             .row_times
             .into_iter()
@@ -204,7 +192,12 @@ impl PartitionWindows {
 }
 
 /// One live window in checkpoint form.
-pub(super) fn window_state(keys: &KeyInterner, key: KeyId, start: i64, e: &WindowEntry) -> WindowState {
+pub(super) fn window_state(
+    keys: &KeyInterner,
+    key: KeyId,
+    start: i64,
+    e: &WindowEntry,
+) -> WindowState {
     WindowState {
         key: keys.key(key),
         window: Window { start, end: e.end },
@@ -222,10 +215,7 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]

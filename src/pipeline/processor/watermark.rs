@@ -29,8 +29,7 @@ pub struct PartitionClock {
 impl PartitionClock {
     /// max event time − out-of-orderness; monotonic because the max is.
     pub fn watermark(&self, out_of_orderness_ms: i64) -> Option<i64> {
-        self.max_event_time
-            .map(|t| t.saturating_sub(out_of_orderness_ms))
+        self.max_event_time.map(|t| t.saturating_sub(out_of_orderness_ms))
     }
 }
 
@@ -59,23 +58,15 @@ impl WatermarkClock {
             out_of_orderness_ms,
             idle_timeout_ms,
             partitions: BTreeMap::new(),
-            job: JobWatermark {
-                value: None,
-                idle: true,
-            },
+            job: JobWatermark { value: None, idle: true },
             last_advance_ms: None,
         }
     }
 
     /// Starts (or restarts) tracking a partition, active from `now_ms`.
     pub fn assign(&mut self, partition: i32, max_event_time: Option<i64>, now_ms: i64) {
-        self.partitions.insert(
-            partition,
-            PartitionClock {
-                max_event_time,
-                last_active_ms: now_ms,
-            },
-        );
+        self.partitions
+            .insert(partition, PartitionClock { max_event_time, last_active_ms: now_ms });
     }
 
     pub fn revoke(&mut self, partition: i32) {
@@ -100,9 +91,7 @@ impl WatermarkClock {
     }
 
     pub fn partition_watermark(&self, partition: i32) -> Option<i64> {
-        self.partitions
-            .get(&partition)?
-            .watermark(self.out_of_orderness_ms)
+        self.partitions.get(&partition)?.watermark(self.out_of_orderness_ms)
     }
 
     pub fn is_idle(&self, partition: i32, now_ms: i64) -> bool {
@@ -128,10 +117,7 @@ impl WatermarkClock {
             .collect();
         let candidate = if active.is_empty() {
             // All idle: flush to the max across partitions (Flink), then stay put.
-            self.partitions
-                .values()
-                .filter_map(|c| c.watermark(ooo))
-                .max()
+            self.partitions.values().filter_map(|c| c.watermark(ooo)).max()
         } else {
             // Min over active partitions; one that has seen nothing holds everything back.
             active
@@ -144,10 +130,7 @@ impl WatermarkClock {
             (Some(old), Some(new)) => Some(old.max(new)),
             (old, new) => old.or(new),
         };
-        self.job = JobWatermark {
-            value,
-            idle: active.is_empty(),
-        };
+        self.job = JobWatermark { value, idle: active.is_empty() };
         self.job
     }
 
@@ -158,10 +141,7 @@ impl WatermarkClock {
 
     /// End of input: every window may fire.
     pub fn finish(&mut self) -> JobWatermark {
-        self.job = JobWatermark {
-            value: Some(i64::MAX),
-            idle: true,
-        };
+        self.job = JobWatermark { value: Some(i64::MAX), idle: true };
         self.job
     }
 }
@@ -180,13 +160,7 @@ mod tests {
         c.observe(0, 9_000, 3);
         assert_eq!(c.advance(4).value, Some(8_000));
         c.observe(0, 15_000, 5);
-        assert_eq!(
-            c.advance(6),
-            JobWatermark {
-                value: Some(13_000),
-                idle: false
-            }
-        );
+        assert_eq!(c.advance(6), JobWatermark { value: Some(13_000), idle: false });
     }
 
     #[test]
@@ -204,13 +178,7 @@ mod tests {
         c.observe(2, 40_000, 29_000);
         assert_eq!(c.advance(29_999).value, Some(20_000));
         assert!(c.is_idle(1, 30_000));
-        assert_eq!(
-            c.advance(30_000),
-            JobWatermark {
-                value: Some(40_000),
-                idle: false
-            }
-        );
+        assert_eq!(c.advance(30_000), JobWatermark { value: Some(40_000), idle: false });
     }
 
     #[test]
@@ -219,42 +187,18 @@ mod tests {
         c.observe(0, 50_000, 0);
         c.observe(1, 20_000, 0);
         assert_eq!(c.advance(5_000).value, Some(19_000));
-        assert_eq!(
-            c.advance(10_000),
-            JobWatermark {
-                value: Some(49_000),
-                idle: true
-            }
-        );
-        assert_eq!(
-            c.advance(99_000),
-            JobWatermark {
-                value: Some(49_000),
-                idle: true
-            }
-        );
+        assert_eq!(c.advance(10_000), JobWatermark { value: Some(49_000), idle: true });
+        assert_eq!(c.advance(99_000), JobWatermark { value: Some(49_000), idle: true });
         // An event wakes partition 1 up: the job is active again and never goes back.
         c.observe(1, 21_000, 100_000);
-        assert_eq!(
-            c.advance(100_001),
-            JobWatermark {
-                value: Some(49_000),
-                idle: false
-            }
-        );
+        assert_eq!(c.advance(100_001), JobWatermark { value: Some(49_000), idle: false });
         assert!(c.is_idle(0, 100_001) && !c.is_idle(1, 100_001));
     }
 
     #[test]
     fn no_partitions_is_idle_without_a_watermark() {
         let mut c = WatermarkClock::new(0, 1);
-        assert_eq!(
-            c.advance(0),
-            JobWatermark {
-                value: None,
-                idle: true
-            }
-        );
+        assert_eq!(c.advance(0), JobWatermark { value: None, idle: true });
         assert_eq!(c.finish().value, Some(i64::MAX));
     }
 }

@@ -23,10 +23,7 @@ impl Window {
     }
 
     pub fn cover(&self, other: &Window) -> Window {
-        Window {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Window { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 }
 
@@ -42,16 +39,11 @@ impl WindowShape {
     pub fn from_config(c: &WindowConfig) -> Self {
         // Config values are ≥ 1 ms; max(1) keeps a hand-built config from dividing by zero.
         match c {
-            WindowConfig::Tumbling { size } => Self::Tumbling {
-                size: size.as_millis().max(1),
-            },
-            WindowConfig::Hopping { size, slide } => Self::Hopping {
-                size: size.as_millis().max(1),
-                slide: slide.as_millis().max(1),
-            },
-            WindowConfig::Session { gap } => Self::Session {
-                gap: gap.as_millis().max(1),
-            },
+            WindowConfig::Tumbling { size } => Self::Tumbling { size: size.as_millis().max(1) },
+            WindowConfig::Hopping { size, slide } => {
+                Self::Hopping { size: size.as_millis().max(1), slide: slide.as_millis().max(1) }
+            }
+            WindowConfig::Session { gap } => Self::Session { gap: gap.as_millis().max(1) },
         }
     }
 
@@ -87,25 +79,16 @@ impl WindowShape {
         match *self {
             Self::Tumbling { size } => {
                 let start = align(t, size);
-                out.push(Window {
-                    start,
-                    end: start.saturating_add(size),
-                });
+                out.push(Window { start, end: start.saturating_add(size) });
             }
             Self::Hopping { size, slide } => {
                 let mut start = align(t, slide);
                 while start > t.saturating_sub(size) {
-                    out.push(Window {
-                        start,
-                        end: start.saturating_add(size),
-                    });
+                    out.push(Window { start, end: start.saturating_add(size) });
                     start = start.saturating_sub(slide);
                 }
             }
-            Self::Session { gap } => out.push(Window {
-                start: t,
-                end: t.saturating_add(gap),
-            }),
+            Self::Session { gap } => out.push(Window { start: t, end: t.saturating_add(gap) }),
         }
     }
 }
@@ -157,10 +140,7 @@ mod tests {
     fn the_last_window_of_an_event_ends_as_assign_says() {
         let shapes = [
             WindowShape::Tumbling { size: 10 },
-            WindowShape::Hopping {
-                size: 30,
-                slide: 10,
-            },
+            WindowShape::Hopping { size: 30, slide: 10 },
             WindowShape::Session { gap: 7 },
         ];
         for shape in shapes {
@@ -182,34 +162,12 @@ mod tests {
 
     #[test]
     fn hopping_puts_an_event_in_size_over_slide_windows() {
-        let s = WindowShape::Hopping {
-            size: 60,
-            slide: 10,
-        };
+        let s = WindowShape::Hopping { size: 60, slide: 10 };
         let got = assign(s, 65);
-        assert_eq!(
-            got,
-            [
-                w(60, 120),
-                w(50, 110),
-                w(40, 100),
-                w(30, 90),
-                w(20, 80),
-                w(10, 70)
-            ]
-        );
+        assert_eq!(got, [w(60, 120), w(50, 110), w(40, 100), w(30, 90), w(20, 80), w(10, 70)]);
         assert!(got.iter().all(|x| x.start <= 65 && 65 < x.end));
         assert_eq!(assign(s, 60).len(), 6);
-        assert_eq!(
-            assign(
-                WindowShape::Hopping {
-                    size: 10,
-                    slide: 10
-                },
-                5
-            ),
-            [w(0, 10)]
-        );
+        assert_eq!(assign(WindowShape::Hopping { size: 10, slide: 10 }, 5), [w(0, 10)]);
     }
 
     #[test]
@@ -221,41 +179,26 @@ mod tests {
         // Apart from both.
         assert_eq!(
             merge_session(&sessions, w(16, 26)),
-            SessionMerge {
-                merged: w(16, 26),
-                absorbed: vec![]
-            }
+            SessionMerge { merged: w(16, 26), absorbed: vec![] }
         );
         // Extends the first.
         assert_eq!(
             merge_session(&sessions, w(12, 22)),
-            SessionMerge {
-                merged: w(0, 22),
-                absorbed: vec![0]
-            }
+            SessionMerge { merged: w(0, 22), absorbed: vec![0] }
         );
         // Touches the second only, then a bridging event joins both.
         assert_eq!(
             merge_session(&sessions, w(20, 30)),
-            SessionMerge {
-                merged: w(20, 45),
-                absorbed: vec![1]
-            }
+            SessionMerge { merged: w(20, 45), absorbed: vec![1] }
         );
         assert_eq!(
             merge_session(&sessions, w(15, 30)),
-            SessionMerge {
-                merged: w(0, 45),
-                absorbed: vec![0, 1]
-            }
+            SessionMerge { merged: w(0, 45), absorbed: vec![0, 1] }
         );
         // Inside one.
         assert_eq!(
             merge_session(&sessions, w(32, 42)),
-            SessionMerge {
-                merged: w(30, 45),
-                absorbed: vec![1]
-            }
+            SessionMerge { merged: w(30, 45), absorbed: vec![1] }
         );
     }
 }

@@ -15,8 +15,8 @@ use tokio_postgres::{Client, Transaction};
 use super::copy_binary::{self, Encoding};
 use super::copy_text::FieldError;
 use super::schema::{Mapped, Plan};
-use crate::pg::{ident, qualified};
 use crate::config::ReplicaConfig;
+use crate::pg::{ident, qualified};
 use crate::pipeline::envelope::RawRow;
 
 /// Upsert or delete.
@@ -82,16 +82,24 @@ pub struct Event {
 /// Appends one staged tuple for `row` (the after image of an upsert, the before image of a
 /// delete) to a binary COPY buffer (header and trailer are [`copy`]'s). On error the buffer is
 /// left as it was.
-pub fn copy_line(buf: &mut Vec<u8>, e: Event, plan: &Plan, row: &RawRow<'_>) -> Result<(), FieldError> {
+pub fn copy_line(
+    buf: &mut Vec<u8>,
+    e: Event,
+    plan: &Plan,
+    row: &RawRow<'_>,
+) -> Result<(), FieldError> {
     let mark = buf.len();
     let fields: usize = 4 + plan.columns.iter().map(|m| m.encoding.fields()).sum::<usize>();
     buf.extend_from_slice(&(fields as i16).to_be_bytes());
     copy_binary::put(buf, &e.segment.to_be_bytes());
     copy_binary::put(buf, &e.seq.to_be_bytes());
-    copy_binary::put(buf, match e.kind {
-        Kind::Upsert => b"u",
-        Kind::Delete => b"d",
-    });
+    copy_binary::put(
+        buf,
+        match e.kind {
+            Kind::Upsert => b"u",
+            Kind::Delete => b"d",
+        },
+    );
     copy_binary::put(buf, &(e.lsn as i64).to_be_bytes());
     for m in &plan.columns {
         let value = row.iter().find(|(n, _)| n.0 == m.source).map(|(_, v)| *v);
@@ -105,7 +113,11 @@ pub fn copy_line(buf: &mut Vec<u8>, e: Event, plan: &Plan, row: &RawRow<'_>) -> 
 
 /// Fills staging tables `parity` of the replicas in `buffers` (replica name, tuples; empty
 /// tuples leave the table empty) in one transaction, committed before their merge starts.
-pub async fn stage_batch(sink: &mut Client, parity: usize, buffers: Vec<(&str, Vec<u8>)>) -> Result<(), tokio_postgres::Error> {
+pub async fn stage_batch(
+    sink: &mut Client,
+    parity: usize,
+    buffers: Vec<(&str, Vec<u8>)>,
+) -> Result<(), tokio_postgres::Error> {
     if buffers.is_empty() {
         return Ok(());
     }
@@ -120,7 +132,11 @@ pub async fn stage_batch(sink: &mut Client, parity: usize, buffers: Vec<(&str, V
     tx.commit().await
 }
 
-async fn copy(tx: &Transaction<'_>, table: &str, buf: Vec<u8>) -> Result<(), tokio_postgres::Error> {
+async fn copy(
+    tx: &Transaction<'_>,
+    table: &str,
+    buf: Vec<u8>,
+) -> Result<(), tokio_postgres::Error> {
     let sink = tx.copy_in(&format!("COPY {table} FROM STDIN (FORMAT binary)")).await?;
     futures::pin_mut!(sink);
     sink.send(Bytes::from_static(copy_binary::HEADER)).await?;
@@ -136,14 +152,21 @@ async fn copy(tx: &Transaction<'_>, table: &str, buf: Vec<u8>) -> Result<(), tok
 pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) -> String {
     let table = qualified(&r.sink);
     let src_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].source)).collect();
-    let keep = r.filter.as_deref().map(|f| format!("coalesce(({f}), false)")).unwrap_or_else(|| "true".into());
+    let keep = r
+        .filter
+        .as_deref()
+        .map(|f| format!("coalesce(({f}), false)"))
+        .unwrap_or_else(|| "true".into());
     let key_match: Vec<String> = plan
         .key
         .iter()
-        .map(|&i| format!("t.{} = s.{}", ident(&plan.columns[i].sink), ident(&plan.columns[i].source)))
+        .map(|&i| {
+            format!("t.{} = s.{}", ident(&plan.columns[i].sink), ident(&plan.columns[i].source))
+        })
         .collect();
     let sink_cols: Vec<String> = plan.columns.iter().map(|m| ident(&m.sink)).collect();
-    let src_cols: Vec<String> = plan.columns.iter().map(|m| format!("s.{}", ident(&m.source))).collect();
+    let src_cols: Vec<String> =
+        plan.columns.iter().map(|m| format!("s.{}", ident(&m.source))).collect();
     let sink_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].sink)).collect();
     let mut set: Vec<String> = plan
         .columns
@@ -153,8 +176,12 @@ pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) 
         .map(|(_, m)| format!("{0} = EXCLUDED.{0}", ident(&m.sink)))
         .collect();
     set.push("_source_lsn = EXCLUDED._source_lsn".into());
-    let values: Vec<String> =
-        plan.columns.iter().enumerate().map(|(n, m)| format!("{} AS {}", staged_value(n, m), ident(&m.source))).collect();
+    let values: Vec<String> = plan
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(n, m)| format!("{} AS {}", staged_value(n, m), ident(&m.source)))
+        .collect();
     format!(
         "WITH v AS (
             SELECT _cdc_seq, _cdc_op, _cdc_lsn, {values} FROM {stage} WHERE _cdc_seg = $1
@@ -188,20 +215,39 @@ mod tests {
 
     fn plan() -> Plan {
         let m = |n: &str, ty: &str| Mapped::new(n, n, ty);
-        Plan { columns: vec![m("id", "bigint"), m("note", "text"), m("gone", "text")], key: vec![0], source_columns: vec!["id".into(), "note".into(), "gone".into()] }
+        Plan {
+            columns: vec![m("id", "bigint"), m("note", "text"), m("gone", "text")],
+            key: vec![0],
+            source_columns: vec!["id".into(), "note".into(), "gone".into()],
+        }
     }
 
     #[test]
     fn copy_lines_follow_the_plan_in_binary_fields() {
-        let image: Box<serde_json::value::RawValue> = serde_json::from_str(r#"{"note":"x\"y\\z\n","id":7}"#).unwrap();
+        let image: Box<serde_json::value::RawValue> =
+            serde_json::from_str(r#"{"note":"x\"y\\z\n","id":7}"#).unwrap();
         let row = envelope::columns(&image).unwrap();
         let mut buf = Vec::new();
-        copy_line(&mut buf, Event { segment: 0, seq: 3, kind: Kind::Delete, lsn: 42 }, &plan(), &row).unwrap();
+        copy_line(
+            &mut buf,
+            Event { segment: 0, seq: 3, kind: Kind::Delete, lsn: 42 },
+            &plan(),
+            &row,
+        )
+        .unwrap();
         // Field count, then (length, bytes) per field in the plan's order: the bigint and its
         // unused text twin (NULL, length -1), the text unescaped, the absent column NULL.
         let mut want = 8i16.to_be_bytes().to_vec();
-        let fields: [Option<&[u8]>; 8] =
-            [Some(&0i32.to_be_bytes()), Some(&3i64.to_be_bytes()), Some(b"d"), Some(&42i64.to_be_bytes()), Some(&7i64.to_be_bytes()), None, Some(b"x\"y\\z\n"), None];
+        let fields: [Option<&[u8]>; 8] = [
+            Some(&0i32.to_be_bytes()),
+            Some(&3i64.to_be_bytes()),
+            Some(b"d"),
+            Some(&42i64.to_be_bytes()),
+            Some(&7i64.to_be_bytes()),
+            None,
+            Some(b"x\"y\\z\n"),
+            None,
+        ];
         for field in fields {
             match field {
                 Some(f) => {
@@ -217,28 +263,51 @@ mod tests {
     #[test]
     fn typed_columns_have_a_text_twin_in_the_staging_table_and_the_merge() {
         let p = Plan {
-            columns: vec![Mapped::new("id", "id", "bigint"), Mapped::new("v", "v", "text"), Mapped::new("ip", "ip", "inet")],
+            columns: vec![
+                Mapped::new("id", "id", "bigint"),
+                Mapped::new("v", "v", "text"),
+                Mapped::new("ip", "ip", "inet"),
+            ],
             key: vec![0],
             source_columns: vec!["id".into(), "v".into(), "ip".into()],
         };
         let ddl = stage_ddl("r", &p);
         assert!(ddl.contains(r#"CREATE UNLOGGED TABLE cdc."_stage_r_1" (_cdc_seg int, _cdc_seq bigint, _cdc_op "char", _cdc_lsn bigint, _v0 bigint, _t0 text, _v1 text, _t2 text)"#), "{ddl}");
-        assert!(ddl.contains(r#"COMMENT ON TABLE cdc."_stage_r_1" IS 'cdc-console staging of replica r';"#), "{ddl}");
+        assert!(
+            ddl.contains(
+                r#"COMMENT ON TABLE cdc."_stage_r_1" IS 'cdc-console staging of replica r';"#
+            ),
+            "{ddl}"
+        );
         let r = ReplicaConfig::full("r", "public.t", "cdc.t", "topic");
         let merge = merge_sql(1, true, &r, &p);
         assert!(merge.contains(r#"FROM cdc."_stage_r_1" WHERE _cdc_seg = $1"#), "{merge}");
-        assert!(merge.contains(r#"SELECT DISTINCT ON ("id") "#) && merge.contains(r#"ORDER BY "id", _cdc_lsn DESC, _cdc_seq DESC"#), "{merge}");
+        assert!(
+            merge.contains(r#"SELECT DISTINCT ON ("id") "#)
+                && merge.contains(r#"ORDER BY "id", _cdc_lsn DESC, _cdc_seq DESC"#),
+            "{merge}"
+        );
         let merge = merge_sql(1, false, &r, &p);
         assert!(!merge.contains("DISTINCT ON") && !merge.contains("ORDER BY"), "{merge}");
-        assert!(merge.contains(r#"coalesce(_v0, _t0::bigint) AS "id", _v1 AS "v", _t2::inet AS "ip""#), "{merge}");
+        assert!(
+            merge.contains(r#"coalesce(_v0, _t0::bigint) AS "id", _v1 AS "v", _t2::inet AS "ip""#),
+            "{merge}"
+        );
     }
 
     #[test]
     fn a_bad_value_leaves_the_buffer_as_it_was() {
-        let image: Box<serde_json::value::RawValue> = serde_json::from_str(r#"{"id":1,"note":"a\u0000"}"#).unwrap();
+        let image: Box<serde_json::value::RawValue> =
+            serde_json::from_str(r#"{"id":1,"note":"a\u0000"}"#).unwrap();
         let row = envelope::columns(&image).unwrap();
         let mut buf = b"before\n".to_vec();
-        let err = copy_line(&mut buf, Event { segment: 0, seq: 0, kind: Kind::Upsert, lsn: 1 }, &plan(), &row).unwrap_err();
+        let err = copy_line(
+            &mut buf,
+            Event { segment: 0, seq: 0, kind: Kind::Upsert, lsn: 1 },
+            &plan(),
+            &row,
+        )
+        .unwrap_err();
         assert_eq!(err.column, "note");
         assert_eq!(buf, b"before\n");
     }

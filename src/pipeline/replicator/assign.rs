@@ -25,8 +25,16 @@ pub async fn assign(
     waiting: impl FnMut(&[String]),
     stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<Option<Vec<(String, i32)>>, ReplicatorError> {
-    let wanted: Vec<String> = replicas.iter().filter(|r| r.active()).map(|r| r.cfg.topic.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let Some((found, missing)) = topics::wait_for(consumer, &wanted, timeout, until_idle, waiting, stop).await? else {
+    let wanted: Vec<String> = replicas
+        .iter()
+        .filter(|r| r.active())
+        .map(|r| r.cfg.topic.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let Some((found, missing)) =
+        topics::wait_for(consumer, &wanted, timeout, until_idle, waiting, stop).await?
+    else {
         return Ok(None);
     };
     if !missing.is_empty() {

@@ -51,7 +51,8 @@ pub async fn settle(
     let Some(InFlight { outcome, progress, counts, committed_at, .. }) = in_flight.take() else {
         return Ok(());
     };
-    let new_letters = outcome.unwrap_or_else(|| Err(ReplicatorError::Sink("a batch without its outcome".into())))?;
+    let new_letters = outcome
+        .unwrap_or_else(|| Err(ReplicatorError::Sink("a batch without its outcome".into())))?;
     let now = std::time::SystemTime::now();
     let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     for ts in committed_at {

@@ -30,8 +30,12 @@ pub enum Encoding {
     Uuid,
     Bytea,
     Date,
-    Time { millis: bool },
-    Timestamp { millis: bool },
+    Time {
+        millis: bool,
+    },
+    Timestamp {
+        millis: bool,
+    },
     TimestampTz,
     /// Any other type: staged as text and cast in the merge.
     Other,
@@ -41,9 +45,10 @@ impl Encoding {
     /// The encoding of a column whose type `format_type` spells `ty`.
     pub fn of(ty: &str) -> Self {
         let (name, precision) = match (ty.find('('), ty.find(')')) {
-            (Some(a), Some(b)) if a < b => {
-                (format!("{}{}", &ty[..a], &ty[b + 1..]), ty[a + 1..b].split(',').next().and_then(|p| p.trim().parse::<u32>().ok()))
-            }
+            (Some(a), Some(b)) if a < b => (
+                format!("{}{}", &ty[..a], &ty[b + 1..]),
+                ty[a + 1..b].split(',').next().and_then(|p| p.trim().parse::<u32>().ok()),
+            ),
             _ => (ty.to_string(), None),
         };
         let millis = precision.is_some_and(|p| p <= 3);
@@ -103,7 +108,12 @@ pub fn null(buf: &mut Vec<u8>) {
 
 /// Appends the staged field(s) of one column for `value` (absent counts as NULL): the typed
 /// field, and its text twin when the encoding has one.
-pub fn column(buf: &mut Vec<u8>, enc: Encoding, name: &str, value: Option<&RawValue>) -> Result<(), FieldError> {
+pub fn column(
+    buf: &mut Vec<u8>,
+    enc: Encoding,
+    name: &str,
+    value: Option<&RawValue>,
+) -> Result<(), FieldError> {
     let Some(raw) = value.filter(|v| v.get() != "null") else {
         null(buf);
         if enc.twin() {
@@ -139,23 +149,41 @@ pub fn column(buf: &mut Vec<u8>, enc: Encoding, name: &str, value: Option<&RawVa
 
 /// Writes the binary form of `json` for `enc`; false when the value is in another form.
 fn typed(buf: &mut Vec<u8>, enc: Encoding, name: &str, json: &str) -> Result<bool, FieldError> {
-    let string = || json.strip_prefix('"').and_then(|s| s.strip_suffix('"')).filter(|s| !s.contains('\\'));
+    let string =
+        || json.strip_prefix('"').and_then(|s| s.strip_suffix('"')).filter(|s| !s.contains('\\'));
     let integer = || json.parse::<i64>().ok();
     let ok = match enc {
-        Encoding::Int2 => integer().and_then(|n| i16::try_from(n).ok()).map(|n| buf.extend_from_slice(&n.to_be_bytes())).is_some(),
-        Encoding::Int4 => integer().and_then(|n| i32::try_from(n).ok()).map(|n| buf.extend_from_slice(&n.to_be_bytes())).is_some(),
+        Encoding::Int2 => integer()
+            .and_then(|n| i16::try_from(n).ok())
+            .map(|n| buf.extend_from_slice(&n.to_be_bytes()))
+            .is_some(),
+        Encoding::Int4 => integer()
+            .and_then(|n| i32::try_from(n).ok())
+            .map(|n| buf.extend_from_slice(&n.to_be_bytes()))
+            .is_some(),
         Encoding::Int8 => integer().map(|n| buf.extend_from_slice(&n.to_be_bytes())).is_some(),
         Encoding::Bool => match json {
-            "true" => { buf.push(1); true }
-            "false" => { buf.push(0); true }
+            "true" => {
+                buf.push(1);
+                true
+            }
+            "false" => {
+                buf.push(0);
+                true
+            }
             _ => false,
         },
-        Encoding::Float4 => float::<f32>(json).map(|f| buf.extend_from_slice(&f.to_be_bytes())).is_some(),
-        Encoding::Float8 => float::<f64>(json).map(|f| buf.extend_from_slice(&f.to_be_bytes())).is_some(),
+        Encoding::Float4 => {
+            float::<f32>(json).map(|f| buf.extend_from_slice(&f.to_be_bytes())).is_some()
+        }
+        Encoding::Float8 => {
+            float::<f64>(json).map(|f| buf.extend_from_slice(&f.to_be_bytes())).is_some()
+        }
         Encoding::Numeric => numeric(buf, string().unwrap_or(json)),
         Encoding::Uuid => string().and_then(uuid).map(|u| buf.extend_from_slice(&u)).is_some(),
         Encoding::Bytea => {
-            let decoded = string().and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
+            let decoded =
+                string().and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
             let Some(bytes) = decoded else {
                 let reason = "bytea value is not base64 text (Debezium's binary.handling.mode=bytes writes base64)";
                 return Err(FieldError { column: name.to_string(), reason: reason.into() });
@@ -168,22 +196,34 @@ fn typed(buf: &mut Vec<u8>, enc: Encoding, name: &str, json: &str) -> Result<boo
                 Some(s) => temporal::date(s),
                 None => integer().filter(|d| temporal::DAYS.contains(d)),
             };
-            days.map(|d| buf.extend_from_slice(&((d - temporal::PG_EPOCH_DAYS) as i32).to_be_bytes())).is_some()
+            days.map(|d| {
+                buf.extend_from_slice(&((d - temporal::PG_EPOCH_DAYS) as i32).to_be_bytes())
+            })
+            .is_some()
         }
         Encoding::Time { millis } => {
             let micros = integer().and_then(|n| if millis { n.checked_mul(1000) } else { Some(n) });
-            micros.filter(|m| (0..=temporal::DAY_MICROS).contains(m)).map(|m| buf.extend_from_slice(&m.to_be_bytes())).is_some()
+            micros
+                .filter(|m| (0..=temporal::DAY_MICROS).contains(m))
+                .map(|m| buf.extend_from_slice(&m.to_be_bytes()))
+                .is_some()
         }
         Encoding::Timestamp { millis } => {
             let micros = match string() {
                 Some(s) => temporal::timestamp(s, false),
-                None => integer().and_then(|n| if millis { n.checked_mul(1000) } else { Some(n) }).filter(|m| temporal::in_range(*m)),
+                None => integer()
+                    .and_then(|n| if millis { n.checked_mul(1000) } else { Some(n) })
+                    .filter(|m| temporal::in_range(*m)),
             };
-            micros.map(|m| buf.extend_from_slice(&(m - temporal::PG_EPOCH_MICROS).to_be_bytes())).is_some()
+            micros
+                .map(|m| buf.extend_from_slice(&(m - temporal::PG_EPOCH_MICROS).to_be_bytes()))
+                .is_some()
         }
         Encoding::TimestampTz => {
             let micros = string().and_then(|s| temporal::timestamp(s, true));
-            micros.map(|m| buf.extend_from_slice(&(m - temporal::PG_EPOCH_MICROS).to_be_bytes())).is_some()
+            micros
+                .map(|m| buf.extend_from_slice(&(m - temporal::PG_EPOCH_MICROS).to_be_bytes()))
+                .is_some()
         }
         Encoding::Text | Encoding::Other => false,
     };
@@ -198,7 +238,10 @@ fn float<F: std::str::FromStr + Into<f64> + Copy>(json: &str) -> Option<F> {
     }
     let f: F = json.parse().ok()?;
     let wide: f64 = f.into();
-    let nonzero_text = json.split(['e', 'E']).next().is_some_and(|m| m.contains(|c: char| ('1'..='9').contains(&c)));
+    let nonzero_text = json
+        .split(['e', 'E'])
+        .next()
+        .is_some_and(|m| m.contains(|c: char| ('1'..='9').contains(&c)));
     (wide.is_finite() && (wide.is_normal() || (wide == 0.0 && !nonzero_text))).then_some(f)
 }
 
@@ -210,7 +253,11 @@ fn numeric(buf: &mut Vec<u8>, s: &str) -> bool {
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     let digits_only = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if (int.is_empty() && frac.is_empty()) || !digits_only(int) || !digits_only(frac) || body.len() > 1000 {
+    if (int.is_empty() && frac.is_empty())
+        || !digits_only(int)
+        || !digits_only(frac)
+        || body.len() > 1000
+    {
         return false;
     }
     let int = int.trim_start_matches('0');
@@ -218,7 +265,8 @@ fn numeric(buf: &mut Vec<u8>, s: &str) -> bool {
     let int_digits = std::iter::repeat_n(b'0', lead).chain(int.bytes());
     let frac_digits = frac.bytes().chain(std::iter::repeat_n(b'0', (4 - frac.len() % 4) % 4));
     let all: Vec<u8> = int_digits.chain(frac_digits).collect();
-    let mut groups: Vec<i16> = all.chunks(4).map(|c| c.iter().fold(0i16, |n, d| n * 10 + (d - b'0') as i16)).collect();
+    let mut groups: Vec<i16> =
+        all.chunks(4).map(|c| c.iter().fold(0i16, |n, d| n * 10 + (d - b'0') as i16)).collect();
     let mut weight = ((int.len() + lead) / 4) as i16 - 1;
     let first = groups.iter().position(|&g| g != 0).unwrap_or(groups.len());
     groups.drain(..first);
@@ -242,9 +290,12 @@ fn numeric(buf: &mut Vec<u8>, s: &str) -> bool {
 /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` or 32 hex digits.
 fn uuid(s: &str) -> Option<[u8; 16]> {
     let hex: Vec<u8> = match s.len() {
-        36 if [8, 13, 18, 23].iter().all(|&i| s.as_bytes()[i] == b'-') => {
-            s.bytes().enumerate().filter(|(i, _)| ![8, 13, 18, 23].contains(i)).map(|(_, b)| b).collect()
-        }
+        36 if [8, 13, 18, 23].iter().all(|&i| s.as_bytes()[i] == b'-') => s
+            .bytes()
+            .enumerate()
+            .filter(|(i, _)| ![8, 13, 18, 23].contains(i))
+            .map(|(_, b)| b)
+            .collect(),
         32 => s.bytes().collect(),
         _ => return None,
     };

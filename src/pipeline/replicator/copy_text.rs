@@ -26,12 +26,15 @@ pub fn text<'a>(column: &str, raw: &'a RawValue) -> Result<Option<Cow<'a, str>>,
         Some(b'"') => {
             let s: Cow<str> = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
             if s.contains('\0') {
-                return Err(err("text contains a NUL character, which PostgreSQL cannot store".into()));
+                return Err(err(
+                    "text contains a NUL character, which PostgreSQL cannot store".into()
+                ));
             }
             Ok(Some(s))
         }
         Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
+            let items: Vec<&RawValue> =
+                serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
             let mut literal = String::with_capacity(json.len() + 2);
             array_literal(&mut literal, &items).map_err(err)?;
             Ok(Some(Cow::Owned(literal)))
@@ -52,7 +55,8 @@ fn array_literal(out: &mut String, items: &[&RawValue]) -> Result<(), String> {
         match text.as_bytes().first() {
             Some(b'n') if text == "null" => out.push_str("NULL"),
             Some(b'[') => {
-                let inner: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| e.to_string())?;
+                let inner: Vec<&RawValue> =
+                    serde_json::from_str(text).map_err(|e| e.to_string())?;
                 array_literal(out, &inner)?;
             }
             Some(b'"') => {
@@ -95,7 +99,10 @@ mod tests {
     #[test]
     fn strings_are_unescaped_from_json() {
         assert_eq!(some(r#""plain""#), "plain");
-        assert_eq!(some(r#""tab\there \"q\" back\\slash\nnl é \u00e9""#), "tab\there \"q\" back\\slash\nnl é é");
+        assert_eq!(
+            some(r#""tab\there \"q\" back\\slash\nnl é \u00e9""#),
+            "tab\there \"q\" back\\slash\nnl é é"
+        );
         assert_eq!(some(r#""\ud83d\ude00""#), "😀");
         assert!(one(r#""a\u0000b""#).unwrap_err().reason.contains("NUL"));
     }

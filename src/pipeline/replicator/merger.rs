@@ -8,10 +8,10 @@
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::Client;
 
-use crate::pipeline::deadletter::{self, DeadLetter};
 use super::stage::Progress;
 use super::{ReplicatorError, offsets, sink_err};
 use crate::pipeline::batches::AbortOnDrop;
+use crate::pipeline::deadletter::{self, DeadLetter};
 
 /// One replica's part of a batch.
 pub struct ReplicaWork {
@@ -60,7 +60,9 @@ impl Merger {
 
 /// Waits for a submitted batch.
 pub async fn committed(commit: &mut Commit) -> Result<u64, ReplicatorError> {
-    commit.await.unwrap_or_else(|_| Err(ReplicatorError::Sink("the merging connection's task ended".into())))
+    commit.await.unwrap_or_else(|_| {
+        Err(ReplicatorError::Sink("the merging connection's task ended".into()))
+    })
 }
 
 async fn run(mut client: Client, mut jobs: mpsc::Receiver<Job>) {
@@ -70,13 +72,19 @@ async fn run(mut client: Client, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-async fn transaction(client: &mut Client, work: &[ReplicaWork], letters: &[DeadLetter]) -> Result<u64, ReplicatorError> {
+async fn transaction(
+    client: &mut Client,
+    work: &[ReplicaWork],
+    letters: &[DeadLetter],
+) -> Result<u64, ReplicatorError> {
     let tx = client.transaction().await.map_err(sink_err)?;
     for w in work {
         for seg in 0..=w.segments {
             tx.query_one(&w.merge, &[&seg]).await.map_err(sink_err)?;
             if seg < w.segments {
-                tx.batch_execute(&format!("TRUNCATE {}", crate::pg::qualified(&w.sink))).await.map_err(sink_err)?;
+                tx.batch_execute(&format!("TRUNCATE {}", crate::pg::qualified(&w.sink)))
+                    .await
+                    .map_err(sink_err)?;
             }
         }
         offsets::store(&tx, &w.name, &w.progress, w.events).await.map_err(sink_err)?;

@@ -9,8 +9,8 @@
 
 pub mod apply;
 mod assign;
-pub mod copy_binary;
 mod committed;
+pub mod copy_binary;
 mod copy_text;
 mod merger;
 pub mod offsets;
@@ -28,14 +28,14 @@ use rdkafka::consumer::StreamConsumer;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
-use crate::stats::SlidingHistogram;
 use crate::config::{Config, ReplicaConfig};
 use crate::pipeline::batches::{self, Record, sleep_until_opt};
 use crate::pipeline::deadletter;
 use crate::pipeline::watermarks::Watermarks;
+use crate::stats::SlidingHistogram;
 use offsets::Offsets;
-pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 use snapshot::fill;
+pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -51,7 +51,12 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { max_batch: 20_000, max_latency: Duration::from_millis(100), until_idle: false, time_limit: None }
+        Self {
+            max_batch: 20_000,
+            max_latency: Duration::from_millis(100),
+            until_idle: false,
+            time_limit: None,
+        }
     }
 }
 
@@ -118,7 +123,9 @@ async fn prepare(source: &Client, sink: &Client, r: &mut Replica) {
     if let Err(e) = sink.batch_execute(&apply::stage_ddl(&r.cfg.name, &plan)).await {
         return r.fail(format!("sink: {}", crate::pg::message(&e)));
     }
-    r.merge = [0, 1].map(|parity| [false, true].map(|distinct| apply::merge_sql(parity, distinct, &r.cfg, &plan)));
+    r.merge = [0, 1].map(|parity| {
+        [false, true].map(|distinct| apply::merge_sql(parity, distinct, &r.cfg, &plan))
+    });
     r.plan = Some(plan);
 }
 
@@ -131,14 +138,26 @@ pub async fn run(
     snapshot: watch::Sender<ReplicatorSnapshot>,
 ) -> Result<ReplicatorSnapshot, ReplicatorError> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let mut sink = crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?;
-    let source = crate::pipeline::connect(&config.source, timeout, "replicator").await.map_err(|e| ReplicatorError::Source(crate::pg::message(&e)))?;
-    crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n")).await.map_err(sink_err)?;
+    let mut sink =
+        crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?;
+    let source = crate::pipeline::connect(&config.source, timeout, "replicator")
+        .await
+        .map_err(|e| ReplicatorError::Source(crate::pg::message(&e)))?;
+    crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n"))
+        .await
+        .map_err(sink_err)?;
 
     let mut replicas = Vec::new();
     for cfg in &config.replicas {
         let offsets = offsets::load(&sink, &cfg.name).await.map_err(sink_err)?;
-        let mut r = Replica { cfg: cfg.clone(), plan: None, merge: Default::default(), offsets, error: None, applied: 0 };
+        let mut r = Replica {
+            cfg: cfg.clone(),
+            plan: None,
+            merge: Default::default(),
+            offsets,
+            error: None,
+            applied: 0,
+        };
         match staging::claim(&sink, &cfg.name, timeout).await {
             Ok(()) => prepare(&source, &sink, &mut r).await,
             Err(e) => r.fail(e),
@@ -147,13 +166,19 @@ pub async fn run(
     }
     let ours: Vec<&str> = config.replicas.iter().map(|r| r.name.as_str()).collect();
     match staging::sweep(&sink, &ours).await {
-        Ok(dropped) if !dropped.is_empty() => tracing::info!(tables = ?dropped, "dropped the staging tables of replicas no replicator applies"),
+        Ok(dropped) if !dropped.is_empty() => {
+            tracing::info!(tables = ?dropped, "dropped the staging tables of replicas no replicator applies")
+        }
         Ok(_) => {}
         Err(e) => tracing::warn!("sweeping staging tables of removed replicas: {e}"),
     }
     if !replicas.iter().any(Replica::active) {
         let why: Vec<String> = replicas.iter().filter_map(|r| r.error.clone()).collect();
-        return Err(ReplicatorError::NoReplica(if why.is_empty() { "none configured".into() } else { why.join("; ") }));
+        return Err(ReplicatorError::NoReplica(if why.is_empty() {
+            "none configured".into()
+        } else {
+            why.join("; ")
+        }));
     }
 
     let consumer: Arc<StreamConsumer> = Arc::new(
@@ -178,18 +203,32 @@ pub async fn run(
     let waiting = |missing: &[String]| {
         snapshot.send_replace(ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() });
     };
-    let Some(assigned) = assign::assign(&consumer, &replicas, timeout, opts.until_idle, waiting, stop.as_mut()).await? else {
+    let Some(assigned) =
+        assign::assign(&consumer, &replicas, timeout, opts.until_idle, waiting, stop.as_mut())
+            .await?
+    else {
         snap.running = false;
         snapshot.send_replace(snap.clone());
         return Ok(snap);
     };
 
-    let merger = merger::Merger::start(crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?);
-    let mut books = committed::Books { first_batch: None, latency: SlidingHistogram::new(Duration::from_secs(60), 12), max_lsn: None };
+    let merger = merger::Merger::start(
+        crate::pipeline::connect(&config.sink, timeout, "replicator").await.map_err(sink_err)?,
+    );
+    let mut books = committed::Books {
+        first_batch: None,
+        latency: SlidingHistogram::new(Duration::from_secs(60), 12),
+        max_lsn: None,
+    };
     // Fetching overlaps applying: a task collects the next batches while this one is applied.
     let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
     let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
-    let time_limit_reached = || format!("time limit of {} reached before catching up", humantime::format_duration(opts.time_limit.unwrap_or_default()));
+    let time_limit_reached = || {
+        format!(
+            "time limit of {} reached before catching up",
+            humantime::format_duration(opts.time_limit.unwrap_or_default())
+        )
+    };
     // The next batch, staged while this one is COPYed and merged (None inside: to stage again).
     let mut ahead: Option<tokio::task::JoinHandle<(Vec<Record>, Option<stage::Staged>)>> = None;
     // The batch the merger is committing, and the staging tables the next batch goes into.
@@ -296,7 +335,15 @@ pub async fn run(
     }
     .await;
     // Stopping (or failing elsewhere), the batch in flight still commits or fails first.
-    let settled = committed::settle(&mut in_flight, &mut books, &mut replicas, &mut snap, &consumer, &snapshot).await;
+    let settled = committed::settle(
+        &mut in_flight,
+        &mut books,
+        &mut replicas,
+        &mut snap,
+        &consumer,
+        &snapshot,
+    )
+    .await;
     if let Some(since) = busy_since.take() {
         snap.apply_seconds += since.elapsed().as_secs_f64();
     }

@@ -35,11 +35,14 @@ pub fn lsn_text(lsn: u64) -> String {
 
 /// The stored offsets of one consumer.
 pub async fn load(c: &Client, consumer: &str) -> Result<Offsets, tokio_postgres::Error> {
-    Ok(c.query("SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1", &[&consumer])
-        .await?
-        .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
-        .collect())
+    Ok(c.query(
+        "SELECT topic, partition, next_offset FROM cdc.progress WHERE consumer = $1",
+        &[&consumer],
+    )
+    .await?
+    .iter()
+    .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+    .collect())
 }
 
 /// Inside the batch's transaction: the new offsets (and the highest LSN applied) of one replica.

@@ -41,9 +41,13 @@ pub enum SchemaError {
     UnknownColumn { replica: String, table: String, column: String },
     #[error("replica {replica}: key column {column} cannot be dropped")]
     KeyDropped { replica: String, column: String },
-    #[error("replica {replica}: column {column} is {sink} in {table} but {in_source} in the source; the replica stops (recreate the sink table)")]
+    #[error(
+        "replica {replica}: column {column} is {sink} in {table} but {in_source} in the source; the replica stops (recreate the sink table)"
+    )]
     TypeChanged { replica: String, table: String, column: String, sink: String, in_source: String },
-    #[error("replica {replica}: the key of {table} is ({sink}) but the source's maps to ({in_source}); the replica stops (recreate the sink table)")]
+    #[error(
+        "replica {replica}: the key of {table} is ({sink}) but the source's maps to ({in_source}); the replica stops (recreate the sink table)"
+    )]
     KeyChanged { replica: String, table: String, sink: String, in_source: String },
     #[error("{0}")]
     Db(String),
@@ -55,7 +59,6 @@ impl From<tokio_postgres::Error> for SchemaError {
     }
 }
 
-
 /// Applies the replica's column selection and renames to the source's shape.
 pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError> {
     if source.key.is_empty() {
@@ -64,9 +67,16 @@ pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError>
     let known = |c: &String| source.columns.iter().any(|s| &s.name == c);
     let named = r.columns.iter().flatten().chain(&r.drop).chain(r.rename.keys());
     if let Some(c) = named.into_iter().find(|c| !known(c)) {
-        return Err(SchemaError::UnknownColumn { replica: r.name.clone(), table: r.source.clone(), column: c.clone() });
+        return Err(SchemaError::UnknownColumn {
+            replica: r.name.clone(),
+            table: r.source.clone(),
+            column: c.clone(),
+        });
     }
-    let kept = |c: &str| !r.drop.iter().any(|d| d == c) && r.columns.as_ref().is_none_or(|k| k.iter().any(|x| x == c));
+    let kept = |c: &str| {
+        !r.drop.iter().any(|d| d == c)
+            && r.columns.as_ref().is_none_or(|k| k.iter().any(|x| x == c))
+    };
     if let Some(k) = source.key.iter().find(|k| !kept(k)) {
         return Err(SchemaError::KeyDropped { replica: r.name.clone(), column: k.clone() });
     }
@@ -76,20 +86,33 @@ pub fn plan(r: &ReplicaConfig, source: &TableShape) -> Result<Plan, SchemaError>
         .filter(|c| kept(&c.name))
         .map(|c| Mapped::new(&c.name, r.rename.get(&c.name).unwrap_or(&c.name), &c.ty))
         .collect();
-    let key = source.key.iter().map(|k| columns.iter().position(|c| &c.source == k).expect("kept")).collect();
-    Ok(Plan { columns, key, source_columns: source.columns.iter().map(|c| c.name.clone()).collect() })
+    let key = source
+        .key
+        .iter()
+        .map(|k| columns.iter().position(|c| &c.source == k).expect("kept"))
+        .collect();
+    Ok(Plan {
+        columns,
+        key,
+        source_columns: source.columns.iter().map(|c| c.name.clone()).collect(),
+    })
 }
 
 /// Creates the sink table, or adds the plan's new columns to it; refuses a changed type or key.
 pub async fn ensure_sink(c: &Client, r: &ReplicaConfig, plan: &Plan) -> Result<(), SchemaError> {
     if let Some((schema, _)) = r.sink.split_once('.') {
-        crate::pipeline::create_if_missing(c, &format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema))).await?;
+        crate::pipeline::create_if_missing(
+            c,
+            &format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)),
+        )
+        .await?;
     }
     let table = qualified(&r.sink);
     let key_sink: Vec<String> = plan.key.iter().map(|&i| plan.columns[i].sink.clone()).collect();
     match read_shape(c, &r.sink).await? {
         None => {
-            let cols: Vec<String> = plan.columns.iter().map(|m| format!("{} {}", ident(&m.sink), m.ty)).collect();
+            let cols: Vec<String> =
+                plan.columns.iter().map(|m| format!("{} {}", ident(&m.sink), m.ty)).collect();
             let keys: Vec<String> = key_sink.iter().map(|k| ident(k)).collect();
             crate::pipeline::create_if_missing(c, &format!(
                 "CREATE TABLE IF NOT EXISTS {table} ({}, _source_lsn bigint NOT NULL, PRIMARY KEY ({}))",
@@ -121,7 +144,12 @@ pub async fn ensure_sink(c: &Client, r: &ReplicaConfig, plan: &Plan) -> Result<(
                     Some(_) => {}
                     None => {
                         tracing::info!(replica = %r.name, column = %m.sink, "adding a new source column to the replica");
-                        c.batch_execute(&format!("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}", ident(&m.sink), m.ty)).await?;
+                        c.batch_execute(&format!(
+                            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {} {}",
+                            ident(&m.sink),
+                            m.ty
+                        ))
+                        .await?;
                     }
                 }
             }
@@ -138,7 +166,11 @@ mod tests {
     fn orders() -> TableShape {
         let c = |n: &str, t: &str| Column { name: n.into(), ty: t.into() };
         TableShape {
-            columns: vec![c("order_id", "bigint"), c("customer_name", "text"), c("amount", "numeric(12,2)")],
+            columns: vec![
+                c("order_id", "bigint"),
+                c("customer_name", "text"),
+                c("amount", "numeric(12,2)"),
+            ],
             key: vec!["order_id".into()],
         }
     }
@@ -148,7 +180,8 @@ mod tests {
         let mut r = ReplicaConfig::defaults().remove(1);
         r.rename.insert("amount".into(), "total".into());
         let p = plan(&r, &orders()).unwrap();
-        let names: Vec<_> = p.columns.iter().map(|m| (m.source.as_str(), m.sink.as_str())).collect();
+        let names: Vec<_> =
+            p.columns.iter().map(|m| (m.source.as_str(), m.sink.as_str())).collect();
         assert_eq!(names, [("order_id", "order_id"), ("amount", "total")]);
         assert_eq!(p.key, [0]);
     }

@@ -58,7 +58,12 @@ pub struct ReplicaStatus {
 pub(super) fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
     snap.replicas = replicas
         .iter()
-        .map(|r| ReplicaStatus { name: r.cfg.name.clone(), sink: r.cfg.sink.clone(), applied_events: r.applied, error: r.error.clone() })
+        .map(|r| ReplicaStatus {
+            name: r.cfg.name.clone(),
+            sink: r.cfg.sink.clone(),
+            applied_events: r.applied,
+            error: r.error.clone(),
+        })
         .collect();
     snap.partitions = replicas
         .iter()

@@ -8,9 +8,9 @@ use tokio_postgres::Client;
 
 use super::apply::{Event, Kind};
 use super::tuples::Tuples;
-use crate::pipeline::deadletter::DeadLetter;
 use super::{Replica, prepare};
 use crate::pipeline::batches::Record;
+use crate::pipeline::deadletter::DeadLetter;
 use crate::pipeline::envelope::{self, Op};
 
 /// (topic, partition) → (next offset, newest source LSN).
@@ -49,7 +49,12 @@ impl Staged {
 /// Decodes `batch` for every replica that still wants its records. A source table that gained
 /// a column is re-planned on the way (`prepare`, once per replica and batch), which may stop that
 /// replica alone; tuples already staged for it had the old columns, so the batch is staged again.
-pub async fn stage(batch: &[Record], replicas: &mut [Replica], source: &Client, sink: &Client) -> Staged {
+pub async fn stage(
+    batch: &[Record],
+    replicas: &mut [Replica],
+    source: &Client,
+    sink: &Client,
+) -> Staged {
     let mut replanned = vec![false; replicas.len()];
     loop {
         if let Some(staged) = pass(batch, replicas, Some((source, sink)), &mut replanned).await {
@@ -69,12 +74,18 @@ pub fn stage_ahead(batch: &[Record], mut replicas: Vec<Replica>) -> Option<Stage
 
 /// One staging pass; `None` when a replica with staged tuples was re-planned, or must be and
 /// `clients` (source, sink) are not given.
-async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Client, &Client)>, replanned: &mut [bool]) -> Option<Staged> {
+async fn pass(
+    batch: &[Record],
+    replicas: &mut [Replica],
+    clients: Option<(&Client, &Client)>,
+    replanned: &mut [bool],
+) -> Option<Staged> {
     let mut out = Staged::new(replicas.len());
     let mut tuples: Vec<Tuples> = (0..replicas.len()).map(|_| Tuples::default()).collect();
     for (seq, rec) in batch.iter().enumerate() {
-        let wanting: Vec<usize> =
-            (0..replicas.len()).filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset)).collect();
+        let wanting: Vec<usize> = (0..replicas.len())
+            .filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset))
+            .collect();
         if wanting.is_empty() {
             continue;
         }
@@ -112,7 +123,8 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                             Ok(row) => {
                                 let mut bad = None;
                                 for &i in &wanting {
-                                    if !replanned[i] && new_columns(&row, replicas[i].plan.as_ref()) {
+                                    if !replanned[i] && new_columns(&row, replicas[i].plan.as_ref())
+                                    {
                                         let (source, sink) = clients?;
                                         prepare(source, sink, &mut replicas[i]).await;
                                         replanned[i] = true;
@@ -120,15 +132,31 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
                                             return None;
                                         }
                                     }
-                                    let Some(plan) = replicas[i].plan.as_ref().filter(|_| replicas[i].active()) else {
+                                    let Some(plan) =
+                                        replicas[i].plan.as_ref().filter(|_| replicas[i].active())
+                                    else {
                                         continue;
                                     };
-                                    let present = |k: &str| row.iter().any(|(n, v)| n.0 == k && v.get() != "null");
-                                    if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| !present(k)) {
-                                        bad = Some(format!("key column {k} missing in the {kind:?} image"));
+                                    let present = |k: &str| {
+                                        row.iter().any(|(n, v)| n.0 == k && v.get() != "null")
+                                    };
+                                    if let Some(k) = plan
+                                        .key
+                                        .iter()
+                                        .map(|&k| &plan.columns[k].source)
+                                        .find(|k| !present(k))
+                                    {
+                                        bad = Some(format!(
+                                            "key column {k} missing in the {kind:?} image"
+                                        ));
                                         continue;
                                     }
-                                    let event = Event { segment: out.segments[i], seq: seq as i64, kind, lsn: l };
+                                    let event = Event {
+                                        segment: out.segments[i],
+                                        seq: seq as i64,
+                                        kind,
+                                        lsn: l,
+                                    };
                                     match tuples[i].push(event, plan, &row) {
                                         Ok(()) => out.counts[i] += 1,
                                         Err(e) => bad = Some(format!("{kind:?} image: {e}")),
@@ -147,7 +175,8 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
         }
         for &i in &wanting {
             if replicas[i].active() {
-                let e = out.progress[i].entry((rec.topic.clone(), rec.partition)).or_insert((0, None));
+                let e =
+                    out.progress[i].entry((rec.topic.clone(), rec.partition)).or_insert((0, None));
                 e.0 = rec.offset + 1;
                 e.1 = e.1.max(lsn);
             }
@@ -156,7 +185,8 @@ async fn pass(batch: &[Record], replicas: &mut [Replica], clients: Option<(&Clie
     for (i, t) in tuples.into_iter().enumerate() {
         (out.copy[i], out.distinct[i]) = t.finish();
     }
-    out.letters.dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
+    out.letters
+        .dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
     Some(out)
 }
 

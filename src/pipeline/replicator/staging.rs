@@ -18,15 +18,19 @@ const LOCK: &str = "hashtext('cdc-console replica'), hashtext($1)";
 /// shared by name, so a second replicator applying the same replica would mix its batches into
 /// this one's. Waits up to `wait` for a replicator that is going away.
 pub(super) async fn claim(sink: &Client, name: &str, wait: Duration) -> Result<(), String> {
-    sink.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis())).await.map_err(|e| pg_error(&e))?;
+    sink.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis()))
+        .await
+        .map_err(|e| pg_error(&e))?;
     let locked = sink.execute(&format!("SELECT pg_advisory_lock({LOCK})"), &[&name]).await;
     sink.batch_execute("RESET lock_timeout").await.map_err(|e| pg_error(&e))?;
     match locked {
         Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => Err(format!(
-            "replica {name} is being applied by another replicator (still after {}); stop that one first",
-            humantime::format_duration(wait)
-        )),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+            Err(format!(
+                "replica {name} is being applied by another replicator (still after {}); stop that one first",
+                humantime::format_duration(wait)
+            ))
+        }
         Err(e) => Err(pg_error(&e)),
     }
 }
@@ -53,12 +57,18 @@ pub(super) async fn sweep(sink: &Client, ours: &[&str]) -> Result<Vec<String>, S
         if ours.contains(&name) {
             continue;
         }
-        let free: bool = sink.query_one(&format!("SELECT pg_try_advisory_lock({LOCK})"), &[&name]).await.map_err(|e| pg_error(&e))?.get(0);
+        let free: bool = sink
+            .query_one(&format!("SELECT pg_try_advisory_lock({LOCK})"), &[&name])
+            .await
+            .map_err(|e| pg_error(&e))?
+            .get(0);
         if !free {
             continue;
         }
         let done = sink.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await;
-        sink.execute(&format!("SELECT pg_advisory_unlock({LOCK})"), &[&name]).await.map_err(|e| pg_error(&e))?;
+        sink.execute(&format!("SELECT pg_advisory_unlock({LOCK})"), &[&name])
+            .await
+            .map_err(|e| pg_error(&e))?;
         done.map_err(|e| pg_error(&e))?;
         dropped.push(table);
     }

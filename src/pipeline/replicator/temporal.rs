@@ -53,7 +53,8 @@ pub fn timestamp(s: &str, with_offset: bool) -> Option<i64> {
     }
     let days = date(s.get(..10)?)?;
     let rest = s.get(11..)?;
-    let time_end = rest.find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.')).unwrap_or(rest.len());
+    let time_end =
+        rest.find(|c: char| !(c.is_ascii_digit() || c == ':' || c == '.')).unwrap_or(rest.len());
     let (time, zone) = rest.split_at(time_end);
     let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
     let mut parts = hms.split(':');
@@ -65,10 +66,20 @@ pub fn timestamp(s: &str, with_offset: bool) -> Option<i64> {
         None if fraction.is_empty() && !time.contains('.') => 0,
         None => return None,
     };
-    if parts.next().is_some() || h > 23 || m > 59 || sec > 59 || fraction.len() > 6 || (time.contains('.') && fraction.is_empty()) {
+    if parts.next().is_some()
+        || h > 23
+        || m > 59
+        || sec > 59
+        || fraction.len() > 6
+        || (time.contains('.') && fraction.is_empty())
+    {
         return None;
     }
-    let micros_of_second = if fraction.is_empty() { 0 } else { number(fraction)? * 10i64.pow(6 - fraction.len() as u32) };
+    let micros_of_second = if fraction.is_empty() {
+        0
+    } else {
+        number(fraction)? * 10i64.pow(6 - fraction.len() as u32)
+    };
     let offset_seconds = match (with_offset, zone) {
         (false, "") => 0,
         (true, "Z") => 0,
@@ -76,7 +87,9 @@ pub fn timestamp(s: &str, with_offset: bool) -> Option<i64> {
             let digits: String = z[1..].chars().filter(|&c| c != ':').collect();
             let (oh, om) = match (digits.len(), z.len()) {
                 (2, 3) => (number(&digits)?, 0),
-                (4, 5) | (4, 6) if z.len() == 5 || z.as_bytes()[3] == b':' => (number(digits.get(..2)?)?, number(digits.get(2..)?)?),
+                (4, 5) | (4, 6) if z.len() == 5 || z.as_bytes()[3] == b':' => {
+                    (number(digits.get(..2)?)?, number(digits.get(2..)?)?)
+                }
                 _ => return None,
             };
             if oh > 15 || om > 59 {
@@ -103,7 +116,16 @@ mod tests {
         assert_eq!(date("1969-12-31"), Some(-1));
         assert_eq!(date("0001-01-01"), Some(*DAYS.start()));
         assert_eq!(date("9999-12-31"), Some(*DAYS.end()));
-        for bad in ["2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "20260101", "2026-01-32", "0000-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "20260101",
+            "2026-01-32",
+            "0000-01-01",
+        ] {
             assert_eq!(date(bad), None, "{bad}");
         }
     }

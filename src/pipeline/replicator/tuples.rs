@@ -30,7 +30,14 @@ pub struct Tuples {
 fn exact(enc: Encoding) -> bool {
     matches!(
         enc,
-        Encoding::Int2 | Encoding::Int4 | Encoding::Int8 | Encoding::Uuid | Encoding::Date | Encoding::Time { .. } | Encoding::Timestamp { .. } | Encoding::TimestampTz
+        Encoding::Int2
+            | Encoding::Int4
+            | Encoding::Int8
+            | Encoding::Uuid
+            | Encoding::Date
+            | Encoding::Time { .. }
+            | Encoding::Timestamp { .. }
+            | Encoding::TimestampTz
     )
 }
 
@@ -113,14 +120,24 @@ mod tests {
     use crate::pipeline::replicator::schema::Mapped;
 
     fn plan(key_type: &str) -> Plan {
-        Plan { columns: vec![Mapped::new("id", "id", key_type), Mapped::new("v", "v", "text")], key: vec![0], source_columns: vec!["id".into(), "v".into()] }
+        Plan {
+            columns: vec![Mapped::new("id", "id", key_type), Mapped::new("v", "v", "text")],
+            key: vec![0],
+            source_columns: vec!["id".into(), "v".into()],
+        }
     }
 
     /// Stages (segment, seq, lsn, image) events; returns the tuples left and what a stage of
     /// only `kept` (indexes into `events`) writes.
     fn stage(plan: &Plan, events: &[(i32, u64, &str)], kept: &[usize]) -> (Vec<u8>, bool, Vec<u8>) {
-        let images: Vec<Box<serde_json::value::RawValue>> = events.iter().map(|e| serde_json::from_str(e.2).unwrap()).collect();
-        let event = |i: usize| Event { segment: events[i].0, seq: i as i64, kind: Kind::Upsert, lsn: events[i].1 };
+        let images: Vec<Box<serde_json::value::RawValue>> =
+            events.iter().map(|e| serde_json::from_str(e.2).unwrap()).collect();
+        let event = |i: usize| Event {
+            segment: events[i].0,
+            seq: i as i64,
+            kind: Kind::Upsert,
+            lsn: events[i].1,
+        };
         let mut t = Tuples::default();
         for (i, image) in images.iter().enumerate() {
             t.push(event(i), plan, &envelope::columns(image).unwrap()).unwrap();
@@ -128,7 +145,8 @@ mod tests {
         let (buf, distinct) = t.finish();
         let mut want = Vec::new();
         for &i in kept {
-            apply::copy_line(&mut want, event(i), plan, &envelope::columns(&images[i]).unwrap()).unwrap();
+            apply::copy_line(&mut want, event(i), plan, &envelope::columns(&images[i]).unwrap())
+                .unwrap();
         }
         (buf, distinct, want)
     }
@@ -138,7 +156,7 @@ mod tests {
         let events = [
             (0, 10, r#"{"id":1,"v":"a"}"#),
             (0, 20, r#"{"id":2,"v":"b"}"#),
-            (0, 30, r#"{"id":1,"v":"c"}"#), // supersedes the first
+            (0, 30, r#"{"id":1,"v":"c"}"#),   // supersedes the first
             (0, 25, r#"{"id":1,"v":"old"}"#), // an older change delivered late: dropped
             (1, 5, r#"{"id":1,"v":"after a truncate"}"#), // another segment: kept
             (0, 20, r#"{"id":2,"v":"same lsn, later"}"#), // same LSN, later in the batch: wins

@@ -42,7 +42,10 @@ fn listed<'a>(view: &View<'a>) -> Vec<&'a Broker> {
         .iter()
         .flat_map(|s| &s.brokers)
         .filter(|b| {
-            matches(f, &b.id.to_string()) || matches(f, &b.address()) || matches(f, b.rack.as_deref().unwrap_or("")) || matches(f, state_word(b.state))
+            matches(f, &b.id.to_string())
+                || matches(f, &b.address())
+                || matches(f, b.rack.as_deref().unwrap_or(""))
+                || matches(f, state_word(b.state))
         })
         .collect()
 }
@@ -70,7 +73,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             let urp: usize = s.topics.iter().map(|t| t.under_replicated()).sum();
             let offline: usize = s.topics.iter().map(|t| t.offline()).sum();
             let below: usize = s.topics.iter().map(|t| t.below_min_isr()).sum();
-            let count = |n: usize, bad| Style::new().fg(if n == 0 { t.ok.0 } else { bad }).add_modifier(Modifier::BOLD);
+            let count = |n: usize, bad| {
+                Style::new().fg(if n == 0 { t.ok.0 } else { bad }).add_modifier(Modifier::BOLD)
+            };
             let controller = match s.controller {
                 Some(c) if s.brokers.iter().any(|b| b.id == c) => c.to_string(),
                 Some(c) => format!("{c} (not a listed broker)"),
@@ -94,7 +99,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
                 summary.push(Span::styled("  below min ISR ", dim));
                 summary.push(Span::styled(below.to_string(), count(below, t.error.0)));
             }
-            summary.push(Span::styled(format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")), dim));
+            summary.push(Span::styled(
+                format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")),
+                dim,
+            ));
             lines.push(Line::from(summary));
             for w in &s.warnings {
                 lines.push(Line::from(Span::styled(format!("! {w}"), Style::new().fg(t.warn.0))));
@@ -103,11 +111,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         None => lines.push(Line::from(Span::styled(empty_reason(k, "no brokers"), dim))),
     }
     if let (Health::Down { since, reason, .. }, Some(_)) = (&k.health, &k.snapshot) {
-        lines.push(Line::from(Span::styled(format!("Kafka down {}: {}", age(*since, view.now), k.cause(reason)), Style::new().fg(t.error.0))));
+        lines.push(Line::from(Span::styled(
+            format!("Kafka down {}: {}", age(*since, view.now), k.cause(reason)),
+            Style::new().fg(t.error.0),
+        )));
     }
     let lines_n = lines.len().min(5) as u16;
-    let [top, table] = Layout::vertical([Constraint::Length(lines_n + 2), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(lines).block(block("Kafka cluster", view, stale.clone())), top);
+    let [top, table] =
+        Layout::vertical([Constraint::Length(lines_n + 2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(lines).block(block("Kafka cluster", view, stale.clone())),
+        top,
+    );
 
     // Brokers.
     let brokers = listed(view);
@@ -146,7 +161,21 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         format!("Brokers ({}/{total}) /{}", brokers.len(), view.ui.filter)
     };
-    let empty = if total > 0 { "nothing matches the filter".to_string() } else { empty_reason(k, "no brokers") };
+    let empty = if total > 0 {
+        "nothing matches the filter".to_string()
+    } else {
+        empty_reason(k, "no brokers")
+    };
     let headers = ["ID", "HOST:PORT", "STATE", "RTT AVG", "RTT P99", "CLIENT", "RACK", "REASON"];
-    render_fitted(frame, table, view, headers, rows, 3, block(&title, view, stale), &empty, Some(view.ui.selected));
+    render_fitted(
+        frame,
+        table,
+        view,
+        headers,
+        rows,
+        3,
+        block(&title, view, stale),
+        &empty,
+        Some(view.ui.selected),
+    );
 }

@@ -51,7 +51,8 @@ fn all<'a>(view: &View<'a>) -> Vec<Item<'a>> {
         let mut cs: Vec<&Connector> = b.snapshot.iter().flat_map(|s| &s.connectors).collect();
         cs.sort_by(|a, b| a.name.cmp(&b.name));
         for c in cs {
-            let id = if several { format!("{}/{}", cluster_name(b), c.name) } else { c.name.clone() };
+            let id =
+                if several { format!("{}/{}", cluster_name(b), c.name) } else { c.name.clone() };
             items.push(Item { id, backend: b, connector: c });
         }
     }
@@ -142,7 +143,9 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
         match view.store.connect.as_slice() {
             [] => "no Connect cluster configured".to_string(),
             [b] => empty_reason(b, "no connectors"),
-            bs if bs.iter().all(|b| b.snapshot.is_none() && b.health == Health::Unknown) => "not polled yet".to_string(),
+            bs if bs.iter().all(|b| b.snapshot.is_none() && b.health == Health::Unknown) => {
+                "not polled yet".to_string()
+            }
             _ => "no connectors".to_string(),
         }
     };
@@ -162,7 +165,8 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
             _ => None,
         })
         .collect();
-    let [note, table] = Layout::vertical([Constraint::Length(down.len() as u16), Constraint::Fill(1)]).areas(area);
+    let [note, table] =
+        Layout::vertical([Constraint::Length(down.len() as u16), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(down), note);
     render_fitted(frame, table, view, headers, rows, 3, b, &empty, Some(view.ui.selected));
 }
@@ -172,7 +176,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     let items = all(view);
     let Some(item) = items.iter().find(|i| i.id == id) else {
         let msg = format!("connector `{id}` is not in the last snapshot (esc goes back)");
-        let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0))).block(block("Connector", view, stale_marker(view)));
+        let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0))).block(block(
+            "Connector",
+            view,
+            stale_marker(view),
+        ));
         frame.render_widget(p, area);
         return;
     };
@@ -188,23 +196,48 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
             Span::raw("  "),
             tasks_summary(view, c),
         ]),
-        Line::from(vec![label("type"), Span::raw(format!("{}  ", c.kind)), Span::styled(c.class.clone(), dim)]),
-        Line::from(vec![label("worker"), Span::raw(c.worker_id.clone()), Span::styled(format!("  cluster {}", cluster_name(item.backend)), dim)]),
+        Line::from(vec![
+            label("type"),
+            Span::raw(format!("{}  ", c.kind)),
+            Span::styled(c.class.clone(), dim),
+        ]),
+        Line::from(vec![
+            label("worker"),
+            Span::raw(c.worker_id.clone()),
+            Span::styled(format!("  cluster {}", cluster_name(item.backend)), dim),
+        ]),
     ];
-    let topics = c.config.get("topics").or(c.config.get("topics.regex")).map(|t| t.to_string()).or_else(|| {
-        c.config.get("topic.prefix").map(|p| format!("{p}.* (topic.prefix)"))
-    });
-    summary.push(Line::from(vec![label("topics"), Span::raw(topics.unwrap_or_else(|| "unknown".into()))]));
+    let topics = c
+        .config
+        .get("topics")
+        .or(c.config.get("topics.regex"))
+        .map(|t| t.to_string())
+        .or_else(|| c.config.get("topic.prefix").map(|p| format!("{p}.* (topic.prefix)")));
+    summary.push(Line::from(vec![
+        label("topics"),
+        Span::raw(topics.unwrap_or_else(|| "unknown".into())),
+    ]));
     if let Health::Down { since, reason, .. } = &item.backend.health {
-        summary.push(Line::from(Span::styled(format!("Connect down {}: {reason}", age(*since, view.now)), Style::new().fg(t.error.0))));
+        summary.push(Line::from(Span::styled(
+            format!("Connect down {}: {reason}", age(*since, view.now)),
+            Style::new().fg(t.error.0),
+        )));
     }
     let title = format!("Connector {}", c.name);
     let summary_h = summary.len() as u16 + 2;
 
     let focus = view.ui.pane % 2;
-    let (tasks_c, config_c) = if focus == 0 { (Constraint::Fill(3), Constraint::Fill(2)) } else { (Constraint::Fill(2), Constraint::Fill(3)) };
-    let [top, tasks_area, config_area] = Layout::vertical([Constraint::Length(summary_h), tasks_c, config_c]).areas(area);
-    frame.render_widget(Paragraph::new(summary).block(block(&title, view, staleness(item.backend, view))), top);
+    let (tasks_c, config_c) = if focus == 0 {
+        (Constraint::Fill(3), Constraint::Fill(2))
+    } else {
+        (Constraint::Fill(2), Constraint::Fill(3))
+    };
+    let [top, tasks_area, config_area] =
+        Layout::vertical([Constraint::Length(summary_h), tasks_c, config_c]).areas(area);
+    frame.render_widget(
+        Paragraph::new(summary).block(block(&title, view, staleness(item.backend, view))),
+        top,
+    );
 
     // Tasks, then the trace of the first failed task (or of the connector itself).
     let mut lines: Vec<Line> = c
@@ -228,7 +261,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         .map(|task| (format!("task {} trace", task.id), task.trace.as_deref().unwrap_or_default()))
         .or_else(|| c.trace.as_deref().map(|tr| ("connector trace".to_string(), tr)));
     if let Some((what, trace)) = failed {
-        lines.push(Line::from(Span::styled(what, Style::new().fg(t.error.0).add_modifier(Modifier::BOLD))));
+        lines.push(Line::from(Span::styled(
+            what,
+            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
+        )));
         // Hard-wrapped at the pane's width: a stack frame is one long word.
         let width = tasks_area.width.saturating_sub(2).max(10) as usize;
         // The first line, then the causes (the root cause is what a reader wants on a small
@@ -239,35 +275,55 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         for l in all_lines.iter().take(TRACE_LINES) {
             let chars: Vec<char> = l.replace('\t', "  ").chars().collect();
             for chunk in chars.chunks(width) {
-                lines.push(Line::from(Span::styled(chunk.iter().collect::<String>(), Style::new().fg(t.error.0))));
+                lines.push(Line::from(Span::styled(
+                    chunk.iter().collect::<String>(),
+                    Style::new().fg(t.error.0),
+                )));
             }
         }
         if all_lines.len() > TRACE_LINES {
-            lines.push(Line::from(Span::styled(format!("… {} more lines", all_lines.len() - TRACE_LINES), dim)));
+            lines.push(Line::from(Span::styled(
+                format!("… {} more lines", all_lines.len() - TRACE_LINES),
+                dim,
+            )));
         }
     }
     let tasks_block = pane_block(view, "Tasks", focus == 0);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(tasks_block), tasks_area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(tasks_block),
+        tasks_area,
+    );
 
     // Config, masked by the collector, sorted by key (a BTreeMap).
     let key_w = c.config.keys().map(|k| k.chars().count()).max().unwrap_or(0);
     let mut config: Vec<Line> = c
         .config
         .iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<key_w$}"), Style::new().fg(t.key.0)), Span::styled(" = ", dim), Span::raw(v.clone())]))
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<key_w$}"), Style::new().fg(t.key.0)),
+                Span::styled(" = ", dim),
+                Span::raw(v.clone()),
+            ])
+        })
         .collect();
     if config.is_empty() {
         config.push(Line::from(Span::styled("(no config)", dim)));
     }
     let config_block = pane_block(view, "Config (masked)", focus == 1);
-    frame.render_widget(Paragraph::new(config).wrap(Wrap { trim: false }).block(config_block), config_area);
+    frame.render_widget(
+        Paragraph::new(config).wrap(Wrap { trim: false }).block(config_block),
+        config_area,
+    );
 }
 
 /// A pane's block; the focused one says so and has its border in the highlight role.
 fn pane_block<'a>(view: &View, title: &'a str, focused: bool) -> ratatui::widgets::Block<'a> {
     let b = block(title, view, None);
     if focused {
-        b.border_style(Style::new().fg(view.theme.highlight.0)).title(Line::from(Span::styled(" tab ⇄ ", Style::new().fg(view.theme.dim.0))).right_aligned())
+        b.border_style(Style::new().fg(view.theme.highlight.0)).title(
+            Line::from(Span::styled(" tab ⇄ ", Style::new().fg(view.theme.dim.0))).right_aligned(),
+        )
     } else {
         b
     }

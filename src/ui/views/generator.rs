@@ -19,21 +19,40 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let mut lines = Vec::new();
 
     let state = match (&g.error, g.running) {
-        (_, true) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
-        (Some(_), false) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
-        (None, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+        (_, true) => {
+            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
+        }
+        (Some(_), false) => Span::styled(
+            "● stopped (failed)",
+            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
+        ),
+        (None, false) => {
+            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
+        }
     };
     lines.push(Line::from(vec![label("state"), state]));
-    lines.push(Line::from(vec![label("writes to"), Span::styled(view.store.source.endpoint.clone(), text)]));
+    lines.push(Line::from(vec![
+        label("writes to"),
+        Span::styled(view.store.source.endpoint.clone(), text),
+    ]));
     match &view.store.source.health {
         Health::Down { since, reason, .. } => lines.push(Line::from(vec![
             label(""),
             Span::styled(
-                format!("source down {}: {}", age(*since, view.now), reason.strip_prefix(&format!("{}: ", view.store.source.endpoint)).unwrap_or(reason)),
+                format!(
+                    "source down {}: {}",
+                    age(*since, view.now),
+                    reason
+                        .strip_prefix(&format!("{}: ", view.store.source.endpoint))
+                        .unwrap_or(reason)
+                ),
                 Style::new().fg(t.error.0),
             ),
         ])),
-        Health::Unknown => lines.push(Line::from(vec![label(""), Span::styled("source not polled yet", Style::new().fg(t.unknown.0))])),
+        Health::Unknown => lines.push(Line::from(vec![
+            label(""),
+            Span::styled("source not polled yet", Style::new().fg(t.unknown.0)),
+        ])),
         Health::Up { .. } => {}
     }
     lines.push(Line::raw(""));
@@ -45,7 +64,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         (true, r) if r >= 0.9 => t.ok.0,
         _ => t.warn.0,
     });
-    lines.push(Line::from(vec![label("target"), Span::styled(format!("{} changes/s", g.target_rate), text)]));
+    lines.push(Line::from(vec![
+        label("target"),
+        Span::styled(format!("{} changes/s", g.target_rate), text),
+    ]));
     let filled = ((ratio.clamp(0.0, 1.0)) * 30.0).round() as usize;
     lines.push(Line::from(vec![
         label("achieved"),
@@ -70,18 +92,36 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let total = g.inserts + g.updates + g.deletes;
     lines.push(Line::from(vec![
         label("written"),
-        Span::styled(format!("{} inserts  {} updates  {} deletes  = {total} changes", g.inserts, g.updates, g.deletes), text),
+        Span::styled(
+            format!(
+                "{} inserts  {} updates  {} deletes  = {total} changes",
+                g.inserts, g.updates, g.deletes
+            ),
+            text,
+        ),
     ]));
     if total == 0 && !g.running {
-        lines.push(Line::from(vec![label(""), Span::styled("nothing written yet in this session", dim)]));
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled("nothing written yet in this session", dim),
+        ]));
     }
     if let Some(e) = &g.error {
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![label("last error"), Span::styled(e.clone(), Style::new().fg(t.error.0))]));
+        lines.push(Line::from(vec![
+            label("last error"),
+            Span::styled(e.clone(), Style::new().fg(t.error.0)),
+        ]));
     }
     if view.read_only {
         lines.push(Line::raw(""));
-        lines.push(Line::styled("read-only: the generator cannot be started or changed", Style::new().fg(t.warn.0)));
+        lines.push(Line::styled(
+            "read-only: the generator cannot be started or changed",
+            Style::new().fg(t.warn.0),
+        ));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Generator", view, None)), area);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Generator", view, None)),
+        area,
+    );
 }

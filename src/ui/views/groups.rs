@@ -19,7 +19,8 @@ use crate::collectors::groups::{Group, PartitionLag};
 use crate::collectors::lag::seconds::{Estimate, LagSeconds};
 use crate::store::Health;
 use crate::ui::widgets::common::{
-    block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark, staleness, verdict_style,
+    block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark,
+    staleness, verdict_style,
 };
 use crate::ui::{View, matches};
 
@@ -36,14 +37,23 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 /// ("topic/partition"), so the selection can move through all of them.
 pub fn rows(view: &View) -> Vec<String> {
     if let Some(name) = &view.ui.detail {
-        let group = view.store.groups.snapshot.iter().flat_map(|s| &s.groups).find(|g| &g.name == name);
-        return group.map(|g| g.partitions.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect()).unwrap_or_default();
+        let group =
+            view.store.groups.snapshot.iter().flat_map(|s| &s.groups).find(|g| &g.name == name);
+        return group
+            .map(|g| g.partitions.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect())
+            .unwrap_or_default();
     }
     shown(view).into_iter().map(|g| g.name.clone()).collect()
 }
 
 fn shown<'a>(view: &View<'a>) -> Vec<&'a Group> {
-    view.store.groups.snapshot.iter().flat_map(|s| &s.groups).filter(|g| matches(&view.ui.filter, &g.name)).collect()
+    view.store
+        .groups
+        .snapshot
+        .iter()
+        .flat_map(|s| &s.groups)
+        .filter(|g| matches(&view.ui.filter, &g.name))
+        .collect()
 }
 
 /// Why there is nothing to show: not polled yet, unreachable, or nothing there.
@@ -63,13 +73,19 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 fn lag_seconds(l: Option<LagSeconds>) -> String {
     match l {
         None => "-".into(),
-        Some(LagSeconds { seconds, estimate: Estimate::AtLeast }) => format!("≥{}", secs(Some(seconds))),
+        Some(LagSeconds { seconds, estimate: Estimate::AtLeast }) => {
+            format!("≥{}", secs(Some(seconds)))
+        }
         Some(l) => secs(Some(l.seconds)),
     }
 }
 
 fn title(view: &View) -> String {
-    if view.ui.filter.is_empty() { "Consumer groups".into() } else { format!("Consumer groups /{}", view.ui.filter) }
+    if view.ui.filter.is_empty() {
+        "Consumer groups".into()
+    } else {
+        format!("Consumer groups /{}", view.ui.filter)
+    }
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
@@ -84,7 +100,11 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
                 "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn.0,
                 _ => t.unknown.0,
             });
-            let verdict = if let Some(e) = &g.error { Span::styled(e.clone(), Style::new().fg(t.error.0)) } else { Span::styled(g.verdict.as_str(), verdict_style(view, g.verdict)) };
+            let verdict = if let Some(e) = &g.error {
+                Span::styled(e.clone(), Style::new().fg(t.error.0))
+            } else {
+                Span::styled(g.verdict.as_str(), verdict_style(view, g.verdict))
+            };
             [
                 Span::raw(g.name.clone()),
                 Span::styled(g.state.clone(), state_style),
@@ -98,18 +118,32 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
             ]
         })
         .collect();
-    let headers = ["GROUP", "STATE", "MEMBERS", "LAG", "MAX LAG", "LAG S", "VERDICT", "ETA", "HISTORY"];
+    let headers =
+        ["GROUP", "STATE", "MEMBERS", "LAG", "MAX LAG", "LAG S", "VERDICT", "ETA", "HISTORY"];
     let stale = staleness(&view.store.groups, view);
     let title = title(view);
     let b = block(&title, view, stale);
     if rows.is_empty() {
-        render_table(frame, area, view, Vec::new(), &[], header(view, headers), b, &nothing(view, "consumer groups"));
+        render_table(
+            frame,
+            area,
+            view,
+            Vec::new(),
+            &[],
+            header(view, headers),
+            b,
+            &nothing(view, "consumer groups"),
+        );
         return;
     }
     let shown_cols = fitting_columns(&headers, &rows, area.width.saturating_sub(2), 7);
-    let widths: Vec<Constraint> = (0..shown_cols).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown_cols))).collect();
-    let table = Table::new(rows, widths).header(header(view, headers.into_iter().take(shown_cols))).block(b);
+    let widths: Vec<Constraint> =
+        (0..shown_cols).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> =
+        rows.into_iter().map(|r| Row::new(r.into_iter().take(shown_cols))).collect();
+    let table = Table::new(rows, widths)
+        .header(header(view, headers.into_iter().take(shown_cols)))
+        .block(b);
     render_selectable(frame, area, view, table, view.ui.selected.min(groups.len() - 1));
 }
 
@@ -117,7 +151,9 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
 fn eta(g: &Group) -> String {
     match (g.eta_seconds, g.total_lag, g.rates) {
         (Some(s), _, _) => secs(Some(s)),
-        (None, Some(lag), Some(r)) if lag > 0 && r.consume_per_s <= r.produce_per_s => "never".into(),
+        (None, Some(lag), Some(r)) if lag > 0 && r.consume_per_s <= r.produce_per_s => {
+            "never".into()
+        }
         _ => "-".into(),
     }
 }
@@ -134,7 +170,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         frame.render_widget(p.block(block(name, view, stale)), area);
         return;
     };
-    let [summary, table] = Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
+    let [summary, table] =
+        Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
     let dim = Style::new().fg(t.dim.0);
     let text = Style::new().fg(t.text.0);
     let first = vec![
@@ -156,39 +193,69 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     if g.lag_history.is_empty() {
         second.push(Span::styled("(none yet)", dim));
     } else {
-        second.push(Span::styled(spark(&g.lag_history, width.max(8)), verdict_style(view, g.verdict)));
+        second.push(Span::styled(
+            spark(&g.lag_history, width.max(8)),
+            verdict_style(view, g.verdict),
+        ));
         let tail = &g.lag_history[g.lag_history.len().saturating_sub(width.max(8))..];
         second.push(Span::styled(format!(" {} → {}", tail[0], tail[tail.len() - 1]), dim));
     }
     let mut third = Vec::new();
     if let Some(r) = g.rates {
-        third.push(Span::styled(format!("produced {:.1}/s consumed {:.1}/s  ", r.produce_per_s, r.consume_per_s), dim));
+        third.push(Span::styled(
+            format!("produced {:.1}/s consumed {:.1}/s  ", r.produce_per_s, r.consume_per_s),
+            dim,
+        ));
     }
     if let Some(w) = &g.worst {
-        third.push(Span::styled(format!("worst {}[{}] {}  ", w.topic, w.partition, w.verdict), verdict_style(view, w.verdict)));
+        third.push(Span::styled(
+            format!("worst {}[{}] {}  ", w.topic, w.partition, w.verdict),
+            verdict_style(view, w.verdict),
+        ));
     }
     if let Some(e) = &g.error {
         third.push(Span::styled(e.clone(), Style::new().fg(t.error.0)));
     }
     let title = format!("group {}", g.name);
-    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)]).block(block(&title, view, stale.clone())), summary);
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)])
+            .block(block(&title, view, stale.clone())),
+        summary,
+    );
 
     // Only the rows that fit, around the selection: a group of thousands of partitions costs
     // one screenful per frame, not thousands of formatted rows.
     let visible = table.height.saturating_sub(3).max(1) as usize;
     let selected = view.ui.selected.min(g.partitions.len().saturating_sub(1));
     let start = selected.saturating_sub(visible - 1);
-    let rows: Vec<[Span; 10]> = g.partitions.iter().skip(start).take(visible).map(|p| partition_row(view, p)).collect();
-    let headers = ["TOPIC", "PART", "CURRENT", "LOG-END", "LAG", "LAG S", "VERDICT", "CONSUMER", "HOST", "CLIENT"];
+    let rows: Vec<[Span; 10]> =
+        g.partitions.iter().skip(start).take(visible).map(|p| partition_row(view, p)).collect();
+    let headers = [
+        "TOPIC", "PART", "CURRENT", "LOG-END", "LAG", "LAG S", "VERDICT", "CONSUMER", "HOST",
+        "CLIENT",
+    ];
     let shown_cols = fitting_columns(&headers, &rows, table.width.saturating_sub(2), 7);
-    let widths: Vec<Constraint> = (0..shown_cols).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown_cols))).collect();
+    let widths: Vec<Constraint> =
+        (0..shown_cols).map(|i| column_width(&headers, &rows, i)).collect();
+    let rows: Vec<Row> =
+        rows.into_iter().map(|r| Row::new(r.into_iter().take(shown_cols))).collect();
     let h = header(view, headers.into_iter().take(shown_cols));
-    let title = format!("Partitions {}/{}", (selected + 1).min(g.partitions.len()), g.partitions.len());
+    let title =
+        format!("Partitions {}/{}", (selected + 1).min(g.partitions.len()), g.partitions.len());
     if rows.is_empty() {
-        render_table(frame, table, view, rows, &widths, h, block(&title, view, stale), "no committed offsets: the group consumes nothing");
+        render_table(
+            frame,
+            table,
+            view,
+            rows,
+            &widths,
+            h,
+            block(&title, view, stale),
+            "no committed offsets: the group consumes nothing",
+        );
     } else {
-        let t = ratatui::widgets::Table::new(rows, widths).header(h).block(block(&title, view, stale));
+        let t =
+            ratatui::widgets::Table::new(rows, widths).header(h).block(block(&title, view, stale));
         render_selectable(frame, table, view, t, selected - start);
     }
 }

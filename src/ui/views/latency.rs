@@ -30,21 +30,36 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let Some(snap) = &b.snapshot else {
         let msg = match &b.health {
             Health::Down { reason, .. } => format!("(latency sampler down: {reason})"),
-            _ => "(latency not sampled yet: it reads the change topics for one refresh interval)".into(),
+            _ => "(latency not sampled yet: it reads the change topics for one refresh interval)"
+                .into(),
         };
-        frame.render_widget(Paragraph::new(Span::styled(msg, dim)).block(block("Latency", view, stale)), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(msg, dim)).block(block("Latency", view, stale)),
+            area,
+        );
         return;
     };
     let title = format!("Latency · last {}s", snap.window_seconds);
-    let [table, chart] = Layout::vertical([Constraint::Length(snap.stages.len() as u16 + 4), Constraint::Fill(1)]).areas(area);
+    let [table, chart] =
+        Layout::vertical([Constraint::Length(snap.stages.len() as u16 + 4), Constraint::Fill(1)])
+            .areas(area);
     draw_table(frame, table, view, snap, block(&title, view, stale.clone()));
     draw_chart(frame, chart, view, snap, block("p50 / p99 (ms)", view, stale));
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, view: &View, snap: &LatencySnapshot, b: ratatui::widgets::Block) {
+fn draw_table(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    snap: &LatencySnapshot,
+    b: ratatui::widgets::Block,
+) {
     let dim = Style::new().fg(view.theme.dim.0);
-    let label_w = snap.stages.iter().map(|s| s.stage.label().chars().count()).max().unwrap_or(5).max(5) as u16;
-    let num = |v: u64, c: &StageLatency| if c.ms.count == 0 { "-".to_string() } else { v.to_string() };
+    let label_w =
+        snap.stages.iter().map(|s| s.stage.label().chars().count()).max().unwrap_or(5).max(5)
+            as u16;
+    let num =
+        |v: u64, c: &StageLatency| if c.ms.count == 0 { "-".to_string() } else { v.to_string() };
     let rows: Vec<Row> = snap
         .stages
         .iter()
@@ -60,28 +75,52 @@ fn draw_table(frame: &mut Frame, area: Rect, view: &View, snap: &LatencySnapshot
             ])
         })
         .collect();
-    let widths = [Constraint::Length(label_w), Constraint::Length(6), Constraint::Length(6), Constraint::Length(6), Constraint::Length(6), Constraint::Length(6), Constraint::Length(6)];
-    let h = header(view, ["STAGE (ms)", " COUNT", "   P50", "   P90", "   P99", " P99.9", "   MAX"]);
-    let [t, foot] = Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(b.inner(area));
+    let widths = [
+        Constraint::Length(label_w),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+    ];
+    let h =
+        header(view, ["STAGE (ms)", " COUNT", "   P50", "   P90", "   P99", " P99.9", "   MAX"]);
+    let [t, foot] =
+        Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(b.inner(area));
     frame.render_widget(b, area);
     frame.render_widget(Table::new(rows, widths).header(h), t);
-    let topics = if snap.topics.is_empty() { "no change topics assigned".to_string() } else { snap.topics.join(", ") };
+    let topics = if snap.topics.is_empty() {
+        "no change topics assigned".to_string()
+    } else {
+        snap.topics.join(", ")
+    };
     let mut spans = vec![Span::styled(format!("{} events", snap.events), dim)];
     if snap.undecodable > 0 {
-        spans.push(Span::styled(format!(", {} undecodable", snap.undecodable), Style::new().fg(view.theme.warn.0)));
+        spans.push(Span::styled(
+            format!(", {} undecodable", snap.undecodable),
+            Style::new().fg(view.theme.warn.0),
+        ));
     }
     spans.push(Span::styled(format!(" · {topics}"), dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), foot);
 }
 
 /// Two bars per stage (p50, p99) on one linear scale: the widest p99 fills the width.
-fn draw_chart(frame: &mut Frame, area: Rect, view: &View, snap: &LatencySnapshot, b: ratatui::widgets::Block) {
+fn draw_chart(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    snap: &LatencySnapshot,
+    b: ratatui::widgets::Block,
+) {
     let t = view.theme;
     let dim = Style::new().fg(t.dim.0);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if snap.stages.iter().all(|s| s.ms.count == 0) {
-        let msg = format!("(no change events in the last {}s: nothing to measure)", snap.window_seconds);
+        let msg =
+            format!("(no change events in the last {}s: nothing to measure)", snap.window_seconds);
         frame.render_widget(Paragraph::new(Span::styled(msg, dim)), inner);
         return;
     }
@@ -91,7 +130,13 @@ fn draw_chart(frame: &mut Frame, area: Rect, view: &View, snap: &LatencySnapshot
     let bar_w = (inner.width as usize).saturating_sub(label_w + 5 + value_w + 1).max(1);
     let mut lines = Vec::new();
     for s in &snap.stages {
-        for (i, (name, v, style)) in [("p50", s.ms.p50, Style::new().fg(t.ok.0)), ("p99", s.ms.p99, Style::new().fg(t.warn.0))].into_iter().enumerate() {
+        for (i, (name, v, style)) in [
+            ("p50", s.ms.p50, Style::new().fg(t.ok.0)),
+            ("p99", s.ms.p99, Style::new().fg(t.warn.0)),
+        ]
+        .into_iter()
+        .enumerate()
+        {
             let label = if i == 0 { s.stage.label() } else { "" };
             let eighths = (v as u128 * bar_w as u128 * 8 / max as u128) as usize;
             let bar = bar(eighths);
@@ -101,7 +146,10 @@ fn draw_chart(frame: &mut Frame, area: Rect, view: &View, snap: &LatencySnapshot
                 Span::styled(format!("{name} "), dim),
                 Span::styled(bar, style),
                 Span::raw(" ".repeat(pad)),
-                Span::styled(if s.ms.count == 0 { " -".to_string() } else { format!(" {v}ms") }, Style::new().fg(t.text.0)),
+                Span::styled(
+                    if s.ms.count == 0 { " -".to_string() } else { format!(" {v}ms") },
+                    Style::new().fg(t.text.0),
+                ),
             ]));
         }
     }

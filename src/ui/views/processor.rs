@@ -36,13 +36,24 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
     let label = |s: &str| Span::styled(format!("{s:<15}"), dim);
     let state = match (&p.error, p.running, p.paused) {
-        (_, true, true) => Span::styled("‖ paused", Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD)),
-        (_, true, false) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
-        (Some(_), false, _) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
-        (None, false, _) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+        (_, true, true) => {
+            Span::styled("‖ paused", Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD))
+        }
+        (_, true, false) => {
+            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
+        }
+        (Some(_), false, _) => Span::styled(
+            "● stopped (failed)",
+            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
+        ),
+        (None, false, _) => {
+            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
+        }
     };
     let checkpoint = match p.last_checkpoint {
-        Some(at) => format!("last checkpoint {} ago ({} this run)", age(at, view.now), p.checkpoints),
+        Some(at) => {
+            format!("last checkpoint {} ago ({} this run)", age(at, view.now), p.checkpoints)
+        }
         None => "no checkpoint this run".into(),
     };
     let mut lines = vec![Line::from(vec![
@@ -53,14 +64,26 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     ])];
     let s = p.stats.as_ref();
     let watermark = match s.and_then(|s| s.job_watermark) {
-        Some(w) => vec![Span::styled(crate::units::epoch_ms(w), text), Span::styled(format!("  {} behind wall clock", behind(view, w)), dim)],
-        None if s.is_some_and(|s| s.idle) => vec![Span::styled("idle (every partition idle)", Style::new().fg(t.warn.0))],
+        Some(w) => vec![
+            Span::styled(crate::units::epoch_ms(w), text),
+            Span::styled(format!("  {} behind wall clock", behind(view, w)), dim),
+        ],
+        None if s.is_some_and(|s| s.idle) => {
+            vec![Span::styled("idle (every partition idle)", Style::new().fg(t.warn.0))]
+        }
         None => vec![Span::styled("-", dim)],
     };
     lines.push(Line::from([vec![label("job watermark")], watermark].concat()));
     lines.push(Line::from(vec![
         label("windows"),
-        Span::styled(format!("{} open, {} fired", s.map_or(0, |s| s.open_windows), s.map_or(0, |s| s.fired_windows)), text),
+        Span::styled(
+            format!(
+                "{} open, {} fired",
+                s.map_or(0, |s| s.open_windows),
+                s.map_or(0, |s| s.fired_windows)
+            ),
+            text,
+        ),
     ]));
     let warn_if = |n: u64| if n > 0 { Style::new().fg(t.warn.0) } else { text };
     lines.push(Line::from(vec![
@@ -72,7 +95,14 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
         Span::styled(p.truncates.to_string(), warn_if(p.truncates)),
     ]));
     let f = p.firing_delay_ms;
-    let delay = if f.count == 0 { "-".to_string() } else { format!("p50 {} ms  p99 {} ms  max {} ms  ({} windows, last minute)", f.p50, f.p99, f.max, f.count) };
+    let delay = if f.count == 0 {
+        "-".to_string()
+    } else {
+        format!(
+            "p50 {} ms  p99 {} ms  max {} ms  ({} windows, last minute)",
+            f.p50, f.p99, f.max, f.count
+        )
+    };
     lines.push(Line::from(vec![label("firing delay"), Span::styled(delay, text)]));
     lines.extend(waiting_for_topics(view, &p.waiting_for));
     if let Some(e) = &p.error {
@@ -87,9 +117,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let lines = summary(view);
     let inner = area.width.saturating_sub(2).max(1) as usize;
     let height: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let [top, parts] = Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(1)]).areas(area);
-    let title = if p.job.is_empty() { "Processor".to_string() } else { format!("Processor: job {}", p.job) };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, view, None)), top);
+    let [top, parts] =
+        Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(1)]).areas(area);
+    let title = if p.job.is_empty() {
+        "Processor".to_string()
+    } else {
+        format!("Processor: job {}", p.job)
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, view, None)),
+        top,
+    );
 
     let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
     let rows: Vec<[Span; 8]> = p
@@ -100,26 +138,63 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             // One topic: its partition number; several: topic/partition.
             let name = match p.topics.len() {
                 1 => (ps.partition % TOPIC_STRIDE).to_string(),
-                _ => format!("{}/{}", p.topics.get((ps.partition / TOPIC_STRIDE) as usize).map_or("?", String::as_str), ps.partition % TOPIC_STRIDE),
+                _ => format!(
+                    "{}/{}",
+                    p.topics
+                        .get((ps.partition / TOPIC_STRIDE) as usize)
+                        .map_or("?", String::as_str),
+                    ps.partition % TOPIC_STRIDE
+                ),
             };
             // The time of day (UTC) is enough next to the summary's full job watermark.
-            let wm = ps.watermark.map_or("-".to_string(), |w| crate::units::epoch_ms(w).get(11..23).unwrap_or_default().to_string());
+            let wm = ps.watermark.map_or("-".to_string(), |w| {
+                crate::units::epoch_ms(w).get(11..23).unwrap_or_default().to_string()
+            });
             let lag = ps.watermark.map_or("-".to_string(), |w| behind(view, w));
             [
                 Span::styled(name, text),
                 Span::styled(wm, text),
                 Span::styled(lag, text),
-                if ps.idle { Span::styled("idle", Style::new().fg(t.warn.0)) } else { Span::styled("active", dim) },
+                if ps.idle {
+                    Span::styled("idle", Style::new().fg(t.warn.0))
+                } else {
+                    Span::styled("active", dim)
+                },
                 Span::raw(ps.next_offset.to_string()),
                 Span::raw(format!("{} / {}", ps.open_windows, ps.fired_windows)),
-                Span::styled(ps.late_events.to_string(), if ps.late_events > 0 { Style::new().fg(t.warn.0) } else { dim }),
+                Span::styled(
+                    ps.late_events.to_string(),
+                    if ps.late_events > 0 { Style::new().fg(t.warn.0) } else { dim },
+                ),
                 Span::raw(ps.events_applied.to_string()),
             ]
         })
         .collect();
-    let headers = ["PARTITION", "WATERMARK (UTC)", "BEHIND", "STATE", "NEXT OFFSET", "OPEN / FIRED", "LATE", "EVENTS"];
+    let headers = [
+        "PARTITION",
+        "WATERMARK (UTC)",
+        "BEHIND",
+        "STATE",
+        "NEXT OFFSET",
+        "OPEN / FIRED",
+        "LATE",
+        "EVENTS",
+    ];
     let widths: Vec<Constraint> = (0..8).map(|i| column_width(&headers, &rows, i)).collect();
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    let empty = if p.running { "no partition assigned yet" } else { "not running: s starts the first configured job" };
-    render_table(frame, parts, view, rows, &widths, header(view, headers), block("Partitions", view, None), empty);
+    let empty = if p.running {
+        "no partition assigned yet"
+    } else {
+        "not running: s starts the first configured job"
+    };
+    render_table(
+        frame,
+        parts,
+        view,
+        rows,
+        &widths,
+        header(view, headers),
+        block("Partitions", view, None),
+        empty,
+    );
 }

@@ -22,7 +22,9 @@ use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
-use crate::ui::widgets::common::{block, column_width, header, render_table, staleness, waiting_for_topics};
+use crate::ui::widgets::common::{
+    block, column_width, header, render_table, staleness, waiting_for_topics,
+};
 use crate::ui::{View, age};
 use crate::units::millis;
 
@@ -31,9 +33,16 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let r = &view.embedded.replicator;
     let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
     let state = match (&r.error, r.running) {
-        (_, true) => Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD)),
-        (Some(_), false) => Span::styled("● stopped (failed)", Style::new().fg(t.error.0).add_modifier(Modifier::BOLD)),
-        (None, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD)),
+        (_, true) => {
+            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
+        }
+        (Some(_), false) => Span::styled(
+            "● stopped (failed)",
+            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
+        ),
+        (None, false) => {
+            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
+        }
     };
     let letters = if r.dead_letters > 0 { Style::new().fg(t.warn.0) } else { text };
     let mut lines = vec![Line::from(vec![
@@ -48,7 +57,10 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     if l.count > 0 {
         lines.push(Line::from(vec![
             Span::styled("source commit → replica commit, last minute: ", dim),
-            Span::styled(format!("p50 {}  p99 {}  max {}", millis(l.p50), millis(l.p99), millis(l.max)), text),
+            Span::styled(
+                format!("p50 {}  p99 {}  max {}", millis(l.p50), millis(l.p99), millis(l.max)),
+                text,
+            ),
             Span::styled(format!("  ({} events)", l.count), dim),
         ]));
     }
@@ -56,14 +68,20 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
         lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
     }
     for rep in &r.replicas {
-        let mut spans = vec![Span::styled(format!("{} → {}", rep.name, rep.sink), text), Span::styled(format!("  {} applied", rep.applied_events), dim)];
+        let mut spans = vec![
+            Span::styled(format!("{} → {}", rep.name, rep.sink), text),
+            Span::styled(format!("  {} applied", rep.applied_events), dim),
+        ];
         if let Some(e) = &rep.error {
             spans.push(Span::styled(format!("  STOPPED: {e}"), Style::new().fg(t.error.0)));
         }
         lines.push(Line::from(spans));
     }
     if r.replicas.is_empty() && !r.running {
-        lines.push(Line::styled("not started in this console (headless `cdc-console replicate` shows below)", dim));
+        lines.push(Line::styled(
+            "not started in this console (headless `cdc-console replicate` shows below)",
+            dim,
+        ));
     }
     lines
 }
@@ -79,24 +97,56 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
     // verdict off the screen; then each table's keys, diverged before in flight.
     let mut rows = Vec::new();
     for r in &view.embedded.diff.reports {
-        let style = if r.differences.is_empty() { Style::new().fg(t.ok.0) } else { Style::new().fg(t.error.0) };
+        let style = if r.differences.is_empty() {
+            Style::new().fg(t.ok.0)
+        } else {
+            Style::new().fg(t.error.0)
+        };
         rows.push([
             Span::styled(format!("{} = {}", r.source_table, r.sink_table), text),
             Span::styled(format!("{} diverged", r.differences.len()), style),
-            Span::styled(format!("{} in flight", r.in_flight.len()), if r.in_flight.is_empty() { dim } else { Style::new().fg(t.warn.0) }),
-            Span::styled(format!("{} segments, {} rows fetched, {} ms", r.stats.segments_checked, r.stats.rows_fetched, r.stats.elapsed_ms), dim),
+            Span::styled(
+                format!("{} in flight", r.in_flight.len()),
+                if r.in_flight.is_empty() { dim } else { Style::new().fg(t.warn.0) },
+            ),
+            Span::styled(
+                format!(
+                    "{} segments, {} rows fetched, {} ms",
+                    r.stats.segments_checked, r.stats.rows_fetched, r.stats.elapsed_ms
+                ),
+                dim,
+            ),
         ]);
     }
     // The room left after the verdicts, shared by the tables with keys (each also takes a name
     // row and a "more" row).
-    let listed: Vec<_> = view.embedded.diff.reports.iter().filter(|r| !r.differences.is_empty() || !r.in_flight.is_empty()).collect();
+    let listed: Vec<_> = view
+        .embedded
+        .diff
+        .reports
+        .iter()
+        .filter(|r| !r.differences.is_empty() || !r.in_flight.is_empty())
+        .collect();
     let share = room.saturating_sub(rows.len()) / listed.len().max(1);
     for r in listed {
         let keys = r.differences.len() + r.in_flight.len();
         // All of them when they fit beside the name row, else room for the "more" row too.
-        let per_table = if keys < share && keys <= KEYS_PER_TABLE { keys } else { share.saturating_sub(2).clamp(1, KEYS_PER_TABLE) };
-        rows.push([Span::styled(format!("{}:", r.sink_table), dim), Span::raw(""), Span::raw(""), Span::raw("")]);
-        let shown = r.differences.iter().map(|d| ("diverged", d)).chain(r.in_flight.iter().map(|d| ("in flight", d)));
+        let per_table = if keys < share && keys <= KEYS_PER_TABLE {
+            keys
+        } else {
+            share.saturating_sub(2).clamp(1, KEYS_PER_TABLE)
+        };
+        rows.push([
+            Span::styled(format!("{}:", r.sink_table), dim),
+            Span::raw(""),
+            Span::raw(""),
+            Span::raw(""),
+        ]);
+        let shown = r
+            .differences
+            .iter()
+            .map(|d| ("diverged", d))
+            .chain(r.in_flight.iter().map(|d| ("in flight", d)));
         for (state, d) in shown.take(per_table) {
             let (kind, cols) = match d {
                 RowDiff::Missing { .. } => ("missing in sink", String::new()),
@@ -105,18 +155,35 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
             };
             rows.push([
                 Span::styled(format!("  {}={}", r.key_columns.join(","), d.key().join(",")), text),
-                Span::styled(state, if state == "diverged" { Style::new().fg(t.error.0) } else { Style::new().fg(t.warn.0) }),
+                Span::styled(
+                    state,
+                    if state == "diverged" {
+                        Style::new().fg(t.error.0)
+                    } else {
+                        Style::new().fg(t.warn.0)
+                    },
+                ),
                 Span::styled(kind, dim),
                 Span::styled(cols, text),
             ]);
         }
         let more = keys.saturating_sub(per_table);
         if more > 0 {
-            rows.push([Span::styled(format!("  … {more} more keys"), dim), Span::raw(""), Span::raw(""), Span::raw("")]);
+            rows.push([
+                Span::styled(format!("  … {more} more keys"), dim),
+                Span::raw(""),
+                Span::raw(""),
+                Span::raw(""),
+            ]);
         }
     }
     for e in &view.embedded.diff.errors {
-        rows.push([Span::styled("error", Style::new().fg(t.error.0)), Span::raw(""), Span::raw(""), Span::styled(e.clone(), Style::new().fg(t.error.0))]);
+        rows.push([
+            Span::styled("error", Style::new().fg(t.error.0)),
+            Span::raw(""),
+            Span::raw(""),
+            Span::styled(e.clone(), Style::new().fg(t.error.0)),
+        ]);
     }
     rows
 }
@@ -128,15 +195,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     // Lines wrap: count the rows they take inside the borders.
     let inner = area.width.saturating_sub(2).max(1) as usize;
     let height: usize = rep.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let [top, diff_area, sink, tables] =
-        Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(2), Constraint::Length(3), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(rep).wrap(Wrap { trim: false }).block(block("Replicator", view, None)), top);
+    let [top, diff_area, sink, tables] = Layout::vertical([
+        Constraint::Length(height as u16 + 2),
+        Constraint::Fill(2),
+        Constraint::Length(3),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(rep).wrap(Wrap { trim: false }).block(block("Replicator", view, None)),
+        top,
+    );
 
     let d = &view.embedded.diff;
     let title = match (d.running, d.started, d.finished) {
         (true, Some(s), _) => format!("Diff: running for {}", age(s, view.now)),
         (false, Some(s), Some(f)) => {
-            format!("Diff: {} ago, took {:.1} s", age(f, view.now), f.duration_since(s).unwrap_or_default().as_secs_f64())
+            format!(
+                "Diff: {} ago, took {:.1} s",
+                age(f, view.now),
+                f.duration_since(s).unwrap_or_default().as_secs_f64()
+            )
         }
         _ => "Diff".to_string(),
     };
@@ -150,20 +229,37 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     widths[3] = Constraint::Fill(1);
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    let empty = if d.running { "diffing the replicas against the source…" } else { "no diff run yet: press d" };
-    render_table(frame, diff_area, view, rows, &widths, header(view, headers), block(&title, view, None), empty);
+    let empty = if d.running {
+        "diffing the replicas against the source…"
+    } else {
+        "no diff run yet: press d"
+    };
+    render_table(
+        frame,
+        diff_area,
+        view,
+        rows,
+        &widths,
+        header(view, headers),
+        block(&title, view, None),
+        empty,
+    );
 
     let s = &view.store.sink;
     let stale = staleness(s, view);
     let status = match &s.health {
         Health::Unknown => Line::styled("not polled yet", Style::new().fg(t.unknown.0)),
         Health::Up { since } => Line::from(vec![
-            Span::styled(format!("reachable, up {}", age(*since, view.now)), Style::new().fg(t.ok.0)),
+            Span::styled(
+                format!("reachable, up {}", age(*since, view.now)),
+                Style::new().fg(t.ok.0),
+            ),
             Span::styled(format!("  {}", s.endpoint), dim),
         ]),
-        Health::Down { since, reason, .. } => {
-            Line::styled(format!("down {}: {reason}", age(*since, view.now)), Style::new().fg(t.error.0))
-        }
+        Health::Down { since, reason, .. } => Line::styled(
+            format!("down {}: {reason}", age(*since, view.now)),
+            Style::new().fg(t.error.0),
+        ),
     };
     frame.render_widget(Paragraph::new(status).block(block("Sink", view, stale.clone())), sink);
 
@@ -171,7 +267,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let mut rows: Vec<[Span; 3]> = snap
         .iter()
         .flat_map(|p| &p.console_tables)
-        .map(|c| [Span::styled(c.name.clone(), text), Span::raw("table"), Span::raw(format!("{} rows", c.live_rows))])
+        .map(|c| {
+            [
+                Span::styled(c.name.clone(), text),
+                Span::raw("table"),
+                Span::raw(format!("{} rows", c.live_rows)),
+            ]
+        })
         .collect();
     rows.extend(snap.iter().flat_map(|p| &p.applied).map(|a| {
         [Span::styled(a.consumer.clone(), text), Span::raw("applied LSN"), Span::raw(a.lsn.clone())]
@@ -179,6 +281,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let headers = ["NAME", "KIND", "VALUE"];
     let widths: Vec<Constraint> = (0..3).map(|i| column_width(&headers, &rows, i)).collect();
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    let empty = if snap.is_some() { "no console tables in the sink's cdc schema yet, no applied LSNs" } else { "nothing from the sink yet" };
-    render_table(frame, tables, view, rows, &widths, header(view, headers), block("Sink: cdc schema", view, stale), empty);
+    let empty = if snap.is_some() {
+        "no console tables in the sink's cdc schema yet, no applied LSNs"
+    } else {
+        "nothing from the sink yet"
+    };
+    render_table(
+        frame,
+        tables,
+        view,
+        rows,
+        &widths,
+        header(view, headers),
+        block("Sink: cdc schema", view, stale),
+        empty,
+    );
 }

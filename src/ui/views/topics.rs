@@ -33,7 +33,12 @@ fn all<'a>(view: &View<'a>) -> Vec<&'a Topic> {
 
 fn listed<'a>(view: &View<'a>) -> Vec<&'a Topic> {
     let f = &view.ui.filter;
-    all(view).into_iter().filter(|t| if t.internal { !f.is_empty() && matches(f, &t.name) } else { matches(f, &t.name) }).collect()
+    all(view)
+        .into_iter()
+        .filter(
+            |t| if t.internal { !f.is_empty() && matches(f, &t.name) } else { matches(f, &t.name) },
+        )
+        .collect()
 }
 
 fn find<'a>(view: &View<'a>, name: &str) -> Option<&'a Topic> {
@@ -42,7 +47,9 @@ fn find<'a>(view: &View<'a>, name: &str) -> Option<&'a Topic> {
 
 pub fn rows(view: &View) -> Vec<String> {
     match &view.ui.detail {
-        Some(d) => find(view, d).map(|t| t.partition_details.iter().map(|p| p.id.to_string()).collect()).unwrap_or_default(),
+        Some(d) => find(view, d)
+            .map(|t| t.partition_details.iter().map(|p| p.id.to_string()).collect())
+            .unwrap_or_default(),
         None => listed(view).into_iter().map(|t| t.name.clone()).collect(),
     }
 }
@@ -71,7 +78,9 @@ fn opt(v: Option<i64>) -> String {
 fn problem(t: &Topic) -> String {
     match (&t.error, t.below_min_isr(), t.min_insync_replicas) {
         (Some(e), _, _) => e.clone(),
-        (None, n, Some(min)) if n > 0 => format!("{n} partition(s) below min.insync.replicas={min}: writes refused"),
+        (None, n, Some(min)) if n > 0 => {
+            format!("{n} partition(s) below min.insync.replicas={min}: writes refused")
+        }
         _ => String::new(),
     }
 }
@@ -81,12 +90,20 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let k = &view.store.kafka;
     let topics = listed(view);
     let count = |n: usize, bad| {
-        if n == 0 { Span::styled("0", Style::new().fg(th.dim.0)) } else { Span::styled(n.to_string(), Style::new().fg(bad).add_modifier(Modifier::BOLD)) }
+        if n == 0 {
+            Span::styled("0", Style::new().fg(th.dim.0))
+        } else {
+            Span::styled(n.to_string(), Style::new().fg(bad).add_modifier(Modifier::BOLD))
+        }
     };
     let rows: Vec<[Span; 7]> = topics
         .iter()
         .map(|t| {
-            let name_style = match (t.error.is_some() || t.offline() > 0 || t.below_min_isr() > 0, t.under_replicated() > 0, t.internal) {
+            let name_style = match (
+                t.error.is_some() || t.offline() > 0 || t.below_min_isr() > 0,
+                t.under_replicated() > 0,
+                t.internal,
+            ) {
                 (true, _, _) => Style::new().fg(th.error.0),
                 (_, true, _) => Style::new().fg(th.warn.0),
                 (_, _, true) => Style::new().fg(th.dim.0),
@@ -104,25 +121,57 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
         })
         .collect();
     let all_topics = all(view);
-    let hidden = if view.ui.filter.is_empty() { all_topics.iter().filter(|t| t.internal).count() } else { 0 };
+    let hidden = if view.ui.filter.is_empty() {
+        all_topics.iter().filter(|t| t.internal).count()
+    } else {
+        0
+    };
     let hidden = if hidden > 0 { format!(", {hidden} internal hidden") } else { String::new() };
     let title = if view.ui.filter.is_empty() {
         format!("Topics ({}{hidden})", topics.len())
     } else {
         format!("Topics ({}/{}) /{}", topics.len(), all_topics.len(), view.ui.filter)
     };
-    let empty = if !all_topics.is_empty() { "nothing matches the filter".to_string() } else { empty_reason(k, "no topics") };
+    let empty = if !all_topics.is_empty() {
+        "nothing matches the filter".to_string()
+    } else {
+        empty_reason(k, "no topics")
+    };
     // Name, partitions, URP and offline always; rate, log end and problem while they fit.
     let headers = ["TOPIC", "PART", "URP", "OFFLINE", "MSG/S", "LOG END", "PROBLEM"];
     let stale = staleness(k, view);
     match (&k.health, &k.snapshot) {
         (Health::Down { since, reason, .. }, Some(_)) => {
-            let [note, table] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+            let [note, table] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
             let msg = format!(" Kafka down {}: {}", age(*since, view.now), k.cause(reason));
-            frame.render_widget(Paragraph::new(Span::styled(msg, Style::new().fg(th.error.0))), note);
-            render_fitted(frame, table, view, headers, rows, 4, block(&title, view, stale), &empty, Some(view.ui.selected));
+            frame.render_widget(
+                Paragraph::new(Span::styled(msg, Style::new().fg(th.error.0))),
+                note,
+            );
+            render_fitted(
+                frame,
+                table,
+                view,
+                headers,
+                rows,
+                4,
+                block(&title, view, stale),
+                &empty,
+                Some(view.ui.selected),
+            );
         }
-        _ => render_fitted(frame, area, view, headers, rows, 4, block(&title, view, stale), &empty, Some(view.ui.selected)),
+        _ => render_fitted(
+            frame,
+            area,
+            view,
+            headers,
+            rows,
+            4,
+            block(&title, view, stale),
+            &empty,
+            Some(view.ui.selected),
+        ),
     }
 }
 
@@ -137,7 +186,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let stale = staleness(k, view);
     let Some(topic) = find(view, name) else {
         let msg = format!("topic `{name}` is not in the last snapshot (esc goes back)");
-        frame.render_widget(Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)), area);
+        frame.render_widget(
+            Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)),
+            area,
+        );
         return;
     };
     let (urp, offline, below) = (topic.under_replicated(), topic.offline(), topic.below_min_isr());
@@ -174,7 +226,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     if let Some(e) = &topic.error {
         lines.push(Line::from(Span::styled(e.clone(), Style::new().fg(th.error.0))));
     }
-    let [top, table] = Layout::vertical([Constraint::Length(lines.len() as u16 + 2), Constraint::Fill(1)]).areas(area);
+    let [top, table] =
+        Layout::vertical([Constraint::Length(lines.len() as u16 + 2), Constraint::Fill(1)])
+            .areas(area);
     let title = format!("Topic {}", topic.name);
     frame.render_widget(Paragraph::new(lines).block(block(&title, view, stale.clone())), top);
 
@@ -183,9 +237,17 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         .iter()
         .map(|p| {
             let flags = match (p.offline, p.below_min_isr, p.under_replicated) {
-                (true, _, _) => Span::styled("OFFLINE", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
-                (false, true, _) => Span::styled("<MIN ISR", Style::new().fg(th.error.0).add_modifier(Modifier::BOLD)),
-                (false, false, true) => Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD)),
+                (true, _, _) => Span::styled(
+                    "OFFLINE",
+                    Style::new().fg(th.error.0).add_modifier(Modifier::BOLD),
+                ),
+                (false, true, _) => Span::styled(
+                    "<MIN ISR",
+                    Style::new().fg(th.error.0).add_modifier(Modifier::BOLD),
+                ),
+                (false, false, true) => {
+                    Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD))
+                }
                 _ => Span::styled("ok", Style::new().fg(th.ok.0)),
             };
             [
@@ -196,11 +258,25 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
                 Span::raw(ids(&p.isr)),
                 Span::raw(opt(p.log_start_offset)),
                 Span::raw(opt(p.log_end_offset)),
-                Span::styled(p.problem(topic.min_insync_replicas).unwrap_or_default(), Style::new().fg(th.error.0)),
+                Span::styled(
+                    p.problem(topic.min_insync_replicas).unwrap_or_default(),
+                    Style::new().fg(th.error.0),
+                ),
             ]
         })
         .collect();
-    let headers = ["PARTITION", "LEADER", "FLAGS", "REPLICAS", "ISR", "LOG START", "LOG END", "ERROR"];
+    let headers =
+        ["PARTITION", "LEADER", "FLAGS", "REPLICAS", "ISR", "LOG START", "LOG END", "ERROR"];
     let b = block("Partitions", view, None);
-    render_fitted(frame, table, view, headers, rows, 3, b, "no partition details", Some(view.ui.selected));
+    render_fitted(
+        frame,
+        table,
+        view,
+        headers,
+        rows,
+        3,
+        b,
+        "no partition details",
+        Some(view.ui.selected),
+    );
 }

@@ -15,9 +15,14 @@ pub fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a
     let mut b = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(t.border.0))
-        .title(Span::styled(format!(" {title} "), Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)));
+        .title(Span::styled(
+            format!(" {title} "),
+            Style::new().fg(t.title.0).add_modifier(Modifier::BOLD),
+        ));
     if let Some(s) = stale {
-        b = b.title(Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned());
+        b = b.title(
+            Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned(),
+        );
     }
     b
 }
@@ -51,7 +56,12 @@ pub fn task_style(view: &View, state: &str) -> Style {
 }
 
 /// How many leading columns fit in `width` (at least `min`), at their content widths.
-pub fn fitting_columns<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], width: u16, min: usize) -> usize {
+pub fn fitting_columns<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[Span; N]],
+    width: u16,
+    min: usize,
+) -> usize {
     let mut used = 0u16;
     for i in 0..N {
         let w = match column_width(headers, rows, i) {
@@ -67,7 +77,11 @@ pub fn fitting_columns<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], 
 }
 
 /// The widest cell of column `i`, header included.
-pub fn column_width<const N: usize>(headers: &[&str; N], rows: &[[Span; N]], i: usize) -> Constraint {
+pub fn column_width<const N: usize>(
+    headers: &[&str; N],
+    rows: &[[Span; N]],
+    i: usize,
+) -> Constraint {
     let w = rows.iter().map(|r| r[i].width()).chain([headers[i].len()]).max().unwrap_or(0);
     Constraint::Length(w as u16)
 }
@@ -77,26 +91,47 @@ pub fn header<'a>(view: &View, cells: impl IntoIterator<Item = &'a str>) -> Row<
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn render_table(frame: &mut Frame, area: Rect, view: &View, rows: Vec<Row>, widths: &[Constraint], header: Row, block: Block, empty: &str) {
+pub fn render_table(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    rows: Vec<Row>,
+    widths: &[Constraint],
+    header: Row,
+    block: Block,
+    empty: &str,
+) {
     if rows.is_empty() {
-        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
+        let p =
+            Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0)))
+                .block(block);
         frame.render_widget(p, area);
     } else {
         frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
     }
 }
 
-
 /// A table with the row `selected` highlighted and scrolled into view.
-pub fn render_selectable(frame: &mut Frame, area: Rect, view: &View, table: Table, selected: usize) {
+pub fn render_selectable(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    table: Table,
+    selected: usize,
+) {
     let mut state = TableState::default().with_selected(Some(selected));
-    let table = table.row_highlight_style(Style::new().fg(view.theme.highlight.0).add_modifier(Modifier::REVERSED));
+    let table = table.row_highlight_style(
+        Style::new().fg(view.theme.highlight.0).add_modifier(Modifier::REVERSED),
+    );
     frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// A view that has nothing to show yet says so plainly, instead of an empty frame.
 pub fn placeholder(frame: &mut Frame, area: Rect, view: &View, title: &str, message: &str) {
-    let text = Paragraph::new(Line::from(Span::styled(message.to_string(), Style::new().fg(view.theme.dim.0))));
+    let text = Paragraph::new(Line::from(Span::styled(
+        message.to_string(),
+        Style::new().fg(view.theme.dim.0),
+    )));
     frame.render_widget(text.block(block(title, view, None)), area);
 }
 
@@ -113,9 +148,21 @@ pub fn empty_reason<T: PartialEq>(b: &Backend<T>, none: &str) -> String {
 /// A table of `rows` cut to the leading columns that fit (at least `min`; put columns in
 /// priority order), row `selected` highlighted (clamped), or `empty` in words when there are none.
 #[allow(clippy::too_many_arguments)]
-pub fn render_fitted<const N: usize>(frame: &mut Frame, area: Rect, view: &View, headers: [&str; N], rows: Vec<[Span; N]>, min: usize, block: Block, empty: &str, selected: Option<usize>) {
+pub fn render_fitted<const N: usize>(
+    frame: &mut Frame,
+    area: Rect,
+    view: &View,
+    headers: [&str; N],
+    rows: Vec<[Span; N]>,
+    min: usize,
+    block: Block,
+    empty: &str,
+    selected: Option<usize>,
+) {
     if rows.is_empty() {
-        let p = Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0))).block(block);
+        let p =
+            Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0)))
+                .block(block);
         frame.render_widget(p, area);
         return;
     }
@@ -123,7 +170,8 @@ pub fn render_fitted<const N: usize>(frame: &mut Frame, area: Rect, view: &View,
     let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
     let n = rows.len();
     let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
-    let table = Table::new(rows, widths).header(header(view, headers.into_iter().take(shown))).block(block);
+    let table =
+        Table::new(rows, widths).header(header(view, headers.into_iter().take(shown))).block(block);
     match selected {
         Some(s) => render_selectable(frame, area, view, table, s.min(n - 1)),
         None => frame.render_widget(table, area),
@@ -146,7 +194,8 @@ pub fn verdict_style(view: &View, v: crate::collectors::lag::verdict::Verdict) -
 pub fn spark(values: &[u64], width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let tail = &values[values.len().saturating_sub(width)..];
-    let (min, max) = (tail.iter().copied().min().unwrap_or(0), tail.iter().copied().max().unwrap_or(0));
+    let (min, max) =
+        (tail.iter().copied().min().unwrap_or(0), tail.iter().copied().max().unwrap_or(0));
     tail.iter()
         .map(|&v| match max - min {
             0 if max == 0 => BARS[0],
@@ -172,7 +221,10 @@ pub fn secs(s: Option<f64>) -> String {
 pub fn waiting_for_topics<'a>(view: &View, topics: &[String]) -> Option<Line<'a>> {
     (!topics.is_empty()).then(|| {
         Line::styled(
-            format!("waiting for {} to exist: Debezium creates a table's topic with its first change", topics.join(", ")),
+            format!(
+                "waiting for {} to exist: Debezium creates a table's topic with its first change",
+                topics.join(", ")
+            ),
             Style::new().fg(view.theme.warn.0),
         )
     })

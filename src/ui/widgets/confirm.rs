@@ -14,12 +14,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     let t = view.theme;
     let width = 60.min(area.width);
     let height = 7.min(area.height);
-    let popup = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
     frame.render_widget(Clear, popup);
     let outer = block(&c.title, view, None).border_style(Style::new().fg(t.error.0));
     let inner = outer.inner(popup);
     frame.render_widget(outer, popup);
-    let [ask, input, buttons] = Layout::vertical([Constraint::Length(2), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let [ask, input, buttons] =
+        Layout::vertical([Constraint::Length(2), Constraint::Length(1), Constraint::Length(1)])
+            .areas(inner);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::raw("Type "),
@@ -30,11 +37,18 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     );
     let matches = c.typed == c.expect;
     frame.render_widget(
-        Paragraph::new(Span::styled(format!("> {}▏", c.typed), Style::new().fg(if matches { t.ok.0 } else { t.text.0 }))),
+        Paragraph::new(Span::styled(
+            format!("> {}▏", c.typed),
+            Style::new().fg(if matches { t.ok.0 } else { t.text.0 }),
+        )),
         input,
     );
     let button = |label: &str, focused: bool| {
-        let style = if focused { Style::new().fg(t.key.0).add_modifier(Modifier::REVERSED | Modifier::BOLD) } else { Style::new().fg(t.dim.0) };
+        let style = if focused {
+            Style::new().fg(t.key.0).add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new().fg(t.dim.0)
+        };
         Span::styled(format!(" {label} "), style)
     };
     frame.render_widget(

@@ -17,8 +17,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         if entries.is_empty() {
             return;
         }
-        rows.push(Row::new(vec![title, String::new()]).style(Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)));
-        rows.extend(entries.into_iter().map(|(k, d)| Row::new(vec![format!("  {k}"), d.to_string()])));
+        rows.push(
+            Row::new(vec![title, String::new()])
+                .style(Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)),
+        );
+        rows.extend(
+            entries.into_iter().map(|(k, d)| Row::new(vec![format!("  {k}"), d.to_string()])),
+        );
     };
     if scope != Scope::Global {
         section(format!("{} view", view.ui.view.name()), view.keymap.help(scope, view.read_only));
@@ -33,6 +38,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         height,
     };
     frame.render_widget(Clear, popup);
-    let table = Table::new(rows, [Constraint::Length(18), Constraint::Fill(1)]).block(block("help · esc closes", view, None));
+    let table = Table::new(rows, [Constraint::Length(18), Constraint::Fill(1)]).block(block(
+        "help · esc closes",
+        view,
+        None,
+    ));
     frame.render_widget(table, popup);
 }

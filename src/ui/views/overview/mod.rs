@@ -23,25 +23,29 @@ mod tables;
 use tables::{draw_brokers, draw_connectors, draw_slots, draw_topics};
 
 use crate::collectors::latency::Stage as LatencyStage;
+use crate::store::StageState;
 use crate::ui::widgets::common::{block, staleness, state_style, task_style, verdict_style};
 use crate::ui::{View, age};
-use crate::store::StageState;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let stages = pipeline(view);
     // Left to right when five boxes of 15 columns fit; one line per stage otherwise.
     let wide = area.width >= 79;
     let top_h = if wide { 8 } else { stages.len() as u16 + 2 };
-    let [top, middle, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1), Constraint::Fill(1)]).areas(area);
+    let [top, middle, bottom] =
+        Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1), Constraint::Fill(1)])
+            .areas(area);
     if wide {
         draw_pipeline(frame, top, view, &stages);
     } else {
         draw_pipeline_narrow(frame, top, view, &stages);
     }
-    let [connectors, slots] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle);
+    let [connectors, slots] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(middle);
     draw_connectors(frame, connectors, view);
     draw_slots(frame, slots, view);
-    let [brokers, topics] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(bottom);
+    let [brokers, topics] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(bottom);
     draw_brokers(frame, brokers, view);
     draw_topics(frame, topics, view);
 }
@@ -79,10 +83,14 @@ fn pipeline(view: &View) -> Vec<Box> {
             return Vec::new();
         }
         let style = state_style(view, s.state);
-        s.detail.iter().map(|d| (d.strip_prefix(&format!("{}: ", s.endpoint)).unwrap_or(d).to_string(), style)).collect()
+        s.detail
+            .iter()
+            .map(|d| (d.strip_prefix(&format!("{}: ", s.endpoint)).unwrap_or(d).to_string(), style))
+            .collect()
     };
     let of = |name, s: Option<crate::store::Stage>, mut figures: Vec<(String, Style)>| {
-        let (state, since) = s.as_ref().map(|s| (s.state, s.since)).unwrap_or((StageState::Unknown, None));
+        let (state, since) =
+            s.as_ref().map(|s| (s.state, s.since)).unwrap_or((StageState::Unknown, None));
         // Why it is not up comes first: it is what a glance should catch.
         if let Some(s) = &s {
             figures.splice(0..0, why(s));
@@ -93,7 +101,8 @@ fn pipeline(view: &View) -> Vec<Box> {
     let topics: Vec<_> = kafka.iter().flat_map(|k| &k.topics).filter(|t| !t.internal).collect();
     let captured: Vec<&str> = view.store.captured_topics.iter().map(String::as_str).collect();
     let rate = |pick: &dyn Fn(&str) -> bool| -> Option<f64> {
-        let rates: Vec<f64> = topics.iter().filter(|t| pick(&t.name)).filter_map(|t| t.messages_per_sec).collect();
+        let rates: Vec<f64> =
+            topics.iter().filter(|t| pick(&t.name)).filter_map(|t| t.messages_per_sec).collect();
         (!rates.is_empty()).then(|| rates.iter().sum())
     };
 
@@ -105,16 +114,21 @@ fn pipeline(view: &View) -> Vec<Box> {
         let lag = pg.slots.iter().filter_map(|s| s.lag_bytes).max();
         match (pg.slots.len(), lag) {
             (0, _) => source.push(("no slot".into(), Style::new().fg(t.warn.0))),
-            (_, Some(l)) => source.push((format!("slot lag {}", crate::units::bytes(l, false)), text)),
+            (_, Some(l)) => {
+                source.push((format!("slot lag {}", crate::units::bytes(l, false)), text))
+            }
             _ => source.push((format!("{} slot(s)", pg.slots.len()), text)),
         }
     }
 
     let mut connector = Vec::new();
-    for c in view.store.connect.iter().filter_map(|c| c.snapshot.as_ref()).flat_map(|s| &s.connectors) {
+    for c in
+        view.store.connect.iter().filter_map(|c| c.snapshot.as_ref()).flat_map(|s| &s.connectors)
+    {
         let running = c.tasks.iter().filter(|t| t.state == "RUNNING").count();
         connector.push((c.name.clone(), text));
-        connector.push((format!("{} {running}/{}", c.state, c.tasks.len()), task_style(view, &c.state)));
+        connector
+            .push((format!("{} {running}/{}", c.state, c.tasks.len()), task_style(view, &c.state)));
     }
 
     let mut topic_figs = Vec::new();
@@ -133,10 +147,19 @@ fn pipeline(view: &View) -> Vec<Box> {
             processor.push((format!("lag {m} {v}"), verdict_style(view, v)));
         }
     }
-    if let Some(e) = view.store.latency.snapshot.iter().flat_map(|l| &l.stages).find(|s| s.stage == LatencyStage::EndToEnd && s.ms.count > 0) {
+    if let Some(e) = view
+        .store
+        .latency
+        .snapshot
+        .iter()
+        .flat_map(|l| &l.stages)
+        .find(|s| s.stage == LatencyStage::EndToEnd && s.ms.count > 0)
+    {
         processor.push((format!("p99 {}ms", e.ms.p99), text));
     }
-    if let Some(st) = staleness(&view.store.groups, view).or_else(|| staleness(&view.store.latency, view)) {
+    if let Some(st) =
+        staleness(&view.store.groups, view).or_else(|| staleness(&view.store.latency, view))
+    {
         processor.push((st, Style::new().fg(t.stale.0)));
     }
 
@@ -160,7 +183,11 @@ fn embedded_state(view: &View) -> Span<'static> {
     let t = view.theme;
     match (p.running || r.running, p.error.is_some() || r.error.is_some()) {
         (true, _) => {
-            let what: Vec<&str> = [(p.running, "processor"), (r.running, "replicator")].into_iter().filter(|x| x.0).map(|x| x.1).collect();
+            let what: Vec<&str> = [(p.running, "processor"), (r.running, "replicator")]
+                .into_iter()
+                .filter(|x| x.0)
+                .map(|x| x.1)
+                .collect();
             Span::styled(format!("● {} running", what.join("+")), Style::new().fg(t.ok.0))
         }
         (false, true) => Span::styled("● failed: see its view", Style::new().fg(t.error.0)),
@@ -175,7 +202,11 @@ fn health(view: &View, b: &Box) -> Span<'static> {
         StageState::Down => "down",
         StageState::Unknown => "…",
     };
-    let since = b.since.filter(|_| b.state != StageState::Unknown).map(|x| format!(" {}", age(x, view.now))).unwrap_or_default();
+    let since = b
+        .since
+        .filter(|_| b.state != StageState::Unknown)
+        .map(|x| format!(" {}", age(x, view.now)))
+        .unwrap_or_default();
     Span::styled(format!("● {word}{since}"), state_style(view, b.state))
 }
 
@@ -192,7 +223,10 @@ fn draw_pipeline(frame: &mut Frame, area: Rect, view: &View, stages: &[Box]) {
         let a = areas[i * 2];
         if i > 0 {
             let arrow = Rect { y: areas[i * 2 - 1].y + 2, height: 1, ..areas[i * 2 - 1] };
-            frame.render_widget(Paragraph::new(Span::styled("→", Style::new().fg(view.theme.dim.0))), arrow);
+            frame.render_widget(
+                Paragraph::new(Span::styled("→", Style::new().fg(view.theme.dim.0))),
+                arrow,
+            );
         }
         let mut lines = vec![Line::from(health(view, b))];
         if b.name == "processor" {
@@ -213,7 +247,10 @@ fn draw_pipeline_narrow(frame: &mut Frame, area: Rect, view: &View, stages: &[Bo
         .iter()
         .map(|b| {
             let h = if b.name == "processor" { embedded_state(view) } else { health(view, b) };
-            let mut spans = vec![Span::styled(format!("{:<10}", b.name), Style::new().fg(view.theme.text.0)), h];
+            let mut spans = vec![
+                Span::styled(format!("{:<10}", b.name), Style::new().fg(view.theme.text.0)),
+                h,
+            ];
             for (s, st) in &b.figures {
                 spans.push(Span::styled(format!("  {s}"), *st));
             }

@@ -9,7 +9,9 @@ use ratatui::widgets::Row;
 
 use crate::collectors::kafka::BrokerState;
 use crate::ui::View;
-use crate::ui::widgets::common::{block, column_width, fitting_columns, header, render_table, staleness, task_style};
+use crate::ui::widgets::common::{
+    block, column_width, fitting_columns, header, render_table, staleness, task_style,
+};
 
 pub(super) fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
     let mut rows: Vec<[Span; 4]> = Vec::new();
@@ -39,7 +41,16 @@ pub(super) fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
     let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
     let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
     let header = header(view, headers.into_iter().take(shown));
-    render_table(frame, area, view, rows, &widths, header, block("Connectors", view, stale), "no connectors");
+    render_table(
+        frame,
+        area,
+        view,
+        rows,
+        &widths,
+        header,
+        block("Connectors", view, stale),
+        "no connectors",
+    );
 }
 
 pub(super) fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
@@ -52,9 +63,14 @@ pub(super) fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
             let t = view.theme;
             [
                 Span::raw(s.name.clone()),
-                Span::styled(if s.active { "active" } else { "inactive" }, Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 })),
+                Span::styled(
+                    if s.active { "active" } else { "inactive" },
+                    Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 }),
+                ),
                 Span::raw(s.lag_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
-                Span::raw(s.retained_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
+                Span::raw(
+                    s.retained_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default(),
+                ),
             ]
         })
         .collect();
@@ -62,7 +78,16 @@ pub(super) fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
     let widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
     let header = header(view, headers);
-    render_table(frame, area, view, rows, &widths, header, block("Replication slots", view, staleness(src, view)), "no replication slots");
+    render_table(
+        frame,
+        area,
+        view,
+        rows,
+        &widths,
+        header,
+        block("Replication slots", view, staleness(src, view)),
+        "no replication slots",
+    );
 }
 
 pub(super) fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
@@ -80,7 +105,12 @@ pub(super) fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
             };
             let id = if b.controller { format!("{}*", b.id) } else { b.id.to_string() };
             let rtt = b.rtt_avg_ms.map(|ms| format!("{ms:.1}ms")).unwrap_or_default();
-            [Span::raw(id), Span::raw(b.address()), Span::styled(word, Style::new().fg(color)), Span::raw(rtt)]
+            [
+                Span::raw(id),
+                Span::raw(b.address()),
+                Span::styled(word, Style::new().fg(color)),
+                Span::raw(rtt),
+            ]
         })
         .collect();
     // `*` marks the controller. Id, address and state always; round-trip time while it fits.
@@ -89,7 +119,16 @@ pub(super) fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
     let widths: Vec<Constraint> = (0..shown).map(|i| column_width(&headers, &rows, i)).collect();
     let rows: Vec<Row> = rows.into_iter().map(|r| Row::new(r.into_iter().take(shown))).collect();
     let header = header(view, headers.into_iter().take(shown));
-    render_table(frame, area, view, rows, &widths, header, block("Brokers", view, staleness(k, view)), "no brokers");
+    render_table(
+        frame,
+        area,
+        view,
+        rows,
+        &widths,
+        header,
+        block("Brokers", view, staleness(k, view)),
+        "no brokers",
+    );
 }
 
 pub(super) fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
@@ -107,14 +146,29 @@ pub(super) fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
                 (None, 0, b, _) => format!("{b} refusing writes (below min ISR)"),
                 (None, o, ..) => format!("{o} offline"),
             };
-            let style = if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
+            let style =
+                if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
             let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
-            [t.name.clone(), t.partitions.to_string(), rate, problem].map(|c| Span::styled(c, style))
+            [t.name.clone(), t.partitions.to_string(), rate, problem]
+                .map(|c| Span::styled(c, style))
         })
         .collect();
     let headers = ["TOPIC", "PARTITIONS", "MSG/S", "PROBLEM"];
-    let widths = [column_width(&headers, &rows, 0), Constraint::Length(10), column_width(&headers, &rows, 2), Constraint::Fill(1)];
+    let widths = [
+        column_width(&headers, &rows, 0),
+        Constraint::Length(10),
+        column_width(&headers, &rows, 2),
+        Constraint::Fill(1),
+    ];
     let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    render_table(frame, area, view, rows, &widths, header(view, headers), block("Topics", view, staleness(k, view)), "no topics");
+    render_table(
+        frame,
+        area,
+        view,
+        rows,
+        &widths,
+        header(view, headers),
+        block("Topics", view, staleness(k, view)),
+        "no topics",
+    );
 }
-
