@@ -5,7 +5,7 @@
 //! the cost of building the frame (what the console does on every change), not of the
 //! terminal writing it.
 
-#[path = "../tests/render/fixtures.rs"]
+#[path = "../tests/offline_render/fixtures.rs"]
 mod fixtures;
 
 use cdc_console::ui::Embedded;

@@ -7,7 +7,7 @@
 //! actions; `ui` draws from a borrowed view without I/O; `cli` prints the same store as tables
 //! or JSON. Shared by several of them, below them all: `kafka` (client settings), `pg`
 //! (identifiers, table shapes, errors), `stats` (sliding histograms), `config`, `units`.
-//! tests/architecture.rs fails when an import crosses a layer the wrong way.
+//! tests/offline_architecture.rs fails when an import crosses a layer the wrong way.
 
 pub mod action;
 pub mod app;

@@ -2,7 +2,7 @@
 //! `fetch_group_list`), merged with the console's own consumers.
 //!
 //! Brokers differ in what they answer: Apache Kafka describes every group fully (checked against
-//! kafka-consumer-groups in tests/groups_cli.rs); some Kafka-protocol brokers list only groups
+//! kafka-consumer-groups in tests/stack_groups_cli.rs); some Kafka-protocol brokers list only groups
 //! with committed offsets and leave members' client id, host and assignment empty; librdkafka's
 //! mock cluster has neither ListGroups nor DescribeGroups ("Required feature not supported by
 //! broker"). The merge fills each gap from what the console

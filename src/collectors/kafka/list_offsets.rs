@@ -10,7 +10,7 @@
 //! - one call fails as a whole when a leader does not answer, so callers group partitions by
 //!   leader (and ask leaders in parallel): a dead leader then costs only its own partitions.
 //!
-//! Verified on the mock cluster and on Apache Kafka 4.4 (tests/kafka_cli.rs compares them with
+//! Verified on the mock cluster and on Apache Kafka 4.4 (tests/stack_kafka_cli.rs compares them with
 //! what a plain client reads).
 
 use std::collections::HashMap;

@@ -1,6 +1,6 @@
 //! Tests of `copy_binary`: encodings chosen from type names, PostgreSQL's binary numeric, and
 //! what falls back to the text twin. That PostgreSQL stores these values as its own input
-//! functions would is checked against the server in tests/replicator.rs.
+//! functions would is checked against the server in tests/stack_replicator.rs.
 
 use super::*;
 

@@ -6,7 +6,7 @@
 //! A drop guard deletes it and its slot, publication and topics even when an assertion fails.
 
 mod common;
-#[path = "connect_actions/fixture.rs"]
+#[path = "stack_connect_actions/fixture.rs"]
 mod fixture;
 
 use std::io::Write;

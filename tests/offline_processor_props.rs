@@ -16,9 +16,9 @@ use cdc_console::pipeline::processor::{
 };
 use proptest::prelude::*;
 
-#[path = "processor_props/replay.rs"]
+#[path = "offline_processor_props/replay.rs"]
 mod replay;
-#[path = "processor_props/sessions.rs"]
+#[path = "offline_processor_props/sessions.rs"]
 mod sessions;
 use replay::drive;
 use sessions::session_case;

@@ -1,6 +1,6 @@
 //! `diff` on the local stack's two databases, on tables of its own (schema difftest_<pid>_<test>
 //! in both), so it does not depend on the replicator: key kinds, normalized values, bisection,
-//! the CLI and live pipelines. Row hashes and the key-order read: diff_hashes.rs.
+//! the CLI and live pipelines. Row hashes and the key-order read: stack_diff_hashes.rs.
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! The Kafka collector against librdkafka's mock cluster (three brokers on real TCP ports, in
 //! this process): the faults the local stack's three Apache Kafka brokers cannot be made to show
-//! on demand (tests/broker_faults.rs stops and starts real ones). Racks and leaders as set, a
+//! on demand (tests/stack_broker_faults.rs stops and starts real ones). Racks and leaders as set, a
 //! broker unreachable while still in the metadata, a leader moved at once, a leaderless
 //! partition, a topic error, an injected round-trip delay, the CLI's exit codes. The mock always
 //! reports ISR = replicas; under-replication is shown on the real cluster.
