@@ -34,6 +34,16 @@ pub fn render(store: &Store) -> String {
     }
     out += &stages.render();
 
+    out += &source(store);
+    out += &connect(store);
+    out += &kafka(store);
+    out += &sink(store);
+    out
+}
+
+/// The source's facts: version, WAL position, slots, the configured tables.
+fn source(store: &Store) -> String {
+    let mut out = String::new();
     if let Some(src) = &store.source.snapshot {
         out += &format!(
             "\nSource: PostgreSQL {}, wal_level {}, WAL at {}{}\n",
@@ -73,7 +83,12 @@ pub fn render(store: &Store) -> String {
         }
         out += &empty_or(tables, "none of the configured tables exist in the source");
     }
+    out
+}
 
+/// Each Connect cluster's workers and connectors with their tasks.
+fn connect(store: &Store) -> String {
+    let mut out = String::new();
     for c in &store.connect {
         let Some(snap) = &c.snapshot else { continue };
         out += &format!(
@@ -99,7 +114,12 @@ pub fn render(store: &Store) -> String {
         }
         out += &empty_or(t, "no connectors");
     }
+    out
+}
 
+/// The brokers and topics.
+fn kafka(store: &Store) -> String {
+    let mut out = String::new();
     if let Some(k) = &store.kafka.snapshot {
         out += &format!("\nKafka: {} broker(s){}\n", k.brokers.len(), stale(&store.kafka.health));
         let mut b = Table::new(&["broker", "host:port"]);
@@ -117,7 +137,12 @@ pub fn render(store: &Store) -> String {
         }
         out += &empty_or(t, "no topics");
     }
+    out
+}
 
+/// The sink's version.
+fn sink(store: &Store) -> String {
+    let mut out = String::new();
     if let Some(s) = &store.sink.snapshot {
         out += &format!("\nSink: PostgreSQL {}{}\n", s.server_version, stale(&store.sink.health));
     }

@@ -127,50 +127,72 @@ impl Probe {
             )
             .await
             .map_err(|e| self.error(e))?;
-        let slots = c
-            .query(
-                "SELECT slot_name::text, plugin::text, slot_type, active,
+        Ok(PostgresSnapshot {
+            server_version: facts.get(0),
+            wal_level: facts.get(1),
+            current_wal_lsn: facts.get(2),
+            slots: self.slots(c).await?,
+            tables: self.tables(c).await?,
+            publications: self.publications(c).await?,
+            console_tables: self.console_tables(c).await?,
+            applied: self.applied(c).await?,
+        })
+    }
+
+    /// Every replication slot with the WAL it retains and its lag behind the current LSN.
+    async fn slots(
+        &self,
+        c: &tokio_postgres::Client,
+    ) -> Result<Vec<ReplicationSlot>, CollectError> {
+        Ok(c.query(
+            "SELECT slot_name::text, plugin::text, slot_type, active,
                         restart_lsn::text, confirmed_flush_lsn::text,
                         pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,
                         pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint
                    FROM pg_replication_slots ORDER BY slot_name",
-                &[],
-            )
-            .await
-            .map_err(|e| self.error(e))?
-            .iter()
-            .map(|r| ReplicationSlot {
-                name: r.get(0),
-                plugin: r.get(1),
-                slot_type: r.get(2),
-                active: r.get(3),
-                restart_lsn: r.get(4),
-                confirmed_flush_lsn: r.get(5),
-                retained_bytes: r.get(6),
-                lag_bytes: r.get(7),
-            })
-            .collect();
-        let tables = c
-            .query(
-                "SELECT n.nspname || '.' || c.relname,
+            &[],
+        )
+        .await
+        .map_err(|e| self.error(e))?
+        .iter()
+        .map(|r| ReplicationSlot {
+            name: r.get(0),
+            plugin: r.get(1),
+            slot_type: r.get(2),
+            active: r.get(3),
+            restart_lsn: r.get(4),
+            confirmed_flush_lsn: r.get(5),
+            retained_bytes: r.get(6),
+            lag_bytes: r.get(7),
+        })
+        .collect())
+    }
+
+    /// The configured tables' replica identity and estimated rows.
+    async fn tables(&self, c: &tokio_postgres::Client) -> Result<Vec<TableInfo>, CollectError> {
+        Ok(c.query(
+            "SELECT n.nspname || '.' || c.relname,
                         CASE c.relreplident WHEN 'f' THEN 'full' WHEN 'd' THEN 'default'
                              WHEN 'i' THEN 'index' ELSE 'nothing' END,
                         greatest(c.reltuples, 0)::bigint
                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE c.relkind IN ('r', 'p') AND n.nspname || '.' || c.relname = ANY($1)
                   ORDER BY 1",
-                &[&self.tables],
-            )
-            .await
-            .map_err(|e| self.error(e))?
-            .iter()
-            .map(|r| TableInfo {
-                name: r.get(0),
-                replica_identity: r.get(1),
-                estimated_rows: r.get(2),
-            })
-            .collect();
-        let publications = c
+            &[&self.tables],
+        )
+        .await
+        .map_err(|e| self.error(e))?
+        .iter()
+        .map(|r| TableInfo { name: r.get(0), replica_identity: r.get(1), estimated_rows: r.get(2) })
+        .collect())
+    }
+
+    /// Publications and the tables they publish.
+    async fn publications(
+        &self,
+        c: &tokio_postgres::Client,
+    ) -> Result<Vec<Publication>, CollectError> {
+        Ok(c
             .query(
                 "SELECT p.pubname::text, p.puballtables,
                         coalesce(array_agg(t.schemaname || '.' || t.tablename ORDER BY t.schemaname, t.tablename)
@@ -183,28 +205,24 @@ impl Probe {
             .map_err(|e| self.error(e))?
             .iter()
             .map(|r| Publication { name: r.get(0), all_tables: r.get(1), tables: r.get(2) })
-            .collect();
-        let console_tables = c
-            .query(
-                "SELECT schemaname || '.' || relname, n_live_tup FROM pg_stat_user_tables
+            .collect())
+    }
+
+    /// The console's own tables (schema `cdc`) with their live rows.
+    async fn console_tables(
+        &self,
+        c: &tokio_postgres::Client,
+    ) -> Result<Vec<ConsoleTable>, CollectError> {
+        Ok(c.query(
+            "SELECT schemaname || '.' || relname, n_live_tup FROM pg_stat_user_tables
                   WHERE schemaname = 'cdc' ORDER BY 1",
-                &[],
-            )
-            .await
-            .map_err(|e| self.error(e))?
-            .iter()
-            .map(|r| ConsoleTable { name: r.get(0), live_rows: r.get(1) })
-            .collect();
-        Ok(PostgresSnapshot {
-            server_version: facts.get(0),
-            wal_level: facts.get(1),
-            current_wal_lsn: facts.get(2),
-            slots,
-            tables,
-            publications,
-            console_tables,
-            applied: self.applied(c).await?,
-        })
+            &[],
+        )
+        .await
+        .map_err(|e| self.error(e))?
+        .iter()
+        .map(|r| ConsoleTable { name: r.get(0), live_rows: r.get(1) })
+        .collect())
     }
 
     /// Reads `cdc.progress` when the console has created it; absent means nothing applied yet.

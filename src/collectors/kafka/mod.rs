@@ -24,7 +24,7 @@ mod rate;
 mod stats;
 mod topic_config;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,8 @@ use super::CollectError;
 use crate::config::Config;
 use crate::kafka::client_config;
 use error::blocking;
-use stats::StatsContext;
+use metadata::Listed;
+use stats::{Link, StatsContext};
 
 /// Holds one librdkafka client for the life of the collector (it reconnects by itself, and a
 /// client per poll would leak threads and lose the statistics that need time to gather), plus
@@ -122,51 +123,19 @@ impl Probe {
             Ok((metadata::brokers(&m), metadata::topics(&m), m.orig_broker_id()))
         })
         .await?;
-        // To the broker that has just answered: known alive, and any broker can (see `cluster`).
-        // A bootstrap connection answers as node -1, which would mean "the controller": then
-        // a listed broker the client is connected to, or the first listed.
-        let connected = client.context().links().unwrap_or_default();
-        let via = Some(answered_by)
-            .filter(|id| *id >= 0)
-            .or_else(|| {
-                listed
-                    .iter()
-                    .find(|b| connected.get(&b.id).is_some_and(|l| l.is_up()))
-                    .map(|b| b.id)
-            })
-            .or_else(|| listed.first().map(|b| b.id))
-            .unwrap_or(-1);
+        let via = via_broker(answered_by, &listed, &client.context().links().unwrap_or_default());
         let for_cluster = client.clone();
         let cluster = blocking("DescribeCluster", bound + Duration::from_millis(500), move || {
             cluster::describe(for_cluster.client(), via, timeout)
         });
 
-        // The first statistics come one interval after the client starts; without waiting for
-        // them a one-shot `brokers` would know no broker's state. The wait overlaps the offsets.
-        let first_statistics = (!self.polled).then(|| {
-            let c = client.clone();
-            let after = Instant::now();
-            let deadline = after + STATISTICS_INTERVAL + Duration::from_millis(500);
-            blocking("statistics", STATISTICS_INTERVAL * 2, move || {
-                stats::await_fresh(&c, after, deadline);
-                Ok(())
-            })
-        });
+        // The wait for the first statistics overlaps the offsets.
+        let first_statistics = (!self.polled).then(|| first_statistics(client.clone()));
         self.polled = true;
 
-        // Leaders the cluster does not list, or the client cannot reach, are not asked: they
-        // would only cost a timeout.
-        let links = client.context().links();
-        let listed_ids: HashSet<i32> = listed.iter().map(|b| b.id).collect();
         let groups = if self.offsets { metadata::by_leader(&topics) } else { Default::default() };
-        let down: HashSet<i32> = groups
-            .keys()
-            .copied()
-            .filter(|id| {
-                !listed_ids.contains(id)
-                    || links.as_ref().and_then(|l| l.get(id)).is_some_and(|l| !l.is_up())
-            })
-            .collect();
+        let down =
+            unreachable_leaders(groups.keys().copied(), &listed, client.context().links().as_ref());
         // The rate's clock is when the offsets were read, not when the slowest branch ends.
         let offsets = async {
             (offsets::fetch(client.clone(), groups, &down, timeout).await, Instant::now())
@@ -213,6 +182,47 @@ impl Probe {
             warnings,
         })
     }
+}
+
+/// The broker to send cluster-wide requests to: the one that has just answered (known alive, and
+/// any broker can). A bootstrap connection answers as node -1, which would mean "the
+/// controller": then a listed broker the client is connected to, or the first listed.
+fn via_broker(answered_by: i32, listed: &[Listed], connected: &HashMap<i32, Link>) -> i32 {
+    Some(answered_by)
+        .filter(|id| *id >= 0)
+        .or_else(|| {
+            listed.iter().find(|b| connected.get(&b.id).is_some_and(|l| l.is_up())).map(|b| b.id)
+        })
+        .or_else(|| listed.first().map(|b| b.id))
+        .unwrap_or(-1)
+}
+
+/// Leaders the cluster does not list, or the client cannot reach: asking them would only cost
+/// a timeout.
+fn unreachable_leaders(
+    leaders: impl Iterator<Item = i32>,
+    listed: &[Listed],
+    links: Option<&HashMap<i32, Link>>,
+) -> HashSet<i32> {
+    let listed_ids: HashSet<i32> = listed.iter().map(|b| b.id).collect();
+    leaders
+        .filter(|id| {
+            !listed_ids.contains(id) || links.and_then(|l| l.get(id)).is_some_and(|l| !l.is_up())
+        })
+        .collect()
+}
+
+/// Waits for the client's first statistics (they come one interval after it starts; without
+/// them a one-shot `brokers` would know no broker's state).
+fn first_statistics(
+    client: Arc<BaseConsumer<StatsContext>>,
+) -> impl Future<Output = Result<(), ProbeError>> {
+    let after = Instant::now();
+    let deadline = after + STATISTICS_INTERVAL + Duration::from_millis(500);
+    blocking("statistics", STATISTICS_INTERVAL * 2, move || {
+        stats::await_fresh(&client, after, deadline);
+        Ok(())
+    })
 }
 
 /// Why no bootstrap server accepts a TCP connection, or None when one does.
