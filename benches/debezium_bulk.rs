@@ -17,8 +17,11 @@ const TOPIC: &str = "dbserver1.public.order_items";
 /// Sum of the topic's high watermarks; 0 while it does not exist yet.
 fn log_end(consumer: &BaseConsumer) -> i64 {
     let Ok(md) = consumer.fetch_metadata(Some(TOPIC), Duration::from_secs(5)) else { return 0 };
-    let partitions: Vec<i32> =
-        md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())).collect();
+    let partitions: Vec<i32> = md
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(rdkafka::metadata::MetadataPartition::id))
+        .collect();
     partitions
         .iter()
         .filter_map(|&p| consumer.fetch_watermarks(TOPIC, p, Duration::from_secs(5)).ok())
@@ -44,7 +47,7 @@ async fn main() {
     tokio::spawn(conn);
 
     // Order ids of this run only, far above the generator's.
-    let base: i64 = 9_000_000_000 + (std::process::id() as i64) * 1_000_000;
+    let base: i64 = 9_000_000_000 + i64::from(std::process::id()) * 1_000_000;
     let before = log_end(&consumer);
     pg.batch_execute("BEGIN").await.expect("begin");
     pg.execute(

@@ -84,7 +84,7 @@ fn produce(brokers: &str) -> anyhow::Result<u64> {
     for t in 0..TOPICS {
         let topic = format!("topic-{t:03}");
         for p in 0..PARTITIONS {
-            for _ in 0..(1 + usize::from(p % 3 == 0)) {
+            for _ in 0..=usize::from(p % 3 == 0) {
                 while let Err((e, _)) =
                     producer.send(BaseRecord::to(&topic).partition(p as i32).key("k").payload("v"))
                 {

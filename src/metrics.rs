@@ -14,7 +14,7 @@ pub fn render(store: &Store) -> String {
     let mut out = String::new();
     family(&mut out, "cdc_backend_up", "gauge", "1 when the backend answered its last poll.");
     let mut up = |name: &str, health: &Health| {
-        let v = matches!(health, Health::Up { .. }) as u8;
+        let v = u8::from(matches!(health, Health::Up { .. }));
         let _ = writeln!(out, "cdc_backend_up{{backend=\"{}\"}} {v}", esc(name));
     };
     up(&store.source.name, &store.source.health);
@@ -130,7 +130,7 @@ fn slots(out: &mut String, source: &Backend<crate::collectors::postgres::Postgre
         if let Some(v) = s.retained_bytes {
             let _ = writeln!(out, "cdc_slot_retained_bytes{{slot=\"{slot}\"}} {v}");
         }
-        let _ = writeln!(out, "cdc_slot_active{{slot=\"{slot}\"}} {}", s.active as u8);
+        let _ = writeln!(out, "cdc_slot_active{{slot=\"{slot}\"}} {}", u8::from(s.active));
     }
 }
 
@@ -175,14 +175,11 @@ pub async fn serve(
             let body = metrics.borrow().clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
-                let n = match tokio::time::timeout(
-                    std::time::Duration::from_secs(5),
-                    conn.read(&mut buf),
-                )
-                .await
-                {
-                    Ok(Ok(n)) => n,
-                    _ => return,
+                let Ok(Ok(n)) =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut buf))
+                        .await
+                else {
+                    return;
                 };
                 let request = String::from_utf8_lossy(&buf[..n]);
                 let path = request.split_whitespace().nth(1).unwrap_or("");

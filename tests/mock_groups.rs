@@ -121,7 +121,9 @@ fn member(
                 }),
             }
         }
-        mine.iter_mut().for_each(|t| t.partitions.sort_unstable());
+        for t in &mut mine {
+            t.partitions.sort_unstable();
+        }
         mine
     })
 }

@@ -64,7 +64,7 @@ impl Drop for BrokersBack {
 /// The generator at `rate` changes/s, one second at a time, until `stop`.
 fn generate(rate: u32, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {
-        let (mut done, mut seed) = (0, std::process::id() as u64 * 1000);
+        let (mut done, mut seed) = (0, u64::from(std::process::id()) * 1000);
         while !stop.load(Ordering::Relaxed) {
             seed += 1;
             let settings = Settings {
@@ -101,7 +101,7 @@ fn log_end(s: &KafkaSnapshot) -> Option<i64> {
 }
 
 fn under_replicated(s: &KafkaSnapshot) -> usize {
-    s.topics.iter().map(|t| t.under_replicated()).sum()
+    s.topics.iter().map(cdc_console::collectors::kafka::Topic::under_replicated).sum()
 }
 
 /// Polls `probe` every refresh interval until `done` holds, at most `polls` times; the last

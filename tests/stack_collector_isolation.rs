@@ -42,7 +42,7 @@ async fn hung_backends_time_out_while_the_others_keep_their_cadence() {
             UpdateKind::Kafka(Ok(_)) => counts[1] += 1,
             UpdateKind::Connect(0, Err(CollectError::Timeout { after, .. })) => {
                 assert_eq!(after, Duration::from_secs(1));
-                counts[2] += 1
+                counts[2] += 1;
             }
             UpdateKind::Sink(Err(CollectError::Timeout { .. })) => counts[3] += 1,
             // Groups poll on their own schedule; here they only must not get in the way.

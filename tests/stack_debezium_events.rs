@@ -70,28 +70,26 @@ fn consumer() -> BaseConsumer {
 
 /// Assigns `start`, or every partition from the beginning once the topic exists.
 fn assign(consumer: &BaseConsumer, topic: &str, start: Option<TopicPartitionList>) {
-    let tpl = match start {
-        Some(tpl) => tpl,
-        None => {
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                let md = consumer
-                    .fetch_metadata(Some(topic), Duration::from_secs(10))
-                    .expect("metadata");
-                let n = md.topics().first().map_or(0, |t| t.partitions().len());
-                if n > 0 {
-                    let mut tpl = TopicPartitionList::new();
-                    for p in 0..n as i32 {
-                        tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
-                    }
-                    break tpl;
+    let tpl = if let Some(tpl) = start {
+        tpl
+    } else {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let md =
+                consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+            let n = md.topics().first().map_or(0, |t| t.partitions().len());
+            if n > 0 {
+                let mut tpl = TopicPartitionList::new();
+                for p in 0..n as i32 {
+                    tpl.add_partition_offset(topic, p, Offset::Beginning).unwrap();
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "topic {topic} not created within 60 s: is the connector running?"
-                );
-                std::thread::sleep(Duration::from_millis(250));
+                break tpl;
             }
+            assert!(
+                Instant::now() < deadline,
+                "topic {topic} not created within 60 s: is the connector running?"
+            );
+            std::thread::sleep(Duration::from_millis(250));
         }
     };
     consumer.assign(&tpl).expect("assign");
@@ -170,7 +168,7 @@ async fn orders_insert_update_delete_arrive_as_c_u_d_with_full_images_in_commit_
     let after = c.after.as_ref().unwrap();
     assert!(c.before.is_none());
     assert_eq!(after["order_id"], json!(id));
-    assert_eq!(after["user_id"], json!(424242));
+    assert_eq!(after["user_id"], json!(424_242));
     assert_eq!(after["customer_name"], json!(name));
     assert_eq!(after["amount"], json!("12.50"), "decimal.handling.mode=string keeps the scale");
     assert_eq!(after["status"], json!("pending"));
@@ -191,7 +189,7 @@ async fn order_items_events_carry_the_composite_key() {
     let (consumer, topic) = (consumer(), "dbserver1.public.order_items");
     let start = start_of_new_changes(&consumer, topic);
     let mut db = common::source_client().await;
-    let order_id = 9_000_000_000 + std::process::id() as i64;
+    let order_id = 9_000_000_000 + i64::from(std::process::id());
 
     let (created, rows) = commit(&mut db, "INSERT INTO public.order_items (order_id, line_no, sku, quantity, unit_price) VALUES ($1, 2, 'SKU-1', 3, 4.20) RETURNING item_id::text", &[&order_id]).await;
     let item_id: String = rows[0].get(0);

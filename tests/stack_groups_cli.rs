@@ -45,7 +45,7 @@ impl Member {
                     let _ = consumer.poll(Duration::from_millis(100));
                     let assigned = consumer
                         .assignment()
-                        .map(|a| a.elements().iter().map(|e| e.partition()).collect::<Vec<_>>())
+                        .map(|a| a.elements().iter().map(rdkafka::topic_partition_list::TopicPartitionListElem::partition).collect::<Vec<_>>())
                         .unwrap_or_default();
                     if assigned != committed && !assigned.is_empty() {
                         let mut tpl = TopicPartitionList::new();

@@ -16,11 +16,10 @@ use serde_json::Value;
 fn require_broker() {
     for addr in common::config().kafka.brokers.split(',') {
         let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
-        if TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
-            panic!(
-                "the broker at {addr} is not reachable: bring the local stack up with `compose/local/stack up`"
-            );
-        }
+        assert!(
+            TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
+            "the broker at {addr} is not reachable: bring the local stack up with `compose/local/stack up`"
+        );
     }
 }
 

@@ -90,7 +90,7 @@ fn counts(report: &Value) -> Vec<(String, usize, usize)> {
 
 async fn generate(total: u64, rate: u32) -> u64 {
     let mut done = 0;
-    let mut seed = std::process::id() as u64;
+    let mut seed = u64::from(std::process::id());
     while done < total {
         seed += 1;
         let settings = Settings {

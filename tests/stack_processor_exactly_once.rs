@@ -34,8 +34,7 @@ fn config_toml() -> String {
 async fn checkpointed(sink: &tokio_postgres::Client, job: &str) -> i64 {
     sink.query_one("SELECT coalesce(sum(next_offset), 0)::bigint FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
         .await
-        .map(|r| r.get(0))
-        .unwrap_or(0)
+        .map_or(0, |r| r.get(0))
 }
 
 /// Waits (up to 60 s) until the job's checkpoints pass `seen`: the run is mid-stream.
@@ -63,7 +62,11 @@ fn feed() -> BTreeMap<(String, String), Option<String>> {
     };
     assert_eq!(width(&md), width(&input), "output topic partitions");
     let mut out = BTreeMap::new();
-    for p in md.topics().iter().flat_map(|t| t.partitions().iter().map(|p| p.id())) {
+    for p in md
+        .topics()
+        .iter()
+        .flat_map(|t| t.partitions().iter().map(rdkafka::metadata::MetadataPartition::id))
+    {
         let (low, high) =
             c.fetch_watermarks(&topic, p, common::kafka::TIMEOUT).expect("watermarks");
         let mut tpl = rdkafka::TopicPartitionList::new();

@@ -73,8 +73,13 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        use Action::*;
-        use Scope::*;
+        use Action::{
+            Back, Bottom, Command, DeleteConnector, Down, Filter, GeneratorToggle, Help, NextPane,
+            PageDown, PageUp, PauseConnector, ProcessorReset, ProcessorRun, ProcessorToggle, Quit,
+            RateDown, RateUp, Refresh, ReplicatorToggle, RestartAllTasks, RestartConnector,
+            ResumeConnector, RunDiff, Select, StopConnector, Top, Up,
+        };
+        use Scope::{Connectors, Generator, Global, Processor, Replication};
         let g = |k, a| (Global, k, a);
         Self {
             bindings: vec![

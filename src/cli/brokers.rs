@@ -201,7 +201,7 @@ fn topics_table(topics: &[&Topic]) -> String {
         summary.row(vec![
             t.name.clone(),
             t.partitions.to_string(),
-            t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into()),
+            t.messages_per_sec.map_or_else(|| "-".into(), |r| format!("{r:.1}")),
             dash(t.min_insync_replicas.map(|m| m.to_string())),
             t.below_min_isr().to_string(),
             t.under_replicated().to_string(),
@@ -246,7 +246,7 @@ fn dash(s: Option<String>) -> String {
 }
 
 fn millis(ms: Option<f64>) -> String {
-    ms.map(|m| format!("{m:.1}ms")).unwrap_or_else(|| "-".into())
+    ms.map_or_else(|| "-".into(), |m| format!("{m:.1}ms"))
 }
 
 #[cfg(test)]

@@ -169,19 +169,19 @@ fn render_detail(d: &ConnectorDetail) -> String {
             first_line(&t.trace),
         ]);
     }
-    out += &section("Tasks", tasks, "no tasks");
+    out += &section("Tasks", &tasks, "no tasks");
     let mut config = Table::new(&["key", "value"]);
     for (k, v) in &c.config {
         config.row(vec![k.clone(), v.clone()]);
     }
-    out += &section("Config", config, "empty");
+    out += &section("Config", &config, "empty");
     let mut topics = Table::new(&["topic"]);
     for t in d.topics.iter().flatten() {
         topics.row(vec![t.clone()]);
     }
     out += &section(
         "Topics",
-        topics,
+        &topics,
         if d.topics.is_some() { "none used yet" } else { "unavailable" },
     );
     let mut offsets = Table::new(&["partition", "offset"]);
@@ -190,7 +190,7 @@ fn render_detail(d: &ConnectorDetail) -> String {
     }
     out += &section(
         "Offsets",
-        offsets,
+        &offsets,
         if d.offsets.is_some() { "none committed yet" } else { "unavailable" },
     );
     for note in &d.notes {
@@ -206,7 +206,7 @@ fn render_detail(d: &ConnectorDetail) -> String {
     out
 }
 
-fn section(title: &str, t: Table, empty: &str) -> String {
+fn section(title: &str, t: &Table, empty: &str) -> String {
     if t.is_empty() {
         format!("\n{title}: ({empty})\n")
     } else {

@@ -114,8 +114,7 @@ async fn sample(
                 Default::default()
             }
         };
-    let now_ms =
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     record_time::apply(&mut snapshot, &times, now_ms);
     Ok((snapshot, samples))
 }
@@ -226,7 +225,7 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 .as_ref()
                 .map(|w| format!(" ({}/{} {})", w.topic, w.partition, w.verdict))
                 .unwrap_or_default(),
-            g.eta_seconds.map(eta).unwrap_or_else(|| "ETA unknown".into()),
+            g.eta_seconds.map_or_else(|| "ETA unknown".into(), eta),
         );
         if let Some(e) = &g.error {
             out += &format!("{}: committed offsets unavailable: {e}\n\n", g.name);
@@ -250,7 +249,7 @@ fn notes(s: &GroupsSnapshot) -> String {
 }
 
 fn dash(v: Option<impl ToString>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+    v.map_or_else(|| "-".into(), |v| v.to_string())
 }
 
 fn seconds(l: LagSeconds) -> String {

@@ -117,8 +117,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Replicate { until_idle, max_batch, time_limit, output }) => {
             let opts = crate::pipeline::replicator::Options {
-                until_idle,
                 max_batch,
+                until_idle,
                 time_limit,
                 ..Default::default()
             };

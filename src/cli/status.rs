@@ -72,7 +72,7 @@ fn source(store: &Store) -> String {
                 s.lag_bytes.map(|b| crate::units::bytes(b, true)).unwrap_or_default(),
             ]);
         }
-        out += &empty_or(slots, "no replication slots");
+        out += &empty_or(&slots, "no replication slots");
         let mut tables = Table::new(&["table", "replica identity", "rows (est.)"]);
         for t in &src.tables {
             tables.row(vec![
@@ -81,7 +81,7 @@ fn source(store: &Store) -> String {
                 t.estimated_rows.to_string(),
             ]);
         }
-        out += &empty_or(tables, "none of the configured tables exist in the source");
+        out += &empty_or(&tables, "none of the configured tables exist in the source");
     }
     out
 }
@@ -112,7 +112,7 @@ fn connect(store: &Store) -> String {
                 tasks.join(" "),
             ]);
         }
-        out += &empty_or(t, "no connectors");
+        out += &empty_or(&t, "no connectors");
     }
     out
 }
@@ -135,7 +135,7 @@ fn kafka(store: &Store) -> String {
                 topic.error.clone().unwrap_or_default(),
             ]);
         }
-        out += &empty_or(t, "no topics");
+        out += &empty_or(&t, "no topics");
     }
     out
 }
@@ -149,7 +149,7 @@ fn sink(store: &Store) -> String {
     out
 }
 
-fn empty_or(t: Table, message: &str) -> String {
+fn empty_or(t: &Table, message: &str) -> String {
     if t.is_empty() { format!("({message})\n") } else { t.render() }
 }
 

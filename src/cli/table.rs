@@ -45,7 +45,7 @@ mod tests {
     #[test]
     fn columns_align_to_the_widest_cell() {
         let mut t = super::Table::new(&["name", "state"]);
-        t.row(vec!["orders-cdc".into(), "RUNNING".into()]).row(vec!["x".into(), "".into()]);
+        t.row(vec!["orders-cdc".into(), "RUNNING".into()]).row(vec!["x".into(), String::new()]);
         assert_eq!(t.render(), "NAME        STATE\norders-cdc  RUNNING\nx\n");
     }
 }

@@ -137,7 +137,7 @@ pub async fn collect_once(config: &Config) -> Vec<Update> {
         source.poll(),
         sink.poll(),
         kafka.poll(),
-        futures::future::join_all(connects.iter_mut().map(|c| c.poll()))
+        futures::future::join_all(connects.iter_mut().map(Collector::poll))
     );
     let at = SystemTime::now();
     [s, k, kf].into_iter().chain(cs).map(|kind| Update { at, kind }).collect()

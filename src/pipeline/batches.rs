@@ -49,7 +49,7 @@ struct Shared {
 impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inbox> {
         // A panic while holding the lock leaves plain data behind: still usable.
-        self.inbox.lock().unwrap_or_else(|e| e.into_inner())
+        self.inbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

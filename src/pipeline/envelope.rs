@@ -95,7 +95,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for ColumnName<'a> {
 }
 
 /// The columns of a raw row image (an object), in document order.
-pub fn columns<'a>(image: &'a RawValue) -> Result<RawRow<'a>, DecodeError> {
+pub fn columns(image: &RawValue) -> Result<RawRow<'_>, DecodeError> {
     struct V;
     impl<'de> serde::de::Visitor<'de> for V {
         type Value = RawRow<'de>;
@@ -150,7 +150,7 @@ mod tests {
             "db":"source","schema":"public","table":"orders","txId":771,"lsn":26812345},"op":"u","ts_ms":1700000000123}"#;
         let e = decode(Some(raw)).unwrap().unwrap();
         assert_eq!(e.op, Op::Update);
-        assert_eq!(e.source.lsn, Some(26812345));
+        assert_eq!(e.source.lsn, Some(26_812_345));
         assert!(!e.source.snapshot);
         assert_eq!(e.after.unwrap()["status"], "paid");
         assert_eq!(decode(None).unwrap(), None);

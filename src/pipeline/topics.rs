@@ -39,7 +39,7 @@ pub async fn describe<C: Consumer + Send + Sync + 'static>(
         .topics()
         .iter()
         .filter(|t| t.name() == topic && t.error().is_none())
-        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .flat_map(|t| t.partitions().iter().map(rdkafka::metadata::MetadataPartition::id))
         .collect();
     Ok((partitions, md.brokers().len()))
 }
@@ -76,8 +76,8 @@ pub async fn wait_for<C: Consumer + Send + Sync + 'static>(
         tracing::info!(topics = ?missing, "waiting for topics to exist (Debezium creates one with its table's first change)");
         waiting(&missing);
         tokio::select! {
-            _ = &mut stop => return Ok(None),
-            _ = tokio::time::sleep(RETRY) => {}
+            () = &mut stop => return Ok(None),
+            () = tokio::time::sleep(RETRY) => {}
         }
     }
 }

@@ -67,9 +67,8 @@ impl SlidingHistogram {
 
     pub fn percentiles(&mut self, now: SystemTime) -> Percentiles {
         self.expire(self.index(now));
-        let mut merged = match Histogram::<u64>::new(3) {
-            Ok(h) => h,
-            Err(_) => return Percentiles::default(),
+        let Ok(mut merged) = Histogram::<u64>::new(3) else {
+            return Percentiles::default();
         };
         for (_, h) in &self.ring {
             // Both auto-resize; add only fails on a non-resizable destination.

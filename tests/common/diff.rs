@@ -70,7 +70,7 @@ pub fn small() -> Options {
 }
 
 pub fn k(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+    v.iter().map(std::string::ToString::to_string).collect()
 }
 
 pub fn sorted(mut d: Vec<RowDiff>) -> Vec<RowDiff> {

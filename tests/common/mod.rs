@@ -46,11 +46,10 @@ fn require(services: &[(&str, String)]) {
     for (what, addrs) in services {
         for addr in addrs.split(',') {
             let sock = addr.parse().unwrap_or_else(|e| panic!("{addr}: {e}"));
-            if std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_err() {
-                panic!(
-                    "{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`"
-                );
-            }
+            assert!(
+                std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
+                "{what} at {addr} is not reachable: bring the local stack up with `compose/local/stack up`"
+            );
         }
     }
 }

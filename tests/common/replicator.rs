@@ -15,7 +15,7 @@ pub const ORDERS_TOPIC: &str = "dbserver1.public.orders";
 
 pub fn replica(name: &str, topic: &str, drop: &[&str]) -> ReplicaConfig {
     ReplicaConfig {
-        drop: drop.iter().map(|s| s.to_string()).collect(),
+        drop: drop.iter().map(std::string::ToString::to_string).collect(),
         ..ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic)
     }
 }

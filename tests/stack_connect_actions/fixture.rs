@@ -124,10 +124,7 @@ pub struct TestConnector {
 
 impl TestConnector {
     pub fn new(_worker: &Worker) -> Self {
-        let n = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() % 100_000)
-            .unwrap_or(0);
+        let n = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() % 100_000);
         let pid = std::process::id();
         let slot = format!("cdctest_{pid}_{n}");
         Self { name: format!("cdc-test-{pid}-{n}"), prefix: slot.clone(), slot }
@@ -270,8 +267,7 @@ fn on_own_runtime<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'stat
 async fn slot_exists(pg: &tokio_postgres::Client, slot: &str) -> bool {
     pg.query_opt("SELECT 1 FROM pg_replication_slots WHERE slot_name = $1", &[&slot])
         .await
-        .map(|r| r.is_some())
-        .unwrap_or(false)
+        .is_ok_and(|r| r.is_some())
 }
 
 /// Drops the slot if it exists, first ending the walsender that holds it.

@@ -39,10 +39,10 @@ pub fn mask_config(config: BTreeMap<String, String>) -> BTreeMap<String, String>
 
 /// Whether the value of config key `key` is a secret (the module doc gives the rule).
 pub fn is_secret_key(key: &str) -> bool {
-    let words = words(key);
-    let has = |w: &str| words.iter().any(|x| x == w);
     const SECRET_PARTS: [&str; 6] =
         ["password", "passwd", "passphrase", "secret", "token", "credential"];
+    let words = words(key);
+    let has = |w: &str| words.iter().any(|x| x == w);
     if words.iter().any(|w| SECRET_PARTS.iter().any(|s| w.contains(s))) {
         return true;
     }

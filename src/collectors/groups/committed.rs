@@ -42,7 +42,9 @@ pub fn fetch<C: ClientContext>(
         .collect();
     let chunks = chunks(&topics);
     let mut queue = AdminQueue::new(client, timeout);
-    for (g, _) in out.iter().filter(|(_, r)| r.as_ref().is_ok_and(|c| c.is_empty())) {
+    for (g, _) in
+        out.iter().filter(|(_, r)| r.as_ref().is_ok_and(std::collections::HashMap::is_empty))
+    {
         for c in &chunks {
             queue.ask(g, Some(c));
         }
@@ -125,7 +127,7 @@ impl<'a, C: ClientContext> AdminQueue<'a, C> {
                 None => std::ptr::null_mut(),
             };
             let mut request = rd::rd_kafka_ListConsumerGroupOffsets_new(name.as_ptr(), list);
-            rd::rd_kafka_ListConsumerGroupOffsets(rk, &mut request, 1, options, self.queue);
+            rd::rd_kafka_ListConsumerGroupOffsets(rk, &raw mut request, 1, options, self.queue);
             rd::rd_kafka_ListConsumerGroupOffsets_destroy(request);
             if !list.is_null() {
                 rd::rd_kafka_topic_partition_list_destroy(list);
@@ -209,7 +211,7 @@ unsafe fn read_event(event: *mut rd::rd_kafka_event_t) -> Result<Committed, Stri
             return Err("not a ListConsumerGroupOffsets result".into());
         }
         let mut count = 0usize;
-        let groups = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut count);
+        let groups = rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &raw mut count);
         let mut committed = Committed::new();
         for i in 0..count {
             let g = *groups.add(i);

@@ -61,7 +61,7 @@ pub fn list(client: &BaseConsumer, timeout: Duration) -> Result<Vec<Described>, 
                     assignment: match m.assignment() {
                         Some(bytes) if consumer && !bytes.is_empty() => assignment::parse(bytes)
                             .inspect_err(|e| {
-                                tracing::warn!(group = g.name(), member = m.id(), "{e}")
+                                tracing::warn!(group = g.name(), member = m.id(), "{e}");
                             })
                             .ok(),
                         _ => None,

@@ -77,12 +77,14 @@ impl Probe {
 
     /// Groups to show even when the broker does not list them (some Kafka-protocol brokers list
     /// only groups with commits; the mock cluster lists none).
+    #[must_use]
     pub fn watch(mut self, groups: impl IntoIterator<Item = String>) -> Self {
         self.watched.extend(groups);
         self
     }
 
     /// The console's own consumers, whose members and assignments fill what the broker leaves out.
+    #[must_use]
     pub fn with_own(mut self, own: own::OwnConsumers) -> Self {
         self.own = Some(own);
         self
@@ -186,7 +188,10 @@ fn topics(client: &BaseConsumer, timeout: Duration) -> Result<Layout, GroupsErro
     let mut ids = BTreeMap::new();
     let mut leaders = BTreeMap::new();
     for t in m.topics().iter().filter(|t| t.error().is_none()) {
-        ids.insert(t.name().to_string(), t.partitions().iter().map(|p| p.id()).collect());
+        ids.insert(
+            t.name().to_string(),
+            t.partitions().iter().map(rdkafka::metadata::MetadataPartition::id).collect(),
+        );
         leaders.extend(t.partitions().iter().map(|p| ((t.name().to_string(), p.id()), p.leader())));
     }
     Ok(Layout { topics: ids, leaders })

@@ -63,7 +63,7 @@ impl OwnConsumers {
 
     /// A panic elsewhere while holding the lock leaves plain data behind; keep using it.
     fn lock(&self) -> MutexGuard<'_, BTreeMap<u64, OwnMember>> {
-        self.members.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.members.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -201,7 +201,7 @@ fn group_partitions(
     for (topic, partition) in known {
         out.entry(topic.to_string()).or_default().insert(partition);
     }
-    for (topic, ids) in out.iter_mut() {
+    for (topic, ids) in &mut out {
         ids.extend(topics.get(topic).into_iter().flatten());
     }
     out

@@ -100,7 +100,7 @@ pub fn describe<C: ClientContext>(
         }
         let controller = rd::rd_kafka_DescribeCluster_result_controller(result);
         let mut count = 0usize;
-        let nodes = rd::rd_kafka_DescribeCluster_result_nodes(result, &mut count);
+        let nodes = rd::rd_kafka_DescribeCluster_result_nodes(result, &raw mut count);
         let mut racks = HashMap::new();
         if !nodes.is_null() {
             for &node in std::slice::from_raw_parts(nodes, count) {

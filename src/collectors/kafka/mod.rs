@@ -90,6 +90,7 @@ impl Probe {
 
     /// A probe that skips log offsets (and so rates) and topic configs, for callers that show
     /// only brokers: ListOffsets is the slow part of a poll when partitions are large or many.
+    #[must_use]
     pub fn without_offsets(mut self) -> Self {
         self.offsets = false;
         self
@@ -147,7 +148,7 @@ impl Probe {
             Vec::new()
         };
         let min_isr = self.min_isr.refresh(&described, (via >= 0).then_some(via), timeout);
-        let ((read, read_at), cluster, (), _) = tokio::join!(offsets, cluster, min_isr, async {
+        let ((read, read_at), cluster, (), ()) = tokio::join!(offsets, cluster, min_isr, async {
             // Without statistics, states stay unknown: that is shown, not an error.
             if let Some(wait) = first_statistics {
                 let _ = wait.await;
@@ -191,7 +192,10 @@ fn via_broker(answered_by: i32, listed: &[Listed], connected: &HashMap<i32, Link
     Some(answered_by)
         .filter(|id| *id >= 0)
         .or_else(|| {
-            listed.iter().find(|b| connected.get(&b.id).is_some_and(|l| l.is_up())).map(|b| b.id)
+            listed
+                .iter()
+                .find(|b| connected.get(&b.id).is_some_and(stats::Link::is_up))
+                .map(|b| b.id)
         })
         .or_else(|| listed.first().map(|b| b.id))
         .unwrap_or(-1)

@@ -46,7 +46,7 @@ impl ClientContext for StatsContext {
     fn stats(&self, mut statistics: Statistics) {
         // Per-topic figures are not read, and they are what grows with the cluster.
         statistics.topics.clear();
-        let mut latest = self.latest.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut latest = self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         *latest = Some((Instant::now(), statistics));
     }
 }
@@ -56,14 +56,18 @@ impl ConsumerContext for StatsContext {}
 impl StatsContext {
     /// When the latest statistics arrived; None before the first.
     pub fn received_at(&self) -> Option<Instant> {
-        self.latest.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|(at, _)| *at)
+        self.latest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|(at, _)| *at)
     }
 
     /// The latest view of each broker the client knows by node id; None before the first
     /// statistics. Bootstrap entries (node id -1) are left out: they name an address, not a
     /// broker, and the learned entry for the same broker carries its state.
     pub fn links(&self) -> Option<HashMap<i32, Link>> {
-        let latest = self.latest.lock().unwrap_or_else(|p| p.into_inner());
+        let latest = self.latest.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (_, stats) = latest.as_ref()?;
         Some(links_of(stats))
     }

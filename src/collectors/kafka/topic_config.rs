@@ -97,7 +97,7 @@ impl MinIsr {
                 self.failed = None;
             }
             Err(Failure::Other(reason)) => {
-                self.failed = Some((at, ProbeError::TopicConfigs { topics: asked, reason }))
+                self.failed = Some((at, ProbeError::TopicConfigs { topics: asked, reason }));
             }
         }
     }
@@ -191,7 +191,7 @@ mod tests {
     use super::*;
 
     fn names(n: &[&str]) -> Vec<String> {
-        n.iter().map(|s| s.to_string()).collect()
+        n.iter().map(ToString::to_string).collect()
     }
 
     #[test]

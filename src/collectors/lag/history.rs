@@ -103,7 +103,7 @@ mod tests {
         let mut h = GroupHistory::default();
         // Consuming 300/s, producing 100/s, 2000 behind at the end.
         for i in 0..6 {
-            let t = i as f64 * 2.0;
+            let t = f64::from(i) * 2.0;
             h.push(sample(t, (300.0 * t) as i64, 5000 + (100.0 * t) as i64));
         }
         let r = h.rates().expect("rates");
@@ -125,7 +125,7 @@ mod tests {
     fn rates_use_the_recent_window_only() {
         let mut h = GroupHistory::default();
         for i in 0..40 {
-            let t = i as f64 * 2.0;
+            let t = f64::from(i) * 2.0;
             // 10/s for the first 40 s, then 100/s.
             let c = if t <= 40.0 { 10.0 * t } else { 400.0 + 100.0 * (t - 40.0) };
             h.push(sample(t, c as i64, c as i64 + 10));

@@ -99,12 +99,11 @@ impl Measurements {
     /// Measures one record.
     pub fn observe(&mut self, payload: Option<&[u8]>, broker_ts: Option<i64>, now: SystemTime) {
         let Some(bytes) = payload.filter(|b| !b.is_empty()) else { return };
-        let stamps: Stamps = match serde_json::from_slice(bytes) {
-            Ok(s) => s,
-            Err(_) => {
-                self.undecodable += 1;
-                return;
-            }
+        let stamps: Stamps = if let Ok(s) = serde_json::from_slice(bytes) {
+            s
+        } else {
+            self.undecodable += 1;
+            return;
         };
         if stamps.op == "r" {
             return;
@@ -200,7 +199,7 @@ mod tests {
     #[test]
     fn one_event_is_measured_on_every_stage() {
         let mut s = Measurements::new(Duration::from_secs(60));
-        let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_010_000);
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_010);
         let ev = br#"{"op":"u","ts_ms":1700000000300,"source":{"ts_ms":1700000000000,"lsn":1},"before":{},"after":{}}"#;
         s.observe(Some(ev), Some(1_700_000_000_450), now);
         s.observe(Some(br#"{"op":"r","ts_ms":1,"source":{"ts_ms":1}}"#), Some(1), now);

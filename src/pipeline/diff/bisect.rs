@@ -115,7 +115,9 @@ pub(super) async fn first_segment(
     let (ends_a, ends_b) = (ends(&a), ends(&b));
     let parse = |v: &str| -> Option<u128> {
         match kind {
-            KeyKind::Integer => v.parse::<i128>().ok().map(|x| (x - i64::MIN as i128 * 2) as u128),
+            KeyKind::Integer => {
+                v.parse::<i128>().ok().map(|x| (x - i128::from(i64::MIN) * 2) as u128)
+            }
             _ => super::key::parse_uuid(v),
         }
     };
@@ -222,8 +224,8 @@ pub async fn run(
     let (hs, ht) = RowHash::pair(s, t, &both);
     if kind == KeyKind::Integer
         && KeyKind::of(&t.key_types) == KeyKind::Integer
-        && va >= 140000
-        && vb >= 140000
+        && va >= 140_000
+        && vb >= 140_000
     {
         return super::grid::run(src, snk, s, t, opts, lsn, (&hs, &ht)).await;
     }

@@ -36,20 +36,20 @@ const RUN_MAX_BUCKETS: i128 = 4096;
 
 /// Keys `[lo, hi]` of bucket `q` of `key / w` (truncating division), within `[lo, hi]`.
 pub(super) fn bucket_range(q: i64, w: i64, within: (i64, i64)) -> Option<(i64, i64)> {
-    let (q, w) = (q as i128, w as i128);
+    let (q, w) = (i128::from(q), i128::from(w));
     let (a, b) = match q {
         0 => (-(w - 1), w - 1),
         q if q > 0 => (q * w, q * w + w - 1),
         q => (q * w - w + 1, q * w),
     };
-    let (a, b) = (a.max(within.0 as i128), b.min(within.1 as i128));
+    let (a, b) = (a.max(i128::from(within.0)), b.min(i128::from(within.1)));
     (a <= b).then_some((a as i64, b as i64))
 }
 
 /// Bucket width that splits `[lo, hi]` in about `n` pieces.
 fn width(lo: i64, hi: i64, n: i128) -> i64 {
-    let span = hi as i128 - lo as i128 + 1;
-    ((span + n - 1) / n.max(1)).clamp(1, i64::MAX as i128) as i64
+    let span = i128::from(hi) - i128::from(lo) + 1;
+    ((span + n - 1) / n.max(1)).clamp(1, i128::from(i64::MAX)) as i64
 }
 
 /// Runs `sql` without JIT (simple protocol: one implicit transaction for `SET LOCAL`). JIT's
@@ -123,6 +123,12 @@ async fn compare_ranges(
     lsn: bool,
     parts: usize,
 ) -> Result<(Vec<Leaf>, u64), DiffError> {
+    fn sql(side: &Side) -> impl Fn(&[(i64, i64)]) -> String + '_ {
+        move |run| {
+            let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().copied().unzip();
+            side.range_rows_sql(&lo, &hi)
+        }
+    }
     let rows = |side: &Side, rows: Vec<(usize, SimpleQueryRow)>| -> Vec<Vec<Row>> {
         let mut out = vec![Vec::new(); ranges.len()];
         let k = side.key.len();
@@ -136,12 +142,6 @@ async fn compare_ranges(
         }
         out
     };
-    fn sql(side: &Side) -> impl Fn(&[(i64, i64)]) -> String + '_ {
-        move |run| {
-            let (lo, hi): (Vec<i64>, Vec<i64>) = run.iter().copied().unzip();
-            side.range_rows_sql(&lo, &hi)
-        }
-    }
     let ((a, at), b) = tokio::try_join!(
         async {
             let a = over_ranges(src, s, ranges, parts, sql(s)).await?;
@@ -302,16 +302,16 @@ pub async fn run(
     };
     let bound = |k: &Option<Vec<String>>| k.as_ref().and_then(|v| v[0].parse::<i128>().ok());
     let (Some(lo), hi) =
-        (bound(&first.lower), bound(&first.upper).map(|u| u - 1).unwrap_or(i64::MAX as i128))
+        (bound(&first.lower), bound(&first.upper).map_or(i128::from(i64::MAX), |u| u - 1))
     else {
         return run_segments(src, snk, s, t, opts, lsn, (hs, ht)).await;
     };
     let (lo, hi) = (lo as i64, hi as i64);
     // Never analyzed (reltuples -1): as many rows as keys in the range.
     let rows = if la.rows.max(lb.rows) < 0 {
-        hi as i128 - lo as i128 + 1
+        i128::from(hi) - i128::from(lo) + 1
     } else {
-        la.rows.max(lb.rows) as i128
+        i128::from(la.rows.max(lb.rows))
     };
     // A heap read by runs pays an index descent and a rescan per bucket (~25 µs): larger buckets.
     let (per, most) = if la.ordered || lb.ordered {
@@ -322,7 +322,7 @@ pub async fn run(
     let w = width(lo, hi, (rows / per).clamp(1, most));
     let conc = opts.connections.max(1);
     let fetch_at = opts.threshold.min(GRID_FETCH);
-    let factor = opts.factor.max(2) as i128;
+    let factor = i128::from(opts.factor.max(2));
 
     let ((mut a, ra), (mut b, rb)) = tokio::try_join!(
         grid_scan(src, s, hs, (w, lo, hi), conc, &la),

@@ -59,20 +59,20 @@ pub fn split_points(lo: u128, hi: u128, factor: u32) -> Vec<u128> {
         return Vec::new();
     }
     let width = hi - lo;
-    let n = (factor as u128).min(width);
+    let n = u128::from(factor).min(width);
     (1..n).map(|i| lo + width / n * i + (width % n) * i / n).collect()
 }
 
 /// Splits an arithmetic segment (both bounds set) of an Integer or Uuid key. `None` when it
 /// cannot be split.
 pub fn split_arith(kind: KeyKind, seg: &Segment, factor: u32) -> Option<Vec<Segment>> {
-    let (lo, hi) = (seg.lower.as_ref()?.first()?, seg.upper.as_ref()?.first()?);
     // Integers are offset into u128 so negative keys split too.
     type Codec = (fn(&str) -> Option<u128>, fn(u128) -> String);
+    let (lo, hi) = (seg.lower.as_ref()?.first()?, seg.upper.as_ref()?.first()?);
     let (to, from): Codec = match kind {
         KeyKind::Integer => (
-            |s| s.parse::<i128>().ok().map(|v| (v - i64::MIN as i128 * 2) as u128),
-            |v| (v as i128 + i64::MIN as i128 * 2).to_string(),
+            |s| s.parse::<i128>().ok().map(|v| (v - i128::from(i64::MIN) * 2) as u128),
+            |v| (v as i128 + i128::from(i64::MIN) * 2).to_string(),
         ),
         KeyKind::Uuid => (parse_uuid, format_uuid),
         KeyKind::Ordered => return None,

@@ -153,7 +153,7 @@ fn place(keys: &[Vec<Tid>]) -> Vec<Tid> {
         let s = if kept.get(next) == Some(&i) {
             picks[i]
         } else {
-            let bound = kept.get(next).map(|&j| picks[j]).unwrap_or(END);
+            let bound = kept.get(next).map_or(END, |&j| picks[j]);
             k.iter().copied().find(|&t| t >= at && t <= bound).unwrap_or(bound)
         };
         at = s.max(at);

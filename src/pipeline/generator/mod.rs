@@ -171,13 +171,13 @@ pub async fn run_steered(
             (base, planned) = (Instant::now(), 0);
             report.target_rate = target;
         }
-        let due = (target as f64 * base.elapsed().as_secs_f64()) as u64;
+        let due = (f64::from(target) * base.elapsed().as_secs_f64()) as u64;
         let n = due.saturating_sub(planned).min(MAX_BATCH);
         // `biased`: a stop is seen even when the server cannot keep up and work is always due.
         tokio::select! {
             biased;
-            _ = &mut stop => break,
-            _ = tokio::time::sleep(TICK), if n == 0 => continue,
+            () = &mut stop => break,
+            () = tokio::time::sleep(TICK), if n == 0 => continue,
             done = async { apply(&mut client, &workload.plan(n)).await }, if n > 0 => {
                 let done = done.map_err(err)?;
                 planned += n;
