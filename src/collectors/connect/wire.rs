@@ -122,7 +122,7 @@ mod tests {
     #[test]
     fn offsets_and_topics_decode() {
         let o: Offsets =
-            serde_json::from_str(r#"{"offsets":[{"partition":{"server":"dbserver1"},"offset":{"lsn":151_237_168,"txId":27205}}]}"#)
+            serde_json::from_str(r#"{"offsets":[{"partition":{"server":"dbserver1"},"offset":{"lsn":151237168,"txId":27205}}]}"#)
                 .unwrap();
         assert_eq!(o.offsets[0].offset["lsn"], 151_237_168);
         let t: BTreeMap<String, Topics> =
