@@ -18,10 +18,9 @@ use crate::action::{Action, Keymap};
 use crate::collectors::connect::{ConnectorAction, RestartScope};
 use crate::config::Config;
 use crate::config::theme::Theme;
-use crate::store::Store;
+use crate::store::{Embedded, Store};
 use crate::ui::{
-    self, Confirm, ConfirmFocus, Confirmed, Embedded, Feedback, FeedbackState, Mode, UiState,
-    ViewId,
+    self, Confirm, ConfirmFocus, Confirmed, Feedback, FeedbackState, Mode, UiState, ViewId,
 };
 
 /// Side effects a key asks for, carried out by the loop.

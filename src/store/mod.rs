@@ -2,6 +2,7 @@
 //! TUI and the headless subcommands read it, so a script sees what the screen shows.
 
 mod health;
+pub mod snapshots;
 mod stages;
 
 use std::time::SystemTime;
@@ -9,15 +10,14 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 pub use health::{Backend, Health, rfc3339};
+pub use snapshots::Embedded;
 pub use stages::{Stage, StageState};
 
-use crate::collectors::connect::ConnectSnapshot;
-use crate::collectors::groups::GroupsSnapshot;
-use crate::collectors::kafka::KafkaSnapshot;
-use crate::collectors::latency::LatencySnapshot;
-use crate::collectors::postgres::PostgresSnapshot;
 use crate::collectors::{Update, UpdateKind};
 use crate::config::Config;
+use snapshots::{
+    ConnectSnapshot, GroupsSnapshot, KafkaSnapshot, LatencySnapshot, PostgresSnapshot,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Store {

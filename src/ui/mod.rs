@@ -23,11 +23,7 @@ pub use views::ViewId;
 
 use crate::action::Keymap;
 use crate::config::theme::Theme;
-use crate::pipeline::diff::targets::DiffSnapshot;
-use crate::pipeline::generator::GeneratorSnapshot;
-use crate::pipeline::processor::run::ProcessorSnapshot;
-use crate::pipeline::replicator::ReplicatorSnapshot;
-use crate::store::Store;
+use crate::store::{Embedded, Store};
 
 /// Everything a frame is drawn from. `now` is passed in so a frame is a function of its input.
 pub struct View<'a> {
@@ -38,15 +34,6 @@ pub struct View<'a> {
     pub embedded: &'a Embedded,
     pub read_only: bool,
     pub now: SystemTime,
-}
-
-/// What the console runs itself, as the screen shows it.
-#[derive(Debug, Clone, Default)]
-pub struct Embedded {
-    pub generator: GeneratorSnapshot,
-    pub replicator: ReplicatorSnapshot,
-    pub diff: DiffSnapshot,
-    pub processor: ProcessorSnapshot,
 }
 
 pub fn draw(frame: &mut Frame, view: &View) {

@@ -3,8 +3,8 @@
 
 use cdc_console::action::Keymap;
 use cdc_console::config::theme::Theme;
+use cdc_console::store::Embedded;
 use cdc_console::store::Store;
-use cdc_console::ui::Embedded;
 use cdc_console::ui::{UiState, View, ViewId, views};
 
 use crate::fixtures::*;

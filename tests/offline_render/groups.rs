@@ -1,6 +1,6 @@
 //! The groups view: list in three states at two sizes, a filtered list, and a group's partitions.
 
-use cdc_console::ui::Embedded;
+use cdc_console::store::Embedded;
 use cdc_console::ui::{UiState, ViewId};
 
 use crate::fixtures::*;

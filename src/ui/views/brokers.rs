@@ -21,8 +21,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::collectors::kafka::{Broker, BrokerState};
 use crate::store::Health;
+use crate::store::snapshots::{Broker, BrokerState};
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
 use crate::ui::{View, age, matches};
 

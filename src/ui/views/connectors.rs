@@ -23,7 +23,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::collectors::connect::Connector;
+use crate::store::snapshots::{ConnectSnapshot, Connector};
 use crate::store::{Backend, Health};
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness, task_style};
 use crate::ui::{View, age, matches};
@@ -34,11 +34,11 @@ const TRACE_LINES: usize = 12;
 /// One listed connector: its identity, where it comes from, and the connector.
 struct Item<'a> {
     id: String,
-    backend: &'a Backend<crate::collectors::connect::ConnectSnapshot>,
+    backend: &'a Backend<ConnectSnapshot>,
     connector: &'a Connector,
 }
 
-fn cluster_name(b: &Backend<crate::collectors::connect::ConnectSnapshot>) -> &str {
+fn cluster_name(b: &Backend<ConnectSnapshot>) -> &str {
     b.name.strip_prefix("connect:").unwrap_or(&b.name)
 }
 

@@ -15,9 +15,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::collectors::groups::{Group, PartitionLag};
-use crate::collectors::lag::seconds::{Estimate, LagSeconds};
 use crate::store::Health;
+use crate::store::snapshots::{Estimate, Group, LagSeconds, PartitionLag};
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark,
     staleness, verdict_style,

@@ -18,8 +18,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::collectors::latency::{LatencySnapshot, StageLatency};
 use crate::store::Health;
+use crate::store::snapshots::{LatencySnapshot, StageLatency};
 use crate::ui::View;
 use crate::ui::widgets::common::{block, header, staleness};
 

@@ -20,7 +20,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::pipeline::processor::run::TOPIC_STRIDE;
+use crate::store::snapshots::ProcessorPartitions;
 use crate::ui::widgets::common::{block, column_width, header, render_table, waiting_for_topics};
 use crate::ui::{View, age};
 
@@ -136,15 +136,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         .flat_map(|s| &s.partitions)
         .map(|ps| {
             // One topic: its partition number; several: topic/partition.
+            let (topic, partition) = p.topic_partition(ps.partition);
             let name = match p.topics.len() {
-                1 => (ps.partition % TOPIC_STRIDE).to_string(),
-                _ => format!(
-                    "{}/{}",
-                    p.topics
-                        .get((ps.partition / TOPIC_STRIDE) as usize)
-                        .map_or("?", String::as_str),
-                    ps.partition % TOPIC_STRIDE
-                ),
+                1 => partition.to_string(),
+                _ => format!("{}/{partition}", topic.unwrap_or("?")),
             };
             // The time of day (UTC) is enough next to the summary's full job watermark.
             let wm = ps.watermark.map_or("-".to_string(), |w| {

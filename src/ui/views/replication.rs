@@ -20,8 +20,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
+use crate::store::snapshots::RowDiff;
 use crate::ui::widgets::common::{
     block, column_width, header, render_table, staleness, waiting_for_topics,
 };

@@ -22,8 +22,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::collectors::kafka::Topic;
 use crate::store::Health;
+use crate::store::snapshots::Topic;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
 use crate::ui::{View, age, matches};
 

@@ -7,6 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
+use crate::store::snapshots::Verdict;
 use crate::store::{Backend, Health, StageState};
 use crate::ui::{View, age};
 
@@ -179,8 +180,7 @@ pub fn render_fitted<const N: usize>(
 }
 
 /// Burrow's verdicts by meaning: OK ok, WARN warn, ERR and worse error.
-pub fn verdict_style(view: &View, v: crate::collectors::lag::verdict::Verdict) -> Style {
-    use crate::collectors::lag::verdict::Verdict;
+pub fn verdict_style(view: &View, v: Verdict) -> Style {
     let t = view.theme;
     Style::new().fg(match v {
         Verdict::Ok => t.ok.0,

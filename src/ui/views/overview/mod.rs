@@ -22,8 +22,8 @@ mod tables;
 
 use tables::{draw_brokers, draw_connectors, draw_slots, draw_topics};
 
-use crate::collectors::latency::Stage as LatencyStage;
 use crate::store::StageState;
+use crate::store::snapshots::LatencyStage;
 use crate::ui::widgets::common::{block, staleness, state_style, task_style, verdict_style};
 use crate::ui::{View, age};
 

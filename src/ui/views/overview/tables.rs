@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Row;
 
-use crate::collectors::kafka::BrokerState;
+use crate::store::snapshots::BrokerState;
 use crate::ui::View;
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_table, staleness, task_style,
