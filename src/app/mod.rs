@@ -128,7 +128,8 @@ impl App {
             );
             return Vec::new();
         }
-        let rows = ui::views::rows(&self.view(SystemTime::now()));
+        let rows =
+            self.store.rows(self.ui.view.table(), &self.ui.filter, self.ui.detail.as_deref());
         let last = rows.len().saturating_sub(1);
         match action {
             Action::Quit => self.quit = true,

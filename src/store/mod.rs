@@ -1,7 +1,12 @@
 //! The last good snapshot of every backend with its health. Collectors feed it `Update`s; the
 //! TUI and the headless subcommands read it, so a script sees what the screen shows.
+//!
+//! The screen's only door to backend data: `snapshots` re-exports the types it may name
+//! (`Embedded` bundles what the console runs itself), `rows` says which rows each table lists and
+//! their identities (what the app acts on).
 
 mod health;
+pub mod rows;
 pub mod snapshots;
 mod stages;
 

@@ -55,11 +55,6 @@ pub fn age(since: SystemTime, now: SystemTime) -> String {
     crate::units::seconds(now.duration_since(since).unwrap_or(Duration::ZERO).as_secs())
 }
 
-/// Case-insensitive substring match, the `/` filter of every table.
-pub fn matches(filter: &str, text: &str) -> bool {
-    filter.is_empty() || text.to_lowercase().contains(&filter.to_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,10 +72,5 @@ mod tests {
             "0s",
             "a clock step backwards is not negative"
         );
-    }
-
-    #[test]
-    fn the_filter_ignores_case() {
-        assert!(matches("", "x") && matches("CDC", "orders-cdc") && !matches("x", "orders"));
     }
 }

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! `*` after an id marks the controller. Columns are in priority order: id, address and state
-//! always, the rest while they fit. Row identities ([`rows`]): broker ids, after the `/` filter,
+//! always, the rest while they fit. Row identities (`store::rows`): broker ids, after the `/` filter,
 //! which matches id, address, rack and state.
 
 use ratatui::Frame;
@@ -22,37 +22,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::store::Health;
-use crate::store::snapshots::{Broker, BrokerState};
+use crate::store::rows::broker_state_word;
+use crate::store::snapshots::BrokerState;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
-use crate::ui::{View, age, matches};
-
-fn state_word(s: BrokerState) -> &'static str {
-    match s {
-        BrokerState::Up => "UP",
-        BrokerState::Down => "DOWN",
-        BrokerState::Unknown => "UNKNOWN",
-    }
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<&'a Broker> {
-    let f = &view.ui.filter;
-    view.store
-        .kafka
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.brokers)
-        .filter(|b| {
-            matches(f, &b.id.to_string())
-                || matches(f, &b.address())
-                || matches(f, b.rack.as_deref().unwrap_or(""))
-                || matches(f, state_word(b.state))
-        })
-        .collect()
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    listed(view).into_iter().map(|b| b.id.to_string()).collect()
-}
+use crate::ui::{View, age};
 
 fn ms(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}ms")).unwrap_or_else(|| "-".into())
@@ -125,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     );
 
     // Brokers.
-    let brokers = listed(view);
+    let brokers = view.store.brokers_matching(&view.ui.filter);
     let rows: Vec<[Span; 8]> = brokers
         .iter()
         .map(|b| {
@@ -146,7 +119,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             [
                 Span::styled(id, Style::new().fg(t.text.0)),
                 Span::raw(b.address()),
-                Span::styled(state_word(b.state), style),
+                Span::styled(broker_state_word(b.state), style),
                 Span::raw(ms(b.rtt_avg_ms)),
                 Span::raw(ms(b.rtt_p99_ms)),
                 Span::styled(b.client_state.clone().unwrap_or_else(|| "-".into()), client_style),

@@ -12,7 +12,7 @@
 //! ├ Config (masked) ──────────────┤   trace, 1 = config. The focused pane is taller.
 //! ```
 //!
-//! Row identities ([`rows`]): the connector name, or `cluster/name` when more than one Connect
+//! Row identities (`store::rows`): the connector name, or `cluster/name` when more than one Connect
 //! cluster is configured (so the same name in two clusters stays two rows). In the detail there
 //! is one row, the connector shown, so actions apply to it. The `/` filter matches the identity,
 //! state, type and class.
@@ -23,59 +23,14 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::store::snapshots::{ConnectSnapshot, Connector};
-use crate::store::{Backend, Health};
+use crate::store::Health;
+use crate::store::rows::cluster_name;
+use crate::store::snapshots::Connector;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness, task_style};
-use crate::ui::{View, age, matches};
+use crate::ui::{View, age};
 
 /// How many lines of a failed task's trace the detail shows.
 const TRACE_LINES: usize = 12;
-
-/// One listed connector: its identity, where it comes from, and the connector.
-struct Item<'a> {
-    id: String,
-    backend: &'a Backend<ConnectSnapshot>,
-    connector: &'a Connector,
-}
-
-fn cluster_name(b: &Backend<ConnectSnapshot>) -> &str {
-    b.name.strip_prefix("connect:").unwrap_or(&b.name)
-}
-
-/// Every connector of every cluster, in display order (cluster order, then name), unfiltered.
-fn all<'a>(view: &View<'a>) -> Vec<Item<'a>> {
-    let store = view.store;
-    let several = store.connect.len() > 1;
-    let mut items = Vec::new();
-    for b in &store.connect {
-        let mut cs: Vec<&Connector> = b.snapshot.iter().flat_map(|s| &s.connectors).collect();
-        cs.sort_by(|a, b| a.name.cmp(&b.name));
-        for c in cs {
-            let id =
-                if several { format!("{}/{}", cluster_name(b), c.name) } else { c.name.clone() };
-            items.push(Item { id, backend: b, connector: c });
-        }
-    }
-    items
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<Item<'a>> {
-    let f = &view.ui.filter;
-    all(view)
-        .into_iter()
-        .filter(|i| {
-            let c = i.connector;
-            matches(f, &i.id) || matches(f, &c.state) || matches(f, &c.kind) || matches(f, &c.class)
-        })
-        .collect()
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    if let Some(d) = &view.ui.detail {
-        return all(view).into_iter().filter(|i| &i.id == d).map(|i| i.id).collect();
-    }
-    listed(view).into_iter().map(|i| i.id).collect()
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     match &view.ui.detail {
@@ -115,8 +70,8 @@ fn stale_marker(view: &View) -> Option<String> {
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
-    let items = listed(view);
-    let total = all(view).len();
+    let items = view.store.connectors_matching(&view.ui.filter);
+    let total = view.store.connectors().len();
     let rows: Vec<[Span; 6]> = items
         .iter()
         .map(|i| {
@@ -173,7 +128,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
 
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     let t = view.theme;
-    let items = all(view);
+    let items = view.store.connectors();
     let Some(item) = items.iter().find(|i| i.id == id) else {
         let msg = format!("connector `{id}` is not in the last snapshot (esc goes back)");
         let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0))).block(block(

@@ -17,11 +17,11 @@ use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::store::Health;
 use crate::store::snapshots::{Estimate, Group, LagSeconds, PartitionLag};
+use crate::ui::View;
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark,
     staleness, verdict_style,
 };
-use crate::ui::{View, matches};
 
 const HISTORY: usize = 12;
 
@@ -30,29 +30,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         Some(name) => draw_detail(frame, area, view, name),
         None => draw_list(frame, area, view),
     }
-}
-
-/// Group names after the filter, in display order; in a group's detail, its partitions
-/// ("topic/partition"), so the selection can move through all of them.
-pub fn rows(view: &View) -> Vec<String> {
-    if let Some(name) = &view.ui.detail {
-        let group =
-            view.store.groups.snapshot.iter().flat_map(|s| &s.groups).find(|g| &g.name == name);
-        return group
-            .map(|g| g.partitions.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect())
-            .unwrap_or_default();
-    }
-    shown(view).into_iter().map(|g| g.name.clone()).collect()
-}
-
-fn shown<'a>(view: &View<'a>) -> Vec<&'a Group> {
-    view.store
-        .groups
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.groups)
-        .filter(|g| matches(&view.ui.filter, &g.name))
-        .collect()
 }
 
 /// Why there is nothing to show: not polled yet, unreachable, or nothing there.
@@ -89,7 +66,7 @@ fn title(view: &View) -> String {
 
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let groups = shown(view);
+    let groups = view.store.groups_matching(&view.ui.filter);
     let rows: Vec<[Span; 9]> = groups
         .iter()
         .map(|g| {
@@ -160,7 +137,7 @@ fn eta(g: &Group) -> String {
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let t = view.theme;
     let stale = staleness(&view.store.groups, view);
-    let Some(g) = view.store.groups.snapshot.as_ref().and_then(|s| s.group(name)) else {
+    let Some(g) = view.store.group(name) else {
         let msg = match &view.store.groups.snapshot {
             Some(_) => format!("group {name} not found (deleted?)"),
             None => nothing(view, "consumer groups"),

@@ -13,7 +13,7 @@
 //!
 //! Internal topics (`__consumer_offsets`, Connect's `_connect-*`) are hidden while the `/` filter
 //! is empty, and shown when a non-empty filter matches them: they are bookkeeping, looked at
-//! only on purpose. The filter matches the topic name. Row identities ([`rows`]): topic names in
+//! only on purpose. The filter matches the topic name. Row identities (`store::rows`): topic names in
 //! the list, partition ids in the detail (the filter does not apply there).
 
 use ratatui::Frame;
@@ -25,34 +25,7 @@ use ratatui::widgets::Paragraph;
 use crate::store::Health;
 use crate::store::snapshots::Topic;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
-use crate::ui::{View, age, matches};
-
-fn all<'a>(view: &View<'a>) -> Vec<&'a Topic> {
-    view.store.kafka.snapshot.iter().flat_map(|s| &s.topics).collect()
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<&'a Topic> {
-    let f = &view.ui.filter;
-    all(view)
-        .into_iter()
-        .filter(
-            |t| if t.internal { !f.is_empty() && matches(f, &t.name) } else { matches(f, &t.name) },
-        )
-        .collect()
-}
-
-fn find<'a>(view: &View<'a>, name: &str) -> Option<&'a Topic> {
-    all(view).into_iter().find(|t| t.name == name)
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    match &view.ui.detail {
-        Some(d) => find(view, d)
-            .map(|t| t.partition_details.iter().map(|p| p.id.to_string()).collect())
-            .unwrap_or_default(),
-        None => listed(view).into_iter().map(|t| t.name.clone()).collect(),
-    }
-}
+use crate::ui::{View, age};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     match &view.ui.detail {
@@ -88,7 +61,7 @@ fn problem(t: &Topic) -> String {
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let th = view.theme;
     let k = &view.store.kafka;
-    let topics = listed(view);
+    let topics = view.store.topics_matching(&view.ui.filter);
     let count = |n: usize, bad| {
         if n == 0 {
             Span::styled("0", Style::new().fg(th.dim.0))
@@ -120,7 +93,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
             ]
         })
         .collect();
-    let all_topics = all(view);
+    let all_topics = view.store.topics();
     let hidden = if view.ui.filter.is_empty() {
         all_topics.iter().filter(|t| t.internal).count()
     } else {
@@ -184,7 +157,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let k = &view.store.kafka;
     let dim = Style::new().fg(th.dim.0);
     let stale = staleness(k, view);
-    let Some(topic) = find(view, name) else {
+    let Some(topic) = view.store.topic(name) else {
         let msg = format!("topic `{name}` is not in the last snapshot (esc goes back)");
         frame.render_widget(
             Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)),
