@@ -10,6 +10,7 @@
 //! ```
 
 pub mod state;
+pub mod style;
 pub mod views;
 pub mod widgets;
 

@@ -11,13 +11,13 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::store::Health;
 use crate::store::snapshots::{Estimate, Group, LagSeconds, PartitionLag};
 use crate::ui::View;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark,
     staleness, verdict_style,
@@ -70,14 +70,14 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let rows: Vec<[Span; 9]> = groups
         .iter()
         .map(|g| {
-            let state_style = Style::new().fg(match g.state.as_str() {
-                "Stable" => t.ok.0,
-                "Dead" => t.error.0,
-                "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn.0,
-                _ => t.unknown.0,
-            });
+            let state_style = match g.state.as_str() {
+                "Stable" => t.ok(),
+                "Dead" => t.error(),
+                "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn(),
+                _ => t.unknown(),
+            };
             let verdict = if let Some(e) = &g.error {
-                Span::styled(e.clone(), Style::new().fg(t.error.0))
+                Span::styled(e.clone(), t.error())
             } else {
                 Span::styled(g.verdict.as_str(), verdict_style(view, g.verdict))
             };
@@ -142,14 +142,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
             Some(_) => format!("group {name} not found (deleted?)"),
             None => nothing(view, "consumer groups"),
         };
-        let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0)));
+        let p = Paragraph::new(Span::styled(msg, t.dim()));
         frame.render_widget(p.block(block(name, view, stale)), area);
         return;
     };
     let [summary, table] =
         Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
-    let dim = Style::new().fg(t.dim.0);
-    let text = Style::new().fg(t.text.0);
+    let dim = t.dim();
+    let text = t.text();
     let first = vec![
         Span::styled("state ", dim),
         Span::styled(g.state.clone(), text),
@@ -190,7 +190,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         ));
     }
     if let Some(e) = &g.error {
-        third.push(Span::styled(e.clone(), Style::new().fg(t.error.0)));
+        third.push(Span::styled(e.clone(), t.error()));
     }
     let title = format!("group {}", g.name);
     frame.render_widget(
@@ -237,9 +237,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
 }
 
 fn partition_row<'a>(view: &View, p: &'a PartitionLag) -> [Span<'a>; 10] {
-    let dim = Style::new().fg(view.theme.dim.0);
+    let dim = view.theme.dim();
     let verdict = match &p.error {
-        Some(e) => Span::styled(e.clone(), Style::new().fg(view.theme.error.0)),
+        Some(e) => Span::styled(e.clone(), view.theme.error()),
         None => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
     };
     let or_dash = |s: &Option<String>| match s {
