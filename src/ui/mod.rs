@@ -1,5 +1,6 @@
 //! Drawing. Pure: a borrowed `View` in, cells out, no I/O. One file per view under `views/`,
-//! shared pieces under `widgets/`.
+//! shared pieces under `widgets/`, the theme's roles as styles in `style.rs`. Backend data, and
+//! the types it comes in, only through `crate::store` (checked by `tests/offline_architecture.rs`).
 //!
 //! ```text
 //! ┌──────────────────────────────────────────────┐
