@@ -8,7 +8,7 @@
 #[path = "../tests/offline_render/fixtures.rs"]
 mod fixtures;
 
-use cdc_console::ui::Embedded;
+use cdc_console::store::Embedded;
 use std::time::{Duration, Instant};
 
 use cdc_console::action::Keymap;

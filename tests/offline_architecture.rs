@@ -1,11 +1,9 @@
 //! The layers stay layered: `pipeline` (what the console runs) knows nothing of the collectors,
 //! the store, the screen or the app; the processor borrows nothing from the replicator (what both
 //! need lives in `pipeline/`, `kafka`, `pg` or `stats`); the collectors and the store know
-//! nothing of the screen or the app. A forbidden `use` (or path) in a source file fails here,
-//! named with its file and line.
-//!
-//! Not yet enforced (issue 18 goes on): `ui` importing only the store, the config and the
-//! actions.
+//! nothing of the screen or the app; the screen reaches only the store (its one door to backend
+//! data), the config (themes), the actions and the units. A forbidden `use` (or path) in a source
+//! file fails here, named with its file and line.
 
 mod common;
 
@@ -42,6 +40,37 @@ fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
     found
 }
 
+/// Lines of the files under `src/<dir>` (comments aside) with a `crate::X` path whose `X` is not
+/// one of `allowed`.
+fn reaches_outside(dir: &str, allowed: &[&str]) -> Vec<String> {
+    let root = common::repo_root().join("src").join(dir);
+    let mut found = Vec::new();
+    for file in sources(&root) {
+        let text = std::fs::read_to_string(&file).expect("read source");
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for (at, _) in code.match_indices("crate::") {
+                let rest = &code[at + "crate::".len()..];
+                let module: String =
+                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                if !allowed.contains(&module.as_str()) {
+                    found.push(format!(
+                        "{}:{}: crate::{module}: {}",
+                        file.display(),
+                        n + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// What `ui/` may import from the crate: the store (the only door to backend data, snapshot
+/// types included), the config (themes), the actions (the keymap, scopes), the units, itself.
+const UI_MAY_USE: &[&str] = &["store", "config", "action", "units", "ui"];
+
 #[test]
 fn the_pipeline_knows_nothing_of_collectors_store_screen_or_app() {
     let found = offences(
@@ -67,11 +96,33 @@ fn collectors_and_store_know_nothing_of_the_screen_or_the_app() {
 }
 
 #[test]
+fn the_screen_reaches_only_the_store_config_actions_and_units() {
+    let found = reaches_outside("ui", UI_MAY_USE);
+    assert!(
+        found.is_empty(),
+        "ui/ imports beyond crate::{{{}}} (re-export what it needs from store/):\n{}",
+        UI_MAY_USE.join(","),
+        found.join("\n")
+    );
+}
+
+#[test]
 fn the_check_sees_a_forbidden_import() {
     // The scan itself: a file under src/ that is known to import the collectors.
     let found = offences("store", &["crate::collectors"]);
     assert!(
         !found.is_empty(),
         "store/ is built on the collectors' snapshots; the scan found no import of them"
+    );
+}
+
+#[test]
+fn the_check_sees_a_path_outside_the_screens_allowance() {
+    // The scan itself: store/ re-exports the collectors' and the pipeline's snapshot types.
+    let found = reaches_outside("store", UI_MAY_USE);
+    assert!(
+        found.iter().any(|f| f.contains("crate::collectors"))
+            && found.iter().any(|f| f.contains("crate::pipeline")),
+        "store/ names the collectors and the pipeline; the scan found: {found:?}"
     );
 }

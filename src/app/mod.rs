@@ -18,10 +18,9 @@ use crate::action::{Action, Keymap};
 use crate::collectors::connect::{ConnectorAction, RestartScope};
 use crate::config::Config;
 use crate::config::theme::Theme;
-use crate::store::Store;
+use crate::store::{Embedded, Store};
 use crate::ui::{
-    self, Confirm, ConfirmFocus, Confirmed, Embedded, Feedback, FeedbackState, Mode, UiState,
-    ViewId,
+    self, Confirm, ConfirmFocus, Confirmed, Feedback, FeedbackState, Mode, UiState, ViewId,
 };
 
 /// Side effects a key asks for, carried out by the loop.
@@ -129,7 +128,8 @@ impl App {
             );
             return Vec::new();
         }
-        let rows = ui::views::rows(&self.view(SystemTime::now()));
+        let rows =
+            self.store.rows(self.ui.view.table(), &self.ui.filter, self.ui.detail.as_deref());
         let last = rows.len().saturating_sub(1);
         match action {
             Action::Quit => self.quit = true,

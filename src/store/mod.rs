@@ -1,7 +1,13 @@
 //! The last good snapshot of every backend with its health. Collectors feed it `Update`s; the
 //! TUI and the headless subcommands read it, so a script sees what the screen shows.
+//!
+//! The screen's only door to backend data: `snapshots` re-exports the types it may name
+//! (`Embedded` bundles what the console runs itself), `rows` says which rows each table lists and
+//! their identities (what the app acts on).
 
 mod health;
+pub mod rows;
+pub mod snapshots;
 mod stages;
 
 use std::time::SystemTime;
@@ -9,15 +15,14 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 pub use health::{Backend, Health, rfc3339};
+pub use snapshots::Embedded;
 pub use stages::{Stage, StageState};
 
-use crate::collectors::connect::ConnectSnapshot;
-use crate::collectors::groups::GroupsSnapshot;
-use crate::collectors::kafka::KafkaSnapshot;
-use crate::collectors::latency::LatencySnapshot;
-use crate::collectors::postgres::PostgresSnapshot;
 use crate::collectors::{Update, UpdateKind};
 use crate::config::Config;
+use snapshots::{
+    ConnectSnapshot, GroupsSnapshot, KafkaSnapshot, LatencySnapshot, PostgresSnapshot,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Store {

@@ -1,5 +1,6 @@
 //! Drawing. Pure: a borrowed `View` in, cells out, no I/O. One file per view under `views/`,
-//! shared pieces under `widgets/`.
+//! shared pieces under `widgets/`, the theme's roles as styles in `style.rs`. Backend data, and
+//! the types it comes in, only through `crate::store` (checked by `tests/offline_architecture.rs`).
 //!
 //! ```text
 //! ┌──────────────────────────────────────────────┐
@@ -10,6 +11,7 @@
 //! ```
 
 pub mod state;
+pub mod style;
 pub mod views;
 pub mod widgets;
 
@@ -23,11 +25,7 @@ pub use views::ViewId;
 
 use crate::action::Keymap;
 use crate::config::theme::Theme;
-use crate::pipeline::diff::targets::DiffSnapshot;
-use crate::pipeline::generator::GeneratorSnapshot;
-use crate::pipeline::processor::run::ProcessorSnapshot;
-use crate::pipeline::replicator::ReplicatorSnapshot;
-use crate::store::Store;
+use crate::store::{Embedded, Store};
 
 /// Everything a frame is drawn from. `now` is passed in so a frame is a function of its input.
 pub struct View<'a> {
@@ -38,15 +36,6 @@ pub struct View<'a> {
     pub embedded: &'a Embedded,
     pub read_only: bool,
     pub now: SystemTime,
-}
-
-/// What the console runs itself, as the screen shows it.
-#[derive(Debug, Clone, Default)]
-pub struct Embedded {
-    pub generator: GeneratorSnapshot,
-    pub replicator: ReplicatorSnapshot,
-    pub diff: DiffSnapshot,
-    pub processor: ProcessorSnapshot,
 }
 
 pub fn draw(frame: &mut Frame, view: &View) {
@@ -68,11 +57,6 @@ pub fn age(since: SystemTime, now: SystemTime) -> String {
     crate::units::seconds(now.duration_since(since).unwrap_or(Duration::ZERO).as_secs())
 }
 
-/// Case-insensitive substring match, the `/` filter of every table.
-pub fn matches(filter: &str, text: &str) -> bool {
-    filter.is_empty() || text.to_lowercase().contains(&filter.to_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,10 +74,5 @@ mod tests {
             "0s",
             "a clock step backwards is not negative"
         );
-    }
-
-    #[test]
-    fn the_filter_ignores_case() {
-        assert!(matches("", "x") && matches("CDC", "orders-cdc") && !matches("x", "orders"));
     }
 }

@@ -2,7 +2,7 @@
 //! Known stores to draw views from: healthy, a backend down (stale data kept), nothing polled
 //! yet; and `render`, a frame of one view as text.
 
-use cdc_console::ui::Embedded;
+use cdc_console::store::Embedded;
 use std::time::{Duration, SystemTime};
 
 use cdc_console::action::Keymap;

@@ -1,6 +1,5 @@
 //! The groups view: list in three states at two sizes, a filtered list, and a group's partitions.
 
-use cdc_console::ui::Embedded;
 use cdc_console::ui::{UiState, ViewId};
 
 use crate::fixtures::*;
@@ -49,25 +48,11 @@ fn nothing_polled_yet() {
 #[test]
 fn the_filter_narrows_rows_and_the_table() {
     let s = healthy_full();
-    let (theme, keymap) =
-        (cdc_console::config::theme::Theme::default(), cdc_console::action::Keymap::default());
     let ui_state = ui("SINK", None).unwrap();
-    let view = cdc_console::ui::View {
-        store: &s,
-        theme: &theme,
-        keymap: &keymap,
-        ui: &ui_state,
-        embedded: &Embedded::default(),
-        read_only: false,
-        now: t(75),
-    };
-    assert_eq!(cdc_console::ui::views::rows(&view), ["orders-sink"]);
+    let rows = |u: &UiState| s.rows(u.view.table(), &u.filter, u.detail.as_deref());
+    assert_eq!(rows(&ui_state), ["orders-sink"]);
     let all = UiState { filter: String::new(), ..ui_state.clone() };
-    let view = cdc_console::ui::View { ui: &all, ..view };
-    assert_eq!(
-        cdc_console::ui::views::rows(&view),
-        ["cdc-replicator", "orders-sink", "idle-audit"]
-    );
+    assert_eq!(rows(&all), ["cdc-replicator", "orders-sink", "idle-audit"]);
     let small = render(&s, ViewId::Groups, ui("sink", None), 80, 24);
     assert!(
         small.contains("orders-sink")

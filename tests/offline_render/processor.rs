@@ -4,7 +4,8 @@
 use cdc_console::pipeline::processor::run::ProcessorSnapshot;
 use cdc_console::pipeline::processor::{OperatorStats, PartitionStats};
 use cdc_console::stats::Percentiles;
-use cdc_console::ui::{Embedded, ViewId};
+use cdc_console::store::Embedded;
+use cdc_console::ui::ViewId;
 
 use crate::fixtures::*;
 

@@ -61,7 +61,7 @@ fn nothing_polled_yet() {
 fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
     use cdc_console::pipeline::diff::{RowDiff, Stats, TableReport};
     use cdc_console::pipeline::replicator::{ReplicaStatus, ReplicatorSnapshot};
-    use cdc_console::ui::Embedded;
+    use cdc_console::store::Embedded;
     let mut s = healthy();
     s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
     let embedded = Embedded {
@@ -151,7 +151,7 @@ fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
 #[test]
 fn replicator_waiting_for_its_topic() {
     use cdc_console::pipeline::replicator::{ReplicaStatus, ReplicatorSnapshot};
-    use cdc_console::ui::Embedded;
+    use cdc_console::store::Embedded;
     let mut s = healthy();
     s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
     let embedded = Embedded {
@@ -182,7 +182,7 @@ fn replicator_waiting_for_its_topic() {
 #[test]
 fn many_keys_in_flight_never_hide_another_tables_verdict() {
     use cdc_console::pipeline::diff::{RowDiff, Stats, TableReport};
-    use cdc_console::ui::Embedded;
+    use cdc_console::store::Embedded;
     let mut s = healthy();
     s.apply(Update { at: t(0), kind: UpdateKind::Sink(Ok(pg(false))) });
     let report = |sink: &str, in_flight: usize| TableReport {

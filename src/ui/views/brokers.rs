@@ -12,47 +12,21 @@
 //! ```
 //!
 //! `*` after an id marks the controller. Columns are in priority order: id, address and state
-//! always, the rest while they fit. Row identities ([`rows`]): broker ids, after the `/` filter,
+//! always, the rest while they fit. Row identities (`store::rows`): broker ids, after the `/` filter,
 //! which matches id, address, rack and state.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::collectors::kafka::{Broker, BrokerState};
 use crate::store::Health;
+use crate::store::rows::broker_state_word;
+use crate::store::snapshots::BrokerState;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
-use crate::ui::{View, age, matches};
-
-fn state_word(s: BrokerState) -> &'static str {
-    match s {
-        BrokerState::Up => "UP",
-        BrokerState::Down => "DOWN",
-        BrokerState::Unknown => "UNKNOWN",
-    }
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<&'a Broker> {
-    let f = &view.ui.filter;
-    view.store
-        .kafka
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.brokers)
-        .filter(|b| {
-            matches(f, &b.id.to_string())
-                || matches(f, &b.address())
-                || matches(f, b.rack.as_deref().unwrap_or(""))
-                || matches(f, state_word(b.state))
-        })
-        .collect()
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    listed(view).into_iter().map(|b| b.id.to_string()).collect()
-}
+use crate::ui::{View, age};
 
 fn ms(v: Option<f64>) -> String {
     v.map(|v| format!("{v:.1}ms")).unwrap_or_else(|| "-".into())
@@ -61,7 +35,7 @@ fn ms(v: Option<f64>) -> String {
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
     let k = &view.store.kafka;
-    let dim = Style::new().fg(t.dim.0);
+    let dim = t.dim();
     let stale = staleness(k, view);
 
     // Cluster summary.
@@ -73,9 +47,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             let urp: usize = s.topics.iter().map(|t| t.under_replicated()).sum();
             let offline: usize = s.topics.iter().map(|t| t.offline()).sum();
             let below: usize = s.topics.iter().map(|t| t.below_min_isr()).sum();
-            let count = |n: usize, bad| {
-                Style::new().fg(if n == 0 { t.ok.0 } else { bad }).add_modifier(Modifier::BOLD)
-            };
+            let count = |n: usize, bad: Style| (if n == 0 { t.ok() } else { bad }).bold();
             let controller = match s.controller {
                 Some(c) if s.brokers.iter().any(|b| b.id == c) => c.to_string(),
                 Some(c) => format!("{c} (not a listed broker)"),
@@ -83,21 +55,21 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             };
             let mut summary = vec![
                 Span::styled("controller ", dim),
-                Span::styled(controller, Style::new().fg(t.text.0).add_modifier(Modifier::BOLD)),
+                Span::styled(controller, t.text().bold()),
                 Span::styled("  brokers ", dim),
-                Span::styled(format!("{up} up"), Style::new().fg(t.ok.0)),
+                Span::styled(format!("{up} up"), t.ok()),
                 Span::styled(" · ", dim),
-                Span::styled(format!("{down} down"), count(down, t.error.0)),
+                Span::styled(format!("{down} down"), count(down, t.error())),
                 Span::styled("  URP ", dim),
-                Span::styled(urp.to_string(), count(urp, t.warn.0)),
+                Span::styled(urp.to_string(), count(urp, t.warn())),
                 Span::styled("  offline ", dim),
-                Span::styled(offline.to_string(), count(offline, t.error.0)),
+                Span::styled(offline.to_string(), count(offline, t.error())),
             ];
             // Only when there are any: they are rare, and while min.insync.replicas is unknown a
             // 0 would claim more than is known.
             if below > 0 {
                 summary.push(Span::styled("  below min ISR ", dim));
-                summary.push(Span::styled(below.to_string(), count(below, t.error.0)));
+                summary.push(Span::styled(below.to_string(), count(below, t.error())));
             }
             summary.push(Span::styled(
                 format!("  cluster {}", s.cluster_id.as_deref().unwrap_or("?")),
@@ -105,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
             ));
             lines.push(Line::from(summary));
             for w in &s.warnings {
-                lines.push(Line::from(Span::styled(format!("! {w}"), Style::new().fg(t.warn.0))));
+                lines.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
             }
         }
         None => lines.push(Line::from(Span::styled(empty_reason(k, "no brokers"), dim))),
@@ -113,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     if let (Health::Down { since, reason, .. }, Some(_)) = (&k.health, &k.snapshot) {
         lines.push(Line::from(Span::styled(
             format!("Kafka down {}: {}", age(*since, view.now), k.cause(reason)),
-            Style::new().fg(t.error.0),
+            t.error(),
         )));
     }
     let lines_n = lines.len().min(5) as u16;
@@ -125,33 +97,33 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     );
 
     // Brokers.
-    let brokers = listed(view);
+    let brokers = view.store.brokers_matching(&view.ui.filter);
     let rows: Vec<[Span; 8]> = brokers
         .iter()
         .map(|b| {
             let (style, id) = (
-                Style::new().fg(match b.state {
-                    BrokerState::Up => t.ok.0,
-                    BrokerState::Down => t.error.0,
-                    BrokerState::Unknown => t.unknown.0,
-                }),
+                match b.state {
+                    BrokerState::Up => t.ok(),
+                    BrokerState::Down => t.error(),
+                    BrokerState::Unknown => t.unknown(),
+                },
                 if b.controller { format!("{}*", b.id) } else { b.id.to_string() },
             );
-            let client_style = Style::new().fg(match b.client_state.as_deref() {
-                Some("UP") => t.ok.0,
-                Some("DOWN") => t.error.0,
-                Some(_) => t.warn.0,
-                None => t.unknown.0,
-            });
+            let client_style = match b.client_state.as_deref() {
+                Some("UP") => t.ok(),
+                Some("DOWN") => t.error(),
+                Some(_) => t.warn(),
+                None => t.unknown(),
+            };
             [
-                Span::styled(id, Style::new().fg(t.text.0)),
+                Span::styled(id, t.text()),
                 Span::raw(b.address()),
-                Span::styled(state_word(b.state), style),
+                Span::styled(broker_state_word(b.state), style),
                 Span::raw(ms(b.rtt_avg_ms)),
                 Span::raw(ms(b.rtt_p99_ms)),
                 Span::styled(b.client_state.clone().unwrap_or_else(|| "-".into()), client_style),
                 Span::styled(b.rack.clone().unwrap_or_else(|| "-".into()), dim),
-                Span::styled(b.reason.clone().unwrap_or_default(), Style::new().fg(t.error.0)),
+                Span::styled(b.reason.clone().unwrap_or_default(), t.error()),
             ]
         })
         .collect();

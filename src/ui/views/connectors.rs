@@ -12,70 +12,25 @@
 //! ├ Config (masked) ──────────────┤   trace, 1 = config. The focused pane is taller.
 //! ```
 //!
-//! Row identities ([`rows`]): the connector name, or `cluster/name` when more than one Connect
+//! Row identities (`store::rows`): the connector name, or `cluster/name` when more than one Connect
 //! cluster is configured (so the same name in two clusters stays two rows). In the detail there
 //! is one row, the connector shown, so actions apply to it. The `/` filter matches the identity,
 //! state, type and class.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::collectors::connect::Connector;
-use crate::store::{Backend, Health};
+use crate::store::Health;
+use crate::store::rows::cluster_name;
+use crate::store::snapshots::Connector;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness, task_style};
-use crate::ui::{View, age, matches};
+use crate::ui::{View, age};
 
 /// How many lines of a failed task's trace the detail shows.
 const TRACE_LINES: usize = 12;
-
-/// One listed connector: its identity, where it comes from, and the connector.
-struct Item<'a> {
-    id: String,
-    backend: &'a Backend<crate::collectors::connect::ConnectSnapshot>,
-    connector: &'a Connector,
-}
-
-fn cluster_name(b: &Backend<crate::collectors::connect::ConnectSnapshot>) -> &str {
-    b.name.strip_prefix("connect:").unwrap_or(&b.name)
-}
-
-/// Every connector of every cluster, in display order (cluster order, then name), unfiltered.
-fn all<'a>(view: &View<'a>) -> Vec<Item<'a>> {
-    let store = view.store;
-    let several = store.connect.len() > 1;
-    let mut items = Vec::new();
-    for b in &store.connect {
-        let mut cs: Vec<&Connector> = b.snapshot.iter().flat_map(|s| &s.connectors).collect();
-        cs.sort_by(|a, b| a.name.cmp(&b.name));
-        for c in cs {
-            let id =
-                if several { format!("{}/{}", cluster_name(b), c.name) } else { c.name.clone() };
-            items.push(Item { id, backend: b, connector: c });
-        }
-    }
-    items
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<Item<'a>> {
-    let f = &view.ui.filter;
-    all(view)
-        .into_iter()
-        .filter(|i| {
-            let c = i.connector;
-            matches(f, &i.id) || matches(f, &c.state) || matches(f, &c.kind) || matches(f, &c.class)
-        })
-        .collect()
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    if let Some(d) = &view.ui.detail {
-        return all(view).into_iter().filter(|i| &i.id == d).map(|i| i.id).collect();
-    }
-    listed(view).into_iter().map(|i| i.id).collect()
-}
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     match &view.ui.detail {
@@ -87,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
 /// "1/1 RUNNING", "0/2 RUNNING · 1 FAILED · 1 PAUSED", "no tasks", styled by the worst state.
 fn tasks_summary(view: &View, c: &Connector) -> Span<'static> {
     if c.tasks.is_empty() {
-        return Span::styled("no tasks", Style::new().fg(view.theme.dim.0));
+        return Span::styled("no tasks", view.theme.dim());
     }
     let running = c.tasks.iter().filter(|t| t.state == "RUNNING").count();
     let mut text = format!("{running}/{} RUNNING", c.tasks.len());
@@ -115,8 +70,8 @@ fn stale_marker(view: &View) -> Option<String> {
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
-    let items = listed(view);
-    let total = all(view).len();
+    let items = view.store.connectors_matching(&view.ui.filter);
+    let total = view.store.connectors().len();
     let rows: Vec<[Span; 6]> = items
         .iter()
         .map(|i| {
@@ -127,8 +82,8 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
                 Span::styled(c.state.clone(), task_style(view, &c.state)),
                 tasks_summary(view, c),
                 Span::raw(c.kind.clone()),
-                Span::styled(c.worker_id.clone(), Style::new().fg(view.theme.dim.0)),
-                Span::styled(class, Style::new().fg(view.theme.dim.0)),
+                Span::styled(c.worker_id.clone(), view.theme.dim()),
+                Span::styled(class, view.theme.dim()),
             ]
         })
         .collect();
@@ -160,7 +115,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
         .filter_map(|b| match (&b.health, &b.snapshot) {
             (Health::Down { since, reason, .. }, Some(_)) => Some(Line::from(Span::styled(
                 format!(" {} down {}: {reason}", b.name, age(*since, view.now)),
-                Style::new().fg(view.theme.error.0),
+                view.theme.error(),
             ))),
             _ => None,
         })
@@ -173,10 +128,10 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
 
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     let t = view.theme;
-    let items = all(view);
+    let items = view.store.connectors();
     let Some(item) = items.iter().find(|i| i.id == id) else {
         let msg = format!("connector `{id}` is not in the last snapshot (esc goes back)");
-        let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0))).block(block(
+        let p = Paragraph::new(Span::styled(msg, t.dim())).block(block(
             "Connector",
             view,
             stale_marker(view),
@@ -185,14 +140,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         return;
     };
     let c = item.connector;
-    let dim = Style::new().fg(t.dim.0);
+    let dim = t.dim();
     let label = |s: &'static str| Span::styled(format!("{s:<8}"), dim);
 
     // Summary.
     let mut summary = vec![
         Line::from(vec![
             label("state"),
-            Span::styled(c.state.clone(), task_style(view, &c.state).add_modifier(Modifier::BOLD)),
+            Span::styled(c.state.clone(), task_style(view, &c.state).bold()),
             Span::raw("  "),
             tasks_summary(view, c),
         ]),
@@ -220,7 +175,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     if let Health::Down { since, reason, .. } = &item.backend.health {
         summary.push(Line::from(Span::styled(
             format!("Connect down {}: {reason}", age(*since, view.now)),
-            Style::new().fg(t.error.0),
+            t.error(),
         )));
     }
     let title = format!("Connector {}", c.name);
@@ -245,7 +200,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         .iter()
         .map(|task| {
             Line::from(vec![
-                Span::styled(format!("task {:<3}", task.id), Style::new().fg(t.text.0)),
+                Span::styled(format!("task {:<3}", task.id), t.text()),
                 Span::styled(format!("{:<11}", task.state), task_style(view, &task.state)),
                 Span::styled(task.worker_id.clone(), dim),
             ])
@@ -261,10 +216,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         .map(|task| (format!("task {} trace", task.id), task.trace.as_deref().unwrap_or_default()))
         .or_else(|| c.trace.as_deref().map(|tr| ("connector trace".to_string(), tr)));
     if let Some((what, trace)) = failed {
-        lines.push(Line::from(Span::styled(
-            what,
-            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
-        )));
+        lines.push(Line::from(Span::styled(what, t.error().bold())));
         // Hard-wrapped at the pane's width: a stack frame is one long word.
         let width = tasks_area.width.saturating_sub(2).max(10) as usize;
         // The first line, then the causes (the root cause is what a reader wants on a small
@@ -275,10 +227,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         for l in all_lines.iter().take(TRACE_LINES) {
             let chars: Vec<char> = l.replace('\t', "  ").chars().collect();
             for chunk in chars.chunks(width) {
-                lines.push(Line::from(Span::styled(
-                    chunk.iter().collect::<String>(),
-                    Style::new().fg(t.error.0),
-                )));
+                lines.push(Line::from(Span::styled(chunk.iter().collect::<String>(), t.error())));
             }
         }
         if all_lines.len() > TRACE_LINES {
@@ -301,7 +250,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         .iter()
         .map(|(k, v)| {
             Line::from(vec![
-                Span::styled(format!("{k:<key_w$}"), Style::new().fg(t.key.0)),
+                Span::styled(format!("{k:<key_w$}"), t.key()),
                 Span::styled(" = ", dim),
                 Span::raw(v.clone()),
             ])
@@ -321,9 +270,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
 fn pane_block<'a>(view: &View, title: &'a str, focused: bool) -> ratatui::widgets::Block<'a> {
     let b = block(title, view, None);
     if focused {
-        b.border_style(Style::new().fg(view.theme.highlight.0)).title(
-            Line::from(Span::styled(" tab ⇄ ", Style::new().fg(view.theme.dim.0))).right_aligned(),
-        )
+        b.border_style(view.theme.border(true))
+            .title(Line::from(Span::styled(" tab ⇄ ", view.theme.dim())).right_aligned())
     } else {
         b
     }

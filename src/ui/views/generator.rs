@@ -3,32 +3,25 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::store::Health;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::block;
 use crate::ui::{View, age};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
     let g = &view.embedded.generator;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let label = |s: &str| Span::styled(format!("{s:<11}"), dim);
     let mut lines = Vec::new();
 
     let state = match (&g.error, g.running) {
-        (_, true) => {
-            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
-        }
-        (Some(_), false) => Span::styled(
-            "● stopped (failed)",
-            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
-        ),
-        (None, false) => {
-            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
-        }
+        (_, true) => Span::styled("● running", t.ok().bold()),
+        (Some(_), false) => Span::styled("● stopped (failed)", t.error().bold()),
+        (None, false) => Span::styled("○ stopped", t.dim().bold()),
     };
     lines.push(Line::from(vec![label("state"), state]));
     lines.push(Line::from(vec![
@@ -46,24 +39,22 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
                         .strip_prefix(&format!("{}: ", view.store.source.endpoint))
                         .unwrap_or(reason)
                 ),
-                Style::new().fg(t.error.0),
+                t.error(),
             ),
         ])),
-        Health::Unknown => lines.push(Line::from(vec![
-            label(""),
-            Span::styled("source not polled yet", Style::new().fg(t.unknown.0)),
-        ])),
+        Health::Unknown => lines
+            .push(Line::from(vec![label(""), Span::styled("source not polled yet", t.unknown())])),
         Health::Up { .. } => {}
     }
     lines.push(Line::raw(""));
 
     // Achieved against target: a bar of 30 cells, green at 90% and above.
     let ratio = if g.target_rate == 0 { 0.0 } else { g.achieved_rate / g.target_rate as f64 };
-    let rate_style = Style::new().fg(match (g.running, ratio) {
-        (false, _) => t.dim.0,
-        (true, r) if r >= 0.9 => t.ok.0,
-        _ => t.warn.0,
-    });
+    let rate_style = match (g.running, ratio) {
+        (false, _) => t.dim(),
+        (true, r) if r >= 0.9 => t.ok(),
+        _ => t.warn(),
+    };
     lines.push(Line::from(vec![
         label("target"),
         Span::styled(format!("{} changes/s", g.target_rate), text),
@@ -108,17 +99,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     }
     if let Some(e) = &g.error {
         lines.push(Line::raw(""));
-        lines.push(Line::from(vec![
-            label("last error"),
-            Span::styled(e.clone(), Style::new().fg(t.error.0)),
-        ]));
+        lines.push(Line::from(vec![label("last error"), Span::styled(e.clone(), t.error())]));
     }
     if view.read_only {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "read-only: the generator cannot be started or changed",
-            Style::new().fg(t.warn.0),
-        ));
+        lines.push(Line::styled("read-only: the generator cannot be started or changed", t.warn()));
     }
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Generator", view, None)),

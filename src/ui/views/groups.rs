@@ -11,18 +11,17 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::collectors::groups::{Group, PartitionLag};
-use crate::collectors::lag::seconds::{Estimate, LagSeconds};
 use crate::store::Health;
+use crate::store::snapshots::{Estimate, Group, LagSeconds, PartitionLag};
+use crate::ui::View;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_selectable, render_table, secs, spark,
     staleness, verdict_style,
 };
-use crate::ui::{View, matches};
 
 const HISTORY: usize = 12;
 
@@ -31,29 +30,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         Some(name) => draw_detail(frame, area, view, name),
         None => draw_list(frame, area, view),
     }
-}
-
-/// Group names after the filter, in display order; in a group's detail, its partitions
-/// ("topic/partition"), so the selection can move through all of them.
-pub fn rows(view: &View) -> Vec<String> {
-    if let Some(name) = &view.ui.detail {
-        let group =
-            view.store.groups.snapshot.iter().flat_map(|s| &s.groups).find(|g| &g.name == name);
-        return group
-            .map(|g| g.partitions.iter().map(|p| format!("{}/{}", p.topic, p.partition)).collect())
-            .unwrap_or_default();
-    }
-    shown(view).into_iter().map(|g| g.name.clone()).collect()
-}
-
-fn shown<'a>(view: &View<'a>) -> Vec<&'a Group> {
-    view.store
-        .groups
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.groups)
-        .filter(|g| matches(&view.ui.filter, &g.name))
-        .collect()
 }
 
 /// Why there is nothing to show: not polled yet, unreachable, or nothing there.
@@ -90,18 +66,18 @@ fn title(view: &View) -> String {
 
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let groups = shown(view);
+    let groups = view.store.groups_matching(&view.ui.filter);
     let rows: Vec<[Span; 9]> = groups
         .iter()
         .map(|g| {
-            let state_style = Style::new().fg(match g.state.as_str() {
-                "Stable" => t.ok.0,
-                "Dead" => t.error.0,
-                "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn.0,
-                _ => t.unknown.0,
-            });
+            let state_style = match g.state.as_str() {
+                "Stable" => t.ok(),
+                "Dead" => t.error(),
+                "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn(),
+                _ => t.unknown(),
+            };
             let verdict = if let Some(e) = &g.error {
-                Span::styled(e.clone(), Style::new().fg(t.error.0))
+                Span::styled(e.clone(), t.error())
             } else {
                 Span::styled(g.verdict.as_str(), verdict_style(view, g.verdict))
             };
@@ -161,19 +137,19 @@ fn eta(g: &Group) -> String {
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let t = view.theme;
     let stale = staleness(&view.store.groups, view);
-    let Some(g) = view.store.groups.snapshot.as_ref().and_then(|s| s.group(name)) else {
+    let Some(g) = view.store.group(name) else {
         let msg = match &view.store.groups.snapshot {
             Some(_) => format!("group {name} not found (deleted?)"),
             None => nothing(view, "consumer groups"),
         };
-        let p = Paragraph::new(Span::styled(msg, Style::new().fg(t.dim.0)));
+        let p = Paragraph::new(Span::styled(msg, t.dim()));
         frame.render_widget(p.block(block(name, view, stale)), area);
         return;
     };
     let [summary, table] =
         Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
-    let dim = Style::new().fg(t.dim.0);
-    let text = Style::new().fg(t.text.0);
+    let dim = t.dim();
+    let text = t.text();
     let first = vec![
         Span::styled("state ", dim),
         Span::styled(g.state.clone(), text),
@@ -214,7 +190,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         ));
     }
     if let Some(e) = &g.error {
-        third.push(Span::styled(e.clone(), Style::new().fg(t.error.0)));
+        third.push(Span::styled(e.clone(), t.error()));
     }
     let title = format!("group {}", g.name);
     frame.render_widget(
@@ -261,9 +237,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
 }
 
 fn partition_row<'a>(view: &View, p: &'a PartitionLag) -> [Span<'a>; 10] {
-    let dim = Style::new().fg(view.theme.dim.0);
+    let dim = view.theme.dim();
     let verdict = match &p.error {
-        Some(e) => Span::styled(e.clone(), Style::new().fg(view.theme.error.0)),
+        Some(e) => Span::styled(e.clone(), view.theme.error()),
         None => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
     };
     let or_dash = |s: &Option<String>| match s {

@@ -14,19 +14,19 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use crate::collectors::latency::{LatencySnapshot, StageLatency};
 use crate::store::Health;
+use crate::store::snapshots::{LatencySnapshot, StageLatency};
 use crate::ui::View;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, header, staleness};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let b = &view.store.latency;
     let stale = staleness(b, view);
-    let dim = Style::new().fg(view.theme.dim.0);
+    let dim = view.theme.dim();
     let Some(snap) = &b.snapshot else {
         let msg = match &b.health {
             Health::Down { reason, .. } => format!("(latency sampler down: {reason})"),
@@ -54,7 +54,7 @@ fn draw_table(
     snap: &LatencySnapshot,
     b: ratatui::widgets::Block,
 ) {
-    let dim = Style::new().fg(view.theme.dim.0);
+    let dim = view.theme.dim();
     let label_w =
         snap.stages.iter().map(|s| s.stage.label().chars().count()).max().unwrap_or(5).max(5)
             as u16;
@@ -97,10 +97,7 @@ fn draw_table(
     };
     let mut spans = vec![Span::styled(format!("{} events", snap.events), dim)];
     if snap.undecodable > 0 {
-        spans.push(Span::styled(
-            format!(", {} undecodable", snap.undecodable),
-            Style::new().fg(view.theme.warn.0),
-        ));
+        spans.push(Span::styled(format!(", {} undecodable", snap.undecodable), view.theme.warn()));
     }
     spans.push(Span::styled(format!(" · {topics}"), dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), foot);
@@ -115,7 +112,7 @@ fn draw_chart(
     b: ratatui::widgets::Block,
 ) {
     let t = view.theme;
-    let dim = Style::new().fg(t.dim.0);
+    let dim = t.dim();
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if snap.stages.iter().all(|s| s.ms.count == 0) {
@@ -130,25 +127,21 @@ fn draw_chart(
     let bar_w = (inner.width as usize).saturating_sub(label_w + 5 + value_w + 1).max(1);
     let mut lines = Vec::new();
     for s in &snap.stages {
-        for (i, (name, v, style)) in [
-            ("p50", s.ms.p50, Style::new().fg(t.ok.0)),
-            ("p99", s.ms.p99, Style::new().fg(t.warn.0)),
-        ]
-        .into_iter()
-        .enumerate()
+        for (i, (name, v, style)) in
+            [("p50", s.ms.p50, t.ok()), ("p99", s.ms.p99, t.warn())].into_iter().enumerate()
         {
             let label = if i == 0 { s.stage.label() } else { "" };
             let eighths = (v as u128 * bar_w as u128 * 8 / max as u128) as usize;
             let bar = bar(eighths);
             let pad = bar_w.saturating_sub(bar.chars().count());
             lines.push(Line::from(vec![
-                Span::styled(format!("{label:<label_w$} "), Style::new().fg(t.text.0)),
+                Span::styled(format!("{label:<label_w$} "), t.text()),
                 Span::styled(format!("{name} "), dim),
                 Span::styled(bar, style),
                 Span::raw(" ".repeat(pad)),
                 Span::styled(
                     if s.ms.count == 0 { " -".to_string() } else { format!(" {v}ms") },
-                    Style::new().fg(t.text.0),
+                    t.text(),
                 ),
             ]));
         }

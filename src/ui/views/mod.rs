@@ -1,6 +1,6 @@
-//! The views, by name: what `:` completes, what the header lists, and the dispatch to each
-//! view's `draw` and `rows` (the identities of its selectable rows, in display order, after
-//! the filter: what the app acts on).
+//! The views, by name: what `:` completes, what the header lists, which table of the store
+//! each lists (its rows and their identities, what the app acts on, come from
+//! `store::rows`), and the dispatch to each view's `draw`.
 
 pub mod brokers;
 pub mod connectors;
@@ -17,6 +17,7 @@ use ratatui::layout::Rect;
 
 use super::View;
 use crate::action::Scope;
+use crate::store::rows::Table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ViewId {
@@ -81,6 +82,17 @@ impl ViewId {
             _ => Scope::Global,
         }
     }
+
+    /// The store's table whose rows this view lists and selects; views without one have none.
+    pub fn table(self) -> Option<Table> {
+        match self {
+            ViewId::Connectors => Some(Table::Connectors),
+            ViewId::Topics => Some(Table::Topics),
+            ViewId::Brokers => Some(Table::Brokers),
+            ViewId::Groups => Some(Table::Groups),
+            _ => None,
+        }
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
@@ -94,18 +106,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         ViewId::Replication => replication::draw(frame, area, view),
         ViewId::Generator => generator::draw(frame, area, view),
         ViewId::Latency => latency::draw(frame, area, view),
-    }
-}
-
-/// The identities of the current view's selectable rows (a connector, topic or group name),
-/// in display order, after the filter. Views without a table have none.
-pub fn rows(view: &View) -> Vec<String> {
-    match view.ui.view {
-        ViewId::Connectors => connectors::rows(view),
-        ViewId::Topics => topics::rows(view),
-        ViewId::Brokers => brokers::rows(view),
-        ViewId::Groups => groups::rows(view),
-        _ => Vec::new(),
     }
 }
 

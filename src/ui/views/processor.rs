@@ -16,11 +16,11 @@ use std::time::UNIX_EPOCH;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::pipeline::processor::run::TOPIC_STRIDE;
+use crate::store::snapshots::ProcessorPartitions;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, column_width, header, render_table, waiting_for_topics};
 use crate::ui::{View, age};
 
@@ -33,22 +33,13 @@ fn behind(view: &View, ms: i64) -> String {
 fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let t = view.theme;
     let p = &view.embedded.processor;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let label = |s: &str| Span::styled(format!("{s:<15}"), dim);
     let state = match (&p.error, p.running, p.paused) {
-        (_, true, true) => {
-            Span::styled("‖ paused", Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD))
-        }
-        (_, true, false) => {
-            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
-        }
-        (Some(_), false, _) => Span::styled(
-            "● stopped (failed)",
-            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
-        ),
-        (None, false, _) => {
-            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
-        }
+        (_, true, true) => Span::styled("‖ paused", t.warn().bold()),
+        (_, true, false) => Span::styled("● running", t.ok().bold()),
+        (Some(_), false, _) => Span::styled("● stopped (failed)", t.error().bold()),
+        (None, false, _) => Span::styled("○ stopped", t.dim().bold()),
     };
     let checkpoint = match p.last_checkpoint {
         Some(at) => {
@@ -69,7 +60,7 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
             Span::styled(format!("  {} behind wall clock", behind(view, w)), dim),
         ],
         None if s.is_some_and(|s| s.idle) => {
-            vec![Span::styled("idle (every partition idle)", Style::new().fg(t.warn.0))]
+            vec![Span::styled("idle (every partition idle)", t.warn())]
         }
         None => vec![Span::styled("-", dim)],
     };
@@ -85,7 +76,7 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
             text,
         ),
     ]));
-    let warn_if = |n: u64| if n > 0 { Style::new().fg(t.warn.0) } else { text };
+    let warn_if = |n: u64| if n > 0 { t.warn() } else { text };
     lines.push(Line::from(vec![
         label("late events"),
         Span::styled(p.late_events.to_string(), warn_if(p.late_events)),
@@ -106,7 +97,7 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     lines.push(Line::from(vec![label("firing delay"), Span::styled(delay, text)]));
     lines.extend(waiting_for_topics(view, &p.waiting_for));
     if let Some(e) = &p.error {
-        lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
+        lines.push(Line::styled(e.clone(), t.error()));
     }
     lines
 }
@@ -129,22 +120,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         top,
     );
 
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let rows: Vec<[Span; 8]> = p
         .stats
         .iter()
         .flat_map(|s| &s.partitions)
         .map(|ps| {
             // One topic: its partition number; several: topic/partition.
+            let (topic, partition) = p.topic_partition(ps.partition);
             let name = match p.topics.len() {
-                1 => (ps.partition % TOPIC_STRIDE).to_string(),
-                _ => format!(
-                    "{}/{}",
-                    p.topics
-                        .get((ps.partition / TOPIC_STRIDE) as usize)
-                        .map_or("?", String::as_str),
-                    ps.partition % TOPIC_STRIDE
-                ),
+                1 => partition.to_string(),
+                _ => format!("{}/{partition}", topic.unwrap_or("?")),
             };
             // The time of day (UTC) is enough next to the summary's full job watermark.
             let wm = ps.watermark.map_or("-".to_string(), |w| {
@@ -155,16 +141,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
                 Span::styled(name, text),
                 Span::styled(wm, text),
                 Span::styled(lag, text),
-                if ps.idle {
-                    Span::styled("idle", Style::new().fg(t.warn.0))
-                } else {
-                    Span::styled("active", dim)
-                },
+                if ps.idle { Span::styled("idle", t.warn()) } else { Span::styled("active", dim) },
                 Span::raw(ps.next_offset.to_string()),
                 Span::raw(format!("{} / {}", ps.open_windows, ps.fired_windows)),
                 Span::styled(
                     ps.late_events.to_string(),
-                    if ps.late_events > 0 { Style::new().fg(t.warn.0) } else { dim },
+                    if ps.late_events > 0 { t.warn() } else { dim },
                 ),
                 Span::raw(ps.events_applied.to_string()),
             ]

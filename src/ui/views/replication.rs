@@ -16,12 +16,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::pipeline::diff::RowDiff;
 use crate::store::Health;
+use crate::store::snapshots::RowDiff;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
     block, column_width, header, render_table, staleness, waiting_for_topics,
 };
@@ -31,20 +31,13 @@ use crate::units::millis;
 fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let t = view.theme;
     let r = &view.embedded.replicator;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let state = match (&r.error, r.running) {
-        (_, true) => {
-            Span::styled("● running", Style::new().fg(t.ok.0).add_modifier(Modifier::BOLD))
-        }
-        (Some(_), false) => Span::styled(
-            "● stopped (failed)",
-            Style::new().fg(t.error.0).add_modifier(Modifier::BOLD),
-        ),
-        (None, false) => {
-            Span::styled("○ stopped", Style::new().fg(t.dim.0).add_modifier(Modifier::BOLD))
-        }
+        (_, true) => Span::styled("● running", t.ok().bold()),
+        (Some(_), false) => Span::styled("● stopped (failed)", t.error().bold()),
+        (None, false) => Span::styled("○ stopped", t.dim().bold()),
     };
-    let letters = if r.dead_letters > 0 { Style::new().fg(t.warn.0) } else { text };
+    let letters = if r.dead_letters > 0 { t.warn() } else { text };
     let mut lines = vec![Line::from(vec![
         state,
         Span::styled(format!("  {:.0} rows/s", r.rows_per_sec), text),
@@ -65,7 +58,7 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
         ]));
     }
     if let Some(e) = &r.error {
-        lines.push(Line::styled(e.clone(), Style::new().fg(t.error.0)));
+        lines.push(Line::styled(e.clone(), t.error()));
     }
     for rep in &r.replicas {
         let mut spans = vec![
@@ -73,7 +66,7 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
             Span::styled(format!("  {} applied", rep.applied_events), dim),
         ];
         if let Some(e) = &rep.error {
-            spans.push(Span::styled(format!("  STOPPED: {e}"), Style::new().fg(t.error.0)));
+            spans.push(Span::styled(format!("  STOPPED: {e}"), t.error()));
         }
         lines.push(Line::from(spans));
     }
@@ -92,22 +85,18 @@ const KEYS_PER_TABLE: usize = 20;
 /// The diff's rows for a table body of `room` rows.
 fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
     let t = view.theme;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     // Every table's verdict first, so a long list of keys never pushes another table's
     // verdict off the screen; then each table's keys, diverged before in flight.
     let mut rows = Vec::new();
     for r in &view.embedded.diff.reports {
-        let style = if r.differences.is_empty() {
-            Style::new().fg(t.ok.0)
-        } else {
-            Style::new().fg(t.error.0)
-        };
+        let style = if r.differences.is_empty() { t.ok() } else { t.error() };
         rows.push([
             Span::styled(format!("{} = {}", r.source_table, r.sink_table), text),
             Span::styled(format!("{} diverged", r.differences.len()), style),
             Span::styled(
                 format!("{} in flight", r.in_flight.len()),
-                if r.in_flight.is_empty() { dim } else { Style::new().fg(t.warn.0) },
+                if r.in_flight.is_empty() { dim } else { t.warn() },
             ),
             Span::styled(
                 format!(
@@ -155,14 +144,7 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
             };
             rows.push([
                 Span::styled(format!("  {}={}", r.key_columns.join(","), d.key().join(",")), text),
-                Span::styled(
-                    state,
-                    if state == "diverged" {
-                        Style::new().fg(t.error.0)
-                    } else {
-                        Style::new().fg(t.warn.0)
-                    },
-                ),
+                Span::styled(state, if state == "diverged" { t.error() } else { t.warn() }),
                 Span::styled(kind, dim),
                 Span::styled(cols, text),
             ]);
@@ -179,10 +161,10 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
     }
     for e in &view.embedded.diff.errors {
         rows.push([
-            Span::styled("error", Style::new().fg(t.error.0)),
+            Span::styled("error", t.error()),
             Span::raw(""),
             Span::raw(""),
-            Span::styled(e.clone(), Style::new().fg(t.error.0)),
+            Span::styled(e.clone(), t.error()),
         ]);
     }
     rows
@@ -190,7 +172,7 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let rep = replicator_lines(view);
     // Lines wrap: count the rows they take inside the borders.
     let inner = area.width.saturating_sub(2).max(1) as usize;
@@ -248,18 +230,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let s = &view.store.sink;
     let stale = staleness(s, view);
     let status = match &s.health {
-        Health::Unknown => Line::styled("not polled yet", Style::new().fg(t.unknown.0)),
+        Health::Unknown => Line::styled("not polled yet", t.unknown()),
         Health::Up { since } => Line::from(vec![
-            Span::styled(
-                format!("reachable, up {}", age(*since, view.now)),
-                Style::new().fg(t.ok.0),
-            ),
+            Span::styled(format!("reachable, up {}", age(*since, view.now)), t.ok()),
             Span::styled(format!("  {}", s.endpoint), dim),
         ]),
-        Health::Down { since, reason, .. } => Line::styled(
-            format!("down {}: {reason}", age(*since, view.now)),
-            Style::new().fg(t.error.0),
-        ),
+        Health::Down { since, reason, .. } => {
+            Line::styled(format!("down {}: {reason}", age(*since, view.now)), t.error())
+        }
     };
     frame.render_widget(Paragraph::new(status).block(block("Sink", view, stale.clone())), sink);
 

@@ -13,46 +13,20 @@
 //!
 //! Internal topics (`__consumer_offsets`, Connect's `_connect-*`) are hidden while the `/` filter
 //! is empty, and shown when a non-empty filter matches them: they are bookkeeping, looked at
-//! only on purpose. The filter matches the topic name. Row identities ([`rows`]): topic names in
+//! only on purpose. The filter matches the topic name. Row identities (`store::rows`): topic names in
 //! the list, partition ids in the detail (the filter does not apply there).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::collectors::kafka::Topic;
 use crate::store::Health;
+use crate::store::snapshots::Topic;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, empty_reason, render_fitted, staleness};
-use crate::ui::{View, age, matches};
-
-fn all<'a>(view: &View<'a>) -> Vec<&'a Topic> {
-    view.store.kafka.snapshot.iter().flat_map(|s| &s.topics).collect()
-}
-
-fn listed<'a>(view: &View<'a>) -> Vec<&'a Topic> {
-    let f = &view.ui.filter;
-    all(view)
-        .into_iter()
-        .filter(
-            |t| if t.internal { !f.is_empty() && matches(f, &t.name) } else { matches(f, &t.name) },
-        )
-        .collect()
-}
-
-fn find<'a>(view: &View<'a>, name: &str) -> Option<&'a Topic> {
-    all(view).into_iter().find(|t| t.name == name)
-}
-
-pub fn rows(view: &View) -> Vec<String> {
-    match &view.ui.detail {
-        Some(d) => find(view, d)
-            .map(|t| t.partition_details.iter().map(|p| p.id.to_string()).collect())
-            .unwrap_or_default(),
-        None => listed(view).into_iter().map(|t| t.name.clone()).collect(),
-    }
-}
+use crate::ui::{View, age};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     match &view.ui.detail {
@@ -88,13 +62,9 @@ fn problem(t: &Topic) -> String {
 fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     let th = view.theme;
     let k = &view.store.kafka;
-    let topics = listed(view);
-    let count = |n: usize, bad| {
-        if n == 0 {
-            Span::styled("0", Style::new().fg(th.dim.0))
-        } else {
-            Span::styled(n.to_string(), Style::new().fg(bad).add_modifier(Modifier::BOLD))
-        }
+    let topics = view.store.topics_matching(&view.ui.filter);
+    let count = |n: usize, bad: Style| {
+        if n == 0 { Span::styled("0", th.dim()) } else { Span::styled(n.to_string(), bad.bold()) }
     };
     let rows: Vec<[Span; 7]> = topics
         .iter()
@@ -104,23 +74,23 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
                 t.under_replicated() > 0,
                 t.internal,
             ) {
-                (true, _, _) => Style::new().fg(th.error.0),
-                (_, true, _) => Style::new().fg(th.warn.0),
-                (_, _, true) => Style::new().fg(th.dim.0),
-                _ => Style::new().fg(th.text.0),
+                (true, _, _) => th.error(),
+                (_, true, _) => th.warn(),
+                (_, _, true) => th.dim(),
+                _ => th.text(),
             };
             [
                 Span::styled(t.name.clone(), name_style),
                 Span::raw(t.partitions.to_string()),
-                count(t.under_replicated(), th.warn.0),
-                count(t.offline(), th.error.0),
+                count(t.under_replicated(), th.warn()),
+                count(t.offline(), th.error()),
                 Span::raw(rate(t.messages_per_sec)),
                 Span::raw(opt(log_end_sum(t))),
-                Span::styled(problem(t), Style::new().fg(th.error.0)),
+                Span::styled(problem(t), th.error()),
             ]
         })
         .collect();
-    let all_topics = all(view);
+    let all_topics = view.store.topics();
     let hidden = if view.ui.filter.is_empty() {
         all_topics.iter().filter(|t| t.internal).count()
     } else {
@@ -145,10 +115,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
             let [note, table] =
                 Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
             let msg = format!(" Kafka down {}: {}", age(*since, view.now), k.cause(reason));
-            frame.render_widget(
-                Paragraph::new(Span::styled(msg, Style::new().fg(th.error.0))),
-                note,
-            );
+            frame.render_widget(Paragraph::new(Span::styled(msg, th.error())), note);
             render_fitted(
                 frame,
                 table,
@@ -182,9 +149,9 @@ fn ids(v: &[i32]) -> String {
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let th = view.theme;
     let k = &view.store.kafka;
-    let dim = Style::new().fg(th.dim.0);
+    let dim = th.dim();
     let stale = staleness(k, view);
-    let Some(topic) = find(view, name) else {
+    let Some(topic) = view.store.topic(name) else {
         let msg = format!("topic `{name}` is not in the last snapshot (esc goes back)");
         frame.render_widget(
             Paragraph::new(Span::styled(msg, dim)).block(block("Topic", view, stale)),
@@ -193,14 +160,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         return;
     };
     let (urp, offline, below) = (topic.under_replicated(), topic.offline(), topic.below_min_isr());
-    let count = |n: usize, bad| Style::new().fg(if n == 0 { th.ok.0 } else { bad });
+    let count = |n: usize, bad| if n == 0 { th.ok() } else { bad };
     let mut summary = vec![
         Span::styled("partitions ", dim),
         Span::raw(topic.partitions.to_string()),
         Span::styled("  URP ", dim),
-        Span::styled(urp.to_string(), count(urp, th.warn.0)),
+        Span::styled(urp.to_string(), count(urp, th.warn())),
         Span::styled("  offline ", dim),
-        Span::styled(offline.to_string(), count(offline, th.error.0)),
+        Span::styled(offline.to_string(), count(offline, th.error())),
     ];
     // While min.insync.replicas is known (a count of 0 would claim more otherwise), e.g.
     // "min ISR 2 (1 below)": short enough for 80 columns.
@@ -209,7 +176,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
             Span::styled("  min ISR ", dim),
             Span::raw(min.to_string()),
             Span::styled(" (", dim),
-            Span::styled(format!("{below} below"), count(below, th.error.0)),
+            Span::styled(format!("{below} below"), count(below, th.error())),
             Span::styled(")", dim),
         ]);
     }
@@ -224,7 +191,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     }
     let mut lines = vec![Line::from(summary)];
     if let Some(e) = &topic.error {
-        lines.push(Line::from(Span::styled(e.clone(), Style::new().fg(th.error.0))));
+        lines.push(Line::from(Span::styled(e.clone(), th.error())));
     }
     let [top, table] =
         Layout::vertical([Constraint::Length(lines.len() as u16 + 2), Constraint::Fill(1)])
@@ -237,31 +204,20 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         .iter()
         .map(|p| {
             let flags = match (p.offline, p.below_min_isr, p.under_replicated) {
-                (true, _, _) => Span::styled(
-                    "OFFLINE",
-                    Style::new().fg(th.error.0).add_modifier(Modifier::BOLD),
-                ),
-                (false, true, _) => Span::styled(
-                    "<MIN ISR",
-                    Style::new().fg(th.error.0).add_modifier(Modifier::BOLD),
-                ),
-                (false, false, true) => {
-                    Span::styled("URP", Style::new().fg(th.warn.0).add_modifier(Modifier::BOLD))
-                }
-                _ => Span::styled("ok", Style::new().fg(th.ok.0)),
+                (true, _, _) => Span::styled("OFFLINE", th.error().bold()),
+                (false, true, _) => Span::styled("<MIN ISR", th.error().bold()),
+                (false, false, true) => Span::styled("URP", th.warn().bold()),
+                _ => Span::styled("ok", th.ok()),
             };
             [
-                Span::styled(p.id.to_string(), Style::new().fg(th.text.0)),
+                Span::styled(p.id.to_string(), th.text()),
                 Span::raw(p.leader.map(|l| l.to_string()).unwrap_or_else(|| "none".into())),
                 flags,
                 Span::raw(ids(&p.replicas)),
                 Span::raw(ids(&p.isr)),
                 Span::raw(opt(p.log_start_offset)),
                 Span::raw(opt(p.log_end_offset)),
-                Span::styled(
-                    p.problem(topic.min_insync_replicas).unwrap_or_default(),
-                    Style::new().fg(th.error.0),
-                ),
+                Span::styled(p.problem(topic.min_insync_replicas).unwrap_or_default(), th.error()),
             ]
         })
         .collect();

@@ -3,24 +3,18 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::action::Scope;
+use crate::ui::style::Roles;
 use crate::ui::{FeedbackState, Mode, View, ViewId};
 
 pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
-    let mut spans = vec![Span::styled(
-        " cdc-console ",
-        Style::new().fg(t.title.0).add_modifier(Modifier::BOLD),
-    )];
+    let mut spans = vec![Span::styled(" cdc-console ", t.title())];
     if view.read_only {
-        spans.push(Span::styled(
-            "[read-only] ",
-            Style::new().fg(t.warn.0).add_modifier(Modifier::BOLD),
-        ));
+        spans.push(Span::styled("[read-only] ", t.warn().bold()));
     }
     // Every view name when they fit, else only the current one (`:` lists them all).
     let all: usize = ViewId::ALL.iter().map(|v| v.name().len() + 1).sum::<usize>()
@@ -29,16 +23,11 @@ pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     let names: Vec<ViewId> =
         if all <= area.width as usize { ViewId::ALL.to_vec() } else { vec![view.ui.view] };
     for v in names {
-        let style = if v == view.ui.view {
-            Style::new().fg(t.key.0).add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
-        } else {
-            Style::new().fg(t.dim.0)
-        };
-        spans.push(Span::styled(v.name(), style));
+        spans.push(Span::styled(v.name(), t.tab(v == view.ui.view)));
         spans.push(Span::raw(" "));
     }
     if let Some(d) = &view.ui.detail {
-        spans.push(Span::styled(format!("› {d}"), Style::new().fg(t.text.0)));
+        spans.push(Span::styled(format!("› {d}"), t.text()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -51,23 +40,23 @@ pub fn footer(frame: &mut Frame, area: Rect, view: &View) {
                 .map(|v| v.name()[input.len().min(v.name().len())..].to_string())
                 .unwrap_or_default();
             Line::from(vec![
-                Span::styled(format!(":{input}"), Style::new().fg(t.text.0)),
-                Span::styled(hint, Style::new().fg(t.dim.0)),
-                Span::styled("▏", Style::new().fg(t.key.0)),
+                Span::styled(format!(":{input}"), t.text()),
+                Span::styled(hint, t.dim()),
+                Span::styled("▏", t.key()),
             ])
         }
         Mode::Filter(input) => Line::from(vec![
-            Span::styled(format!("/{input}"), Style::new().fg(t.text.0)),
-            Span::styled("▏", Style::new().fg(t.key.0)),
+            Span::styled(format!("/{input}"), t.text()),
+            Span::styled("▏", t.key()),
         ]),
         _ => match &view.ui.feedback {
             Some(f) => {
-                let (word, color) = match f.state {
-                    FeedbackState::Pending => ("…", t.warn.0),
-                    FeedbackState::Done => ("✓", t.ok.0),
-                    FeedbackState::Error => ("✗", t.error.0),
+                let (word, style) = match f.state {
+                    FeedbackState::Pending => ("…", t.warn()),
+                    FeedbackState::Done => ("✓", t.ok()),
+                    FeedbackState::Error => ("✗", t.error()),
                 };
-                Line::from(Span::styled(format!(" {word} {}", f.text), Style::new().fg(color)))
+                Line::from(Span::styled(format!(" {word} {}", f.text), style))
             }
             None => hints(view),
         },
@@ -87,11 +76,8 @@ fn hints(view: &View) -> Line<'static> {
     }
     let mut spans = Vec::new();
     for (keys, what) in entries {
-        spans.push(Span::styled(
-            format!(" {keys} "),
-            Style::new().fg(t.key.0).add_modifier(Modifier::BOLD),
-        ));
-        spans.push(Span::styled(format!("{what} "), Style::new().fg(t.dim.0)));
+        spans.push(Span::styled(format!(" {keys} "), t.key().bold()));
+        spans.push(Span::styled(format!("{what} "), t.dim()));
     }
     Line::from(spans)
 }

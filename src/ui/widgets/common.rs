@@ -3,26 +3,23 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, TableState};
 
+use crate::store::snapshots::Verdict;
 use crate::store::{Backend, Health, StageState};
+use crate::ui::style::Roles;
 use crate::ui::{View, age};
 
 pub fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a> {
     let t = view.theme;
     let mut b = Block::default()
         .borders(Borders::ALL)
-        .border_style(Style::new().fg(t.border.0))
-        .title(Span::styled(
-            format!(" {title} "),
-            Style::new().fg(t.title.0).add_modifier(Modifier::BOLD),
-        ));
+        .border_style(t.border(false))
+        .title(Span::styled(format!(" {title} "), t.title()));
     if let Some(s) = stale {
-        b = b.title(
-            Line::from(Span::styled(format!(" {s} "), Style::new().fg(t.stale.0))).right_aligned(),
-        );
+        b = b.title(Line::from(Span::styled(format!(" {s} "), t.stale())).right_aligned());
     }
     b
 }
@@ -37,22 +34,22 @@ pub fn staleness<T: PartialEq>(b: &Backend<T>, view: &View) -> Option<String> {
 
 pub fn state_style(view: &View, s: StageState) -> Style {
     let t = view.theme;
-    Style::new().fg(match s {
-        StageState::Up => t.ok.0,
-        StageState::Degraded => t.warn.0,
-        StageState::Down => t.error.0,
-        StageState::Unknown => t.unknown.0,
-    })
+    match s {
+        StageState::Up => t.ok(),
+        StageState::Degraded => t.warn(),
+        StageState::Down => t.error(),
+        StageState::Unknown => t.unknown(),
+    }
 }
 
 pub fn task_style(view: &View, state: &str) -> Style {
     let t = view.theme;
-    Style::new().fg(match state {
-        "RUNNING" => t.ok.0,
-        "FAILED" => t.error.0,
-        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => t.warn.0,
-        _ => t.unknown.0,
-    })
+    match state {
+        "RUNNING" => t.ok(),
+        "FAILED" => t.error(),
+        "PAUSED" | "STOPPED" | "UNASSIGNED" | "RESTARTING" => t.warn(),
+        _ => t.unknown(),
+    }
 }
 
 /// How many leading columns fit in `width` (at least `min`), at their content widths.
@@ -87,7 +84,7 @@ pub fn column_width<const N: usize>(
 }
 
 pub fn header<'a>(view: &View, cells: impl IntoIterator<Item = &'a str>) -> Row<'a> {
-    Row::new(cells).style(Style::new().fg(view.theme.dim.0).add_modifier(Modifier::BOLD))
+    Row::new(cells).style(view.theme.heading())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -102,9 +99,7 @@ pub fn render_table(
     empty: &str,
 ) {
     if rows.is_empty() {
-        let p =
-            Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0)))
-                .block(block);
+        let p = Paragraph::new(Span::styled(format!("({empty})"), view.theme.dim())).block(block);
         frame.render_widget(p, area);
     } else {
         frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
@@ -120,18 +115,13 @@ pub fn render_selectable(
     selected: usize,
 ) {
     let mut state = TableState::default().with_selected(Some(selected));
-    let table = table.row_highlight_style(
-        Style::new().fg(view.theme.highlight.0).add_modifier(Modifier::REVERSED),
-    );
+    let table = table.row_highlight_style(view.theme.selected());
     frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// A view that has nothing to show yet says so plainly, instead of an empty frame.
 pub fn placeholder(frame: &mut Frame, area: Rect, view: &View, title: &str, message: &str) {
-    let text = Paragraph::new(Line::from(Span::styled(
-        message.to_string(),
-        Style::new().fg(view.theme.dim.0),
-    )));
+    let text = Paragraph::new(Line::from(Span::styled(message.to_string(), view.theme.dim())));
     frame.render_widget(text.block(block(title, view, None)), area);
 }
 
@@ -160,9 +150,7 @@ pub fn render_fitted<const N: usize>(
     selected: Option<usize>,
 ) {
     if rows.is_empty() {
-        let p =
-            Paragraph::new(Span::styled(format!("({empty})"), Style::new().fg(view.theme.dim.0)))
-                .block(block);
+        let p = Paragraph::new(Span::styled(format!("({empty})"), view.theme.dim())).block(block);
         frame.render_widget(p, area);
         return;
     }
@@ -179,14 +167,13 @@ pub fn render_fitted<const N: usize>(
 }
 
 /// Burrow's verdicts by meaning: OK ok, WARN warn, ERR and worse error.
-pub fn verdict_style(view: &View, v: crate::collectors::lag::verdict::Verdict) -> Style {
-    use crate::collectors::lag::verdict::Verdict;
+pub fn verdict_style(view: &View, v: Verdict) -> Style {
     let t = view.theme;
-    Style::new().fg(match v {
-        Verdict::Ok => t.ok.0,
-        Verdict::Warn => t.warn.0,
-        _ => t.error.0,
-    })
+    match v {
+        Verdict::Ok => t.ok(),
+        Verdict::Warn => t.warn(),
+        _ => t.error(),
+    }
 }
 
 /// The last `width` values as a one-line sparkline of block characters, from their min (▁) to
@@ -225,7 +212,7 @@ pub fn waiting_for_topics<'a>(view: &View, topics: &[String]) -> Option<Line<'a>
                 "waiting for {} to exist: Debezium creates a table's topic with its first change",
                 topics.join(", ")
             ),
-            Style::new().fg(view.theme.warn.0),
+            view.theme.warn(),
         )
     })
 }

@@ -3,10 +3,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::block;
 use crate::ui::{Confirm, ConfirmFocus, View};
 
@@ -21,7 +22,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
         height,
     };
     frame.render_widget(Clear, popup);
-    let outer = block(&c.title, view, None).border_style(Style::new().fg(t.error.0));
+    let outer = block(&c.title, view, None).border_style(t.error());
     let inner = outer.inner(popup);
     frame.render_widget(outer, popup);
     let [ask, input, buttons] =
@@ -30,7 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::raw("Type "),
-            Span::styled(c.expect.clone(), Style::new().add_modifier(Modifier::BOLD)),
+            Span::styled(c.expect.clone(), Style::new().bold()),
             Span::raw(" to confirm."),
         ])),
         ask,
@@ -39,24 +40,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!("> {}▏", c.typed),
-            Style::new().fg(if matches { t.ok.0 } else { t.text.0 }),
+            if matches { t.ok() } else { t.text() },
         )),
         input,
     );
-    let button = |label: &str, focused: bool| {
-        let style = if focused {
-            Style::new().fg(t.key.0).add_modifier(Modifier::REVERSED | Modifier::BOLD)
-        } else {
-            Style::new().fg(t.dim.0)
-        };
-        Span::styled(format!(" {label} "), style)
-    };
+    let button = |label: &str, focused: bool| Span::styled(format!(" {label} "), t.button(focused));
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             button("Cancel", c.focus == ConfirmFocus::Cancel),
             Span::raw("   "),
             button("Delete", c.focus == ConfirmFocus::Confirm),
-            Span::styled("   tab switches", Style::new().fg(t.dim.0)),
+            Span::styled("   tab switches", t.dim()),
         ])),
         buttons,
     );

@@ -2,11 +2,11 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Clear, Row, Table};
 
 use crate::action::Scope;
 use crate::ui::View;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::block;
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
@@ -17,10 +17,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         if entries.is_empty() {
             return;
         }
-        rows.push(
-            Row::new(vec![title, String::new()])
-                .style(Style::new().fg(t.title.0).add_modifier(Modifier::BOLD)),
-        );
+        rows.push(Row::new(vec![title, String::new()]).style(t.title()));
         rows.extend(
             entries.into_iter().map(|(k, d)| Row::new(vec![format!("  {k}"), d.to_string()])),
         );

@@ -22,8 +22,9 @@ mod tables;
 
 use tables::{draw_brokers, draw_connectors, draw_slots, draw_topics};
 
-use crate::collectors::latency::Stage as LatencyStage;
 use crate::store::StageState;
+use crate::store::snapshots::LatencyStage;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, staleness, state_style, task_style, verdict_style};
 use crate::ui::{View, age};
 
@@ -72,7 +73,7 @@ fn rank(s: StageState) -> u8 {
 /// snapshots.
 fn pipeline(view: &View) -> Vec<Box> {
     let t = view.theme;
-    let (dim, text) = (Style::new().fg(t.dim.0), Style::new().fg(t.text.0));
+    let (dim, text) = (t.dim(), t.text());
     let stages = view.store.stages();
     let worst = |pick: &dyn Fn(&str) -> bool| {
         stages.iter().rev().filter(|s| pick(&s.stage)).max_by_key(|s| rank(s.state)).cloned()
@@ -113,7 +114,7 @@ fn pipeline(view: &View) -> Vec<Box> {
     if let Some(pg) = &view.store.source.snapshot {
         let lag = pg.slots.iter().filter_map(|s| s.lag_bytes).max();
         match (pg.slots.len(), lag) {
-            (0, _) => source.push(("no slot".into(), Style::new().fg(t.warn.0))),
+            (0, _) => source.push(("no slot".into(), t.warn())),
             (_, Some(l)) => {
                 source.push((format!("slot lag {}", crate::units::bytes(l, false)), text))
             }
@@ -160,7 +161,7 @@ fn pipeline(view: &View) -> Vec<Box> {
     if let Some(st) =
         staleness(&view.store.groups, view).or_else(|| staleness(&view.store.latency, view))
     {
-        processor.push((st, Style::new().fg(t.stale.0)));
+        processor.push((st, t.stale()));
     }
 
     let mut sink = Vec::new();
@@ -188,10 +189,10 @@ fn embedded_state(view: &View) -> Span<'static> {
                 .filter(|x| x.0)
                 .map(|x| x.1)
                 .collect();
-            Span::styled(format!("● {} running", what.join("+")), Style::new().fg(t.ok.0))
+            Span::styled(format!("● {} running", what.join("+")), t.ok())
         }
-        (false, true) => Span::styled("● failed: see its view", Style::new().fg(t.error.0)),
-        (false, false) => Span::styled("○ stopped", Style::new().fg(t.dim.0)),
+        (false, true) => Span::styled("● failed: see its view", t.error()),
+        (false, false) => Span::styled("○ stopped", t.dim()),
     }
 }
 
@@ -223,10 +224,7 @@ fn draw_pipeline(frame: &mut Frame, area: Rect, view: &View, stages: &[Box]) {
         let a = areas[i * 2];
         if i > 0 {
             let arrow = Rect { y: areas[i * 2 - 1].y + 2, height: 1, ..areas[i * 2 - 1] };
-            frame.render_widget(
-                Paragraph::new(Span::styled("→", Style::new().fg(view.theme.dim.0))),
-                arrow,
-            );
+            frame.render_widget(Paragraph::new(Span::styled("→", view.theme.dim())), arrow);
         }
         let mut lines = vec![Line::from(health(view, b))];
         if b.name == "processor" {
@@ -237,7 +235,7 @@ fn draw_pipeline(frame: &mut Frame, area: Rect, view: &View, stages: &[Box]) {
         let block = ratatui::widgets::Block::default()
             .borders(ratatui::widgets::Borders::ALL)
             .border_style(state_style(view, b.state))
-            .title(Span::styled(format!(" {title} "), Style::new().fg(view.theme.title.0)));
+            .title(Span::styled(format!(" {title} "), view.theme.caption()));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(block), a);
     }
 }
@@ -247,10 +245,7 @@ fn draw_pipeline_narrow(frame: &mut Frame, area: Rect, view: &View, stages: &[Bo
         .iter()
         .map(|b| {
             let h = if b.name == "processor" { embedded_state(view) } else { health(view, b) };
-            let mut spans = vec![
-                Span::styled(format!("{:<10}", b.name), Style::new().fg(view.theme.text.0)),
-                h,
-            ];
+            let mut spans = vec![Span::styled(format!("{:<10}", b.name), view.theme.text()), h];
             for (s, st) in &b.figures {
                 spans.push(Span::styled(format!("  {s}"), *st));
             }

@@ -7,8 +7,9 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::Row;
 
-use crate::collectors::kafka::BrokerState;
+use crate::store::snapshots::BrokerState;
 use crate::ui::View;
+use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
     block, column_width, fitting_columns, header, render_table, staleness, task_style,
 };
@@ -27,7 +28,7 @@ pub(super) fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
             ]);
             for task in &k.tasks {
                 rows.push([
-                    Span::styled(format!("  task {}", task.id), Style::new().fg(view.theme.dim.0)),
+                    Span::styled(format!("  task {}", task.id), view.theme.dim()),
                     Span::styled(task.state.clone(), task_style(view, &task.state)),
                     Span::raw(""),
                     Span::raw(task.worker_id.clone()),
@@ -65,7 +66,7 @@ pub(super) fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
                 Span::raw(s.name.clone()),
                 Span::styled(
                     if s.active { "active" } else { "inactive" },
-                    Style::new().fg(if s.active { t.ok.0 } else { t.warn.0 }),
+                    if s.active { t.ok() } else { t.warn() },
                 ),
                 Span::raw(s.lag_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
                 Span::raw(
@@ -98,19 +99,14 @@ pub(super) fn draw_brokers(frame: &mut Frame, area: Rect, view: &View) {
         .iter()
         .flat_map(|s| &s.brokers)
         .map(|b| {
-            let (word, color) = match b.state {
-                BrokerState::Up => ("up", t.ok.0),
-                BrokerState::Down => ("down", t.error.0),
-                BrokerState::Unknown => ("…", t.unknown.0),
+            let (word, style) = match b.state {
+                BrokerState::Up => ("up", t.ok()),
+                BrokerState::Down => ("down", t.error()),
+                BrokerState::Unknown => ("…", t.unknown()),
             };
             let id = if b.controller { format!("{}*", b.id) } else { b.id.to_string() };
             let rtt = b.rtt_avg_ms.map(|ms| format!("{ms:.1}ms")).unwrap_or_default();
-            [
-                Span::raw(id),
-                Span::raw(b.address()),
-                Span::styled(word, Style::new().fg(color)),
-                Span::raw(rtt),
-            ]
+            [Span::raw(id), Span::raw(b.address()), Span::styled(word, style), Span::raw(rtt)]
         })
         .collect();
     // `*` marks the controller. Id, address and state always; round-trip time while it fits.
@@ -146,8 +142,7 @@ pub(super) fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
                 (None, 0, b, _) => format!("{b} refusing writes (below min ISR)"),
                 (None, o, ..) => format!("{o} offline"),
             };
-            let style =
-                if problem.is_empty() { Style::new() } else { Style::new().fg(view.theme.error.0) };
+            let style = if problem.is_empty() { Style::new() } else { view.theme.error() };
             let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
             [t.name.clone(), t.partitions.to_string(), rate, problem]
                 .map(|c| Span::styled(c, style))
