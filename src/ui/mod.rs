@@ -25,7 +25,7 @@ use crate::action::Keymap;
 use crate::config::theme::Theme;
 use crate::pipeline::diff::targets::DiffSnapshot;
 use crate::pipeline::generator::GeneratorSnapshot;
-use crate::pipeline::processor::run::ProcessorSnapshot;
+use crate::pipeline::processor::ProcessorSnapshot;
 use crate::pipeline::replicator::ReplicatorSnapshot;
 use crate::store::Store;
 

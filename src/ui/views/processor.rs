@@ -20,7 +20,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::pipeline::processor::run::TOPIC_STRIDE;
+use crate::pipeline::processor::TOPIC_STRIDE;
 use crate::ui::widgets::common::{block, column_width, header, render_table, waiting_for_topics};
 use crate::ui::{View, age};
 

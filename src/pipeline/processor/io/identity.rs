@@ -3,7 +3,7 @@
 
 use tokio_postgres::Client;
 
-use super::run::ProcessorError;
+use super::error::ProcessorError;
 use crate::config::job::JobConfig;
 use crate::pg::message as pg_error;
 

@@ -6,10 +6,10 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Transaction};
 
 use super::outbox::Written;
-use super::{GroupKey, KeyValue, Partial, Window, finish, merge};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::read_shape;
 use crate::pg::{ident, qualified};
+use crate::pipeline::processor::{GroupKey, KeyValue, Partial, Window, finish, merge};
 
 /// The output table's group-by columns with their types (as in the first source table).
 #[derive(Debug, Clone)]
@@ -99,7 +99,7 @@ pub(super) fn key_text(v: &KeyValue) -> Option<String> {
 }
 
 /// An output row's aggregate columns and values.
-type Aggregates = Vec<(String, Option<super::Decimal>)>;
+type Aggregates = Vec<(String, Option<crate::pipeline::processor::Decimal>)>;
 
 /// A millisecond epoch column as a timestamptz expression.
 fn ts_expr(col: &str) -> String {

@@ -6,15 +6,15 @@
 use tokio_postgres::{Client, Transaction};
 
 use super::output::key_text;
-use super::{GroupKey, Window};
 use crate::config::job::JobConfig;
+use crate::pipeline::processor::{GroupKey, Window};
 
 /// One output row as written: the aggregates, or None when the window was emptied (deleted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
     pub key: GroupKey,
     pub window: Window,
-    pub values: Option<Vec<(String, Option<super::Decimal>)>>,
+    pub values: Option<Vec<(String, Option<crate::pipeline::processor::Decimal>)>>,
 }
 
 impl Written {

@@ -11,9 +11,9 @@ use tokio_postgres::{Client, Transaction};
 pub use super::outbox::Written;
 pub use super::output::{Output, ensure_output};
 use super::output::{Target, key_json, write_rows};
-use super::{GroupKey, LateEvent, Partial, Window, WindowResult};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::qualified;
+use crate::pipeline::processor::{GroupKey, LateEvent, Partial, Window, WindowResult};
 
 pub const DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc;
 CREATE TABLE IF NOT EXISTS cdc.processor_checkpoints (

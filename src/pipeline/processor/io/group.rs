@@ -160,10 +160,10 @@ impl ConsumerContext for GroupContext {
 pub(super) async fn caught_up<C: ConsumerContext>(
     marks: &Watermarks,
     consumer: &impl Consumer<C>,
-    op: &super::Operator,
+    op: &crate::pipeline::processor::Operator,
     assigned: &BTreeSet<(String, i32)>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
-) -> Result<bool, super::run::ProcessorError> {
+) -> Result<bool, super::error::ProcessorError> {
     let assigned: Vec<(String, i32)> = assigned.iter().cloned().collect();
     let ends = marks.of(&assigned).await?;
     // Past the transaction markers after the last record (see `watermarks::positions`).

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rdkafka::consumer::BaseConsumer;
 
-use super::run::ProcessorError;
+use super::error::ProcessorError;
 use crate::config::Config;
 use crate::pipeline::topics;
 

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use super::change::{Image, Op};
 use super::decimal::Decimal;
 use super::late::{LateEvent, LateReason};
 use super::operator::Operator;
 use super::state::WindowEntry;
 use super::window::{Window, WindowShape};
+use crate::pipeline::processor::{Image, Op};
 
 /// A contribution: add (+1) or retract (−1) an image at an event time.
 pub(super) struct Contribution<'c, 'a> {

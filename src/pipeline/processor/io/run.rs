@@ -12,24 +12,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
-use serde::Serialize;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
 use super::batch;
 use super::checkpoint;
+use super::error::ProcessorError;
 use super::group::GroupContext;
 use super::input_topics;
 use super::outbox;
 use super::output_topic;
 use super::sink;
-use super::{ChangeDecoder, Operator, OperatorStats};
+use super::snapshot::ProcessorSnapshot;
 use crate::config::Config;
 use crate::config::job::JobConfig;
 use crate::pg::message as pg_error;
 use crate::pipeline::batches::{self, sleep_until_opt};
 use crate::pipeline::deadletter;
-use crate::stats::{Percentiles, SlidingHistogram};
+use crate::pipeline::processor::{ChangeDecoder, Operator};
+use crate::stats::SlidingHistogram;
 
 pub const TOPIC_STRIDE: i32 = 100_000;
 
@@ -60,50 +61,7 @@ impl Default for Options {
     }
 }
 
-/// What the UI shows of a job.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
-pub struct ProcessorSnapshot {
-    pub job: String,
-    /// The job's topics; the operator numbers partitions `topic index × 100,000 + partition`.
-    pub topics: Vec<String>,
-    pub running: bool,
-    pub paused: bool,
-    /// Change events applied by this run, and per second since its first batch.
-    pub events: u64,
-    pub events_per_sec: f64,
-    /// Watermarks per partition and of the job, open and fired windows, late events.
-    pub stats: Option<OperatorStats>,
-    /// Wall clock minus the job watermark.
-    pub watermark_delay_ms: Option<i64>,
-    /// Rows of this job in `cdc.late_events`.
-    pub late_events: u64,
-    pub dead_letters: u64,
-    pub truncates: u64,
-    pub checkpoints: u64,
-    pub last_checkpoint: Option<SystemTime>,
-    /// From the batch that moved the watermark past a window's end arriving to the window's
-    /// result committed, over the last minute.
-    pub firing_delay_ms: Percentiles,
-    pub error: Option<String>,
-    /// Input topics that do not exist yet (Debezium creates one with its table's first change).
-    pub waiting_for: Vec<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessorError {
-    #[error("sink: {0} (retry when the sink is reachable)")]
-    Sink(String),
-    #[error("source: {0} (retry when the source is reachable)")]
-    Source(String),
-    #[error("{0}")]
-    Refused(String),
-    #[error("kafka: {0}")]
-    Kafka(#[from] rdkafka::error::KafkaError),
-    #[error("kafka: {0}")]
-    Topics(#[from] crate::pipeline::topics::TopicError),
-}
-
-pub(super) fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
