@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use tokio_postgres::{Client, Transaction};
 
+use super::error::ProcessorError;
 pub use crate::pipeline::processor::operator::{Delta, WindowId, Written, window_id};
 use crate::pipeline::processor::{Operator, PartitionState, WindowState};
 
@@ -90,14 +91,15 @@ pub async fn load(
     job: &str,
     taken: impl Fn(&str, i32) -> Option<i32>,
     written: &mut Written,
-) -> Result<Vec<(String, i32, PartitionState)>, String> {
+) -> Result<Vec<(String, i32, PartitionState)>, ProcessorError> {
+    let corrupt = |what, source| ProcessorError::Checkpoint { job: job.to_string(), what, source };
     let headers = c
         .query(
             "SELECT topic, partition, state::text FROM cdc.processor_checkpoints WHERE job = $1",
             &[&job],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ProcessorError::Sink)?;
     let mut states: BTreeMap<(String, i32), PartitionState> = BTreeMap::new();
     for r in &headers {
         if let Some(p) = taken(r.get(0), r.get(1)) {
@@ -107,17 +109,16 @@ pub async fn load(
     for r in headers {
         let text: String = r.get(2);
         let state: PartitionState =
-            serde_json::from_str(&text).map_err(|e| format!("checkpoint of {job}: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| corrupt("checkpoint", e))?;
         states.insert((r.get(0), r.get(1)), state);
     }
     let rows = c
         .query("SELECT topic, partition, state::text FROM cdc.processor_windows WHERE job = $1 ORDER BY topic, partition, group_key, window_start", &[&job])
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ProcessorError::Sink)?;
     for r in rows {
         let (topic, partition, text): (String, i32, String) = (r.get(0), r.get(1), r.get(2));
-        let w: WindowState =
-            serde_json::from_str(&text).map_err(|e| format!("window state of {job}: {e}"))?;
+        let w: WindowState = serde_json::from_str(&text).map_err(|e| corrupt("window state", e))?;
         if let Some(p) = taken(&topic, partition) {
             let (k, s, e) = window_id(&w);
             written.of(p).entry(k).or_default().insert((s, e));
@@ -137,14 +138,13 @@ pub(super) async fn restore_new(
     owned: &BTreeSet<i32>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
     stored: &mut Written,
-) -> Result<(), super::error::ProcessorError> {
+) -> Result<(), ProcessorError> {
     let newly: Vec<i32> = owned.iter().copied().filter(|p| !op.partitions().contains(p)).collect();
     if newly.is_empty() {
         return Ok(());
     }
     let taken = |t: &str, part: i32| pid(t, part).filter(|x| newly.contains(x));
-    let states =
-        load(sink, job, taken, stored).await.map_err(super::error::ProcessorError::Sink)?;
+    let states = load(sink, job, taken, stored).await?;
     let now = super::run::now_ms();
     for p in newly {
         let state = states

@@ -27,10 +27,10 @@ pub(super) async fn wait_for(
         return Ok(None);
     };
     if !missing.is_empty() {
-        return Err(ProcessorError::Refused(format!(
-            "job {job}: topic {} has no partitions (does it exist?)",
-            missing.join(", ")
-        )));
+        return Err(ProcessorError::Refused {
+            job: job.to_string(),
+            reason: format!("topic {} has no partitions (does it exist?)", missing.join(", ")),
+        });
     }
     Ok(Some(
         found

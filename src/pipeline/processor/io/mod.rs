@@ -17,11 +17,14 @@ mod input_topics;
 mod outbox;
 mod output;
 mod output_topic;
+mod partition_ids;
 mod run;
 mod session_output;
 pub mod sink;
 mod snapshot;
+mod start;
 
 pub use error::ProcessorError;
-pub use run::{Options, TOPIC_STRIDE, run};
+pub use partition_ids::TOPIC_STRIDE;
+pub use run::{Options, run};
 pub use snapshot::ProcessorSnapshot;

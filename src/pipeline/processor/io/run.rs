@@ -4,14 +4,16 @@
 //! is restored from its checkpoint and assigned at its next offset, so a restart neither double
 //! counts nor loses.
 //!
-//! Partitions of several topics are numbered `topic index × 100,000 + partition` inside the
-//! operator.
+//! [`run`] is a short loop over a [`JobLoop`]: `start` (in `start.rs`) connects and restores,
+//! then per batch `fetch`, `process_batch` (follow the group, apply, advance, then `idle` or
+//! `commit`), and `finish`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::producer::BaseProducer;
 use tokio::sync::watch;
 use tokio_postgres::Client;
 
@@ -19,20 +21,15 @@ use super::batch;
 use super::checkpoint;
 use super::error::ProcessorError;
 use super::group::GroupContext;
-use super::input_topics;
 use super::outbox;
-use super::output_topic;
+use super::partition_ids::PartitionIds;
 use super::sink;
 use super::snapshot::ProcessorSnapshot;
 use crate::config::Config;
 use crate::config::job::JobConfig;
-use crate::pg::message as pg_error;
-use crate::pipeline::batches::{self, sleep_until_opt};
-use crate::pipeline::deadletter;
-use crate::pipeline::processor::{ChangeDecoder, Operator};
+use crate::pipeline::batches::{Batches, Fetched, sleep_until_opt};
+use crate::pipeline::watermarks::Watermarks;
 use crate::stats::SlidingHistogram;
-
-pub const TOPIC_STRIDE: i32 = 100_000;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -75,234 +72,266 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
     snapshot: watch::Sender<ProcessorSnapshot>,
 ) -> Result<ProcessorSnapshot, ProcessorError> {
-    let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let mut sink = crate::pipeline::connect(&config.sink, timeout, "processor")
-        .await
-        .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-    let source = crate::pipeline::connect(&config.source, timeout, "processor")
-        .await
-        .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
-    super::identity::check(&source, job).await?;
-    let ddl = [sink::DDL, checkpoint::DDL, deadletter::DDL].join(";\n");
-    crate::pipeline::create_if_missing(&sink, &ddl)
-        .await
-        .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-    let mut stored = checkpoint::Written::default();
-    let output = sink::ensure_output(&sink, &source, job).await.map_err(ProcessorError::Sink)?;
-
-    let pid = |topic: &str, partition: i32| {
-        job.topics.iter().position(|t| t == topic).map(|i| i as i32 * TOPIC_STRIDE + partition)
-    };
-    let topic_of = |pid: i32| {
-        (
-            job.topics.get((pid / TOPIC_STRIDE) as usize).cloned().unwrap_or_default(),
-            pid % TOPIC_STRIDE,
-        )
-    };
-    let mut op = Operator::new(job);
-    let decoder = ChangeDecoder::for_job(job);
     tokio::pin!(stop);
-    let waiting = |missing: &[String]| {
-        snapshot.send_replace(ProcessorSnapshot {
-            job: job.name.clone(),
-            topics: job.topics.clone(),
-            waiting_for: missing.to_vec(),
-            ..Default::default()
-        });
-    };
-    let Some(all_partitions) = input_topics::wait_for(
-        config,
-        &job.name,
-        &job.topics,
-        opts.until_idle,
-        timeout,
-        waiting,
-        stop.as_mut(),
-    )
-    .await?
+    let Some(mut job_loop) = JobLoop::start(config, job, opts, &snapshot, stop.as_mut()).await?
     else {
-        return Ok(ProcessorSnapshot {
-            job: job.name.clone(),
-            topics: job.topics.clone(),
-            ..Default::default()
-        });
+        return Ok(ProcessorSnapshot::of(job));
     };
-    let widest_input = all_partitions.iter().map(|(_, p)| *p as usize + 1).max().unwrap_or(1);
+    loop {
+        if !job_loop.hold_while_paused(&mut paused, &mut stop).await {
+            break;
+        }
+        let fetched = match job_loop.fetch(&mut paused, &mut stop).await? {
+            Fetch::Batch(f) => f,
+            Fetch::Again => continue,
+            Fetch::Stop => break,
+        };
+        if job_loop.process_batch(fetched).await? == Flow::Stop {
+            break;
+        }
+    }
+    Ok(job_loop.finish())
+}
 
-    // Every partition, or with `group` the job's consumer group's share; each partition starts
-    // at its checkpoint (see group.rs).
-    let consumer: Arc<StreamConsumer<GroupContext>> = Arc::new(
-        crate::kafka::client_config(config)
-            .set("group.id", format!("cdc-console-processor-{}", job.name))
-            .set("enable.auto.commit", "false")
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("partition.assignment.strategy", "range,roundrobin")
-            .set("max.partition.fetch.bytes", "16777216")
-            .create_with_context(GroupContext::new(&job.name, &config.sink))?,
-    );
-    let marks =
-        crate::pipeline::watermarks::Watermarks::new(crate::kafka::client_config(config), timeout)?;
-    if opts.group {
-        let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();
-        consumer.subscribe(&topics)?;
-    } else {
-        let c = consumer.clone();
-        tokio::task::spawn_blocking(move || c.context().assign_all(&*c, all_partitions))
-            .await
-            .map_err(|e| ProcessorError::Refused(e.to_string()))?
-            .map_err(ProcessorError::Refused)?;
-    }
+/// What waiting for the next batch came to.
+pub(super) enum Fetch {
+    Batch(Fetched),
+    /// Paused or resumed meanwhile: look again.
+    Again,
+    /// Stopped, or out of time.
+    Stop,
+}
 
-    let mut snap = ProcessorSnapshot {
-        job: job.name.clone(),
-        topics: job.topics.clone(),
-        running: true,
-        late_events: sink
-            .query_one("SELECT count(*) FROM cdc.late_events WHERE job = $1", &[&job.name])
-            .await
-            .map(|r| r.get::<_, i64>(0) as u64)
-            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
-        dead_letters: deadletter::count(&sink)
-            .await
-            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?,
-        stats: Some(op.stats()),
-        ..Default::default()
-    };
-    snapshot.send_replace(snap.clone());
-    if let Some(topic) = &job.output.topic {
-        output_topic::ensure(config, topic, widest_input, timeout)
-            .await
-            .map_err(ProcessorError::Refused)?;
-    }
-    let results_out: Option<rdkafka::producer::BaseProducer> = match &job.output.topic {
-        Some(_) => Some(crate::kafka::client_config(config).create()?),
-        None => None,
-    };
-    // What a previous run committed but did not get to send goes first.
-    relay(&sink, &results_out, job, timeout).await?;
-    let mut firing = SlidingHistogram::new(Duration::from_secs(60), 12);
-    let mut first_batch: Option<Instant> = None;
-    if !opts.group {
-        // Every partition is this instance's from the start: restored before fetching, the
-        // first batch's records do not wait for the checkpoints to load.
-        let owned: BTreeSet<i32> =
-            consumer.context().owned().iter().filter_map(|(t, p)| pid(t, *p)).collect();
-        checkpoint::restore_new(&mut op, &sink, &job.name, &owned, &pid, &mut stored).await?;
-    }
-    let mut incoming = batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency);
-    let give_up = opts.time_limit.map(|d| tokio::time::Instant::now() + d);
-    'run: loop {
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Flow {
+    Continue,
+    /// Every owned partition is processed to its end (`until_idle`).
+    Stop,
+}
+
+/// One job's run: what the loop carries from batch to batch.
+pub(super) struct JobLoop<'a> {
+    pub job: &'a JobConfig,
+    pub opts: &'a Options,
+    pub timeout: Duration,
+    pub ids: PartitionIds,
+    pub sink: Client,
+    pub output: sink::Output,
+    pub decoder: crate::pipeline::processor::ChangeDecoder,
+    pub op: crate::pipeline::processor::Operator,
+    /// What the last checkpoints wrote, per operator partition.
+    pub stored: checkpoint::Written,
+    pub consumer: Arc<StreamConsumer<GroupContext>>,
+    pub marks: Watermarks,
+    /// The job's output topic's producer, if it has one.
+    pub results_out: Option<BaseProducer>,
+    pub incoming: Batches,
+    /// When `time_limit` runs out.
+    pub give_up: Option<tokio::time::Instant>,
+    pub snap: ProcessorSnapshot,
+    pub snapshot: &'a watch::Sender<ProcessorSnapshot>,
+    /// Firing delays over the last minute.
+    pub firing: SlidingHistogram,
+    pub first_batch: Option<Instant>,
+}
+
+/// What one batch's records did, and what the watermark they moved fired.
+struct Produced {
+    applied: batch::Applied,
+    emission: crate::pipeline::processor::Emission,
+}
+
+impl JobLoop<'_> {
+    /// Waits while paused; false when stopped meanwhile.
+    async fn hold_while_paused(
+        &mut self,
+        paused: &mut watch::Receiver<bool>,
+        stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> bool {
         while *paused.borrow() {
-            snap.paused = true;
-            snapshot.send_replace(snap.clone());
+            self.snap.paused = true;
+            self.snapshot.send_replace(self.snap.clone());
             tokio::select! {
-                _ = &mut stop => break 'run,
+                _ = stop.as_mut() => return false,
                 r = paused.changed() => if r.is_err() { break },
             }
         }
-        snap.paused = false;
-        let fetched = tokio::select! {
-            _ = &mut stop => break 'run,
-            _ = sleep_until_opt(give_up) => {
-                snap.error = Some("time limit reached before catching up".into());
-                break 'run;
-            }
-            _ = paused.changed() => continue,
-            f = incoming.recv() => match f {
-                Some(f) => f,
-                None => return Err(ProcessorError::Refused("the consumer task ended".into())),
-            },
-        };
-        let arrived = fetched.records.first().map(|r| r.received).unwrap_or_else(Instant::now);
-        // Follow the group: drop revoked partitions (their next owner resumes from the last
-        // checkpoint), restore newly owned ones from theirs before applying their records.
-        let owned = consumer.context().owned();
-        let owned_pids: BTreeSet<i32> = owned.iter().filter_map(|(t, p)| pid(t, *p)).collect();
-        for p in op.partitions() {
-            if !owned_pids.contains(&p) {
-                op.revoke(p);
-                stored.forget(p);
-            }
-        }
-        checkpoint::restore_new(&mut op, &sink, &job.name, &owned_pids, &pid, &mut stored).await?;
-        let now = now_ms();
-        let batch::Applied { late, letters, mut touched, applied, truncates } =
-            batch::apply(&mut op, &decoder, job, &fetched.records, &pid, &owned_pids, now);
-        snap.truncates += truncates;
-        let emission = op.advance(now_ms());
-        touched.extend(emission.results.iter().map(|r| r.partition));
-        if touched.is_empty() && late.is_empty() {
-            if opts.until_idle
-                && consumer.context().generation() > 0
-                && super::group::caught_up(&marks, consumer.as_ref(), &op, &owned, &pid).await?
-            {
-                break;
-            }
-            snap.stats = Some(op.stats());
-            snap.watermark_delay_ms =
-                snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
-            snapshot.send_replace(snap.clone());
-            continue;
-        }
+        self.snap.paused = false;
+        true
+    }
 
-        // One transaction: results, late events, dead letters, checkpoints.
-        let tx = sink.transaction().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+    /// The next batch, unless stopped, out of time, or paused meanwhile.
+    async fn fetch(
+        &mut self,
+        paused: &mut watch::Receiver<bool>,
+        stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    ) -> Result<Fetch, ProcessorError> {
+        Ok(tokio::select! {
+            _ = stop.as_mut() => Fetch::Stop,
+            _ = sleep_until_opt(self.give_up) => {
+                self.snap.error = Some("time limit reached before catching up".into());
+                Fetch::Stop
+            }
+            _ = paused.changed() => Fetch::Again,
+            f = self.incoming.recv() => Fetch::Batch(f.ok_or(ProcessorError::ConsumerEnded)?),
+        })
+    }
+
+    /// Applies a batch and commits what it produced; or, when it produced nothing, publishes
+    /// the figures and sees whether the job is caught up.
+    async fn process_batch(&mut self, fetched: Fetched) -> Result<Flow, ProcessorError> {
+        let arrived = fetched.records.first().map(|r| r.received).unwrap_or_else(Instant::now);
+        let (owned, owned_pids) = self.follow_group().await?;
+        let now = now_ms();
+        let applied = batch::apply(
+            &mut self.op,
+            &self.decoder,
+            self.job,
+            &fetched.records,
+            &|t: &str, p: i32| self.ids.pid(t, p),
+            &owned_pids,
+            now,
+        );
+        self.snap.truncates += applied.truncates;
+        let mut produced = Produced { applied, emission: self.op.advance(now_ms()) };
+        let fired = produced.emission.results.iter().map(|r| r.partition);
+        produced.applied.touched.extend(fired);
+        if produced.applied.touched.is_empty() && produced.applied.late.is_empty() {
+            return self.idle(&owned).await;
+        }
+        self.commit(produced, arrived).await?;
+        Ok(Flow::Continue)
+    }
+
+    /// Follows the group: drops revoked partitions (their next owner resumes from the last
+    /// checkpoint), restores newly owned ones from theirs before applying their records.
+    /// Returns the partitions owned, as (topic, partition) and as operator numbers.
+    async fn follow_group(
+        &mut self,
+    ) -> Result<(BTreeSet<(String, i32)>, BTreeSet<i32>), ProcessorError> {
+        let owned = self.consumer.context().owned();
+        let owned_pids = self.ids.of_all(&owned);
+        for p in self.op.partitions() {
+            if !owned_pids.contains(&p) {
+                self.op.revoke(p);
+                self.stored.forget(p);
+            }
+        }
+        self.restore(&owned_pids).await?;
+        Ok((owned, owned_pids))
+    }
+
+    /// Restores from their checkpoints the `owned` partitions the operator does not hold yet.
+    async fn restore(&mut self, owned: &BTreeSet<i32>) -> Result<(), ProcessorError> {
+        let ids = &self.ids;
+        let pid = |t: &str, p: i32| ids.pid(t, p);
+        checkpoint::restore_new(
+            &mut self.op,
+            &self.sink,
+            &self.job.name,
+            owned,
+            &pid,
+            &mut self.stored,
+        )
+        .await
+    }
+
+    /// A batch that fired nothing and refused nothing: stop if `until_idle` and caught up,
+    /// else publish the figures.
+    async fn idle(&mut self, owned: &BTreeSet<(String, i32)>) -> Result<Flow, ProcessorError> {
+        if self.opts.until_idle && self.consumer.context().generation() > 0 {
+            let pid = |t: &str, p: i32| self.ids.pid(t, p);
+            let consumer = self.consumer.as_ref();
+            if super::group::caught_up(&self.marks, consumer, &self.op, owned, &pid).await? {
+                return Ok(Flow::Stop);
+            }
+        }
+        self.publish_stats();
+        Ok(Flow::Continue)
+    }
+
+    /// One transaction: results, late events, dead letters, checkpoints; then the output
+    /// topic's rows and Kafka's committed offsets, and the figures.
+    async fn commit(&mut self, produced: Produced, arrived: Instant) -> Result<(), ProcessorError> {
+        let Produced { applied, emission } = produced;
+        let ids = &self.ids;
+        let topic_of = |p: i32| ids.topic_of(p);
+        let tx = self.sink.transaction().await.map_err(ProcessorError::Sink)?;
         let commit = batch::Commit {
             results: &emission.results,
-            late: &late,
-            letters: &letters,
-            touched: &touched,
+            late: &applied.late,
+            letters: &applied.letters,
+            touched: &applied.touched,
         };
-        let new_letters = batch::write(&tx, job, &output, topic_of, commit, &mut op, &mut stored)
-            .await
-            .map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
-        tx.commit().await.map_err(|e| ProcessorError::Sink(pg_error(&e)))?;
+        let (job, output) = (self.job, &self.output);
+        let new_letters =
+            batch::write(&tx, job, output, topic_of, commit, &mut self.op, &mut self.stored)
+                .await
+                .map_err(ProcessorError::Sink)?;
+        tx.commit().await.map_err(ProcessorError::Sink)?;
         let committed = SystemTime::now();
         // The firing delay ends at the sink commit, before the results feed is sent.
         let delay = arrived.elapsed().as_millis() as i64;
-        relay(&sink, &results_out, job, timeout).await?;
-        // Kafka's committed offsets are for lag display only; the checkpoints are the truth.
+        self.relay().await?;
+        self.commit_offsets(&applied.touched);
+        for _ in emission.results.iter().filter(|r| !r.late_firing) {
+            self.firing.record(delay, committed);
+        }
+        let started = *self.first_batch.get_or_insert_with(Instant::now);
+        let snap = &mut self.snap;
+        snap.events += applied.applied;
+        snap.events_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        snap.late_events += applied.late.len() as u64;
+        snap.dead_letters += new_letters;
+        snap.checkpoints += 1;
+        snap.last_checkpoint = Some(committed);
+        snap.firing_delay_ms = self.firing.percentiles(committed);
+        self.publish_stats();
+        Ok(())
+    }
+
+    async fn relay(&self) -> Result<(), ProcessorError> {
+        relay(&self.sink, self.results_out.as_ref(), self.job, self.timeout).await
+    }
+
+    /// Kafka's committed offsets are for lag display only; the checkpoints are the truth.
+    fn commit_offsets(&self, touched: &BTreeSet<i32>) {
         let mut kafka = rdkafka::TopicPartitionList::new();
-        for p in &touched {
-            if let Some(next) = op.next_offset(*p) {
-                let (topic, partition) = topic_of(*p);
+        for p in touched {
+            if let Some(next) = self.op.next_offset(*p) {
+                let (topic, partition) = self.ids.topic_of(*p);
                 let _ =
                     kafka.add_partition_offset(&topic, partition, rdkafka::Offset::Offset(next));
             }
         }
-        let _ = consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
-        for _ in emission.results.iter().filter(|r| !r.late_firing) {
-            firing.record(delay, committed);
-        }
-
-        let started = *first_batch.get_or_insert_with(Instant::now);
-        snap.events += applied;
-        snap.events_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
-        snap.late_events += late.len() as u64;
-        snap.dead_letters += new_letters;
-        snap.checkpoints += 1;
-        snap.last_checkpoint = Some(committed);
-        snap.firing_delay_ms = firing.percentiles(committed);
-        snap.stats = Some(op.stats());
-        snap.watermark_delay_ms =
-            snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
-        snapshot.send_replace(snap.clone());
+        let _ = self.consumer.commit(&kafka, rdkafka::consumer::CommitMode::Async);
     }
-    snap.running = false;
-    snapshot.send_replace(snap.clone());
-    Ok(snap)
+
+    /// The operator's figures and the watermark delay, published.
+    fn publish_stats(&mut self) {
+        self.snap.stats = Some(self.op.stats());
+        self.snap.watermark_delay_ms =
+            self.snap.stats.as_ref().and_then(|s| s.job_watermark).map(|w| now_ms() - w);
+        self.snapshot.send_replace(self.snap.clone());
+    }
+
+    /// The last snapshot, published as not running.
+    fn finish(mut self) -> ProcessorSnapshot {
+        self.snap.running = false;
+        self.snapshot.send_replace(self.snap.clone());
+        self.snap
+    }
 }
 
 /// The job's committed output rows to its output topic, if it has one.
-async fn relay(
+pub(super) async fn relay(
     sink: &Client,
-    producer: &Option<rdkafka::producer::BaseProducer>,
+    producer: Option<&BaseProducer>,
     job: &JobConfig,
     timeout: Duration,
 ) -> Result<(), ProcessorError> {
     if let (Some(p), Some(topic)) = (producer, &job.output.topic) {
-        outbox::relay(sink, p, &job.name, topic, timeout).await.map_err(ProcessorError::Refused)?;
+        outbox::relay(sink, p, &job.name, topic, timeout).await?;
     }
     Ok(())
 }

@@ -35,3 +35,10 @@ pub struct ProcessorSnapshot {
     /// Input topics that do not exist yet (Debezium creates one with its table's first change).
     pub waiting_for: Vec<String>,
 }
+
+impl ProcessorSnapshot {
+    /// A job not started yet: its name and topics.
+    pub fn of(job: &crate::config::job::JobConfig) -> Self {
+        Self { job: job.name.clone(), topics: job.topics.clone(), ..Default::default() }
+    }
+}
