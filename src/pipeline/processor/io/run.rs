@@ -58,7 +58,7 @@ impl Default for Options {
     }
 }
 
-pub(crate) fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
@@ -111,28 +111,28 @@ pub(super) enum Flow {
 
 /// One job's run: what the loop carries from batch to batch.
 pub(super) struct JobLoop<'a> {
-    pub job: &'a JobConfig,
-    pub opts: &'a Options,
-    pub timeout: Duration,
-    pub ids: PartitionIds,
-    pub sink: Client,
-    pub output: sink::Output,
-    pub decoder: crate::pipeline::processor::ChangeDecoder,
-    pub op: crate::pipeline::processor::Operator,
+    pub(super) job: &'a JobConfig,
+    pub(super) opts: &'a Options,
+    pub(super) timeout: Duration,
+    pub(super) ids: PartitionIds,
+    pub(super) sink: Client,
+    pub(super) output: sink::Output,
+    pub(super) decoder: crate::pipeline::processor::ChangeDecoder,
+    pub(super) op: crate::pipeline::processor::Operator,
     /// What the last checkpoints wrote, per operator partition.
-    pub stored: checkpoint::Written,
-    pub consumer: Arc<StreamConsumer<GroupContext>>,
-    pub marks: Watermarks,
+    pub(super) stored: checkpoint::Written,
+    pub(super) consumer: Arc<StreamConsumer<GroupContext>>,
+    pub(super) marks: Watermarks,
     /// The job's output topic's producer, if it has one.
-    pub results_out: Option<BaseProducer>,
-    pub incoming: Batches,
+    pub(super) results_out: Option<BaseProducer>,
+    pub(super) incoming: Batches,
     /// When `time_limit` runs out.
-    pub give_up: Option<tokio::time::Instant>,
-    pub snap: ProcessorSnapshot,
-    pub snapshot: &'a watch::Sender<ProcessorSnapshot>,
+    pub(super) give_up: Option<tokio::time::Instant>,
+    pub(super) snap: ProcessorSnapshot,
+    pub(super) snapshot: &'a watch::Sender<ProcessorSnapshot>,
     /// Firing delays over the last minute.
-    pub firing: SlidingHistogram,
-    pub first_batch: Option<Instant>,
+    pub(super) firing: SlidingHistogram,
+    pub(super) first_batch: Option<Instant>,
 }
 
 /// What one batch's records did, and what the watermark they moved fired.

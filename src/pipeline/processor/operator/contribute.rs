@@ -20,6 +20,7 @@ pub(super) struct Contribution<'c, 'a> {
 
 impl Operator {
     /// Applies one contribution to every window it belongs to; true if any took it.
+    // ~80 lines: the per-event hot path (session or fixed windows, then the refusal), kept whole.
     pub(super) fn contribute(
         &mut self,
         partition: i32,

@@ -11,7 +11,7 @@ use super::state::{PartitionState, PartitionWindows, WindowState, window_state};
 pub type WindowId = (String, i64, i64);
 
 /// The windows a partition's last checkpoint left stored: group key as JSON → (start, end).
-pub(crate) type WrittenWindows = HashMap<String, HashSet<(i64, i64)>>;
+pub(in crate::pipeline::processor) type WrittenWindows = HashMap<String, HashSet<(i64, i64)>>;
 
 /// What the last checkpoints wrote, per operator partition.
 #[derive(Debug, Default)]
@@ -22,7 +22,7 @@ impl Written {
         self.0.remove(&partition);
     }
 
-    pub(crate) fn of(&mut self, partition: i32) -> &mut WrittenWindows {
+    pub(in crate::pipeline::processor) fn of(&mut self, partition: i32) -> &mut WrittenWindows {
         self.0.entry(partition).or_default()
     }
 }

@@ -47,7 +47,7 @@ impl Operator {
 
     /// The partition's checkpoint as the changes since the one `written` holds, which becomes
     /// this one (None if this instance does not own the partition).
-    pub(crate) fn checkpoint_delta(
+    pub(in crate::pipeline::processor) fn checkpoint_delta(
         &mut self,
         partition: i32,
         written: &mut delta::WrittenWindows,

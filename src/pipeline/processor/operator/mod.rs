@@ -18,6 +18,7 @@ mod emit;
 mod handover;
 pub mod key;
 pub mod late;
+// The `Operator` type and its entry points; the folder is named for it and holds its parts.
 #[allow(clippy::module_inception)]
 pub mod operator;
 mod session;
