@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
 
 /// Upserts (or deletes) each result's partial, then rewrites the output rows of the touched
 /// (group key, window) pairs from every partition's partial (session jobs: the sessions around
-/// them, merged across partitions, see [`super::session_output`]). A set-based statement per
+/// them, merged across partitions, see `session_output.rs`). A set-based statement per
 /// step, so the transaction's cost does not grow by round trips with the windows a batch touches
 /// (late firings can touch hundreds). Returns the output rows written.
 ///
