@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use cdc_console::config::Config;
 use cdc_console::config::job::{JobConfig, OutputConfig, Span, WindowConfig};
 use cdc_console::pipeline::generator::{self, Settings};
-use cdc_console::pipeline::processor::{run, sink};
+use cdc_console::pipeline::processor::{self as processor, sink};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -41,13 +41,13 @@ async fn main() {
 
     let (_pause, paused) = tokio::sync::watch::channel(false);
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let opts = run::Options {
+    let opts = processor::Options {
         until_idle: true,
         time_limit: Some(Duration::from_secs(900)),
         ..Default::default()
     };
     let t = Instant::now();
-    let snap = run::run(&base, &job, &opts, paused.clone(), std::future::pending(), tx)
+    let snap = processor::run(&base, &job, &opts, paused.clone(), std::future::pending(), tx)
         .await
         .expect("processor");
     let took = t.elapsed().as_secs_f64();
@@ -77,8 +77,9 @@ async fn main() {
         tokio::time::sleep(Duration::from_secs(3)).await;
     };
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let snap =
-        run::run(&base, &job, &run::Options::default(), paused, stop, tx).await.expect("processor");
+    let snap = processor::run(&base, &job, &processor::Options::default(), paused, stop, tx)
+        .await
+        .expect("processor");
     let f = snap.firing_delay_ms;
     println!(
         "{rate} changes/s for {secs} s: {} events ({:.0}/s); firing delay p50 {} ms, p90 {} ms, p99 {} ms, max {} ms over {} window firings; watermark {} ms behind wall clock at the end",

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use cdc_console::config::Config;
 use cdc_console::pipeline::generator::{self, Settings};
-use cdc_console::pipeline::processor::run::{self, Options};
+use cdc_console::pipeline::processor::{self as processor, Options};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
@@ -198,7 +198,7 @@ async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
         let task = tokio::spawn(async move {
             let (_pause, paused) = tokio::sync::watch::channel(false);
             let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-            run::run(&cfg, &jc, &Options::default(), paused, std::future::pending(), tx).await
+            processor::run(&cfg, &jc, &Options::default(), paused, std::future::pending(), tx).await
         });
         progressed(&sink, &job, seen).await;
         tokio::time::sleep(Duration::from_millis(250 + 173 * i)).await;
@@ -271,9 +271,15 @@ async fn a_source_table_without_replica_identity_full_is_refused_with_the_fix() 
     job.source_tables = vec![table.clone()];
     let (_pause, paused) = tokio::sync::watch::channel(false);
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let result =
-        run::run(&common::config(), &job, &Options::default(), paused, std::future::pending(), tx)
-            .await;
+    let result = processor::run(
+        &common::config(),
+        &job,
+        &Options::default(),
+        paused,
+        std::future::pending(),
+        tx,
+    )
+    .await;
     source.batch_execute(&format!("DROP TABLE {table}")).await.expect("drop");
     let e = result.expect_err("refused").to_string();
     assert!(

@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use cdc_console::config::job::{AggregateConfig, JobConfig, OutputConfig, Span, WindowConfig};
-use cdc_console::pipeline::processor::aggregate::ColumnPartial;
-use cdc_console::pipeline::processor::{Decimal, KeyValue, Partial, Window, WindowResult, sink};
+use cdc_console::pipeline::processor::{
+    ColumnPartial, Decimal, KeyValue, Partial, Window, WindowResult, sink,
+};
 
 fn job(name: &str) -> JobConfig {
     let mut job = JobConfig::orders_by_status();

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use cdc_console::config::Config;
-use cdc_console::pipeline::processor::run::{self, Options, ProcessorSnapshot};
+use cdc_console::pipeline::processor::{self as processor, Options, ProcessorSnapshot};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use tokio::sync::watch;
 
@@ -50,7 +50,7 @@ fn a_job_waits_for_its_topic_then_processes_it() {
         ..Default::default()
     };
     let err = rt
-        .block_on(run::run(&config, &jc, &opts, paused.clone(), std::future::pending(), tx))
+        .block_on(processor::run(&config, &jc, &opts, paused.clone(), std::future::pending(), tx))
         .expect_err("a missing topic until idle");
     assert!(err.to_string().contains(&topic), "{err}");
 
@@ -62,7 +62,7 @@ fn a_job_waits_for_its_topic_then_processes_it() {
         let stop = async move {
             let _ = stop_rx.await;
         };
-        run::run(&cfg, &job_config, &Options::default(), paused, stop, tx).await
+        processor::run(&cfg, &job_config, &Options::default(), paused, stop, tx).await
     });
     wait_for(&mut rx, &rt, "the waiting state", |s| s.waiting_for == [topic.clone()]);
 

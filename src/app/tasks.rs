@@ -7,8 +7,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use crate::config::Config;
 use crate::pipeline::diff::{self, TableReport};
 use crate::pipeline::generator::{self, Report, Settings};
-use crate::pipeline::processor::run::{self as processor, ProcessorSnapshot};
 use crate::pipeline::processor::sink as processor_sink;
+use crate::pipeline::processor::{self, ProcessorSnapshot};
 use crate::pipeline::replicator::{self, ReplicatorSnapshot};
 
 /// How the console asks one of its tasks to stop: once, at the task's next safe point (the

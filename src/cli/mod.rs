@@ -104,7 +104,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
         Some(Command::Process { job, until_idle, time_limit, reset, group, output }) => {
-            let opts = crate::pipeline::processor::run::Options {
+            let opts = crate::pipeline::processor::Options {
                 until_idle,
                 time_limit,
                 group,

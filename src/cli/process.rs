@@ -4,8 +4,8 @@
 
 use crate::cli::{EXIT_DOWN, EXIT_ERROR, EXIT_OK, Output};
 use crate::config::Config;
-use crate::pipeline::processor::run::{self, Options};
 use crate::pipeline::processor::sink;
+use crate::pipeline::processor::{self, Options};
 
 pub async fn run(
     config: &Config,
@@ -44,7 +44,7 @@ pub async fn run(
     };
     let (_pause_tx, paused) = tokio::sync::watch::channel(false);
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let snap = match run::run(config, job, opts, paused, stop, tx).await {
+    let snap = match processor::run(config, job, opts, paused, stop, tx).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("cdc-console: process: {e}");

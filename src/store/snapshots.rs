@@ -3,8 +3,7 @@
 //! `ui/` names them from here, never from `collectors` or `pipeline`, so where they are defined
 //! can change without the screen knowing.
 
-// The processor's snapshot, in one place: when it moves, only this line changes.
-use crate::pipeline::processor::run as processor;
+use crate::pipeline::processor;
 
 pub use crate::collectors::connect::{ConnectSnapshot, Connector};
 pub use crate::collectors::groups::{Group, GroupsSnapshot, PartitionLag};

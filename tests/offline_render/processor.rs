@@ -1,7 +1,7 @@
 //! The processor view: stopped (with the key that starts it), and a running job with a paused
 //! state, watermarks per partition (one idle), late events and the firing delay.
 
-use cdc_console::pipeline::processor::run::ProcessorSnapshot;
+use cdc_console::pipeline::processor::ProcessorSnapshot;
 use cdc_console::pipeline::processor::{OperatorStats, PartitionStats};
 use cdc_console::stats::Percentiles;
 use cdc_console::store::Embedded;

@@ -1,15 +1,22 @@
-//! The embedded event-time window processor (Flink semantics), pure: no Kafka, no PostgreSQL,
-//! no async. The I/O layer feeds it records and writes what it returns.
+//! The embedded event-time window processor (Flink semantics): a job's Debezium change events
+//! from Kafka in, its window results into the sink out, exactly once. Three parts:
 //!
-//! Per job: [`ChangeDecoder`] projects a Debezium change event (JSON, schemas off) onto the
-//! job's columns; [`Operator::on_change`] adds and retracts the row images in event-time windows
-//! (tumbling, hopping, session) per Kafka partition; [`Operator::advance`] moves the watermark
-//! (max event time − out-of-orderness per partition, min over non-idle partitions) and returns
-//! the windows it makes final as per-partition partials ([`WindowResult`]), which the I/O layer
-//! upserts and merges across partitions (count/sum add, min of mins, max of maxes, avg =
-//! sum/count: [`merge`], [`finish`]). Contributions beyond allowed lateness come back as
-//! [`LateEvent`]s. [`Operator::checkpoint`] / [`Operator::restore`] hand a partition's state
-//! over with its next offset, written in the same transaction as the results (exactly once).
+//! - `decode/`: a Debezium change event (JSON, schemas off) projected onto the job's columns
+//!   ([`ChangeDecoder`] → [`Change`]); pure and synchronous.
+//! - `operator/`: the event-time operator, pure: no Kafka, no PostgreSQL, no async.
+//!   [`Operator::on_change`] adds and retracts the row images in event-time windows (tumbling,
+//!   hopping, session) per Kafka partition; [`Operator::advance`] moves the watermark (max event
+//!   time − out-of-orderness per partition, min over non-idle partitions) and returns the windows
+//!   it makes final as per-partition partials ([`WindowResult`]), which the I/O layer upserts and
+//!   merges across partitions (count/sum add, min of mins, max of maxes, avg = sum/count:
+//!   [`merge`], [`finish`]). Contributions beyond allowed lateness come back as [`LateEvent`]s.
+//!   [`Operator::checkpoint`] / [`Operator::restore`] hand a partition's state over with its
+//!   next offset.
+//! - `io/`: the async side ([`run`]): consumes the job's topics, feeds the operator, and commits
+//!   each batch's results, late events, dead letters and checkpoints in one sink transaction;
+//!   publishes a [`ProcessorSnapshot`] for the console; stops with a [`ProcessorError`].
+//!
+//! Everything used outside the processor is re-exported here.
 //!
 //! A typical loop:
 //!
@@ -29,47 +36,14 @@
 //! assert_eq!(emission.results.len(), 1);
 //! ```
 
-pub mod aggregate;
-mod batch;
-pub mod change;
-pub mod checkpoint;
-mod contribute;
-pub mod decimal;
-mod emit;
-pub mod event_time;
-pub mod group;
-mod handover;
-pub mod identity;
-mod input_topics;
-pub mod key;
-pub mod late;
-pub mod operator;
-pub mod outbox;
-mod output;
-mod output_topic;
-mod projection;
-pub mod run;
-mod scan;
-mod session;
-mod session_output;
-pub mod sink;
-pub mod state;
-pub mod watermark;
-pub mod window;
+mod decode;
+mod io;
+mod operator;
 
-pub use aggregate::{Accumulators, ColumnPartial, Partial, finish, merge, value_columns};
-pub use change::{Change, ChangeDecoder, ChangeError, Image, KeyPart, MAX_COLUMNS, Op};
-pub use decimal::{Decimal, DecimalError};
-pub use emit::{Emission, WindowResult};
-pub use handover::{OperatorStats, PartitionStats};
-pub use key::{GroupKey, KeyValue};
-pub use late::{LateEvent, LateReason};
-pub use operator::{JobError, Operator, Outcome};
-pub use state::{PartitionState, WindowState};
-pub use watermark::JobWatermark;
-pub use window::{Window, WindowShape};
-
-#[cfg(test)]
-mod handover_scenarios;
-#[cfg(test)]
-mod scenarios;
+pub use decode::{Change, ChangeDecoder, ChangeError, Image, KeyPart, MAX_COLUMNS, Op};
+pub use io::{Options, ProcessorError, ProcessorSnapshot, TOPIC_STRIDE, checkpoint, run, sink};
+pub use operator::{
+    Accumulators, ColumnPartial, Decimal, DecimalError, Emission, GroupKey, JobError, JobWatermark,
+    KeyValue, LateEvent, LateReason, Operator, OperatorStats, Outcome, Partial, PartitionState,
+    PartitionStats, Window, WindowResult, WindowShape, WindowState, finish, merge, value_columns,
+};

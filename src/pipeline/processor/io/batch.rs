@@ -7,10 +7,11 @@ use std::collections::BTreeSet;
 use tokio_postgres::Transaction;
 
 use super::output::Output;
-use super::{ChangeDecoder, LateEvent, Operator, WindowResult, checkpoint, outbox, sink};
+use super::{checkpoint, outbox, sink};
 use crate::config::job::JobConfig;
 use crate::pipeline::batches::Record;
 use crate::pipeline::deadletter::{self, DeadLetter};
+use crate::pipeline::processor::{ChangeDecoder, LateEvent, Operator, WindowResult};
 
 /// What one batch's records did.
 pub(super) struct Applied {

@@ -12,8 +12,8 @@ use tokio_postgres::Transaction;
 
 use super::outbox::Written;
 use super::output::{Output, Target, delete_spans, key_json};
-use super::{GroupKey, Partial, Window};
 use crate::config::job::JobConfig;
+use crate::pipeline::processor::{GroupKey, Partial, Window};
 
 /// Sessions (any order) grouped into islands of windows that overlap or touch, by start.
 pub(super) fn islands(mut sessions: Vec<(Window, Partial)>) -> Vec<(Window, Vec<Partial>)> {
@@ -139,7 +139,7 @@ mod tests {
 
     #[test]
     fn spans_cover_each_groups_windows() {
-        let k = |s: &str| vec![super::super::KeyValue::Text(s.into())];
+        let k = |s: &str| vec![crate::pipeline::processor::KeyValue::Text(s.into())];
         let touched = [
             (k("a"), Window { start: 5, end: 9 }),
             (k("a"), Window { start: 1, end: 3 }),

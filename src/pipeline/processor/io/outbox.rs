@@ -5,16 +5,17 @@
 
 use tokio_postgres::{Client, Transaction};
 
+use super::error::ProcessorError;
 use super::output::key_text;
-use super::{GroupKey, Window};
 use crate::config::job::JobConfig;
+use crate::pipeline::processor::{GroupKey, Window};
 
 /// One output row as written: the aggregates, or None when the window was emptied (deleted).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
     pub key: GroupKey,
     pub window: Window,
-    pub values: Option<Vec<(String, Option<super::Decimal>)>>,
+    pub values: Option<Vec<(String, Option<crate::pipeline::processor::Decimal>)>>,
 }
 
 impl Written {
@@ -67,25 +68,26 @@ pub async fn relay(
     job: &str,
     topic: &str,
     timeout: std::time::Duration,
-) -> Result<usize, String> {
+) -> Result<usize, ProcessorError> {
     use rdkafka::producer::Producer;
+    let sent = |source| ProcessorError::OutputTopic { topic: topic.to_string(), source };
     let rows = c
         .query(
             "SELECT id, key, payload FROM cdc.processor_outbox WHERE job = $1 ORDER BY id",
             &[&job],
         )
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ProcessorError::Sink)?;
     let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { return Ok(0) };
     for r in &rows {
         let (key, payload): (String, String) = (r.get(1), r.get(2));
         producer
             .send(rdkafka::producer::BaseRecord::to(topic).key(&key).payload(&payload))
-            .map_err(|(e, _)| format!("output topic {topic}: {e}"))?;
+            .map_err(|(e, _)| sent(e))?;
     }
-    producer.flush(timeout).map_err(|e| format!("output topic {topic}: {e}"))?;
+    producer.flush(timeout).map_err(sent)?;
     c.execute("DELETE FROM cdc.processor_outbox WHERE job = $1 AND id <= $2", &[&job, &last])
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ProcessorError::Sink)?;
     Ok(rows.len())
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::*;
 use crate::config::job::{AggregateConfig, JobConfig, OutputConfig, Span, WindowConfig};
+use crate::pipeline::processor::*;
 
 pub(super) fn secs(s: u64) -> Span {
     Span(Duration::from_secs(s))

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use super::change::{Image, Op};
 use super::decimal::Decimal;
 use super::late::{LateEvent, LateReason};
 use super::operator::Operator;
 use super::state::WindowEntry;
 use super::window::{Window, WindowShape};
+use crate::pipeline::processor::{Image, Op};
 
 /// A contribution: add (+1) or retract (−1) an image at an event time.
 pub(super) struct Contribution<'c, 'a> {
@@ -20,6 +20,7 @@ pub(super) struct Contribution<'c, 'a> {
 
 impl Operator {
     /// Applies one contribution to every window it belongs to; true if any took it.
+    // ~80 lines: the per-event hot path (session or fixed windows, then the refusal), kept whole.
     pub(super) fn contribute(
         &mut self,
         partition: i32,

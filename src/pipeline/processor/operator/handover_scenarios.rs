@@ -2,8 +2,8 @@
 
 use super::late::LateEvent;
 use super::scenarios::{Sink, change, job, secs, tumbling};
-use super::*;
 use crate::config::job::WindowConfig;
+use crate::pipeline::processor::*;
 
 #[test]
 fn duplicates_are_skipped_and_truncates_reported() {

@@ -5,9 +5,9 @@
 use std::borrow::Cow;
 
 use super::change::{ChangeDecoder, ChangeError, Image, KeyPart};
-use super::decimal::{Decimal, DecimalError};
 use super::event_time;
 use super::scan::Raw;
+use crate::pipeline::processor::{Decimal, DecimalError};
 
 impl ChangeDecoder {
     pub(super) fn project<'a>(

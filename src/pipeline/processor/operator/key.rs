@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::change::KeyPart;
+use crate::pipeline::processor::KeyPart;
 
 /// One group-by column value in a result.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -97,10 +97,6 @@ impl KeyInterner {
     /// Keys interned.
     pub fn len(&self) -> usize {
         self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 
     /// Keeps the keys `live` holds, renumbered in their order; returns each old id's new one.

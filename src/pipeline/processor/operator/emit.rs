@@ -51,6 +51,8 @@ impl Operator {
         self.emit(watermark)
     }
 
+    // ~80 lines: one pass per partition (retire, sweep, fire, purge) that borrows
+    // `self.partitions` and `self.keys` together, which `&mut self` helpers could not.
     fn emit(&mut self, watermark: JobWatermark) -> Emission {
         let mut out = Emission { watermark, ..Default::default() };
         let lateness = self.lateness_ms;

@@ -20,6 +20,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
+use super::error::ProcessorError;
 use crate::config::PostgresEndpoint;
 use crate::pipeline::watermarks::Watermarks;
 
@@ -56,14 +57,14 @@ impl GroupContext {
         &self,
         consumer: &C,
         parts: Vec<(String, i32)>,
-    ) -> Result<(), String> {
+    ) -> Result<(), ProcessorError> {
         let stored = self.stored_offsets(&parts)?;
         let mut tpl = TopicPartitionList::new();
         for (t, p) in &parts {
             let at = stored.get(&(t.clone(), *p)).map_or(Offset::Beginning, |o| Offset::Offset(*o));
-            tpl.add_partition_offset(t, *p, at).map_err(|e| e.to_string())?;
+            tpl.add_partition_offset(t, *p, at)?;
         }
-        consumer.assign(&tpl).map_err(|e| e.to_string())?;
+        consumer.assign(&tpl)?;
         if let Ok(mut o) = self.owned.lock() {
             *o = parts.into_iter().collect();
         }
@@ -77,23 +78,23 @@ impl GroupContext {
     fn stored_offsets(
         &self,
         parts: &[(String, i32)],
-    ) -> Result<BTreeMap<(String, i32), i64>, String> {
+    ) -> Result<BTreeMap<(String, i32), i64>, ProcessorError> {
         let (job, sink, parts) = (self.job.clone(), self.sink.clone(), parts.to_vec());
-        let lookup = std::thread::spawn(move || -> Result<BTreeMap<(String, i32), i64>, String> {
+        let lookup = std::thread::spawn(move || -> Result<_, ProcessorError> {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(ProcessorError::LookupRuntime)?;
             rt.block_on(async {
-                let c = crate::pipeline::connect(&sink, std::time::Duration::from_secs(5), "checkpoint lookup").await.map_err(|e| e.to_string())?;
-                let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(|e| e.to_string())?.get(0);
+                let c = crate::pipeline::connect(&sink, std::time::Duration::from_secs(5), "checkpoint lookup").await.map_err(ProcessorError::Sink)?;
+                let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(ProcessorError::Sink)?.get(0);
                 if !exists {
                     return Ok(BTreeMap::new());
                 }
                 let rows = c
                     .query("SELECT topic, partition, next_offset FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ProcessorError::Sink)?;
                 Ok(rows
                     .iter()
                     .map(|r| ((r.get::<_, String>(0), r.get::<_, i32>(1)), r.get::<_, i64>(2)))
@@ -101,7 +102,7 @@ impl GroupContext {
                     .collect())
             })
         });
-        lookup.join().map_err(|_| "checkpoint lookup panicked".to_string())?
+        lookup.join().map_err(|_| ProcessorError::LookupPanicked)?
     }
 }
 
@@ -160,10 +161,10 @@ impl ConsumerContext for GroupContext {
 pub(super) async fn caught_up<C: ConsumerContext>(
     marks: &Watermarks,
     consumer: &impl Consumer<C>,
-    op: &super::Operator,
+    op: &crate::pipeline::processor::Operator,
     assigned: &BTreeSet<(String, i32)>,
     pid: &impl Fn(&str, i32) -> Option<i32>,
-) -> Result<bool, super::run::ProcessorError> {
+) -> Result<bool, ProcessorError> {
     let assigned: Vec<(String, i32)> = assigned.iter().cloned().collect();
     let ends = marks.of(&assigned).await?;
     // Past the transaction markers after the last record (see `watermarks::positions`).

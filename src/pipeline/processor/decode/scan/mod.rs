@@ -10,11 +10,8 @@
 
 use std::borrow::Cow;
 
-#[path = "classify.rs"]
 mod classify;
-#[path = "skim.rs"]
 mod skim;
-#[path = "skip.rs"]
 mod skip;
 
 /// A column value as found in the JSON, before the job gives it a meaning.

@@ -11,9 +11,9 @@ use tokio_postgres::{Client, Transaction};
 pub use super::outbox::Written;
 pub use super::output::{Output, ensure_output};
 use super::output::{Target, key_json, write_rows};
-use super::{GroupKey, LateEvent, Partial, Window, WindowResult};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::qualified;
+use crate::pipeline::processor::{GroupKey, LateEvent, Partial, Window, WindowResult};
 
 pub const DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc;
 CREATE TABLE IF NOT EXISTS cdc.processor_checkpoints (
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS cdc.processor_outbox (
 
 /// Upserts (or deletes) each result's partial, then rewrites the output rows of the touched
 /// (group key, window) pairs from every partition's partial (session jobs: the sessions around
-/// them, merged across partitions, see [`super::session_output`]). A set-based statement per
+/// them, merged across partitions, see `session_output.rs`). A set-based statement per
 /// step, so the transaction's cost does not grow by round trips with the windows a batch touches
 /// (late firings can touch hundreds). Returns the output rows written.
 ///
@@ -88,7 +88,30 @@ pub async fn write_results(
         &[&job.name],
     )
     .await?;
-    // 1. This partition's partials.
+    write_partials(tx, &job.name, topic_of, results).await?;
+
+    // 2. Every partition's partials of the touched windows, merged.
+    let touched: BTreeSet<(GroupKey, Window)> =
+        results.iter().map(|r| (r.key.clone(), r.window)).collect();
+    if matches!(job.window, WindowConfig::Session { .. }) {
+        let (targets, mut written) = super::session_output::targets(tx, job, out, &touched).await?;
+        written.extend(write_rows(tx, job, out, &targets).await?);
+        return Ok(written);
+    }
+    let partials = partials_of(tx, &job.name, &touched).await?;
+
+    // 3. The output rows.
+    let targets: Vec<Target> = touched.into_iter().zip(partials).collect();
+    write_rows(tx, job, out, &targets).await
+}
+
+/// 1. This partition's partials: upserted, or deleted for a result without one.
+async fn write_partials(
+    tx: &Transaction<'_>,
+    job: &str,
+    topic_of: impl Fn(i32) -> (String, i32),
+    results: &[WindowResult],
+) -> Result<(), tokio_postgres::Error> {
     let (mut up, mut gone): (Vec<&WindowResult>, Vec<&WindowResult>) = (Vec::new(), Vec::new());
     for r in results {
         if r.partial.is_some() { up.push(r) } else { gone.push(r) }
@@ -118,7 +141,7 @@ pub async fn write_results(
             "INSERT INTO cdc.window_partials (job, topic, partition, group_key, window_start, window_end, partial) \
              SELECT $1, t, p, k::jsonb, s, e, pa::jsonb FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS u(t, p, k, s, e, pa) \
              ON CONFLICT (job, group_key, window_start, window_end, topic, partition) DO UPDATE SET partial = EXCLUDED.partial",
-            &[&job.name, &t, &p, &k, &s, &e, &pa],
+            &[&job, &t, &p, &k, &s, &e, &pa],
         )
         .await?;
     }
@@ -127,19 +150,19 @@ pub async fn write_results(
         tx.execute(
             "DELETE FROM cdc.window_partials WHERE ctid = ANY(ARRAY(SELECT w.ctid FROM unnest($2::text[], $3::int[], $4::text[], $5::bigint[], $6::bigint[]) AS u(t, p, k, s, e), \
              LATERAL (SELECT ctid FROM cdc.window_partials w WHERE w.job = $1 AND w.group_key = u.k::jsonb AND w.window_start = u.s AND w.window_end = u.e AND w.topic = u.t AND w.partition = u.p OFFSET 0) w))",
-            &[&job.name, &t, &p, &k, &s, &e],
+            &[&job, &t, &p, &k, &s, &e],
         )
         .await?;
     }
+    Ok(())
+}
 
-    // 2. Every partition's partials of the touched windows, merged.
-    let touched: BTreeSet<(GroupKey, Window)> =
-        results.iter().map(|r| (r.key.clone(), r.window)).collect();
-    if matches!(job.window, WindowConfig::Session { .. }) {
-        let (targets, mut written) = super::session_output::targets(tx, job, out, &touched).await?;
-        written.extend(write_rows(tx, job, out, &targets).await?);
-        return Ok(written);
-    }
+/// Every partition's partials of each `touched` window, in `touched`'s order.
+async fn partials_of(
+    tx: &Transaction<'_>,
+    job: &str,
+    touched: &BTreeSet<(GroupKey, Window)>,
+) -> Result<Vec<Vec<Partial>>, tokio_postgres::Error> {
     let keys: Vec<String> = touched.iter().map(|(k, _)| key_json(k).to_string()).collect();
     let starts: Vec<i64> = touched.iter().map(|(_, w)| w.start).collect();
     let ends: Vec<i64> = touched.iter().map(|(_, w)| w.end).collect();
@@ -147,7 +170,7 @@ pub async fn write_results(
         .query(
             "SELECT u.i, p.partial::text FROM unnest($2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY AS u(k, s, e, i), \
              LATERAL (SELECT w.partial FROM cdc.window_partials w WHERE w.job = $1 AND w.group_key = u.k::jsonb AND w.window_start = u.s AND w.window_end = u.e OFFSET 0) p",
-            &[&job.name, &keys, &starts, &ends],
+            &[&job, &keys, &starts, &ends],
         )
         .await?;
     let mut partials: Vec<Vec<Partial>> = vec![Vec::new(); touched.len()];
@@ -159,10 +182,7 @@ pub async fn write_results(
             slot.push(p);
         }
     }
-
-    // 3. The output rows.
-    let targets: Vec<Target> = touched.into_iter().zip(partials).collect();
-    write_rows(tx, job, out, &targets).await
+    Ok(partials)
 }
 
 /// The batch's late events in one statement.

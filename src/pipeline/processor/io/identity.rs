@@ -3,9 +3,8 @@
 
 use tokio_postgres::Client;
 
-use super::run::ProcessorError;
+use super::error::ProcessorError;
 use crate::config::job::JobConfig;
-use crate::pg::message as pg_error;
 
 /// Retractions need the old row: every source table must have REPLICA IDENTITY FULL.
 pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorError> {
@@ -16,13 +15,13 @@ pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorErro
                 &[&crate::pg::qualified(t)],
             )
             .await
-            .map_err(|e| ProcessorError::Source(pg_error(&e)))?;
+            .map_err(ProcessorError::Source)?;
         match row.map(|r| r.get::<_, String>(0)) {
             None => {
-                return Err(ProcessorError::Refused(format!(
-                    "job {}: source table {t} does not exist",
-                    job.name
-                )));
+                return Err(ProcessorError::Refused {
+                    job: job.name.clone(),
+                    reason: format!("source table {t} does not exist"),
+                });
             }
             Some(r) if r == "f" => {}
             Some(r) => {
@@ -31,11 +30,13 @@ pub async fn check(source: &Client, job: &JobConfig) -> Result<(), ProcessorErro
                     "n" => "NOTHING",
                     _ => "USING INDEX",
                 };
-                return Err(ProcessorError::Refused(format!(
-                    "job {}: {t} has REPLICA IDENTITY {what}, so updates and deletes carry no full before image and cannot be retracted; \
-                     run ALTER TABLE {t} REPLICA IDENTITY FULL",
-                    job.name
-                )));
+                return Err(ProcessorError::Refused {
+                    job: job.name.clone(),
+                    reason: format!(
+                        "{t} has REPLICA IDENTITY {what}, so updates and deletes carry no full before image and cannot be retracted; \
+                         run ALTER TABLE {t} REPLICA IDENTITY FULL"
+                    ),
+                });
             }
         }
     }

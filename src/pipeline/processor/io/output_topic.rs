@@ -11,6 +11,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::BaseConsumer;
 use rdkafka::types::RDKafkaErrorCode;
 
+use super::error::ProcessorError;
 use crate::config::Config;
 use crate::pipeline::topics;
 
@@ -24,36 +25,36 @@ pub async fn ensure(
     topic: &str,
     partitions: usize,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), ProcessorError> {
     let client = || crate::kafka::client_config(config);
-    let probe: Arc<BaseConsumer> =
-        Arc::new(client().create().map_err(|e| format!("cannot create a Kafka consumer: {e}"))?);
-    let describe =
-        async || topics::describe(&probe, topic, timeout).await.map_err(|e| e.to_string());
+    let probe: Arc<BaseConsumer> = Arc::new(client().create()?);
+    let describe = async || topics::describe(&probe, topic, timeout).await;
     let (found, brokers) = describe().await?;
     if !found.is_empty() {
         return Ok(());
     }
-    let admin: AdminClient<DefaultClientContext> =
-        client().create().map_err(|e| format!("cannot create a Kafka admin client: {e}"))?;
+    let admin: AdminClient<DefaultClientContext> = client().create()?;
     let replicas = brokers.clamp(1, REPLICAS) as i32;
     let new = NewTopic::new(topic, partitions.max(1) as i32, TopicReplication::Fixed(replicas));
     let created = admin
         .create_topics(&[new], &AdminOptions::new().request_timeout(Some(timeout)))
         .await
-        .map_err(|e| format!("create output topic {topic}: {e}"))?;
+        .map_err(|source| ProcessorError::CreateTopic { topic: topic.to_string(), source })?;
     for result in created {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((_, code)) => return Err(format!("create output topic {topic}: {code}")),
+            Err((_, code)) => {
+                return Err(ProcessorError::TopicRefused { topic: topic.to_string(), code });
+            }
         }
     }
     let deadline = tokio::time::Instant::now() + timeout;
     while describe().await?.0.is_empty() {
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "output topic {topic} was created but has no partitions after {timeout:?}"
-            ));
+            return Err(ProcessorError::TopicNotReady {
+                topic: topic.to_string(),
+                waited: timeout,
+            });
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

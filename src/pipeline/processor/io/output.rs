@@ -5,11 +5,12 @@
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Transaction};
 
+use super::error::ProcessorError;
 use super::outbox::Written;
-use super::{GroupKey, KeyValue, Partial, Window, finish, merge};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::read_shape;
 use crate::pg::{ident, qualified};
+use crate::pipeline::processor::{GroupKey, KeyValue, Partial, Window, finish, merge};
 
 /// The output table's group-by columns with their types (as in the first source table).
 #[derive(Debug, Clone)]
@@ -23,12 +24,14 @@ pub async fn ensure_output(
     sink: &Client,
     source: &Client,
     job: &JobConfig,
-) -> Result<Output, String> {
-    let table = job.source_tables.first().ok_or("the job names no source table")?;
+) -> Result<Output, ProcessorError> {
+    let refused = |reason: String| ProcessorError::Refused { job: job.name.clone(), reason };
+    let table =
+        job.source_tables.first().ok_or_else(|| refused("the job names no source table".into()))?;
     let shape = read_shape(source, table)
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("source table {table} does not exist"))?;
+        .map_err(ProcessorError::Source)?
+        .ok_or_else(|| refused(format!("source table {table} does not exist")))?;
     let mut cols = Vec::new();
     let mut group = Vec::new();
     for g in &job.group_by {
@@ -36,7 +39,7 @@ pub async fn ensure_output(
             .columns
             .iter()
             .find(|c| &c.name == g)
-            .ok_or_else(|| format!("group-by column {g} is not in {table}"))?;
+            .ok_or_else(|| refused(format!("group-by column {g} is not in {table}")))?;
         cols.push(format!("{} {}", ident(g), c.ty));
         group.push((g.clone(), c.ty.clone()));
     }
@@ -78,9 +81,9 @@ pub async fn ensure_output(
             cols.join(", ")
         ));
     }
-    crate::pipeline::create_if_missing(sink, &ddl.join(";\n"))
-        .await
-        .map_err(|e| format!("{}: {e}", job.output.table))?;
+    crate::pipeline::create_if_missing(sink, &ddl.join(";\n")).await.map_err(|source| {
+        ProcessorError::OutputTable { table: job.output.table.clone(), source }
+    })?;
     Ok(Output { group })
 }
 
@@ -99,7 +102,7 @@ pub(super) fn key_text(v: &KeyValue) -> Option<String> {
 }
 
 /// An output row's aggregate columns and values.
-type Aggregates = Vec<(String, Option<super::Decimal>)>;
+type Aggregates = Vec<(String, Option<crate::pipeline::processor::Decimal>)>;
 
 /// A millisecond epoch column as a timestamptz expression.
 fn ts_expr(col: &str) -> String {
@@ -156,10 +159,29 @@ pub(super) async fn write_rows(
     out: &Output,
     targets: &[Target],
 ) -> Result<Vec<Written>, tokio_postgres::Error> {
-    let n = out.group.len();
+    let (written, del, ups) = merge_targets(job, targets);
+    let table = qualified(&job.output.table);
+    if !del.is_empty() {
+        delete_rows(tx, out, &table, &del).await?;
+    }
+    if !ups.is_empty() {
+        upsert_rows(tx, job, out, &table, &ups).await?;
+    }
+    Ok(written)
+}
+
+/// An output row to upsert: its group key and window, and its aggregates.
+type Upsert<'t> = (&'t (GroupKey, Window), Aggregates);
+
+/// Each target's partials merged: the rows as written, those to delete (emptied) and those to
+/// upsert.
+fn merge_targets<'t>(
+    job: &JobConfig,
+    targets: &'t [Target],
+) -> (Vec<Written>, Vec<&'t (GroupKey, Window)>, Vec<Upsert<'t>>) {
     let mut written = Vec::new();
     let mut del: Vec<&(GroupKey, Window)> = Vec::new();
-    let mut ups: Vec<(&(GroupKey, Window), Aggregates)> = Vec::new();
+    let mut ups: Vec<Upsert<'t>> = Vec::new();
     for (target @ (key, window), ps) in targets {
         let merged = merge(ps.iter());
         if ps.is_empty() || merged.rows == 0 {
@@ -175,85 +197,98 @@ pub(super) async fn write_rows(
             ups.push((target, values));
         }
     }
-    let table = qualified(&job.output.table);
-    if !del.is_empty() {
-        let groups = group_arrays(n, del.iter().map(|t| &t.0));
-        let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|t| (t.1.start, t.1.end)).unzip();
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
-        params.push(&ws);
-        params.push(&we);
-        let mut cond = group_match(out);
-        cond.push(format!("t.window_start = {}", ts_expr("u.ws")));
-        cond.push(format!("t.window_end = {}", ts_expr("u.we")));
-        let sql = format!(
-            "DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}",
-            placeholders(n, 2, 0).join(", "),
-            unnest_cols(n, &["ws", "we"]),
-            cond.join(" AND ")
-        );
-        tx.execute(&sql, &params).await?;
-    }
-    if !ups.is_empty() {
-        let groups = group_arrays(n, ups.iter().map(|(t, _)| &t.0));
-        let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(t, _)| (t.1.start, t.1.end)).unzip();
-        let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len())
-            .map(|a| {
-                ups.iter()
-                    .map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string())))
-                    .collect()
-            })
-            .collect();
-        let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
-        let mut params: Vec<&(dyn ToSql + Sync)> =
-            groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
-        params.push(&ws);
-        params.push(&we);
-        params.extend(aggs.iter().map(|a| a as &(dyn ToSql + Sync)));
-        let mut aliases: Vec<String> = vec!["ws".into(), "we".into()];
-        aliases.extend((0..names.len()).map(|a| format!("a{a}")));
-        let alias_refs: Vec<&str> = aliases.iter().map(String::as_str).collect();
-        let mut cols: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).collect();
-        cols.extend(["window_start".into(), "window_end".into()]);
-        cols.extend(names.iter().map(|c| ident(c)));
-        let mut vals: Vec<String> = out
-            .group
+    (written, del, ups)
+}
+
+/// Deletes the output rows of emptied windows, in one statement.
+async fn delete_rows(
+    tx: &Transaction<'_>,
+    out: &Output,
+    table: &str,
+    del: &[&(GroupKey, Window)],
+) -> Result<(), tokio_postgres::Error> {
+    let n = out.group.len();
+    let groups = group_arrays(n, del.iter().map(|t| &t.0));
+    let (ws, we): (Vec<i64>, Vec<i64>) = del.iter().map(|t| (t.1.start, t.1.end)).unzip();
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
+    params.push(&ws);
+    params.push(&we);
+    let mut cond = group_match(out);
+    cond.push(format!("t.window_start = {}", ts_expr("u.ws")));
+    cond.push(format!("t.window_end = {}", ts_expr("u.we")));
+    let sql = format!(
+        "DELETE FROM {table} t USING unnest({}) AS u({}) WHERE {}",
+        placeholders(n, 2, 0).join(", "),
+        unnest_cols(n, &["ws", "we"]),
+        cond.join(" AND ")
+    );
+    tx.execute(&sql, &params).await?;
+    Ok(())
+}
+
+/// Upserts the output rows of `ups`, in one statement.
+async fn upsert_rows(
+    tx: &Transaction<'_>,
+    job: &JobConfig,
+    out: &Output,
+    table: &str,
+    ups: &[Upsert<'_>],
+) -> Result<(), tokio_postgres::Error> {
+    let n = out.group.len();
+    let groups = group_arrays(n, ups.iter().map(|(t, _)| &t.0));
+    let (ws, we): (Vec<i64>, Vec<i64>) = ups.iter().map(|(t, _)| (t.1.start, t.1.end)).unzip();
+    let aggs: Vec<Vec<Option<String>>> = (0..job.aggregates.len())
+        .map(|a| {
+            ups.iter().map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string()))).collect()
+        })
+        .collect();
+    let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
+    let mut params: Vec<&(dyn ToSql + Sync)> =
+        groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
+    params.push(&ws);
+    params.push(&we);
+    params.extend(aggs.iter().map(|a| a as &(dyn ToSql + Sync)));
+    let mut aliases: Vec<String> = vec!["ws".into(), "we".into()];
+    aliases.extend((0..names.len()).map(|a| format!("a{a}")));
+    let alias_refs: Vec<&str> = aliases.iter().map(String::as_str).collect();
+    let mut cols: Vec<String> = out.group.iter().map(|(c, _)| ident(c)).collect();
+    cols.extend(["window_start".into(), "window_end".into()]);
+    cols.extend(names.iter().map(|c| ident(c)));
+    let mut vals: Vec<String> =
+        out.group.iter().enumerate().map(|(g, (_, ty))| format!("u.g{}::{ty}", g + 1)).collect();
+    vals.extend([ts_expr("u.ws"), ts_expr("u.we")]);
+    vals.extend(
+        names
             .iter()
             .enumerate()
-            .map(|(g, (_, ty))| format!("u.g{}::{ty}", g + 1))
-            .collect();
-        vals.extend([ts_expr("u.ws"), ts_expr("u.we")]);
-        vals.extend(
-            names.iter().enumerate().map(|(a, c)| {
-                format!("u.a{a}::{}", if c == "count" { "bigint" } else { "numeric" })
-            }),
-        );
-        let conflict: Vec<String> = out
-            .group
-            .iter()
-            .map(|(c, _)| ident(c))
-            .chain(["window_start".into(), "window_end".into()])
-            .collect();
-        let set: Vec<String> = names
-            .iter()
-            .map(|c| format!("{0} = EXCLUDED.{0}", ident(c)))
-            .chain(["updated_at = now()".into()])
-            .collect();
-        tx.execute(
-            &format!(
-                "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) ON CONFLICT ({}) DO UPDATE SET {}",
-                cols.join(", "),
-                vals.join(", "),
-                placeholders(n, 2, names.len()).join(", "),
-                unnest_cols(n, &alias_refs),
-                conflict.join(", "),
-                set.join(", ")
-            ),
-            &params,
-        )
-        .await?;
-    }
-    Ok(written)
+            .map(|(a, c)| format!("u.a{a}::{}", if c == "count" { "bigint" } else { "numeric" })),
+    );
+    let conflict: Vec<String> = out
+        .group
+        .iter()
+        .map(|(c, _)| ident(c))
+        .chain(["window_start".into(), "window_end".into()])
+        .collect();
+    let set: Vec<String> = names
+        .iter()
+        .map(|c| format!("{0} = EXCLUDED.{0}", ident(c)))
+        .chain(["updated_at = now()".into()])
+        .collect();
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} ({}) SELECT {} FROM unnest({}) AS u({}) ON CONFLICT ({}) DO UPDATE SET {}",
+            cols.join(", "),
+            vals.join(", "),
+            placeholders(n, 2, names.len()).join(", "),
+            unnest_cols(n, &alias_refs),
+            conflict.join(", "),
+            set.join(", ")
+        ),
+        &params,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Session jobs: deletes each group's output rows whose window overlaps or touches `[lo, hi]`

@@ -11,7 +11,6 @@
 //! allowed lateness ≤ that watermark is not applied and comes back as a [`LateEvent`].
 
 use super::aggregate::{ValueColumn, value_columns};
-use super::change::{Change, ChangeDecoder, MAX_COLUMNS, Op};
 use super::contribute::Contribution;
 use super::key::KeyInterner;
 use super::late::{LateEvent, LateReason};
@@ -19,6 +18,7 @@ use super::state::PartitionWindows;
 use super::watermark::WatermarkClock;
 use super::window::{Window, WindowShape};
 use crate::config::job::JobConfig;
+use crate::pipeline::processor::{Change, ChangeDecoder, MAX_COLUMNS, Op};
 use std::collections::BTreeMap;
 
 /// A job the operator cannot run (checked before any record is read).
@@ -75,7 +75,7 @@ impl Operator {
         if job.aggregates.is_empty() {
             return Err(JobError::NoAggregates(job.name.clone()));
         }
-        let columns = ChangeDecoder::for_job(job).columns.len();
+        let columns = ChangeDecoder::for_job(job).column_count();
         if columns > MAX_COLUMNS {
             return Err(JobError::TooManyColumns { job: job.name.clone(), columns });
         }

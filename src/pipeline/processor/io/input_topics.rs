@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rdkafka::consumer::BaseConsumer;
 
-use super::run::ProcessorError;
+use super::error::ProcessorError;
 use crate::config::Config;
 use crate::pipeline::topics;
 
@@ -27,10 +27,10 @@ pub(super) async fn wait_for(
         return Ok(None);
     };
     if !missing.is_empty() {
-        return Err(ProcessorError::Refused(format!(
-            "job {job}: topic {} has no partitions (does it exist?)",
-            missing.join(", ")
-        )));
+        return Err(ProcessorError::Refused {
+            job: job.to_string(),
+            reason: format!("topic {} has no partitions (does it exist?)", missing.join(", ")),
+        });
     }
     Ok(Some(
         found

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::checkpoint;
+use super::delta;
 use super::operator::Operator;
 use super::state::{PartitionState, PartitionWindows};
 
@@ -47,16 +47,16 @@ impl Operator {
 
     /// The partition's checkpoint as the changes since the one `written` holds, which becomes
     /// this one (None if this instance does not own the partition).
-    pub(super) fn checkpoint_delta(
+    pub(in crate::pipeline::processor) fn checkpoint_delta(
         &mut self,
         partition: i32,
-        written: &mut checkpoint::WrittenWindows,
-    ) -> Option<checkpoint::Delta> {
+        written: &mut delta::WrittenWindows,
+    ) -> Option<delta::Delta> {
         let clock = self.clock.partition(partition).copied().unwrap_or_default();
         let watermark = self.clock.partition_watermark(partition);
         let p = self.partitions.get_mut(&partition)?;
         let header = p.header(&self.keys, clock.max_event_time, watermark);
-        Some(checkpoint::delta(p, &self.keys, header, written))
+        Some(delta::delta(p, &self.keys, header, written))
     }
 
     /// The partition's state as of now (None if this instance does not own it).

@@ -4,12 +4,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::change::Op;
 use super::contribute::Contribution;
 use super::decimal::Decimal;
 use super::key::{GroupKey, KeyId};
 use super::operator::Operator;
 use super::window::Window;
+use crate::pipeline::processor::Op;
 
 /// Why a contribution was not applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

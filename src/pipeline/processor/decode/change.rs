@@ -8,10 +8,10 @@
 
 use std::borrow::Cow;
 
-use super::decimal::Decimal;
 use super::scan::{Raw, ScanResult, Scanner};
 use crate::config::job::JobConfig;
 pub use crate::pipeline::envelope::Op;
+use crate::pipeline::processor::Decimal;
 
 /// One group-by column value, borrowed from the record when possible.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,9 +139,16 @@ impl ChangeDecoder {
         Self { columns, group_slots, value_slots, time_slot }
     }
 
+    /// How many distinct columns the job reads from an image.
+    pub fn column_count(&self) -> usize {
+        self.columns.len()
+    }
+
     pub fn for_job(job: &JobConfig) -> Self {
-        let values: Vec<String> =
-            super::aggregate::value_columns(&job.aggregates).into_iter().map(|c| c.name).collect();
+        let values: Vec<String> = crate::pipeline::processor::value_columns(&job.aggregates)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
         Self::new(&job.group_by, &values, job.event_time_column())
     }
 

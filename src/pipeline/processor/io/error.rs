@@ -1,0 +1,172 @@
+//! Why a job stopped: the failing system's own error kept as the source (PostgreSQL, Kafka, a
+//! task), formatted once here, and whether trying again could help ([`ProcessorError::retryable`]).
+
+use std::time::Duration;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+use crate::pg::message;
+use crate::pipeline::topics::TopicError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessorError {
+    /// A statement on the sink, or the connection to it, failed.
+    #[error("sink: {} (retry when the sink is reachable)", message(.0))]
+    Sink(#[source] tokio_postgres::Error),
+    /// A statement on the source, or the connection to it, failed.
+    #[error("source: {} (retry when the source is reachable)", message(.0))]
+    Source(#[source] tokio_postgres::Error),
+    /// The job's output table could not be created in the sink.
+    #[error("sink: output table {table}: {}", message(.source))]
+    OutputTable {
+        table: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("kafka: {0}")]
+    Topics(#[from] TopicError),
+    /// The output topic could not be created, or its records not sent.
+    #[error("output topic {topic}: {source}")]
+    OutputTopic {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    /// The request creating the output topic failed.
+    #[error("create output topic {topic}: {source}")]
+    CreateTopic {
+        topic: String,
+        #[source]
+        source: KafkaError,
+    },
+    /// The broker refused to create the output topic.
+    #[error("create output topic {topic}: {code}")]
+    TopicRefused { topic: String, code: RDKafkaErrorCode },
+    #[error("output topic {topic} was created but has no partitions after {waited:?}")]
+    TopicNotReady { topic: String, waited: Duration },
+    /// A stored checkpoint (`what`: its header or one of its windows) does not parse.
+    #[error("{what} of {job}: {source}")]
+    Checkpoint {
+        job: String,
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The job cannot run against the tables and topics as they are (a missing table or topic,
+    /// a column not in the table, a replica identity without old rows): retrying does not help
+    /// until someone changes them.
+    #[error("job {job}: {reason}")]
+    Refused { job: String, reason: String },
+    /// The task fetching the batches ended.
+    #[error("the consumer task ended")]
+    ConsumerEnded,
+    /// The initial partition assignment's blocking task panicked or was cancelled.
+    #[error("partition assignment: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    /// The checkpoint lookup of an assignment could not start its runtime.
+    #[error("checkpoint lookup: {0}")]
+    LookupRuntime(#[source] std::io::Error),
+    #[error("checkpoint lookup panicked")]
+    LookupPanicked,
+}
+
+impl ProcessorError {
+    /// Whether the same run could succeed later unchanged: a connection refused or closed, a
+    /// timeout, a broker, leader or coordinator not available. Not: a key or type changed, a
+    /// bad configuration, a permission denied, a missing table, a corrupt checkpoint.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Sink(e) | Self::Source(e) | Self::OutputTable { source: e, .. } => {
+                pg_retryable(e)
+            }
+            Self::Kafka(e)
+            | Self::OutputTopic { source: e, .. }
+            | Self::CreateTopic { source: e, .. } => kafka_retryable(e),
+            Self::Topics(TopicError::Metadata { source, .. }) => kafka_retryable(source),
+            Self::Topics(TopicError::Lookup { .. }) => false,
+            Self::TopicRefused { code, .. } => code_retryable(*code),
+            Self::TopicNotReady { .. } | Self::ConsumerEnded => true,
+            Self::Checkpoint { .. } | Self::Refused { .. } => false,
+            Self::Task(_) | Self::LookupRuntime(_) | Self::LookupPanicked => false,
+        }
+    }
+}
+
+/// Connection lost or refused (an I/O error, no SQLSTATE), or a SQLSTATE that says "later":
+/// connection exception, shutdown or start-up, too many connections, a lock, deadlock or
+/// serialization failure, a statement timeout.
+fn pg_retryable(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(state) => {
+            let code = state.code();
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(
+                    code,
+                    "57P01" | "57P02" | "57P03" | "57014" | "40001" | "40P01" | "55P03"
+                )
+        }
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+    }
+}
+
+fn kafka_retryable(e: &KafkaError) -> bool {
+    e.rdkafka_error_code().is_some_and(code_retryable)
+}
+
+fn code_retryable(code: RDKafkaErrorCode) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        code,
+        C::BrokerTransportFailure
+            | C::Resolve
+            | C::MessageTimedOut
+            | C::AllBrokersDown
+            | C::OperationTimedOut
+            | C::QueueFull
+            | C::WaitingForCoordinator
+            | C::TimedOutQueue
+            | C::LeaderNotAvailable
+            | C::NotLeaderForPartition
+            | C::RequestTimedOut
+            | C::BrokerNotAvailable
+            | C::NetworkException
+            | C::CoordinatorLoadInProgress
+            | C::CoordinatorNotAvailable
+            | C::NotCoordinator
+            | C::NotEnoughReplicas
+            | C::NotEnoughReplicasAfterAppend
+            | C::RebalanceInProgress
+            | C::KafkaStorageError
+            | C::FencedLeaderEpoch
+            | C::UnknownLeaderEpoch
+            | C::PreferredLeaderNotAvailable
+            | C::EligibleLeadersNotAvailable
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_and_coordinator_outages_are_retryable_refusals_and_bad_config_are_not() {
+        let down = KafkaError::MetadataFetch(RDKafkaErrorCode::AllBrokersDown);
+        assert!(ProcessorError::Kafka(down).retryable());
+        let coordinator = KafkaError::ConsumerCommit(RDKafkaErrorCode::CoordinatorNotAvailable);
+        assert!(ProcessorError::Kafka(coordinator).retryable());
+        let denied = KafkaError::MetadataFetch(RDKafkaErrorCode::TopicAuthorizationFailed);
+        assert!(!ProcessorError::Kafka(denied).retryable());
+        let config = KafkaError::ClientCreation("bad config".into());
+        assert!(!ProcessorError::Kafka(config).retryable());
+        let refused = ProcessorError::Refused { job: "j".into(), reason: "no table".into() };
+        assert!(!refused.retryable());
+        assert_eq!(refused.to_string(), "job j: no table");
+        assert!(ProcessorError::ConsumerEnded.retryable());
+    }
+}
