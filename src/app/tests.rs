@@ -3,8 +3,9 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::collectors::connect::{ConnectSnapshot, Connector};
+use crate::collectors::connect::{ConnectSnapshot, Connector, RestartScope};
 use crate::collectors::{Update, UpdateKind};
+use crate::ui::{ConfirmFocus, Confirmed};
 
 fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
@@ -214,8 +215,8 @@ fn processor_keys_run_pause_and_reset_only_after_confirmation() {
 
 #[test]
 fn ended_tasks_show_their_outcome_and_release_their_handle() {
-    use super::done::Ended;
-    use super::tasks::Done;
+    use super::reports::Ended;
+    use super::spawn::Done;
     let mut app = app(false);
     assert_eq!(
         app.on_done(Done::Action("pause orders-cdc".into(), Ok("paused".into()), 0)),
