@@ -244,3 +244,60 @@ fn ended_tasks_show_their_outcome_and_release_their_handle() {
         Some("diff: 0 diverged, 0 in flight, 0 tables")
     );
 }
+
+#[test]
+fn the_terminal_becomes_events_and_only_presses_are_keys() {
+    use super::event::Event;
+    use ratatui::crossterm::event::{Event as Input, KeyEventKind};
+    assert!(matches!(Event::from_terminal(Some(Ok(Input::Key(key('q'))))), Event::Key(_)));
+    let mut release = key('q');
+    release.kind = KeyEventKind::Release;
+    assert!(matches!(Event::from_terminal(Some(Ok(Input::Key(release)))), Event::Ignored));
+    assert!(matches!(Event::from_terminal(Some(Ok(Input::Resize(80, 24)))), Event::Resize));
+    assert!(matches!(Event::from_terminal(Some(Ok(Input::FocusGained))), Event::Ignored));
+    let broken = std::io::Error::other("tty gone");
+    assert!(matches!(Event::from_terminal(Some(Err(broken))), Event::InputFailed(_)));
+    assert!(matches!(Event::from_terminal(None), Event::Quit));
+}
+
+#[test]
+fn generator_progress_shows_its_counts_and_says_running_once_it_wrote() {
+    use crate::pipeline::generator::Report;
+    let mut a = app(false);
+    a.embedded.generator.error = Some("earlier failure".into());
+    a.feedback(FeedbackState::Pending, "starting the generator");
+    a.on_generator_progress(Report { inserts: 3, achieved_rate: 2.5, ..Report::default() });
+    let g = &a.embedded.generator;
+    assert!(g.running && g.error.is_none() && (g.inserts, g.achieved_rate) == (3, 2.5));
+    assert_eq!(a.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Pending));
+    a.on_generator_progress(Report { changes: 1, ..Report::default() });
+    assert_eq!(
+        a.ui.feedback.as_ref().map(|f| (f.state, f.text.as_str())),
+        Some((FeedbackState::Done, "generator running"))
+    );
+}
+
+#[test]
+fn the_selection_stays_on_the_rows_and_enter_drills_in() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Connectors;
+    let moves = [
+        (Action::Down, 1),
+        (Action::Down, 1),
+        (Action::Up, 0),
+        (Action::PageDown, 1),
+        (Action::PageUp, 0),
+        (Action::Bottom, 1),
+        (Action::Top, 0),
+    ];
+    for (action, selected) in moves {
+        assert!(a.perform(action).is_empty());
+        assert_eq!(a.ui.selected, selected, "after {action:?}");
+    }
+    a.perform(Action::Select);
+    assert!(a.ui.detail.is_some() && a.ui.back == [(ViewId::Connectors, None)]);
+    a.perform(Action::Back);
+    assert_eq!((a.ui.view, &a.ui.detail), (ViewId::Connectors, &None));
+    a.perform(Action::NextPane);
+    assert_eq!(a.ui.pane, 1);
+}
