@@ -34,7 +34,7 @@ use crate::config::theme::Theme;
 use crate::store::Store;
 use crate::ui::{self, Embedded, Feedback, FeedbackState, Mode, UiState, ViewId};
 
-/// Side effects a key asks for, carried out by the loop.
+/// Side effects a key asks for, carried out by `Tasks::execute` (app/tasks.rs).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// A Connect REST action on the cluster at this index of `Config::connect`.
@@ -137,3 +137,5 @@ pub(crate) fn names() -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_events;

@@ -25,7 +25,7 @@ pub struct Tasks {
     updates_tx: mpsc::Sender<Update>,
     updates: mpsc::Receiver<Update>,
     collectors: Vec<JoinHandle<()>>,
-    latency: JoinHandle<()>,
+    latency: Option<JoinHandle<()>>,
     /// Every started task reports its end here.
     done_tx: mpsc::Sender<Done>,
     done: mpsc::Receiver<Done>,
@@ -39,16 +39,22 @@ pub struct Tasks {
 impl Tasks {
     /// Starts the collectors and the latency probe.
     pub fn start(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
+        let mut tasks = Tasks::idle(config, metrics);
+        tasks.refresh();
+        tasks.latency = Some(collectors::latency::spawn(&tasks.config, tasks.updates_tx.clone()));
+        tasks
+    }
+
+    /// Nothing running yet, not even the collectors (`start` starts them).
+    pub(super) fn idle(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
         let (updates_tx, updates) = mpsc::channel(64);
-        let collectors = collectors::spawn_all(&config, updates_tx.clone());
-        let latency = collectors::latency::spawn(&config, updates_tx.clone());
         let (done_tx, done) = mpsc::channel(16);
         Tasks {
             config,
             updates_tx,
             updates,
-            collectors,
-            latency,
+            collectors: Vec::new(),
+            latency: None,
             done_tx,
             done,
             generator: None,
@@ -142,7 +148,7 @@ impl Tasks {
         }
     }
 
-    /// Polls every backend now: the collectors start over.
+    /// Polls every backend now: the collectors (re)start.
     fn refresh(&mut self) {
         for c in self.collectors.drain(..) {
             c.abort();
@@ -230,7 +236,9 @@ impl Drop for Tasks {
         for c in &self.collectors {
             c.abort();
         }
-        self.latency.abort();
+        if let Some(l) = &self.latency {
+            l.abort();
+        }
     }
 }
 

@@ -7,14 +7,14 @@ use crate::collectors::connect::{ConnectSnapshot, Connector, RestartScope};
 use crate::collectors::{Update, UpdateKind};
 use crate::ui::{ConfirmFocus, Confirmed};
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 fn code(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
-fn app(read_only: bool) -> App {
+pub(super) fn app(read_only: bool) -> App {
     let config = Config::default();
     let mut app = App::new(&config, Theme::default(), Keymap::default(), read_only);
     let connector = |name: &str| Connector {
@@ -242,38 +242,6 @@ fn ended_tasks_show_their_outcome_and_release_their_handle() {
     assert_eq!(
         app.ui.feedback.as_ref().map(|f| f.text.as_str()),
         Some("diff: 0 diverged, 0 in flight, 0 tables")
-    );
-}
-
-#[test]
-fn the_terminal_becomes_events_and_only_presses_are_keys() {
-    use super::event::Event;
-    use ratatui::crossterm::event::{Event as Input, KeyEventKind};
-    assert!(matches!(Event::from_terminal(Some(Ok(Input::Key(key('q'))))), Event::Key(_)));
-    let mut release = key('q');
-    release.kind = KeyEventKind::Release;
-    assert!(matches!(Event::from_terminal(Some(Ok(Input::Key(release)))), Event::Ignored));
-    assert!(matches!(Event::from_terminal(Some(Ok(Input::Resize(80, 24)))), Event::Resize));
-    assert!(matches!(Event::from_terminal(Some(Ok(Input::FocusGained))), Event::Ignored));
-    let broken = std::io::Error::other("tty gone");
-    assert!(matches!(Event::from_terminal(Some(Err(broken))), Event::InputFailed(_)));
-    assert!(matches!(Event::from_terminal(None), Event::Quit));
-}
-
-#[test]
-fn generator_progress_shows_its_counts_and_says_running_once_it_wrote() {
-    use crate::pipeline::generator::Report;
-    let mut a = app(false);
-    a.embedded.generator.error = Some("earlier failure".into());
-    a.feedback(FeedbackState::Pending, "starting the generator");
-    a.on_generator_progress(Report { inserts: 3, achieved_rate: 2.5, ..Report::default() });
-    let g = &a.embedded.generator;
-    assert!(g.running && g.error.is_none() && (g.inserts, g.achieved_rate) == (3, 2.5));
-    assert_eq!(a.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Pending));
-    a.on_generator_progress(Report { changes: 1, ..Report::default() });
-    assert_eq!(
-        a.ui.feedback.as_ref().map(|f| (f.state, f.text.as_str())),
-        Some((FeedbackState::Done, "generator running"))
     );
 }
 
