@@ -1,143 +1,263 @@
-//! What the console runs in its own tasks: the generator, the replicator and a diff. Each
-//! reports back through `Done` when it ends; the generator and the replicator publish progress
-//! on a watch channel while they run.
+//! What runs beside the screen: the collectors and the latency probe, the embedded generator,
+//! replicator and processor, REST actions, diffs and resets. `Tasks` owns their handles and
+//! channels, starts what a `Command` asks for (`execute`), and turns each `Event` into a
+//! change of the app (`handle`). Nothing here waits on a backend: every backend call runs in a
+//! task of its own and reports back through a channel.
 
-use tokio::sync::{mpsc, oneshot, watch};
+use std::time::SystemTime;
 
+use ratatui::crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use super::event::{Event, Flow, Job};
+use super::reports::Ended;
+use super::spawn::{self, Done, Processing, Replicating, Running};
+use super::{App, Command};
+use crate::action::Action;
+use crate::collectors::{self, Update};
 use crate::config::Config;
-use crate::pipeline::diff::{self, TableReport};
-use crate::pipeline::generator::{self, Report, Settings};
-use crate::pipeline::processor::sink as processor_sink;
-use crate::pipeline::processor::{self, ProcessorSnapshot};
-use crate::pipeline::replicator::{self, ReplicatorSnapshot};
+use crate::ui::FeedbackState;
 
-/// How the console asks one of its tasks to stop: once, at the task's next safe point (the
-/// replicator and the processor between batches); the task reports through `Done` when it has.
-pub struct Stop(Option<oneshot::Sender<()>>);
+pub struct Tasks {
+    config: Config,
+    /// Collector readings: the collectors, the latency probe and `refresh_soon` send here.
+    updates_tx: mpsc::Sender<Update>,
+    updates: mpsc::Receiver<Update>,
+    collectors: Vec<JoinHandle<()>>,
+    latency: Option<JoinHandle<()>>,
+    /// Every started task reports its end here.
+    done_tx: mpsc::Sender<Done>,
+    done: mpsc::Receiver<Done>,
+    generator: Option<Running>,
+    replicator: Option<Replicating>,
+    processor: Option<Processing>,
+    /// Prometheus text rendered from the store, for `--metrics-addr`.
+    metrics: Option<watch::Sender<String>>,
+}
 
-impl Stop {
-    pub fn request(&mut self) {
-        if let Some(tx) = self.0.take() {
-            let _ = tx.send(());
+impl Tasks {
+    /// Starts the collectors and the latency probe.
+    pub fn start(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
+        let mut tasks = Tasks::idle(config, metrics);
+        tasks.refresh();
+        tasks.latency = Some(collectors::latency::spawn(&tasks.config, tasks.updates_tx.clone()));
+        tasks
+    }
+
+    /// Nothing running yet, not even the collectors (`start` starts them).
+    pub(super) fn idle(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
+        let (updates_tx, updates) = mpsc::channel(64);
+        let (done_tx, done) = mpsc::channel(16);
+        Tasks {
+            config,
+            updates_tx,
+            updates,
+            collectors: Vec::new(),
+            latency: None,
+            done_tx,
+            done,
+            generator: None,
+            replicator: None,
+            processor: None,
+            metrics,
+        }
+    }
+
+    /// The next thing a task reports. Cancel-safe: every branch is a channel receive.
+    pub async fn next(&mut self) -> Event {
+        tokio::select! {
+            Some(update) = self.updates.recv() => Event::Update(update),
+            Some(done) = self.done.recv() => Event::Done(done),
+            true = changed(self.generator.as_mut().map(|g| &mut g.progress)) => {
+                Event::Progress(Job::Generator)
+            }
+            true = changed(self.replicator.as_mut().map(|r| &mut r.snapshot)) => {
+                Event::Progress(Job::Replicator)
+            }
+            true = changed(self.processor.as_mut().map(|p| &mut p.snapshot)) => {
+                Event::Progress(Job::Processor)
+            }
+            else => std::future::pending().await,
+        }
+    }
+
+    /// What an event does to the app, and whether the screen must be drawn again.
+    pub fn handle(&mut self, app: &mut App, event: Event) -> anyhow::Result<Flow> {
+        let redraw = match event {
+            Event::Update(update) => self.on_update(app, update),
+            Event::Key(key) => self.on_key(app, &key),
+            Event::Mouse(mouse) => on_mouse(app, &mouse),
+            Event::Done(done) => self.on_done(app, done),
+            Event::Progress(job) => self.on_progress(app, job),
+            Event::Resize | Event::Tick => true,
+            Event::Ignored => false,
+            Event::InputFailed(e) => return Err(e.into()),
+            Event::Quit => return Ok(Flow::Quit),
+        };
+        Ok(if redraw { Flow::Redraw } else { Flow::Wait })
+    }
+
+    /// Starts (or steers, or stops) what a command asks for; results come back as events.
+    pub fn execute(&mut self, app: &mut App, command: Command) {
+        let (config, done) = (&self.config, self.done_tx.clone());
+        match command {
+            Command::Refresh => self.refresh(),
+            Command::Connect { cluster, action } => {
+                spawn::connect_action(config, cluster, action, done)
+            }
+            Command::GeneratorStart => {
+                let g = &app.embedded.generator;
+                self.generator = Some(spawn::start_generator(config, g.target_rate, g.mix, done));
+            }
+            Command::GeneratorStop => {
+                if let Some(g) = &mut self.generator {
+                    g.stop.request();
+                }
+            }
+            Command::GeneratorRate(r) => {
+                if let Some(g) = &self.generator {
+                    g.rate.send_replace(r);
+                }
+            }
+            Command::ReplicatorStart => {
+                self.replicator = Some(spawn::start_replicator(config, done));
+            }
+            Command::ReplicatorStop => {
+                if let Some(r) = &mut self.replicator {
+                    r.stop.request();
+                }
+            }
+            Command::ProcessorStart => self.start_processor(app),
+            Command::ProcessorStop => {
+                if let Some(p) = &mut self.processor {
+                    p.stop.request();
+                }
+            }
+            Command::ProcessorPause(paused) => {
+                if let Some(p) = &self.processor {
+                    p.paused.send_replace(paused);
+                }
+            }
+            Command::ProcessorReset => spawn::reset_job(config, done),
+            Command::RunDiff => {
+                app.embedded.diff.running = true;
+                app.embedded.diff.started = Some(SystemTime::now());
+                spawn::start_diff(config, done);
+            }
+        }
+    }
+
+    /// Polls every backend now: the collectors (re)start.
+    fn refresh(&mut self) {
+        for c in self.collectors.drain(..) {
+            c.abort();
+        }
+        self.collectors = collectors::spawn_all(&self.config, self.updates_tx.clone());
+    }
+
+    fn start_processor(&mut self, app: &mut App) {
+        self.processor = spawn::start_processor(&self.config, self.done_tx.clone());
+        if self.processor.is_none() {
+            app.feedback(FeedbackState::Error, "no processor job is configured ([[jobs]])");
+        }
+    }
+
+    /// A reading goes into the store (and the metrics); redraw only if it changed anything.
+    fn on_update(&mut self, app: &mut App, update: Update) -> bool {
+        let changed = app.store.apply(update);
+        if let (true, Some(m)) = (changed, &self.metrics) {
+            m.send_replace(crate::metrics::render(&app.store));
+        }
+        changed
+    }
+
+    /// A key press: the app says what it asks for, and the tasks carry it out.
+    fn on_key(&mut self, app: &mut App, key: &KeyEvent) -> bool {
+        for command in app.on_key(key) {
+            self.execute(app, command);
+        }
+        app.embedded.generator.running = self.generator.is_some();
+        app.embedded.replicator.running = self.replicator.is_some();
+        app.embedded.processor.running = self.processor.is_some();
+        true
+    }
+
+    /// A task ended: show it, and let go of its handle.
+    fn on_done(&mut self, app: &mut App, done: Done) -> bool {
+        match app.on_done(done) {
+            Ended::Action(cluster) => {
+                spawn::refresh_soon(&self.config, cluster, self.updates_tx.clone())
+            }
+            Ended::Generator => self.generator = None,
+            Ended::Replicator => self.replicator = None,
+            Ended::Processor => self.processor = None,
+            Ended::Nothing => {}
+        }
+        true
+    }
+
+    /// A running task published progress: the app shows its latest.
+    fn on_progress(&mut self, app: &mut App, job: Job) -> bool {
+        match job {
+            Job::Generator => {
+                if let Some(g) = &self.generator {
+                    app.on_generator_progress(g.progress.borrow().clone());
+                }
+            }
+            Job::Replicator => {
+                if let Some(r) = &self.replicator {
+                    app.on_replicator_progress(r.snapshot.borrow().clone());
+                }
+            }
+            Job::Processor => {
+                if let Some(p) = &self.processor {
+                    app.on_processor_progress(p.snapshot.borrow().clone());
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Drop for Tasks {
+    /// However the loop ends: the generator stops; the replicator and the processor stop
+    /// between batches (what they committed stays); the collectors and the probe end.
+    fn drop(&mut self) {
+        if let Some(g) = &mut self.generator {
+            g.stop.request();
+        }
+        if let Some(p) = &mut self.processor {
+            p.stop.request();
+        }
+        if let Some(r) = &mut self.replicator {
+            r.stop.request();
+        }
+        for c in &self.collectors {
+            c.abort();
+        }
+        if let Some(l) = &self.latency {
+            l.abort();
         }
     }
 }
 
-/// The embedded generator while it runs.
-pub struct Running {
-    pub rate: watch::Sender<u32>,
-    pub stop: Stop,
-    pub progress: watch::Receiver<Report>,
+/// The mouse wheel moves the selection; nothing else of the mouse does anything.
+fn on_mouse(app: &mut App, mouse: &MouseEvent) -> bool {
+    let action = match mouse.kind {
+        MouseEventKind::ScrollUp => Action::Up,
+        MouseEventKind::ScrollDown => Action::Down,
+        _ => return false,
+    };
+    app.perform(action);
+    true
 }
 
-/// The embedded replicator while it runs.
-pub struct Replicating {
-    pub stop: Stop,
-    pub snapshot: watch::Receiver<ReplicatorSnapshot>,
-}
-
-/// The embedded processor while it runs.
-pub struct Processing {
-    pub stop: Stop,
-    pub paused: watch::Sender<bool>,
-    pub snapshot: watch::Receiver<ProcessorSnapshot>,
-}
-
-pub enum Done {
-    Action(String, Result<String, String>, usize),
-    Generator(Result<Report, String>),
-    Replicator(Result<ReplicatorSnapshot, String>),
-    Diff(Result<(Vec<TableReport>, Vec<String>), String>),
-    Processor(Result<ProcessorSnapshot, String>),
-    Reset(Result<String, String>),
-}
-
-pub fn start_generator(
-    config: &Config,
-    rate: u32,
-    mix: generator::Mix,
-    done: mpsc::Sender<Done>,
-) -> Running {
-    let (rate_tx, rate_rx) = watch::channel(rate.max(1));
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (progress_tx, progress) = watch::channel(Report::default());
-    let endpoint = config.source.clone();
-    tokio::spawn(async move {
-        let settings = Settings { rate: rate.max(1), duration: None, seed: 42, mix };
-        let stop = async {
-            let _ = stop_rx.await;
-        };
-        let result =
-            generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
-        let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
-    });
-    Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
-}
-
-pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicating {
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (tx, snapshot) = watch::channel(ReplicatorSnapshot { running: true, ..Default::default() });
-    let config = config.clone();
-    tokio::spawn(async move {
-        let stop = async {
-            let _ = stop_rx.await;
-        };
-        let result = replicator::run(&config, &replicator::Options::default(), stop, tx).await;
-        let _ = done.send(Done::Replicator(result.map_err(|e| e.to_string()))).await;
-    });
-    Replicating { stop: Stop(Some(stop_tx)), snapshot }
-}
-
-/// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
-pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
-    let config = config.clone();
-    tokio::spawn(async move {
-        let opts = diff::Options {
-            kafka: Some(crate::kafka::client_config(&config)),
-            ..Default::default()
-        };
-        let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
-        let _ = done.send(Done::Diff(result)).await;
-    });
-}
-
-/// The first configured job, exactly once into the sink, as `cdc-console process` runs it.
-pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Processing> {
-    let job = config.jobs.first()?.clone();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (paused, paused_rx) = watch::channel(false);
-    let (tx, snapshot) = watch::channel(ProcessorSnapshot {
-        job: job.name.clone(),
-        running: true,
-        ..Default::default()
-    });
-    let config = config.clone();
-    tokio::spawn(async move {
-        let stop = async {
-            let _ = stop_rx.await;
-        };
-        let result =
-            processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx)
-                .await;
-        let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
-    });
-    Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
-}
-
-/// Forgets the first job's checkpoints, partial results, late events and output rows.
-pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
-    let config = config.clone();
-    tokio::spawn(async move {
-        let result = async {
-            let job = config.jobs.first().ok_or("no processor job is configured")?;
-            let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
-            let c = crate::pipeline::connect(&config.sink, timeout, "reset")
-                .await
-                .map_err(|e| e.to_string())?;
-            processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
-            Ok::<String, String>(job.name.clone())
-        }
-        .await;
-        let _ = done.send(Done::Reset(result)).await;
-    });
+/// Whether a task's watch channel has a new value; pending while there is no task, `false`
+/// once the task has dropped its end (its `Done` follows).
+async fn changed<T>(rx: Option<&mut watch::Receiver<T>>) -> bool {
+    match rx {
+        Some(rx) => rx.changed().await.is_ok(),
+        None => std::future::pending().await,
+    }
 }

@@ -3,17 +3,18 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::collectors::connect::{ConnectSnapshot, Connector};
+use crate::collectors::connect::{ConnectSnapshot, Connector, RestartScope};
 use crate::collectors::{Update, UpdateKind};
+use crate::ui::{ConfirmFocus, Confirmed};
 
-fn key(c: char) -> KeyEvent {
+pub(super) fn key(c: char) -> KeyEvent {
     KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
 }
 fn code(c: KeyCode) -> KeyEvent {
     KeyEvent::new(c, KeyModifiers::NONE)
 }
 
-fn app(read_only: bool) -> App {
+pub(super) fn app(read_only: bool) -> App {
     let config = Config::default();
     let mut app = App::new(&config, Theme::default(), Keymap::default(), read_only);
     let connector = |name: &str| Connector {
@@ -214,8 +215,8 @@ fn processor_keys_run_pause_and_reset_only_after_confirmation() {
 
 #[test]
 fn ended_tasks_show_their_outcome_and_release_their_handle() {
-    use super::done::Ended;
-    use super::tasks::Done;
+    use super::reports::Ended;
+    use super::spawn::Done;
     let mut app = app(false);
     assert_eq!(
         app.on_done(Done::Action("pause orders-cdc".into(), Ok("paused".into()), 0)),
@@ -242,4 +243,29 @@ fn ended_tasks_show_their_outcome_and_release_their_handle() {
         app.ui.feedback.as_ref().map(|f| f.text.as_str()),
         Some("diff: 0 diverged, 0 in flight, 0 tables")
     );
+}
+
+#[test]
+fn the_selection_stays_on_the_rows_and_enter_drills_in() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Connectors;
+    let moves = [
+        (Action::Down, 1),
+        (Action::Down, 1),
+        (Action::Up, 0),
+        (Action::PageDown, 1),
+        (Action::PageUp, 0),
+        (Action::Bottom, 1),
+        (Action::Top, 0),
+    ];
+    for (action, selected) in moves {
+        assert!(a.perform(action).is_empty());
+        assert_eq!(a.ui.selected, selected, "after {action:?}");
+    }
+    a.perform(Action::Select);
+    assert!(a.ui.detail.is_some() && a.ui.back == [(ViewId::Connectors, None)]);
+    a.perform(Action::Back);
+    assert_eq!((a.ui.view, &a.ui.detail), (ViewId::Connectors, &None));
+    a.perform(Action::NextPane);
+    assert_eq!(a.ui.pane, 1);
 }

@@ -1,0 +1,182 @@
+//! What the console runs in its own tasks: the generator, the replicator, the processor, a
+//! diff, a job reset and a Connect REST action. Each reports back through `Done` when it ends;
+//! the generator, the replicator and the processor publish progress on a watch channel while
+//! they run. `Tasks` (tasks.rs) holds the handles.
+
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::collectors::{Collector, ConnectCollector, Update, connect};
+use crate::config::Config;
+use crate::pipeline::diff::{self, TableReport};
+use crate::pipeline::generator::{self, Report, Settings};
+use crate::pipeline::processor::sink as processor_sink;
+use crate::pipeline::processor::{self, ProcessorSnapshot};
+use crate::pipeline::replicator::{self, ReplicatorSnapshot};
+
+/// How the console asks one of its tasks to stop: once, at the task's next safe point (the
+/// replicator and the processor between batches); the task reports through `Done` when it has.
+pub struct Stop(Option<oneshot::Sender<()>>);
+
+impl Stop {
+    pub fn request(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The embedded generator while it runs.
+pub struct Running {
+    pub rate: watch::Sender<u32>,
+    pub stop: Stop,
+    pub progress: watch::Receiver<Report>,
+}
+
+/// The embedded replicator while it runs.
+pub struct Replicating {
+    pub stop: Stop,
+    pub snapshot: watch::Receiver<ReplicatorSnapshot>,
+}
+
+/// The embedded processor while it runs.
+pub struct Processing {
+    pub stop: Stop,
+    pub paused: watch::Sender<bool>,
+    pub snapshot: watch::Receiver<ProcessorSnapshot>,
+}
+
+/// What a task reports when it ends (a REST action also names its cluster).
+#[derive(Debug)]
+pub enum Done {
+    Action(String, Result<String, String>, usize),
+    Generator(Result<Report, String>),
+    Replicator(Result<ReplicatorSnapshot, String>),
+    Diff(Result<(Vec<TableReport>, Vec<String>), String>),
+    Processor(Result<ProcessorSnapshot, String>),
+    Reset(Result<String, String>),
+}
+
+pub fn start_generator(
+    config: &Config,
+    rate: u32,
+    mix: generator::Mix,
+    done: mpsc::Sender<Done>,
+) -> Running {
+    let (rate_tx, rate_rx) = watch::channel(rate.max(1));
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (progress_tx, progress) = watch::channel(Report::default());
+    let endpoint = config.source.clone();
+    tokio::spawn(async move {
+        let settings = Settings { rate: rate.max(1), duration: None, seed: 42, mix };
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result =
+            generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
+        let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
+    });
+    Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
+}
+
+pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicating {
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (tx, snapshot) = watch::channel(ReplicatorSnapshot { running: true, ..Default::default() });
+    let config = config.clone();
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result = replicator::run(&config, &replicator::Options::default(), stop, tx).await;
+        let _ = done.send(Done::Replicator(result.map_err(|e| e.to_string()))).await;
+    });
+    Replicating { stop: Stop(Some(stop_tx)), snapshot }
+}
+
+/// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
+pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
+    let config = config.clone();
+    tokio::spawn(async move {
+        let opts = diff::Options {
+            kafka: Some(crate::kafka::client_config(&config)),
+            ..Default::default()
+        };
+        let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
+        let _ = done.send(Done::Diff(result)).await;
+    });
+}
+
+/// The first configured job, exactly once into the sink, as `cdc-console process` runs it.
+pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Processing> {
+    let job = config.jobs.first()?.clone();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let (paused, paused_rx) = watch::channel(false);
+    let (tx, snapshot) = watch::channel(ProcessorSnapshot {
+        job: job.name.clone(),
+        running: true,
+        ..Default::default()
+    });
+    let config = config.clone();
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = stop_rx.await;
+        };
+        let result =
+            processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx)
+                .await;
+        let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
+    });
+    Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
+}
+
+/// Forgets the first job's checkpoints, partial results, late events and output rows.
+pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
+    let config = config.clone();
+    tokio::spawn(async move {
+        let result = async {
+            let job = config.jobs.first().ok_or("no processor job is configured")?;
+            let timeout = config.timeouts.request().max(Duration::from_secs(5));
+            let c = crate::pipeline::connect(&config.sink, timeout, "reset")
+                .await
+                .map_err(|e| e.to_string())?;
+            processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
+            Ok::<String, String>(job.name.clone())
+        }
+        .await;
+        let _ = done.send(Done::Reset(result)).await;
+    });
+}
+
+/// One REST action in its own task; the result comes back as feedback.
+pub fn connect_action(
+    config: &Config,
+    cluster: usize,
+    action: connect::ConnectorAction,
+    done: mpsc::Sender<Done>,
+) {
+    let Some(c) = config.connect.get(cluster) else { return };
+    let probe = connect::Probe::new(c, config.timeouts.action());
+    tokio::spawn(async move {
+        let what = action.to_string();
+        let result = probe.perform(&action).await.map(|o| o.to_string()).map_err(|e| e.to_string());
+        let _ = done.send(Done::Action(what, result, cluster)).await;
+    });
+}
+
+/// Polls the acted-on cluster a few times right away, so the state change shows in seconds
+/// rather than at the next refresh.
+pub fn refresh_soon(config: &Config, cluster: usize, tx: mpsc::Sender<Update>) {
+    let Some(c) = config.connect.get(cluster) else { return };
+    let mut collector =
+        ConnectCollector(cluster, connect::Probe::new(c, config.timeouts.request()));
+    tokio::spawn(async move {
+        for wait in [300, 1000, 2000, 4000] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            let kind = collector.poll().await;
+            if tx.send(Update { at: SystemTime::now(), kind }).await.is_err() {
+                return;
+            }
+        }
+    });
+}
