@@ -37,6 +37,7 @@ fn best<T>(runs: &mut Vec<(Duration, T)>) -> (Duration, T) {
 }
 
 #[tokio::main]
+#[expect(clippy::too_many_lines, reason = "the bench's steps in the order they run")]
 async fn main() {
     let n: u64 =
         std::env::var("DIFF_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);

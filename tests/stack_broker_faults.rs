@@ -181,6 +181,7 @@ async fn replica_moves(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     common::require_stack();
     let _back = BrokersBack;

@@ -53,6 +53,7 @@ fn step(started: Instant, what: &str) {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 fn each_action_changes_the_state_the_rest_api_reports() {
     common::require_stack();
     let t0 = Instant::now();

@@ -139,6 +139,7 @@ fn assignment(member: &Value) -> String {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 fn lag_and_members_equal_kafka_consumer_groups_column_by_column() {
     common::require_stack();
     let name = format!("cdc-console-test-groups-{}", std::process::id());

@@ -108,6 +108,7 @@ async fn generate(total: u64, rate: u32) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn fifty_thousand_changes_replicate_and_diff_finds_exactly_the_damaged_rows() {
     common::require_stack();
     let (full, transformed) = names();

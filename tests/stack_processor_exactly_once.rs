@@ -143,6 +143,7 @@ async fn events_below_checkpoints(sink: &tokio_postgres::Client, job: &str) -> i
 }
 
 #[tokio::test(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn killed_and_aborted_runs_neither_double_count_nor_lose() {
     common::require_stack();
     let job = job_name();

@@ -205,6 +205,7 @@ fn two_instances_split_the_partitions_and_hand_them_over_through_checkpoints() {
     rt.block_on(split_and_hand_over(&job, &scratch.name));
 }
 
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn split_and_hand_over(job: &str, topic: &str) {
     let (job, topic) = (job.to_string(), topic.to_string());
     let sink = common::sink_client().await;

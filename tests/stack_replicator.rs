@@ -16,6 +16,7 @@ fn poison_events_land_in_dead_letters_and_the_stream_goes_on() {
     on_scratch_topic("poison", |t| async move { poison(&t).await });
 }
 
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn poison(topic: &str) {
     let name = "t_poison";
     let sink = common::sink_client().await;

@@ -89,6 +89,7 @@ fn wait_rest(name: &str, want: &str) {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     common::require_stack();
     let rt = tokio::runtime::Runtime::new().unwrap();

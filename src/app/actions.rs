@@ -11,7 +11,7 @@ use crate::ui::{Confirm, ConfirmFocus, Confirmed, FeedbackState, Mode};
 impl App {
     pub(super) fn connector_action(&mut self, action: Action, rows: &[String]) -> Vec<Command> {
         let row = self.ui.detail.clone().or_else(|| rows.get(self.ui.selected).cloned());
-        let Some((cluster, name)) = row.as_deref().and_then(|r| self.locate(r)) else {
+        let Some((cluster, name)) = row.as_deref().map(|r| self.locate(r)) else {
             self.feedback(FeedbackState::Error, "select a connector first");
             return Vec::new();
         };
@@ -42,18 +42,18 @@ impl App {
     }
 
     /// A connectors row ("name", or "cluster/name" with several clusters) → (cluster, name).
-    pub(super) fn locate(&self, row: &str) -> Option<(usize, String)> {
+    pub(super) fn locate(&self, row: &str) -> (usize, String) {
         if let Some((cluster, name)) = row.split_once('/')
             && let Some(i) = self.clusters.iter().position(|c| c == cluster)
         {
-            return Some((i, name.to_string()));
+            return (i, name.to_string());
         }
         let found = self
             .store
             .connect
             .iter()
             .position(|c| c.snapshot.iter().flat_map(|s| &s.connectors).any(|k| k.name == row));
-        Some((found.unwrap_or(0), row.to_string()))
+        (found.unwrap_or(0), row.to_string())
     }
 
     pub(super) fn toggle_generator(&mut self) -> Vec<Command> {

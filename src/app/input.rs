@@ -41,12 +41,12 @@ impl App {
             KeyCode::Enter => {}
             KeyCode::Backspace => {
                 input.pop();
-                self.ui.filter = input.clone();
+                self.ui.filter.clone_from(&input);
                 self.ui.mode = Mode::Filter(input);
             }
             KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
                 input.push(c);
-                self.ui.filter = input.clone();
+                self.ui.filter.clone_from(&input);
                 self.ui.selected = 0;
                 self.ui.mode = Mode::Filter(input);
             }
@@ -66,7 +66,7 @@ impl App {
                 self.ui.mode = Mode::Confirm(c);
             }
             KeyCode::Enter if c.focus == ConfirmFocus::Cancel => {
-                self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title))
+                self.feedback(FeedbackState::Done, format!("{}: cancelled", c.title));
             }
             KeyCode::Enter if c.typed != c.expect => {
                 self.feedback(
@@ -80,7 +80,7 @@ impl App {
                 return vec![Command::ProcessorReset];
             }
             KeyCode::Enter => {
-                let Some((cluster, name)) = self.locate(&c.expect) else { return Vec::new() };
+                let (cluster, name) = self.locate(&c.expect);
                 self.feedback(FeedbackState::Pending, format!("delete {name}"));
                 return vec![Command::Connect { cluster, action: ConnectorAction::Delete(name) }];
             }

@@ -87,7 +87,7 @@ impl Tasks {
         let redraw = match event {
             Event::Update(update) => self.on_update(app, update),
             Event::Key(key) => self.on_key(app, &key),
-            Event::Mouse(mouse) => on_mouse(app, &mouse),
+            Event::Mouse(mouse) => on_mouse(app, mouse),
             Event::Done(done) => self.on_done(app, done),
             Event::Progress(job) => self.on_progress(app, job),
             Event::Resize | Event::Tick => true,
@@ -104,7 +104,7 @@ impl Tasks {
         match command {
             Command::Refresh => self.refresh(),
             Command::Connect { cluster, action } => {
-                spawn::connect_action(config, cluster, action, done)
+                spawn::connect_action(config, cluster, action, done);
             }
             Command::GeneratorStart => {
                 let g = &app.embedded.generator;
@@ -187,7 +187,7 @@ impl Tasks {
     fn on_done(&mut self, app: &mut App, done: Done) -> bool {
         match app.on_done(done) {
             Ended::Action(cluster) => {
-                spawn::refresh_soon(&self.config, cluster, self.updates_tx.clone())
+                spawn::refresh_soon(&self.config, cluster, self.updates_tx.clone());
             }
             Ended::Generator => self.generator = None,
             Ended::Replicator => self.replicator = None,
@@ -243,7 +243,7 @@ impl Drop for Tasks {
 }
 
 /// The mouse wheel moves the selection; nothing else of the mouse does anything.
-fn on_mouse(app: &mut App, mouse: &MouseEvent) -> bool {
+fn on_mouse(app: &mut App, mouse: MouseEvent) -> bool {
     let action = match mouse.kind {
         MouseEventKind::ScrollUp => Action::Up,
         MouseEventKind::ScrollDown => Action::Down,

@@ -30,6 +30,7 @@ pub const EXIT_ERROR: u8 = 2;
 /// A mutating command refused because of `--read-only`.
 pub const EXIT_REFUSED: u8 = 3;
 
+#[expect(clippy::too_many_lines, reason = "one arm per subcommand")]
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log = crate::logging::init();
     let (config, source) = config::load(cli.config.as_deref())?;

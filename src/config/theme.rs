@@ -105,7 +105,9 @@ pub fn available(config_dir: Option<&Path>) -> Vec<String> {
 }
 
 fn is_path(choice: &str) -> bool {
-    choice.contains('/') || choice.contains(std::path::MAIN_SEPARATOR) || choice.ends_with(".toml")
+    choice.contains('/')
+        || choice.contains(std::path::MAIN_SEPARATOR)
+        || Path::new(choice).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
 
 fn from_file(file: &Path) -> Result<Theme, ConfigError> {
@@ -164,9 +166,9 @@ mod tests {
         let table = text.parse::<toml::Table>().unwrap();
         let mut set: Vec<&str> = table.keys().map(String::as_str).collect();
         let mut documented_sorted = documented.clone();
-        documented_sorted.sort();
-        fields.sort();
-        set.sort();
+        documented_sorted.sort_unstable();
+        fields.sort_unstable();
+        set.sort_unstable();
         assert_eq!(
             documented_sorted, fields,
             "roles documented in themes/default.toml vs Theme's fields"

@@ -73,17 +73,14 @@ impl<T: PartialEq> Backend<T> {
             Err(e) => {
                 let reason = e.to_string();
                 let retryable = e.is_retryable();
-                match &mut self.health {
-                    Health::Down { reason: r, retryable: rt, .. } => {
-                        let changed = *r != reason;
-                        *r = reason;
-                        *rt = retryable;
-                        changed
-                    }
-                    _ => {
-                        self.health = Health::Down { since: at, reason, retryable };
-                        true
-                    }
+                if let Health::Down { reason: r, retryable: rt, .. } = &mut self.health {
+                    let changed = *r != reason;
+                    *r = reason;
+                    *rt = retryable;
+                    changed
+                } else {
+                    self.health = Health::Down { since: at, reason, retryable };
+                    true
                 }
             }
         }
@@ -102,6 +99,7 @@ fn ser_time<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&rfc3339(*t))
 }
 
+#[expect(clippy::ref_option, reason = "serde's serialize_with hands over &Option")]
 pub(super) fn ser_opt_time<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => ser_time(t, s),

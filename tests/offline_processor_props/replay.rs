@@ -20,6 +20,7 @@ type Saved = (Vec<(i32, PartitionState)>, Sink, Vec<LateEvent>, Vec<usize>);
 /// Drives the operator; returns the sink (per partition) and the late events of the run that
 /// survived. `choices` picks the partition to deliver from, whether to advance, and when to
 /// crash and restart from the last checkpoint.
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 pub fn drive(
     cfg: &JobConfig,
     logs: &[Vec<Entry>],

@@ -180,7 +180,7 @@ fn the_selected_row_is_highlighted_and_clamped() {
                     read_only: false,
                     now: t(75),
                 },
-            )
+            );
         })
         .unwrap();
         let buf = term.backend().buffer().clone();

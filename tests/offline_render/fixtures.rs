@@ -170,7 +170,7 @@ pub fn render_embedded(
                 read_only: false,
                 now: t(75),
             },
-        )
+        );
     })
     .unwrap();
     term.backend().to_string()
@@ -206,6 +206,7 @@ pub fn partition_lag(
 
 /// Three groups: a replicator catching up (WARN, with an ETA), a stalled sink (STALL → ERR),
 /// an empty group with no members and nothing to consume.
+#[expect(clippy::too_many_lines, reason = "one fixture, field by field")]
 pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
     use cdc_console::collectors::groups::{
         Group, GroupsSnapshot, Member, MemberSource, PartitionRef,
@@ -496,7 +497,7 @@ pub fn kafka_troubled() -> KafkaSnapshot {
         part(3, 111, &[111, 112, 113], 0, 1_010),
     ];
     s.topics[1].partition_details =
-        (0..4).map(|i| part(i, 111, &[111, 112, 113], 0, 500 + i as i64)).collect();
+        (0..4).map(|i| part(i, 111, &[111, 112, 113], 0, 500 + i64::from(i))).collect();
     s
 }
 
@@ -526,7 +527,7 @@ pub fn kafka_below_min_isr() -> KafkaSnapshot {
         part(3, 112, &[112, 111], 1_010),
     ];
     s.topics[1].partition_details =
-        (0..4).map(|i| part(i, 111, &[111, 112], 500 + i as i64)).collect();
+        (0..4).map(|i| part(i, 111, &[111, 112], 500 + i64::from(i))).collect();
     for t in &mut s.topics {
         t.apply_min_isr(Some(2));
     }

@@ -4,6 +4,7 @@ use cdc_console::ui::{UiState, ViewId};
 
 use crate::fixtures::*;
 
+#[expect(clippy::unnecessary_wraps, reason = "the state as the fixtures take it")]
 fn ui(filter: &str, detail: Option<&str>) -> Option<UiState> {
     Some(UiState {
         view: ViewId::Groups,

@@ -28,7 +28,7 @@ fn running(paused: bool) -> Embedded {
         watermark: Some(at(wm)),
         max_event_time: Some(at(wm + 2)),
         idle,
-        next_offset: 10_000 + partition as i64,
+        next_offset: 10_000 + i64::from(partition),
         open_windows: 6,
         fired_windows: 12,
         late_events: late,

@@ -58,6 +58,7 @@ fn nothing_polled_yet() {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 fn replicator_running_and_a_diff_with_divergence_and_rows_in_flight() {
     use cdc_console::pipeline::diff::{RowDiff, Stats, TableReport};
     use cdc_console::pipeline::replicator::{ReplicaStatus, ReplicatorSnapshot};

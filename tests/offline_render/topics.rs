@@ -139,7 +139,8 @@ fn colors_of(
     (0..cells.len())
         .filter(|&i| {
             i % width + len <= width
-                && cells[i..i + len].iter().map(|c| c.symbol()).collect::<String>() == text
+                && cells[i..i + len].iter().map(ratatui::buffer::Cell::symbol).collect::<String>()
+                    == text
         })
         .map(|i| cells[i].fg)
         .collect()

@@ -57,7 +57,7 @@ fn tasks_summary(view: &View, c: &Connector) -> Span<'static> {
     for (s, n) in &others {
         text.push_str(&format!(" · {n} {s}"));
     }
-    let worst = others.first().map(|(s, _)| *s).unwrap_or("RUNNING");
+    let worst = others.first().map_or("RUNNING", |(s, _)| *s);
     Span::styled(text, task_style(view, worst))
 }
 
@@ -126,6 +126,10 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     render_fitted(frame, table, view, headers, rows, 3, b, &empty, Some(view.ui.selected));
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one view laid out top to bottom; split, the layout would be scattered"
+)]
 fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     let t = view.theme;
     let items = view.store.connectors();
@@ -166,7 +170,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         .config
         .get("topics")
         .or(c.config.get("topics.regex"))
-        .map(|t| t.to_string())
+        .cloned()
         .or_else(|| c.config.get("topic.prefix").map(|p| format!("{p}.* (topic.prefix)")));
     summary.push(Line::from(vec![
         label("topics"),

@@ -11,6 +11,10 @@ use crate::ui::style::Roles;
 use crate::ui::widgets::common::block;
 use crate::ui::{View, age};
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one view laid out top to bottom; split, the layout would be scattered"
+)]
 pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
     let g = &view.embedded.generator;
@@ -49,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     lines.push(Line::raw(""));
 
     // Achieved against target: a bar of 30 cells, green at 90% and above.
-    let ratio = if g.target_rate == 0 { 0.0 } else { g.achieved_rate / g.target_rate as f64 };
+    let ratio = if g.target_rate == 0 { 0.0 } else { g.achieved_rate / f64::from(g.target_rate) };
     let rate_style = match (g.running, ratio) {
         (false, _) => t.dim(),
         (true, r) if r >= 0.9 => t.ok(),
@@ -70,8 +74,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     lines.push(Line::raw(""));
 
     let m = g.mix;
-    let sum = (m.insert + m.update + m.delete).max(1) as f64;
-    let pct = |w: u32| format!("{:.0}%", w as f64 * 100.0 / sum);
+    let sum = f64::from((m.insert + m.update + m.delete).max(1));
+    let pct = |w: u32| format!("{:.0}%", f64::from(w) * 100.0 / sum);
     lines.push(Line::from(vec![
         label("mix"),
         Span::styled(format!("insert {} ({})", m.insert, pct(m.insert)), text),

@@ -131,7 +131,7 @@ fn draw_chart(
             [("p50", s.ms.p50, t.ok()), ("p99", s.ms.p99, t.warn())].into_iter().enumerate()
         {
             let label = if i == 0 { s.stage.label() } else { "" };
-            let eighths = (v as u128 * bar_w as u128 * 8 / max as u128) as usize;
+            let eighths = (u128::from(v) * bar_w as u128 * 8 / u128::from(max)) as usize;
             let bar = bar(eighths);
             let pad = bar_w.saturating_sub(bar.chars().count());
             lines.push(Line::from(vec![

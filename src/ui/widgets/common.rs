@@ -65,7 +65,7 @@ pub fn fitting_columns<const N: usize>(
             Constraint::Length(w) => w,
             _ => 0,
         };
-        used += w + if i > 0 { 1 } else { 0 };
+        used += w + u16::from(i > 0);
         if used > width {
             return i.max(min);
         }
@@ -187,7 +187,9 @@ pub fn spark(values: &[u64], width: usize) -> String {
         .map(|&v| match max - min {
             0 if max == 0 => BARS[0],
             0 => BARS[3],
-            span => BARS[(((v - min) as u128 * 7 + span as u128 / 2) / span as u128) as usize],
+            span => {
+                BARS[((u128::from(v - min) * 7 + u128::from(span) / 2) / u128::from(span)) as usize]
+            }
         })
         .collect()
 }

@@ -126,9 +126,10 @@ impl ChangeDecoder {
         event_time_column: Option<&str>,
     ) -> Self {
         let mut columns: Vec<String> = Vec::new();
-        let mut slot = |name: &str| match columns.iter().position(|c| c == name) {
-            Some(i) => i,
-            None => {
+        let mut slot = |name: &str| {
+            if let Some(i) = columns.iter().position(|c| c == name) {
+                i
+            } else {
                 columns.push(name.to_string());
                 columns.len() - 1
             }
@@ -154,9 +155,8 @@ impl ChangeDecoder {
 
     /// Decodes a record value; `Ok(None)` for a tombstone (no value, empty, or JSON null).
     pub fn decode<'a>(&self, value: Option<&'a [u8]>) -> Result<Option<Change<'a>>, ChangeError> {
-        let bytes = match value {
-            None => return Ok(None),
-            Some(b) => b,
+        let Some(bytes) = value else {
+            return Ok(None);
         };
         // Before any other read of the record: its lines are then all on their way.
         touch_lines(bytes);

@@ -20,6 +20,7 @@ pub(super) struct Applied {
     /// Operator partitions that took a record (their checkpoints move).
     pub touched: BTreeSet<i32>,
     /// Changes applied (duplicates of a replay not counted).
+    #[expect(clippy::struct_field_names, reason = "the count the snapshot calls applied")]
     pub applied: u64,
     pub truncates: u64,
 }
@@ -120,6 +121,6 @@ pub(super) async fn write(
         deadletter::record(tx, batch.letters),
         futures::future::try_join_all(writes),
     );
-    let (_, new_letters, _) = outcome?;
+    let ((), new_letters, _) = outcome?;
     Ok(new_letters)
 }

@@ -85,11 +85,14 @@ impl ProcessorError {
             | Self::OutputTopic { source: e, .. }
             | Self::CreateTopic { source: e, .. } => kafka_retryable(e),
             Self::Topics(TopicError::Metadata { source, .. }) => kafka_retryable(source),
-            Self::Topics(TopicError::Lookup { .. }) => false,
             Self::TopicRefused { code, .. } => code_retryable(*code),
             Self::TopicNotReady { .. } | Self::ConsumerEnded => true,
-            Self::Checkpoint { .. } | Self::Refused { .. } => false,
-            Self::Task(_) | Self::LookupRuntime(_) | Self::LookupPanicked => false,
+            Self::Topics(TopicError::Lookup { .. })
+            | Self::Checkpoint { .. }
+            | Self::Refused { .. }
+            | Self::Task(_)
+            | Self::LookupRuntime(_)
+            | Self::LookupPanicked => false,
         }
     }
 }
@@ -111,7 +114,8 @@ fn pg_retryable(e: &tokio_postgres::Error) -> bool {
                     "57P01" | "57P02" | "57P03" | "57014" | "40001" | "40P01" | "55P03"
                 )
         }
-        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+        None => std::error::Error::source(e)
+            .is_some_and(<dyn std::error::Error + 'static>::is::<std::io::Error>),
     }
 }
 

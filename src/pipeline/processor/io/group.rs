@@ -115,43 +115,39 @@ impl ConsumerContext for GroupContext {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
-        match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                let parts: Vec<(String, i32)> =
-                    tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect();
-                let stored = match self.stored_offsets(&parts) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        // Without the checkpoints the partitions cannot be resumed exactly:
-                        // take none, and the group will rebalance them to someone (or us) again.
-                        tracing::error!(job = %self.job, "assignment refused, checkpoints unreadable: {e}");
-                        let _ = consumer.unassign();
-                        return;
-                    }
-                };
-                for (t, p) in &parts {
-                    let at = stored
-                        .get(&(t.clone(), *p))
-                        .map_or(Offset::Beginning, |o| Offset::Offset(*o));
-                    let _ = tpl.set_partition_offset(t, *p, at);
-                }
-                if let Err(e) = consumer.assign(tpl) {
-                    tracing::error!(job = %self.job, "assign: {e}");
+        if err == RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            let parts: Vec<(String, i32)> =
+                tpl.elements().iter().map(|e| (e.topic().to_string(), e.partition())).collect();
+            let stored = match self.stored_offsets(&parts) {
+                Ok(s) => s,
+                Err(e) => {
+                    // Without the checkpoints the partitions cannot be resumed exactly:
+                    // take none, and the group will rebalance them to someone (or us) again.
+                    tracing::error!(job = %self.job, "assignment refused, checkpoints unreadable: {e}");
+                    let _ = consumer.unassign();
                     return;
                 }
-                if let Ok(mut o) = self.owned.lock() {
-                    *o = parts.into_iter().collect();
-                }
-                self.generation.fetch_add(1, Ordering::AcqRel);
-                tracing::info!(job = %self.job, "assigned {:?}", self.owned());
+            };
+            for (t, p) in &parts {
+                let at =
+                    stored.get(&(t.clone(), *p)).map_or(Offset::Beginning, |o| Offset::Offset(*o));
+                let _ = tpl.set_partition_offset(t, *p, at);
             }
-            _ => {
-                let _ = consumer.unassign();
-                if let Ok(mut o) = self.owned.lock() {
-                    o.clear();
-                }
-                tracing::info!(job = %self.job, "partitions revoked");
+            if let Err(e) = consumer.assign(tpl) {
+                tracing::error!(job = %self.job, "assign: {e}");
+                return;
             }
+            if let Ok(mut o) = self.owned.lock() {
+                *o = parts.into_iter().collect();
+            }
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            tracing::info!(job = %self.job, "assigned {:?}", self.owned());
+        } else {
+            let _ = consumer.unassign();
+            if let Ok(mut o) = self.owned.lock() {
+                o.clear();
+            }
+            tracing::info!(job = %self.job, "partitions revoked");
         }
     }
 }

@@ -146,7 +146,7 @@ fn group_match(out: &Output) -> Vec<String> {
 fn unnest_cols(n: usize, extra: &[&str]) -> String {
     (1..=n)
         .map(|g| format!("g{g}"))
-        .chain(extra.iter().map(|x| x.to_string()))
+        .chain(extra.iter().map(std::string::ToString::to_string))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -243,7 +243,8 @@ async fn upsert_rows(
             ups.iter().map(|(_, v)| v.get(a).and_then(|(_, d)| d.map(|d| d.to_string()))).collect()
         })
         .collect();
-    let names: Vec<String> = job.aggregates.iter().map(|a| a.output_column()).collect();
+    let names: Vec<String> =
+        job.aggregates.iter().map(crate::config::job::AggregateConfig::output_column).collect();
     let mut params: Vec<&(dyn ToSql + Sync)> =
         groups.iter().map(|g| g as &(dyn ToSql + Sync)).collect();
     params.push(&ws);

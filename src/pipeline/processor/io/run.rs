@@ -152,7 +152,7 @@ impl JobLoop<'_> {
             self.snap.paused = true;
             self.snapshot.send_replace(self.snap.clone());
             tokio::select! {
-                _ = stop.as_mut() => return false,
+                () = stop.as_mut() => return false,
                 r = paused.changed() => if r.is_err() { break },
             }
         }
@@ -167,8 +167,8 @@ impl JobLoop<'_> {
         stop: &mut std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
     ) -> Result<Fetch, ProcessorError> {
         Ok(tokio::select! {
-            _ = stop.as_mut() => Fetch::Stop,
-            _ = sleep_until_opt(self.give_up) => {
+            () = stop.as_mut() => Fetch::Stop,
+            () = sleep_until_opt(self.give_up) => {
                 self.snap.error = Some("time limit reached before catching up".into());
                 Fetch::Stop
             }
@@ -180,7 +180,7 @@ impl JobLoop<'_> {
     /// Applies a batch and commits what it produced; or, when it produced nothing, publishes
     /// the figures and sees whether the job is caught up.
     async fn process_batch(&mut self, fetched: Fetched) -> Result<Flow, ProcessorError> {
-        let arrived = fetched.records.first().map(|r| r.received).unwrap_or_else(Instant::now);
+        let arrived = fetched.records.first().map_or_else(Instant::now, |r| r.received);
         let (owned, owned_pids) = self.follow_group().await?;
         let now = now_ms();
         let applied = batch::apply(

@@ -12,6 +12,7 @@ fn amount_aggs() -> Vec<AggregateConfig> {
     ]
 }
 
+#[expect(clippy::unnecessary_wraps, reason = "a value as the accumulators take it")]
 fn v(s: &str) -> Option<Decimal> {
     Some(Decimal::parse(s).unwrap())
 }

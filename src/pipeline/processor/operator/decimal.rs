@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 /// Millionths per unit.
 const SCALE: i128 = 1_000_000;
 const SCALE_DIGITS: u32 = 6;
+/// `10^(6 - decimals)`: a table rather than `pow` when scaling a parsed value.
+const SHIFT: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 /// Beyond this the next digit could overflow the i128.
 const LIMIT: i128 = i128::MAX / 100;
 
@@ -152,7 +154,6 @@ impl Decimal {
             return None;
         }
         // A table rather than `pow`, and a 64 × 64 → 128-bit product (one multiply).
-        const SHIFT: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
         let v = (u128::from(v) * u128::from(SHIFT[decimals])) as i128;
         Some(Decimal(if negative { -v } else { v }))
     }
@@ -164,8 +165,8 @@ impl Decimal {
         }
         let n = i128::from(n);
         let (q, r) = (self.0 / n, self.0 % n);
-        let away = (r.abs() * 2 >= n.abs()) as i128;
-        let sign = if (self.0 < 0) != (n < 0) { -1 } else { 1 };
+        let away = i128::from(r.abs() * 2 >= n.abs());
+        let sign = if (self.0 < 0) == (n < 0) { 1 } else { -1 };
         Some(Decimal(q + sign * away * i128::from(r != 0)))
     }
 }

@@ -52,7 +52,7 @@ pub(super) fn delta(
     let mut key_json: HashMap<KeyId, String> = HashMap::new();
     let mut now: WrittenWindows = HashMap::with_capacity(written.len());
     let mut changed = Vec::new();
-    for (&(k, start), e) in p.windows.iter_mut() {
+    for (&(k, start), e) in &mut p.windows {
         let json = key_json
             .entry(k)
             .or_insert_with(|| serde_json::to_string(&keys.key(k)).unwrap_or_default());

@@ -22,6 +22,7 @@ impl Window {
         self.start <= other.end && other.start <= self.end
     }
 
+    #[must_use]
     pub fn cover(&self, other: &Window) -> Window {
         Window { start: self.start.min(other.start), end: self.end.max(other.end) }
     }

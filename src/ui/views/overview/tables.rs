@@ -143,7 +143,7 @@ pub(super) fn draw_topics(frame: &mut Frame, area: Rect, view: &View) {
                 (None, o, ..) => format!("{o} offline"),
             };
             let style = if problem.is_empty() { Style::new() } else { view.theme.error() };
-            let rate = t.messages_per_sec.map(|r| format!("{r:.1}")).unwrap_or_else(|| "-".into());
+            let rate = t.messages_per_sec.map_or_else(|| "-".into(), |r| format!("{r:.1}"));
             [t.name.clone(), t.partitions.to_string(), rate, problem]
                 .map(|c| Span::styled(c, style))
         })

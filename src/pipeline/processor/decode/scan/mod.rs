@@ -111,10 +111,8 @@ impl<'a> Scanner<'a> {
         loop {
             self.expect(b'"')?;
             let (raw, escaped) = self.string_body()?;
-            let key: Cow<'a, [u8]> = match escaped {
-                false => Cow::Borrowed(raw),
-                true => Cow::Owned(unescape(raw)?.into_bytes()),
-            };
+            let key: Cow<'a, [u8]> =
+                if escaped { Cow::Owned(unescape(raw)?.into_bytes()) } else { Cow::Borrowed(raw) };
             self.expect(b':')?;
             let done = field(self, &key)?;
             let next = match self.b.get(self.i) {

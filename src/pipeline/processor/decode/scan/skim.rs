@@ -77,14 +77,14 @@ pub(super) fn close(b: &[u8], from: usize, mut stack: u64, mut depth: u32) -> Re
     let mut padded = [b' '; 64];
     loop {
         // The last bytes go into a block padded with spaces, which belong to no class.
-        let (block, whole) = match b.get(at..at + 64).and_then(|s| <&[u8; 64]>::try_from(s).ok()) {
-            Some(block) => (block, true),
-            None => {
+        let (block, whole) =
+            if let Some(block) = b.get(at..at + 64).and_then(|s| <&[u8; 64]>::try_from(s).ok()) {
+                (block, true)
+            } else {
                 let rest = b.get(at..).unwrap_or_default();
                 padded[..rest.len()].copy_from_slice(rest);
                 (&padded, false)
-            }
-        };
+            };
         let c = Classes::of(block);
         let escaped = carry.escaped(c.backslash);
         let inside = carry.in_string(c.quote & !escaped);
