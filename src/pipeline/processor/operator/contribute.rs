@@ -42,6 +42,11 @@ impl Operator {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
+        // The floor is what this partition was judged against, checkpointed with it: a
+        // partition first seen (or restored) since the last advance is judged against the job
+        // watermark before any `emit` raises its floor, and a restart must not judge its next
+        // records (a retraction of an image refused here) against less.
+        p.floor = watermark;
         let too_late =
             |w: &Window| watermark.is_some_and(|wm| w.end.saturating_add(self.lateness_ms) <= wm);
         self.shape.assign(t, &mut self.scratch);

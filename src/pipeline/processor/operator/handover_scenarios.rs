@@ -1,6 +1,6 @@
 //! The operator's behaviour end to end: window shapes, duplicates, handover through a checkpoint.
 
-use super::late::LateEvent;
+use super::late::{LateEvent, LateReason};
 use super::scenarios::{Sink, change, job, secs, tumbling};
 use crate::config::job::WindowConfig;
 use crate::pipeline::processor::*;
@@ -181,4 +181,60 @@ fn a_restored_hopping_checkpoint_continues_through_retractions_and_late_firings(
     assert!(results().any(|r| r.partial.is_none()), "emptied windows deleted");
     assert!(!expected.1.is_empty(), "refused contributions");
     assert!(expected.1.iter().any(|l| l.retraction), "a refused retraction");
+}
+
+/// Checkpoints `partition` of `op` and restores it into a fresh operator (a restart).
+fn restart(op: &Operator, partition: i32, cfg: &crate::config::job::JobConfig) -> Operator {
+    let json = serde_json::to_string(&op.checkpoint(partition).unwrap()).unwrap();
+    let mut resumed = Operator::new(cfg);
+    resumed.restore(partition, serde_json::from_str(&json).unwrap(), 0);
+    resumed
+}
+
+/// A partition first seen after the last advance is judged against the job watermark before
+/// any emission raises its floor: its checkpoint must keep that watermark, or after a restart
+/// the retraction of an insert refused as late is applied, retracting what was never added.
+#[test]
+fn a_partition_new_since_the_last_advance_checkpoints_the_watermark_it_was_judged_against() {
+    let cfg = tumbling(0);
+    let mut op = Operator::new(&cfg);
+    op.on_change(1, 0, b"z", &change(Op::Create, None, Some(("z", "1", 20_000)), 0), 0);
+    assert_eq!(op.advance(0).watermark.value, Some(20_000));
+    // Partition 0 appears now: its insert into [0s,10s) is too late.
+    let late = op.on_change(0, 0, b"k", &change(Op::Create, None, Some(("a", "5", 1_000)), 0), 0);
+    assert_eq!(late.late.len(), 1, "{late:?}");
+    assert_eq!(op.checkpoint(0).unwrap().lateness_floor, Some(20_000));
+    let mut resumed = restart(&op, 0, &cfg);
+    // The row's delete after the restart retracts an image never added: late as well.
+    let del = change(Op::Delete, Some(("a", "5", 1_000)), None, 0);
+    let late = resumed.on_change(0, 1, b"k", &del, 0).late;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(late[0].retraction && late[0].reason == LateReason::TooLate);
+    assert_eq!(resumed.flush().results, [], "no window holds a negative count");
+}
+
+/// Likewise a partition restored into an operator whose job watermark is past the
+/// checkpoint's floor: it is judged against the job watermark, and checkpoints it.
+#[test]
+fn a_partition_restored_below_the_job_watermark_checkpoints_the_watermark_it_was_judged_against() {
+    let cfg = tumbling(0);
+    let mut op = Operator::new(&cfg);
+    op.on_change(1, 0, b"z", &change(Op::Create, None, Some(("z", "1", 20_000)), 0), 0);
+    op.advance(0);
+    op.restore(0, PartitionState { next_offset: 0, ..Default::default() }, 0);
+    let ins = change(Op::Create, None, Some(("a", "5", 1_000)), 0);
+    assert_eq!(op.on_change(0, 0, b"k", &ins, 0).late.len(), 1);
+    assert_eq!(op.checkpoint(0).unwrap().lateness_floor, Some(20_000));
+    let mut resumed = restart(&op, 0, &cfg);
+    let upd = change(Op::Update, Some(("a", "5", 1_000)), Some(("a", "6", 30_000)), 0);
+    let late = resumed.on_change(0, 1, b"k", &upd, 0).late;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(late[0].retraction);
+    let rows: Vec<(i64, i64)> = resumed
+        .flush()
+        .results
+        .iter()
+        .map(|r| (r.window.start, r.partial.as_ref().map_or(0, |p| p.rows)))
+        .collect();
+    assert_eq!(rows, [(30_000, 1)]);
 }
