@@ -1,6 +1,6 @@
 //! A fetched batch decoded for the sink: per replica the COPY tuples of its staging table, the
 //! runs between truncates, the events counted, the partitions' new offsets; and the batch's dead
-//! letters. Nothing is written here (see `mod.rs` and `merger.rs`).
+//! letters. Nothing is written here (see `run.rs` and `merger.rs`).
 
 use std::collections::BTreeMap;
 
