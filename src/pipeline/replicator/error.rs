@@ -224,7 +224,8 @@ mod tests {
         ]);
         assert_eq!(
             e.to_string(),
-            "no replica can run: source table public.a does not exist; source table public.b does not exist"
+            "no replica can run: source table public.a does not exist; \
+             source table public.b does not exist"
         );
         assert_eq!(
             ReplicatorError::NoReplica(vec![]).to_string(),
