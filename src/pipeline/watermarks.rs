@@ -58,6 +58,48 @@ impl Watermarks {
     }
 }
 
+/// Where a partition ends for a consumer: its watermarks and the consumer's position in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartitionEnd {
+    pub low: i64,
+    pub high: i64,
+    /// The consumer's position (see [`positions`]); 0 when it has none.
+    pub position: i64,
+}
+
+impl PartitionEnd {
+    /// Whether a party that applies the partition from `next` on (the next offset it stored;
+    /// `None`: none stored, the low watermark) has applied it up to the high watermark. The
+    /// consumer's position counts too: it is past the transaction markers after the last record
+    /// (see [`positions`]), which no stored offset ever passes.
+    pub fn reached_by(&self, next: Option<i64>) -> bool {
+        next.unwrap_or(self.low).max(self.position) >= self.high
+    }
+}
+
+impl Watermarks {
+    /// The [`PartitionEnd`] of each of `partitions` for `consumer`, in their order: the "caught
+    /// up?" check of `--until-idle` is then `ends[i].reached_by(stored next offset)` for every
+    /// partition and every party applying it.
+    pub async fn ends<C: ConsumerContext>(
+        &self,
+        consumer: &impl Consumer<C>,
+        partitions: &[(String, i32)],
+    ) -> Result<Vec<PartitionEnd>, KafkaError> {
+        let marks = self.of(partitions).await?;
+        let positions = positions(consumer);
+        Ok(partitions
+            .iter()
+            .zip(marks)
+            .map(|(tp, (low, high))| PartitionEnd {
+                low,
+                high,
+                position: positions.get(tp).copied().unwrap_or(0),
+            })
+            .collect())
+    }
+}
+
 /// The consumer's position in each partition it is assigned: the offset after the last record
 /// it handed over, past the transaction markers that follow it. A transactional producer
 /// (Connect with exactly-once source) ends each transaction with a commit marker, which takes an
@@ -88,6 +130,18 @@ mod tests {
         assert!(marks.of(&asked).await.is_err());
         // Ten partitions, eight at a time: two rounds of the timeout, not ten.
         assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn a_partition_is_reached_past_the_markers_or_from_the_low_watermark() {
+        let end = PartitionEnd { low: 10, high: 20, position: 0 };
+        assert!(!end.reached_by(Some(19)));
+        assert!(end.reached_by(Some(20)));
+        // Nothing stored: from the low watermark, which an empty partition has reached.
+        assert!(!end.reached_by(None));
+        assert!(PartitionEnd { low: 20, high: 20, position: 0 }.reached_by(None));
+        // Stored one short of a commit marker the consumer has passed.
+        assert!(PartitionEnd { position: 20, ..end }.reached_by(Some(19)));
     }
 
     #[tokio::test]

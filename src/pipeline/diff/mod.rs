@@ -33,6 +33,10 @@ pub enum DiffError {
     Db { what: String, message: String },
     #[error("{0}")]
     Spec(String),
+    #[error("high watermarks: {0}")]
+    Watermarks(#[from] rdkafka::error::KafkaError),
+    #[error("high watermarks: {0}")]
+    WatermarksTask(#[from] tokio::task::JoinError),
 }
 
 impl DiffError {

@@ -5,6 +5,9 @@
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
 use super::inflight::{self, Lsn, Verdict};
 use super::{DiffError, Options, Pool, RowDiff, Side, bisect};
@@ -124,14 +127,15 @@ async fn idle_past(
     src: &Pool,
     snk: &Pool,
     consumer: &str,
-    kafka: Option<&rdkafka::ClientConfig>,
+    kafka: Option<&ClientConfig>,
     read: Lsn,
 ) -> Result<bool, DiffError> {
     let Some(kafka) = kafka else { return Ok(false) };
     let sent: Option<String> = src
         .get()
         .query_one(
-            "SELECT min(r.sent_lsn)::text FROM pg_stat_replication r JOIN pg_replication_slots s ON s.active_pid = r.pid \
+            "SELECT min(r.sent_lsn)::text FROM pg_stat_replication r \
+             JOIN pg_replication_slots s ON s.active_pid = r.pid \
              WHERE s.slot_type = 'logical' AND s.database = current_database()",
             &[],
         )
@@ -156,61 +160,85 @@ async fn idle_past(
     let positions: Vec<(String, i32, i64)> =
         stored.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
     let kafka = kafka.clone();
-    let behind =
-        tokio::task::spawn_blocking(move || -> Result<bool, rdkafka::error::KafkaError> {
-            use rdkafka::consumer::{BaseConsumer, Consumer};
-            let c: BaseConsumer = kafka.create()?;
-            for (topic, partition, next) in positions {
-                let (_, high) = c.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
-                if next < high && record_at_or_after(&kafka, &topic, partition, next)? {
-                    return Ok(true);
-                }
-            }
-            Ok(false)
-        })
-        .await
-        .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?
-        .map_err(|e| DiffError::Spec(format!("high watermarks: {e}")))?;
+    let behind = tokio::task::spawn_blocking(move || behind(&kafka, positions)).await??;
     Ok(!behind)
+}
+
+/// Whether a committed record lies at or after the stored next offset in any of `positions`
+/// (topic, partition, next offset): only partitions whose high watermark is past it are read.
+/// Blocks.
+fn behind(kafka: &ClientConfig, positions: Vec<(String, i32, i64)>) -> Result<bool, KafkaError> {
+    let marks: BaseConsumer = kafka.create()?;
+    let mut reader: Option<CommittedReader> = None;
+    for (topic, partition, next) in positions {
+        let (_, high) = marks.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
+        if next >= high {
+            continue;
+        }
+        if reader.is_none() {
+            reader = Some(CommittedReader::new(kafka)?);
+        }
+        if let Some(r) = &reader
+            && r.record_at_or_after(&topic, partition, next)?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Longest time Debezium takes from sending a change out of PostgreSQL to the broker having it
 /// (about 1 s measured on the local stack).
 const HANDOFF: Duration = Duration::from_secs(2);
 
-/// Whether a committed record lies at or after `next` in the partition. Between the offset after
-/// the replicator's last record and the high watermark there may be only transaction markers
-/// (Connect with exactly-once source ends every transaction with one): those are not changes
-/// still to apply. Reads committed records only, as the replicator does.
-fn record_at_or_after(
-    kafka: &rdkafka::ClientConfig,
-    topic: &str,
-    partition: i32,
-    next: i64,
-) -> Result<bool, rdkafka::error::KafkaError> {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-    let c: BaseConsumer = kafka
-        .clone()
-        .set("group.id", "cdc-console-diff-settle")
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "true")
-        .set("isolation.level", "read_committed")
-        .create()?;
-    let mut tpl = rdkafka::TopicPartitionList::new();
-    tpl.add_partition_offset(topic, partition, rdkafka::Offset::Offset(next))?;
-    c.assign(&tpl)?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while std::time::Instant::now() < deadline {
-        match c.poll(Duration::from_millis(200)) {
-            Some(Ok(_)) => return Ok(true),
-            Some(Err(KafkaError::PartitionEOF(_))) => return Ok(false),
-            Some(Err(e)) if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) => {
-                return Ok(false);
-            }
-            Some(Err(e)) => return Err(e),
-            None => {}
-        }
+/// A consumer of committed records only (as the replicator reads), one partition at a time.
+struct CommittedReader(BaseConsumer);
+
+impl CommittedReader {
+    fn new(kafka: &ClientConfig) -> Result<Self, KafkaError> {
+        let consumer = kafka
+            .clone()
+            .set("group.id", "cdc-console-diff-settle")
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "true")
+            .set("isolation.level", "read_committed")
+            .create()?;
+        Ok(Self(consumer))
     }
-    Ok(true) // no answer: count it as behind, the settle waits and asks again
+
+    /// Whether a committed record lies at or after `next` in the partition. Between the offset
+    /// after the replicator's last record and the high watermark there may be only transaction
+    /// markers (Connect with exactly-once source ends every transaction with one): those are not
+    /// changes still to apply.
+    ///
+    /// Each call assigns its partition alone, replacing the previous assignment; what was
+    /// fetched for that one is discarded by librdkafka, and a record of another partition would
+    /// not count anyway.
+    fn record_at_or_after(
+        &self,
+        topic: &str,
+        partition: i32,
+        next: i64,
+    ) -> Result<bool, KafkaError> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(topic, partition, Offset::Offset(next))?;
+        self.0.assign(&tpl)?;
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match self.0.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) if m.topic() == topic && m.partition() == partition => return Ok(true),
+                Some(Ok(_)) => {}
+                Some(Err(KafkaError::PartitionEOF(p))) if p == partition => return Ok(false),
+                Some(Err(KafkaError::PartitionEOF(_))) => {}
+                Some(Err(e))
+                    if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) =>
+                {
+                    return Ok(false);
+                }
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
+        }
+        Ok(true) // no answer: count it as behind, the settle waits and asks again
+    }
 }

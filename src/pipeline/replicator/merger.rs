@@ -9,7 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::Client;
 
 use super::stage::Progress;
-use super::{ReplicatorError, offsets, sink_err};
+use super::{ReplicatorError, offsets};
 use crate::pipeline::batches::AbortOnDrop;
 use crate::pipeline::deadletter::{self, DeadLetter};
 
@@ -60,9 +60,7 @@ impl Merger {
 
 /// Waits for a submitted batch.
 pub async fn committed(commit: &mut Commit) -> Result<u64, ReplicatorError> {
-    commit.await.unwrap_or_else(|_| {
-        Err(ReplicatorError::Sink("the merging connection's task ended".into()))
-    })
+    commit.await.unwrap_or(Err(ReplicatorError::Gone("merging connection's task")))
 }
 
 async fn run(mut client: Client, mut jobs: mpsc::Receiver<Job>) {
@@ -77,19 +75,23 @@ async fn transaction(
     work: &[ReplicaWork],
     letters: &[DeadLetter],
 ) -> Result<u64, ReplicatorError> {
-    let tx = client.transaction().await.map_err(sink_err)?;
+    let sink = ReplicatorError::sink;
+    let tx = client.transaction().await.map_err(sink("starting a batch"))?;
     for w in work {
         for seg in 0..=w.segments {
-            tx.query_one(&w.merge, &[&seg]).await.map_err(sink_err)?;
+            tx.query_one(&w.merge, &[&seg]).await.map_err(sink("merging a batch"))?;
             if seg < w.segments {
                 tx.batch_execute(&format!("TRUNCATE {}", crate::pg::qualified(&w.sink)))
                     .await
-                    .map_err(sink_err)?;
+                    .map_err(sink("truncating a replica"))?;
             }
         }
-        offsets::store(&tx, &w.name, &w.progress, w.events).await.map_err(sink_err)?;
+        offsets::store(&tx, &w.name, &w.progress, w.events)
+            .await
+            .map_err(sink("storing offsets"))?;
     }
-    let new_letters = deadletter::record(&tx, letters).await.map_err(sink_err)?;
-    tx.commit().await.map_err(sink_err)?;
+    let new_letters =
+        deadletter::record(&tx, letters).await.map_err(sink("recording dead letters"))?;
+    tx.commit().await.map_err(sink("committing a batch"))?;
     Ok(new_letters)
 }

@@ -33,7 +33,7 @@ pub struct Plan {
     pub source_columns: Vec<String>,
 }
 
-#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+#[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("source table {0} does not exist or has no primary key")]
     NoSourceKey(String),
@@ -49,14 +49,8 @@ pub enum SchemaError {
         "replica {replica}: the key of {table} is ({sink}) but the source's maps to ({in_source}); the replica stops (recreate the sink table)"
     )]
     KeyChanged { replica: String, table: String, sink: String, in_source: String },
-    #[error("{0}")]
-    Db(String),
-}
-
-impl From<tokio_postgres::Error> for SchemaError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        SchemaError::Db(crate::pg::message(&e))
-    }
+    #[error("{}", crate::pg::message(.0))]
+    Db(#[from] tokio_postgres::Error),
 }
 
 /// Applies the replica's column selection and renames to the source's shape.

@@ -1,6 +1,6 @@
 //! A fetched batch decoded for the sink: per replica the COPY tuples of its staging table, the
 //! runs between truncates, the events counted, the partitions' new offsets; and the batch's dead
-//! letters. Nothing is written here (see `mod.rs` and `merger.rs`).
+//! letters. Nothing is written here (see `run.rs` and `merger.rs`).
 
 use std::collections::BTreeMap;
 
@@ -80,114 +80,160 @@ async fn pass(
     clients: Option<(&Client, &Client)>,
     replanned: &mut [bool],
 ) -> Option<Staged> {
-    let mut out = Staged::new(replicas.len());
-    let mut tuples: Vec<Tuples> = (0..replicas.len()).map(|_| Tuples::default()).collect();
+    let n = replicas.len();
+    let mut pass = Pass {
+        out: Staged::new(n),
+        tuples: (0..n).map(|_| Tuples::default()).collect(),
+        replicas,
+        clients,
+        replanned,
+    };
     for (seq, rec) in batch.iter().enumerate() {
-        let wanting: Vec<usize> = (0..replicas.len())
-            .filter(|&i| replicas[i].wants(&rec.topic, rec.partition, rec.offset))
-            .collect();
-        if wanting.is_empty() {
-            continue;
-        }
-        let dead = |reason: String| DeadLetter {
-            topic: rec.topic.clone(),
-            partition: rec.partition,
-            offset: rec.offset,
-            reason,
-            payload: rec.payload.clone(),
-        };
-        let mut lsn = None;
-        match envelope::decode_raw(rec.payload.as_deref()) {
-            Ok(None) => {} // tombstone
-            Err(e) => out.letters.push(dead(e.to_string())),
-            Ok(Some(env)) => match env.source.lsn {
-                None => out.letters.push(dead("no source.lsn".into())),
-                Some(l) => {
-                    lsn = Some(l);
-                    if !env.source.snapshot {
-                        out.committed_at.push(env.source.ts_ms);
-                    }
-                    let image = match env.op {
-                        Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
-                        Op::Delete => env.before.map(|b| (Kind::Delete, b)),
-                        Op::Truncate => None,
-                    };
-                    if env.op == Op::Truncate {
-                        for &i in &wanting {
-                            out.segments[i] += 1;
-                            out.counts[i] += 1;
-                        }
-                    } else if let Some((kind, raw)) = image.filter(|(_, raw)| raw.get() != "null") {
-                        match envelope::columns(raw) {
-                            Err(e) => out.letters.push(dead(format!("{kind:?} image: {e}"))),
-                            Ok(row) => {
-                                let mut bad = None;
-                                for &i in &wanting {
-                                    if !replanned[i] && new_columns(&row, replicas[i].plan.as_ref())
-                                    {
-                                        let (source, sink) = clients?;
-                                        prepare(source, sink, &mut replicas[i]).await;
-                                        replanned[i] = true;
-                                        if !tuples[i].is_empty() {
-                                            return None;
-                                        }
-                                    }
-                                    let Some(plan) =
-                                        replicas[i].plan.as_ref().filter(|_| replicas[i].active())
-                                    else {
-                                        continue;
-                                    };
-                                    let present = |k: &str| {
-                                        row.iter().any(|(n, v)| n.0 == k && v.get() != "null")
-                                    };
-                                    if let Some(k) = plan
-                                        .key
-                                        .iter()
-                                        .map(|&k| &plan.columns[k].source)
-                                        .find(|k| !present(k))
-                                    {
-                                        bad = Some(format!(
-                                            "key column {k} missing in the {kind:?} image"
-                                        ));
-                                        continue;
-                                    }
-                                    let event = Event {
-                                        segment: out.segments[i],
-                                        seq: seq as i64,
-                                        kind,
-                                        lsn: l,
-                                    };
-                                    match tuples[i].push(event, plan, &row) {
-                                        Ok(()) => out.counts[i] += 1,
-                                        Err(e) => bad = Some(format!("{kind:?} image: {e}")),
-                                    }
-                                }
-                                if let Some(b) = bad {
-                                    out.letters.push(dead(b));
-                                }
-                            }
-                        }
-                    } else {
-                        out.letters.push(dead(format!("op {:?} without its row image", env.op)));
-                    }
-                }
-            },
-        }
-        for &i in &wanting {
-            if replicas[i].active() {
-                let e =
-                    out.progress[i].entry((rec.topic.clone(), rec.partition)).or_insert((0, None));
-                e.0 = rec.offset + 1;
-                e.1 = e.1.max(lsn);
-            }
-        }
+        pass.record(seq as i64, rec).await.ok()?;
     }
+    let Pass { mut out, tuples, .. } = pass;
     for (i, t) in tuples.into_iter().enumerate() {
         (out.copy[i], out.distinct[i]) = t.finish();
     }
     out.letters
         .dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
     Some(out)
+}
+
+/// A pass over a batch so far.
+struct Pass<'a, 'c> {
+    out: Staged,
+    /// Per replica, the COPY tuples staged so far.
+    tuples: Vec<Tuples>,
+    replicas: &'a mut [Replica],
+    /// (source, sink), to re-plan a replica on the way; without them the pass gives up instead.
+    clients: Option<(&'c Client, &'c Client)>,
+    /// Per replica, re-planned during this batch already.
+    replanned: &'a mut [bool],
+}
+
+/// The pass must start over: a replica with staged tuples was re-planned, or one must be and
+/// the databases are not at hand.
+struct Restage;
+
+impl Pass<'_, '_> {
+    /// Stages one record for the replicas that want it (or makes it a dead letter), and moves
+    /// their offsets past it.
+    async fn record(&mut self, seq: i64, rec: &Record) -> Result<(), Restage> {
+        let wanting: Vec<usize> = (0..self.replicas.len())
+            .filter(|&i| self.replicas[i].wants(&rec.topic, rec.partition, rec.offset))
+            .collect();
+        if wanting.is_empty() {
+            return Ok(());
+        }
+        let mut lsn = None;
+        match envelope::decode_raw(rec.payload.as_deref()) {
+            Ok(None) => {} // tombstone
+            Err(e) => self.out.letters.push(dead_letter(rec, e.to_string())),
+            Ok(Some(env)) => match env.source.lsn {
+                None => self.out.letters.push(dead_letter(rec, "no source.lsn".into())),
+                Some(l) => {
+                    lsn = Some(l);
+                    if !env.source.snapshot {
+                        self.out.committed_at.push(env.source.ts_ms);
+                    }
+                    if let Some(reason) = self.change(&env, l, seq, &wanting).await? {
+                        self.out.letters.push(dead_letter(rec, reason));
+                    }
+                }
+            },
+        }
+        for &i in &wanting {
+            if self.replicas[i].active() {
+                let e = self.out.progress[i]
+                    .entry((rec.topic.clone(), rec.partition))
+                    .or_insert((0, None));
+                e.0 = rec.offset + 1;
+                e.1 = e.1.max(lsn);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stages a change event (at source LSN `lsn`) for the replicas `wanting` it; the reason
+    /// when it is a dead letter.
+    async fn change(
+        &mut self,
+        env: &envelope::RawEnvelope<'_>,
+        lsn: u64,
+        seq: i64,
+        wanting: &[usize],
+    ) -> Result<Option<String>, Restage> {
+        if env.op == Op::Truncate {
+            for &i in wanting {
+                self.out.segments[i] += 1;
+                self.out.counts[i] += 1;
+            }
+            return Ok(None);
+        }
+        let image = match env.op {
+            Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
+            Op::Delete => env.before.map(|b| (Kind::Delete, b)),
+            Op::Truncate => None,
+        };
+        let Some((kind, raw)) = image.filter(|(_, raw)| raw.get() != "null") else {
+            return Ok(Some(format!("op {:?} without its row image", env.op)));
+        };
+        let row = match envelope::columns(raw) {
+            Ok(row) => row,
+            Err(e) => return Ok(Some(format!("{kind:?} image: {e}"))),
+        };
+        let mut bad = None;
+        for &i in wanting {
+            let event = Event { segment: self.out.segments[i], seq, kind, lsn };
+            if let Some(reason) = self.push(i, &row, event).await? {
+                bad = Some(reason);
+            }
+        }
+        Ok(bad)
+    }
+
+    /// Stages a row image for replica `i`, re-planning it first if the image shows that its
+    /// source table gained a column; the reason when the replica cannot take it.
+    async fn push(
+        &mut self,
+        i: usize,
+        row: &envelope::RawRow<'_>,
+        event: Event,
+    ) -> Result<Option<String>, Restage> {
+        if !self.replanned[i] && new_columns(row, self.replicas[i].plan.as_ref()) {
+            let (source, sink) = self.clients.ok_or(Restage)?;
+            prepare(source, sink, &mut self.replicas[i]).await;
+            self.replanned[i] = true;
+            if !self.tuples[i].is_empty() {
+                return Err(Restage);
+            }
+        }
+        let r = &self.replicas[i];
+        let Some(plan) = r.plan.as_ref().filter(|_| r.active()) else { return Ok(None) };
+        let kind = event.kind;
+        let present = |k: &str| row.iter().any(|(n, v)| n.0 == k && v.get() != "null");
+        if let Some(k) = plan.key.iter().map(|&k| &plan.columns[k].source).find(|k| !present(k)) {
+            return Ok(Some(format!("key column {k} missing in the {kind:?} image")));
+        }
+        match self.tuples[i].push(event, plan, row) {
+            Ok(()) => {
+                self.out.counts[i] += 1;
+                Ok(None)
+            }
+            Err(e) => Ok(Some(format!("{kind:?} image: {e}"))),
+        }
+    }
+}
+
+fn dead_letter(rec: &Record, reason: String) -> DeadLetter {
+    DeadLetter {
+        topic: rec.topic.clone(),
+        partition: rec.partition,
+        offset: rec.offset,
+        reason,
+        payload: rec.payload.clone(),
+    }
 }
 
 /// An image carrying a column the plan does not know: the source table gained one.

@@ -1,0 +1,247 @@
+//! Why the replicator stopped ([`ReplicatorError`]) or one replica did while the others go on
+//! ([`ReplicaError`]), with the driver's error kept as the source, and whether trying again may
+//! help ([`ReplicatorError::retryable`]): the hint retries with backoff go by.
+//!
+//! The messages word PostgreSQL errors with `crate::pg::message` (severity, message, detail).
+
+use std::sync::Arc;
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+use super::schema::SchemaError;
+use super::staging::ClaimError;
+use crate::pg::message as pg_message;
+use crate::pipeline::topics::TopicError;
+
+/// Why the replicator stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicatorError {
+    /// A statement on the sink, or the sink connection, failed while `doing` this.
+    #[error("sink: {doing}: {}", pg_message(source))]
+    Sink {
+        doing: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A statement on the source, or the source connection, failed while `doing` this.
+    #[error("source: {doing}: {}", pg_message(source))]
+    Source {
+        doing: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("kafka: {0}")]
+    Kafka(#[from] KafkaError),
+    #[error("kafka: {0}")]
+    Topics(#[from] TopicError),
+    /// Every configured replica stopped before the first batch; each says why (none: none is
+    /// configured).
+    #[error("no replica can run: {}", reasons(.0))]
+    NoReplica(Vec<Arc<ReplicaError>>),
+    /// A task of the replicator's own panicked or was cancelled.
+    #[error("the {task} task failed: {source}")]
+    Task {
+        task: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
+    /// A task of the replicator's own went away without an answer (it panicked or was aborted).
+    #[error("the {0} ended")]
+    Gone(&'static str),
+}
+
+fn reasons(why: &[Arc<ReplicaError>]) -> String {
+    if why.is_empty() {
+        return "none configured".into();
+    }
+    why.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl ReplicatorError {
+    pub(super) fn sink(doing: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Self {
+        move |source| Self::Sink { doing, source }
+    }
+
+    pub(super) fn source(doing: &'static str) -> impl FnOnce(tokio_postgres::Error) -> Self {
+        move |source| Self::Source { doing, source }
+    }
+
+    /// Whether running again later may get further: the database or the broker was unreachable,
+    /// went away, timed out or was busy (connection refused or closed, timeouts, no broker,
+    /// leader or coordinator available, a lock another replicator holds). Not retryable: what
+    /// only a change of config or schema cures (a key or type change, a bad setting, permission
+    /// denied) and the replicator's own faults (a task that panicked).
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Sink { source, .. } | Self::Source { source, .. } => pg_retryable(source),
+            Self::Kafka(e) => kafka_retryable(e),
+            Self::Topics(TopicError::Metadata { source, .. }) => kafka_retryable(source),
+            Self::Topics(TopicError::Lookup { .. }) => false,
+            // Every replica must be worth waiting for: one whose table changed its key stays so.
+            Self::NoReplica(why) => !why.is_empty() && why.iter().all(|e| e.retryable()),
+            Self::Task { .. } | Self::Gone(_) => false,
+        }
+    }
+}
+
+/// Why one replica stopped (the others go on); the snapshot shows it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    #[error("source table {0} does not exist")]
+    NoSourceTable(String),
+    #[error("source: {}", pg_message(.0))]
+    Source(#[source] tokio_postgres::Error),
+    #[error("sink: {}", pg_message(.0))]
+    Sink(#[source] tokio_postgres::Error),
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+}
+
+impl ReplicaError {
+    /// As [`ReplicatorError::retryable`].
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::NoSourceTable(_) => false,
+            Self::Source(e) | Self::Sink(e) => pg_retryable(e),
+            Self::Schema(SchemaError::Db(e)) => pg_retryable(e),
+            Self::Schema(_) => false,
+            Self::Claim(ClaimError::Held { .. }) => true,
+            Self::Claim(ClaimError::Db(e)) => pg_retryable(e),
+        }
+    }
+}
+
+/// A PostgreSQL error that may not happen again: the connection failed, closed or timed out, or
+/// the server refused for the moment (SQLSTATE classes 08 and 53, serialization failures,
+/// deadlocks, lock and statement timeouts, shutdowns).
+pub fn pg_retryable(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || matches!(code, "40001" | "40P01" | "55P03" | "57014")
+            || code.starts_with("57P");
+    }
+    // No answer from the server: connecting or talking to it failed (refused, reset, timed out).
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            return matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | BrokenPipe
+                    | TimedOut
+                    | UnexpectedEof
+                    | Interrupted
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | NetworkDown
+                    | AddrNotAvailable
+            );
+        }
+        cause = c.source();
+    }
+    false
+}
+
+/// A Kafka error that may not happen again: no broker, leader or coordinator reachable or
+/// available for the moment, a timeout. Not: a bad setting, an authorization or authentication
+/// failure, an unknown topic.
+pub fn kafka_retryable(e: &KafkaError) -> bool {
+    use RDKafkaErrorCode::*;
+    e.rdkafka_error_code().is_some_and(|code| {
+        matches!(
+            code,
+            BrokerTransportFailure
+                | Resolve
+                | AllBrokersDown
+                | OperationTimedOut
+                | TimedOutQueue
+                | MessageTimedOut
+                | RequestTimedOut
+                | NetworkException
+                | BrokerNotAvailable
+                | LeaderNotAvailable
+                | NotLeaderForPartition
+                | ReplicaNotAvailable
+                | PreferredLeaderNotAvailable
+                | CoordinatorNotAvailable
+                | NotCoordinator
+                | CoordinatorLoadInProgress
+                | NotEnoughReplicas
+                | KafkaStorageError
+                | FencedLeaderEpoch
+                | UnknownLeaderEpoch
+                | OffsetNotAvailable
+                | ThrottlingQuotaExceeded
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brokers_away_are_worth_retrying_bad_settings_are_not() {
+        use RDKafkaErrorCode::{AllBrokersDown, CoordinatorNotAvailable, TopicAuthorizationFailed};
+        let e = ReplicatorError::Kafka(KafkaError::MetadataFetch(AllBrokersDown));
+        assert!(e.retryable());
+        let e = ReplicatorError::Kafka(KafkaError::Global(CoordinatorNotAvailable));
+        assert!(e.retryable());
+        let e = ReplicatorError::Kafka(KafkaError::MetadataFetch(TopicAuthorizationFailed));
+        assert!(!e.retryable());
+        let e = ReplicatorError::Kafka(KafkaError::ClientCreation("bad setting".into()));
+        assert!(!e.retryable());
+    }
+
+    #[test]
+    fn no_replica_is_retryable_only_if_every_reason_is() {
+        let missing = Arc::new(ReplicaError::NoSourceTable("public.t".into()));
+        let held = Arc::new(ReplicaError::Claim(ClaimError::Held {
+            replica: "r".into(),
+            waited: std::time::Duration::from_secs(1),
+        }));
+        assert!(!ReplicatorError::NoReplica(vec![]).retryable());
+        assert!(ReplicatorError::NoReplica(vec![held.clone()]).retryable());
+        assert!(!ReplicatorError::NoReplica(vec![held, missing]).retryable());
+    }
+
+    #[test]
+    fn no_replica_says_why_each_stopped() {
+        let e = ReplicatorError::NoReplica(vec![
+            Arc::new(ReplicaError::NoSourceTable("public.a".into())),
+            Arc::new(ReplicaError::NoSourceTable("public.b".into())),
+        ]);
+        assert_eq!(
+            e.to_string(),
+            "no replica can run: source table public.a does not exist; \
+             source table public.b does not exist"
+        );
+        assert_eq!(
+            ReplicatorError::NoReplica(vec![]).to_string(),
+            "no replica can run: none configured"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_retryable() {
+        let config: tokio_postgres::Config =
+            "host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2".parse().expect("config");
+        let e = config.connect(tokio_postgres::NoTls).await.err().expect("refused");
+        assert!(pg_retryable(&e), "{e:?}");
+        let e = ReplicatorError::sink("connecting")(e);
+        assert!(e.retryable());
+        assert!(e.to_string().starts_with("sink: connecting: "), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}
