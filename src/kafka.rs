@@ -2,6 +2,7 @@
 //! processor, the diff's settle check), so that one configuration reaches every client.
 
 use rdkafka::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 use crate::config::Config;
 
@@ -17,6 +18,48 @@ pub fn client_config(config: &Config) -> ClientConfig {
         c.set(k, v);
     }
     c
+}
+
+/// A Kafka error that may not happen again: no broker, leader or coordinator reachable or
+/// available for the moment, a timeout, a rebalance. Not: a bad setting, an authorization or
+/// authentication failure, an unknown topic.
+pub fn retryable(e: &KafkaError) -> bool {
+    e.rdkafka_error_code().is_some_and(code_retryable)
+}
+
+/// As [`retryable`], for an error code a broker or librdkafka returned on its own.
+pub fn code_retryable(code: RDKafkaErrorCode) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        code,
+        C::BrokerTransportFailure
+            | C::Resolve
+            | C::AllBrokersDown
+            | C::OperationTimedOut
+            | C::TimedOutQueue
+            | C::MessageTimedOut
+            | C::RequestTimedOut
+            | C::QueueFull
+            | C::WaitingForCoordinator
+            | C::NetworkException
+            | C::BrokerNotAvailable
+            | C::LeaderNotAvailable
+            | C::NotLeaderForPartition
+            | C::ReplicaNotAvailable
+            | C::PreferredLeaderNotAvailable
+            | C::EligibleLeadersNotAvailable
+            | C::CoordinatorNotAvailable
+            | C::NotCoordinator
+            | C::CoordinatorLoadInProgress
+            | C::RebalanceInProgress
+            | C::NotEnoughReplicas
+            | C::NotEnoughReplicasAfterAppend
+            | C::KafkaStorageError
+            | C::FencedLeaderEpoch
+            | C::UnknownLeaderEpoch
+            | C::OffsetNotAvailable
+            | C::ThrottlingQuotaExceeded
+    )
 }
 
 #[cfg(test)]

@@ -74,6 +74,50 @@ pub async fn read_shape(
     Ok(Some(TableShape { columns, key }))
 }
 
+/// A PostgreSQL error that may not happen again: the connection failed, closed or timed out, or
+/// the server refused for the moment (SQLSTATE classes 08 and 53, serialization failures,
+/// deadlocks, lock and statement timeouts, shutdowns).
+pub fn retryable(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        let code = code.code();
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || matches!(code, "40001" | "40P01" | "55P03" | "57014")
+            || code.starts_with("57P");
+    }
+    // No answer from the server: connecting or talking to it failed (refused, reset, timed out).
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{
+                AddrNotAvailable, BrokenPipe, ConnectionAborted, ConnectionRefused,
+                ConnectionReset, HostUnreachable, Interrupted, NetworkDown, NetworkUnreachable,
+                NotConnected, TimedOut, UnexpectedEof,
+            };
+            return matches!(
+                io.kind(),
+                ConnectionRefused
+                    | ConnectionReset
+                    | ConnectionAborted
+                    | NotConnected
+                    | BrokenPipe
+                    | TimedOut
+                    | UnexpectedEof
+                    | Interrupted
+                    | HostUnreachable
+                    | NetworkUnreachable
+                    | NetworkDown
+                    | AddrNotAvailable
+            );
+        }
+        cause = c.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

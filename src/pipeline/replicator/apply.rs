@@ -152,11 +152,8 @@ async fn copy(
 pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) -> String {
     let table = qualified(&r.sink);
     let src_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].source)).collect();
-    let keep = r
-        .filter
-        .as_deref()
-        .map(|f| format!("coalesce(({f}), false)"))
-        .unwrap_or_else(|| "true".into());
+    let keep =
+        r.filter.as_deref().map_or_else(|| "true".into(), |f| format!("coalesce(({f}), false)"));
     let key_match: Vec<String> = plan
         .key
         .iter()

@@ -198,7 +198,7 @@ fn typed(buf: &mut Vec<u8>, enc: Encoding, name: &str, json: &str) -> Result<boo
                 None => integer().filter(|d| temporal::DAYS.contains(d)),
             };
             days.map(|d| {
-                buf.extend_from_slice(&((d - temporal::PG_EPOCH_DAYS) as i32).to_be_bytes())
+                buf.extend_from_slice(&((d - temporal::PG_EPOCH_DAYS) as i32).to_be_bytes());
             })
             .is_some()
         }
@@ -267,7 +267,7 @@ fn numeric(buf: &mut Vec<u8>, s: &str) -> bool {
     let frac_digits = frac.bytes().chain(std::iter::repeat_n(b'0', (4 - frac.len() % 4) % 4));
     let all: Vec<u8> = int_digits.chain(frac_digits).collect();
     let mut groups: Vec<i16> =
-        all.chunks(4).map(|c| c.iter().fold(0i16, |n, d| n * 10 + (d - b'0') as i16)).collect();
+        all.chunks(4).map(|c| c.iter().fold(0i16, |n, d| n * 10 + i16::from(d - b'0'))).collect();
     let mut weight = ((int.len() + lead) / 4) as i16 - 1;
     let first = groups.iter().position(|&g| g != 0).unwrap_or(groups.len());
     groups.drain(..first);

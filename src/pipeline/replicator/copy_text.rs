@@ -89,7 +89,7 @@ mod tests {
 
     fn one(json: &str) -> Result<Option<String>, FieldError> {
         let raw: Box<RawValue> = serde_json::from_str(json).expect("test JSON");
-        Ok(text("c", &raw)?.map(|t| t.into_owned()))
+        Ok(text("c", &raw)?.map(std::borrow::Cow::into_owned))
     }
 
     fn some(json: &str) -> String {

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::error::KafkaError;
 
 use super::schema::SchemaError;
 use super::staging::ClaimError;
@@ -73,9 +73,9 @@ impl ReplicatorError {
     /// denied) and the replicator's own faults (a task that panicked).
     pub fn retryable(&self) -> bool {
         match self {
-            Self::Sink { source, .. } | Self::Source { source, .. } => pg_retryable(source),
-            Self::Kafka(e) => kafka_retryable(e),
-            Self::Topics(TopicError::Metadata { source, .. }) => kafka_retryable(source),
+            Self::Sink { source, .. } | Self::Source { source, .. } => crate::pg::retryable(source),
+            Self::Kafka(e) => crate::kafka::retryable(e),
+            Self::Topics(TopicError::Metadata { source, .. }) => crate::kafka::retryable(source),
             Self::Topics(TopicError::Lookup { .. }) => false,
             // Every replica must be worth waiting for: one whose table changed its key stays so.
             Self::NoReplica(why) => !why.is_empty() && why.iter().all(|e| e.retryable()),
@@ -104,87 +104,13 @@ impl ReplicaError {
     pub fn retryable(&self) -> bool {
         match self {
             Self::NoSourceTable(_) => false,
-            Self::Source(e) | Self::Sink(e) => pg_retryable(e),
-            Self::Schema(SchemaError::Db(e)) => pg_retryable(e),
+            Self::Source(e) | Self::Sink(e) => crate::pg::retryable(e),
+            Self::Schema(SchemaError::Db(e)) => crate::pg::retryable(e),
             Self::Schema(_) => false,
             Self::Claim(ClaimError::Held { .. }) => true,
-            Self::Claim(ClaimError::Db(e)) => pg_retryable(e),
+            Self::Claim(ClaimError::Db(e)) => crate::pg::retryable(e),
         }
     }
-}
-
-/// A PostgreSQL error that may not happen again: the connection failed, closed or timed out, or
-/// the server refused for the moment (SQLSTATE classes 08 and 53, serialization failures,
-/// deadlocks, lock and statement timeouts, shutdowns).
-pub fn pg_retryable(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    if let Some(code) = e.code() {
-        let code = code.code();
-        return code.starts_with("08")
-            || code.starts_with("53")
-            || matches!(code, "40001" | "40P01" | "55P03" | "57014")
-            || code.starts_with("57P");
-    }
-    // No answer from the server: connecting or talking to it failed (refused, reset, timed out).
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        if let Some(io) = c.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            return matches!(
-                io.kind(),
-                ConnectionRefused
-                    | ConnectionReset
-                    | ConnectionAborted
-                    | NotConnected
-                    | BrokenPipe
-                    | TimedOut
-                    | UnexpectedEof
-                    | Interrupted
-                    | HostUnreachable
-                    | NetworkUnreachable
-                    | NetworkDown
-                    | AddrNotAvailable
-            );
-        }
-        cause = c.source();
-    }
-    false
-}
-
-/// A Kafka error that may not happen again: no broker, leader or coordinator reachable or
-/// available for the moment, a timeout. Not: a bad setting, an authorization or authentication
-/// failure, an unknown topic.
-pub fn kafka_retryable(e: &KafkaError) -> bool {
-    use RDKafkaErrorCode::*;
-    e.rdkafka_error_code().is_some_and(|code| {
-        matches!(
-            code,
-            BrokerTransportFailure
-                | Resolve
-                | AllBrokersDown
-                | OperationTimedOut
-                | TimedOutQueue
-                | MessageTimedOut
-                | RequestTimedOut
-                | NetworkException
-                | BrokerNotAvailable
-                | LeaderNotAvailable
-                | NotLeaderForPartition
-                | ReplicaNotAvailable
-                | PreferredLeaderNotAvailable
-                | CoordinatorNotAvailable
-                | NotCoordinator
-                | CoordinatorLoadInProgress
-                | NotEnoughReplicas
-                | KafkaStorageError
-                | FencedLeaderEpoch
-                | UnknownLeaderEpoch
-                | OffsetNotAvailable
-                | ThrottlingQuotaExceeded
-        )
-    })
 }
 
 #[cfg(test)]
@@ -193,7 +119,9 @@ mod tests {
 
     #[test]
     fn brokers_away_are_worth_retrying_bad_settings_are_not() {
-        use RDKafkaErrorCode::{AllBrokersDown, CoordinatorNotAvailable, TopicAuthorizationFailed};
+        use rdkafka::error::RDKafkaErrorCode::{
+            AllBrokersDown, CoordinatorNotAvailable, TopicAuthorizationFailed,
+        };
         let e = ReplicatorError::Kafka(KafkaError::MetadataFetch(AllBrokersDown));
         assert!(e.retryable());
         let e = ReplicatorError::Kafka(KafkaError::Global(CoordinatorNotAvailable));
@@ -238,7 +166,7 @@ mod tests {
         let config: tokio_postgres::Config =
             "host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2".parse().expect("config");
         let e = config.connect(tokio_postgres::NoTls).await.err().expect("refused");
-        assert!(pg_retryable(&e), "{e:?}");
+        assert!(crate::pg::retryable(&e), "{e:?}");
         let e = ReplicatorError::sink("connecting")(e);
         assert!(e.retryable());
         assert!(e.to_string().starts_with("sink: connecting: "), "{e}");

@@ -78,6 +78,6 @@ mod tests {
     #[test]
     fn lsn_text_is_postgres_form() {
         assert_eq!(super::lsn_text(0x1_0000_00A0), "1/A0");
-        assert_eq!(super::lsn_text(26812345), "0/1991FB9");
+        assert_eq!(super::lsn_text(26_812_345), "0/1991FB9");
     }
 }

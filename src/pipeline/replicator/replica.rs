@@ -93,7 +93,7 @@ pub(super) async fn open(
     let ours: Vec<&str> = config.replicas.iter().map(|r| r.name.as_str()).collect();
     match staging::sweep(sink, &ours).await {
         Ok(dropped) if !dropped.is_empty() => {
-            tracing::info!(tables = ?dropped, "dropped the staging tables of replicas no replicator applies")
+            tracing::info!(tables = ?dropped, "dropped the staging tables of replicas no replicator applies");
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(

@@ -219,9 +219,9 @@ impl ReplicatorLoop<'_> {
     ) -> Result<Option<Vec<Record>>, ReplicatorError> {
         loop {
             let woke = tokio::select! {
-                _ = stop.as_mut() => Woke::Stop,
-                _ = sleep_until_opt(self.give_up) => Woke::TimeLimit,
-                _ = committed::committing(&mut self.in_flight), if self.in_flight.is_some() => {
+                () = stop.as_mut() => Woke::Stop,
+                () = sleep_until_opt(self.give_up) => Woke::TimeLimit,
+                () = committed::committing(&mut self.in_flight), if self.in_flight.is_some() => {
                     Woke::Committed
                 }
                 f = self.incoming.recv() => Woke::Fetched(f),

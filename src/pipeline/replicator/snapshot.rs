@@ -62,7 +62,7 @@ pub(super) fn fill(snap: &mut ReplicatorSnapshot, replicas: &[Replica]) {
             name: r.cfg.name.clone(),
             sink: r.cfg.sink.clone(),
             applied_events: r.applied,
-            error: r.error.as_ref().map(|e| e.to_string()),
+            error: r.error.as_ref().map(std::string::ToString::to_string),
         })
         .collect();
     snap.partitions = replicas

@@ -87,7 +87,7 @@ pub fn timestamp(s: &str, with_offset: bool) -> Option<i64> {
             let digits: String = z[1..].chars().filter(|&c| c != ':').collect();
             let (oh, om) = match (digits.len(), z.len()) {
                 (2, 3) => (number(&digits)?, 0),
-                (4, 5) | (4, 6) if z.len() == 5 || z.as_bytes()[3] == b':' => {
+                (4, 5 | 6) if z.len() == 5 || z.as_bytes()[3] == b':' => {
                     (number(digits.get(..2)?)?, number(digits.get(2..)?)?)
                 }
                 _ => return None,

@@ -79,13 +79,13 @@ impl ProcessorError {
     pub fn retryable(&self) -> bool {
         match self {
             Self::Sink(e) | Self::Source(e) | Self::OutputTable { source: e, .. } => {
-                pg_retryable(e)
+                crate::pg::retryable(e)
             }
             Self::Kafka(e)
             | Self::OutputTopic { source: e, .. }
-            | Self::CreateTopic { source: e, .. } => kafka_retryable(e),
-            Self::Topics(TopicError::Metadata { source, .. }) => kafka_retryable(source),
-            Self::TopicRefused { code, .. } => code_retryable(*code),
+            | Self::CreateTopic { source: e, .. } => crate::kafka::retryable(e),
+            Self::Topics(TopicError::Metadata { source, .. }) => crate::kafka::retryable(source),
+            Self::TopicRefused { code, .. } => crate::kafka::code_retryable(*code),
             Self::TopicNotReady { .. } | Self::ConsumerEnded => true,
             Self::Topics(TopicError::Lookup { .. })
             | Self::Checkpoint { .. }
@@ -95,63 +95,6 @@ impl ProcessorError {
             | Self::LookupPanicked => false,
         }
     }
-}
-
-/// Connection lost or refused (an I/O error, no SQLSTATE), or a SQLSTATE that says "later":
-/// connection exception, shutdown or start-up, too many connections, a lock, deadlock or
-/// serialization failure, a statement timeout.
-fn pg_retryable(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    match e.code() {
-        Some(state) => {
-            let code = state.code();
-            code.starts_with("08")
-                || code.starts_with("53")
-                || matches!(
-                    code,
-                    "57P01" | "57P02" | "57P03" | "57014" | "40001" | "40P01" | "55P03"
-                )
-        }
-        None => std::error::Error::source(e)
-            .is_some_and(<dyn std::error::Error + 'static>::is::<std::io::Error>),
-    }
-}
-
-fn kafka_retryable(e: &KafkaError) -> bool {
-    e.rdkafka_error_code().is_some_and(code_retryable)
-}
-
-fn code_retryable(code: RDKafkaErrorCode) -> bool {
-    use RDKafkaErrorCode as C;
-    matches!(
-        code,
-        C::BrokerTransportFailure
-            | C::Resolve
-            | C::MessageTimedOut
-            | C::AllBrokersDown
-            | C::OperationTimedOut
-            | C::QueueFull
-            | C::WaitingForCoordinator
-            | C::TimedOutQueue
-            | C::LeaderNotAvailable
-            | C::NotLeaderForPartition
-            | C::RequestTimedOut
-            | C::BrokerNotAvailable
-            | C::NetworkException
-            | C::CoordinatorLoadInProgress
-            | C::CoordinatorNotAvailable
-            | C::NotCoordinator
-            | C::NotEnoughReplicas
-            | C::NotEnoughReplicasAfterAppend
-            | C::RebalanceInProgress
-            | C::KafkaStorageError
-            | C::FencedLeaderEpoch
-            | C::UnknownLeaderEpoch
-            | C::PreferredLeaderNotAvailable
-            | C::EligibleLeadersNotAvailable
-    )
 }
 
 #[cfg(test)]
