@@ -2,8 +2,9 @@
 //! the store, the screen or the app; the processor borrows nothing from the replicator (what both
 //! need lives in `pipeline/`, `kafka`, `pg` or `stats`); the collectors and the store know
 //! nothing of the screen or the app; the screen reaches only the store (its one door to backend
-//! data), the config (themes), the actions and the units. A forbidden `use` (or path) in a source
-//! file fails here, named with its file and line.
+//! data), the config (themes), the actions and the units; the processor's operator and decoder
+//! do no I/O. A forbidden `use` (or path) in a source file fails here, named with its file and
+//! line.
 
 mod common;
 
@@ -85,6 +86,30 @@ fn the_processor_borrows_nothing_from_the_replicator() {
     let found =
         offences("pipeline/processor", &["pipeline::replicator", "super::super::replicator"]);
     assert!(found.is_empty(), "processor/ imports the replicator:\n{}", found.join("\n"));
+}
+
+/// What makes code I/O: the async runtime, the Kafka, PostgreSQL and HTTP clients, `.await`.
+const IO: &[&str] = &["tokio", "rdkafka", "tokio_postgres", "reqwest", ".await", "async fn"];
+
+#[test]
+fn the_processors_operator_and_decoder_are_pure() {
+    // Their mod.rs files say so: no Kafka, no PostgreSQL, no async; the I/O side (io/) feeds
+    // them records and writes what they return, never the other way round.
+    let mut forbidden = IO.to_vec();
+    forbidden.extend(["super::io", "processor::io", "processor::run"]);
+    let mut found = offences("pipeline/processor/operator", &forbidden);
+    found.extend(offences("pipeline/processor/decode", &forbidden));
+    assert!(found.is_empty(), "the processor's pure parts do I/O:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_check_sees_io_in_the_processors_io_side() {
+    // The scan itself: io/ is where the processor's async code lives.
+    let found = offences("pipeline/processor/io", IO);
+    assert!(
+        found.iter().any(|f| f.contains("rdkafka")) && found.iter().any(|f| f.contains(".await")),
+        "processor/io/ consumes from Kafka with .await; the scan found: {found:?}"
+    );
 }
 
 #[test]

@@ -162,15 +162,9 @@ pub(super) async fn caught_up<C: ConsumerContext>(
     pid: &impl Fn(&str, i32) -> Option<i32>,
 ) -> Result<bool, ProcessorError> {
     let assigned: Vec<(String, i32)> = assigned.iter().cloned().collect();
-    let ends = marks.of(&assigned).await?;
-    // Past the transaction markers after the last record (see `watermarks::positions`).
-    let positions = crate::pipeline::watermarks::positions(consumer);
-    for ((topic, p), (low, high)) in assigned.iter().zip(ends) {
-        let position = positions.get(&(topic.clone(), *p)).copied().unwrap_or(0);
-        let next = pid(topic, *p).and_then(|id| op.next_offset(id)).unwrap_or(low).max(position);
-        if next < high {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    let ends = marks.ends(consumer, &assigned).await?;
+    Ok(assigned
+        .iter()
+        .zip(ends)
+        .all(|((topic, p), end)| end.reached_by(pid(topic, *p).and_then(|id| op.next_offset(id)))))
 }
