@@ -29,8 +29,14 @@ pub use settle::applied_lsn;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiffError {
-    #[error("{what}: {message}")]
-    Db { what: String, message: String },
+    /// A query on `what` (a table, or a step such as `connect`) failed; the driver's error is
+    /// kept as the source and worded with PostgreSQL's severity, message and detail.
+    #[error("{what}: {}", crate::pg::message(source))]
+    Db {
+        what: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     #[error("{0}")]
     Spec(String),
     #[error("high watermarks: {0}")]
@@ -40,12 +46,18 @@ pub enum DiffError {
 }
 
 impl DiffError {
-    pub fn db(what: &str, e: tokio_postgres::Error) -> Self {
-        let message = match e.as_db_error() {
-            Some(d) => d.message().to_string(),
-            None => e.to_string(),
-        };
-        DiffError::Db { what: what.to_string(), message }
+    pub fn db(what: &str, source: tokio_postgres::Error) -> Self {
+        DiffError::Db { what: what.to_string(), source }
+    }
+
+    /// Whether running the diff again may succeed: the database or the broker was away or busy.
+    /// A bad table spec, a key the two sides disagree on, a missing table are not.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Db { source, .. } => crate::pg::retryable(source),
+            Self::Watermarks(e) => crate::kafka::retryable(e),
+            Self::Spec(_) | Self::WatermarksTask(_) => false,
+        }
     }
 }
 
@@ -250,4 +262,20 @@ pub async fn diff_pair(
         in_flight,
         stats,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+
+    use super::DiffError;
+
+    #[test]
+    fn a_broker_away_is_worth_a_retry_a_bad_spec_is_not() {
+        let away = KafkaError::MetadataFetch(RDKafkaErrorCode::AllBrokersDown);
+        assert!(DiffError::Watermarks(away).retryable());
+        let denied = KafkaError::MetadataFetch(RDKafkaErrorCode::TopicAuthorizationFailed);
+        assert!(!DiffError::Watermarks(denied).retryable());
+        assert!(!DiffError::Spec("orders: no primary key".into()).retryable());
+    }
 }
