@@ -118,9 +118,14 @@ pub enum GeneratorError {
 }
 
 impl GeneratorError {
-    /// A dropped connection may come back; a refused statement will not.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Source { source, .. } if source.as_db_error().is_none())
+    /// A dropped or refused connection, or a server busy for the moment, may come back (the
+    /// same rule as the replicator's and the processor's: [`crate::pg::retryable`]); a refused
+    /// statement or a zero rate will not.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Source { source, .. } => crate::pg::retryable(source),
+            Self::ZeroRate => false,
+        }
     }
 }
 
