@@ -25,17 +25,27 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Lines of the files under `src/<dir>` (comments aside) that name one of `forbidden`.
-fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
+/// Every line of the files under `src/<dir>` as (`file:line`, the code before any `//`, the
+/// whole line trimmed).
+fn code_lines(dir: &str) -> Vec<(String, String, String)> {
     let root = common::repo_root().join("src").join(dir);
-    let mut found = Vec::new();
+    let mut out = Vec::new();
     for file in sources(&root) {
         let text = std::fs::read_to_string(&file).expect("read source");
         for (n, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or_default();
-            if let Some(f) = forbidden.iter().find(|f| code.contains(**f)) {
-                found.push(format!("{}:{}: {f}: {}", file.display(), n + 1, line.trim()));
-            }
+            let code = line.split("//").next().unwrap_or_default().to_string();
+            out.push((format!("{}:{}", file.display(), n + 1), code, line.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Lines of the files under `src/<dir>` (comments aside) that name one of `forbidden`.
+fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, code, line) in code_lines(dir) {
+        if let Some(f) = forbidden.iter().find(|f| code.contains(**f)) {
+            found.push(format!("{at}: {f}: {line}"));
         }
     }
     found
@@ -44,24 +54,14 @@ fn offences(dir: &str, forbidden: &[&str]) -> Vec<String> {
 /// Lines of the files under `src/<dir>` (comments aside) with a `crate::X` path whose `X` is not
 /// one of `allowed`.
 fn reaches_outside(dir: &str, allowed: &[&str]) -> Vec<String> {
-    let root = common::repo_root().join("src").join(dir);
     let mut found = Vec::new();
-    for file in sources(&root) {
-        let text = std::fs::read_to_string(&file).expect("read source");
-        for (n, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or_default();
-            for (at, _) in code.match_indices("crate::") {
-                let rest = &code[at + "crate::".len()..];
-                let module: String =
-                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                if !allowed.contains(&module.as_str()) {
-                    found.push(format!(
-                        "{}:{}: crate::{module}: {}",
-                        file.display(),
-                        n + 1,
-                        line.trim()
-                    ));
-                }
+    for (at, code, line) in code_lines(dir) {
+        for (i, _) in code.match_indices("crate::") {
+            let rest = &code[i + "crate::".len()..];
+            let module: String =
+                rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !allowed.contains(&module.as_str()) {
+                found.push(format!("{at}: crate::{module}: {line}"));
             }
         }
     }
