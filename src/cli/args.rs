@@ -112,6 +112,10 @@ pub enum Command {
         /// Weights of the change kinds.
         #[arg(long, default_value = "insert=50,update=35,delete=15")]
         mix: crate::pipeline::generator::Mix,
+        /// Exit at the first error instead of retrying the errors worth retrying (with backoff,
+        /// 1 s doubling to 30 s).
+        #[arg(long)]
+        fail_fast: bool,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
@@ -124,6 +128,10 @@ pub enum Command {
         /// Most events in one batch (one sink transaction).
         #[arg(long, default_value_t = 20_000)]
         max_batch: usize,
+        /// Exit at the first error instead of retrying the errors worth retrying (with backoff,
+        /// 1 s doubling to 30 s).
+        #[arg(long)]
+        fail_fast: bool,
         /// Give up after this long (e.g. `5m`); exits 1 if it had not caught up with
         /// `--until-idle`.
         #[arg(long, value_parser = humantime::parse_duration)]
@@ -140,6 +148,10 @@ pub enum Command {
         /// Stop once every partition is processed up to its high watermark.
         #[arg(long)]
         until_idle: bool,
+        /// Exit at the first error instead of retrying the errors worth retrying (with backoff,
+        /// 1 s doubling to 30 s).
+        #[arg(long)]
+        fail_fast: bool,
         /// Give up after this long (exits 1 if it had not caught up with `--until-idle`).
         #[arg(long, value_parser = humantime::parse_duration)]
         time_limit: Option<std::time::Duration>,

@@ -2,13 +2,31 @@
 
 use crate::cli::{EXIT_OK, Output};
 use crate::config::Config;
-use crate::pipeline::generator::{self, Settings};
+use crate::pipeline::generator::{Report, Settings};
+use crate::pipeline::retry::{self, Ended, Supervision};
 
-pub async fn run(config: &Config, settings: &Settings, output: Output) -> anyhow::Result<u8> {
+/// Retries what is worth retrying (each retry on stderr; the duration starts again with each
+/// attempt) unless `how` is fail-fast.
+pub async fn run(
+    config: &Config,
+    settings: &Settings,
+    how: Supervision,
+    output: Output,
+) -> anyhow::Result<u8> {
     let stop = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let report = generator::run(&config.source, settings, stop).await?;
+    let (_keep, rate) = tokio::sync::watch::channel(settings.rate);
+    let said = |r: Option<&retry::Retrying>| super::say_retrying("generate", r);
+    let report = match retry::generator(&config.source, settings, how, rate, stop, None, said).await
+    {
+        Ended::Ran(report) => report,
+        Ended::Failed(e) => return Err(e.into()),
+        Ended::Stopped(e) => {
+            eprintln!("cdc-console: generate: stopped while waiting to retry after: {e}");
+            Report::default()
+        }
+    };
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Output::Table => println!(

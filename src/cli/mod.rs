@@ -72,9 +72,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Generate { .. }) if cli.read_only => {
             refused("generate writes into the source")?
         }
-        Some(Command::Generate { rate, duration, seed, mix, output }) => {
+        Some(Command::Generate { rate, duration, seed, mix, fail_fast, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
-            rt.block_on(generate::run(&config, &settings, output))?
+            rt.block_on(generate::run(&config, &settings, supervision(fail_fast), output))?
         }
         Some(Command::Diff {
             tables,
@@ -104,26 +104,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
         Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
-        Some(Command::Process { job, until_idle, time_limit, reset, group, output }) => {
+        Some(Command::Process { job, until_idle, fail_fast, time_limit, reset, group, output }) => {
             let opts = crate::pipeline::processor::Options {
                 until_idle,
                 time_limit,
                 group,
                 ..Default::default()
             };
-            rt.block_on(process::run(&config, job.as_deref(), reset, &opts, output))?
+            let how = supervision(fail_fast);
+            rt.block_on(process::run(&config, job.as_deref(), reset, &opts, how, output))?
         }
         Some(Command::Replicate { .. }) if cli.read_only => {
             refused("replicate writes into the sink")?
         }
-        Some(Command::Replicate { until_idle, max_batch, time_limit, output }) => {
+        Some(Command::Replicate { until_idle, max_batch, fail_fast, time_limit, output }) => {
             let opts = crate::pipeline::replicator::Options {
                 max_batch,
                 until_idle,
                 time_limit,
                 ..Default::default()
             };
-            rt.block_on(replicate::run(&config, &opts, output))?
+            rt.block_on(replicate::run(&config, &opts, supervision(fail_fast), output))?
         }
     };
     // Collector tasks may sit in a blocking librdkafka call; do not wait for them to notice.
@@ -135,4 +136,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub fn refused(what: &str) -> anyhow::Result<u8> {
     eprintln!("cdc-console: refused in --read-only mode: {what}");
     Ok(EXIT_REFUSED)
+}
+
+/// How a headless stage retries: with the default backoff, or not at all with `--fail-fast`.
+fn supervision(fail_fast: bool) -> crate::pipeline::retry::Supervision {
+    crate::pipeline::retry::Supervision { fail_fast, ..Default::default() }
+}
+
+/// Says on stderr that a headless stage will try again (the supervisor logs it too).
+pub fn say_retrying(what: &str, r: Option<&crate::pipeline::retry::Retrying>) {
+    if let Some(r) = r {
+        let wait = r.next_in(std::time::SystemTime::now());
+        eprintln!(
+            "cdc-console: {what}: retry {} in {:.1}s (next attempt at {}): {}",
+            r.attempt,
+            wait.as_secs_f64(),
+            crate::units::epoch_ms(i64::try_from(r.next_attempt_at_ms).unwrap_or(i64::MAX)),
+            r.reason
+        );
+    }
 }

@@ -4,14 +4,16 @@
 
 use crate::cli::{EXIT_DOWN, EXIT_ERROR, EXIT_OK, Output};
 use crate::config::Config;
+use crate::pipeline::processor::Options;
 use crate::pipeline::processor::sink;
-use crate::pipeline::processor::{self, Options};
+use crate::pipeline::retry::{self, Ended, Supervision};
 
 pub async fn run(
     config: &Config,
     job: Option<&str>,
     reset: bool,
     opts: &Options,
+    how: Supervision,
     output: Output,
 ) -> anyhow::Result<u8> {
     let job = match job {
@@ -43,12 +45,19 @@ pub async fn run(
         }
     };
     let (_pause_tx, paused) = tokio::sync::watch::channel(false);
-    let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let snap = match processor::run(config, job, opts, paused, stop, tx).await {
-        Ok(s) => s,
-        Err(e) => {
+    let (tx, rx) = tokio::sync::watch::channel(Default::default());
+    let said = |r: Option<&retry::Retrying>| super::say_retrying("process", r);
+    let snap = match retry::processor(config, job, opts, how, paused, stop, tx, said).await {
+        Ended::Ran(s) => s,
+        Ended::Failed(e) => {
             eprintln!("cdc-console: process: {e}");
             return Ok(EXIT_ERROR);
+        }
+        Ended::Stopped(e) => {
+            eprintln!("cdc-console: process: stopped while waiting to retry after: {e}");
+            let mut snap = rx.borrow().clone();
+            snap.running = false;
+            snap
         }
     };
     match output {

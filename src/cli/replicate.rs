@@ -4,9 +4,16 @@
 
 use crate::cli::{EXIT_DOWN, EXIT_OK, Output};
 use crate::config::Config;
-use crate::pipeline::replicator::{self, Options};
+use crate::pipeline::replicator::Options;
+use crate::pipeline::retry::{self, Ended, Supervision};
 
-pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Result<u8> {
+/// Retries what is worth retrying (each retry on stderr) unless `how` is fail-fast.
+pub async fn run(
+    config: &Config,
+    opts: &Options,
+    how: Supervision,
+    output: Output,
+) -> anyhow::Result<u8> {
     let stop = async {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .expect("SIGTERM handler");
@@ -15,8 +22,19 @@ pub async fn run(config: &Config, opts: &Options, output: Output) -> anyhow::Res
             _ = term.recv() => {}
         }
     };
-    let (tx, _rx) = tokio::sync::watch::channel(Default::default());
-    let snap = replicator::run(config, opts, stop, tx).await?;
+    let (tx, rx) = tokio::sync::watch::channel(Default::default());
+    let said = |r: Option<&retry::Retrying>| super::say_retrying("replicate", r);
+    let snap = match retry::replicator(config, opts, how, stop, tx, said).await {
+        Ended::Ran(snap) => snap,
+        Ended::Failed(e) => return Err(e.into()),
+        // Stopped while waiting to retry: what the last attempt got to.
+        Ended::Stopped(e) => {
+            eprintln!("cdc-console: replicate: stopped while waiting to retry after: {e}");
+            let mut snap = rx.borrow().clone();
+            snap.running = false;
+            snap
+        }
+    };
     match output {
         Output::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
         Output::Table => {

@@ -7,6 +7,7 @@ pub mod envelope;
 pub mod generator;
 pub mod processor;
 pub mod replicator;
+pub mod retry;
 pub mod topics;
 pub mod watermarks;
 

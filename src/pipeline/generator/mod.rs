@@ -77,6 +77,9 @@ pub struct GeneratorSnapshot {
     pub inserts: u64,
     pub updates: u64,
     pub deletes: u64,
+    /// Waiting to try again after an error worth retrying (the supervisor's, `pipeline::retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrying: Option<crate::pipeline::retry::Retrying>,
     /// Why the last run stopped, when it failed.
     pub error: Option<String>,
 }
@@ -91,6 +94,7 @@ impl Default for GeneratorSnapshot {
             inserts: 0,
             updates: 0,
             deletes: 0,
+            retrying: None,
             error: None,
         }
     }

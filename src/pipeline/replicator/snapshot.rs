@@ -33,6 +33,9 @@ pub struct ReplicatorSnapshot {
     /// change); the replicator starts reading them once they do.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub waiting_for: Vec<String>,
+    /// Waiting to try again after an error worth retrying (the supervisor's, `pipeline::retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrying: Option<crate::pipeline::retry::Retrying>,
     pub error: Option<String>,
 }
 

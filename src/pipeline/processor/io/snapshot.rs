@@ -31,6 +31,9 @@ pub struct ProcessorSnapshot {
     /// From the batch that moved the watermark past a window's end arriving to the window's
     /// result committed, over the last minute.
     pub firing_delay_ms: Percentiles,
+    /// Waiting to try again after an error worth retrying (the supervisor's, `pipeline::retry`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrying: Option<crate::pipeline::retry::Retrying>,
     pub error: Option<String>,
     /// Input topics that do not exist yet (Debezium creates one with its table's first change).
     pub waiting_for: Vec<String>,
