@@ -41,6 +41,7 @@ impl App {
         let s = &mut self.embedded.generator;
         (s.running, s.achieved_rate, s.inserts, s.updates, s.deletes) =
             (true, r.achieved_rate, r.inserts, r.updates, r.deletes);
+        s.retrying = r.retrying;
         if s.error.is_some() {
             s.error = None;
         }

@@ -14,6 +14,13 @@ use crate::pipeline::generator::{self, Report, Settings};
 use crate::pipeline::processor::sink as processor_sink;
 use crate::pipeline::processor::{self, ProcessorSnapshot};
 use crate::pipeline::replicator::{self, ReplicatorSnapshot};
+use crate::pipeline::retry::{self, Supervision};
+
+/// How the embedded stages retry: the default backoff, never fail-fast (the screen shows each
+/// retry in the stage's snapshot).
+fn how() -> Supervision {
+    Supervision::default()
+}
 
 /// How the console asks one of its tasks to stop: once, at the task's next safe point (the
 /// replicator and the processor between batches); the task reports through `Done` when it has.
@@ -73,9 +80,9 @@ pub fn start_generator(
         let stop = async {
             let _ = stop_rx.await;
         };
-        let result =
-            generator::run_steered(&endpoint, &settings, rate_rx, stop, Some(progress_tx)).await;
-        let _ = done.send(Done::Generator(result.map_err(|e| e.to_string()))).await;
+        let progress = Some(progress_tx);
+        let ended = retry::generator(&endpoint, &settings, how(), rate_rx, stop, progress, |_| {});
+        let _ = done.send(Done::Generator(ended.await.into_result(Report::default))).await;
     });
     Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
 }
@@ -88,8 +95,15 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
         let stop = async {
             let _ = stop_rx.await;
         };
-        let result = replicator::run(&config, &replicator::Options::default(), stop, tx).await;
-        let _ = done.send(Done::Replicator(result.map_err(|e| e.to_string()))).await;
+        let opts = replicator::Options::default();
+        let last = tx.subscribe();
+        let ended = retry::replicator(&config, &opts, how(), stop, tx, |_| {}).await;
+        let result = ended.into_result(|| ReplicatorSnapshot {
+            running: false,
+            retrying: None,
+            ..last.borrow().clone()
+        });
+        let _ = done.send(Done::Replicator(result)).await;
     });
     Replicating { stop: Stop(Some(stop_tx)), snapshot }
 }
@@ -122,10 +136,15 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
         let stop = async {
             let _ = stop_rx.await;
         };
-        let result =
-            processor::run(&config, &job, &processor::Options::default(), paused_rx, stop, tx)
-                .await;
-        let _ = done.send(Done::Processor(result.map_err(|e| e.to_string()))).await;
+        let opts = processor::Options::default();
+        let last = tx.subscribe();
+        let ended = retry::processor(&config, &job, &opts, how(), paused_rx, stop, tx, |_| {});
+        let result = ended.await.into_result(|| ProcessorSnapshot {
+            running: false,
+            retrying: None,
+            ..last.borrow().clone()
+        });
+        let _ = done.send(Done::Processor(result)).await;
     });
     Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
 }

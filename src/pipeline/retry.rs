@@ -157,6 +157,18 @@ pub enum Ended<T, E> {
     Stopped(E),
 }
 
+impl<T, E: std::fmt::Display> Ended<T, E> {
+    /// What the app reports: the value, the error's text, or, stopped while waiting to retry,
+    /// what `stopped` makes of it.
+    pub fn into_result(self, stopped: impl FnOnce() -> T) -> Result<T, String> {
+        match self {
+            Self::Ran(v) => Ok(v),
+            Self::Failed(e) => Err(e.to_string()),
+            Self::Stopped(_) => Ok(stopped()),
+        }
+    }
+}
+
 /// How the supervisor retries.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Supervision {
@@ -294,8 +306,7 @@ pub async fn processor(
 }
 
 /// The generator ([`super::generator::run_steered`]) under [`supervise`]: each attempt
-/// reconnects and carries on at the current rate; `told` hears of each retry (the generator's
-/// snapshot is the app's).
+/// reconnects and carries on at the current rate; its `progress` and `told` hear of each retry.
 pub async fn generator(
     endpoint: &crate::config::PostgresEndpoint,
     settings: &super::generator::Settings,
@@ -303,15 +314,21 @@ pub async fn generator(
     rate: watch::Receiver<u32>,
     stop: impl Future<Output = ()>,
     progress: Option<watch::Sender<super::generator::Report>>,
-    told: impl FnMut(Option<&Retrying>),
+    mut told: impl FnMut(Option<&Retrying>),
 ) -> Ended<super::generator::Report, super::generator::GeneratorError> {
+    let tx = progress.clone();
     supervise(
         how,
         stop,
         |stop| {
             super::generator::run_steered(endpoint, settings, rate.clone(), stop, progress.clone())
         },
-        told,
+        |r| {
+            if let Some(tx) = &tx {
+                tx.send_modify(|p| p.retrying = r.cloned());
+            }
+            told(r);
+        },
     )
     .await
 }

@@ -111,6 +111,10 @@ pub struct Report {
     pub transactions: u64,
     pub elapsed_seconds: f64,
     pub achieved_rate: f64,
+    /// Waiting to try again (set by the supervisor, `pipeline::retry`, on the progress channel;
+    /// the next attempt's first report clears it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retrying: Option<crate::pipeline::retry::Retrying>,
 }
 
 #[derive(Debug, thiserror::Error)]
