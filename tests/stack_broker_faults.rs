@@ -16,39 +16,15 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cdc_console::collectors::kafka::{KafkaSnapshot, Partition, Probe};
-use cdc_console::pipeline::generator::{self, Settings};
+use common::stages::{Stage, applied, generate, replica_moves};
 
 const TOPIC: &str = "dbserver1.public.orders";
-
-/// A `cdc-console` subcommand running for the whole test, killed when dropped.
-struct Stage(Child);
-
-impl Stage {
-    fn start(config: &std::path::Path, logs: &std::path::Path, args: &[&str]) -> Stage {
-        let child = Command::new(env!("CARGO_BIN_EXE_cdc-console"))
-            .args(["--config", config.to_str().expect("utf-8")])
-            .args(args)
-            .env("CDC_CONSOLE_LOG_DIR", logs)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start cdc-console");
-        Stage(child)
-    }
-}
-
-impl Drop for Stage {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Restarts every broker however the test ends: a stopped broker would fail every later test.
 struct BrokersBack;
@@ -59,27 +35,6 @@ impl Drop for BrokersBack {
             .args(["start", "broker"])
             .status();
     }
-}
-
-/// The generator at `rate` changes/s, one second at a time, until `stop`.
-fn generate(rate: u32, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<u64> {
-    tokio::spawn(async move {
-        let (mut done, mut seed) = (0, u64::from(std::process::id()) * 1000);
-        while !stop.load(Ordering::Relaxed) {
-            seed += 1;
-            let settings = Settings {
-                rate,
-                duration: Some(Duration::from_secs(1)),
-                seed,
-                mix: Default::default(),
-            };
-            done += generator::run(&common::config().source, &settings, std::future::pending())
-                .await
-                .expect("generator")
-                .changes;
-        }
-        done
-    })
 }
 
 fn orders_partitions(s: &KafkaSnapshot) -> Vec<Partition> {
@@ -125,14 +80,6 @@ async fn poll_until(
     panic!("not reached within {polls} polls; last snapshot: {last:#?}");
 }
 
-async fn applied(sink: &tokio_postgres::Client, replica: &str) -> i64 {
-    sink.query_opt("SELECT applied_events FROM cdc.replica_stats WHERE replica = $1", &[&replica])
-        .await
-        .ok()
-        .flatten()
-        .map_or(0, |r| r.get(0))
-}
-
 async fn wal_lsn(source: &tokio_postgres::Client) -> String {
     source
         .query_one("SELECT pg_current_wal_lsn()::text", &[])
@@ -157,27 +104,6 @@ async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: D
         }
     }
     last
-}
-
-/// Waits until the replica has applied more than `seen` events.
-async fn replica_moves(
-    sink: &tokio_postgres::Client,
-    replica: &str,
-    seen: i64,
-    within: Duration,
-) -> i64 {
-    let deadline = Instant::now() + within;
-    loop {
-        let now = applied(sink, replica).await;
-        if now > seen {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the replicator applied nothing new in {within:?} (still {now})"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -311,35 +237,7 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     let generated = load.await.expect("generator");
     eprintln!("{generated} changes generated during the test");
     drop(processor); // killed mid-stream: the final pass resumes from its checkpoints
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let out = common::console(
-            &[
-                "--config",
-                config.to_str().expect("utf-8"),
-                "diff",
-                &replica,
-                "-o",
-                "json",
-                "--settle",
-                "30s",
-            ],
-            &[],
-        );
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        let differences =
-            report["tables"][0]["differences"].as_array().map_or(usize::MAX, Vec::len);
-        let in_flight = report["tables"][0]["in_flight"].as_array().map_or(usize::MAX, Vec::len);
-        if out.status.code() == Some(0) && differences == 0 && in_flight == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the replica did not converge: {report:#}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
+    common::stages::replica_converges(&config, &replica).await;
     common::processor::converge_to_truth(&config, &sink, &source, &job).await;
 
     cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");

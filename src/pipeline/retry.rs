@@ -282,6 +282,10 @@ pub async fn replicator(
 }
 
 /// The processor's job ([`super::processor::run`]) under [`supervise`], as [`replicator`].
+#[expect(
+    clippy::too_many_arguments,
+    reason = "processor::run's own, and the supervision and its listener"
+)]
 pub async fn processor(
     config: &crate::config::Config,
     job: &crate::config::job::JobConfig,

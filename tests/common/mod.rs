@@ -6,6 +6,7 @@ pub mod diff;
 pub mod kafka;
 pub mod processor;
 pub mod replicator;
+pub mod stages;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -1,0 +1,157 @@
+//! The sink restarts while the whole pipeline runs: the generator writes about 700 changes/s
+//! into the source, Debezium streams them, and `cdc-console replicate` and `cdc-console process`
+//! (separate processes) apply them to the sink. The sink stops for 15 s and starts again; both
+//! processes log a retry and resume by themselves (the test never restarts them).
+//!
+//! At the end the replica equals the source (`cdc-console diff`) and the processor's windows
+//! equal the truth recomputed from the source table: the retries resumed from the stored
+//! offsets and checkpoints, nothing lost, nothing applied twice. The time from the sink's return
+//! to the first batch applied again is printed.
+
+mod common;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use common::stages::{Stage, applied, generate, replica_moves};
+
+const TOPIC: &str = "dbserver1.public.orders";
+
+/// Starts the sink again however the test ends: a stopped sink would fail every later test.
+struct SinkBack;
+
+impl Drop for SinkBack {
+    fn drop(&mut self) {
+        let _ = Command::new(common::repo_root().join("compose/local/stack"))
+            .args(["start", "sink"])
+            .status();
+    }
+}
+
+/// A new sink connection, once the sink accepts one again.
+async fn sink_again(within: Duration) -> tokio_postgres::Client {
+    let deadline = Instant::now() + within;
+    let c = common::config();
+    loop {
+        if let Ok((client, conn)) =
+            c.sink.pg_config(Duration::from_secs(2)).connect(tokio_postgres::NoTls).await
+        {
+            tokio::spawn(conn);
+            if client.simple_query("SELECT 1").await.is_ok() {
+                return client;
+            }
+        }
+        assert!(Instant::now() < deadline, "the sink did not come back within {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The job's watermark (the lowest of its partitions'), once it has checkpoints.
+async fn watermark(sink: &tokio_postgres::Client, job: &str) -> Option<i64> {
+    let q =
+        "SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1";
+    sink.query_one(q, &[&job]).await.ok().and_then(|r| r.get::<_, Option<i64>>(0))
+}
+
+fn logged_retry(stderr: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(stderr).unwrap_or_default();
+    text.lines().find(|l| l.contains(": retry ")).map(str::to_owned)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
+async fn replicate_and_process_ride_out_a_sink_restart() {
+    common::require_stack();
+    let pid = std::process::id();
+    let (replica, job) = (format!("sinkrestart_{pid}"), format!("sinkrestart_job_{pid}"));
+    let sink = common::sink_client().await;
+    let source = common::source_client().await;
+    sink.batch_execute(&format!(
+        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
+    ))
+    .await
+    .expect("fresh replica");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("cdc-console.toml");
+    let toml = format!(
+        "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"{TOPIC}\"\n\n{}",
+        common::processor::job_toml(&job, None)
+    );
+    std::fs::write(&config, toml).expect("config");
+    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
+    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+
+    let (rep_err, proc_err) = (dir.path().join("replicate.err"), dir.path().join("process.err"));
+    let mut replicator = Stage::start_logged(&config, dir.path(), &["replicate"], &rep_err);
+    let mut processor =
+        Stage::start_logged(&config, dir.path(), &["process", "--job", &job], &proc_err);
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = generate(700, stop.clone());
+    replica_moves(&sink, &replica, 0, Duration::from_secs(120)).await;
+    // Until the processor has fired windows too.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while watermark(&sink, &job).await.is_none() {
+        assert!(Instant::now() < deadline, "the processor fired no window");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The sink away for 15 s.
+    let back = SinkBack;
+    drop(sink);
+    common::stack(&["stop", "sink"]);
+    eprintln!("sink stopped");
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    common::stack(&["start", "sink"]);
+    let returned = Instant::now();
+    let sink = sink_again(Duration::from_secs(60)).await;
+    eprintln!(
+        "sink accepting connections {:.1}s after its start",
+        returned.elapsed().as_secs_f64()
+    );
+    drop(back);
+    let (before, fired_before) = (applied(&sink, &replica).await, watermark(&sink, &job).await);
+
+    // Both resume by themselves: the replica moves on, the processor fires later windows.
+    replica_moves(&sink, &replica, before, Duration::from_secs(90)).await;
+    let recovered = returned.elapsed();
+    eprintln!(
+        "first batch applied {:.1}s after the sink's return (target: the backoff + 2 s)",
+        recovered.as_secs_f64()
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while watermark(&sink, &job).await <= fired_before {
+        assert!(Instant::now() < deadline, "the processor did not resume");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!(
+        "processor fired windows again {:.1}s after the sink's return",
+        returned.elapsed().as_secs_f64()
+    );
+    for (who, stage, err) in
+        [("replicate", &mut replicator, &rep_err), ("process", &mut processor, &proc_err)]
+    {
+        assert!(stage.0.try_wait().expect("poll").is_none(), "{who} exited");
+        let line = logged_retry(err).unwrap_or_else(|| {
+            panic!("{who} logged no retry: {}", std::fs::read_to_string(err).unwrap_or_default())
+        });
+        eprintln!("{who}: {line}");
+    }
+
+    // The end: nothing lost, nothing applied twice.
+    stop.store(true, Ordering::Relaxed);
+    let generated = load.await.expect("generator");
+    eprintln!("{generated} changes generated during the test");
+    drop(processor); // the final pass (`--until-idle`) resumes from its checkpoints
+    common::stages::replica_converges(&config, &replica).await;
+    common::processor::converge_to_truth(&config, &sink, &source, &job).await;
+    drop(replicator);
+
+    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+    sink.batch_execute(&format!(
+        "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; DELETE FROM cdc.progress WHERE consumer = '{replica}'; DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
+    ))
+    .await
+    .expect("clean up");
+}
