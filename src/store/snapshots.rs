@@ -16,6 +16,7 @@ pub use crate::pipeline::diff::RowDiff;
 pub use crate::pipeline::diff::targets::DiffSnapshot;
 pub use crate::pipeline::generator::GeneratorSnapshot;
 pub use crate::pipeline::replicator::ReplicatorSnapshot;
+pub use crate::pipeline::retry::Retrying;
 pub use processor::ProcessorSnapshot;
 
 /// What the console runs itself, as the screen shows it: the last snapshot of each embedded

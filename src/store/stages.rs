@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::snapshots::{Embedded, Retrying};
 use super::{Backend, Health, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -28,6 +29,42 @@ pub struct Stage {
     pub since: Option<SystemTime>,
     /// Why it is not up; empty when up.
     pub detail: Vec<String>,
+}
+
+impl Embedded {
+    /// The stages the console runs itself: generator, replicator, processor (see
+    /// [`embedded_stage`]).
+    pub fn stages(&self, now: SystemTime) -> Vec<Stage> {
+        let (g, r, p) = (&self.generator, &self.replicator, &self.processor);
+        vec![
+            embedded_stage("generator", g.running, g.retrying.as_ref(), g.error.as_deref(), now),
+            embedded_stage("replicator", r.running, r.retrying.as_ref(), r.error.as_deref(), now),
+            embedded_stage("processor", p.running, p.retrying.as_ref(), p.error.as_deref(), now),
+        ]
+    }
+}
+
+/// A stage the console runs itself: degraded while it waits to retry ("retrying (attempt N,
+/// next in Ns): reason"), neither up nor finished; up while it runs; down once it failed for
+/// good; unknown when not started.
+pub fn embedded_stage(
+    name: &str,
+    running: bool,
+    retrying: Option<&Retrying>,
+    error: Option<&str>,
+    now: SystemTime,
+) -> Stage {
+    let (state, since, detail) = match (retrying, running, error) {
+        (Some(r), ..) => (
+            StageState::Degraded,
+            Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(r.since_ms)),
+            vec![r.describe(now)],
+        ),
+        (None, true, _) => (StageState::Up, None, Vec::new()),
+        (None, false, Some(e)) => (StageState::Down, None, vec![e.to_owned()]),
+        (None, false, None) => (StageState::Unknown, None, vec!["not running".into()]),
+    };
+    Stage { stage: name.into(), endpoint: "embedded".into(), state, since, detail }
 }
 
 impl Store {
@@ -181,6 +218,30 @@ mod tests {
     use super::*;
     use crate::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Partition, Topic};
     use crate::collectors::{Update, UpdateKind};
+
+    #[test]
+    fn a_retrying_stage_is_degraded_and_says_attempt_wait_and_reason() {
+        let now = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let mut e = Embedded::default();
+        e.replicator.running = true;
+        e.replicator.retrying = Some(Retrying {
+            attempt: 2,
+            reason: "sink: connecting: connection refused".into(),
+            next_attempt_at_ms: 1_002_000,
+            since_ms: 997_000,
+        });
+        e.processor.error = Some("job j: refused".into());
+        let stages = e.stages(now);
+        let states: Vec<_> = stages.iter().map(|s| s.state).collect();
+        assert_eq!(states, [StageState::Unknown, StageState::Degraded, StageState::Down]);
+        assert_eq!(
+            stages[1].detail,
+            ["retrying (attempt 2, next in 2s): sink: connecting: connection refused"]
+        );
+        assert_eq!(stages[1].since, Some(now - std::time::Duration::from_secs(3)));
+        e.replicator.retrying = None;
+        assert_eq!(e.stages(now)[1].state, StageState::Up);
+    }
 
     fn kafka_stage(k: KafkaSnapshot) -> Stage {
         let mut store = Store::new(&crate::config::Config::default());

@@ -23,6 +23,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let mut lines = Vec::new();
 
     let state = match (&g.error, g.running) {
+        _ if g.retrying.is_some() => super::replication::retrying(view, g.retrying.as_ref()),
         (_, true) => Span::styled("● running", t.ok().bold()),
         (Some(_), false) => Span::styled("● stopped (failed)", t.error().bold()),
         (None, false) => Span::styled("○ stopped", t.dim().bold()),

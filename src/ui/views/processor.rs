@@ -36,6 +36,7 @@ fn summary<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let (dim, text) = (t.dim(), t.text());
     let label = |s: &str| Span::styled(format!("{s:<15}"), dim);
     let state = match (&p.error, p.running, p.paused) {
+        _ if p.retrying.is_some() => super::replication::retrying(view, p.retrying.as_ref()),
         (_, true, true) => Span::styled("‖ paused", t.warn().bold()),
         (_, true, false) => Span::styled("● running", t.ok().bold()),
         (Some(_), false, _) => Span::styled("● stopped (failed)", t.error().bold()),

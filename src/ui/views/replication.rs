@@ -20,7 +20,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
 use crate::store::Health;
-use crate::store::snapshots::RowDiff;
+use crate::store::snapshots::{Retrying, RowDiff};
 use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
     block, column_width, header, render_table, staleness, waiting_for_topics,
@@ -33,6 +33,7 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
     let r = &view.embedded.replicator;
     let (dim, text) = (t.dim(), t.text());
     let state = match (&r.error, r.running) {
+        _ if r.retrying.is_some() => retrying(view, r.retrying.as_ref()),
         (_, true) => Span::styled("● running", t.ok().bold()),
         (Some(_), false) => Span::styled("● stopped (failed)", t.error().bold()),
         (None, false) => Span::styled("○ stopped", t.dim().bold()),
@@ -278,4 +279,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         block("Sink: cdc schema", view, stale),
         empty,
     );
+}
+
+/// `◐ retrying (attempt N, next in Ns): reason`, for a stage waiting to try again.
+pub(super) fn retrying(view: &View, r: Option<&Retrying>) -> Span<'static> {
+    let what = r.map(|r| r.describe(view.now)).unwrap_or_default();
+    Span::styled(format!("◐ {what}"), view.theme.warn().bold())
 }

@@ -181,10 +181,19 @@ fn pipeline(view: &View) -> Vec<Box> {
 }
 
 /// What the console runs itself between the topics and the sink: the processor and the
-/// replicator, running, failed or stopped.
+/// replicator, running, retrying, failed or stopped.
 fn embedded_state(view: &View) -> Span<'static> {
     let (p, r) = (&view.embedded.processor, &view.embedded.replicator);
     let t = view.theme;
+    // Waiting to retry: neither running nor finished.
+    if let Some(s) = view
+        .embedded
+        .stages(view.now)
+        .into_iter()
+        .find(|s| s.stage != "generator" && s.state == StageState::Degraded)
+    {
+        return Span::styled(format!("◐ {} {}", s.stage, s.detail.join("; ")), t.warn());
+    }
     match (p.running || r.running, p.error.is_some() || r.error.is_some()) {
         (true, _) => {
             let what: Vec<&str> = [(p.running, "processor"), (r.running, "replicator")]
