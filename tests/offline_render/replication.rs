@@ -213,3 +213,33 @@ fn many_keys_in_flight_never_hide_another_tables_verdict() {
     }
     assert!(!big.contains("order_id=74020"), "more than 20 keys listed:\n{big}");
 }
+
+#[test]
+fn replicator_retrying_after_the_sink_went_away() {
+    use cdc_console::store::Embedded;
+    use cdc_console::store::snapshots::{ReplicatorSnapshot, Retrying};
+    let s = healthy();
+    let now_ms = 1_800_000_075_000;
+    let embedded = Embedded {
+        replicator: ReplicatorSnapshot {
+            running: true,
+            events: 12_000,
+            batches: 40,
+            retrying: Some(Retrying {
+                attempt: 4,
+                reason: "sink: connecting: connection refused".into(),
+                next_attempt_at_ms: now_ms + 8_000,
+                since_ms: now_ms - 20_000,
+            }),
+            ..ReplicatorSnapshot::default()
+        },
+        ..Embedded::default()
+    };
+    let small = render_embedded(&s, ViewId::Replication, None, &embedded, 80, 24);
+    let want = "◐ retrying (attempt 4, next in 8s): sink: connecting: connection refused";
+    assert!(small.contains("◐ retrying (attempt 4, next in 8s)"), "{want} missing:\n{small}");
+    insta::assert_snapshot!("retrying_80x24", small);
+    let overview = render_embedded(&s, ViewId::Overview, None, &embedded, 160, 40);
+    assert!(overview.contains("◐ replicator retrying"), "{overview}");
+    insta::assert_snapshot!("retrying_overview_160x40", overview);
+}
