@@ -80,9 +80,12 @@ pub fn start_generator(
         let stop = async {
             let _ = stop_rx.await;
         };
+        let last = progress_tx.subscribe();
         let progress = Some(progress_tx);
         let ended = retry::generator(&endpoint, &settings, how(), rate_rx, stop, progress, |_| {});
-        let _ = done.send(Done::Generator(ended.await.into_result(Report::default))).await;
+        // Stopped while waiting to retry: what the last attempt wrote.
+        let stopped = || Report { retrying: None, ..last.borrow().clone() };
+        let _ = done.send(Done::Generator(ended.await.into_result(stopped))).await;
     });
     Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
 }

@@ -86,6 +86,21 @@ async fn a_reading_that_changes_the_store_feeds_the_metrics_and_redraws() {
 }
 
 #[test]
+fn generator_progress_carries_its_retry_state_until_the_next_attempt_reports() {
+    let mut a = app(false);
+    let retrying = crate::pipeline::retry::Retrying {
+        attempt: 2,
+        reason: "source: connection refused".into(),
+        next_attempt_at_ms: 2_000,
+        since_ms: 1_000,
+    };
+    a.on_generator_progress(Report { retrying: Some(retrying.clone()), ..Report::default() });
+    assert_eq!(a.embedded.generator.retrying, Some(retrying));
+    a.on_generator_progress(Report { changes: 5, ..Report::default() });
+    assert_eq!(a.embedded.generator.retrying, None);
+}
+
+#[test]
 fn generator_progress_shows_its_counts_and_says_running_once_it_wrote() {
     let mut a = app(false);
     a.embedded.generator.error = Some("earlier failure".into());
