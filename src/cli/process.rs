@@ -54,9 +54,10 @@ pub async fn run(
             return Ok(EXIT_ERROR);
         }
         Ended::Stopped(e) => {
-            eprintln!("cdc-console: process: stopped while waiting to retry after: {e}");
+            // Down when stopped: exits as a failure would (said once, below).
             let mut snap = rx.borrow().clone();
-            snap.running = false;
+            (snap.running, snap.retrying) = (false, None);
+            snap.error = Some(format!("stopped while waiting to retry after: {e}"));
             snap
         }
     };

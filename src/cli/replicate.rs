@@ -29,9 +29,10 @@ pub async fn run(
         Ended::Failed(e) => return Err(e.into()),
         // Stopped while waiting to retry: what the last attempt got to.
         Ended::Stopped(e) => {
-            eprintln!("cdc-console: replicate: stopped while waiting to retry after: {e}");
+            // Down when stopped: exits as a failure would (said once, below).
             let mut snap = rx.borrow().clone();
-            snap.running = false;
+            (snap.running, snap.retrying) = (false, None);
+            snap.error = Some(format!("stopped while waiting to retry after: {e}"));
             snap
         }
     };
