@@ -159,7 +159,7 @@ pub async fn summary(
     let rows = c
         .query(
             &format!(
-                "SELECT consumer, regexp_replace(reason, '\\m[0-9]+\\M', 'N', 'g') AS r, count(*), \
+                "SELECT consumer, regexp_replace(reason, '(?<![-\\w])[0-9]+\\M', 'N', 'g') AS r, count(*), \
                  min({MS}), max({MS}) FROM cdc.dead_letters \
                  WHERE $1::text IS NULL OR consumer = $1 GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2"
             ),
