@@ -248,3 +248,92 @@ fn both_consumers_record_every_poison_event_in_their_own_dead_letters() {
     });
     drop(scratch);
 }
+
+/// The table as it was before consumers were named.
+const OLD_DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc; CREATE TABLE cdc.dead_letters (
+    topic       text        NOT NULL,
+    partition   int         NOT NULL,
+    \"offset\"    bigint      NOT NULL,
+    reason      text        NOT NULL,
+    payload     bytea,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (topic, partition, \"offset\")
+)";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_old_dead_letters_table_is_migrated_in_place_with_its_rows() {
+    common::require_databases();
+    let admin = common::sink_client().await;
+    let db = format!("dlq_migrate_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+    let mut cfg = common::config().sink.pg_config(Duration::from_secs(5));
+    cfg.dbname(&db);
+    let (c, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    c.batch_execute(OLD_DDL).await.unwrap();
+    c.batch_execute(
+        "INSERT INTO cdc.dead_letters (topic, partition, \"offset\", reason, payload) \
+         VALUES ('t', 0, 1, 'old one', '\\x7b'), ('t', 0, 2, 'old two', NULL)",
+    )
+    .await
+    .unwrap();
+    // Every start runs it: twice must do no harm.
+    for _ in 0..2 {
+        cdc_console::pipeline::create_if_missing(&c, deadletter::DDL).await.expect("migrate");
+    }
+    let rows: Vec<(String, i64, String, bool)> = c
+        .query(
+            "SELECT consumer, \"offset\", reason, id IS NOT NULL FROM cdc.dead_letters ORDER BY 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        rows,
+        [(String::new(), 1, "old one".into(), true), (String::new(), 2, "old two".into(), true)]
+    );
+    let key: String = c
+        .query_one(
+            "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_constraint c, \
+             unnest(c.conkey) WITH ORDINALITY k(attnum, n) \
+             JOIN pg_attribute a ON a.attnum = k.attnum AND a.attrelid = 'cdc.dead_letters'::regclass \
+             WHERE c.conrelid = 'cdc.dead_letters'::regclass AND c.contype = 'p'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(key, "consumer,topic,partition,offset");
+    // The same event refused by two consumers: a letter each; replayed: none more.
+    let letter = |consumer: String| deadletter::DeadLetter {
+        consumer,
+        topic: "t".into(),
+        partition: 0,
+        offset: 1,
+        reason: "bad".into(),
+        key: Some(b"k".to_vec()),
+        payload: None,
+    };
+    let both = [letter(deadletter::replica("r")), letter(deadletter::job("j"))];
+    assert_eq!(deadletter::record(&c, &both).await.unwrap(), 2);
+    assert_eq!(deadletter::record(&c, &both).await.unwrap(), 0);
+    assert_eq!(deadletter::count(&c, &[deadletter::replica("r")]).await.unwrap(), 1);
+    let summary = deadletter::summary(&c, None).await.unwrap();
+    let counts: Vec<(&str, u64)> = summary.iter().map(|s| (s.consumer.as_str(), s.count)).collect();
+    assert_eq!(counts, [("", 2), ("job:j", 1), ("replica:r", 1)]);
+    let found = deadletter::find(
+        &c,
+        &deadletter::Pick::At { consumer: "job:j", offset: 1, topic: None, partition: None },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(deadletter::find(&c, &deadletter::Pick::Id(found[0].id)).await.unwrap(), found);
+    assert_eq!(deadletter::purge(&c, "job:j").await.unwrap(), 1);
+    drop(c);
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();
+}
