@@ -47,7 +47,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let reasons: usize = letters.consumers.iter().map(|c| c.reasons.len()).sum();
     let [top, middle, bottom] = Layout::vertical([
         Constraint::Length(letters.consumers.len().max(1) as u16 + 3),
-        Constraint::Length(reasons.max(1) as u16 + 3),
+        // Many reasons leave the newest letters at least half the screen.
+        Constraint::Length((reasons.max(1) as u16 + 3).min(area.height / 2)),
         Constraint::Fill(1),
     ])
     .areas(area);
