@@ -178,6 +178,22 @@ mod tests {
     use crate::pipeline::deadletter::ReasonCount;
 
     #[test]
+    fn show_takes_an_id_or_a_consumer_and_an_offset() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            crate::cli::Cli::try_parse_from([&["cdc-console", "dead-letters"], args].concat())
+        };
+        assert!(parse(&["show", "42"]).is_ok());
+        assert!(parse(&["show", "--consumer", "job:j", "--offset", "7", "-o", "json"]).is_ok());
+        assert!(parse(&["show"]).is_err(), "neither");
+        assert!(parse(&["show", "--offset", "7"]).is_err(), "an offset without its consumer");
+        assert!(parse(&["show", "42", "--consumer", "job:j", "--offset", "7"]).is_err(), "both");
+        assert!(parse(&["purge"]).is_err(), "purge names its consumer");
+        assert!(parse(&["purge", "--consumer", "replica:r", "--yes"]).is_ok());
+        assert!(parse(&["list", "--consumer", "replica:r"]).is_ok());
+    }
+
+    #[test]
     fn lists_consumers_then_their_reasons() {
         let c = ConsumerLetters {
             consumer: "job:j".into(),
