@@ -62,13 +62,19 @@ async fn poison(topic: &str) {
 
     let before: i64 = {
         sink.batch_execute(cdc_console::pipeline::deadletter::DDL).await.unwrap();
-        sink.query_one("SELECT count(*) FROM cdc.dead_letters", &[]).await.unwrap().get(0)
+        sink.query_one(
+            "SELECT count(*) FROM cdc.dead_letters WHERE consumer = 'replica:t_poison'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
     };
     let snap = until_idle(&config_with(vec![replica(name, topic, &[])])).await;
 
     let letters: Vec<(i64, String, Vec<u8>)> = sink
         .query(
-            "SELECT \"offset\", reason, payload FROM cdc.dead_letters WHERE topic = $1 ORDER BY 1",
+            "SELECT \"offset\", reason, payload FROM cdc.dead_letters WHERE topic = $1 AND consumer = 'replica:t_poison' ORDER BY 1",
             &[&topic],
         )
         .await

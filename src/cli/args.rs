@@ -83,6 +83,11 @@ pub enum Command {
         #[command(subcommand)]
         verb: ConnectorVerb,
     },
+    /// Dead letters in the sink (`cdc.dead_letters`), per consumer: replica:<name>, job:<name>.
+    DeadLetters {
+        #[command(subcommand)]
+        verb: DeadLetterVerb,
+    },
     /// Replication slots on the source: plugin, active, LSNs, WAL retained and lag.
     Slots {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
@@ -237,6 +242,43 @@ pub enum ConnectorVerb {
     /// Delete the connector. Asks for its name unless --yes.
     Delete {
         name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeadLetterVerb {
+    /// Per consumer: the letters counted, reasons grouped with counts, first and last seen.
+    List {
+        /// Only this consumer's (`replica:<name>` or `job:<name>`).
+        #[arg(long)]
+        consumer: Option<String>,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// One letter, by its id or by consumer and offset: where it came from, key and payload, why.
+    Show {
+        /// The letter's id (see `list`'s newest letters, or the console's view).
+        #[arg(required_unless_present = "offset", conflicts_with_all = ["consumer", "offset"])]
+        id: Option<i64>,
+        #[arg(long, requires = "offset")]
+        consumer: Option<String>,
+        #[arg(long, requires = "consumer")]
+        offset: Option<i64>,
+        /// Narrows --offset to a topic.
+        #[arg(long, requires = "offset")]
+        topic: Option<String>,
+        /// Narrows --offset to a partition.
+        #[arg(long, requires = "offset")]
+        partition: Option<i32>,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Delete a consumer's letters. Asks for the consumer's name unless --yes.
+    Purge {
+        #[arg(long)]
+        consumer: String,
         #[arg(long)]
         yes: bool,
     },

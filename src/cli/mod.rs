@@ -3,6 +3,7 @@
 mod args;
 mod brokers;
 mod connectors;
+mod deadletters;
 mod diff;
 mod generate;
 mod groups;
@@ -16,7 +17,7 @@ pub mod table;
 
 use std::process::ExitCode;
 
-pub use args::{Cli, Command, ConnectorVerb, Output, RestartTasks};
+pub use args::{Cli, Command, ConnectorVerb, DeadLetterVerb, Output, RestartTasks};
 
 use crate::config;
 
@@ -64,6 +65,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Connectors { cluster, verb }) => {
             rt.block_on(connectors::run(&config, cluster.as_deref(), verb, cli.read_only))?
         }
+        Some(Command::DeadLetters { verb: DeadLetterVerb::Purge { consumer, .. } })
+            if cli.read_only =>
+        {
+            refused(&format!("purging the dead letters of {consumer}"))?
+        }
+        Some(Command::DeadLetters { verb }) => rt.block_on(deadletters::run(&config, verb))?,
         Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,
         Some(Command::Latency { window, output }) => {
             rt.block_on(latency::run(&config, window, output))?

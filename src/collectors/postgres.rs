@@ -7,6 +7,7 @@ use tokio_postgres::NoTls;
 
 use super::{CollectError, bounded};
 use crate::config::{Config, PostgresEndpoint};
+use crate::pipeline::deadletter::{self, ConsumerLetters, Letter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,7 +32,20 @@ pub struct PostgresSnapshot {
     /// Per consumer of the change stream, the newest source LSN it has applied here (from
     /// `cdc.progress`, once the replicator or processor writes it).
     pub applied: Vec<AppliedLsn>,
+    /// The sink's `cdc.dead_letters` per consumer (empty on the source).
+    pub dead_letters: DeadLetters,
 }
+
+/// The sink's dead letters: per consumer, counted with reasons grouped; the newest letters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeadLetters {
+    pub consumers: Vec<ConsumerLetters>,
+    /// Newest first, at most [`NEWEST_LETTERS`].
+    pub newest: Vec<Letter>,
+}
+
+/// How many of the newest letters the sink's probe reads.
+pub const NEWEST_LETTERS: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Publication {
@@ -136,6 +150,7 @@ impl Probe {
             publications: self.publications(c).await?,
             console_tables: self.console_tables(c).await?,
             applied: self.applied(c).await?,
+            dead_letters: self.dead_letters(c).await?,
         })
     }
 
@@ -246,6 +261,24 @@ impl Probe {
             Some(AppliedLsn { consumer: r.get(0), lsn: r.get::<_, Option<String>>(1)? })
         })
         .collect())
+    }
+
+    async fn dead_letters(&self, c: &tokio_postgres::Client) -> Result<DeadLetters, CollectError> {
+        if self.role != Role::Sink {
+            return Ok(DeadLetters::default());
+        }
+        let exists: bool = c
+            .query_one("SELECT to_regclass('cdc.dead_letters') IS NOT NULL", &[])
+            .await
+            .map_err(|e| self.error(e))?
+            .get(0);
+        if !exists {
+            return Ok(DeadLetters::default());
+        }
+        Ok(DeadLetters {
+            consumers: deadletter::summary(c, None).await.map_err(|e| self.error(e))?,
+            newest: deadletter::newest(c, None, NEWEST_LETTERS).await.map_err(|e| self.error(e))?,
+        })
     }
 
     fn error(&self, e: tokio_postgres::Error) -> CollectError {

@@ -49,6 +49,7 @@ pub fn pg(slots: bool) -> PostgresSnapshot {
         publications: vec![],
         console_tables: vec![],
         applied: vec![],
+        dead_letters: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@ mod fixtures;
 
 mod brokers;
 mod connectors;
+mod deadletters;
 mod generator;
 mod groups;
 mod latency;

@@ -50,8 +50,11 @@ pub async fn run(
     let replicas = replica::open(config, &source, &sink, timeout).await?;
     let consumer = Arc::new(consumer(config)?);
     let marks = Watermarks::new(crate::kafka::client_config(config), timeout)?;
-    let dead_letters =
-        deadletter::count(&sink).await.map_err(ReplicatorError::sink("counting dead letters"))?;
+    let consumers: Vec<String> =
+        replicas.iter().map(|r| deadletter::replica(&r.cfg.name)).collect();
+    let dead_letters = deadletter::count(&sink, &consumers)
+        .await
+        .map_err(ReplicatorError::sink("counting dead letters"))?;
     let mut snap = ReplicatorSnapshot { running: true, dead_letters, ..Default::default() };
     fill(&mut snap, &replicas);
     tokio::pin!(stop);

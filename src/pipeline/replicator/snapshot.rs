@@ -23,7 +23,7 @@ pub struct ReplicatorSnapshot {
     /// Highest source LSN applied, `X/Y`.
     pub applied_lsn: Option<String>,
     pub partitions: Vec<PartitionOffset>,
-    /// Rows in `cdc.dead_letters`.
+    /// Rows in `cdc.dead_letters` recorded by the replicas (`replica:<name>`).
     pub dead_letters: u64,
     /// Source commit → replica row committed in the sink, over the last minute (events of the
     /// initial snapshot excluded).

@@ -10,7 +10,7 @@ use super::apply::{Event, Kind};
 use super::tuples::Tuples;
 use super::{Replica, prepare};
 use crate::pipeline::batches::Record;
-use crate::pipeline::deadletter::DeadLetter;
+use crate::pipeline::deadletter::{self, DeadLetter};
 use crate::pipeline::envelope::{self, Op};
 
 /// (topic, partition) → (next offset, newest source LSN).
@@ -95,8 +95,10 @@ async fn pass(
     for (i, t) in tuples.into_iter().enumerate() {
         (out.copy[i], out.distinct[i]) = t.finish();
     }
-    out.letters
-        .dedup_by(|a, b| (&a.topic, a.partition, a.offset) == (&b.topic, b.partition, b.offset));
+    out.letters.dedup_by(|a, b| {
+        (&a.consumer, &a.topic, a.partition, a.offset)
+            == (&b.consumer, &b.topic, b.partition, b.offset)
+    });
     Some(out)
 }
 
@@ -129,16 +131,17 @@ impl Pass<'_, '_> {
         let mut lsn = None;
         match envelope::decode_raw(rec.payload.as_deref()) {
             Ok(None) => {} // tombstone
-            Err(e) => self.out.letters.push(dead_letter(rec, e.to_string())),
+            Err(e) => self.refuse(rec, &wanting, &e.to_string()),
             Ok(Some(env)) => match env.source.lsn {
-                None => self.out.letters.push(dead_letter(rec, "no source.lsn".into())),
+                None => self.refuse(rec, &wanting, "no source.lsn"),
                 Some(l) => {
                     lsn = Some(l);
                     if !env.source.snapshot {
                         self.out.committed_at.push(env.source.ts_ms);
                     }
-                    if let Some(reason) = self.change(&env, l, seq, &wanting).await? {
-                        self.out.letters.push(dead_letter(rec, reason));
+                    for (i, reason) in self.change(&env, l, seq, &wanting).await? {
+                        let letter = dead_letter(rec, &self.replicas[i], reason);
+                        self.out.letters.push(letter);
                     }
                 }
             },
@@ -155,42 +158,50 @@ impl Pass<'_, '_> {
         Ok(())
     }
 
-    /// Stages a change event (at source LSN `lsn`) for the replicas `wanting` it; the reason
-    /// when it is a dead letter.
+    /// A dead letter of each replica in `wanting`: none of them can take the record.
+    fn refuse(&mut self, rec: &Record, wanting: &[usize], reason: &str) {
+        for &i in wanting {
+            self.out.letters.push(dead_letter(rec, &self.replicas[i], reason.to_string()));
+        }
+    }
+
+    /// Stages a change event (at source LSN `lsn`) for the replicas `wanting` it; the replicas
+    /// that cannot take it, each with the reason (their dead letters).
     async fn change(
         &mut self,
         env: &envelope::RawEnvelope<'_>,
         lsn: u64,
         seq: i64,
         wanting: &[usize],
-    ) -> Result<Option<String>, Restage> {
+    ) -> Result<Vec<(usize, String)>, Restage> {
         if env.op == Op::Truncate {
             for &i in wanting {
                 self.out.segments[i] += 1;
                 self.out.counts[i] += 1;
             }
-            return Ok(None);
+            return Ok(Vec::new());
         }
+        let all = |reason: String| wanting.iter().map(|&i| (i, reason.clone())).collect();
         let image = match env.op {
             Op::Create | Op::Update | Op::Read => env.after.map(|a| (Kind::Upsert, a)),
             Op::Delete => env.before.map(|b| (Kind::Delete, b)),
             Op::Truncate => None,
         };
         let Some((kind, raw)) = image.filter(|(_, raw)| raw.get() != "null") else {
-            return Ok(Some(format!("op {:?} without its row image", env.op)));
+            return Ok(all(format!("op {:?} without its row image", env.op)));
         };
         let row = match envelope::columns(raw) {
             Ok(row) => row,
-            Err(e) => return Ok(Some(format!("{kind:?} image: {e}"))),
+            Err(e) => return Ok(all(format!("{kind:?} image: {e}"))),
         };
-        let mut bad = None;
+        let mut refused = Vec::new();
         for &i in wanting {
             let event = Event { segment: self.out.segments[i], seq, kind, lsn };
             if let Some(reason) = self.push(i, &row, event).await? {
-                bad = Some(reason);
+                refused.push((i, reason));
             }
         }
-        Ok(bad)
+        Ok(refused)
     }
 
     /// Stages a row image for replica `i`, re-planning it first if the image shows that its
@@ -226,8 +237,10 @@ impl Pass<'_, '_> {
     }
 }
 
-fn dead_letter(rec: &Record, reason: String) -> DeadLetter {
+fn dead_letter(rec: &Record, replica: &Replica, reason: String) -> DeadLetter {
     DeadLetter {
+        consumer: deadletter::replica(&replica.cfg.name),
+        key: rec.key.clone(),
         topic: rec.topic.clone(),
         partition: rec.partition,
         offset: rec.offset,

@@ -4,6 +4,7 @@
 
 pub mod brokers;
 pub mod connectors;
+pub mod deadletters;
 pub mod generator;
 pub mod groups;
 pub mod latency;
@@ -30,10 +31,11 @@ pub enum ViewId {
     Replication,
     Generator,
     Latency,
+    DeadLetters,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 9] = [
+    pub const ALL: [ViewId; 10] = [
         ViewId::Overview,
         ViewId::Connectors,
         ViewId::Topics,
@@ -43,7 +45,12 @@ impl ViewId {
         ViewId::Replication,
         ViewId::Generator,
         ViewId::Latency,
+        ViewId::DeadLetters,
     ];
+
+    /// Other names `:` takes whole.
+    pub const ALIASES: [(&'static str, ViewId); 2] =
+        [("dlq", ViewId::DeadLetters), ("dead-letters", ViewId::DeadLetters)];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -56,6 +63,7 @@ impl ViewId {
             ViewId::Replication => "replication",
             ViewId::Generator => "generator",
             ViewId::Latency => "latency",
+            ViewId::DeadLetters => "deadletters",
         }
     }
 
@@ -63,6 +71,9 @@ impl ViewId {
     pub fn complete(prefix: &str) -> Option<ViewId> {
         let p = prefix.trim().to_lowercase();
         if let Some(v) = Self::ALL.iter().find(|v| v.name() == p) {
+            return Some(*v);
+        }
+        if let Some((_, v)) = Self::ALIASES.iter().find(|(a, _)| *a == p) {
             return Some(*v);
         }
         let mut found = Self::ALL.iter().filter(|v| !p.is_empty() && v.name().starts_with(&p));
@@ -106,6 +117,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         ViewId::Replication => replication::draw(frame, area, view),
         ViewId::Generator => generator::draw(frame, area, view),
         ViewId::Latency => latency::draw(frame, area, view),
+        ViewId::DeadLetters => deadletters::draw(frame, area, view),
     }
 }
 
@@ -118,6 +130,9 @@ mod tests {
         assert_eq!(ViewId::complete("conn"), Some(ViewId::Connectors));
         assert_eq!(ViewId::complete("g"), None, "groups and generator");
         assert_eq!(ViewId::complete("gr"), Some(ViewId::Groups));
+        assert_eq!(ViewId::complete("dlq"), Some(ViewId::DeadLetters));
+        assert_eq!(ViewId::complete("deadletters"), Some(ViewId::DeadLetters));
+        assert_eq!(ViewId::complete("dead"), Some(ViewId::DeadLetters));
         assert_eq!(ViewId::complete("latency"), Some(ViewId::Latency));
         assert_eq!(ViewId::complete("nope"), None);
     }

@@ -70,10 +70,12 @@ pub(super) fn apply(
             Err(e) => {
                 op.skip(p, rec.offset, now);
                 out.letters.push(DeadLetter {
+                    consumer: deadletter::job(&job.name),
+                    key: rec.key.clone(),
                     topic: rec.topic.clone(),
                     partition: rec.partition,
                     offset: rec.offset,
-                    reason: format!("processor job {}: {e}", job.name),
+                    reason: e.to_string(),
                     payload: rec.payload.clone(),
                 });
             }

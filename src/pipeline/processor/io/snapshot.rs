@@ -24,6 +24,7 @@ pub struct ProcessorSnapshot {
     pub watermark_delay_ms: Option<i64>,
     /// Rows of this job in `cdc.late_events`.
     pub late_events: u64,
+    /// Rows of this job (`job:<name>`) in `cdc.dead_letters`.
     pub dead_letters: u64,
     pub truncates: u64,
     pub checkpoints: u64,

@@ -157,7 +157,9 @@ async fn first_snapshot(
         .await
         .map(|r| r.get::<_, i64>(0) as u64)
         .map_err(ProcessorError::Sink)?;
-    let dead_letters = deadletter::count(sink).await.map_err(ProcessorError::Sink)?;
+    let dead_letters = deadletter::count(sink, &[deadletter::job(&job.name)])
+        .await
+        .map_err(ProcessorError::Sink)?;
     Ok(ProcessorSnapshot {
         running: true,
         late_events,
