@@ -173,6 +173,9 @@ fn render_groups(s: &GroupsSnapshot) -> String {
         ]);
     }
     let mut out = if t.is_empty() { "(no consumer groups)\n".to_string() } else { t.render() };
+    for g in s.groups.iter().filter(|g| g.reason.is_some()) {
+        out += &format!("{} ERR: {}\n", g.name, dash(g.reason.clone()));
+    }
     out += &notes(s);
     out
 }
@@ -227,6 +230,15 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 .unwrap_or_default(),
             g.eta_seconds.map_or_else(|| "ETA unknown".into(), eta),
         );
+        for p in g.partitions.iter().filter(|p| p.reason.is_some()) {
+            out += &format!(
+                "{} {}/{} ERR: {}\n",
+                g.name,
+                p.topic,
+                p.partition,
+                dash(p.reason.clone())
+            );
+        }
         if let Some(e) = &g.error {
             out += &format!("{}: committed offsets unavailable: {e}\n\n", g.name);
         }
@@ -284,6 +296,8 @@ mod tests {
             eta_seconds: Some(90.0),
             lag_history: vec![],
             error: None,
+            reason: None,
+            lost: None,
         }
     }
 

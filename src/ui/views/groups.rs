@@ -196,6 +196,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     if let Some(e) = &g.error {
         third.push(Span::styled(e.clone(), t.error()));
     }
+    if let Some(r) = &g.reason {
+        third.push(Span::styled(format!("data lost: {r}"), t.error()));
+    }
     let title = format!("group {}", g.name);
     frame.render_widget(
         Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)])
@@ -242,9 +245,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
 
 fn partition_row<'a>(view: &View, p: &'a PartitionLag) -> [Span<'a>; 10] {
     let dim = view.theme.dim();
-    let verdict = match &p.error {
-        Some(e) => Span::styled(e.clone(), view.theme.error()),
-        None => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
+    let verdict = match (&p.error, &p.reason) {
+        (Some(e), _) => Span::styled(e.clone(), view.theme.error()),
+        (None, Some(r)) => Span::styled(format!("{} {r}", p.verdict), view.theme.error()),
+        (None, None) => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
     };
     let or_dash = |s: &Option<String>| match s {
         Some(s) => Span::raw(s.clone()),
