@@ -9,10 +9,10 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::kafka::{ScratchTopic, TIMEOUT, plain_config};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
@@ -36,33 +36,6 @@ fn commit(topic: &str, group: &str, offsets: &[i64]) {
 fn watermarks(topic: &str, partitions: i32) -> Vec<(i64, i64)> {
     let c: BaseConsumer = plain_config().create().expect("consumer");
     (0..partitions).map(|p| c.fetch_watermarks(topic, p, TIMEOUT).expect("watermarks")).collect()
-}
-
-/// Deletes `topic` and creates it again with 3 partitions, retrying while the broker still
-/// finishes the deletion.
-fn recreate(topic: &str) {
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let admin: AdminClient<DefaultClientContext> = plain_config().create().expect("admin");
-    let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
-    let deleted = rt.block_on(admin.delete_topics(&[topic], &opts)).expect("delete topic");
-    assert!(deleted.iter().all(Result::is_ok), "delete {topic}: {deleted:?}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let new = NewTopic::new(topic, 3, TopicReplication::Fixed(3));
-        let created = rt.block_on(admin.create_topics(&[new], &opts)).expect("create topic");
-        if created.iter().all(Result::is_ok) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "recreate {topic}: {created:?}");
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    // Leaders elected and known before anyone produces.
-    let c: BaseConsumer = plain_config().create().expect("consumer");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while (0..3).any(|p| c.fetch_watermarks(topic, p, Duration::from_secs(2)).is_err()) {
-        assert!(Instant::now() < deadline, "{topic}: partitions without a leader");
-        std::thread::sleep(Duration::from_millis(300));
-    }
 }
 
 /// `lag GROUP -o json`'s group, polled up to twice until its verdict is ERR (a recreated topic
@@ -92,7 +65,7 @@ fn commits_beyond_a_recreated_topics_end_are_err_with_the_reason() {
     topic.produce(&[(0, 40), (1, 40), (2, 40)]);
     commit(&name, &name, &[38, 40, 35]);
 
-    recreate(&name);
+    topic.recreate(3);
     topic.produce(&[(0, 5), (1, 6), (2, 7)]);
     // Kafka drops a deleted topic's commits; the consumer that still holds its old positions
     // commits them again (as the replicator and any committing consumer do).

@@ -5,14 +5,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cdc_console::config::{Config, OnOffsetOutOfRange, ReplicaConfig};
 use cdc_console::pipeline::replicator::{self, Options, ReplicatorError, ReplicatorSnapshot};
 use common::kafka::{ScratchTopic, TIMEOUT, plain_config};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 fn config(name: &str, topic: &str, policy: OnOffsetOutOfRange) -> Config {
@@ -35,29 +32,6 @@ fn produce(topic: &str, ids: std::ops::Range<i64>) {
             .map_err(|(e, _)| e)
             .expect("send");
         producer.flush(TIMEOUT).expect("flush");
-    }
-}
-
-/// Deletes `topic` and creates it again (1 partition), waiting until its leader answers.
-fn recreate(rt: &tokio::runtime::Runtime, topic: &str) {
-    let admin: AdminClient<DefaultClientContext> = plain_config().create().expect("admin");
-    let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
-    let deleted = rt.block_on(admin.delete_topics(&[topic], &opts)).expect("delete topic");
-    assert!(deleted.iter().all(Result::is_ok), "delete {topic}: {deleted:?}");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let new = NewTopic::new(topic, 1, TopicReplication::Fixed(3));
-        let created = rt.block_on(admin.create_topics(&[new], &opts)).expect("create topic");
-        if created.iter().all(Result::is_ok) {
-            break;
-        }
-        assert!(Instant::now() < deadline, "recreate {topic}: {created:?}");
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    let c: BaseConsumer = plain_config().create().expect("consumer");
-    while c.fetch_watermarks(topic, 0, Duration::from_secs(2)).is_err() {
-        assert!(Instant::now() < deadline, "{topic}: no leader");
-        std::thread::sleep(Duration::from_millis(300));
     }
 }
 
@@ -85,7 +59,7 @@ fn a_stored_offset_beyond_a_recreated_topics_end_stops_the_replicator_or_resets(
     let first = rt.block_on(until_idle(&config(&name, &topic, OnOffsetOutOfRange::Fail)));
     assert_eq!(first.expect("first run").events, 4);
 
-    recreate(&rt, &topic);
+    scratch.recreate(1);
     produce(&topic, 5..7);
     let e = rt
         .block_on(until_idle(&config(&name, &topic, OnOffsetOutOfRange::Fail)))
