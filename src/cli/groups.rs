@@ -308,6 +308,41 @@ mod tests {
     }
 
     #[test]
+    fn out_of_range_partitions_are_worded_under_both_tables() {
+        use crate::collectors::groups::PartitionLag;
+        let reason = "committed offset 91418 is beyond the log end 33479: the topic was \
+                      recreated or truncated; records written since are not being consumed";
+        let mut g = group("g", Verdict::Err);
+        g.reason = Some(format!("t[0]: {reason}"));
+        g.partitions.push(PartitionLag {
+            topic: "t".into(),
+            partition: 0,
+            current_offset: Some(91_418),
+            log_start_offset: Some(0),
+            log_end_offset: Some(33_479),
+            lag: None,
+            lag_seconds: None,
+            consumer_id: None,
+            host: None,
+            client_id: None,
+            verdict: Verdict::Err,
+            error: None,
+            reason: Some(reason.into()),
+            lost: None,
+        });
+        let s = GroupsSnapshot { groups: vec![g], listing_error: None };
+        let lag = render_lag(&s, 1);
+        assert!(
+            lag.contains("g      t      0          91418           33479           -  "),
+            "{lag}"
+        );
+        assert!(lag.contains(&format!("\ng t/0 ERR: {reason}\n")), "{lag}");
+        let groups = render_groups(&s);
+        assert!(groups.contains(&format!("\ng ERR: t[0]: {reason}\n")), "{groups}");
+        assert_eq!(exit_code(&s.groups), EXIT_DOWN);
+    }
+
+    #[test]
     fn groups_table_shows_a_dash_for_the_unknown() {
         let s = GroupsSnapshot {
             groups: vec![group("g", Verdict::Warn)],
