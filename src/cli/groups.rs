@@ -247,7 +247,8 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
         out += "(no consumer groups)\n";
     }
     if samples < 3 {
-        out += "Verdicts from a single poll are OK by Burrow's rules; use --window 30s to judge.\n";
+        out += "Burrow's verdicts from a single poll are OK by rule (data lost is ERR at once); \
+                use --window 30s to judge.\n";
     }
     out += &notes(s);
     out

@@ -135,29 +135,32 @@ impl GroupContext {
         parts: &[(String, i32)],
     ) -> Result<BTreeMap<(String, i32), i64>, ProcessorError> {
         let (job, sink, parts) = (self.job.clone(), self.sink.clone(), parts.to_vec());
-        let lookup = std::thread::spawn(move || -> Result<_, ProcessorError> {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(ProcessorError::LookupRuntime)?;
-            rt.block_on(async {
-                let c = crate::pipeline::connect(&sink, std::time::Duration::from_secs(5), "checkpoint lookup").await.map_err(ProcessorError::Sink)?;
-                let exists: bool = c.query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[]).await.map_err(ProcessorError::Sink)?.get(0);
-                if !exists {
-                    return Ok(BTreeMap::new());
-                }
-                let rows = c
-                    .query("SELECT topic, partition, next_offset FROM cdc.processor_checkpoints WHERE job = $1", &[&job])
-                    .await
-                    .map_err(ProcessorError::Sink)?;
-                Ok(rows
-                    .iter()
-                    .map(|r| ((r.get::<_, String>(0), r.get::<_, i32>(1)), r.get::<_, i64>(2)))
-                    .filter(|(k, _)| parts.contains(k))
-                    .collect())
-            })
-        });
-        lookup.join().map_err(|_| ProcessorError::LookupPanicked)?
+        on_own_runtime(async move {
+            let c = crate::pipeline::connect(&sink, LOOKUP_TIMEOUT, "checkpoint lookup")
+                .await
+                .map_err(ProcessorError::Sink)?;
+            let exists: bool = c
+                .query_one("SELECT to_regclass('cdc.processor_checkpoints') IS NOT NULL", &[])
+                .await
+                .map_err(ProcessorError::Sink)?
+                .get(0);
+            if !exists {
+                return Ok(BTreeMap::new());
+            }
+            let rows = c
+                .query(
+                    "SELECT topic, partition, next_offset FROM cdc.processor_checkpoints \
+                     WHERE job = $1",
+                    &[&job],
+                )
+                .await
+                .map_err(ProcessorError::Sink)?;
+            Ok(rows
+                .iter()
+                .map(|r| ((r.get::<_, String>(0), r.get::<_, i32>(1)), r.get::<_, i64>(2)))
+                .filter(|(k, _)| parts.contains(k))
+                .collect())
+        })
     }
 }
 
