@@ -28,6 +28,7 @@ async fn main() {
         // One-second windows: a firing every second per status.
         window: WindowConfig::Tumbling { size: Span(Duration::from_secs(1)) },
         output: OutputConfig { table: format!("cdc.{name}"), topic: None },
+        on_offset_out_of_range: Default::default(),
         ..JobConfig::orders_by_status()
     };
     let (c, conn) = base

@@ -76,6 +76,12 @@ fn groups(out: &mut String, store: &Store) {
         "gauge",
         "1 for each partition's current Burrow verdict.",
     );
+    family(
+        out,
+        "cdc_group_lost_records",
+        "gauge",
+        "Records retention deleted before the group consumed them (committed before the log start).",
+    );
     for g in store.groups.snapshot.iter().flat_map(|s| &s.groups) {
         let group = esc(&g.name);
         let verdict = |v: crate::collectors::lag::verdict::Verdict| {
@@ -100,6 +106,9 @@ fn groups(out: &mut String, store: &Store) {
             );
             if let Some(lag) = p.lag {
                 let _ = writeln!(out, "cdc_group_lag{{{labels}}} {lag}");
+            }
+            if let Some(lost) = p.lost {
+                let _ = writeln!(out, "cdc_group_lost_records{{{labels}}} {lost}");
             }
             if let Some(s) = p.lag_seconds {
                 let _ = writeln!(out, "cdc_group_lag_seconds{{{labels}}} {}", s.seconds);

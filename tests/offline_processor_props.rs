@@ -48,6 +48,7 @@ fn job(window: WindowConfig, lateness: i64, ooo: i64, idle: i64) -> JobConfig {
         idle_timeout: ms(idle),
         allowed_lateness: ms(lateness),
         output: OutputConfig { table: "cdc.prop".into(), topic: None },
+        on_offset_out_of_range: Default::default(),
     }
 }
 

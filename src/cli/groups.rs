@@ -173,6 +173,9 @@ fn render_groups(s: &GroupsSnapshot) -> String {
         ]);
     }
     let mut out = if t.is_empty() { "(no consumer groups)\n".to_string() } else { t.render() };
+    for g in s.groups.iter().filter(|g| g.reason.is_some()) {
+        out += &format!("{} ERR: {}\n", g.name, dash(g.reason.clone()));
+    }
     out += &notes(s);
     out
 }
@@ -227,6 +230,15 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 .unwrap_or_default(),
             g.eta_seconds.map_or_else(|| "ETA unknown".into(), eta),
         );
+        for p in g.partitions.iter().filter(|p| p.reason.is_some()) {
+            out += &format!(
+                "{} {}/{} ERR: {}\n",
+                g.name,
+                p.topic,
+                p.partition,
+                dash(p.reason.clone())
+            );
+        }
         if let Some(e) = &g.error {
             out += &format!("{}: committed offsets unavailable: {e}\n\n", g.name);
         }
@@ -235,7 +247,8 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
         out += "(no consumer groups)\n";
     }
     if samples < 3 {
-        out += "Verdicts from a single poll are OK by Burrow's rules; use --window 30s to judge.\n";
+        out += "Burrow's verdicts from a single poll are OK by rule (data lost is ERR at once); \
+                use --window 30s to judge.\n";
     }
     out += &notes(s);
     out
@@ -284,6 +297,8 @@ mod tests {
             eta_seconds: Some(90.0),
             lag_history: vec![],
             error: None,
+            reason: None,
+            lost: None,
         }
     }
 
@@ -291,6 +306,41 @@ mod tests {
     fn exit_is_1_only_for_err() {
         assert_eq!(exit_code(&[group("a", Verdict::Ok), group("b", Verdict::Warn)]), EXIT_OK);
         assert_eq!(exit_code(&[group("a", Verdict::Ok), group("b", Verdict::Err)]), EXIT_DOWN);
+    }
+
+    #[test]
+    fn out_of_range_partitions_are_worded_under_both_tables() {
+        use crate::collectors::groups::PartitionLag;
+        let reason = "committed offset 91418 is beyond the log end 33479: the topic was \
+                      recreated or truncated; records written since are not being consumed";
+        let mut g = group("g", Verdict::Err);
+        g.reason = Some(format!("t[0]: {reason}"));
+        g.partitions.push(PartitionLag {
+            topic: "t".into(),
+            partition: 0,
+            current_offset: Some(91_418),
+            log_start_offset: Some(0),
+            log_end_offset: Some(33_479),
+            lag: None,
+            lag_seconds: None,
+            consumer_id: None,
+            host: None,
+            client_id: None,
+            verdict: Verdict::Err,
+            error: None,
+            reason: Some(reason.into()),
+            lost: None,
+        });
+        let s = GroupsSnapshot { groups: vec![g], listing_error: None };
+        let lag = render_lag(&s, 1);
+        assert!(
+            lag.contains("g      t      0          91418           33479           -  "),
+            "{lag}"
+        );
+        assert!(lag.contains(&format!("\ng t/0 ERR: {reason}\n")), "{lag}");
+        let groups = render_groups(&s);
+        assert!(groups.contains(&format!("\ng ERR: t[0]: {reason}\n")), "{groups}");
+        assert_eq!(exit_code(&s.groups), EXIT_DOWN);
     }
 
     #[test]

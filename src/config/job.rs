@@ -52,6 +52,10 @@ pub struct JobConfig {
     pub allowed_lateness: Span,
     /// Where the results are written.
     pub output: OutputConfig,
+    /// What to do when a checkpointed offset lies outside its partition's log (see
+    /// [`OnOffsetOutOfRange`](super::OnOffsetOutOfRange)).
+    #[serde(default, skip_serializing_if = "super::OnOffsetOutOfRange::is_fail")]
+    pub on_offset_out_of_range: super::OnOffsetOutOfRange,
 }
 
 fn default_event_time() -> String {
@@ -89,6 +93,7 @@ impl JobConfig {
             idle_timeout: default_idle_timeout(),
             allowed_lateness: Span(Duration::from_secs(60)),
             output: OutputConfig { table: "cdc.orders_by_status".into(), topic: None },
+            on_offset_out_of_range: Default::default(),
         }
     }
 

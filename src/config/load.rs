@@ -149,6 +149,23 @@ mod tests {
     }
 
     #[test]
+    fn on_offset_out_of_range_is_fail_by_default_and_a_bad_value_is_located() {
+        let replica = "[[replicas]]\nname = \"r\"\nsource = \"public.t\"\nsink = \"cdc.t\"\ntopic = \"x.t\"\n";
+        let c = parse(replica, Path::new("x.toml")).unwrap();
+        assert_eq!(c.replicas[0].on_offset_out_of_range, crate::config::OnOffsetOutOfRange::Fail);
+        let c =
+            parse(&format!("{replica}on_offset_out_of_range = \"latest\"\n"), Path::new("x.toml"))
+                .unwrap();
+        assert_eq!(c.replicas[0].on_offset_out_of_range, crate::config::OnOffsetOutOfRange::Latest);
+        let e = err(&format!("{replica}on_offset_out_of_range = \"oldest\"\n"));
+        assert!(
+            e.starts_with("conf/cdc.toml:6:26: key `replicas[0].on_offset_out_of_range`"),
+            "{e}"
+        );
+        assert!(e.contains("`fail`, `earliest`, `latest`"), "{e}");
+    }
+
+    #[test]
     fn a_bad_url_in_an_array_of_tables_is_located() {
         let e = err(
             "[[connect]]\nname = \"a\"\nurl = \"http://ok:8083\"\n\n[[connect]]\nname = \"b\"\nurl = \"ftp://nope\"\n",

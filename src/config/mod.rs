@@ -226,6 +226,32 @@ pub struct ReplicaConfig {
     /// kept out of (and removed from) the replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<String>,
+    /// What to do when an offset stored in the sink lies outside its partition's log (the
+    /// topic was recreated, or retention deleted records not yet applied).
+    #[serde(default, skip_serializing_if = "OnOffsetOutOfRange::is_fail")]
+    pub on_offset_out_of_range: OnOffsetOutOfRange,
+}
+
+/// What a replica or a job does when the next offset it stored is above the partition's high
+/// watermark (topic recreated or truncated) or below its low watermark (records deleted by
+/// retention before they were consumed): data lost either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnOffsetOutOfRange {
+    /// Stop with an error naming topic, partition, stored offset and watermarks (the default:
+    /// an operator decides).
+    #[default]
+    Fail,
+    /// Warn and go on from the low watermark (everything still in the log).
+    Earliest,
+    /// Warn and go on from the high watermark (only what comes next).
+    Latest,
+}
+
+impl OnOffsetOutOfRange {
+    pub fn is_fail(&self) -> bool {
+        *self == Self::Fail
+    }
 }
 
 impl ReplicaConfig {
@@ -240,6 +266,7 @@ impl ReplicaConfig {
             drop: Vec::new(),
             rename: Default::default(),
             filter: None,
+            on_offset_out_of_range: OnOffsetOutOfRange::Fail,
         }
     }
 

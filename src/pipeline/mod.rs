@@ -5,6 +5,7 @@ pub mod deadletter;
 pub mod diff;
 pub mod envelope;
 pub mod generator;
+pub mod offset_range;
 pub mod processor;
 pub mod replicator;
 pub mod retry;

@@ -64,6 +64,36 @@ impl ScratchTopic {
     }
 }
 
+impl ScratchTopic {
+    /// Deletes the topic and creates it again, empty, with `partitions` (retrying while the
+    /// broker finishes the deletion), and waits until every partition's leader answers.
+    pub fn recreate(&self, partitions: i32) {
+        let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));
+        let name = self.name.as_str();
+        let deleted = self.rt.block_on(self.admin.delete_topics(&[name], &opts));
+        assert!(deleted.iter().flatten().all(Result::is_ok), "delete {name}: {deleted:?}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let new = NewTopic::new(name, partitions, TopicReplication::Fixed(3));
+            let created = self.rt.block_on(self.admin.create_topics(&[new], &opts));
+            if created.as_ref().is_ok_and(|c| c.iter().all(Result::is_ok)) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "recreate {name}: {created:?}");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let c: rdkafka::consumer::BaseConsumer = plain_config().create().expect("consumer");
+        let answers = |p| {
+            rdkafka::consumer::Consumer::fetch_watermarks(&c, name, p, Duration::from_secs(2))
+                .is_ok()
+        };
+        while !(0..partitions).all(answers) {
+            assert!(std::time::Instant::now() < deadline, "{name}: partitions without a leader");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+}
+
 impl Drop for ScratchTopic {
     fn drop(&mut self) {
         let opts = AdminOptions::new().request_timeout(Some(TIMEOUT));

@@ -194,6 +194,7 @@ pub fn partition_lag(
         topic: topic.into(),
         partition: p,
         current_offset: Some(current),
+        log_start_offset: Some(0),
         log_end_offset: Some(end),
         lag: Some((end - current) as u64),
         lag_seconds: Some(LagSeconds { seconds: secs, estimate }),
@@ -202,6 +203,8 @@ pub fn partition_lag(
         client_id: owner.map(|o| o.2.to_string()),
         verdict,
         error: None,
+        reason: None,
+        lost: None,
     }
 }
 
@@ -253,6 +256,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 eta_seconds: Some(42.0),
                 lag_history: vec![900, 880, 850, 820, 790, 760, 700, 650, 600, 560, 530, 500],
                 error: None,
+                reason: None,
+                lost: None,
             },
             Group {
                 name: "orders-sink".into(),
@@ -278,6 +283,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 eta_seconds: None,
                 lag_history: vec![2_000, 2_100, 2_250, 2_400, 2_500, 2_650, 2_800, 2_900, 3_020],
                 error: None,
+                reason: None,
+                lost: None,
             },
             Group {
                 name: "idle-audit".into(),
@@ -296,6 +303,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 eta_seconds: None,
                 lag_history: vec![],
                 error: None,
+                reason: None,
+                lost: None,
             },
         ],
         listing_error: None,

@@ -82,3 +82,26 @@ fn a_group_described_per_partition() {
     let gone = render(&s, ViewId::Groups, ui("", Some("nope")), 80, 24);
     assert!(gone.contains("group nope not found"), "{gone}");
 }
+
+#[test]
+fn a_commit_out_of_range_is_err_with_the_reason() {
+    use cdc_console::collectors::lag::verdict::Verdict;
+    use cdc_console::collectors::{Update, UpdateKind};
+    let mut groups = groups();
+    let g = &mut groups.groups[1];
+    let reason = "committed offset 91418 is beyond the log end 520: the topic was recreated or \
+                  truncated; records written since are not being consumed";
+    let p = &mut g.partitions[1];
+    (p.current_offset, p.lag, p.lag_seconds) = (Some(91_418), None, None);
+    (p.verdict, p.reason) = (Verdict::Err, Some(reason.into()));
+    g.reason = Some(format!("{}[1]: {reason}", p.topic));
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Groups(Ok(groups)) });
+    let wide = render(&s, ViewId::Groups, ui("", Some("orders-sink")), 160, 40);
+    for want in
+        ["data lost: dbserver1.public.order_items[1]: committed offset 91418", "ERR beyond log end"]
+    {
+        assert!(wide.contains(want), "{want} missing:\n{wide}");
+    }
+    insta::assert_snapshot!("detail_out_of_range_160x40", wide);
+}

@@ -1,5 +1,6 @@
 //! Log-end offsets (high watermarks) of a group's partitions: [`list_offsets`] at "latest", per
-//! leader, leaders in parallel.
+//! leader, leaders in parallel; and their log start offsets ("earliest") the same way, which
+//! tell a commit behind the log start (records deleted before they were consumed).
 //!
 //! The client is built with `isolation.level=read_uncommitted`, so "latest" is the high
 //! watermark (what kafka-consumer-groups shows), not the last stable offset.
@@ -17,21 +18,23 @@ use crate::collectors::kafka::list_offsets::{Listed, list_offsets};
 /// Log end per (topic, partition), or why it is unknown.
 pub type LogEnds = Listed;
 
-/// Reads the log end of every partition in `by_leader` (leader id → partitions).
+/// Reads the log end (`Offset::End`) or the log start (`Offset::Beginning`) of every partition
+/// in `by_leader` (leader id → partitions).
 pub async fn fetch(
     client: Arc<BaseConsumer>,
     by_leader: BTreeMap<i32, Vec<(String, i32)>>,
+    spec: Offset,
     timeout: Duration,
 ) -> LogEnds {
+    let what = if spec == Offset::Beginning { "log-start offsets" } else { "log-end offsets" };
     let asks = by_leader.into_iter().map(|(leader, partitions)| {
         let client = client.clone();
         async move {
             let these = partitions.clone();
-            let read =
-                blocking("log-end offsets", timeout + Duration::from_millis(500), move || {
-                    Ok(list_offsets(&*client, &these, Offset::End, timeout))
-                })
-                .await;
+            let read = blocking(what, timeout + Duration::from_millis(500), move || {
+                Ok(list_offsets(&*client, &these, spec, timeout))
+            })
+            .await;
             match read {
                 Ok(ends) => ends,
                 Err(e) => failed(&partitions, &format!("leader {leader}: {e}")),

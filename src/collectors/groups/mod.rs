@@ -3,10 +3,10 @@
 //!
 //! One poll, every blocking librdkafka call on the blocking pool and bounded by the timeout:
 //! ```text
-//!  Metadata ─────────────┐                     ┌─ log ends: ListOffsets "latest",
-//!                        ├─ committed offsets ─┤   per leader, chunked      ─┐
-//!  ListGroups+Describe ──┘  (one client, all   │                              ├─ Tracker → snapshot
-//!   + own consumers         groups in flight)  └──────────────────────────────┘
+//!  Metadata ─────────────┐                     ┌─ log ends and starts: ListOffsets
+//!                        ├─ committed offsets ─┤   "latest" and "earliest", per leader ─┐
+//!  ListGroups+Describe ──┘  (one client, all   │                                      ├─ Tracker
+//!   + own consumers         groups in flight)  └──────────────────────────────────────┘
 //! ```
 //! Only the metadata must answer, and once it has, a failed metadata request falls back to the
 //! previous layout (a broker going down often fails the next metadata request first). A broker
@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use rdkafka::Offset;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 pub use error::GroupsError;
@@ -152,11 +153,15 @@ impl Probe {
         {
             by_leader.entry(leader).or_default().push((topic, partition));
         }
-        let mut log_ends = log_end::fetch(client, by_leader.split_off(&0), t).await;
+        let led = by_leader.split_off(&0);
+        let (mut log_ends, log_starts) = tokio::join!(
+            log_end::fetch(client.clone(), led.clone(), Offset::End, t),
+            log_end::fetch(client, led, Offset::Beginning, t),
+        );
         // Leader -1: no leader elected, nobody to ask.
         log_ends
             .extend(by_leader.into_values().flatten().map(|tp| (tp, Err("no leader".to_string()))));
-        Ok(Observation { at, groups, listing_error, topics, committed, log_ends })
+        Ok(Observation { at, groups, listing_error, topics, committed, log_ends, log_starts })
     }
 }
 

@@ -51,6 +51,12 @@ pub struct Group {
     pub lag_history: Vec<u64>,
     /// Why the committed offsets could not be read, when they could not.
     pub error: Option<String>,
+    /// Why the verdict is ERR when a committed offset lies outside its partition's log (data
+    /// lost): the worst such partition's reason, named, and how many more there are.
+    pub reason: Option<String>,
+    /// Records deleted by retention before the group consumed them, summed over its partitions;
+    /// None when no partition lost a known count.
+    pub lost: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,8 +99,11 @@ pub struct PartitionLag {
     pub partition: i32,
     /// The committed offset; None when the group committed nothing here.
     pub current_offset: Option<i64>,
+    /// The first offset still in the log (retention deletes below it); None when unknown.
+    pub log_start_offset: Option<i64>,
     pub log_end_offset: Option<i64>,
-    /// Log end − committed, floored at 0; None without a commit or a log end.
+    /// Log end − committed, floored at 0; None without a commit or a log end, and when the
+    /// commit is beyond the log end (a recreated topic: never 0, never caught up).
     pub lag: Option<u64>,
     pub lag_seconds: Option<LagSeconds>,
     pub consumer_id: Option<String>,
@@ -103,4 +112,9 @@ pub struct PartitionLag {
     pub verdict: Verdict,
     /// Why the log end of this partition is unknown.
     pub error: Option<String>,
+    /// Why the verdict is ERR when the committed offset lies outside the log: beyond its end
+    /// (topic recreated or truncated) or before its start (records deleted by retention).
+    pub reason: Option<String>,
+    /// Records deleted by retention before they were consumed (committed before the log start).
+    pub lost: Option<u64>,
 }

@@ -114,6 +114,8 @@ pub fn lagging(snapshot: &GroupsSnapshot) -> Vec<(String, i32, i64)> {
         .iter()
         .flat_map(|g| &g.partitions)
         .filter(|p| p.lag.is_some_and(|l| l > 0))
+        // Out of range: no record at the committed offset, and no lag in seconds to give.
+        .filter(|p| p.reason.is_none())
         .filter_map(|p| Some((p.topic.clone(), p.partition, p.current_offset?)))
         .collect()
 }

@@ -16,6 +16,7 @@ use super::log_end::LogEnds;
 use super::model::{Group, GroupsSnapshot, Member, PartitionLag, PartitionRef};
 use crate::collectors::lag::history::{GroupHistory, Sample, eta_seconds};
 use crate::collectors::lag::offset_lag;
+use crate::collectors::lag::range::OutOfRange;
 use crate::collectors::lag::seconds::LagTable;
 use crate::collectors::lag::verdict::{Commit, CommitWindow, Rules, Verdict, group_verdict};
 
@@ -30,6 +31,9 @@ pub struct Observation {
     pub topics: BTreeMap<String, Vec<i32>>,
     pub committed: HashMap<String, Result<Committed, String>>,
     pub log_ends: LogEnds,
+    /// Log start offsets; a partition missing or failed here is only not checked against its
+    /// start.
+    pub log_starts: LogEnds,
 }
 
 #[derive(Debug, Default)]
@@ -84,15 +88,17 @@ impl Tracker {
         let total_lag =
             lagging().map(|p| p.lag).sum::<Option<u64>>().filter(|_| lagging().next().is_some());
         let max_lag = lagging().filter_map(|p| p.lag).max();
-        let worst = partitions
+        // Data lost first, then Burrow's order, then the largest lag.
+        let worst_row = partitions
             .iter()
             .filter(|p| p.verdict > Verdict::Ok)
-            .max_by_key(|p| (p.verdict, p.lag))
-            .map(|p| PartitionRef {
-                topic: p.topic.clone(),
-                partition: p.partition,
-                verdict: p.verdict,
-            });
+            .max_by_key(|p| (p.reason.is_some(), p.verdict, p.lag));
+        let reason = worst_row.and_then(|w| out_of_range_reason(w, &partitions));
+        let worst = worst_row.map(|p| PartitionRef {
+            topic: p.topic.clone(),
+            partition: p.partition,
+            verdict: p.verdict,
+        });
         let windows: Vec<f64> = lagging()
             .filter_map(|p| self.windows.get(&(d.name.clone(), p.topic.clone(), p.partition)))
             .map(|w| w.complete(&self.rules))
@@ -131,6 +137,8 @@ impl Tracker {
             eta_seconds: total_lag.and_then(|t| eta_seconds(t, rates)),
             lag_history: history.lags(),
             error,
+            reason,
+            lost: partitions.iter().filter_map(|p| p.lost).reduce(u64::saturating_add),
             partitions,
         }
     }
@@ -151,20 +159,33 @@ impl Tracker {
             Some(Err(e)) => (None, Some(e.clone())),
             None => (None, None),
         };
+        let log_start = obs.log_starts.get(&tp).and_then(|r| r.as_ref().ok()).copied();
         let owner = owners.get(&(topic.as_str(), *partition));
-        let lag = current.zip(log_end).map(|(c, e)| offset_lag(e, c));
+        let out_of_range =
+            current.zip(log_end).and_then(|(c, e)| OutOfRange::check(c, log_start, e));
+        let lag = current
+            .zip(log_end)
+            .filter(|_| !matches!(out_of_range, Some(OutOfRange::BeyondEnd { .. })))
+            .map(|(c, e)| offset_lag(e, c));
         let mut verdict = Verdict::Ok;
-        if let (Some(offset), Some(lag)) = (current, lag) {
+        if out_of_range.is_some() {
+            // Data lost: ERR whatever the window says. The window is dropped (not `seen`), so a
+            // reset offset starts a fresh one instead of reading as a REWIND.
+            verdict = Verdict::Err;
+        } else if let (Some(offset), Some(lag)) = (current, lag) {
             let window = self.windows.entry(key.clone()).or_default();
             window.observe(Commit { offset, at: obs.at, lag }, owner.is_some(), &self.rules);
             verdict = window.verdict(lag, obs.at, &self.rules);
             seen.insert(key.clone());
         }
         PartitionLag {
-            lag_seconds: current.and_then(|c| self.tables.get(&tp)?.lag_seconds(c, obs.at)),
+            lag_seconds: current
+                .filter(|_| out_of_range.is_none())
+                .and_then(|c| self.tables.get(&tp)?.lag_seconds(c, obs.at)),
             topic: tp.0,
             partition: tp.1,
             current_offset: current,
+            log_start_offset: log_start,
             log_end_offset: log_end,
             lag,
             consumer_id: owner.map(|m| m.member_id.clone()),
@@ -172,8 +193,21 @@ impl Tracker {
             client_id: owner.map(|m| m.client_id.clone()),
             verdict,
             error,
+            reason: out_of_range.map(OutOfRange::reason),
+            lost: out_of_range.and_then(OutOfRange::lost),
         }
     }
+}
+
+/// The group's reason for data lost: its worst partition's, named, and how many more there are.
+fn out_of_range_reason(worst: &PartitionLag, partitions: &[PartitionLag]) -> Option<String> {
+    let reason = worst.reason.as_deref()?;
+    let more = match partitions.iter().filter(|p| p.reason.is_some()).count() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more partition)".to_string(),
+        n => format!(" (and {n} more partitions)"),
+    };
+    Some(format!("{}[{}]: {reason}{more}", worst.topic, worst.partition))
 }
 
 /// (topic, partition) → the member assigned it.

@@ -159,3 +159,92 @@ fn state_of_vanished_partitions_and_groups_is_dropped() {
     t.observe(Observation { at: 2.0, ..Observation::default() });
     assert_eq!((t.tables.len(), t.windows.len(), t.histories.len()), (0, 0, 0));
 }
+
+#[test]
+fn a_commit_beyond_the_log_end_is_err_with_the_reason_never_caught_up() {
+    let mut t = Tracker::default();
+    // The topic was recreated: partition 0's log end fell from ~91k to 33,479.
+    let mut s = t.observe(poll(1.0, vec![], &[(0, 91_418), (1, 10)], &[91_418, 10, 0]));
+    assert_eq!(s.groups[0].verdict, Verdict::Ok);
+    for i in 2..6 {
+        s = t.observe(poll(f64::from(i), vec![], &[(0, 91_418), (1, 10)], &[33_479, 10, 0]));
+    }
+    let g = s.group("g").expect("g");
+    let p = &g.partitions[0];
+    assert_eq!((p.verdict, p.lag, p.lag_seconds, p.lost), (Verdict::Err, None, None, None));
+    let reason = "committed offset 91418 is beyond the log end 33479: the topic was recreated \
+                  or truncated; records written since are not being consumed";
+    assert_eq!(p.reason.as_deref(), Some(reason));
+    assert_eq!(g.verdict, Verdict::Err);
+    assert_eq!(g.reason, Some(format!("t[0]: {reason}")));
+    assert_eq!(
+        g.worst,
+        Some(PartitionRef { topic: "t".into(), partition: 0, verdict: Verdict::Err })
+    );
+    assert_eq!((g.partitions[1].verdict, g.partitions[1].reason.as_deref()), (Verdict::Ok, None));
+    assert_eq!(g.total_lag, Some(0), "only the partitions whose lag is known");
+}
+
+#[test]
+fn a_commit_before_the_log_start_is_err_with_the_records_lost() {
+    let mut t = Tracker::default();
+    let mut o = poll(1.0, vec![], &[(0, 120), (1, 5000), (2, 30)], &[9000, 9000, 40]);
+    o.log_starts = [(0, 5000), (1, 5000)]
+        .into_iter()
+        .map(|(p, s)| (("t".to_string(), p), Ok(s)))
+        .chain([(("t".to_string(), 2), Err("timed out".to_string()))])
+        .collect();
+    let s = t.observe(o);
+    let g = s.group("g").expect("g");
+    let rows: Vec<_> = g
+        .partitions
+        .iter()
+        .map(|p| (p.partition, p.log_start_offset, p.lag, p.verdict, p.lost))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (0, Some(5000), Some(8880), Verdict::Err, Some(4880)),
+            (1, Some(5000), Some(4000), Verdict::Ok, None),
+            (2, None, Some(10), Verdict::Ok, None),
+        ]
+    );
+    let reason = "committed offset 120 is before the log start 5000: 4880 records were deleted \
+                  by retention before they were consumed";
+    assert_eq!(g.partitions[0].reason.as_deref(), Some(reason));
+    assert_eq!((g.verdict, g.lost), (Verdict::Err, Some(4880)));
+    assert_eq!(g.reason, Some(format!("t[0]: {reason}")));
+}
+
+#[test]
+fn data_lost_is_the_worst_partition_and_the_others_are_counted() {
+    let mut t = Tracker::default();
+    let mut s = None;
+    // Partition 0 stops (STOP, worse than ERR in Burrow's order); 1 and 2 are out of range.
+    for i in 0..12i64 {
+        let committed = if i < 5 { 100 * i + (i % 2) * 30 } else { 430 };
+        let mut o = poll(
+            2.0 * i as f64,
+            vec![],
+            &[(0, committed), (1, 50), (2, 60)],
+            &[1000 + 100 * i, 40, 90],
+        );
+        o.log_starts = [(("t".to_string(), 2), Ok(75))].into_iter().collect();
+        s = Some(t.observe(o));
+    }
+    let g = &s.expect("polled").groups[0];
+    assert_eq!(g.partitions[0].verdict, Verdict::Stop);
+    assert_eq!(
+        g.worst.as_ref().map(|w| (w.partition, w.verdict)),
+        Some((2, Verdict::Err)),
+        "a known lag first"
+    );
+    assert!(
+        g.reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("t[2]: committed offset 60 is before the log start 75")
+                && r.ends_with(" (and 1 more partition)")),
+        "{:?}",
+        g.reason
+    );
+}

@@ -4,6 +4,7 @@
 //!   (log-end offset, time) points, kafka-lag-exporter's method with DESIGN §3's clamps;
 //! - [`verdict`]: Burrow's evaluation of a window of commits per partition (OK, WARN, STOP,
 //!   STALL, REWIND) and per group (OK, WARN, ERR);
+//! - [`range`]: a committed offset beyond the log end or before the log start, data lost (ERR);
 //! - [`history`]: a short ring of group-wide samples for sparklines, consumption and production
 //!   rates, and the catch-up ETA they give.
 //!
@@ -11,6 +12,7 @@
 //! and one plain number keeps the recorded test sequences readable.
 
 pub mod history;
+pub mod range;
 pub mod seconds;
 pub mod verdict;
 

@@ -12,14 +12,19 @@ use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::{Replica, ReplicatorError};
+use crate::pipeline::offset_range::resolve;
 use crate::pipeline::topics;
+use crate::pipeline::watermarks::Watermarks;
 
 /// Assigns the partitions and returns them. Missing topics are reported through `waiting` and
 /// looked up every [`topics::RETRY`] until they exist, or, with `until_idle`, skipped: nothing is
-/// there to apply. Returns `None` when `stop` resolves first.
+/// there to apply. Returns `None` when `stop` resolves first. Stored offsets outside their
+/// partition's watermarks stop the replicator or move, by each replica's
+/// `on_offset_out_of_range` (see [`check_stored`]).
 pub async fn assign(
     consumer: &Arc<StreamConsumer>,
-    replicas: &[Replica],
+    replicas: &mut [Replica],
+    marks: &Watermarks,
     timeout: Duration,
     until_idle: bool,
     waiting: impl FnMut(&[String]),
@@ -41,6 +46,7 @@ pub async fn assign(
         tracing::info!(topics = ?missing, "replica topics do not exist yet: nothing to apply from them");
     }
 
+    check_stored(replicas, &found, marks).await?;
     let mut tpl = TopicPartitionList::new();
     let mut assigned = Vec::new();
     for (topic, parts) in &found {
@@ -57,4 +63,39 @@ pub async fn assign(
     }
     consumer.assign(&tpl)?;
     Ok(Some(assigned))
+}
+
+/// Checks every active replica's stored next offset against its partition's (low, high)
+/// watermarks before the first fetch: out of range is data lost (a recreated topic, records
+/// deleted by retention). `fail` stops the replicator with the offset and the watermarks named
+/// (not retryable); `earliest`/`latest` warn and move the replica's offset in memory, so the
+/// records from there are applied (and the offset stored with the next batch).
+async fn check_stored(
+    replicas: &mut [Replica],
+    found: &[(String, Vec<i32>)],
+    marks: &Watermarks,
+) -> Result<(), ReplicatorError> {
+    let stored: BTreeSet<(String, i32)> = found
+        .iter()
+        .flat_map(|(t, ps)| ps.iter().map(move |p| (t.clone(), *p)))
+        .filter(|tp| replicas.iter().any(|r| r.active() && r.offsets.contains_key(tp)))
+        .collect();
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let stored: Vec<(String, i32)> = stored.into_iter().collect();
+    let watermarks = marks.of(&stored).await?;
+    for ((topic, p), bounds) in stored.iter().zip(watermarks) {
+        for r in replicas.iter_mut().filter(|r| r.active()) {
+            let key = (topic.clone(), *p);
+            let Some(&next) = r.offsets.get(&key) else { continue };
+            let owner = format!("replica {}", r.cfg.name);
+            if let Some(at) =
+                resolve(r.cfg.on_offset_out_of_range, &owner, (topic, *p), next, bounds)?
+            {
+                r.offsets.insert(key, at);
+            }
+        }
+    }
+    Ok(())
 }

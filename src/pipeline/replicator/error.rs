@@ -11,6 +11,7 @@ use rdkafka::error::KafkaError;
 use super::schema::SchemaError;
 use super::staging::ClaimError;
 use crate::pg::message as pg_message;
+use crate::pipeline::offset_range::OffsetOutOfRange;
 use crate::pipeline::topics::TopicError;
 
 /// Why the replicator stopped.
@@ -48,6 +49,9 @@ pub enum ReplicatorError {
     /// A task of the replicator's own went away without an answer (it panicked or was aborted).
     #[error("the {0} ended")]
     Gone(&'static str),
+    /// A replica's stored offset lies outside its partition's log and its policy is `fail`.
+    #[error(transparent)]
+    OffsetOutOfRange(#[from] OffsetOutOfRange),
 }
 
 fn reasons(why: &[Arc<ReplicaError>]) -> String {
@@ -79,7 +83,7 @@ impl ReplicatorError {
             Self::Topics(TopicError::Lookup { .. }) => false,
             // Every replica must be worth waiting for: one whose table changed its key stays so.
             Self::NoReplica(why) => !why.is_empty() && why.iter().all(|e| e.retryable()),
-            Self::Task { .. } | Self::Gone(_) => false,
+            Self::Task { .. } | Self::Gone(_) | Self::OffsetOutOfRange(_) => false,
         }
     }
 }
@@ -142,6 +146,23 @@ mod tests {
         assert!(!ReplicatorError::NoReplica(vec![]).retryable());
         assert!(ReplicatorError::NoReplica(vec![held.clone()]).retryable());
         assert!(!ReplicatorError::NoReplica(vec![held, missing]).retryable());
+    }
+
+    #[test]
+    fn an_offset_out_of_range_is_not_retryable() {
+        let e = ReplicatorError::from(crate::pipeline::offset_range::OffsetOutOfRange {
+            owner: "replica r".into(),
+            topic: "t".into(),
+            partition: 0,
+            stored: 91_418,
+            low: 0,
+            high: 33_479,
+        });
+        assert!(!e.retryable());
+        assert!(
+            e.to_string().starts_with("replica r: stored offset 91418 of t[0] is beyond"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub async fn run(
     crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n"))
         .await
         .map_err(ReplicatorError::sink("creating the cdc tables"))?;
-    let replicas = replica::open(config, &source, &sink, timeout).await?;
+    let mut replicas = replica::open(config, &source, &sink, timeout).await?;
     let consumer = Arc::new(consumer(config)?);
     let marks = Watermarks::new(crate::kafka::client_config(config), timeout)?;
     let consumers: Vec<String> =
@@ -61,9 +61,16 @@ pub async fn run(
     let waiting = |missing: &[String]| {
         snapshot.send_replace(ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() });
     };
-    let Some(assigned) =
-        assign::assign(&consumer, &replicas, timeout, opts.until_idle, waiting, stop.as_mut())
-            .await?
+    let Some(assigned) = assign::assign(
+        &consumer,
+        &mut replicas,
+        &marks,
+        timeout,
+        opts.until_idle,
+        waiting,
+        stop.as_mut(),
+    )
+    .await?
     else {
         snap.running = false;
         snapshot.send_replace(snap.clone());

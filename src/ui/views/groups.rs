@@ -150,8 +150,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         frame.render_widget(p.block(block(name, view, stale)), area);
         return;
     };
-    let [summary, table] =
-        Layout::vertical([Constraint::Length(5), Constraint::Fill(1)]).areas(area);
+    let [summary, table] = Layout::vertical([
+        Constraint::Length(5 + u16::from(g.reason.is_some())),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     let dim = t.dim();
     let text = t.text();
     let first = vec![
@@ -196,12 +199,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     if let Some(e) = &g.error {
         third.push(Span::styled(e.clone(), t.error()));
     }
+    let mut lines = vec![Line::from(first), Line::from(second), Line::from(third)];
+    if let Some(r) = &g.reason {
+        lines.push(Line::from(Span::styled(format!("data lost: {r}"), t.error())));
+    }
     let title = format!("group {}", g.name);
-    frame.render_widget(
-        Paragraph::new(vec![Line::from(first), Line::from(second), Line::from(third)])
-            .block(block(&title, view, stale.clone())),
-        summary,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block(&title, view, stale.clone())), summary);
 
     // Only the rows that fit, around the selection: a group of thousands of partitions costs
     // one screenful per frame, not thousands of formatted rows.
@@ -242,9 +245,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
 
 fn partition_row<'a>(view: &View, p: &'a PartitionLag) -> [Span<'a>; 10] {
     let dim = view.theme.dim();
-    let verdict = match &p.error {
-        Some(e) => Span::styled(e.clone(), view.theme.error()),
-        None => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
+    let verdict = match (&p.error, &p.reason) {
+        (Some(e), _) => Span::styled(e.clone(), view.theme.error()),
+        // The reason in words is the summary's; the row says which kind, briefly.
+        (None, Some(_)) => {
+            let kind = p.lost.map_or_else(|| "beyond log end".to_string(), |n| format!("{n} lost"));
+            Span::styled(format!("{} {kind}", p.verdict), view.theme.error())
+        }
+        (None, None) => Span::styled(p.verdict.as_str(), verdict_style(view, p.verdict)),
     };
     let or_dash = |s: &Option<String>| match s {
         Some(s) => Span::raw(s.clone()),

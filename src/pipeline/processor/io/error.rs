@@ -70,6 +70,9 @@ pub enum ProcessorError {
     LookupRuntime(#[source] std::io::Error),
     #[error("checkpoint lookup panicked")]
     LookupPanicked,
+    /// A checkpointed offset lies outside its partition's log and the job's policy is `fail`.
+    #[error(transparent)]
+    OffsetOutOfRange(#[from] crate::pipeline::offset_range::OffsetOutOfRange),
 }
 
 impl ProcessorError {
@@ -92,7 +95,8 @@ impl ProcessorError {
             | Self::Refused { .. }
             | Self::Task(_)
             | Self::LookupRuntime(_)
-            | Self::LookupPanicked => false,
+            | Self::LookupPanicked
+            | Self::OffsetOutOfRange(_) => false,
         }
     }
 }
@@ -115,5 +119,14 @@ mod tests {
         assert!(!refused.retryable());
         assert_eq!(refused.to_string(), "job j: no table");
         assert!(ProcessorError::ConsumerEnded.retryable());
+        let lost = crate::pipeline::offset_range::OffsetOutOfRange {
+            owner: "job j".into(),
+            topic: "t".into(),
+            partition: 1,
+            stored: 120,
+            low: 5000,
+            high: 9000,
+        };
+        assert!(!ProcessorError::from(lost).retryable());
     }
 }

@@ -209,6 +209,9 @@ impl JobLoop<'_> {
     async fn follow_group(
         &mut self,
     ) -> Result<(BTreeSet<(String, i32)>, BTreeSet<i32>), ProcessorError> {
+        if let Some(e) = self.consumer.context().failed() {
+            return Err(e.into());
+        }
         let owned = self.consumer.context().owned();
         let owned_pids = self.ids.of_all(&owned);
         for p in self.op.partitions() {

@@ -134,7 +134,11 @@ async fn consume(
             .set("auto.offset.reset", "earliest")
             .set("partition.assignment.strategy", "range,roundrobin")
             .set("max.partition.fetch.bytes", "16777216")
-            .create_with_context(GroupContext::new(&job.name, &config.sink))?,
+            .create_with_context(GroupContext::new(
+                &job.name,
+                &config.sink,
+                job.on_offset_out_of_range,
+            ))?,
     );
     if opts.group {
         let topics: Vec<&str> = job.topics.iter().map(String::as_str).collect();

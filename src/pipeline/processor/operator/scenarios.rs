@@ -30,6 +30,7 @@ pub(super) fn job(window: WindowConfig, lateness: u64, event_time: &str) -> JobC
         idle_timeout: secs(3600),
         allowed_lateness: secs(lateness),
         output: OutputConfig { table: "cdc.t".into(), topic: None },
+        on_offset_out_of_range: Default::default(),
     }
 }
 
