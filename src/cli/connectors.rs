@@ -5,7 +5,6 @@
 //! verbatim) or a file could not be read, 3 when `--read-only` refused a mutation — checked
 //! before the file is read or any request is sent.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use serde::Serialize;
@@ -57,7 +56,17 @@ pub async fn run(
             ConnectorAction::Restart { name, scope }
         }
         ConnectorVerb::Delete { name, yes } => {
-            if !yes && !confirm_delete(&name, &cluster.name).await? {
+            if !yes
+                && !super::confirm::type_back(
+                    format!(
+                        "Delete connector {name} on Connect cluster {}? Type its name to confirm (empty cancels): ",
+                        cluster.name
+                    ),
+                    &name,
+                    &format!("delete connector {name}"),
+                )
+                .await?
+            {
                 return Ok(EXIT_OK);
             }
             ConnectorAction::Delete(name)
@@ -235,40 +244,4 @@ async fn apply(probe: &Probe, file: &Path) -> anyhow::Result<u8> {
         }
     }
     Ok(code)
-}
-
-/// Deleting is the one action that loses state (the connector's config; its offsets stay), so
-/// on a terminal the user types the name back; an empty answer, the default, cancels. Without a
-/// terminal there is nobody to ask, and `--yes` is required.
-async fn confirm_delete(name: &str, cluster: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "refusing to delete connector {name} without confirmation: no terminal to ask on (pass --yes)"
-        );
-    }
-    let prompt = format!(
-        "Delete connector {name} on Connect cluster {cluster}? Type its name to confirm (empty cancels): "
-    );
-    let name = name.to_string();
-    let answer = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
-        let mut err = std::io::stderr();
-        err.write_all(prompt.as_bytes())?;
-        err.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let typed = line.trim();
-        if typed != name {
-            eprintln!(
-                "{}",
-                if typed.is_empty() {
-                    "cancelled".to_string()
-                } else {
-                    format!("`{typed}` is not `{name}`: cancelled")
-                }
-            );
-        }
-        Ok(typed == name)
-    })
-    .await??;
-    Ok(answer)
 }

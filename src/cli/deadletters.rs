@@ -2,7 +2,6 @@
 //! `job:<name>`): `list` them with their reasons grouped, `show` one, `purge` a consumer's.
 //! Exit code 0, 1 when `show` finds no such letter, 2 on an error.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -54,7 +53,16 @@ pub async fn run(config: &Config, verb: DeadLetterVerb) -> anyhow::Result<u8> {
             Ok(if letters.is_empty() { EXIT_DOWN } else { EXIT_OK })
         }
         DeadLetterVerb::Purge { consumer, yes } => {
-            if !yes && !confirm_purge(&consumer).await? {
+            if !yes
+                && !super::confirm::type_back(
+                    format!(
+                        "Purge every dead letter of {consumer}? Type the consumer to confirm (empty cancels): "
+                    ),
+                    &consumer,
+                    &format!("purge the dead letters of {consumer}"),
+                )
+                .await?
+            {
                 return Ok(EXIT_OK);
             }
             let n = if exists { deadletter::purge(&sink, &consumer).await? } else { 0 };
@@ -142,34 +150,6 @@ fn render_letters(letters: &[Letter]) -> String {
         ));
     }
     out
-}
-
-/// Purging loses the letters for good, so on a terminal the user types the consumer back; an
-/// empty answer, the default, cancels. Without a terminal `--yes` is required.
-async fn confirm_purge(consumer: &str) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "refusing to purge the dead letters of {consumer} without confirmation: no terminal to ask on (pass --yes)"
-        );
-    }
-    let prompt = format!(
-        "Purge every dead letter of {consumer}? Type the consumer to confirm (empty cancels): "
-    );
-    let consumer = consumer.to_string();
-    let answer = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
-        let mut err = std::io::stderr();
-        err.write_all(prompt.as_bytes())?;
-        err.flush()?;
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        let ok = line.trim() == consumer;
-        if !ok {
-            eprintln!("cancelled");
-        }
-        Ok(ok)
-    })
-    .await??;
-    Ok(answer)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod brokers;
+mod confirm;
 mod connectors;
 mod deadletters;
 mod diff;
