@@ -15,7 +15,9 @@ fn tmux(args: &[&str]) -> String {
 }
 
 /// Kills the session however the test ends.
-struct Session(String);
+/// A tmux session running the console, and the directory its log goes to (shown when a wait
+/// times out: the console may have ended, and its pane with it).
+struct Session(String, Option<std::path::PathBuf>);
 
 impl Session {
     fn target(&self) -> String {
@@ -32,6 +34,13 @@ impl Session {
     fn type_text(&self, text: &str) {
         tmux(&["send-keys", "-t", &self.target(), "-l", text]);
     }
+    /// The last lines of the console's log, if it writes one here.
+    fn log_tail(&self) -> String {
+        let Some(dir) = &self.1 else { return "(none)".into() };
+        let text = std::fs::read_to_string(dir.join("cdc-console.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
     /// Waits until the screen satisfies `check`, and returns it.
     fn wait(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -40,7 +49,11 @@ impl Session {
             if check(&s) {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{s}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{s}\nconsole log (tail):\n{}",
+                self.log_tail()
+            );
             std::thread::sleep(Duration::from_millis(150));
         }
     }
@@ -98,7 +111,9 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     let stty = dir.path().join("stty-after");
     let bin = env!("CARGO_BIN_EXE_cdc-console");
     let script = format!(
-        "CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 60",
+        // The pane stays after the console ends (its exit status and any panic message on
+        // screen) until the session is killed.
+        "CDC_CONSOLE_LOG_DIR={} {bin}; echo \"exit=$?\"; stty -a > {}; sleep 600",
         dir.path().display(),
         stty.display()
     );
@@ -116,7 +131,7 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
         "-c",
         &script,
     ]);
-    let s = Session(name);
+    let s = Session(name, Some(dir.path().to_path_buf()));
 
     s.wait("the connector RUNNING on the first screen", 30, |x| {
         x.contains("orders-cdc") && x.contains("RUNNING")
@@ -253,7 +268,7 @@ fn sigterm_restores_the_terminal() {
         "-c",
         &script,
     ]);
-    let s = Session(name);
+    let s = Session(name, Some(dir.path().to_path_buf()));
     s.wait("the console", 30, |x| x.contains("cdc-console") && x.contains("source"));
     let pid = std::fs::read_to_string(&pidfile).expect("the console's pid").trim().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
