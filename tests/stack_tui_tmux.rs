@@ -41,6 +41,28 @@ impl Session {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
+    /// Every thread's stack of the console (gdb, when installed): what a frozen screen waits on.
+    fn threads(&self) -> String {
+        let pane = tmux(&["display", "-p", "-t", &self.target(), "#{pane_pid}"]);
+        let Ok(out) = Command::new("pgrep").args(["-P", pane.trim()]).output() else {
+            return "(no pgrep)".into();
+        };
+        let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_string)
+        else {
+            return "(the console has ended)".into();
+        };
+        match Command::new("gdb")
+            .args(["-p", &pid, "-batch", "-ex", "thread apply all bt 30"])
+            .output()
+        {
+            Ok(o) => String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .filter(|l| l.starts_with('#') || l.starts_with("Thread"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Err(e) => format!("(no gdb: {e})"),
+        }
+    }
     /// Waits until the screen satisfies `check`, and returns it.
     fn wait(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
@@ -51,8 +73,10 @@ impl Session {
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{s}\nconsole log (tail):\n{}",
-                self.log_tail()
+                "timed out waiting for {what}; screen:\n{s}\nconsole log (tail):\n{}\n\
+                 console threads:\n{}",
+                self.log_tail(),
+                self.threads()
             );
             std::thread::sleep(Duration::from_millis(150));
         }
