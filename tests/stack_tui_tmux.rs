@@ -1,93 +1,15 @@
 //! The real binary in a real terminal (tmux) against the local stack, driven like a user:
 //! navigate to the connectors view, pause, resume and restart the connector with its keys and
 //! see each state change (on screen, and in the REST API and PostgreSQL independently), start
-//! the generator and see its rate, then quit and find the terminal restored.
+//! the generator and see its rate, the replicator and a diff, then quit and find the terminal
+//! restored. Signals and panics: stack_tui_hygiene.rs.
 
 mod common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
-    let out =
-        Command::new("tmux").args(args).output().expect("tmux is installed (apt-get install tmux)");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Kills the session however the test ends.
-/// A tmux session running the console, and the directory its log goes to (shown when a wait
-/// times out: the console may have ended, and its pane with it).
-struct Session(String, Option<std::path::PathBuf>);
-
-impl Session {
-    fn target(&self) -> String {
-        format!("{}:0.0", self.0)
-    }
-    fn screen(&self) -> String {
-        tmux(&["capture-pane", "-p", "-t", &self.target()])
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            tmux(&["send-keys", "-t", &self.target(), k]);
-        }
-    }
-    fn type_text(&self, text: &str) {
-        tmux(&["send-keys", "-t", &self.target(), "-l", text]);
-    }
-    /// The last lines of the console's log, if it writes one here.
-    fn log_tail(&self) -> String {
-        let Some(dir) = &self.1 else { return "(none)".into() };
-        let text = std::fs::read_to_string(dir.join("cdc-console.log")).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-    /// Every thread's stack of the console (gdb, when installed): what a frozen screen waits on.
-    fn threads(&self) -> String {
-        let pane = tmux(&["display", "-p", "-t", &self.target(), "#{pane_pid}"]);
-        let Ok(out) = Command::new("pgrep").args(["-P", pane.trim()]).output() else {
-            return "(no pgrep)".into();
-        };
-        let Some(pid) = String::from_utf8_lossy(&out.stdout).lines().next().map(str::to_string)
-        else {
-            return "(the console has ended)".into();
-        };
-        match Command::new("gdb")
-            .args(["-p", &pid, "-batch", "-ex", "thread apply all bt 30"])
-            .output()
-        {
-            Ok(o) => String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .filter(|l| l.starts_with('#') || l.starts_with("Thread"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Err(e) => format!("(no gdb: {e})"),
-        }
-    }
-    /// Waits until the screen satisfies `check`, and returns it.
-    fn wait(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let s = self.screen();
-            if check(&s) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{s}\nconsole log (tail):\n{}\n\
-                 console threads:\n{}",
-                self.log_tail(),
-                self.threads()
-            );
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &self.0]);
-    }
-}
+use common::tmux::{Session, assert_terminal_restored, tmux};
 
 /// The connector's state as Connect's REST API reports it, read without the console.
 fn rest_state(name: &str) -> String {
@@ -261,63 +183,4 @@ fn achieved_rate(screen: &str) -> Option<f64> {
         .filter(|c| *c != ',')
         .collect();
     number.parse().ok()
-}
-
-/// SIGTERM (a `kill`, a closing session manager) ends the console with the terminal restored.
-#[test]
-fn sigterm_restores_the_terminal() {
-    common::require_stack();
-    let name = format!("cdc-console-term-{}", std::process::id());
-    let dir = tempfile::tempdir().unwrap();
-    let stty = dir.path().join("stty-after");
-    let bin = env!("CARGO_BIN_EXE_cdc-console");
-    let pidfile = dir.path().join("pid");
-    let script = format!(
-        "CDC_CONSOLE_LOG_DIR={} {bin} & echo $! > {}; wait $!; echo \"exit=$?\"; stty -a > {}; sleep 60",
-        dir.path().display(),
-        pidfile.display(),
-        stty.display()
-    );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "120",
-        "-y",
-        "36",
-        "bash",
-        "--norc",
-        "-c",
-        &script,
-    ]);
-    let s = Session(name, Some(dir.path().to_path_buf()));
-    s.wait("the console", 30, |x| x.contains("cdc-console") && x.contains("source"));
-    let pid = std::fs::read_to_string(&pidfile).expect("the console's pid").trim().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    s.wait("the shell after SIGTERM", 10, |x| x.contains("exit=0"));
-    assert_eq!(
-        tmux(&["display", "-p", "-t", &s.target(), "#{alternate_on}"]).trim(),
-        "0",
-        "alternate screen left"
-    );
-    assert_terminal_restored(&stty);
-}
-
-/// The `stty -a` the shell wrote after the console ended shows a cooked terminal again.
-fn assert_terminal_restored(stty: &std::path::Path) {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let modes = loop {
-        if let Ok(m) = std::fs::read_to_string(stty).map(|m| m.trim().to_string())
-            && !m.is_empty()
-        {
-            break m;
-        }
-        assert!(Instant::now() < deadline, "no stty output");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    for flag in ["icanon", "echo", "isig"] {
-        assert!(modes.split_whitespace().any(|w| w == flag), "`{flag}` restored: {modes}");
-    }
 }

@@ -19,6 +19,7 @@ mod reports;
 mod run;
 mod spawn;
 mod tasks;
+mod terminal;
 
 use std::time::SystemTime;
 
@@ -97,7 +98,13 @@ impl App {
     }
 
     pub fn feedback(&mut self, state: FeedbackState, text: impl Into<String>) {
-        self.ui.feedback = Some(Feedback { text: text.into(), state, at: SystemTime::now() });
+        let text = text.into();
+        // The log keeps what the screen said, for after the console has ended.
+        match state {
+            FeedbackState::Error => tracing::warn!("{text}"),
+            FeedbackState::Pending | FeedbackState::Done => tracing::info!("{text}"),
+        }
+        self.ui.feedback = Some(Feedback { text, state, at: SystemTime::now() });
     }
 
     /// What the key does in the current mode.

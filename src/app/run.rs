@@ -2,24 +2,32 @@
 //! tasks' progress and ends, a clock tick, SIGTERM) becomes one `Event`, and `Tasks::handle`
 //! turns it into a change of the app. The loop redraws only when something visible changed (or
 //! once a second, for the ages on screen) and never waits on a backend: collectors, REST
-//! actions, the generator, the replicator and the processor run in their own tasks. The
-//! terminal is given back as it was found however the loop ends: an error, a panic or `q`.
+//! actions, the generator, the replicator and the processor run in their own tasks. `q`, SIGTERM
+//! and SIGHUP first ask the embedded stages to stop between batches (what they committed stays,
+//! a batch in flight commits or rolls back) and wait for them, within [`STOPPING`]; a second `q`
+//! quits at once. The terminal is given back however the loop ends (see `terminal`).
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+use ratatui::crossterm::event::EventStream;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::watch;
 
 use super::App;
 use super::event::{Event, Flow};
 use super::tasks::Tasks;
+use super::terminal::Screen;
 use crate::action::Keymap;
 use crate::config::Config;
 use crate::config::theme::Theme;
 use crate::ui;
+use crate::ui::FeedbackState;
+
+/// How long quitting waits for the embedded stages to stop before it leaves anyway (their
+/// transaction in flight then rolls back with the connection).
+pub const STOPPING: Duration = Duration::from_secs(15);
 
 /// Runs the console until `q` or SIGTERM. `metrics_addr` serves Prometheus text from the same
 /// store.
@@ -62,8 +70,11 @@ async fn event_loop(
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
     let mut redraw = true;
-    while !app.quit {
+    let mut quitting: Option<Instant> = None;
+    let mut injected = injected::Panic::from_env();
+    loop {
         if redraw {
             terminal.draw(|f| ui::draw(f, &app.view(SystemTime::now())))?;
         }
@@ -72,62 +83,72 @@ async fn event_loop(
             input = input.next() => Event::from_terminal(input),
             _ = clock.tick() => Event::Tick,
             _ = sigterm.recv() => Event::Quit,
+            _ = sighup.recv() => Event::Quit,
         };
-        match tasks.handle(&mut app, event)? {
-            Flow::Redraw => redraw = true,
-            Flow::Wait => redraw = false,
-            Flow::Quit => break,
+        injected.at(&event, &mut tasks);
+        let flow = tasks.handle(&mut app, event)?;
+        redraw = !matches!(flow, Flow::Wait);
+        if matches!(flow, Flow::Quit) || std::mem::take(&mut app.quit) {
+            // A second request while stopping quits at once.
+            if quitting.is_some() || !tasks.stop_stages() {
+                break;
+            }
+            quitting = Some(Instant::now());
+            app.feedback(
+                FeedbackState::Pending,
+                "stopping the embedded stages between batches (q again quits now)",
+            );
+            redraw = true;
+        }
+        if let Some(since) = quitting
+            && (!tasks.stages_running() || since.elapsed() >= STOPPING)
+        {
+            break;
         }
     }
-    // Dropping the tasks asks the running ones to stop (see `Tasks`'s `Drop`).
+    // Dropping the tasks asks whatever still runs to stop (see `Tasks`'s `Drop`).
     drop(tasks);
     Ok(crate::cli::EXIT_OK)
 }
 
-/// The terminal while the console owns it: raw mode, the alternate screen and, when `ui.mouse`
-/// is on, the mouse captured (off by default: capturing it takes away the terminal's own
-/// selection). `restore` gives it back; dropping it unrestored (an early error, a panic) does
-/// too.
-struct Screen {
-    terminal: ratatui::DefaultTerminal,
-    mouse: bool,
-    restored: bool,
-}
+/// A panic injected by the tests through `CDC_CONSOLE_TEST_PANIC` (debug builds only): `loop`
+/// panics the drawing thread, `task` a background task, at the first clock tick two seconds
+/// after the start (the first frames are on screen by then).
+mod injected {
+    use std::time::{Duration, Instant};
 
-impl Screen {
-    fn open(mouse: bool) -> anyhow::Result<Screen> {
-        // ratatui installs a panic hook that restores the terminal before the message prints.
-        let mut screen = Screen { terminal: ratatui::try_init()?, mouse: false, restored: false };
-        if mouse {
-            screen.mouse = true;
-            ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture)?;
-        }
-        Ok(screen)
+    use super::{Event, Tasks};
+
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Loop,
+        Task,
     }
 
-    fn restore(mut self) -> std::io::Result<()> {
-        self.restored = true;
-        self.release_mouse();
-        ratatui::try_restore()
-    }
+    pub struct Panic(Option<(Kind, Instant)>);
 
-    fn release_mouse(&self) {
-        if self.mouse {
-            let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    impl Panic {
+        pub fn from_env() -> Panic {
+            let kind = match std::env::var("CDC_CONSOLE_TEST_PANIC").as_deref() {
+                _ if !cfg!(debug_assertions) => None,
+                Ok("loop") => Some(Kind::Loop),
+                Ok("task") => Some(Kind::Task),
+                _ => None,
+            };
+            Panic(kind.map(|k| (k, Instant::now() + Duration::from_secs(2))))
         }
-    }
-}
 
-impl Drop for Screen {
-    fn drop(&mut self) {
-        if self.restored {
-            return;
-        }
-        self.release_mouse();
-        // On a panic the hook has restored the terminal already; a second restore could move
-        // the cursor over the panic message.
-        if !std::thread::panicking() {
-            let _ = ratatui::try_restore();
+        /// Fires once.
+        pub fn at(&mut self, event: &Event, tasks: &mut Tasks) {
+            let Some((kind, at)) = self.0 else { return };
+            if !matches!(event, Event::Tick) || Instant::now() < at {
+                return;
+            }
+            self.0 = None;
+            match kind {
+                Kind::Loop => panic!("injected panic in the drawing thread"),
+                Kind::Task => tasks.spawn_panic(),
+            }
         }
     }
 }

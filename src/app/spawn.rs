@@ -65,6 +65,36 @@ pub enum Done {
     Reset(Result<String, String>),
 }
 
+/// Runs `work` in a task of its own and reports how it ended through `done`. A panic is
+/// reported as the task's failure, with its message: a stage that died must not stay
+/// "running" on screen.
+fn reported<T: Send + 'static>(
+    done: mpsc::Sender<Done>,
+    report: impl FnOnce(Result<T, String>) -> Done + Send + 'static,
+    work: impl Future<Output = Result<T, String>> + Send + 'static,
+) {
+    let task = tokio::spawn(work);
+    tokio::spawn(async move {
+        let result = task.await.unwrap_or_else(|e| Err(ended_abnormally(e)));
+        let _ = done.send(report(result)).await;
+    });
+}
+
+/// What a task that did not return said: its panic message, or that it was cancelled.
+fn ended_abnormally(e: tokio::task::JoinError) -> String {
+    match e.try_into_panic() {
+        Ok(p) => {
+            let message = p
+                .downcast_ref::<&str>()
+                .map(ToString::to_string)
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            format!("the task panicked: {message} (a bug: please report it with the log)")
+        }
+        Err(_) => "the task was cancelled".into(),
+    }
+}
+
 pub fn start_generator(
     config: &Config,
     rate: u32,
@@ -75,7 +105,7 @@ pub fn start_generator(
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (progress_tx, progress) = watch::channel(Report::default());
     let endpoint = config.source.clone();
-    tokio::spawn(async move {
+    reported(done, Done::Generator, async move {
         let settings = Settings { rate: rate.max(1), duration: None, seed: 42, mix };
         let stop = async {
             let _ = stop_rx.await;
@@ -85,7 +115,7 @@ pub fn start_generator(
         let ended = retry::generator(&endpoint, &settings, how(), rate_rx, stop, progress, |_| {});
         // Stopped while waiting to retry: what the last attempt wrote.
         let stopped = || Report { retrying: None, ..last.borrow().clone() };
-        let _ = done.send(Done::Generator(ended.await.into_result(stopped))).await;
+        ended.await.into_result(stopped)
     });
     Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
 }
@@ -94,19 +124,18 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let (tx, snapshot) = watch::channel(ReplicatorSnapshot { running: true, ..Default::default() });
     let config = config.clone();
-    tokio::spawn(async move {
+    reported(done, Done::Replicator, async move {
         let stop = async {
             let _ = stop_rx.await;
         };
         let opts = replicator::Options::default();
         let last = tx.subscribe();
         let ended = retry::replicator(&config, &opts, how(), stop, tx, |_| {}).await;
-        let result = ended.into_result(|| ReplicatorSnapshot {
+        ended.into_result(|| ReplicatorSnapshot {
             running: false,
             retrying: None,
             ..last.borrow().clone()
-        });
-        let _ = done.send(Done::Replicator(result)).await;
+        })
     });
     Replicating { stop: Stop(Some(stop_tx)), snapshot }
 }
@@ -114,13 +143,12 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
 /// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
 pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
     let config = config.clone();
-    tokio::spawn(async move {
+    reported(done, Done::Diff, async move {
         let opts = diff::Options {
             kafka: Some(crate::kafka::client_config(&config)),
             ..Default::default()
         };
-        let result = diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string());
-        let _ = done.send(Done::Diff(result)).await;
+        diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string())
     });
 }
 
@@ -135,19 +163,18 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
         ..Default::default()
     });
     let config = config.clone();
-    tokio::spawn(async move {
+    reported(done, Done::Processor, async move {
         let stop = async {
             let _ = stop_rx.await;
         };
         let opts = processor::Options::default();
         let last = tx.subscribe();
         let ended = retry::processor(&config, &job, &opts, how(), paused_rx, stop, tx, |_| {});
-        let result = ended.await.into_result(|| ProcessorSnapshot {
+        ended.await.into_result(|| ProcessorSnapshot {
             running: false,
             retrying: None,
             ..last.borrow().clone()
-        });
-        let _ = done.send(Done::Processor(result)).await;
+        })
     });
     Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
 }
@@ -155,18 +182,14 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
 /// Forgets the first job's checkpoints, partial results, late events and output rows.
 pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
     let config = config.clone();
-    tokio::spawn(async move {
-        let result = async {
-            let job = config.jobs.first().ok_or("no processor job is configured")?;
-            let timeout = config.timeouts.request().max(Duration::from_secs(5));
-            let c = crate::pipeline::connect(&config.sink, timeout, "reset")
-                .await
-                .map_err(|e| e.to_string())?;
-            processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
-            Ok::<String, String>(job.name.clone())
-        }
-        .await;
-        let _ = done.send(Done::Reset(result)).await;
+    reported(done, Done::Reset, async move {
+        let job = config.jobs.first().ok_or("no processor job is configured")?;
+        let timeout = config.timeouts.request().max(Duration::from_secs(5));
+        let c = crate::pipeline::connect(&config.sink, timeout, "reset")
+            .await
+            .map_err(|e| e.to_string())?;
+        processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
+        Ok(job.name.clone())
     });
 }
 
@@ -179,10 +202,9 @@ pub fn connect_action(
 ) {
     let Some(c) = config.connect.get(cluster) else { return };
     let probe = connect::Probe::new(c, config.timeouts.action());
-    tokio::spawn(async move {
-        let what = action.to_string();
-        let result = probe.perform(&action).await.map(|o| o.to_string()).map_err(|e| e.to_string());
-        let _ = done.send(Done::Action(what, result, cluster)).await;
+    let what = action.to_string();
+    reported(done, move |result| Done::Action(what, result, cluster), async move {
+        probe.perform(&action).await.map(|o| o.to_string()).map_err(|e| e.to_string())
     });
 }
 

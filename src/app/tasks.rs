@@ -148,6 +148,31 @@ impl Tasks {
         }
     }
 
+    /// Whether the generator, the replicator or the processor is running.
+    pub fn stages_running(&self) -> bool {
+        self.generator.is_some() || self.replicator.is_some() || self.processor.is_some()
+    }
+
+    /// Asks every running stage to stop at its next safe point (their `Done` follows); false
+    /// when none runs.
+    pub fn stop_stages(&mut self) -> bool {
+        if let Some(g) = &mut self.generator {
+            g.stop.request();
+        }
+        if let Some(p) = &mut self.processor {
+            p.stop.request();
+        }
+        if let Some(r) = &mut self.replicator {
+            r.stop.request();
+        }
+        self.stages_running()
+    }
+
+    /// A background task that panics (the tests' injected panic): the console must go on.
+    pub fn spawn_panic(&mut self) {
+        self.collectors.push(tokio::spawn(async { panic!("injected panic in a task") }));
+    }
+
     /// Polls every backend now: the collectors (re)start.
     fn refresh(&mut self) {
         for c in self.collectors.drain(..) {
@@ -224,15 +249,7 @@ impl Drop for Tasks {
     /// However the loop ends: the generator stops; the replicator and the processor stop
     /// between batches (what they committed stays); the collectors and the probe end.
     fn drop(&mut self) {
-        if let Some(g) = &mut self.generator {
-            g.stop.request();
-        }
-        if let Some(p) = &mut self.processor {
-            p.stop.request();
-        }
-        if let Some(r) = &mut self.replicator {
-            r.stop.request();
-        }
+        self.stop_stages();
         for c in &self.collectors {
             c.abort();
         }

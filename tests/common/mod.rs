@@ -7,6 +7,7 @@ pub mod kafka;
 pub mod processor;
 pub mod replicator;
 pub mod stages;
+pub mod tmux;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
