@@ -96,7 +96,9 @@ impl Exact {
     /// record at the committed offset, as of `at` (the poll's time, Unix seconds).
     pub async fn apply(&mut self, snapshot: &mut GroupsSnapshot, at: f64) {
         let new = self.plan(snapshot);
-        if !new.is_empty() {
+        if new.is_empty() {
+            self.drain();
+        } else {
             self.asked += new.len() as u64;
             let read = self.read(new.clone()).await.unwrap_or_else(|e| {
                 tracing::debug!("lag in seconds from record timestamps: {e}");
@@ -105,6 +107,18 @@ impl Exact {
             self.record(new, &read);
         }
         fill(snapshot, &self.times, at);
+    }
+
+    /// Empties an idle reader's queue: nothing else polls it between reads, and a broker down
+    /// for hours adds an error event every few seconds (a non-blocking poll each).
+    fn drain(&self) {
+        if let Some(Ok(reader)) = self.reader.as_ref().map(|r| r.try_lock()) {
+            for _ in 0..1000 {
+                if reader.poll(Duration::ZERO).is_none() {
+                    break;
+                }
+            }
+        }
     }
 
     /// Drops what is no longer wanted and picks this poll's new reads.
