@@ -84,7 +84,7 @@ async fn sample(
     only: Option<&str>,
     window: Duration,
 ) -> anyhow::Result<(GroupsSnapshot, usize)> {
-    let mut probe = Probe::new(config).watch(only.map(str::to_string));
+    let mut probe = Probe::new(config).watch(only.map(str::to_string)).without_record_reads();
     let every = config.timeouts.refresh();
     let start = Instant::now();
     let mut snapshot = probe.collect().await?;

@@ -12,11 +12,14 @@
 //! previous layout (a broker going down often fails the next metadata request first). A broker
 //! that cannot list groups (the mock cluster) still yields the watched groups and the console's
 //! own; a group whose offsets fail shows its error; a dead leader fails only its partitions.
-//! The [`Tracker`](tracker::Tracker) keeps what lag in seconds and verdicts need between polls.
+//! The [`Tracker`](tracker::Tracker) keeps what lag in seconds and verdicts need between polls;
+//! where its interpolation does not reach back to a committed offset, [`exact`] reads the record
+//! there (cached, a bounded number per poll).
 
 pub mod assignment;
 mod committed;
 pub mod error;
+pub mod exact;
 mod listing;
 mod log_end;
 mod model;
@@ -52,6 +55,8 @@ pub struct Probe {
     watched: Vec<String>,
     own: Option<own::OwnConsumers>,
     tracker: Tracker,
+    /// None when the caller reads every record timestamp itself.
+    exact: Option<exact::Exact>,
     /// The last topic layout the metadata gave.
     layout: Option<Layout>,
 }
@@ -72,6 +77,7 @@ impl Probe {
             watched: Vec::new(),
             own: None,
             tracker: Tracker::new(Rules::default()),
+            exact: Some(exact::Exact::new(config)),
             layout: None,
         }
     }
@@ -91,12 +97,27 @@ impl Probe {
         self
     }
 
+    /// Interpolation only, for a caller that reads the record at every lagging offset itself
+    /// (the one-shot commands).
+    #[must_use]
+    pub fn without_record_reads(mut self) -> Self {
+        self.exact = None;
+        self
+    }
+
+    /// What reading records for lag in seconds has cost so far; None without record reads.
+    pub fn read_stats(&self) -> Option<exact::ReadStats> {
+        self.exact.as_ref().map(exact::Exact::stats)
+    }
+
     pub async fn collect(&mut self) -> Result<GroupsSnapshot, CollectError> {
-        let endpoint = self.brokers.clone();
-        self.observe()
-            .await
-            .map(|obs| self.tracker.observe(obs))
-            .map_err(|e| e.into_collect(&endpoint))
+        let obs = self.observe().await.map_err(|e| e.into_collect(&self.brokers))?;
+        let at = obs.at;
+        let mut snapshot = self.tracker.observe(obs);
+        if let Some(exact) = &mut self.exact {
+            exact.apply(&mut snapshot, at).await;
+        }
+        Ok(snapshot)
     }
 
     /// One poll's I/O.
