@@ -43,7 +43,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
 /// prints on the restored terminal (exit 101, Rust's panic status).
 #[test]
 fn a_panic_while_drawing_restores_the_terminal_and_shows_the_message() {
-    let (s, dir) = session("panic-loop", "CDC_CONSOLE_TEST_PANIC=loop");
+    let (s, dir) = session("panic-loop", "RUST_BACKTRACE=0 CDC_CONSOLE_TEST_PANIC=loop");
     let after = ends_restored(&s, &dir, "101");
     assert!(after.contains("injected panic in the drawing thread"), "{after}");
 }
