@@ -249,12 +249,15 @@ fn both_consumers_record_every_poison_event_in_their_own_dead_letters() {
     drop(scratch);
 }
 
-/// Known gap, kept as a reproducer: a value of the wrong type in a column the replica stages as
-/// text and casts in the merge (`amount` numeric, here an object) is not a dead letter: the merge
-/// fails, and with it the whole batch, again on every retry. The processor refuses the same
-/// event as a dead letter.
+/// A value of the wrong type in a column the replica stages as text and casts in the merge
+/// (`amount` numeric, here an object) fails the server's cast, not staging: the batch is merged
+/// again around it, the event becomes the replica's dead letter with the server's reason, and
+/// the valid events around it are applied in their order.
 #[test]
-#[ignore = "known gap: a wrong-typed value fails the replicator's merge instead of being a dead letter"]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario: a batch with poison rows, then every row and letter checked"
+)]
 fn a_wrong_typed_value_is_a_dead_letter_of_the_replica() {
     common::require_stack();
     let pid = std::process::id();
@@ -269,11 +272,22 @@ fn a_wrong_typed_value_is_a_dead_letter_of_the_replica() {
     .expect("source table");
     rt.block_on(common::replicator::reset(&sink, &[&replica_name]));
     let producer: BaseProducer = common::kafka::plain_config().create().expect("producer");
-    let bad = event("c", &row(1, "pending", r#"{"wrong":"type"}"#), 100);
-    let good = event("c", &row(2, "pending", "\"1.50\""), 200);
-    for p in [&bad, &good] {
-        let r = BaseRecord::to(&scratch.name).partition(0).key("k").payload(p.as_str());
+    // One batch: 300 events, every 29th a value the merge refuses (an object, a text that is
+    // no number, a number beyond numeric(12,2)); the good ones update 40 keys over and over.
+    let bad_values = [r#"{"wrong":"type"}"#, r#""abc""#, "\"12345678901234567890.5\""];
+    let (mut bad_offsets, mut last_good) = (Vec::new(), std::collections::BTreeMap::new());
+    for i in 0..300_usize {
+        let payload = if i % 29 == 3 {
+            bad_offsets.push(i as i64);
+            event("c", &row(1000 + i, "pending", bad_values[bad_offsets.len() % 3]), 100 + i)
+        } else {
+            let key = 1 + i % 40;
+            last_good.insert(key as i64, format!("{i}.00"));
+            event("u", &row(key, "pending", &format!("\"{i}.00\"")), 100 + i)
+        };
+        let r = BaseRecord::to(&scratch.name).partition(0).key("k").payload(payload.as_str());
         producer.send(r).map_err(|(e, _)| e).expect("send");
+        producer.poll(Duration::ZERO);
     }
     producer.flush(common::kafka::TIMEOUT).expect("flush");
     let config = Config {
@@ -297,14 +311,37 @@ fn a_wrong_typed_value_is_a_dead_letter_of_the_replica() {
         std::future::pending(),
         tx,
     ));
-    rt.block_on(async {
-        let consumer = deadletter::replica(&replica_name);
+    let consumer = deadletter::replica(&replica_name);
+    let (rows, reasons) = rt.block_on(async {
+        let rows: std::collections::BTreeMap<i64, String> = sink
+            .query(&format!("SELECT order_id::bigint, amount::text FROM cdc.{replica_name}"), &[])
+            .await
+            .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            .unwrap_or_default();
+        let reasons: Vec<(i64, String)> = sink
+            .query(
+                "SELECT \"offset\", reason FROM cdc.dead_letters WHERE consumer = $1",
+                &[&consumer],
+            )
+            .await
+            .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+            .unwrap_or_default();
         sink.execute("DELETE FROM cdc.dead_letters WHERE consumer = $1", &[&consumer]).await.ok();
         common::replicator::reset(&sink, &[&replica_name]).await;
         source.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await.expect("drop");
+        (rows, reasons)
     });
     let snap = result.expect("the replicator goes on past a wrong-typed value");
-    assert_eq!((snap.dead_letters, snap.events), (1, 1), "{snap:?}");
+    let bad = bad_offsets.len() as u64;
+    assert_eq!((snap.dead_letters, snap.events), (bad, 300 - bad), "{snap:?}");
+    assert_eq!(rows, last_good, "every key at its last good value, no poison row");
+    let mut offsets: Vec<i64> = reasons.iter().map(|(o, _)| *o).collect();
+    offsets.sort_unstable();
+    assert_eq!(offsets, bad_offsets, "a letter for each refused event: {reasons:?}");
+    assert!(
+        reasons.iter().all(|(_, r)| r.contains("numeric")),
+        "each with the server's reason: {reasons:?}"
+    );
 }
 
 /// The table as it was before consumers were named.

@@ -104,11 +104,19 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
     s.keys(&["Tab", "Enter"]);
     s.wait("the connectors view", 10, |x| x.contains("TASKS") && x.contains("orders-cdc"));
 
+    // Other connectors may share the cluster: the live filter leaves ours alone, selected, and
+    // each state is read off its own row.
+    s.keys(&["/"]);
+    s.type_text("orders-cdc");
+    s.keys(&["Enter"]);
+    let ours =
+        |x: &str, state: &str| x.lines().any(|l| l.contains("orders-cdc") && l.contains(state));
+    s.wait("orders-cdc in the filtered list", 10, |x| ours(x, "RUNNING"));
     s.keys(&["p"]);
-    s.wait("PAUSED on screen", 30, |x| x.contains("PAUSED"));
+    s.wait("PAUSED on screen", 30, |x| ours(x, "PAUSED"));
     wait_rest("orders-cdc", "PAUSED");
     s.keys(&["u"]);
-    s.wait("RUNNING again on screen", 30, |x| x.contains("RUNNING") && !x.contains("PAUSED"));
+    s.wait("RUNNING again on screen", 30, |x| ours(x, "RUNNING") && !ours(x, "PAUSED"));
     wait_rest("orders-cdc", "RUNNING");
 
     // Restart with all tasks: the walsender serving Debezium's slot is replaced.
@@ -124,7 +132,7 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
-    s.wait("RUNNING after the restart", 30, |x| x.contains("RUNNING"));
+    s.wait("RUNNING after the restart", 30, |x| ours(x, "RUNNING"));
 
     // The generator: start it, see a rate above zero, stop it.
     s.keys(&[":"]);

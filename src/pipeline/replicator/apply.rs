@@ -50,7 +50,7 @@ pub fn stage_ddl(replica: &str, plan: &Plan) -> String {
     let mut columns = String::new();
     for (n, m) in plan.columns.iter().enumerate() {
         if m.encoding.typed() {
-            columns.push_str(&format!(", _v{n} {}", m.ty));
+            columns.push_str(&format!(", _v{n} {}", unconstrained(&m.ty)));
         }
         if m.encoding.text_column() {
             columns.push_str(&format!(", _t{n} text"));
@@ -67,6 +67,22 @@ pub fn stage_ddl(replica: &str, plan: &Plan) -> String {
             )
         })
         .collect()
+}
+
+/// The type without the precision or length that can refuse a value (`numeric(12,2)` →
+/// `numeric`, `character varying(20)` → `character varying`): the COPY into staging refuses
+/// nothing, and the merge into the replica's column does, where a refused row becomes a dead
+/// letter instead of failing the batch (`poison.rs`). Types whose bare name is narrower
+/// (`character` is `character(1)`) keep theirs.
+fn unconstrained(ty: &str) -> String {
+    for base in ["numeric", "character varying"] {
+        if let Some(rest) = ty.strip_prefix(base).and_then(|r| r.strip_prefix('('))
+            && let Some((_, after)) = rest.split_once(')')
+        {
+            return format!("{base}{after}");
+        }
+    }
+    ty.to_string()
 }
 
 /// One event's place in the batch.
@@ -146,9 +162,10 @@ async fn copy(
     Ok(())
 }
 
-/// The merge of the replica's staged run `$1` from staging table `parity`; `distinct` when the
-/// run may hold several events per key (the last one is picked here, else it was when staging).
-/// Returns (rows deleted, rows upserted).
+/// The merge of the replica's staged run `$1` from staging table `parity`, of the events whose
+/// batch sequence is in `$2..$3` (all of them but when a row's value failed the merge: see
+/// `poison.rs`); `distinct` when the run may hold several events per key (the last one is
+/// picked here, else it was when staging). Returns (rows deleted, rows upserted).
 pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) -> String {
     let table = qualified(&r.sink);
     let src_keys: Vec<String> = plan.key.iter().map(|&i| ident(&plan.columns[i].source)).collect();
@@ -181,7 +198,8 @@ pub fn merge_sql(parity: usize, distinct: bool, r: &ReplicaConfig, plan: &Plan) 
         .collect();
     format!(
         "WITH v AS (
-            SELECT _cdc_seq, _cdc_op, _cdc_lsn, {values} FROM {stage} WHERE _cdc_seg = $1
+            SELECT _cdc_seq, _cdc_op, _cdc_lsn, {values} FROM {stage}
+            WHERE _cdc_seg = $1 AND _cdc_seq >= $2 AND _cdc_seq < $3
         ), s AS (
             SELECT {distinct_on}_cdc_op = 'u' AND {keep} AS _cdc_keep, * FROM v{order}
         ), del AS (
@@ -217,6 +235,17 @@ mod tests {
             key: vec![0],
             source_columns: vec!["id".into(), "note".into(), "gone".into()],
         }
+    }
+
+    #[test]
+    fn staging_columns_refuse_no_length_or_precision() {
+        let u = super::unconstrained;
+        assert_eq!(u("numeric(12,2)"), "numeric");
+        assert_eq!(u("numeric(12,2)[]"), "numeric[]");
+        assert_eq!(u("character varying(20)"), "character varying");
+        assert_eq!(u("character(3)"), "character(3)");
+        assert_eq!(u("timestamp(3) with time zone"), "timestamp(3) with time zone");
+        assert_eq!(u("bigint"), "bigint");
     }
 
     #[test]
@@ -278,7 +307,13 @@ mod tests {
         );
         let r = ReplicaConfig::full("r", "public.t", "cdc.t", "topic");
         let merge = merge_sql(1, true, &r, &p);
-        assert!(merge.contains(r#"FROM cdc."_stage_r_1" WHERE _cdc_seg = $1"#), "{merge}");
+        assert!(
+            merge.contains(
+                r#"FROM cdc."_stage_r_1"
+            WHERE _cdc_seg = $1 AND _cdc_seq >= $2 AND _cdc_seq < $3"#
+            ),
+            "{merge}"
+        );
         assert!(
             merge.contains(r#"SELECT DISTINCT ON ("id") "#)
                 && merge.contains(r#"ORDER BY "id", _cdc_lsn DESC, _cdc_seq DESC"#),

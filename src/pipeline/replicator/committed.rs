@@ -14,7 +14,7 @@ use crate::stats::SlidingHistogram;
 /// A batch handed to the merger, with what is recorded once it committed.
 pub struct InFlight {
     pub commit: merger::Commit,
-    pub outcome: Option<Result<u64, ReplicatorError>>,
+    pub outcome: Option<Result<merger::Merged, ReplicatorError>>,
     pub progress: Vec<stage::Progress>,
     pub counts: Vec<i64>,
     pub committed_at: Vec<i64>,
@@ -30,7 +30,7 @@ impl InFlight {
     }
 
     /// The batch's new dead letters once it committed, or why it did not.
-    async fn outcome(&mut self) -> Result<u64, ReplicatorError> {
+    async fn outcome(&mut self) -> Result<merger::Merged, ReplicatorError> {
         match self.outcome.take() {
             Some(outcome) => outcome,
             None => merger::committed(&mut self.commit).await,
@@ -72,7 +72,7 @@ impl Books {
         snap: &mut ReplicatorSnapshot,
         consumer: &StreamConsumer,
     ) -> Result<(), ReplicatorError> {
-        let new_letters = batch.outcome().await?;
+        let merger::Merged { new_letters, refused } = batch.outcome().await?;
         let InFlight { progress, counts, committed_at, .. } = batch;
         let now = std::time::SystemTime::now();
         let now_ms = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
@@ -86,12 +86,13 @@ impl Books {
                 self.max_lsn = self.max_lsn.max(*lsn);
                 let _ = kafka.add_partition_offset(t, *p, Offset::Offset(*next));
             }
-            r.applied += counts[i] as u64;
+            let refused = refused.get(&r.cfg.name).copied().unwrap_or(0);
+            r.applied += (counts[i] - refused).max(0) as u64;
         }
         let _ = consumer.commit(&kafka, CommitMode::Async);
         let started = *self.first_batch.get_or_insert_with(Instant::now);
         snap.batches += 1;
-        snap.events += counts.iter().sum::<i64>() as u64;
+        snap.events += (counts.iter().sum::<i64>() - refused.values().sum::<i64>()).max(0) as u64;
         snap.dead_letters += new_letters;
         snap.rows_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
         snap.applied_lsn = self.max_lsn.map(offsets::lsn_text);

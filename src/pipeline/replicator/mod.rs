@@ -20,6 +20,7 @@ mod copy_text;
 mod error;
 mod merger;
 pub mod offsets;
+mod poison;
 mod replica;
 mod run;
 pub mod schema;

@@ -202,7 +202,7 @@ impl ReplicatorLoop<'_> {
                     }
                 },
             };
-            self.commit(batch.len(), staged).await?;
+            self.commit(batch, staged).await?;
             self.stage_ahead();
         }
     }
@@ -289,7 +289,8 @@ impl ReplicatorLoop<'_> {
     /// COPYs a staged batch of `events` into this batch's staging tables while the merger
     /// commits the previous batch, then hands it over once that one committed: batches commit in
     /// order. Fails when the COPY did, or the previous batch.
-    async fn commit(&mut self, events: usize, staged: Staged) -> Result<(), ReplicatorError> {
+    async fn commit(&mut self, batch: Vec<Record>, staged: Staged) -> Result<(), ReplicatorError> {
+        let events = batch.len();
         let Staged { copy, distinct, segments, counts, progress, letters, committed_at } = staged;
         let replicas = &self.replicas;
         let taking: Vec<bool> =
@@ -315,7 +316,7 @@ impl ReplicatorLoop<'_> {
                 events: counts[i],
             })
             .collect();
-        let commit = self.merger.submit(work, letters).await;
+        let commit = self.merger.submit(work, letters, std::sync::Arc::new(batch)).await;
         tracing::debug!(events, "batch submitted");
         self.in_flight = Some(InFlight { commit, outcome: None, progress, counts, committed_at });
         self.parity ^= 1;
