@@ -10,7 +10,8 @@
 //! Where things are: [`run`] and the loop it drives (fetch, stage, commit, settle) in `run.rs`;
 //! a replica's state and its preparation in `replica.rs`; decoding a batch in `stage.rs`; the
 //! merging connection in `merger.rs`; what a committed batch changes in `committed.rs`; the
-//! errors, and whether one is worth retrying, in `error.rs`.
+//! errors, and whether one is worth retrying, in `error.rs`; re-applying a replica's dead letters
+//! once their cause is fixed in `redrive/`.
 
 pub mod apply;
 mod assign;
@@ -20,6 +21,7 @@ mod copy_text;
 mod error;
 mod merger;
 pub mod offsets;
+pub mod redrive;
 mod replica;
 mod run;
 pub mod schema;
