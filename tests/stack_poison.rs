@@ -428,6 +428,15 @@ async fn an_old_dead_letters_table_is_migrated_in_place_with_its_rows() {
     .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(deadletter::find(&c, &deadletter::Pick::Id(found[0].id)).await.unwrap(), found);
+    // Redriven, it is no longer outstanding; refused again by a replay, it is once more.
+    let marks = [(found[0].id, "applied".to_string())];
+    assert_eq!(deadletter::redrive::mark(&c, &marks).await.unwrap(), 1);
+    assert_eq!(deadletter::redrive::mark(&c, &marks).await.unwrap(), 0, "marked once");
+    assert_eq!(deadletter::count(&c, &[deadletter::job("j")]).await.unwrap(), 0);
+    let again = deadletter::find(&c, &deadletter::Pick::Id(found[0].id)).await.unwrap();
+    assert_eq!(again[0].redrive_outcome.as_deref(), Some("applied"));
+    assert_eq!(deadletter::record(&c, &both).await.unwrap(), 1, "the redriven one reopened");
+    assert_eq!(deadletter::count(&c, &[deadletter::job("j")]).await.unwrap(), 1);
     assert_eq!(deadletter::purge(&c, "job:j").await.unwrap(), 1);
     drop(c);
     admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await.unwrap();

@@ -14,7 +14,8 @@ pub struct Cli {
     /// Configuration file (default: $XDG_CONFIG_HOME/cdc-console/config.toml when it exists).
     #[arg(long, global = true, env = "CDC_CONSOLE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Refuse every mutating action (connector pause/resume/stop/restart/delete/apply, generator).
+    /// Refuse every mutating action (connector pause/resume/stop/restart/delete/apply, generator,
+    /// replicator, processor, dead-letters purge and redrive).
     #[arg(long, global = true, env = "CDC_CONSOLE_READ_ONLY")]
     pub read_only: bool,
     /// Colour theme: a built-in name (default, light, high-contrast), a name of your own in
@@ -281,6 +282,31 @@ pub enum DeadLetterVerb {
         consumer: String,
         #[arg(long)]
         yes: bool,
+    },
+    /// Re-apply a replica's letters once their cause is fixed (in the config or the code),
+    /// through the replica as configured now, exactly once: a letter a later change of its row
+    /// superseded applies nothing. Asks for the consumer's name unless --yes. Exits 1 when a
+    /// letter stays outstanding (refused again, or not verifiable).
+    Redrive {
+        /// The replica's letters: replica:<name> (a job's cannot be redriven: the error says
+        /// what to do instead).
+        #[arg(long)]
+        consumer: String,
+        /// These letters (see `list` and `show`); repeatable.
+        #[arg(long = "id", value_name = "ID", num_args = 1.., required_unless_present = "all", conflicts_with = "all")]
+        ids: Vec<i64>,
+        /// Every outstanding letter of the consumer.
+        #[arg(long)]
+        all: bool,
+        /// Do not ask first (needed without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Most records read per letter to rule out a later change of its row (from the letter
+        /// to the replica's stored offset); a letter that needs more stays outstanding.
+        #[arg(long, default_value_t = 5_000_000, value_name = "RECORDS")]
+        max_scan: u64,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
     },
 }
 

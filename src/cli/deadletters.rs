@@ -1,6 +1,7 @@
 //! `cdc-console dead-letters`: the sink's dead letters per consumer (`replica:<name>`,
-//! `job:<name>`): `list` them with their reasons grouped, `show` one, `purge` a consumer's.
-//! Exit code 0, 1 when `show` finds no such letter, 2 on an error.
+//! `job:<name>`): `list` them with their reasons grouped, `show` one, `purge` a consumer's,
+//! `redrive` a replica's (`redrive.rs`). Exit code 0, 1 when `show` finds no such letter, 2 on an
+//! error.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -9,6 +10,7 @@ use serde::Serialize;
 use crate::cli::table::Table;
 use crate::cli::{DeadLetterVerb, EXIT_DOWN, EXIT_OK, Output};
 use crate::config::Config;
+use crate::pipeline::deadletter::redrive::Chosen;
 use crate::pipeline::deadletter::{self, ConsumerLetters, Letter, Pick};
 
 pub async fn run(config: &Config, verb: DeadLetterVerb) -> anyhow::Result<u8> {
@@ -52,6 +54,10 @@ pub async fn run(config: &Config, verb: DeadLetterVerb) -> anyhow::Result<u8> {
             }
             Ok(if letters.is_empty() { EXIT_DOWN } else { EXIT_OK })
         }
+        DeadLetterVerb::Redrive { consumer, ids, all, yes, max_scan, output } => {
+            let chosen = if all { Chosen::All } else { Chosen::Ids(&ids) };
+            super::redrive::run(config, &sink, &consumer, chosen, yes, max_scan, output).await
+        }
         DeadLetterVerb::Purge { consumer, yes } => {
             if !yes
                 && !super::confirm::type_back(
@@ -82,6 +88,11 @@ struct Shown<'a> {
     offset: i64,
     reason: &'a str,
     recorded_at: String,
+    /// When it was redriven and what became of it; absent while outstanding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redriven_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redrive_outcome: Option<&'a str>,
     key: String,
     payload: String,
     payload_json: Option<serde_json::Value>,
@@ -97,6 +108,8 @@ impl<'a> Shown<'a> {
             offset: l.offset,
             reason: &l.reason,
             recorded_at: time(l.recorded_ms),
+            redriven_at: l.redriven_ms.map(time),
+            redrive_outcome: l.redrive_outcome.as_deref(),
             key: deadletter::readable(l.key.as_deref()),
             payload: deadletter::readable(l.payload.as_deref()),
             payload_json: l.payload.as_deref().and_then(|p| serde_json::from_slice(p).ok()),
@@ -113,9 +126,15 @@ fn render_list(consumers: &[ConsumerLetters]) -> String {
     if consumers.is_empty() {
         return "no dead letters\n".into();
     }
-    let mut t = Table::new(&["consumer", "letters", "first seen", "last seen"]);
+    let mut t = Table::new(&["consumer", "letters", "redriven", "first seen", "last seen"]);
     for c in consumers {
-        t.row(vec![c.consumer.clone(), c.count.to_string(), time(c.first_ms), time(c.last_ms)]);
+        t.row(vec![
+            c.consumer.clone(),
+            c.count.to_string(),
+            c.redriven.to_string(),
+            time(c.first_ms),
+            time(c.last_ms),
+        ]);
     }
     let mut out = t.render();
     for c in consumers {
@@ -136,8 +155,14 @@ fn render_list(consumers: &[ConsumerLetters]) -> String {
 fn render_letters(letters: &[Letter]) -> String {
     let mut out = String::new();
     for l in letters {
+        let redriven = match (l.redriven_ms, l.redrive_outcome.as_deref()) {
+            (Some(ms), outcome) => {
+                format!("redriven:    {} ({})\n", time(ms), outcome.unwrap_or("-"))
+            }
+            (None, _) => String::new(),
+        };
         out.push_str(&format!(
-            "id:          {}\nconsumer:    {}\ntopic:       {}\npartition:   {}\noffset:      {}\nrecorded at: {}\nreason:      {}\nkey:\n{}\npayload:\n{}\n\n",
+            "id:          {}\nconsumer:    {}\ntopic:       {}\npartition:   {}\noffset:      {}\nrecorded at: {}\n{redriven}reason:      {}\nkey:\n{}\npayload:\n{}\n\n",
             l.id,
             l.consumer,
             l.topic,
@@ -178,12 +203,13 @@ mod tests {
         let c = ConsumerLetters {
             consumer: "job:j".into(),
             count: 3,
+            redriven: 2,
             first_ms: 0,
             last_ms: 1000,
             reasons: vec![ReasonCount { reason: "bad at line N".into(), count: 3, last_ms: 1000 }],
         };
         let out = render_list(&[c]);
-        assert!(out.contains("job:j     3        1970-01-01T00:00:00Z"), "{out}");
+        assert!(out.contains("job:j     3        2         1970-01-01T00:00:00Z"), "{out}");
         assert!(out.contains("job:j: reasons"), "{out}");
         assert!(out.contains("bad at line N"), "{out}");
         assert_eq!(render_list(&[]), "no dead letters\n");

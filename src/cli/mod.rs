@@ -10,6 +10,7 @@ mod generate;
 mod groups;
 mod latency;
 mod process;
+mod redrive;
 mod replicate;
 mod serve;
 mod slots;
@@ -70,6 +71,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if cli.read_only =>
         {
             refused(&format!("purging the dead letters of {consumer}"))?
+        }
+        Some(Command::DeadLetters { verb: DeadLetterVerb::Redrive { consumer, .. } })
+            if cli.read_only =>
+        {
+            refused(&format!("redriving the dead letters of {consumer}"))?
         }
         Some(Command::DeadLetters { verb }) => rt.block_on(deadletters::run(&config, verb))?,
         Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,

@@ -20,6 +20,7 @@ fn letters() -> DeadLetters {
             ConsumerLetters {
                 consumer: "job:orders_by_status".into(),
                 count: 9000,
+                redriven: 0,
                 first_ms: ms(0),
                 last_ms: ms(60),
                 reasons: vec![
@@ -30,6 +31,7 @@ fn letters() -> DeadLetters {
             ConsumerLetters {
                 consumer: "replica:orders_copy".into(),
                 count: 1000,
+                redriven: 0,
                 first_ms: ms(10),
                 last_ms: ms(70),
                 reasons: vec![reason("op Create without its row image", 1000, 70)],

@@ -9,8 +9,9 @@
 //!
 //! Where things are: [`run`] and the loop it drives (fetch, stage, commit, settle) in `run.rs`;
 //! a replica's state and its preparation in `replica.rs`; decoding a batch in `stage.rs`; the
-//! merging connection in `merger.rs`; what a committed batch changes in `committed.rs`; the
-//! errors, and whether one is worth retrying, in `error.rs`.
+//! merging connection in `merger.rs` (and `poison.rs`, a merge failed by a row's value); what a committed batch changes in `committed.rs`; the
+//! errors, and whether one is worth retrying, in `error.rs`; re-applying a replica's dead letters
+//! once their cause is fixed in `redrive/`.
 
 pub mod apply;
 mod assign;
@@ -21,6 +22,7 @@ mod error;
 mod merger;
 pub mod offsets;
 mod poison;
+pub mod redrive;
 mod replica;
 mod run;
 pub mod schema;
