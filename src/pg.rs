@@ -22,7 +22,11 @@ pub fn message(e: &tokio_postgres::Error) -> String {
             Some(detail) => format!("{}: {} ({detail})", d.severity(), d.message()),
             None => format!("{}: {}", d.severity(), d.message()),
         },
-        None => e.to_string(),
+        // "error connecting to server" says what failed; its source says why (refused, reset…).
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 

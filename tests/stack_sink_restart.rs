@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::stages::{Stage, applied, generate, replica_moves};
+use common::stages::{Stage, applied, generate, logged_retries, replica_moves, watermark};
 
 const TOPIC: &str = "dbserver1.public.orders";
 
@@ -46,19 +46,6 @@ async fn sink_again(within: Duration) -> tokio_postgres::Client {
         assert!(Instant::now() < deadline, "the sink did not come back within {within:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// The job's watermark (the lowest of its partitions'), once it has checkpoints.
-async fn watermark(sink: &tokio_postgres::Client, job: &str) -> Option<i64> {
-    let q =
-        "SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1";
-    sink.query_one(q, &[&job]).await.ok().and_then(|r| r.get::<_, Option<i64>>(0))
-}
-
-/// The retries a stage logged on stderr, one line each.
-fn logged_retries(stderr: &std::path::Path) -> Vec<String> {
-    let text = std::fs::read_to_string(stderr).unwrap_or_default();
-    text.lines().filter(|l| l.contains(": retry ")).map(str::to_owned).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]

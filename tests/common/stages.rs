@@ -130,3 +130,16 @@ pub async fn replica_converges(config: &Path, replica: &str) {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 }
+
+/// The job's watermark (the lowest of its partitions'), once it has checkpoints.
+pub async fn watermark(sink: &tokio_postgres::Client, job: &str) -> Option<i64> {
+    let q =
+        "SELECT min((state->>'watermark')::bigint) FROM cdc.processor_checkpoints WHERE job = $1";
+    sink.query_one(q, &[&job]).await.ok().and_then(|r| r.get::<_, Option<i64>>(0))
+}
+
+/// The retries a stage logged on stderr, one line each.
+pub fn logged_retries(stderr: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(stderr).unwrap_or_default();
+    text.lines().filter(|l| l.contains(": retry ")).map(str::to_owned).collect()
+}

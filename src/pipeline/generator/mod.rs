@@ -119,7 +119,7 @@ pub struct Report {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeneratorError {
-    #[error("source {endpoint}: {source}")]
+    #[error("source {endpoint}: {}", crate::pg::message(source))]
     Source { endpoint: String, source: tokio_postgres::Error },
     #[error("rate must be above 0")]
     ZeroRate,
