@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::Message;
 use rdkafka::consumer::{ConsumerContext, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use tokio::sync::Notify;
 
 /// One consumed record, copied out of librdkafka.
@@ -27,6 +28,11 @@ pub struct Record {
 pub struct Fetched {
     pub records: Vec<Record>,
     pub seconds: f64,
+    /// The broker refused a fetch offset as out of its partition's range (a recreated topic, a
+    /// log truncated, records deleted before they were read): the consumers run with
+    /// `auto.offset.reset = error`, so that this is said instead of a silent jump, and the
+    /// applying side checks its stored offsets again (`on_offset_out_of_range`).
+    pub out_of_range: bool,
 }
 
 /// How long without a record before the fetch task says "idle" (an empty batch).
@@ -38,6 +44,8 @@ struct Inbox {
     records: Vec<Record>,
     /// Nothing arrived for [`IDLE`] since the last batch was taken.
     idle: bool,
+    /// The broker said a fetch offset is out of range (see [`Fetched::out_of_range`]).
+    out_of_range: bool,
 }
 
 struct Shared {
@@ -74,6 +82,11 @@ async fn fetch<C: ConsumerContext + 'static>(
                     received: Instant::now(),
                 };
                 shared.lock().records.push(record);
+                shared.arrived.notify_one();
+            }
+            Ok(Err(KafkaError::MessageConsumption(RDKafkaErrorCode::AutoOffsetReset))) => {
+                tracing::warn!("consume: a fetch offset is out of its partition's range");
+                shared.lock().out_of_range = true;
                 shared.arrived.notify_one();
             }
             Ok(Err(e)) => tracing::warn!("consume: {e}"),
@@ -117,11 +130,14 @@ impl Batches {
     /// What [`recv`](Self::recv) would return now without waiting, if that is a non-empty batch.
     pub fn try_recv(&mut self) -> Option<Fetched> {
         let inbox = self.shared.lock();
+        if inbox.out_of_range {
+            return None; // `recv` says so
+        }
         let first = inbox.records.first()?;
         if Instant::now() < first.received + self.linger && inbox.records.len() < self.max_batch {
             return None;
         }
-        Some(Fetched { records: self.take(inbox), seconds: 0.0 })
+        Some(Fetched { records: self.take(inbox), seconds: 0.0, out_of_range: false })
     }
 
     /// Takes up to `max_batch` records out of the inbox and lets the fetch task go on.
@@ -142,6 +158,10 @@ impl Batches {
         loop {
             let until = {
                 let mut inbox = self.shared.lock();
+                if std::mem::take(&mut inbox.out_of_range) {
+                    let seconds = started.elapsed().as_secs_f64();
+                    return Some(Fetched { records: Vec::new(), seconds, out_of_range: true });
+                }
                 match inbox.records.first() {
                     Some(first) => {
                         let ready = first.received + self.linger;
@@ -150,13 +170,18 @@ impl Batches {
                             return Some(Fetched {
                                 records,
                                 seconds: started.elapsed().as_secs_f64(),
+                                out_of_range: false,
                             });
                         }
                         Some(tokio::time::Instant::from_std(ready))
                     }
                     None if inbox.idle => {
                         inbox.idle = false;
-                        return Some(Fetched { records: Vec::new(), seconds: 0.0 });
+                        return Some(Fetched {
+                            records: Vec::new(),
+                            seconds: 0.0,
+                            out_of_range: false,
+                        });
                     }
                     None if self.task.0.is_finished() => return None,
                     None => None,

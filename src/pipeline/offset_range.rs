@@ -6,6 +6,12 @@
 
 use crate::config::OnOffsetOutOfRange;
 
+/// What a running stage says when the broker refuses its fetch offset (the consumers run with
+/// `auto.offset.reset = error`): it restarts, and the restart's check of the stored offsets
+/// stops it or moves them by `on_offset_out_of_range`.
+pub const REPORTED: &str = "the broker refused a fetch offset as out of its partition's range \
+     (the topic recreated, or records deleted): checking the stored offsets again";
+
 /// Why a stage stopped on an out-of-range stored offset. Never worth a retry: the offset stays
 /// out of range until an operator resets it or chooses `earliest`/`latest`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -46,7 +46,12 @@ pub async fn assign(
         tracing::info!(topics = ?missing, "replica topics do not exist yet: nothing to apply from them");
     }
 
-    check_stored(replicas, &found, marks).await?;
+    if let Err(e) = check_stored(replicas, &found, marks).await {
+        if let ReplicatorError::OffsetOutOfRange(o) = &e {
+            show_stored(consumer, o).await;
+        }
+        return Err(e);
+    }
     let mut tpl = TopicPartitionList::new();
     let mut assigned = Vec::new();
     for (topic, parts) in &found {
@@ -63,6 +68,26 @@ pub async fn assign(
     }
     consumer.assign(&tpl)?;
     Ok(Some(assigned))
+}
+
+/// Commits the out-of-range stored offset to the replicator's group, where `lag` and `groups`
+/// read it (the broker drops a deleted topic's commits): they show the partition ERR with the
+/// reason while the replicator is stopped on it. Best effort: the error is the replicator's.
+async fn show_stored(
+    consumer: &Arc<StreamConsumer>,
+    o: &crate::pipeline::offset_range::OffsetOutOfRange,
+) {
+    let mut tpl = TopicPartitionList::new();
+    if tpl.add_partition_offset(&o.topic, o.partition, Offset::Offset(o.stored)).is_err() {
+        return;
+    }
+    let c = consumer.clone();
+    let committed =
+        tokio::task::spawn_blocking(move || c.commit(&tpl, rdkafka::consumer::CommitMode::Sync))
+            .await;
+    if !matches!(committed, Ok(Ok(()))) {
+        tracing::warn!(topic = %o.topic, partition = o.partition, "could not show the stored offset in the replicator's group: {committed:?}");
+    }
 }
 
 /// Checks every active replica's stored next offset against its partition's (low, high)

@@ -52,6 +52,9 @@ pub enum ReplicatorError {
     /// A replica's stored offset lies outside its partition's log and its policy is `fail`.
     #[error(transparent)]
     OffsetOutOfRange(#[from] OffsetOutOfRange),
+    /// The broker refused a fetch offset while running; a restart checks the stored offsets.
+    #[error("{}", crate::pipeline::offset_range::REPORTED)]
+    OutOfRangeReported,
 }
 
 fn reasons(why: &[Arc<ReplicaError>]) -> String {
@@ -84,6 +87,8 @@ impl ReplicatorError {
             // Every replica must be worth waiting for: one whose table changed its key stays so.
             Self::NoReplica(why) => !why.is_empty() && why.iter().all(|e| e.retryable()),
             Self::Task { .. } | Self::Gone(_) | Self::OffsetOutOfRange(_) => false,
+            // The restart's check of the stored offsets decides (`on_offset_out_of_range`).
+            Self::OutOfRangeReported => true,
         }
     }
 }

@@ -107,7 +107,9 @@ fn consumer(config: &Config) -> Result<StreamConsumer, KafkaError> {
         .set("group.id", "cdc-console-replicator")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("auto.offset.reset", "earliest")
+        // Out of range is said, never a silent jump (see `batches::Fetched::out_of_range`);
+        // partitions are assigned at stored offsets or the beginning, never from a reset.
+        .set("auto.offset.reset", "error")
         // Catching up is fetch-bound: fetch and queue more at once.
         .set("max.partition.fetch.bytes", "16777216")
         .set("queued.min.messages", "1000000")
@@ -247,6 +249,9 @@ impl ReplicatorLoop<'_> {
                     self.end_busy();
                 }
                 Woke::Fetched(None) => return Err(ReplicatorError::Gone("consumer task")),
+                Woke::Fetched(Some(f)) if f.out_of_range => {
+                    return Err(ReplicatorError::OutOfRangeReported);
+                }
                 Woke::Fetched(Some(f)) => {
                     self.snap.consume_seconds += f.seconds;
                     return Ok(Some(f.records));

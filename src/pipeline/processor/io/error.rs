@@ -73,6 +73,9 @@ pub enum ProcessorError {
     /// A checkpointed offset lies outside its partition's log and the job's policy is `fail`.
     #[error(transparent)]
     OffsetOutOfRange(#[from] crate::pipeline::offset_range::OffsetOutOfRange),
+    /// The broker refused a fetch offset while running; a restart checks the checkpoints.
+    #[error("job {job}: {}", crate::pipeline::offset_range::REPORTED)]
+    OutOfRangeReported { job: String },
 }
 
 impl ProcessorError {
@@ -89,7 +92,10 @@ impl ProcessorError {
             | Self::CreateTopic { source: e, .. } => crate::kafka::retryable(e),
             Self::Topics(TopicError::Metadata { source, .. }) => crate::kafka::retryable(source),
             Self::TopicRefused { code, .. } => crate::kafka::code_retryable(*code),
-            Self::TopicNotReady { .. } | Self::ConsumerEnded => true,
+            // The restart's check of the checkpoints decides (`on_offset_out_of_range`).
+            Self::TopicNotReady { .. } | Self::ConsumerEnded | Self::OutOfRangeReported { .. } => {
+                true
+            }
             Self::Topics(TopicError::Lookup { .. })
             | Self::Checkpoint { .. }
             | Self::Refused { .. }

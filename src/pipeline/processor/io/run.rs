@@ -180,6 +180,9 @@ impl JobLoop<'_> {
     /// Applies a batch and commits what it produced; or, when it produced nothing, publishes
     /// the figures and sees whether the job is caught up.
     async fn process_batch(&mut self, fetched: Fetched) -> Result<Flow, ProcessorError> {
+        if fetched.out_of_range {
+            return Err(ProcessorError::OutOfRangeReported { job: self.job.name.clone() });
+        }
         let arrived = fetched.records.first().map_or_else(Instant::now, |r| r.received);
         let (owned, owned_pids) = self.follow_group().await?;
         let now = now_ms();

@@ -131,7 +131,8 @@ async fn consume(
             .set("group.id", format!("cdc-console-processor-{}", job.name))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
+            // Out of range is said, never a silent jump (`batches::Fetched::out_of_range`).
+            .set("auto.offset.reset", "error")
             .set("partition.assignment.strategy", "range,roundrobin")
             .set("max.partition.fetch.bytes", "16777216")
             .create_with_context(GroupContext::new(
