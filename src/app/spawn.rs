@@ -144,11 +144,27 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
 pub fn start_diff(config: &Config, done: mpsc::Sender<Done>) {
     let config = config.clone();
     reported(done, Done::Diff, async move {
-        let opts = diff::Options {
-            kafka: Some(crate::kafka::client_config(&config)),
-            ..Default::default()
-        };
-        diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string())
+        // On a thread and runtime of its own: comparing large tables is long CPU work that
+        // must not hold the workers the screen's clock and collectors run on.
+        let (tx, rx) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("diff".into())
+            .spawn(move || {
+                let result =
+                    match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        Ok(rt) => rt.block_on(async {
+                            let opts = diff::Options {
+                                kafka: Some(crate::kafka::client_config(&config)),
+                                ..Default::default()
+                            };
+                            diff::targets::run(&config, &[], &opts).await.map_err(|e| e.to_string())
+                        }),
+                        Err(e) => Err(format!("the diff's runtime: {e}")),
+                    };
+                let _ = tx.send(result);
+            })
+            .map_err(|e| format!("the diff's thread: {e}"))?;
+        rx.await.unwrap_or_else(|_| Err("the diff's thread ended without a result".into()))
     });
 }
 

@@ -38,7 +38,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log = crate::logging::init();
     let (config, source) = config::load(cli.config.as_deref())?;
     tracing::info!(?source, "configuration loaded");
-    let rt = tokio::runtime::Runtime::new()?;
+    // At least four workers, whatever the cores: a stage's CPU-bound stretch (staging a large
+    // batch, comparing rows) holds a worker, and with two cores two such stretches left no
+    // worker to drive the timers, so the screen's clock and the collectors stood still.
+    let workers = std::thread::available_parallelism().map_or(4, |n| n.get().max(4));
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
     let code = match cli.command {
         None => {
             // Theme and keymap errors are config errors: reported before the screen is taken.
