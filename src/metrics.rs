@@ -39,6 +39,12 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str) {
 fn connectors(out: &mut String, store: &Store) {
     family(out, "cdc_connector_state", "gauge", "1 for the connector's current state.");
     family(out, "cdc_connector_task_state", "gauge", "1 for each task's current state.");
+    family(
+        out,
+        "cdc_connector_auto_restarts_total",
+        "counter",
+        "Restarts the console's auto-restart made of an opted-in connector since it started.",
+    );
     for c in &store.connect {
         let cluster = esc(c.name.trim_start_matches("connect:"));
         for k in c.snapshot.iter().flat_map(|s| &s.connectors) {
@@ -54,6 +60,13 @@ fn connectors(out: &mut String, store: &Store) {
                     "cdc_connector_task_state{{cluster=\"{cluster}\",connector=\"{name}\",task=\"{}\",state=\"{}\"}} 1",
                     t.id,
                     esc(&t.state)
+                );
+            }
+            if let Some(a) = &k.auto_restart {
+                let _ = writeln!(
+                    out,
+                    "cdc_connector_auto_restarts_total{{cluster=\"{cluster}\",connector=\"{name}\"}} {}",
+                    a.restarts
                 );
             }
         }
@@ -228,5 +241,33 @@ mod tests {
             let (series, value) = line.rsplit_once(' ').unwrap();
             assert!(series.starts_with("cdc_") && value.parse::<f64>().is_ok(), "{line}");
         }
+    }
+
+    #[test]
+    fn auto_restarts_are_counted_for_opted_in_connectors_only() {
+        use crate::collectors::connect::{AutoRestartStatus, ConnectSnapshot, Connector};
+        use crate::collectors::{Update, UpdateKind};
+        let mut store = Store::new(&crate::config::Config::default());
+        let connector = |name: &str, auto_restart| Connector {
+            name: name.into(),
+            state: "RUNNING".into(),
+            auto_restart,
+            ..Connector::default()
+        };
+        let status = AutoRestartStatus { active: true, restarts: 3, ..Default::default() };
+        let snap = ConnectSnapshot {
+            connectors: vec![connector("in", Some(status)), connector("out", None)],
+            ..ConnectSnapshot::default()
+        };
+        let at = std::time::SystemTime::now();
+        store.apply(Update { at, kind: UpdateKind::Connect(0, Ok(snap)) });
+        let text = render(&store);
+        assert!(
+            text.contains(
+                "cdc_connector_auto_restarts_total{cluster=\"local\",connector=\"in\"} 3"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("auto_restarts_total{cluster=\"local\",connector=\"out\""));
     }
 }

@@ -33,7 +33,7 @@ async fn hung_backends_time_out_while_the_others_keep_their_cadence() {
     config.timeouts.refresh_ms = Millis(250);
 
     let (tx, mut rx) = tokio::sync::mpsc::channel(256);
-    let tasks = collectors::spawn_all(&config, tx);
+    let tasks = collectors::spawn_all(&config, &[], tx);
     let mut counts = [0usize; 4]; // source ok, kafka ok, connect timeouts, sink timeouts
     let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
     while let Ok(Some(u)) = tokio::time::timeout_at(deadline, rx.recv()).await {

@@ -66,7 +66,7 @@ async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     metrics: Option<watch::Sender<String>>,
 ) -> anyhow::Result<u8> {
-    let mut tasks = Tasks::start(config, metrics);
+    let mut tasks = Tasks::start(config, metrics, app.read_only);
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;

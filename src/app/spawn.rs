@@ -225,11 +225,15 @@ pub fn connect_action(
 }
 
 /// Polls the acted-on cluster a few times right away, so the state change shows in seconds
-/// rather than at the next refresh.
-pub fn refresh_soon(config: &Config, cluster: usize, tx: mpsc::Sender<Update>) {
-    let Some(c) = config.connect.get(cluster) else { return };
-    let mut collector =
-        ConnectCollector(cluster, connect::Probe::new(c, config.timeouts.request()));
+/// rather than at the next refresh. With the cluster's auto-restart, so its snapshots keep the
+/// auto-restart status (and a restart that falls due is made once, whoever polls).
+pub fn refresh_soon(
+    config: &Config,
+    cluster: usize,
+    auto_restart: connect::AutoRestart,
+    tx: mpsc::Sender<Update>,
+) {
+    let Some(mut collector) = ConnectCollector::new(config, cluster, auto_restart) else { return };
     tokio::spawn(async move {
         for wait in [300, 1000, 2000, 4000] {
             tokio::time::sleep(Duration::from_millis(wait)).await;

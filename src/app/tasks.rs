@@ -15,7 +15,7 @@ use super::reports::Ended;
 use super::spawn::{self, Done, Processing, Replicating, Running};
 use super::{App, Command};
 use crate::action::Action;
-use crate::collectors::{self, Update};
+use crate::collectors::{self, Update, connect};
 use crate::config::Config;
 use crate::ui::FeedbackState;
 
@@ -25,6 +25,8 @@ pub struct Tasks {
     updates_tx: mpsc::Sender<Update>,
     updates: mpsc::Receiver<Update>,
     collectors: Vec<JoinHandle<()>>,
+    /// Each Connect cluster's auto-restart, kept across refreshes (which respawn the collectors).
+    auto_restart: Vec<connect::AutoRestart>,
     latency: Option<JoinHandle<()>>,
     /// Every started task reports its end here.
     done_tx: mpsc::Sender<Done>,
@@ -37,9 +39,11 @@ pub struct Tasks {
 }
 
 impl Tasks {
-    /// Starts the collectors and the latency probe.
-    pub fn start(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
+    /// Starts the collectors (with auto-restart where configured, off under `read_only`) and
+    /// the latency probe.
+    pub fn start(config: Config, metrics: Option<watch::Sender<String>>, read_only: bool) -> Self {
         let mut tasks = Tasks::idle(config, metrics);
+        tasks.auto_restart = connect::AutoRestart::for_clusters(&tasks.config, read_only);
         tasks.refresh();
         tasks.latency = Some(collectors::latency::spawn(&tasks.config, tasks.updates_tx.clone()));
         tasks
@@ -54,6 +58,7 @@ impl Tasks {
             updates_tx,
             updates,
             collectors: Vec::new(),
+            auto_restart: Vec::new(),
             latency: None,
             done_tx,
             done,
@@ -178,7 +183,8 @@ impl Tasks {
         for c in self.collectors.drain(..) {
             c.abort();
         }
-        self.collectors = collectors::spawn_all(&self.config, self.updates_tx.clone());
+        self.collectors =
+            collectors::spawn_all(&self.config, &self.auto_restart, self.updates_tx.clone());
     }
 
     fn start_processor(&mut self, app: &mut App) {
@@ -212,7 +218,8 @@ impl Tasks {
     fn on_done(&mut self, app: &mut App, done: Done) -> bool {
         match app.on_done(done) {
             Ended::Action(cluster) => {
-                spawn::refresh_soon(&self.config, cluster, self.updates_tx.clone());
+                let auto = self.auto_restart.get(cluster).cloned().unwrap_or_default();
+                spawn::refresh_soon(&self.config, cluster, auto, self.updates_tx.clone());
             }
             Ended::Generator => self.generator = None,
             Ended::Replicator => self.replicator = None,

@@ -87,7 +87,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Latency { window, output }) => {
             rt.block_on(latency::run(&config, window, output))?
         }
-        Some(Command::Serve) => rt.block_on(serve::run(&config, cli.metrics_addr))?,
+        Some(Command::Serve) => {
+            rt.block_on(serve::run(&config, cli.metrics_addr, cli.read_only))?
+        }
         Some(Command::Generate { .. }) if cli.read_only => {
             refused("generate writes into the source")?
         }

@@ -1,4 +1,5 @@
-//! `cdc-console serve`: the collectors without a screen, for a Prometheus server to scrape.
+//! `cdc-console serve`: the collectors without a screen, for a Prometheus server to scrape;
+//! auto-restart runs here too (off under `--read-only`).
 
 use std::net::SocketAddr;
 
@@ -9,7 +10,7 @@ use crate::collectors;
 use crate::config::Config;
 use crate::store::Store;
 
-pub async fn run(config: &Config, addr: Option<SocketAddr>) -> anyhow::Result<u8> {
+pub async fn run(config: &Config, addr: Option<SocketAddr>, read_only: bool) -> anyhow::Result<u8> {
     let addr = addr.ok_or_else(|| {
         anyhow::anyhow!("serve needs --metrics-addr, e.g. --metrics-addr 127.0.0.1:9464")
     })?;
@@ -20,7 +21,8 @@ pub async fn run(config: &Config, addr: Option<SocketAddr>) -> anyhow::Result<u8
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     eprintln!("cdc-console: serving metrics on http://{addr}/metrics");
     let (tx, mut updates) = mpsc::channel(64);
-    let mut tasks = collectors::spawn_all(config, tx.clone());
+    let auto_restart = collectors::connect::AutoRestart::for_clusters(config, read_only);
+    let mut tasks = collectors::spawn_all(config, &auto_restart, tx.clone());
     tasks.push(collectors::latency::spawn(config, tx));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {

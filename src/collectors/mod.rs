@@ -112,26 +112,41 @@ impl Collector for kafka::Probe {
     }
 }
 
-/// A Connect cluster's probe with its index in `Config::connect`.
-pub struct ConnectCollector(pub usize, pub connect::Probe);
+/// A Connect cluster's probe with its index in `Config::connect`, and the cluster's
+/// auto-restart, which acts on each good poll before it is sent.
+pub struct ConnectCollector {
+    pub index: usize,
+    pub probe: connect::Probe,
+    pub auto_restart: connect::AutoRestart,
+}
+
+impl ConnectCollector {
+    /// The collector of cluster `index` (none when the index is not configured).
+    pub fn new(config: &Config, index: usize, auto_restart: connect::AutoRestart) -> Option<Self> {
+        let cluster = config.connect.get(index)?;
+        let probe = connect::Probe::new(cluster, config.timeouts.request());
+        Some(Self { index, probe, auto_restart })
+    }
+}
 
 impl Collector for ConnectCollector {
     async fn poll(&mut self) -> UpdateKind {
-        UpdateKind::Connect(self.0, self.1.collect().await)
+        let mut result = self.probe.collect().await;
+        if let Ok(snapshot) = &mut result {
+            self.auto_restart.after_poll(snapshot).await;
+        }
+        UpdateKind::Connect(self.index, result)
     }
 }
 
 /// Collects every backend once, concurrently; what `status` prints and what the TUI starts with.
+/// A one-off look restarts nothing: auto-restart is off here.
 pub async fn collect_once(config: &Config) -> Vec<Update> {
-    let timeout = config.timeouts.request();
     let mut source = postgres::Probe::new(postgres::Role::Source, config);
     let mut sink = postgres::Probe::new(postgres::Role::Sink, config);
     let mut kafka = kafka::Probe::new(config);
-    let mut connects: Vec<_> = config
-        .connect
-        .iter()
-        .enumerate()
-        .map(|(i, c)| ConnectCollector(i, connect::Probe::new(c, timeout)))
+    let mut connects: Vec<_> = (0..config.connect.len())
+        .filter_map(|i| ConnectCollector::new(config, i, connect::AutoRestart::off()))
         .collect();
     let (s, k, kf, cs) = tokio::join!(
         source.poll(),
@@ -144,21 +159,25 @@ pub async fn collect_once(config: &Config) -> Vec<Update> {
 }
 
 /// Spawns one polling task per backend; they stop when the receiver is dropped.
-pub fn spawn_all(config: &Config, tx: mpsc::Sender<Update>) -> Vec<tokio::task::JoinHandle<()>> {
+/// `auto_restart` holds each Connect cluster's, in `Config::connect` order (see
+/// [`connect::AutoRestart::for_clusters`]); a cluster without one restarts nothing.
+pub fn spawn_all(
+    config: &Config,
+    auto_restart: &[connect::AutoRestart],
+    tx: mpsc::Sender<Update>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let every = config.timeouts.refresh();
-    let timeout = config.timeouts.request();
     let mut tasks = vec![
         spawn(every, tx.clone(), postgres::Probe::new(postgres::Role::Source, config)),
         spawn(every, tx.clone(), postgres::Probe::new(postgres::Role::Sink, config)),
         spawn(every, tx.clone(), kafka::Probe::new(config)),
         spawn(every, tx.clone(), groups::Probe::new(config)),
     ];
-    for (i, cluster) in config.connect.iter().enumerate() {
-        tasks.push(spawn(
-            every,
-            tx.clone(),
-            ConnectCollector(i, connect::Probe::new(cluster, timeout)),
-        ));
+    for i in 0..config.connect.len() {
+        let auto = auto_restart.get(i).cloned().unwrap_or_default();
+        if let Some(collector) = ConnectCollector::new(config, i, auto) {
+            tasks.push(spawn(every, tx.clone(), collector));
+        }
     }
     tasks
 }

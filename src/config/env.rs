@@ -53,7 +53,11 @@ pub(super) fn apply(
         })?;
         match c.connect.first_mut() {
             Some(first) => first.url = url,
-            None => c.connect.push(super::ConnectCluster { name: "env".into(), url }),
+            None => c.connect.push(super::ConnectCluster {
+                name: "env".into(),
+                url,
+                auto_restart: None,
+            }),
         }
     }
     if let Some(v) = lookup("CDC_CONSOLE_REQUEST_TIMEOUT_MS") {

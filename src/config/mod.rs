@@ -4,6 +4,7 @@
 //! Errors name the file, the line and the key, because a config error the user cannot find is
 //! worse than none.
 
+mod connect;
 mod env;
 pub mod job;
 pub mod keymap;
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use env::ENV_OVERRIDES;
 pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
 
@@ -140,54 +142,6 @@ impl Default for KafkaConfig {
             brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(),
             properties: Default::default(),
         }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectCluster {
-    pub name: String,
-    pub url: HttpUrl,
-}
-
-impl Default for ConnectCluster {
-    fn default() -> Self {
-        Self { name: "local".into(), url: HttpUrl("http://127.0.0.1:8083".into()) }
-    }
-}
-
-/// An http(s) base URL, checked when the file is read so the error points at its line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct HttpUrl(String);
-
-impl HttpUrl {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let rest = s
-            .strip_prefix("http://")
-            .or_else(|| s.strip_prefix("https://"))
-            .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
-        if rest.trim_end_matches('/').is_empty() {
-            return Err(format!("`{s}` has no host"));
-        }
-        Ok(Self(s.trim_end_matches('/').to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de> Deserialize<'de> for HttpUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
-
-impl std::fmt::Display for HttpUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::pipeline::processor;
 
-pub use crate::collectors::connect::{ConnectSnapshot, Connector};
+pub use crate::collectors::connect::{AutoRestartStatus, ConnectSnapshot, Connector};
 pub use crate::collectors::groups::{Group, GroupsSnapshot, PartitionLag};
 pub use crate::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Topic};
 pub use crate::collectors::lag::seconds::{Estimate, LagSeconds};

@@ -73,6 +73,7 @@ pub fn connect() -> ConnectSnapshot {
                 trace: None,
             }],
             config: Default::default(),
+            auto_restart: None,
         }],
     }
 }
@@ -438,6 +439,7 @@ pub fn connect_failing() -> ConnectSnapshot {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect(),
+        auto_restart: None,
     });
     s.connectors.push(Connector {
         name: "audit-export".into(),
@@ -453,6 +455,7 @@ pub fn connect_failing() -> ConnectSnapshot {
             trace: None,
         }],
         config: Default::default(),
+        auto_restart: None,
     });
     s
 }

@@ -5,6 +5,7 @@ mod fixtures;
 
 mod brokers;
 mod connectors;
+mod connectors_auto_restart;
 mod deadletters;
 mod generator;
 mod groups;

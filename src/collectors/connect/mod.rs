@@ -3,11 +3,14 @@
 //!
 //! Layout: `rest` sends one bounded request and turns error answers into [`ConnectError`];
 //! `wire` decodes the worker's JSON; `mask` hides secrets before anything leaves this module;
-//! `actions` is the typed API that mutates connectors (CLI now, TUI later).
+//! `actions` is the typed API that mutates connectors (CLI now, TUI later); `restart_policy`
+//! decides when an opted-in FAILED connector is restarted on its own, `autorestart` does it.
 
 mod actions;
+mod autorestart;
 mod mask;
 mod rest;
+mod restart_policy;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -18,8 +21,10 @@ use serde::{Deserialize, Serialize};
 pub use actions::{
     ActionOutcome, Applied, ConnectorAction, ConnectorSpec, RestartScope, TaskStates,
 };
+pub use autorestart::AutoRestart;
 pub use mask::{MASK, is_secret_key, mask_config};
 pub use rest::ConnectError;
+pub use restart_policy::AutoRestartStatus;
 
 use super::{CollectError, bounded};
 use crate::config::{Config, ConnectCluster};
@@ -58,6 +63,9 @@ pub struct Connector {
     pub tasks: Vec<Task>,
     /// The connector's config with every secret replaced by [`MASK`] (see `mask`).
     pub config: BTreeMap<String, String>,
+    /// Set for a connector opted in to auto-restart, by the collector that restarts it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_restart: Option<AutoRestartStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,7 +206,7 @@ mod tests {
     fn clusters_are_picked_by_name_or_the_first_is_the_default() {
         let mut config = Config::default();
         let url = HttpUrl::parse("http://10.0.0.2:8083").expect("valid URL");
-        config.connect.push(ConnectCluster { name: "west".into(), url });
+        config.connect.push(ConnectCluster { name: "west".into(), url, auto_restart: None });
         assert_eq!(select_cluster(&config, None).map(|c| c.name.as_str()), Ok("local"));
         assert_eq!(
             select_cluster(&config, Some("west")).map(|c| c.url.as_str()),

@@ -44,6 +44,15 @@ impl ConnectError {
         }
     }
 
+    /// The worker's answer (status, reason, body) without the request it answered, for a place
+    /// that already names the request; any other error whole.
+    pub fn answer(&self) -> String {
+        match self {
+            Self::Rest { status, body, .. } => format!("{status} {}: {body}", reason(*status)),
+            other => other.to_string(),
+        }
+    }
+
     /// The HTTP status when the worker answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -220,6 +229,7 @@ mod tests {
             body: body.into(),
         };
         assert_eq!(e.to_string(), format!("GET http://h:8083/connectors/x: 404 Not Found: {body}"));
+        assert_eq!(e.answer(), format!("404 Not Found: {body}"));
         assert!(!e.is_retryable());
         let busy = ConnectError::Rest {
             method: "PUT".into(),

@@ -84,7 +84,7 @@ impl Expanded {
             None => ("UNKNOWN".into(), String::new(), None, Vec::new()),
         };
         tasks.sort_by_key(|t| t.id);
-        Connector { name, kind, class, state, worker_id, trace, tasks, config }
+        Connector { name, kind, class, state, worker_id, trace, tasks, config, auto_restart: None }
     }
 }
 
