@@ -41,7 +41,7 @@ pub async fn connect(
     let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
-            tracing::warn!("{who} connection: {e}");
+            tracing::warn!("{who} connection: {}", crate::pg::message(&e));
         }
     });
     Ok(client)
