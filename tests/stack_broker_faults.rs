@@ -111,31 +111,18 @@ async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: D
 async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     common::require_stack();
     let _back = BrokersBack;
-    let pid = std::process::id();
-    let (replica, job) = (format!("faults_{pid}"), format!("faults_job_{pid}"));
     let sink = common::sink_client().await;
     let source = common::source_client().await;
-    sink.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
-    ))
-    .await
-    .expect("fresh replica");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("cdc-console.toml");
-    let toml = format!(
-        "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"{TOPIC}\"\n\n{}",
-        common::processor::job_toml(&job, None)
-    );
-    std::fs::write(&config, toml).expect("config");
-    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+    let scenario = common::stages::Scenario::new("faults", &sink).await;
+    let (replica, job, config, dir) =
+        (&scenario.replica, &scenario.job, &scenario.config, scenario.dir.path());
 
-    let _replicator = Stage::start(&config, dir.path(), &["replicate"]);
-    let processor = Stage::start(&config, dir.path(), &["process", "--job", &job]);
+    let _replicator = Stage::start(config, dir, &["replicate"]);
+    let processor = Stage::start(config, dir, &["process", "--job", job]);
     let stop = Arc::new(AtomicBool::new(false));
     let load = generate(1_000, stop.clone());
     let mut probe = Probe::new(&common::config());
-    let seen = replica_moves(&sink, &replica, 0, Duration::from_secs(120)).await;
+    let seen = replica_moves(&sink, replica, 0, Duration::from_secs(120)).await;
 
     // 1. One broker of three: the one leading most of the change topic's partitions.
     let (before, _) =
@@ -171,7 +158,7 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
             .all(|p| !p.isr.contains(&victim) && p.under_replicated && !p.below_min_isr),
         "{moved:#?}"
     );
-    let seen = replica_moves(&sink, &replica, seen, Duration::from_secs(60)).await;
+    let seen = replica_moves(&sink, replica, seen, Duration::from_secs(60)).await;
     eprintln!("the pipeline goes on with two brokers ({seen} events applied)");
     common::stack(&["start", "broker", &victim.to_string()]);
     let (healed, polls) = poll_until(&mut probe, 60, |s| {
@@ -207,7 +194,7 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     let end_healthy = log_end(&healed).expect("log end offsets with three brokers");
     // The replicator first applies what reached the topic before the stall, then nothing more.
     let end_before = log_end(&refusing);
-    let applied_before = applied_settles(&sink, &replica, Duration::from_secs(60)).await;
+    let applied_before = applied_settles(&sink, replica, Duration::from_secs(60)).await;
     let wal_before = wal_lsn(&source).await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     let (stalled, _) = poll_until(&mut probe, 3, |_| true).await;
@@ -216,7 +203,7 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
         assert_eq!(a, b, "no record was appended below min.insync.replicas");
     }
     assert_eq!(
-        applied(&sink, &replica).await,
+        applied(&sink, replica).await,
         applied_before,
         "the replicator stalled with the topic"
     );
@@ -230,20 +217,15 @@ async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     })
     .await;
     eprintln!("resumed, every partition fully replicated again after {polls} poll(s)");
-    replica_moves(&sink, &replica, applied_before, Duration::from_secs(60)).await;
+    replica_moves(&sink, replica, applied_before, Duration::from_secs(60)).await;
 
     // The end: nothing lost, nothing applied twice.
     stop.store(true, Ordering::Relaxed);
     let generated = load.await.expect("generator");
     eprintln!("{generated} changes generated during the test");
     drop(processor); // killed mid-stream: the final pass resumes from its checkpoints
-    common::stages::replica_converges(&config, &replica).await;
-    common::processor::converge_to_truth(&config, &sink, &source, &job).await;
+    common::stages::replica_converges(config, replica).await;
+    common::processor::converge_to_truth(config, &sink, &source, job).await;
 
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
-    sink.batch_execute(&format!(
-        "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; DELETE FROM cdc.progress WHERE consumer = '{replica}'; DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
-    ))
-    .await
-    .expect("clean up");
+    scenario.clean_up(&sink).await;
 }

@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 
 use common::stages::{Stage, applied, generate, logged_retries, replica_moves, watermark};
 
-const TOPIC: &str = "dbserver1.public.orders";
-
 /// Starts the sink again however the test ends: a stopped sink would fail every later test.
 struct SinkBack;
 
@@ -49,38 +47,23 @@ async fn sink_again(within: Duration) -> tokio_postgres::Client {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn replicate_and_process_ride_out_a_sink_restart() {
     common::require_stack();
-    let pid = std::process::id();
-    let (replica, job) = (format!("sinkrestart_{pid}"), format!("sinkrestart_job_{pid}"));
     let sink = common::sink_client().await;
     let source = common::source_client().await;
-    sink.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
-    ))
-    .await
-    .expect("fresh replica");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("cdc-console.toml");
-    let toml = format!(
-        "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"{TOPIC}\"\n\n{}",
-        common::processor::job_toml(&job, None)
-    );
-    std::fs::write(&config, toml).expect("config");
-    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+    let scenario = common::stages::Scenario::new("sinkrestart", &sink).await;
+    let (replica, job, config, dir) =
+        (&scenario.replica, &scenario.job, &scenario.config, scenario.dir.path());
 
-    let (rep_err, proc_err) = (dir.path().join("replicate.err"), dir.path().join("process.err"));
-    let mut replicator = Stage::start_logged(&config, dir.path(), &["replicate"], &rep_err);
-    let mut processor =
-        Stage::start_logged(&config, dir.path(), &["process", "--job", &job], &proc_err);
+    let (rep_err, proc_err) = (dir.join("replicate.err"), dir.join("process.err"));
+    let mut replicator = Stage::start_logged(config, dir, &["replicate"], &rep_err);
+    let mut processor = Stage::start_logged(config, dir, &["process", "--job", job], &proc_err);
     let stop = Arc::new(AtomicBool::new(false));
     let load = generate(700, stop.clone());
-    replica_moves(&sink, &replica, 0, Duration::from_secs(120)).await;
+    replica_moves(&sink, replica, 0, Duration::from_secs(120)).await;
     // Until the processor has fired windows too.
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await.is_none() {
+    while watermark(&sink, job).await.is_none() {
         assert!(Instant::now() < deadline, "the processor fired no window");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -99,17 +82,17 @@ async fn replicate_and_process_ride_out_a_sink_restart() {
         returned.elapsed().as_secs_f64()
     );
     drop(back);
-    let (before, fired_before) = (applied(&sink, &replica).await, watermark(&sink, &job).await);
+    let (before, fired_before) = (applied(&sink, replica).await, watermark(&sink, job).await);
 
     // Both resume by themselves: the replica moves on, the processor fires later windows.
-    replica_moves(&sink, &replica, before, Duration::from_secs(90)).await;
+    replica_moves(&sink, replica, before, Duration::from_secs(90)).await;
     let recovered = returned.elapsed();
     eprintln!(
         "first batch applied {:.1}s after the sink's return (target: the backoff + 2 s)",
         recovered.as_secs_f64()
     );
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await <= fired_before {
+    while watermark(&sink, job).await <= fired_before {
         assert!(Instant::now() < deadline, "the processor did not resume");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -137,14 +120,9 @@ async fn replicate_and_process_ride_out_a_sink_restart() {
     let generated = load.await.expect("generator");
     eprintln!("{generated} changes generated during the test");
     drop(processor); // the final pass (`--until-idle`) resumes from its checkpoints
-    common::stages::replica_converges(&config, &replica).await;
-    common::processor::converge_to_truth(&config, &sink, &source, &job).await;
+    common::stages::replica_converges(config, replica).await;
+    common::processor::converge_to_truth(config, &sink, &source, job).await;
     drop(replicator);
 
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
-    sink.batch_execute(&format!(
-        "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; DELETE FROM cdc.progress WHERE consumer = '{replica}'; DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
-    ))
-    .await
-    .expect("clean up");
+    scenario.clean_up(&sink).await;
 }

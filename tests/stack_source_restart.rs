@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 
 use common::stages::{Stage, applied, logged_retries, replica_moves, watermark};
 
-const TOPIC: &str = "dbserver1.public.orders";
-
 /// Starts the source again however the test ends: a stopped source would fail every later test.
 struct SourceBack;
 
@@ -42,41 +40,27 @@ async fn newest_change() -> Option<std::time::SystemTime> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn the_generator_and_the_connector_ride_out_a_source_restart() {
     common::require_stack();
     let pid = std::process::id();
-    let (replica, job) = (format!("srcrestart_{pid}"), format!("srcrestart_job_{pid}"));
     let sink = common::sink_client().await;
-    sink.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
-    ))
-    .await
-    .expect("fresh replica");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("cdc-console.toml");
-    let toml = format!(
-        "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"{TOPIC}\"\n\n{}",
-        common::processor::job_toml(&job, None)
-    );
-    std::fs::write(&config, toml).expect("config");
-    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+    let scenario = common::stages::Scenario::new("srcrestart", &sink).await;
+    let (replica, job, config, dir) =
+        (&scenario.replica, &scenario.job, &scenario.config, scenario.dir.path());
 
-    let err = |name: &str| dir.path().join(format!("{name}.err"));
-    let replicator = Stage::start_logged(&config, dir.path(), &["replicate"], &err("replicate"));
-    let processor =
-        Stage::start_logged(&config, dir.path(), &["process", "--job", &job], &err("process"));
+    let err = |name: &str| dir.join(format!("{name}.err"));
+    let replicator = Stage::start_logged(config, dir, &["replicate"], &err("replicate"));
+    let processor = Stage::start_logged(config, dir, &["process", "--job", job], &err("process"));
     let seed = pid.to_string();
     let mut generator = Stage::start_logged(
-        &config,
-        dir.path(),
+        config,
+        dir,
         &["generate", "--rate", "700", "--seed", &seed],
         &err("generate"),
     );
-    replica_moves(&sink, &replica, 0, Duration::from_secs(120)).await;
+    replica_moves(&sink, replica, 0, Duration::from_secs(120)).await;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await.is_none() {
+    while watermark(&sink, job).await.is_none() {
         assert!(Instant::now() < deadline, "the processor fired no window");
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -112,15 +96,15 @@ async fn the_generator_and_the_connector_ride_out_a_source_restart() {
     );
 
     // Debezium streams again: the replica applies changes written after the return.
-    let before = applied(&sink, &replica).await;
-    replica_moves(&sink, &replica, before, Duration::from_secs(120)).await;
+    let before = applied(&sink, replica).await;
+    replica_moves(&sink, replica, before, Duration::from_secs(120)).await;
     eprintln!(
         "replica applying again {:.1}s after the source's return",
         returned.elapsed().as_secs_f64()
     );
-    let fired_before = watermark(&sink, &job).await;
+    let fired_before = watermark(&sink, job).await;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await <= fired_before {
+    while watermark(&sink, job).await <= fired_before {
         assert!(Instant::now() < deadline, "the processor did not fire later windows");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -138,15 +122,10 @@ async fn the_generator_and_the_connector_ride_out_a_source_restart() {
     // The end: nothing lost, nothing applied twice.
     drop(generator);
     drop(processor); // the final pass (`--until-idle`) resumes from its checkpoints
-    common::stages::replica_converges(&config, &replica).await;
+    common::stages::replica_converges(config, replica).await;
     let source = common::source_client().await;
-    common::processor::converge_to_truth(&config, &sink, &source, &job).await;
+    common::processor::converge_to_truth(config, &sink, &source, job).await;
     drop(replicator);
 
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
-    sink.batch_execute(&format!(
-        "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; DELETE FROM cdc.progress WHERE consumer = '{replica}'; DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
-    ))
-    .await
-    .expect("clean up");
+    scenario.clean_up(&sink).await;
 }

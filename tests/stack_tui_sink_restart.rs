@@ -15,8 +15,6 @@ use std::time::{Duration, Instant};
 use common::stages::{applied, generate, watermark};
 use common::tmux::Session;
 
-const TOPIC: &str = "dbserver1.public.orders";
-
 /// Starts the sink again however the test ends: a stopped sink would fail every later test.
 struct SinkBack;
 
@@ -62,25 +60,13 @@ async fn replica_moves(s: &Session, sink: &tokio_postgres::Client, replica: &str
 async fn the_embedded_replicator_and_job_ride_out_a_sink_restart() {
     common::require_stack();
     let pid = std::process::id();
-    let (replica, job) = (format!("tuisink_{pid}"), format!("tuisink_job_{pid}"));
     let sink = common::sink_client().await;
-    sink.batch_execute(&format!(
-        "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
-    ))
-    .await
-    .expect("fresh replica");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("cdc-console.toml");
-    let toml = format!(
-        "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"{TOPIC}\"\n\n{}",
-        common::processor::job_toml(&job, None)
-    );
-    std::fs::write(&config, toml).expect("config");
-    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
+    let scenario = common::stages::Scenario::new("tuisink", &sink).await;
+    let (replica, job, config, dir) =
+        (&scenario.replica, &scenario.job, &scenario.config, scenario.dir.path());
 
     let env = format!("CDC_CONSOLE_CONFIG={}", config.display());
-    let s = Session::console(&format!("cdc-console-tuisink-{pid}"), dir.path(), &env, 160, 45);
+    let s = Session::console(&format!("cdc-console-tuisink-{pid}"), dir, &env, 160, 45);
     s.wait("the console", 30, |x| x.contains("cdc-console") && x.contains("source"));
     let stop = Arc::new(AtomicBool::new(false));
     let load = generate(1000, stop.clone());
@@ -88,9 +74,9 @@ async fn the_embedded_replicator_and_job_ride_out_a_sink_restart() {
     s.keys(&["s"]);
     on_view(&s, "processor", "the processor view", 10, |x| x.contains("┌ Processor"));
     s.keys(&["s"]);
-    replica_moves(&s, &sink, &replica, 0).await;
+    replica_moves(&s, &sink, replica, 0).await;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await.is_none() {
+    while watermark(&sink, job).await.is_none() {
         assert!(Instant::now() < deadline, "the job fired no window: {}", s.screen());
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -110,14 +96,14 @@ async fn the_embedded_replicator_and_job_ride_out_a_sink_restart() {
     let sink = common::sink_client().await;
 
     // Both resume by themselves.
-    let (before, fired_before) = (applied(&sink, &replica).await, watermark(&sink, &job).await);
-    replica_moves(&s, &sink, &replica, before).await;
+    let (before, fired_before) = (applied(&sink, replica).await, watermark(&sink, job).await);
+    replica_moves(&s, &sink, replica, before).await;
     eprintln!(
         "replica applying again {:.1}s after the sink's return",
         returned.elapsed().as_secs_f64()
     );
     let deadline = Instant::now() + Duration::from_secs(120);
-    while watermark(&sink, &job).await <= fired_before {
+    while watermark(&sink, job).await <= fired_before {
         assert!(Instant::now() < deadline, "the job did not resume: {}", s.screen());
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -138,14 +124,9 @@ async fn the_embedded_replicator_and_job_ride_out_a_sink_restart() {
     let cfg = config.to_str().expect("utf-8");
     let out = common::console(&["--config", cfg, "replicate", "--until-idle"], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    common::stages::replica_converges(&config, &replica).await;
+    common::stages::replica_converges(config, replica).await;
     let source = common::source_client().await;
-    common::processor::converge_to_truth(&config, &sink, &source, &job).await;
+    common::processor::converge_to_truth(config, &sink, &source, job).await;
 
-    cdc_console::pipeline::processor::sink::reset(&sink, &loaded.jobs[0]).await.expect("reset job");
-    sink.batch_execute(&format!(
-        "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; DELETE FROM cdc.progress WHERE consumer = '{replica}'; DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
-    ))
-    .await
-    .expect("clean up");
+    scenario.clean_up(&sink).await;
 }

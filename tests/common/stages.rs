@@ -143,3 +143,54 @@ pub fn logged_retries(stderr: &std::path::Path) -> Vec<String> {
     let text = std::fs::read_to_string(stderr).unwrap_or_default();
     text.lines().filter(|l| l.contains(": retry ")).map(str::to_owned).collect()
 }
+
+/// A replica of `public.orders` and a windowed job on its topic, named for this test process,
+/// in a config file of their own: what the tests that disturb a running pipeline run.
+pub struct Scenario {
+    pub replica: String,
+    pub job: String,
+    /// The config file, in `dir`.
+    pub config: std::path::PathBuf,
+    pub dir: tempfile::TempDir,
+    pub loaded: cdc_console::config::Config,
+}
+
+impl Scenario {
+    /// A fresh replica table and a reset job, their names prefixed by `prefix`.
+    pub async fn new(prefix: &str, sink: &tokio_postgres::Client) -> Scenario {
+        let pid = std::process::id();
+        let (replica, job) = (format!("{prefix}_{pid}"), format!("{prefix}_job_{pid}"));
+        sink.batch_execute(&format!(
+            "CREATE SCHEMA IF NOT EXISTS cdc; DROP TABLE IF EXISTS cdc.{replica}"
+        ))
+        .await
+        .expect("fresh replica");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = dir.path().join("cdc-console.toml");
+        let toml = format!(
+            "[[replicas]]\nname = \"{replica}\"\nsource = \"public.orders\"\nsink = \"cdc.{replica}\"\ntopic = \"dbserver1.public.orders\"\n\n{}",
+            super::processor::job_toml(&job, None)
+        );
+        std::fs::write(&config, toml).expect("config");
+        let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
+        cdc_console::pipeline::processor::sink::reset(sink, &loaded.jobs[0])
+            .await
+            .expect("reset job");
+        Scenario { replica, job, config, dir, loaded }
+    }
+
+    /// Forgets the job and the replica: tables, checkpoints, offsets and counters.
+    pub async fn clean_up(&self, sink: &tokio_postgres::Client) {
+        cdc_console::pipeline::processor::sink::reset(sink, &self.loaded.jobs[0])
+            .await
+            .expect("reset job");
+        let (job, replica) = (&self.job, &self.replica);
+        sink.batch_execute(&format!(
+            "DROP TABLE IF EXISTS cdc.{job}; DROP TABLE IF EXISTS cdc.{replica}; \
+             DELETE FROM cdc.progress WHERE consumer = '{replica}'; \
+             DELETE FROM cdc.replica_stats WHERE replica = '{replica}'"
+        ))
+        .await
+        .expect("clean up");
+    }
+}
