@@ -358,14 +358,7 @@ const OLD_DDL: &str = "CREATE SCHEMA IF NOT EXISTS cdc; CREATE TABLE cdc.dead_le
 #[tokio::test(flavor = "multi_thread")]
 async fn an_old_dead_letters_table_is_migrated_in_place_with_its_rows() {
     common::require_databases();
-    let admin = common::sink_client().await;
-    let db = format!("dlq_migrate_{}", std::process::id());
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-    let mut cfg = common::config().sink.pg_config(Duration::from_secs(5));
-    cfg.dbname(&db);
-    let (c, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
+    let (db, c, admin) = common::scratch_database("dlq_migrate").await;
     c.batch_execute(OLD_DDL).await.unwrap();
     c.batch_execute(
         "INSERT INTO cdc.dead_letters (topic, partition, \"offset\", reason, payload) \

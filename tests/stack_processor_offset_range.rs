@@ -10,24 +10,8 @@ use std::time::Duration;
 use cdc_console::config::{Config, OnOffsetOutOfRange};
 use cdc_console::pipeline::processor::ProcessorSnapshot;
 use cdc_console::pipeline::processor::{self as processor, Options, ProcessorError};
-use common::kafka::{ScratchTopic, TIMEOUT, plain_config};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use common::kafka::{ScratchTopic, produce_orders};
 use tokio::sync::watch;
-
-fn produce(topic: &str, ids: std::ops::Range<i64>) {
-    let producer: BaseProducer = plain_config().create().expect("producer");
-    for id in ids {
-        let event = format!(
-            r#"{{"before":null,"after":{{"order_id":{id},"user_id":1,"customer_name":"c","amount":"1.50","status":"paid","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}},"source":{{"ts_ms":1,"lsn":{},"txId":1,"schema":"public","table":"orders","snapshot":"false"}},"op":"c","ts_ms":2}}"#,
-            100 * id
-        );
-        producer
-            .send(BaseRecord::to(topic).partition(0).key("k").payload(&event))
-            .map_err(|(e, _)| e)
-            .expect("send");
-    }
-    producer.flush(TIMEOUT).expect("flush");
-}
 
 fn until_idle(
     rt: &tokio::runtime::Runtime,
@@ -65,12 +49,12 @@ fn a_checkpoint_beyond_a_recreated_topics_end_stops_the_job_or_resets() {
     rt.block_on(processor::sink::reset(&sink, &config.jobs[0])).expect("reset");
 
     let scratch = ScratchTopic::create(&topic, 1);
-    produce(&topic, 1..5);
+    produce_orders(&topic, 1..5);
     let first = until_idle(&rt, &config, OnOffsetOutOfRange::Fail).expect("first run");
     assert_eq!(first.events, 4);
 
     scratch.recreate(1);
-    produce(&topic, 5..7);
+    produce_orders(&topic, 5..7);
     let e = until_idle(&rt, &config, OnOffsetOutOfRange::Fail).expect_err("beyond the end");
     assert!(!e.retryable(), "{e}");
     assert!(

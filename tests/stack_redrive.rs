@@ -397,14 +397,7 @@ const BEFORE_REDRIVES: &str = "CREATE SCHEMA cdc; CREATE TABLE cdc.dead_letters 
 async fn a_table_from_before_redrives_reads_as_every_letter_outstanding() {
     use cdc_console::pipeline::deadletter;
     common::require_databases();
-    let admin = common::sink_client().await;
-    let db = format!("dlq_before_redrive_{}", std::process::id());
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-    let mut cfg = common::config().sink.pg_config(Duration::from_secs(5));
-    cfg.dbname(&db);
-    let (c, conn) = cfg.connect(tokio_postgres::NoTls).await.unwrap();
-    tokio::spawn(conn);
+    let (db, c, admin) = common::scratch_database("dlq_before_redrive").await;
     c.batch_execute(BEFORE_REDRIVES).await.unwrap();
     for migrated in [false, true] {
         let summary = deadletter::summary(&c, None).await.expect("summary");

@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use cdc_console::config::{Config, OnOffsetOutOfRange, ReplicaConfig};
 use cdc_console::pipeline::replicator::{self, Options, ReplicatorError, ReplicatorSnapshot};
-use common::kafka::{ScratchTopic, TIMEOUT, plain_config};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use common::kafka::{ScratchTopic, produce_orders};
 
 fn config(name: &str, topic: &str, policy: OnOffsetOutOfRange) -> Config {
     let replica = ReplicaConfig {
@@ -18,21 +17,6 @@ fn config(name: &str, topic: &str, policy: OnOffsetOutOfRange) -> Config {
         ..ReplicaConfig::full(name, "public.orders", &format!("cdc.{name}"), topic)
     };
     Config { replicas: vec![replica], ..common::config() }
-}
-
-fn produce(topic: &str, ids: std::ops::Range<i64>) {
-    let producer: BaseProducer = plain_config().create().expect("producer");
-    for id in ids {
-        let event = format!(
-            r#"{{"before":null,"after":{{"order_id":{id},"user_id":1,"customer_name":"c","amount":"1.50","status":"paid","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}},"source":{{"ts_ms":1,"lsn":{},"txId":1,"schema":"public","table":"orders","snapshot":"false"}},"op":"c","ts_ms":2}}"#,
-            100 * id
-        );
-        producer
-            .send(BaseRecord::to(topic).partition(0).key("k").payload(&event))
-            .map_err(|(e, _)| e)
-            .expect("send");
-        producer.flush(TIMEOUT).expect("flush");
-    }
 }
 
 async fn until_idle(config: &Config) -> Result<ReplicatorSnapshot, ReplicatorError> {
@@ -55,12 +39,12 @@ fn a_stored_offset_beyond_a_recreated_topics_end_stops_the_replicator_or_resets(
     let sink = rt.block_on(common::sink_client());
     rt.block_on(common::replicator::reset(&sink, &[&name]));
     let scratch = ScratchTopic::create(&topic, 1);
-    produce(&topic, 1..5);
+    produce_orders(&topic, 1..5);
     let first = rt.block_on(until_idle(&config(&name, &topic, OnOffsetOutOfRange::Fail)));
     assert_eq!(first.expect("first run").events, 4);
 
     scratch.recreate(1);
-    produce(&topic, 5..7);
+    produce_orders(&topic, 5..7);
     let e = rt
         .block_on(until_idle(&config(&name, &topic, OnOffsetOutOfRange::Fail)))
         .expect_err("stored offset 4 is beyond the log end 2");
@@ -104,7 +88,7 @@ fn a_topic_recreated_under_a_running_replicator_stops_it_with_the_reason() {
     let sink = rt.block_on(common::sink_client());
     rt.block_on(common::replicator::reset(&sink, &[&name]));
     let scratch = ScratchTopic::create(&topic, 1);
-    produce(&topic, 1..6);
+    produce_orders(&topic, 1..6);
     let config = config(&name, &topic, OnOffsetOutOfRange::Fail);
     let (tx, mut rx) = tokio::sync::watch::channel(ReplicatorSnapshot::default());
     let retries = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -124,7 +108,7 @@ fn a_topic_recreated_under_a_running_replicator_stops_it_with_the_reason() {
 
     let recreated = std::time::Instant::now();
     scratch.recreate(1);
-    produce(&topic, 6..8);
+    produce_orders(&topic, 6..8);
     let ended = rt.block_on(async {
         tokio::time::timeout(Duration::from_secs(60), running).await.expect("stops").expect("task")
     });

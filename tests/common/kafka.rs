@@ -109,3 +109,21 @@ impl Drop for ScratchTopic {
         }
     }
 }
+
+/// Debezium-shaped inserts of `public.orders`, one per id (source LSN 100 × id), into
+/// partition 0 of `topic`.
+pub fn produce_orders(topic: &str, ids: std::ops::Range<i64>) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let producer: BaseProducer = plain_config().create().expect("producer");
+    for id in ids {
+        let event = format!(
+            r#"{{"before":null,"after":{{"order_id":{id},"user_id":1,"customer_name":"c","amount":"1.50","status":"paid","created_at":"2026-11-21T10:00:00Z","updated_at":"2026-11-21T10:00:00Z"}},"source":{{"ts_ms":1,"lsn":{},"txId":1,"schema":"public","table":"orders","snapshot":"false"}},"op":"c","ts_ms":2}}"#,
+            100 * id
+        );
+        producer
+            .send(BaseRecord::to(topic).partition(0).key("k").payload(&event))
+            .map_err(|(e, _)| e)
+            .expect("send");
+    }
+    producer.flush(TIMEOUT).expect("flush");
+}

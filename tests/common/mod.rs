@@ -104,3 +104,19 @@ pub fn stack(args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A new database of its own in the sink's server, `prefix_<pid>`: (its name, a client on it,
+/// the admin client that made it, to drop it with).
+pub async fn scratch_database(
+    prefix: &str,
+) -> (String, tokio_postgres::Client, tokio_postgres::Client) {
+    let admin = sink_client().await;
+    let db = format!("{prefix}_{}", std::process::id());
+    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {db}")).await.expect("drop");
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).await.expect("create");
+    let mut cfg = config().sink.pg_config(Duration::from_secs(5));
+    cfg.dbname(&db);
+    let (c, conn) = cfg.connect(tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(conn);
+    (db, c, admin)
+}
