@@ -1,5 +1,7 @@
 //! Time to draw one frame: the groups view with 1,000 partitions (the list, and one group's
-//! partition table), and the overview. Target: under 2 ms per frame.
+//! partition table), the overview, and the dead-letters view after a poison flood (two
+//! consumers, 10,000 letters each of thirteen reasons, the 200 newest listed). Target: under
+//! 2 ms per frame.
 //!
 //! `cargo bench --bench frame_draw`. Frames are drawn into ratatui's TestBackend, so this is
 //! the cost of building the frame (what the console does on every change), not of the
@@ -39,6 +41,49 @@ fn store_with_partitions(n: usize) -> Store {
         .collect();
     let mut store = fixtures::healthy_full();
     store.apply(Update { at: fixtures::t(10), kind: UpdateKind::Groups(Ok(groups)) });
+    store
+}
+
+/// The sink's dead letters after a poison flood: two consumers, 10,000 letters each.
+fn store_after_poison_flood(base: &Store) -> Store {
+    use cdc_console::collectors::postgres::{DeadLetters, PostgresSnapshot};
+    use cdc_console::pipeline::deadletter::{ConsumerLetters, Letter, ReasonCount};
+    let ms = 1_795_000_000_000_i64;
+    let reasons: Vec<ReasonCount> = (0..13)
+        .map(|i| ReasonCount {
+            reason: format!("poison kind {i}: expected `{{` at byte N of the value of column N"),
+            count: 10_000 / 13,
+            last_ms: ms + i,
+        })
+        .collect();
+    let consumer = |name: &str| ConsumerLetters {
+        consumer: name.into(),
+        count: 10_000,
+        redriven: 0,
+        first_ms: ms - 60_000,
+        last_ms: ms,
+        reasons: reasons.clone(),
+    };
+    let newest = (0..200)
+        .map(|i| Letter {
+            id: 20_000 - i,
+            consumer: if i % 2 == 0 { "replica:orders_replica" } else { "job:orders_by_status" }
+                .into(),
+            topic: "dbserver1.public.orders".into(),
+            partition: (i % 4) as i32,
+            offset: 100_000 - i,
+            reason: format!("poison kind {}", i % 13),
+            recorded_ms: ms - i,
+            ..Letter::default()
+        })
+        .collect();
+    let dead_letters = DeadLetters {
+        consumers: vec![consumer("job:orders_by_status"), consumer("replica:orders_replica")],
+        newest,
+    };
+    let mut store = base.clone();
+    let sink = PostgresSnapshot { dead_letters, ..fixtures::pg(false) };
+    store.apply(Update { at: fixtures::t(60), kind: UpdateKind::Sink(Ok(sink)) });
     store
 }
 
@@ -82,4 +127,11 @@ fn main() {
         500,
     );
     time_frames("overview", &store, UiState::default(), 500);
+    let flooded = store_after_poison_flood(&store);
+    time_frames(
+        "dead letters after a poison flood",
+        &flooded,
+        UiState { view: ViewId::DeadLetters, ..UiState::default() },
+        500,
+    );
 }
