@@ -76,15 +76,28 @@ pub struct TrackedContext {
 impl ClientContext for TrackedContext {}
 
 impl ConsumerContext for TrackedContext {
+    /// The assignment follows the rebalance's own partition list: asking the consumer for it
+    /// (`rd_kafka_assignment`) from this callback deadlocks when the rebalance is the revoke of
+    /// a consumer being closed, which waits for the callback.
     fn post_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if matches!(rebalance, Rebalance::Error(_)) {
-            return;
-        }
         let member_id = member_id(consumer);
-        let assignment = consumer.assignment().map(|tpl| to_topics(&tpl)).unwrap_or_default();
         if let Some(m) = self.registry.lock().get_mut(&self.key) {
+            let mut held: std::collections::BTreeSet<(String, i32)> = m
+                .assignment
+                .iter()
+                .flat_map(|t| t.partitions.iter().map(|p| (t.topic.clone(), *p)))
+                .collect();
+            match rebalance {
+                Rebalance::Assign(tpl) => held.extend(pairs(tpl)),
+                Rebalance::Revoke(tpl) => {
+                    for tp in pairs(tpl) {
+                        held.remove(&tp);
+                    }
+                }
+                Rebalance::Error(_) => return,
+            }
             m.member_id = member_id;
-            m.assignment = assignment;
+            m.assignment = to_topics(held);
         }
     }
 }
@@ -110,10 +123,14 @@ fn member_id<C: ConsumerContext>(consumer: &BaseConsumer<C>) -> String {
     }
 }
 
-fn to_topics(tpl: &rdkafka::TopicPartitionList) -> Vec<TopicAssignment> {
+fn pairs(tpl: &rdkafka::TopicPartitionList) -> impl Iterator<Item = (String, i32)> + '_ {
+    tpl.elements().into_iter().map(|e| (e.topic().to_string(), e.partition()))
+}
+
+fn to_topics(held: impl IntoIterator<Item = (String, i32)>) -> Vec<TopicAssignment> {
     let mut by_topic: BTreeMap<String, Vec<i32>> = BTreeMap::new();
-    for e in tpl.elements() {
-        by_topic.entry(e.topic().to_string()).or_default().push(e.partition());
+    for (topic, partition) in held {
+        by_topic.entry(topic).or_default().push(partition);
     }
     by_topic
         .into_iter()
