@@ -14,6 +14,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 use tokio::sync::watch;
 
+mod stages;
+pub use stages::{generator, processor, replicator};
+
 /// How long to wait before each attempt: `initial`, doubling each time, at most `max`, less
 /// up to `jitter` of it at random (so stages that failed together do not retry together).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -114,24 +117,6 @@ pub fn epoch_ms(t: SystemTime) -> u64 {
 /// A stage's error that says whether trying again may help.
 pub trait Retryable: std::fmt::Display {
     fn retryable(&self) -> bool;
-}
-
-impl Retryable for super::replicator::ReplicatorError {
-    fn retryable(&self) -> bool {
-        Self::retryable(self)
-    }
-}
-
-impl Retryable for super::processor::ProcessorError {
-    fn retryable(&self) -> bool {
-        Self::retryable(self)
-    }
-}
-
-impl Retryable for super::generator::GeneratorError {
-    fn retryable(&self) -> bool {
-        Self::retryable(self)
-    }
 }
 
 /// What each attempt gets as its stop: resolves once a stop was requested (at once if it was
@@ -258,85 +243,5 @@ async fn ran_for_a_while<O>(
     fut.await
 }
 
-/// The replicator ([`super::replicator::run`]) under [`supervise`]: its snapshot shows when it
-/// waits to retry; `told` hears of each retry too (the CLI prints it).
-pub async fn replicator(
-    config: &crate::config::Config,
-    opts: &super::replicator::Options,
-    how: Supervision,
-    stop: impl Future<Output = ()>,
-    snapshot: watch::Sender<super::replicator::ReplicatorSnapshot>,
-    mut told: impl FnMut(Option<&Retrying>),
-) -> Ended<super::replicator::ReplicatorSnapshot, super::replicator::ReplicatorError> {
-    let tx = snapshot.clone();
-    supervise(
-        how,
-        stop,
-        |stop| super::replicator::run(config, opts, stop, snapshot.clone()),
-        |r| {
-            tx.send_modify(|s| s.retrying = r.cloned());
-            told(r);
-        },
-    )
-    .await
-}
-
-/// The processor's job ([`super::processor::run`]) under [`supervise`], as [`replicator`].
-#[expect(
-    clippy::too_many_arguments,
-    reason = "processor::run's own, and the supervision and its listener"
-)]
-pub async fn processor(
-    config: &crate::config::Config,
-    job: &crate::config::job::JobConfig,
-    opts: &super::processor::Options,
-    how: Supervision,
-    paused: watch::Receiver<bool>,
-    stop: impl Future<Output = ()>,
-    snapshot: watch::Sender<super::processor::ProcessorSnapshot>,
-    mut told: impl FnMut(Option<&Retrying>),
-) -> Ended<super::processor::ProcessorSnapshot, super::processor::ProcessorError> {
-    let tx = snapshot.clone();
-    supervise(
-        how,
-        stop,
-        |stop| super::processor::run(config, job, opts, paused.clone(), stop, snapshot.clone()),
-        |r| {
-            tx.send_modify(|s| s.retrying = r.cloned());
-            told(r);
-        },
-    )
-    .await
-}
-
-/// The generator ([`super::generator::run_steered`]) under [`supervise`]: each attempt
-/// reconnects and carries on at the current rate; its `progress` and `told` hear of each retry.
-pub async fn generator(
-    endpoint: &crate::config::PostgresEndpoint,
-    settings: &super::generator::Settings,
-    how: Supervision,
-    rate: watch::Receiver<u32>,
-    stop: impl Future<Output = ()>,
-    progress: Option<watch::Sender<super::generator::Report>>,
-    mut told: impl FnMut(Option<&Retrying>),
-) -> Ended<super::generator::Report, super::generator::GeneratorError> {
-    let tx = progress.clone();
-    supervise(
-        how,
-        stop,
-        |stop| {
-            super::generator::run_steered(endpoint, settings, rate.clone(), stop, progress.clone())
-        },
-        |r| {
-            if let Some(tx) = &tx {
-                tx.send_modify(|p| p.retrying = r.cloned());
-            }
-            told(r);
-        },
-    )
-    .await
-}
-
 #[cfg(test)]
-#[path = "retry_tests.rs"]
 mod tests;
