@@ -7,7 +7,7 @@
 //! and the dead letters. On start the partitions are assigned at the stored offsets;
 //! Kafka-committed offsets are written afterwards for lag display only.
 //!
-//! Where things are: [`run`] and the loop it drives (fetch, stage, commit, settle) in `run.rs`;
+//! Where things are: [`run`] sets up (`start.rs`) the loop it drives (fetch, stage, commit, settle, `run.rs`);
 //! a replica's state and its preparation in `replica.rs`; decoding a batch in `stage.rs`; the
 //! merging connection in `merger.rs` (and `poison.rs`, a merge failed by a row's value); what a committed batch changes in `committed.rs`; the
 //! errors, and whether one is worth retrying, in `error.rs`; re-applying a replica's dead letters
@@ -29,6 +29,7 @@ pub mod schema;
 mod snapshot;
 mod stage;
 mod staging;
+mod start;
 mod temporal;
 mod tuples;
 
@@ -36,9 +37,9 @@ use std::time::Duration;
 
 pub use error::{ReplicaError, ReplicatorError};
 use replica::{Replica, prepare};
-pub use run::run;
 pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 pub use staging::ClaimError;
+pub use start::run;
 
 #[derive(Debug, Clone)]
 pub struct Options {

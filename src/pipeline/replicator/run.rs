@@ -1,11 +1,11 @@
-//! The replicator's loop. [`run`] sets it up; [`ReplicatorLoop`] then drives each batch through
+//! The replicator's loop. [`run`](super::run) (start.rs) sets it up; [`ReplicatorLoop`] then drives each batch through
 //! its steps, one method each: [`fetch`](ReplicatorLoop::fetch) (from the broker, or
 //! [`staged_ahead`](ReplicatorLoop::staged_ahead) when the next batch was already staged on
 //! another thread), [`stage`](ReplicatorLoop::stage) (decode for the sink),
 //! [`commit`](ReplicatorLoop::commit) (COPY into the staging tables, hand over to the merger) and
 //! [`settle`](ReplicatorLoop::settle) (record a batch once the merger committed it).
 //!
-//! Where it can fail, and so where retries go: setting up ([`run`]: connections, the replicas,
+//! Where it can fail, and so where retries go: setting up (`run`: connections, the replicas,
 //! the consumer, the assignment), `fetch` (the consumer task gone), `staged_ahead` (the staging
 //! task panicked), `commit` (the COPY on the sink), `settle` (the batch's transaction on the
 //! merging connection) and [`caught_up`](ReplicatorLoop::caught_up) (the broker's watermarks).
@@ -14,111 +14,24 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rdkafka::consumer::StreamConsumer;
-use rdkafka::error::KafkaError;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_postgres::Client;
 
 use super::committed::{self, Books, InFlight};
-use super::replica::{self, Replica};
+use super::replica::Replica;
 use super::snapshot::fill;
 use super::stage::{self, Staged};
-use super::{Options, ReplicatorError, ReplicatorSnapshot, apply, assign, merger, offsets};
-use crate::config::Config;
+use super::{Options, ReplicatorError, ReplicatorSnapshot, apply, merger};
 use crate::pipeline::batches::{self, Batches, Record, sleep_until_opt};
-use crate::pipeline::deadletter;
 use crate::pipeline::watermarks::Watermarks;
-
-/// Runs until `stop` resolves (or, with `until_idle`, until caught up); the snapshot is
-/// published after every batch. Returns the last snapshot.
-pub async fn run(
-    config: &Config,
-    opts: &Options,
-    stop: impl Future<Output = ()>,
-    snapshot: watch::Sender<ReplicatorSnapshot>,
-) -> Result<ReplicatorSnapshot, ReplicatorError> {
-    let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let connect = |ep| crate::pipeline::connect(ep, timeout, "replicator");
-    let sink = connect(&config.sink).await.map_err(ReplicatorError::sink("connecting"))?;
-    let source = connect(&config.source).await.map_err(ReplicatorError::source("connecting"))?;
-    crate::pipeline::create_if_missing(&sink, &[offsets::DDL, deadletter::DDL].join(";\n"))
-        .await
-        .map_err(ReplicatorError::sink("creating the cdc tables"))?;
-    let mut replicas = replica::open(config, &source, &sink, timeout).await?;
-    let consumer = Arc::new(consumer(config)?);
-    let marks = Watermarks::new(crate::kafka::client_config(config), timeout)?;
-    let consumers: Vec<String> =
-        replicas.iter().map(|r| deadletter::replica(&r.cfg.name)).collect();
-    let dead_letters = deadletter::count(&sink, &consumers)
-        .await
-        .map_err(ReplicatorError::sink("counting dead letters"))?;
-    let mut snap = ReplicatorSnapshot { running: true, dead_letters, ..Default::default() };
-    fill(&mut snap, &replicas);
-    tokio::pin!(stop);
-    let waiting = |missing: &[String]| {
-        snapshot.send_replace(ReplicatorSnapshot { waiting_for: missing.to_vec(), ..snap.clone() });
-    };
-    let Some(assigned) = assign::assign(
-        &consumer,
-        &mut replicas,
-        &marks,
-        timeout,
-        opts.until_idle,
-        waiting,
-        stop.as_mut(),
-    )
-    .await?
-    else {
-        snap.running = false;
-        snapshot.send_replace(snap.clone());
-        return Ok(snap);
-    };
-    let merging = connect(&config.sink).await.map_err(ReplicatorError::sink("connecting"))?;
-    ReplicatorLoop {
-        opts,
-        source,
-        sink,
-        replicas,
-        // Fetching overlaps applying: a task collects the next batches while this one is applied.
-        incoming: batches::spawn(consumer.clone(), opts.max_batch, opts.max_latency),
-        consumer,
-        marks,
-        assigned,
-        merger: merger::Merger::start(merging),
-        books: Books::new(),
-        snap,
-        snapshot,
-        give_up: opts.time_limit.map(|d| tokio::time::Instant::now() + d),
-        ahead: None,
-        in_flight: None,
-        parity: 0,
-        busy_since: None,
-    }
-    .run(stop.as_mut())
-    .await
-}
-
-/// The replicator's consumer: offsets are the sink's (`cdc.progress`), Kafka's only for display.
-fn consumer(config: &Config) -> Result<StreamConsumer, KafkaError> {
-    crate::kafka::client_config(config)
-        .set("group.id", "cdc-console-replicator")
-        .set("enable.auto.commit", "false")
-        .set("enable.auto.offset.store", "false")
-        // Out of range is said, never a silent jump (see `batches::Fetched::out_of_range`);
-        // partitions are assigned at stored offsets or the beginning, never from a reset.
-        .set("auto.offset.reset", "error")
-        // Catching up is fetch-bound: fetch and queue more at once.
-        .set("max.partition.fetch.bytes", "16777216")
-        .set("queued.min.messages", "1000000")
-        .create()
-}
 
 /// A batch staged on another thread while the previous one is COPYed and merged: its records
 /// and what they stage to (`None`: a replica must be re-planned first, with the databases).
-type Ahead = JoinHandle<(Vec<Record>, Option<Staged>)>;
+pub(super) type Ahead = JoinHandle<(Vec<Record>, Option<Staged>)>;
 
 /// What woke the loop while it waited for the broker.
 enum Woke {
@@ -129,38 +42,38 @@ enum Woke {
 }
 
 /// The replicator between two batches.
-struct ReplicatorLoop<'a> {
-    opts: &'a Options,
-    source: Client,
+pub(super) struct ReplicatorLoop<'a> {
+    pub(super) opts: &'a Options,
+    pub(super) source: Client,
     /// The replicator's own sink connection: COPYs into the staging tables, re-plans replicas
     /// (the merger has the other).
-    sink: Client,
-    replicas: Vec<Replica>,
-    consumer: Arc<StreamConsumer>,
-    incoming: Batches,
+    pub(super) sink: Client,
+    pub(super) replicas: Vec<Replica>,
+    pub(super) consumer: Arc<StreamConsumer>,
+    pub(super) incoming: Batches,
     /// For the caught-up check of `until_idle`.
-    marks: Watermarks,
-    assigned: Vec<(String, i32)>,
-    merger: merger::Merger,
-    books: Books,
-    snap: ReplicatorSnapshot,
-    snapshot: watch::Sender<ReplicatorSnapshot>,
+    pub(super) marks: Watermarks,
+    pub(super) assigned: Vec<(String, i32)>,
+    pub(super) merger: merger::Merger,
+    pub(super) books: Books,
+    pub(super) snap: ReplicatorSnapshot,
+    pub(super) snapshot: watch::Sender<ReplicatorSnapshot>,
     /// When the time limit is reached.
-    give_up: Option<tokio::time::Instant>,
+    pub(super) give_up: Option<tokio::time::Instant>,
     /// The next batch, staged while this one is COPYed and merged.
-    ahead: Option<Ahead>,
+    pub(super) ahead: Option<Ahead>,
     /// The batch the merger is committing.
-    in_flight: Option<InFlight>,
+    pub(super) in_flight: Option<InFlight>,
     /// The staging tables (0 or 1) the next batch is COPYed into.
-    parity: usize,
+    pub(super) parity: usize,
     /// Since when the loop has been applying without waiting for the broker.
-    busy_since: Option<Instant>,
+    pub(super) busy_since: Option<Instant>,
 }
 
 impl ReplicatorLoop<'_> {
     /// Turns the loop until stopped, caught up (with `until_idle`), out of time or failed; the
     /// batch in flight then still commits or fails first. Returns the last snapshot.
-    async fn run<S: Future<Output = ()>>(
+    pub(super) async fn run<S: Future<Output = ()>>(
         mut self,
         stop: Pin<&mut S>,
     ) -> Result<ReplicatorSnapshot, ReplicatorError> {
