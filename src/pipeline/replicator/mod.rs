@@ -7,11 +7,12 @@
 //! and the dead letters. On start the partitions are assigned at the stored offsets;
 //! Kafka-committed offsets are written afterwards for lag display only.
 //!
-//! Where things are: [`run`] sets up (`start.rs`) the loop it drives (fetch, stage, commit, settle, `run.rs`);
-//! a replica's state and its preparation in `replica.rs`; decoding a batch in `stage.rs`; the
-//! merging connection in `merger.rs` (and `poison.rs`, a merge failed by a row's value); what a committed batch changes in `committed.rs`; the
-//! errors, and whether one is worth retrying, in `error.rs`; re-applying a replica's dead letters
-//! once their cause is fixed in `redrive/`.
+//! Where things are: [`run`] sets up (`start.rs`) the loop it drives (fetch, stage, commit, settle,
+//! `run.rs`); a replica's state and its preparation in `replica.rs`; decoding a batch in
+//! `stage.rs`; the merging connection in `merger.rs` (and `poison.rs`, a merge failed by a row's
+//! value); what a committed batch changes in `committed.rs`; the errors, and whether one is worth
+//! retrying, in `error.rs`; re-applying a replica's dead letters once their cause is fixed in
+//! `redrive/`.
 
 pub mod apply;
 mod assign;
