@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use cdc_console::config::{Config, ReplicaConfig};
 use cdc_console::pipeline::generator::{self, Settings};
-use cdc_console::pipeline::replicator::{self, Options, ReplicatorSnapshot};
+use cdc_console::pipeline::replicator::{Options, ReplicatorSnapshot};
 use rdkafka::Message;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use tokio_postgres::Client;
@@ -46,16 +46,23 @@ pub async fn reset(sink: &Client, names: &[&str]) {
 }
 
 /// Runs the replicator until it has caught up, bounded so that a replicator that never gets
-/// there fails the test instead of hanging it.
+/// there fails the test instead of hanging it. Under its supervisor, as `replicate` and the
+/// console run it: a broker's passing refusal (a leader moving after the broker tests) is
+/// retried, not a failure.
 pub async fn until_idle(config: &Config) -> ReplicatorSnapshot {
+    use cdc_console::pipeline::retry::{self, Ended, Supervision};
     let (tx, _rx) = tokio::sync::watch::channel(Default::default());
     let opts = Options {
         until_idle: true,
         time_limit: Some(Duration::from_secs(180)),
         ..Default::default()
     };
-    let snap =
-        replicator::run(config, &opts, std::future::pending(), tx).await.expect("replicator");
+    let how = Supervision::default();
+    let snap = match retry::replicator(config, &opts, how, std::future::pending(), tx, |_| {}).await
+    {
+        Ended::Ran(snap) => snap,
+        Ended::Failed(e) | Ended::Stopped(e) => panic!("replicator: {e}"),
+    };
     assert_eq!(snap.error, None, "the replicator did not catch up");
     snap
 }
