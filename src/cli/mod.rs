@@ -38,6 +38,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log = crate::logging::init();
     let (config, source) = config::load(cli.config.as_deref())?;
     tracing::info!(?source, "configuration loaded");
+    if let config::ConfigSource::File(file) = &source
+        && let Some(warning) = config::secret::exposure_warning(file)
+    {
+        tracing::warn!("{warning}");
+        eprintln!("cdc-console: warning: {warning}");
+    }
     // At least four workers, whatever the cores: a stage's CPU-bound stretch (staging a large
     // batch, comparing rows) holds a worker, and with two cores two such stretches left no
     // worker to drive the timers, so the screen's clock and the collectors stood still.

@@ -40,7 +40,9 @@ pub(super) fn apply(
             ep.user = v;
         }
         if let Some(v) = var("PASSWORD") {
-            ep.password = Some(v);
+            // The override wins over what the file says, wherever that reads it from.
+            (ep.password, ep.password_env, ep.password_file) =
+                (Some(super::secret::Secret::new(v)), None, None);
         }
     }
     if let Some(v) = lookup("CDC_CONSOLE_BROKERS") {
@@ -103,7 +105,7 @@ mod tests {
         assert_eq!(c.sink.port, 6543);
         assert_eq!(c.kafka.brokers, "a:1,b:2");
         assert_eq!(c.connect[0].url.as_str(), "http://connect:8083");
-        assert_eq!(c.source.password.as_deref(), Some("s3cret"));
+        assert_eq!(c.source.secret().map(crate::config::secret::Secret::expose), Some("s3cret"));
         assert!(!format!("{} {:?}", c.source, c.source).contains("s3cret"));
     }
 

@@ -175,6 +175,26 @@ mod tests {
     }
 
     #[test]
+    fn a_password_from_a_file_or_the_environment_and_their_errors_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "from-file\n").unwrap();
+        let sink = "[sink]\nhost = \"db\"\nport = 1\ndbname = \"d\"\nuser = \"u\"\n";
+        let c = parse(&format!("{sink}password_file = {pw:?}\n"), Path::new("x.toml")).unwrap();
+        assert_eq!(c.sink.secret().map(super::super::secret::Secret::expose), Some("from-file"));
+        assert!(!format!("{:?} {}", c.sink, c.sink).contains("from-file"));
+        let c = parse(&format!("{sink}password_env = \"PATH\"\n"), Path::new("x.toml")).unwrap();
+        assert!(c.sink.secret().is_some_and(|s| !s.expose().is_empty()));
+
+        let e = err(&format!("{sink}password_file = \"/nonexistent/pw\"\n"));
+        assert!(e.starts_with("conf/cdc.toml:6:17: key `sink.password_file`"), "{e}");
+        assert!(e.contains("cannot read the secret file /nonexistent/pw"), "{e}");
+        let e = err(&format!("{sink}password_env = \"CDC_CONSOLE_NO_SUCH_VAR\"\n"));
+        assert!(e.starts_with("conf/cdc.toml:6:16: key `sink.password_env`"), "{e}");
+        assert!(e.contains("CDC_CONSOLE_NO_SUCH_VAR is not set"), "{e}");
+    }
+
+    #[test]
     fn zero_timeout_is_refused() {
         let e = err("[timeouts]\nrequest_ms = 0\n");
         assert!(e.starts_with("conf/cdc.toml:2:14: key `timeouts.request_ms`"), "{e}");

@@ -11,6 +11,7 @@ pub mod keymap;
 mod keymap_file;
 mod load;
 mod names;
+pub mod secret;
 pub mod theme;
 
 use std::time::Duration;
@@ -75,7 +76,9 @@ impl Default for Config {
     }
 }
 
-/// A PostgreSQL server. The password is kept out of every Display and JSON output.
+/// A PostgreSQL server. The password is a [`secret::Secret`]: written in the file, or read from
+/// `password_env` (an environment variable) or `password_file` (a mounted secret); it is kept
+/// out of every Display and JSON output.
 #[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PostgresEndpoint {
@@ -84,7 +87,11 @@ pub struct PostgresEndpoint {
     pub dbname: String,
     pub user: String,
     #[serde(skip_serializing, default)]
-    pub password: Option<String>,
+    pub password: Option<secret::Secret>,
+    #[serde(skip_serializing, default, deserialize_with = "secret::from_env")]
+    pub password_env: Option<secret::Secret>,
+    #[serde(skip_serializing, default, deserialize_with = "secret::from_file")]
+    pub password_file: Option<secret::Secret>,
 }
 
 impl PostgresEndpoint {
@@ -94,8 +101,16 @@ impl PostgresEndpoint {
             port,
             dbname: dbname.into(),
             user: "postgres".into(),
-            password: Some("postgres".into()),
+            password: Some(secret::Secret::new("postgres")),
+            password_env: None,
+            password_file: None,
         }
+    }
+
+    /// The password to send: the file's, else the environment variable's, else the one
+    /// written in the config.
+    pub fn secret(&self) -> Option<&secret::Secret> {
+        self.password_file.as_ref().or(self.password_env.as_ref()).or(self.password.as_ref())
     }
 
     /// Connection settings for tokio-postgres, with the connect timeout applied.
@@ -107,8 +122,8 @@ impl PostgresEndpoint {
             .user(&self.user)
             .application_name("cdc-console")
             .connect_timeout(connect_timeout);
-        if let Some(p) = &self.password {
-            c.password(p);
+        if let Some(p) = self.secret() {
+            c.password(p.expose());
         }
         c
     }
