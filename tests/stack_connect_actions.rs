@@ -136,7 +136,7 @@ fn each_action_changes_the_state_the_rest_api_reports() {
         out.contains("restart requested (connector ") && out.contains("tasks [0:RESTARTING])"),
         "{out}"
     );
-    let pid = conn.wait_new_slot_pid(pid);
+    let pid = conn.wait_steady_slot_pid(pid);
     worker.wait_settled(name, "RUNNING");
     let out = ok(&["connectors", "restart", name, "--tasks", "failed"]);
     assert!(

@@ -198,6 +198,27 @@ impl TestConnector {
         }
     }
 
+    /// Waits until a walsender other than `before` streams the slot and has kept it for 3 s (a
+    /// restarted Debezium task may connect once more, when its first connection found the slot
+    /// still held by the old walsender); returns its pid.
+    pub fn wait_steady_slot_pid(&self, before: Option<i32>) -> i32 {
+        let deadline = Instant::now() + TRANSITION;
+        let mut pid = self.wait_new_slot_pid(before);
+        let mut since = Instant::now();
+        while since.elapsed() < Duration::from_secs(3) {
+            std::thread::sleep(Duration::from_millis(250));
+            match self.slot_pid() {
+                Some(now) if now == pid => {}
+                now => {
+                    assert!(Instant::now() < deadline, "slot {} never steady ({now:?})", self.slot);
+                    pid = self.wait_new_slot_pid(Some(pid));
+                    since = Instant::now();
+                }
+            }
+        }
+        pid
+    }
+
     /// Waits up to `wait` for the slot to disappear; when it does not, drops it (so the source
     /// does not retain WAL for it) and returns `true`.
     pub fn slot_after_delete(&self, wait: Duration) -> bool {
