@@ -169,18 +169,19 @@ async fn idle_past(
 /// Blocks.
 fn behind(kafka: &ClientConfig, positions: Vec<(String, i32, i64)>) -> Result<bool, KafkaError> {
     let marks: BaseConsumer = kafka.create()?;
-    let mut reader: Option<CommittedReader> = None;
+    let mut unread = Vec::new();
     for (topic, partition, next) in positions {
         let (_, high) = marks.fetch_watermarks(&topic, partition, Duration::from_secs(5))?;
-        if next >= high {
-            continue;
+        if next < high {
+            unread.push((topic, partition, next));
         }
-        if reader.is_none() {
-            reader = Some(CommittedReader::new(kafka)?);
-        }
-        if let Some(r) = &reader
-            && r.record_at_or_after(&topic, partition, next)?
-        {
+    }
+    // A reader per topic: end-of-partition events name the partition, not its topic.
+    let topics: std::collections::BTreeSet<String> = unread.iter().map(|u| u.0.clone()).collect();
+    for topic in topics {
+        let of_topic: Vec<(String, i32, i64)> =
+            unread.iter().filter(|u| u.0 == topic).cloned().collect();
+        if CommittedReader::new(kafka)?.any_record_at_or_after(&of_topic)? {
             return Ok(true);
         }
     }
@@ -191,7 +192,10 @@ fn behind(kafka: &ClientConfig, positions: Vec<(String, i32, i64)>) -> Result<bo
 /// (about 1 s measured on the local stack).
 const HANDOFF: Duration = Duration::from_secs(2);
 
-/// A consumer of committed records only (as the replicator reads), one partition at a time.
+/// A consumer of committed records only (as the replicator reads), assigned once to every
+/// partition it reads: assigning one partition after another on one consumer tripped
+/// librdkafka's assertion `rd_kafka_assignment_partition_stopped: rktp->rktp_started` (a
+/// partition removed before its fetcher had started), which aborted the console mid-diff.
 struct CommittedReader(BaseConsumer);
 
 impl CommittedReader {
@@ -206,30 +210,24 @@ impl CommittedReader {
         Ok(Self(consumer))
     }
 
-    /// Whether a committed record lies at or after `next` in the partition. Between the offset
-    /// after the replicator's last record and the high watermark there may be only transaction
-    /// markers (Connect with exactly-once source ends every transaction with one): those are not
-    /// changes still to apply.
-    ///
-    /// Each call assigns its partition alone, replacing the previous assignment; what was
-    /// fetched for that one is discarded by librdkafka, and a record of another partition would
-    /// not count anyway.
-    fn record_at_or_after(
-        &self,
-        topic: &str,
-        partition: i32,
-        next: i64,
-    ) -> Result<bool, KafkaError> {
+    /// Whether a committed record lies at or after `next` in any of the (topic, partition,
+    /// next) partitions, all of one topic. Between the offset after the replicator's last record and the high
+    /// watermark there may be only transaction markers (Connect with exactly-once source ends
+    /// every transaction with one): those are not changes still to apply.
+    fn any_record_at_or_after(&self, unread: &[(String, i32, i64)]) -> Result<bool, KafkaError> {
         let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(topic, partition, Offset::Offset(next))?;
+        for (topic, partition, next) in unread {
+            tpl.add_partition_offset(topic, *partition, Offset::Offset(*next))?;
+        }
         self.0.assign(&tpl)?;
+        let mut open: std::collections::BTreeSet<(&str, i32)> =
+            unread.iter().map(|(t, p, _)| (t.as_str(), *p)).collect();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
+        while Instant::now() < deadline && !open.is_empty() {
             match self.0.poll(Duration::from_millis(200)) {
-                Some(Ok(m)) if m.topic() == topic && m.partition() == partition => return Ok(true),
+                Some(Ok(m)) if open.contains(&(m.topic(), m.partition())) => return Ok(true),
                 Some(Ok(_)) => {}
-                Some(Err(KafkaError::PartitionEOF(p))) if p == partition => return Ok(false),
-                Some(Err(KafkaError::PartitionEOF(_))) => {}
+                Some(Err(KafkaError::PartitionEOF(p))) => open.retain(|(_, q)| *q != p),
                 Some(Err(e))
                     if e.rdkafka_error_code() == Some(RDKafkaErrorCode::OffsetOutOfRange) =>
                 {
@@ -239,6 +237,7 @@ impl CommittedReader {
                 None => {}
             }
         }
-        Ok(true) // no answer: count it as behind, the settle waits and asks again
+        // No answer from some partition: count it as behind, the settle waits and asks again.
+        Ok(!open.is_empty())
     }
 }
