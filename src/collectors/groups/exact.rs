@@ -11,11 +11,9 @@
 //! retried after the others, less often each time. A failed read never fails the poll.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
 use rdkafka::ClientConfig;
-use rdkafka::consumer::BaseConsumer;
 
 use super::error::{GroupsError, blocking};
 use super::model::{GroupsSnapshot, PartitionLag};
@@ -56,11 +54,11 @@ impl Miss {
 }
 
 pub struct Exact {
+    /// A reader is made for each read and dropped after it (about 100 ms more per poll that
+    /// reads, and the cache makes those rare): one kept and assigned partition after partition
+    /// risks librdkafka's assertion on a partition stopped before it started, which aborts the
+    /// process (seen with the diff's reader).
     settings: ClientConfig,
-    /// Made at the first read and kept: its broker connections and metadata serve every later
-    /// poll (a new client per poll would connect and bootstrap each time). The lock keeps a read
-    /// abandoned at its timeout from sharing the assignment with the next one.
-    reader: Option<Arc<Mutex<BaseConsumer>>>,
     timeout: Duration,
     cap: usize,
     /// Record timestamps (Unix millis) of the offsets still wanted.
@@ -78,7 +76,6 @@ impl Exact {
     fn with(settings: ClientConfig, timeout: Duration, cap: usize) -> Self {
         Self {
             settings,
-            reader: None,
             timeout,
             cap,
             times: HashMap::new(),
@@ -96,9 +93,7 @@ impl Exact {
     /// record at the committed offset, as of `at` (the poll's time, Unix seconds).
     pub async fn apply(&mut self, snapshot: &mut GroupsSnapshot, at: f64) {
         let new = self.plan(snapshot);
-        if new.is_empty() {
-            self.drain();
-        } else {
+        if !new.is_empty() {
             self.asked += new.len() as u64;
             let read = self.read(new.clone()).await.unwrap_or_else(|e| {
                 tracing::debug!("lag in seconds from record timestamps: {e}");
@@ -107,18 +102,6 @@ impl Exact {
             self.record(new, &read);
         }
         fill(snapshot, &self.times, at);
-    }
-
-    /// Empties an idle reader's queue: nothing else polls it between reads, and a broker down
-    /// for hours adds an error event every few seconds (a non-blocking poll each).
-    fn drain(&self) {
-        if let Some(Ok(reader)) = self.reader.as_ref().map(|r| r.try_lock()) {
-            for _ in 0..1000 {
-                if reader.poll(Duration::ZERO).is_none() {
-                    break;
-                }
-            }
-        }
     }
 
     /// Drops what is no longer wanted and picks this poll's new reads.
@@ -144,27 +127,9 @@ impl Exact {
     }
 
     async fn read(&mut self, wanted: Vec<Key>) -> Result<RecordTimes, GroupsError> {
-        let reader = match &self.reader {
-            Some(r) => r.clone(),
-            None => self
-                .reader
-                .insert(Arc::new(Mutex::new(record_time::reader(&self.settings)?)))
-                .clone(),
-        };
-        let timeout = self.timeout;
+        let (settings, timeout) = (self.settings.clone(), self.timeout);
         blocking("record timestamps", timeout + Duration::from_millis(500), move || {
-            let consumer = match reader.try_lock() {
-                Ok(c) => c,
-                // A read that panicked left the reader as usable as any.
-                Err(TryLockError::Poisoned(p)) => p.into_inner(),
-                Err(TryLockError::WouldBlock) => {
-                    return Err(GroupsError::Kafka {
-                        what: "record timestamps",
-                        reason: "the previous poll's read is still running".into(),
-                    });
-                }
-            };
-            record_time::read_blocking(&consumer, wanted, Instant::now() + timeout)
+            record_time::read_blocking(&settings, wanted, Instant::now() + timeout)
         })
         .await
     }

@@ -4,7 +4,7 @@
 //! A one-shot command has a single offset sample, so the interpolation table is empty: it reads
 //! one record per lagging partition. The collector interpolates, which costs no request at any
 //! partition count, and reads only where its table does not reach back to the committed offset
-//! (`groups::exact`, with a reader kept between polls). Partitions without lag need no
+//! (`groups::exact`, with a reader made for each read). Partitions without lag need no
 //! read (0 s); a partition whose record does not arrive within the timeout stays unknown.
 
 use std::collections::HashMap;
@@ -34,9 +34,9 @@ pub async fn read(
     if wanted.is_empty() {
         return Ok(RecordTimes::new());
     }
-    let consumer = reader(&reader_config(config))?;
+    let settings = reader_config(config);
     blocking("record timestamps", timeout + Duration::from_millis(500), move || {
-        read_blocking(&consumer, wanted, Instant::now() + timeout)
+        read_blocking(&settings, wanted, Instant::now() + timeout)
     })
     .await
 }
@@ -67,21 +67,18 @@ pub fn reader(settings: &ClientConfig) -> Result<BaseConsumer, GroupsError> {
     settings.create().map_err(|e| GroupsError::Client(e.to_string()))
 }
 
-/// Reads the record at each (topic, partition, offset) until `deadline`, then unassigns them
-/// all, so that a reader kept between reads fetches nothing meanwhile (blocking).
+/// Reads the record at each (topic, partition, offset) until `deadline` (blocking), with a
+/// reader of its own for each round: a partition is assigned once to a consumer, never taken
+/// away and given again (librdkafka asserts on a partition stopped before it had started).
 pub fn read_blocking(
-    consumer: &BaseConsumer,
+    settings: &ClientConfig,
     wanted: Vec<(String, i32, i64)>,
     deadline: Instant,
 ) -> Result<RecordTimes, GroupsError> {
-    let read = rounds(wanted).iter().try_fold(RecordTimes::new(), |mut out, round| {
-        out.extend(first_records(consumer, round, deadline)?);
+    rounds(wanted).iter().try_fold(RecordTimes::new(), |mut out, round| {
+        out.extend(first_records(&reader(settings)?, round, deadline)?);
         Ok(out)
-    });
-    if let Err(e) = consumer.unassign() {
-        tracing::debug!("record timestamps: unassign: {e}");
-    }
-    read
+    })
 }
 
 /// Splits the offsets into rounds with each partition at most once (an assignment cannot hold a
@@ -129,7 +126,7 @@ fn first_records(
             Some(Ok(m)) => {
                 let offset = asked.get(&(m.topic().to_string(), m.partition()));
                 // At or after the offset asked: a record left from an earlier assignment of the
-                // partition (a reader kept between reads) is not the one wanted.
+                // partition is not the one wanted.
                 let offset = offset.filter(|o| m.offset() >= **o);
                 if let (Some(offset), Some(ts)) = (offset, m.timestamp().to_millis()) {
                     out.entry((m.topic().to_string(), m.partition(), *offset)).or_insert(ts);
