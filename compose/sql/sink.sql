@@ -8,12 +8,14 @@ CREATE SCHEMA IF NOT EXISTS cdc;
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_tls') THEN
-        CREATE ROLE cdc_tls LOGIN PASSWORD 'cdc_tls';
+        CREATE ROLE cdc_tls LOGIN;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_cert') THEN
         CREATE ROLE cdc_cert LOGIN;
     END IF;
 END $$;
+-- Fixed, as postgres/postgres is: a development stack's well-known password.
+ALTER ROLE cdc_tls PASSWORD 'tls-only-pw';
 GRANT pg_monitor TO cdc_tls, cdc_cert;
 GRANT USAGE ON SCHEMA cdc TO cdc_tls, cdc_cert;
 GRANT SELECT ON ALL TABLES IN SCHEMA cdc TO cdc_tls, cdc_cert;

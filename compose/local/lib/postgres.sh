@@ -129,6 +129,9 @@ pg_start() { # NAME
   local name=$1 port pid data=$PGHOME/$1
   port=$(pg_port "$name")
   if pid=$(pg_pid "$name"); then
+    # Settings, certificates and pg_hba.conf as this checkout has them; all take a reload.
+    pg_write_conf "$name"
+    logged "$LOGS/$name.log" "${AS_PG[@]}" "$PGBIN/pg_ctl" reload -s -D "$data"
     pg_apply_sql "$name"
     say "$name already up (pid $pid, port $port)"
     return 0
