@@ -152,4 +152,25 @@ mod tests {
         let e = with(&[("CDC_CONSOLE_CONNECT_URL", "localhost:8083")]).unwrap_err().to_string();
         assert!(e.starts_with("environment variable CDC_CONSOLE_CONNECT_URL:"), "{e}");
     }
+
+    #[test]
+    fn tls_settings_are_overridden_and_checked_like_the_files() {
+        let c = with(&[("CDC_CONSOLE_SINK_SSLMODE", "verify-full")]).unwrap();
+        assert_eq!(c.sink.sslmode, crate::config::SslMode::VerifyFull);
+        let e = with(&[("CDC_CONSOLE_SOURCE_SSLMODE", "on")]).unwrap_err().to_string();
+        assert!(e.starts_with("environment variable CDC_CONSOLE_SOURCE_SSLMODE: `on`"), "{e}");
+        let e = with(&[("CDC_CONSOLE_SINK_SSLROOTCERT", "/nonexistent/ca.crt")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("environment variable CDC_CONSOLE_SINK_SSLROOTCERT: cannot read"));
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("key.pem");
+        let key = openssl::ec::EcKey::generate(
+            &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(&pem, key.private_key_to_pem().unwrap()).unwrap();
+        let e = with(&[("CDC_CONSOLE_SINK_SSLKEY", pem.to_str().unwrap())]).unwrap_err();
+        assert!(e.to_string().contains("sslkey is set without sslcert"), "{e}");
+    }
 }

@@ -224,3 +224,7 @@ fn private_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Er
     read_private_key(&path).map_err(serde::de::Error::custom)?;
     Ok(Some(path))
 }
+
+#[cfg(test)]
+#[path = "postgres_tests.rs"]
+mod tests;
