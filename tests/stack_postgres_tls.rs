@@ -92,9 +92,13 @@ async fn a_server_certificate_from_an_unknown_ca_is_named() {
     ep.sslrootcert = Some(tls_file("other-ca.crt"));
     let message = refused(who(&ep).await);
     assert!(message.contains("certificate verify failed, unknown CA"), "{message}");
-    // verify-ca checks the chain just as much.
-    ep.sslmode = SslMode::VerifyCa;
-    assert!(refused(who(&ep).await).contains("unknown CA"));
+    // verify-ca checks the chain just as much, and so does require given a root certificate
+    // (as libpq: sslrootcert makes require verify the chain).
+    for mode in [SslMode::VerifyCa, SslMode::Require] {
+        ep.sslmode = mode;
+        let message = refused(who(&ep).await);
+        assert!(message.contains("unknown CA"), "{mode:?}: {message}");
+    }
 }
 
 #[tokio::test]
