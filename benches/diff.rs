@@ -17,16 +17,35 @@ use cdc_console::config::Config;
 use cdc_console::pipeline::diff::{self, Options, Pair, Pool};
 
 /// The endpoint from `var` (a connection string) or else the local stack's.
-fn endpoint(var: &str, stack: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Config {
-    match std::env::var(var) {
-        Ok(url) => url.parse().unwrap_or_else(|e| panic!("{var}: {e}")),
-        Err(_) => stack.pg_config(Duration::from_secs(5)),
+fn endpoint(
+    var: &str,
+    stack: &cdc_console::config::PostgresEndpoint,
+) -> cdc_console::config::PostgresEndpoint {
+    let Ok(url) = std::env::var(var) else { return stack.clone() };
+    let given: tokio_postgres::Config = url.parse().unwrap_or_else(|e| panic!("{var}: {e}"));
+    let mut ep = stack.clone();
+    if let Some(tokio_postgres::config::Host::Tcp(host)) = given.get_hosts().first() {
+        ep.host.clone_from(host);
     }
+    if let Some(port) = given.get_ports().first() {
+        ep.port = *port;
+    }
+    if let Some(db) = given.get_dbname() {
+        ep.dbname = db.into();
+    }
+    if let Some(user) = given.get_user() {
+        ep.user = user.into();
+    }
+    ep.password = given
+        .get_password()
+        .map(|p| cdc_console::config::secret::Secret::new(String::from_utf8_lossy(p)));
+    ep
 }
 
-async fn client(config: &tokio_postgres::Config) -> tokio_postgres::Client {
-    let (c, conn) =
-        config.connect(tokio_postgres::NoTls).await.expect("connect (is the local stack up?)");
+async fn client(ep: &cdc_console::config::PostgresEndpoint) -> tokio_postgres::Client {
+    let (c, conn) = cdc_console::pg::connect(ep, Duration::from_secs(5))
+        .await
+        .expect("connect (is the local stack up?)");
     tokio::spawn(conn);
     c
 }
@@ -87,8 +106,8 @@ async fn main() {
     };
     println!("hash: {hash:?}");
     let opts = Options { connections, hash, ..Options::default() };
-    let src_pool = Pool::connect(&source, connections).await.unwrap();
-    let snk_pool = Pool::connect(&sink, connections).await.unwrap();
+    let src_pool = Pool::connect(&source, Duration::from_secs(5), connections).await.unwrap();
+    let snk_pool = Pool::connect(&sink, Duration::from_secs(5), connections).await.unwrap();
     let pair = Pair { source_table: table.clone(), sink_table: table.clone(), ..Pair::default() };
     let run_diff = async || {
         let mut runs = Vec::new();

@@ -89,8 +89,8 @@ async fn a_heap_in_key_order_is_read_by_runs_of_tuples_with_the_same_findings_st
         .unwrap();
     f.sink(&format!("{create} ORDER BY md5(g::text); ANALYZE $S.t")).await;
     let c = common::config();
-    let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 1).await.unwrap();
-    let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
+    let src = Pool::connect(&c.source, Duration::from_secs(5), 1).await.unwrap();
+    let snk = Pool::connect(&c.sink, Duration::from_secs(5), 1).await.unwrap();
     let t = format!("{}.t", f.schema);
     let (s, u) = diff::sides(
         &src,
@@ -188,7 +188,7 @@ async fn a_bucket_whose_first_key_an_update_moved_costs_that_bucket_not_the_rest
         .unwrap();
     assert_eq!(tail.get::<_, i64>(0), 22, "the updated rows moved to the heap's end");
     let c = common::config();
-    let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 1).await.unwrap();
+    let snk = Pool::connect(&c.sink, Duration::from_secs(5), 1).await.unwrap();
     let t = format!("{}.t", f.schema);
     let (_, u) = diff::sides(
         &snk,

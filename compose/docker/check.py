@@ -39,7 +39,11 @@ Invariants:
      listeners differ by design), and every
      key of compose/local/worker.properties without a placeholder, but for the plugin discovery
      of the local classpath, is set to the same value on Connect (CONNECT_FOO_BAR, or the
-     image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names).
+     image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names);
+ 11. PostgreSQL's TLS is the local stack's: source and sink run with every ssl*, hba_file and
+     ident_file setting that compose/local/lib/postgres.sh writes (ssl on, its certificate,
+     key and CA), their hba_file and ident_file are the shared sql/pg_hba.conf and
+     sql/pg_ident.conf, mounted read-only, and the certificates come from a volume.
 """
 
 import argparse
@@ -311,6 +315,40 @@ def main():
                 differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
         check(not differ, "%s has the settings of compose/local/worker.properties" % workers[0],
               "; ".join(sorted(differ)))
+
+    # 11. PostgreSQL TLS and client authentication
+    with open(os.path.join(LOCAL_DIR, "lib", "postgres.sh")) as f:
+        local_pg = f.read()
+    local_ssl = dict(re.findall(r"echo \"(ssl\w*) = '?([^'\"]*)'?\"", local_pg))
+    check(local_ssl.get("ssl") == "on" and "ssl_ca_file" in local_ssl,
+          "compose/local/lib/postgres.sh turns ssl on with a CA", "found %r" % local_ssl)
+    shared = {"/etc/cdc/pg_hba.conf": os.path.realpath(os.path.join(base, "sql", "pg_hba.conf")),
+              "/etc/cdc/pg_ident.conf": os.path.realpath(os.path.join(base, "sql", "pg_ident.conf"))}
+    for name in ("source", "sink"):
+        svc = services.get(name) or {}
+        cmd = svc.get("command") or []
+        if isinstance(cmd, str):
+            cmd = shlex.split(cmd)
+        settings = dict(v.split("=", 1) for v in cmd if "=" in v)
+        missing = sorted(k for k in local_ssl if k not in settings)
+        check(settings.get("ssl") == "on" and not missing,
+              "%s runs with the local stack's ssl settings (%s)" % (name, ", ".join(sorted(local_ssl))),
+              "missing %r" % missing)
+        binds = {tgt: (src, ro) for src, tgt, ro in binds_of(svc, base)}
+        for setting, target in (("hba_file", "/etc/cdc/pg_hba.conf"),
+                                ("ident_file", "/etc/cdc/pg_ident.conf")):
+            check(settings.get(setting) == target and binds.get(target) == (shared[target], True),
+                  "%s reads %s from the shared sql/%s" % (name, setting, os.path.basename(target)),
+                  "found %s=%r, mount %r" % (setting, settings.get(setting), binds.get(target)))
+        tls_dirs = {os.path.dirname(settings.get(k, "")) for k in
+                    ("ssl_cert_file", "ssl_key_file", "ssl_ca_file")}
+        vols = {str(v.get("target")) for v in svc.get("volumes") or []
+                if isinstance(v, dict) and v.get("type") == "volume"}
+        vols |= {str(v).split(":")[1] for v in svc.get("volumes") or []
+                 if isinstance(v, str) and not str(v).startswith((".", "/"))}
+        check(len(tls_dirs) == 1 and tls_dirs <= vols,
+              "%s reads its certificate, key and CA from a volume" % name,
+              "files in %r, volumes %r" % (sorted(tls_dirs), sorted(vols)))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0

@@ -27,3 +27,22 @@ CREATE TABLE IF NOT EXISTS public.order_items (
     PRIMARY KEY (order_id, line_no)
 );
 ALTER TABLE public.order_items REPLICA IDENTITY FULL;
+
+-- Roles for the console's TLS tests and examples (pg_hba.conf: cdc_tls only over TLS with its
+-- password, cdc_cert only with the stack's client certificate). Created here, so both stacks
+-- have them; read-only: the captured tables, the replication slots and the statistics.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_tls') THEN
+        CREATE ROLE cdc_tls LOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_cert') THEN
+        CREATE ROLE cdc_cert LOGIN;
+    END IF;
+END $$;
+-- Fixed, as postgres/postgres is: a development stack's well-known password.
+ALTER ROLE cdc_tls PASSWORD 'tls-only-pw';
+GRANT pg_monitor TO cdc_tls, cdc_cert;
+GRANT USAGE ON SCHEMA public TO cdc_tls, cdc_cert;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO cdc_tls, cdc_cert;
+ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT ON TABLES TO cdc_tls, cdc_cert;

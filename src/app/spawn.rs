@@ -203,7 +203,7 @@ pub fn reset_job(config: &Config, done: mpsc::Sender<Done>) {
         let timeout = config.timeouts.request().max(Duration::from_secs(5));
         let c = crate::pipeline::connect(&config.sink, timeout, "reset")
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| format!("{}: {}", config.sink, crate::pg::message(&e)))?;
         processor_sink::reset(&c, job).await.map_err(|e| e.to_string())?;
         Ok(job.name.clone())
     });

@@ -15,7 +15,9 @@ use crate::pipeline::deadletter::{self, ConsumerLetters, Letter, Pick};
 
 pub async fn run(config: &Config, verb: DeadLetterVerb) -> anyhow::Result<u8> {
     let timeout = config.timeouts.request().max(Duration::from_secs(5));
-    let sink = crate::pipeline::connect(&config.sink, timeout, "dead-letters").await?;
+    let sink = crate::pipeline::connect(&config.sink, timeout, "dead-letters")
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", config.sink, crate::pg::message(&e)))?;
     let exists: bool =
         sink.query_one("SELECT to_regclass('cdc.dead_letters') IS NOT NULL", &[]).await?.get(0);
     if exists {

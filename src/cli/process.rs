@@ -30,7 +30,9 @@ pub async fn run(
     };
     if reset {
         let timeout = config.timeouts.request().max(std::time::Duration::from_secs(5));
-        let c = crate::pipeline::connect(&config.sink, timeout, "reset").await?;
+        let c = crate::pipeline::connect(&config.sink, timeout, "reset")
+            .await
+            .map_err(|e| anyhow::anyhow!("{}: {}", config.sink, crate::pg::message(&e)))?;
         sink::reset(&c, job).await?;
     }
     let stop = async {

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio_postgres::NoTls;
 
 use super::{CollectError, bounded};
 use crate::config::{Config, PostgresEndpoint};
@@ -117,10 +116,7 @@ impl Probe {
     pub async fn collect(&self) -> Result<PostgresSnapshot, CollectError> {
         let name = self.endpoint.to_string();
         bounded(&name, self.timeout, async {
-            let (client, conn) = self
-                .endpoint
-                .pg_config(self.timeout)
-                .connect(NoTls)
+            let (client, conn) = crate::pg::connect(&self.endpoint, self.timeout)
                 .await
                 .map_err(|e| self.error(e))?;
             let conn = tokio::spawn(conn);
@@ -286,10 +282,18 @@ impl Probe {
         if let Some(db) = e.as_db_error() {
             // Authentication and missing databases need a human; shutdown-in-progress does not.
             let retryable = db.code().code().starts_with("57");
+            let message = match crate::pg::hint(&e) {
+                Some(hint) => format!("{} — {hint}", db.message()),
+                None => db.message().to_string(),
+            };
+            return CollectError::Backend { endpoint, message, retryable };
+        }
+        if crate::pg::hint(&e).is_some() {
+            // A certificate or TLS setting that is wrong stays wrong until someone changes it.
             return CollectError::Backend {
                 endpoint,
-                message: db.message().to_string(),
-                retryable,
+                message: crate::pg::message(&e),
+                retryable: false,
             };
         }
         let mut reason = e.to_string();

@@ -10,11 +10,19 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("CDC_CONSOLE_SOURCE_DBNAME", "source.dbname"),
     ("CDC_CONSOLE_SOURCE_USER", "source.user"),
     ("CDC_CONSOLE_SOURCE_PASSWORD", "source.password"),
+    ("CDC_CONSOLE_SOURCE_SSLMODE", "source.sslmode"),
+    ("CDC_CONSOLE_SOURCE_SSLROOTCERT", "source.sslrootcert"),
+    ("CDC_CONSOLE_SOURCE_SSLCERT", "source.sslcert"),
+    ("CDC_CONSOLE_SOURCE_SSLKEY", "source.sslkey"),
     ("CDC_CONSOLE_SINK_HOST", "sink.host"),
     ("CDC_CONSOLE_SINK_PORT", "sink.port"),
     ("CDC_CONSOLE_SINK_DBNAME", "sink.dbname"),
     ("CDC_CONSOLE_SINK_USER", "sink.user"),
     ("CDC_CONSOLE_SINK_PASSWORD", "sink.password"),
+    ("CDC_CONSOLE_SINK_SSLMODE", "sink.sslmode"),
+    ("CDC_CONSOLE_SINK_SSLROOTCERT", "sink.sslrootcert"),
+    ("CDC_CONSOLE_SINK_SSLCERT", "sink.sslcert"),
+    ("CDC_CONSOLE_SINK_SSLKEY", "sink.sslkey"),
     ("CDC_CONSOLE_BROKERS", "kafka.brokers"),
     ("CDC_CONSOLE_CONNECT_URL", "connect[0].url"),
     ("CDC_CONSOLE_REQUEST_TIMEOUT_MS", "timeouts.request_ms"),
@@ -44,6 +52,7 @@ pub(super) fn apply(
             (ep.password, ep.password_env, ep.password_file) =
                 (Some(super::secret::Secret::new(v)), None, None);
         }
+        tls(role, ep, &lookup)?;
     }
     if let Some(v) = lookup("CDC_CONSOLE_BROKERS") {
         c.kafka.brokers = v;
@@ -73,6 +82,33 @@ pub(super) fn apply(
         c.timeouts.request_ms = Millis(ms);
     }
     Ok(c)
+}
+
+/// `CDC_CONSOLE_{role}_SSL*`: the TLS settings, their files read now as the file's are.
+fn tls(
+    role: &str,
+    ep: &mut super::PostgresEndpoint,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigError> {
+    use super::postgres::{read_certificates, read_private_key};
+    let name = |k: &str| format!("CDC_CONSOLE_{role}_{k}");
+    let invalid = |k: &'static str| move |message| ConfigError::Env { var: name(k), message };
+    if let Some(v) = lookup(&name("SSLMODE")) {
+        ep.sslmode = super::SslMode::parse(v.trim()).map_err(invalid("SSLMODE"))?;
+    }
+    if let Some(v) = lookup(&name("SSLROOTCERT")) {
+        read_certificates(v.as_ref()).map_err(invalid("SSLROOTCERT"))?;
+        ep.sslrootcert = Some(v.into());
+    }
+    if let Some(v) = lookup(&name("SSLCERT")) {
+        read_certificates(v.as_ref()).map_err(invalid("SSLCERT"))?;
+        ep.sslcert = Some(v.into());
+    }
+    if let Some(v) = lookup(&name("SSLKEY")) {
+        read_private_key(v.as_ref()).map_err(invalid("SSLKEY"))?;
+        ep.sslkey = Some(v.into());
+    }
+    ep.check_client_certificate().map_err(invalid("SSLCERT"))
 }
 
 fn number<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, ConfigError> {
@@ -115,5 +151,26 @@ mod tests {
         assert_eq!(e, "environment variable CDC_CONSOLE_SOURCE_PORT: `http` is not a valid number");
         let e = with(&[("CDC_CONSOLE_CONNECT_URL", "localhost:8083")]).unwrap_err().to_string();
         assert!(e.starts_with("environment variable CDC_CONSOLE_CONNECT_URL:"), "{e}");
+    }
+
+    #[test]
+    fn tls_settings_are_overridden_and_checked_like_the_files() {
+        let c = with(&[("CDC_CONSOLE_SINK_SSLMODE", "verify-full")]).unwrap();
+        assert_eq!(c.sink.sslmode, crate::config::SslMode::VerifyFull);
+        let e = with(&[("CDC_CONSOLE_SOURCE_SSLMODE", "on")]).unwrap_err().to_string();
+        assert!(e.starts_with("environment variable CDC_CONSOLE_SOURCE_SSLMODE: `on`"), "{e}");
+        let e = with(&[("CDC_CONSOLE_SINK_SSLROOTCERT", "/nonexistent/ca.crt")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("environment variable CDC_CONSOLE_SINK_SSLROOTCERT: cannot read"));
+        let dir = tempfile::tempdir().unwrap();
+        let pem = dir.path().join("key.pem");
+        let key = openssl::ec::EcKey::generate(
+            &openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(&pem, key.private_key_to_pem().unwrap()).unwrap();
+        let e = with(&[("CDC_CONSOLE_SINK_SSLKEY", pem.to_str().unwrap())]).unwrap_err();
+        assert!(e.to_string().contains("sslkey is set without sslcert"), "{e}");
     }
 }

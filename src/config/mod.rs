@@ -11,6 +11,7 @@ pub mod keymap;
 mod keymap_file;
 mod load;
 mod names;
+mod postgres;
 pub mod secret;
 pub mod theme;
 
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use env::ENV_OVERRIDES;
 pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
+pub use postgres::{PostgresEndpoint, SslMode};
 
 /// Everything the console talks to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -73,72 +75,6 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             ui: UiConfig::default(),
         }
-    }
-}
-
-/// A PostgreSQL server. The password is a [`secret::Secret`]: written in the file, or read from
-/// `password_env` (an environment variable) or `password_file` (a mounted secret); it is kept
-/// out of every Display and JSON output.
-#[derive(Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PostgresEndpoint {
-    pub host: String,
-    pub port: u16,
-    pub dbname: String,
-    pub user: String,
-    #[serde(skip_serializing, default)]
-    pub password: Option<secret::Secret>,
-    #[serde(skip_serializing, default, deserialize_with = "secret::from_env")]
-    pub password_env: Option<secret::Secret>,
-    #[serde(skip_serializing, default, deserialize_with = "secret::from_file")]
-    pub password_file: Option<secret::Secret>,
-}
-
-impl PostgresEndpoint {
-    fn local(port: u16, dbname: &str) -> Self {
-        Self {
-            host: "127.0.0.1".into(),
-            port,
-            dbname: dbname.into(),
-            user: "postgres".into(),
-            password: Some(secret::Secret::new("postgres")),
-            password_env: None,
-            password_file: None,
-        }
-    }
-
-    /// The password to send: the file's, else the environment variable's, else the one
-    /// written in the config.
-    pub fn secret(&self) -> Option<&secret::Secret> {
-        self.password_file.as_ref().or(self.password_env.as_ref()).or(self.password.as_ref())
-    }
-
-    /// Connection settings for tokio-postgres, with the connect timeout applied.
-    pub fn pg_config(&self, connect_timeout: Duration) -> tokio_postgres::Config {
-        let mut c = tokio_postgres::Config::new();
-        c.host(&self.host)
-            .port(self.port)
-            .dbname(&self.dbname)
-            .user(&self.user)
-            .application_name("cdc-console")
-            .connect_timeout(connect_timeout);
-        if let Some(p) = self.secret() {
-            c.password(p.expose());
-        }
-        c
-    }
-}
-
-/// `user@host:port/db`, never the password.
-impl std::fmt::Display for PostgresEndpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}@{}:{}/{}", self.user, self.host, self.port, self.dbname)
-    }
-}
-
-impl std::fmt::Debug for PostgresEndpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PostgresEndpoint({self})")
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn connect(
     timeout: std::time::Duration,
     who: &'static str,
 ) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, conn) = ep.pg_config(timeout).connect(tokio_postgres::NoTls).await?;
+    let (client, conn) = crate::pg::connect(ep, timeout).await?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::warn!("{who} connection: {}", crate::pg::message(&e));

@@ -46,8 +46,8 @@ impl Fixture {
 
     pub async fn diff(&self, table: &str, opts: &Options) -> TableReport {
         let c = super::config();
-        let src = Pool::connect(&c.source.pg_config(Duration::from_secs(5)), 2).await.unwrap();
-        let snk = Pool::connect(&c.sink.pg_config(Duration::from_secs(5)), 2).await.unwrap();
+        let src = Pool::connect(&c.source, Duration::from_secs(5), 2).await.unwrap();
+        let snk = Pool::connect(&c.sink, Duration::from_secs(5), 2).await.unwrap();
         let t = format!("{}.{table}", self.schema);
         diff::diff_pair(
             &src,

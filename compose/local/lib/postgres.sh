@@ -69,12 +69,38 @@ pg_init() { # NAME: initdb into a temporary dir, renamed when done (a killed ini
   mv "$tmp" "$PGHOME/$name"
 }
 
+pg_write_tls() { # NAME: the server's certificate, key and the stack's CA, in the data dir
+  # The server demands its key be its own and readable by it alone; the copies follow the
+  # certificates if lib/tls.sh made them anew.
+  local data=$PGHOME/$1 f
+  for f in server.crt server.key ca.crt; do
+    "${AS_PG[@]}" tee "$data/$f" <"$TLS/$f" >/dev/null
+    "${AS_PG[@]}" chmod 600 "$data/$f"
+  done
+}
+
+pg_write_hba() { # NAME: who may connect how (compose/sql/pg_hba.conf, pg_ident.conf, shared
+  # with Docker Compose), written on every start so that an existing cluster gets it too
+  local data=$PGHOME/$1 f
+  for f in pg_hba.conf pg_ident.conf; do
+    "${AS_PG[@]}" tee "$data/$f" <"$ROOT/compose/sql/$f" >/dev/null
+  done
+}
+
 pg_write_conf() { # NAME
   local name=$1
+  pg_write_tls "$name"
+  pg_write_hba "$name"
   {
     echo "listen_addresses = '$HOST'"
     echo "port = $(pg_port "$name")"
     echo "unix_socket_directories = '$PGHOME/run'"
+    # TLS (lib/tls.sh's certificates): offered to every client, required of some roles by
+    # pg_hba.conf; the CA checks client certificates (the `cert` method).
+    echo "ssl = on"
+    echo "ssl_cert_file = 'server.crt'"
+    echo "ssl_key_file = 'server.key'"
+    echo "ssl_ca_file = 'ca.crt'"
     # A dev stack: durability traded for speed.
     echo "fsync = off"
     echo "synchronous_commit = off"
@@ -103,6 +129,9 @@ pg_start() { # NAME
   local name=$1 port pid data=$PGHOME/$1
   port=$(pg_port "$name")
   if pid=$(pg_pid "$name"); then
+    # Settings, certificates and pg_hba.conf as this checkout has them; all take a reload.
+    pg_write_conf "$name"
+    logged "$LOGS/$name.log" "${AS_PG[@]}" "$PGBIN/pg_ctl" reload -s -D "$data"
     pg_apply_sql "$name"
     say "$name already up (pid $pid, port $port)"
     return 0

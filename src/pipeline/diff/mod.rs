@@ -68,13 +68,16 @@ pub struct Pool {
 }
 
 impl Pool {
-    pub async fn connect(config: &tokio_postgres::Config, n: usize) -> Result<Pool, DiffError> {
+    pub async fn connect(
+        endpoint: &crate::config::PostgresEndpoint,
+        timeout: Duration,
+        n: usize,
+    ) -> Result<Pool, DiffError> {
         let mut clients = Vec::new();
         for _ in 0..n.max(1) {
-            let (c, conn) = config
-                .connect(tokio_postgres::NoTls)
+            let (c, conn) = crate::pg::connect(endpoint, timeout)
                 .await
-                .map_err(|e| DiffError::db("connect", e))?;
+                .map_err(|e| DiffError::db(&format!("connecting to {endpoint}"), e))?;
             tokio::spawn(conn);
             clients.push(c);
         }

@@ -60,8 +60,8 @@ pub async fn run(
     opts: &Options,
 ) -> Result<(Vec<TableReport>, Vec<String>), DiffError> {
     let timeout = Duration::from_millis(config.timeouts.request_ms.0.max(1000));
-    let src = Pool::connect(&config.source.pg_config(timeout), opts.connections).await?;
-    let snk = Pool::connect(&config.sink.pg_config(timeout), opts.connections).await?;
+    let src = Pool::connect(&config.source, timeout, opts.connections).await?;
+    let snk = Pool::connect(&config.sink, timeout, opts.connections).await?;
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     for target in targets(config, args) {

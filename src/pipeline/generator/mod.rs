@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use tokio_postgres::NoTls;
 
 use crate::config::PostgresEndpoint;
 
@@ -166,7 +165,7 @@ pub async fn run_steered(
         return Err(GeneratorError::ZeroRate);
     }
     let (mut client, conn) =
-        endpoint.pg_config(Duration::from_secs(5)).connect(NoTls).await.map_err(err)?;
+        crate::pg::connect(endpoint, Duration::from_secs(5)).await.map_err(err)?;
     let conn = tokio::spawn(conn);
     let mut workload = Workload::new(settings, live_orders(&client).await.map_err(err)?);
     let start = Instant::now();

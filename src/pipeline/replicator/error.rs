@@ -189,9 +189,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_connection_is_retryable() {
-        let config: tokio_postgres::Config =
-            "host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2".parse().expect("config");
-        let e = config.connect(tokio_postgres::NoTls).await.err().expect("refused");
+        let mut nowhere = crate::config::Config::default().sink;
+        nowhere.port = 1;
+        let e = crate::pg::connect(&nowhere, std::time::Duration::from_secs(2))
+            .await
+            .err()
+            .expect("refused");
         assert!(crate::pg::retryable(&e), "{e:?}");
         let e = ReplicatorError::sink("connecting")(e);
         assert!(e.retryable());

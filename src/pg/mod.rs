@@ -1,8 +1,22 @@
-//! PostgreSQL helpers shared by the replicator, the processor and the diff: identifiers quoted
-//! as PostgreSQL wants them, a table's shape from the catalog, and a database error in
-//! PostgreSQL's own words.
+//! PostgreSQL helpers shared by the replicator, the processor, the diff and the collectors: the
+//! one way to connect (with the endpoint's TLS settings), identifiers quoted as PostgreSQL wants
+//! them, a table's shape from the catalog, and a database error in PostgreSQL's own words.
+
+mod explain;
+pub mod tls;
 
 use tokio_postgres::Client;
+
+pub use explain::hint;
+
+/// Connects to `ep` as its sslmode, root CA and client certificate say; the caller runs (or
+/// spawns) the returned connection. Every PostgreSQL connection the console makes is made here.
+pub async fn connect(
+    ep: &crate::config::PostgresEndpoint,
+    connect_timeout: std::time::Duration,
+) -> Result<(Client, tls::Connection), tokio_postgres::Error> {
+    ep.pg_config(connect_timeout).connect(tls::Tls::of(ep)).await
+}
 
 /// An identifier quoted for SQL: `a"b` becomes `"a""b"`.
 pub fn ident(name: &str) -> String {
@@ -15,8 +29,17 @@ pub fn qualified(name: &str) -> String {
 }
 
 /// A database error with PostgreSQL's own severity, message and detail; other errors (I/O, a
-/// closed connection) as the driver words them.
+/// closed connection, TLS) as the driver words them; then, for a refused connection or a failed
+/// TLS handshake, the cause in plain words and the setting that fixes it.
 pub fn message(e: &tokio_postgres::Error) -> String {
+    let words = driver_words(e);
+    match hint(e) {
+        Some(h) => format!("{words} — {h}"),
+        None => words,
+    }
+}
+
+fn driver_words(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(d) => match d.detail() {
             Some(detail) => format!("{}: {} ({detail})", d.severity(), d.message()),
