@@ -5,12 +5,14 @@
 //! worse than none.
 
 mod connect;
+mod contexts;
 mod env;
 pub mod job;
 pub mod keymap;
 mod keymap_file;
 mod load;
 mod names;
+mod read_only;
 pub mod secret;
 pub mod theme;
 
@@ -19,8 +21,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
+pub use contexts::{Context, Contexts, DEFAULT_CONTEXT};
 pub use env::ENV_OVERRIDES;
-pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
+pub use load::{
+    ConfigError, ConfigSource, Loaded, load, load_context, parse, parse_as, user_config_dir,
+};
+pub use read_only::ReadOnly;
 
 /// Everything the console talks to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -38,6 +44,9 @@ pub struct Config {
     /// Windowed aggregations the embedded processor runs.
     pub jobs: Vec<job::JobConfig>,
     pub timeouts: Timeouts,
+    /// Refuse every mutation here, as `--read-only` does: set on a context (e.g. `prod`) so a
+    /// slip of the keyboard cannot pause or delete anything in it.
+    pub read_only: bool,
     pub ui: UiConfig,
 }
 
@@ -71,6 +80,7 @@ impl Default for Config {
             replicas: ReplicaConfig::defaults(),
             jobs: vec![job::JobConfig::orders_by_status()],
             timeouts: Timeouts::default(),
+            read_only: false,
             ui: UiConfig::default(),
         }
     }
