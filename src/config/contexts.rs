@@ -78,7 +78,7 @@ impl Contexts {
 }
 
 /// Parses a whole config file: its contexts, or the file as the one context.
-pub(super) fn parse(text: &str, file: &Path) -> Result<Contexts, ConfigError> {
+pub fn parse(text: &str, file: &Path) -> Result<Contexts, ConfigError> {
     let root = DeTable::parse(text).map_err(|e| syntax(text, file, &e))?.into_inner();
     let key_error = |at: usize, key: &str, message: String| {
         let (line, column) = position(text, Some(at));

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
-pub use contexts::{Context, Contexts, DEFAULT_CONTEXT};
+pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
 pub use env::ENV_OVERRIDES;
 pub use load::{
     ConfigError, ConfigSource, Loaded, load, load_context, parse, parse_as, user_config_dir,
