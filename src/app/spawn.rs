@@ -27,6 +27,11 @@ fn how() -> Supervision {
 pub struct Stop(Option<oneshot::Sender<()>>);
 
 impl Stop {
+    /// A request that reaches the task through `tx`.
+    pub fn new(tx: oneshot::Sender<()>) -> Self {
+        Self(Some(tx))
+    }
+
     pub fn request(&mut self) {
         if let Some(tx) = self.0.take() {
             let _ = tx.send(());

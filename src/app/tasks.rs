@@ -35,7 +35,7 @@ pub struct Tasks {
     /// Every started task reports its end here.
     pub(super) done_tx: mpsc::Sender<Done>,
     pub(super) done: mpsc::Receiver<Done>,
-    generator: Option<Running>,
+    pub(super) generator: Option<Running>,
     replicator: Option<Replicating>,
     processor: Option<Processing>,
     /// Prometheus text rendered from the store, for `--metrics-addr`.

@@ -124,3 +124,44 @@ fn a_file_without_contexts_shows_no_context_and_the_picker_its_one() {
     let Mode::Contexts(p) = &a.ui.mode else { panic!("no picker") };
     assert_eq!(p.choices.len(), 1);
 }
+
+/// A switch while the generator runs: the generator is asked to stop, nothing moves until it
+/// has ended, then the tasks run on the new context's endpoints with a store of its own.
+#[tokio::test]
+async fn the_tasks_stop_the_stages_first_and_switch_once_they_have_ended() {
+    use tokio::sync::{oneshot, watch};
+
+    use super::spawn::{Done, Running, Stop};
+    use super::tasks::Tasks;
+    use crate::pipeline::generator::Report;
+
+    // Unreachable endpoints: the collectors started by the switch find nothing, quickly.
+    let text = "context = \"dev\"\n[contexts.dev]\n[contexts.prod]\nread_only = true\n\
+                kafka = { brokers = \"127.0.0.1:1\" }\n\
+                connect = [{ name = \"prod\", url = \"http://127.0.0.1:1\" }]\n";
+    let all = parse_contexts(text, std::path::Path::new("c.toml")).unwrap();
+    let mut tasks = Tasks::idle(all.get("dev").unwrap().config.clone(), None);
+    tasks.contexts = all.clone();
+    let mut a = app(false).with_contexts(&all, "dev");
+    let (stop_tx, mut stop_rx) = oneshot::channel();
+    let (rate, _) = watch::channel(100);
+    let (_, progress) = watch::channel(Report::default());
+    tasks.generator = Some(Running { rate, stop: Stop::new(stop_tx), progress });
+
+    tasks.execute(&mut a, Command::SwitchContext("prod".into()));
+    assert!(stop_rx.try_recv().is_ok(), "the generator was asked to stop");
+    assert_eq!(tasks.pending_switch.as_deref(), Some("prod"));
+    assert_eq!(a.ui.context.as_deref(), Some("dev"), "no switch while a stage runs");
+    assert!(feedback(&a).starts_with("stopping the embedded stages, then switching"));
+
+    tasks
+        .handle(&mut a, super::event::Event::Done(Done::Generator(Ok(Report::default()))))
+        .unwrap();
+    assert_eq!(tasks.pending_switch, None);
+    assert_eq!(a.ui.context.as_deref(), Some("prod"));
+    assert_eq!(tasks.config.kafka.brokers, "127.0.0.1:1");
+    assert_eq!(a.store.kafka.endpoint, "127.0.0.1:1");
+    assert_eq!(a.store.connect.len(), 1);
+    assert_eq!(a.read_only, ReadOnly::Context("prod".into()));
+    assert!(!tasks.collectors.is_empty() && tasks.latency.is_some(), "collectors restarted");
+}
