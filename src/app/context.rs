@@ -64,6 +64,16 @@ impl App {
         Vec::new()
     }
 
+    /// `ctx PREFIX` Tab: the one context whose name begins with PREFIX.
+    pub(super) fn complete_context(&self, input: &str) -> Option<String> {
+        let prefix = argument(input).filter(|p| !p.is_empty())?;
+        let mut found = self.contexts.iter().filter(|c| c.name.starts_with(prefix));
+        match (found.next(), found.next()) {
+            (Some(c), None) => Some(c.name.clone()),
+            _ => None,
+        }
+    }
+
     /// ↑/↓ (or k/j) move, Enter switches to the highlighted context, Esc closes.
     pub(super) fn on_picker_key(&mut self, ev: &KeyEvent, mut picker: Picker) -> Vec<Command> {
         let last = picker.choices.len().saturating_sub(1);

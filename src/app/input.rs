@@ -19,7 +19,9 @@ impl App {
                 self.go_to_view(&input);
             }
             KeyCode::Tab => {
-                if let Some(v) = ViewId::complete(&input) {
+                if let Some(name) = self.complete_context(&input) {
+                    input = format!("ctx {name}");
+                } else if let Some(v) = ViewId::complete(&input) {
                     input = v.name().to_string();
                 }
                 self.ui.mode = Mode::Command(input);

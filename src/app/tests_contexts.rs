@@ -65,6 +65,15 @@ fn ctx_name_switches_directly_and_unknown_or_current_names_are_said() {
     assert_eq!(feedback(&a), "already in context dev");
     assert!(command(&mut a, "context").is_empty());
     assert!(matches!(a.ui.mode, Mode::Contexts(_)));
+    a.on_key(&code(KeyCode::Esc));
+    // Tab completes a context's name.
+    a.on_key(&key(':'));
+    for c in "ctx pr".chars() {
+        a.on_key(&key(c));
+    }
+    a.on_key(&code(KeyCode::Tab));
+    assert_eq!(a.ui.mode, Mode::Command("ctx prod".into()));
+    assert_eq!(a.on_key(&code(KeyCode::Enter)), [Command::SwitchContext("prod".into())]);
 }
 
 #[test]
