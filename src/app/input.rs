@@ -1,6 +1,6 @@
-//! Keys while a prompt has the focus: the `:` view prompt (Tab completes), the `/` filter (live),
-//! and a confirmation (typed name, Cancel focused first). Everything else goes through the keymap
-//! (`App::on_action`).
+//! Keys while a prompt has the focus: the `:` view prompt (Tab completes; `:ctx` goes to
+//! context.rs), the `/` filter (live), and a confirmation (typed name, Cancel focused first).
+//! Everything else goes through the keymap (`App::on_action`).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -9,16 +9,19 @@ use crate::collectors::connect::ConnectorAction;
 use crate::ui::{Confirm, ConfirmFocus, Confirmed, FeedbackState, Mode, ViewId};
 
 impl App {
-    pub(super) fn on_command_key(&mut self, ev: &KeyEvent, mut input: String) {
+    pub(super) fn on_command_key(&mut self, ev: &KeyEvent, mut input: String) -> Vec<Command> {
         match ev.code {
             KeyCode::Esc => {}
-            KeyCode::Enter => match ViewId::complete(&input) {
-                Some(v) => self.go_to(v),
-                None => self
-                    .feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names())),
-            },
+            KeyCode::Enter => {
+                if let Some(name) = super::context::argument(&input) {
+                    return self.context_command(name);
+                }
+                self.go_to_view(&input);
+            }
             KeyCode::Tab => {
-                if let Some(v) = ViewId::complete(&input) {
+                if let Some(name) = self.complete_context(&input) {
+                    input = format!("ctx {name}");
+                } else if let Some(v) = ViewId::complete(&input) {
                     input = v.name().to_string();
                 }
                 self.ui.mode = Mode::Command(input);
@@ -32,6 +35,17 @@ impl App {
                 self.ui.mode = Mode::Command(input);
             }
             _ => self.ui.mode = Mode::Command(input),
+        }
+        Vec::new()
+    }
+
+    /// `:NAME` Enter: the view of that name (or the only one it begins).
+    fn go_to_view(&mut self, input: &str) {
+        match ViewId::complete(input) {
+            Some(v) => self.go_to(v),
+            None => {
+                self.feedback(FeedbackState::Error, format!("no view `{input}`: try {}", names()));
+            }
         }
     }
 
@@ -74,6 +88,9 @@ impl App {
                     format!("type `{}` exactly to confirm", c.expect),
                 );
                 self.ui.mode = Mode::Confirm(c);
+            }
+            KeyCode::Enter if c.then == Confirmed::SwitchContext => {
+                return vec![Command::SwitchContext(c.expect)];
             }
             KeyCode::Enter if c.then == Confirmed::ResetJob => {
                 self.feedback(FeedbackState::Pending, format!("resetting job {}", c.expect));

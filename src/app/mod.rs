@@ -9,15 +9,19 @@
 //!   diff);
 //! - `reports.rs`: what the app shows of its tasks' progress and ends;
 //! - `run.rs`: the terminal and the main loop; `event.rs`: what the loop waits for;
-//! - `tasks.rs`: the background tasks' handles and channels; `spawn.rs`: starting each one.
+//! - `tasks.rs`: the background tasks' handles and channels; `spawn.rs`: starting each one;
+//! - `context.rs`: `:ctx`, the contexts picker and what a switch does to the app; `switch.rs`:
+//!   what it does to the tasks (stages stopped first, collectors restarted).
 
 mod actions;
+mod context;
 mod event;
 mod input;
 mod perform;
 mod reports;
 mod run;
 mod spawn;
+mod switch;
 mod tasks;
 mod terminal;
 
@@ -26,12 +30,12 @@ use std::time::SystemTime;
 use ratatui::crossterm::event::KeyEvent;
 
 pub use actions::step_rate;
-pub use run::run;
+pub use run::{Settings, run};
 
 use crate::action::{Action, Keymap};
 use crate::collectors::connect::ConnectorAction;
-use crate::config::Config;
 use crate::config::theme::Theme;
+use crate::config::{Config, DEFAULT_CONTEXT, ReadOnly};
 use crate::store::{Embedded, Store};
 use crate::ui::{self, Feedback, FeedbackState, Mode, UiState, ViewId};
 
@@ -54,6 +58,8 @@ pub enum Command {
     ProcessorReset,
     RunDiff,
     Refresh,
+    /// Stop the embedded stages, then run on the context of this name.
+    SwitchContext(String),
 }
 
 pub struct App {
@@ -62,7 +68,14 @@ pub struct App {
     pub theme: Theme,
     pub ui: UiState,
     pub embedded: Embedded,
-    pub read_only: bool,
+    /// Whether, and why, mutations are refused: `--read-only`, or the context's mark.
+    pub read_only: ReadOnly,
+    /// `--read-only` was given: it stays whatever the context.
+    read_only_flag: bool,
+    /// The context in use.
+    context: String,
+    /// The config file's contexts, for `:ctx`.
+    contexts: Vec<ui::Choice>,
     pub quit: bool,
     /// Connect cluster names, in `Config::connect` order, to resolve a selected row.
     clusters: Vec<String>,
@@ -78,7 +91,10 @@ impl App {
             theme,
             ui: UiState::default(),
             embedded: Embedded::default(),
-            read_only,
+            read_only: ReadOnly::of(read_only, DEFAULT_CONTEXT, config),
+            read_only_flag: read_only,
+            context: DEFAULT_CONTEXT.into(),
+            contexts: Vec::new(),
             quit: false,
             clusters: config.connect.iter().map(|c| c.name.clone()).collect(),
             job: config.jobs.first().map(|j| j.name.clone()),
@@ -92,7 +108,7 @@ impl App {
             keymap: &self.keymap,
             ui: &self.ui,
             embedded: &self.embedded,
-            read_only: self.read_only,
+            read_only: self.read_only.is_on(),
             now,
         }
     }
@@ -118,15 +134,13 @@ impl App {
                 }
                 Vec::new()
             }
-            Mode::Command(input) => {
-                self.on_command_key(ev, input);
-                Vec::new()
-            }
+            Mode::Command(input) => self.on_command_key(ev, input),
             Mode::Filter(input) => {
                 self.on_filter_key(ev, input);
                 Vec::new()
             }
             Mode::Confirm(c) => self.on_confirm_key(ev, c),
+            Mode::Contexts(picker) => self.on_picker_key(ev, picker),
         }
     }
 
@@ -144,5 +158,7 @@ pub(crate) fn names() -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_contexts;
 #[cfg(test)]
 mod tests_events;

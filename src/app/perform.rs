@@ -1,5 +1,5 @@
 //! What an action does, however it was asked for (a key, or the mouse wheel): refused if it
-//! mutates in `--read-only` mode, otherwise one handler. The handlers that move around the
+//! mutates in `--read-only` mode or a read-only context, otherwise one handler. The handlers that move around the
 //! screen (prompts, the selection, drilling in and going back) live here; what acts on the
 //! pipeline (connectors, the generator, the replicator, the processor, a diff) is in
 //! `actions.rs`.
@@ -11,11 +11,8 @@ use crate::ui::{FeedbackState, Mode, ViewId};
 impl App {
     /// What an action does, however it was asked for (a key, or the mouse wheel).
     pub fn perform(&mut self, action: Action) -> Vec<Command> {
-        if action.mutates() && self.read_only {
-            self.feedback(
-                FeedbackState::Error,
-                format!("{}: refused in --read-only mode", action.describe()),
-            );
+        if action.mutates() && self.read_only.is_on() {
+            self.feedback(FeedbackState::Error, self.read_only.refusal(action.describe()));
             return Vec::new();
         }
         let rows =

@@ -20,7 +20,7 @@ use super::event::{Event, Flow};
 use super::tasks::Tasks;
 use super::terminal::Screen;
 use crate::action::Keymap;
-use crate::config::Config;
+use crate::config::Loaded;
 use crate::config::theme::Theme;
 use crate::ui;
 use crate::ui::FeedbackState;
@@ -29,15 +29,19 @@ use crate::ui::FeedbackState;
 /// transaction in flight then rolls back with the connection).
 pub const STOPPING: Duration = Duration::from_secs(15);
 
-/// Runs the console until `q` or SIGTERM. `metrics_addr` serves Prometheus text from the same
-/// store.
-pub async fn run(
-    config: Config,
-    theme: Theme,
-    keymap: Keymap,
-    read_only: bool,
-    metrics_addr: Option<SocketAddr>,
-) -> anyhow::Result<u8> {
+/// How the console looks and behaves, from the command line and `[ui]`.
+pub struct Settings {
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// `--read-only`: kept whatever context is switched to.
+    pub read_only: bool,
+    /// Serves Prometheus text from the same store.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// Runs the console on the loaded config's context in use until `q` or SIGTERM.
+pub async fn run(loaded: Loaded, settings: Settings) -> anyhow::Result<u8> {
+    let Settings { theme, keymap, read_only, metrics_addr } = settings;
     // Bind before taking over the terminal, so a busy port is a plain error message.
     let (metrics_tx, metrics_rx) = watch::channel(String::new());
     let server = match metrics_addr {
@@ -48,10 +52,14 @@ pub async fn run(
         ),
         None => None,
     };
+    let config = loaded.config().clone();
     let mut screen = Screen::open(config.ui.mouse)?;
-    let app = App::new(&config, theme, keymap, read_only);
+    let app = App::new(&config, theme, keymap, read_only)
+        .with_contexts(&loaded.contexts, &loaded.current);
     let metrics = metrics_addr.map(|_| metrics_tx);
-    let result = event_loop(config, app, &mut screen.terminal, metrics).await;
+    let mut tasks = Tasks::start(config, metrics, app.read_only.is_on());
+    tasks.contexts = loaded.contexts;
+    let result = event_loop(app, tasks, &mut screen.terminal).await;
     screen.restore()?;
     if let Some(s) = server {
         s.abort();
@@ -61,12 +69,10 @@ pub async fn run(
 
 /// Draws when something visible changed, waits for the next event, hands it over.
 async fn event_loop(
-    config: Config,
     mut app: App,
+    mut tasks: Tasks,
     terminal: &mut ratatui::DefaultTerminal,
-    metrics: Option<watch::Sender<String>>,
 ) -> anyhow::Result<u8> {
-    let mut tasks = Tasks::start(config, metrics, app.read_only);
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     let mut sigterm = signal(SignalKind::terminate())?;

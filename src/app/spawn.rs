@@ -27,6 +27,11 @@ fn how() -> Supervision {
 pub struct Stop(Option<oneshot::Sender<()>>);
 
 impl Stop {
+    /// A request that reaches the task through `tx`.
+    pub fn new(tx: oneshot::Sender<()>) -> Self {
+        Self(Some(tx))
+    }
+
     pub fn request(&mut self) {
         if let Some(tx) = self.0.take() {
             let _ = tx.send(());
@@ -117,7 +122,7 @@ pub fn start_generator(
         let stopped = || Report { retrying: None, ..last.borrow().clone() };
         ended.await.into_result(stopped)
     });
-    Running { rate: rate_tx, stop: Stop(Some(stop_tx)), progress }
+    Running { rate: rate_tx, stop: Stop::new(stop_tx), progress }
 }
 
 pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicating {
@@ -137,7 +142,7 @@ pub fn start_replicator(config: &Config, done: mpsc::Sender<Done>) -> Replicatin
             ..last.borrow().clone()
         })
     });
-    Replicating { stop: Stop(Some(stop_tx)), snapshot }
+    Replicating { stop: Stop::new(stop_tx), snapshot }
 }
 
 /// Every configured replica, bracketed by its own progress (as `cdc-console diff`).
@@ -192,7 +197,7 @@ pub fn start_processor(config: &Config, done: mpsc::Sender<Done>) -> Option<Proc
             ..last.borrow().clone()
         })
     });
-    Some(Processing { stop: Stop(Some(stop_tx)), paused, snapshot })
+    Some(Processing { stop: Stop::new(stop_tx), paused, snapshot })
 }
 
 /// Forgets the first job's checkpoints, partial results, late events and output rows.

@@ -16,26 +16,30 @@ use super::spawn::{self, Done, Processing, Replicating, Running};
 use super::{App, Command};
 use crate::action::Action;
 use crate::collectors::{self, Update, connect};
-use crate::config::Config;
+use crate::config::{Config, Contexts};
 use crate::ui::FeedbackState;
 
 pub struct Tasks {
-    config: Config,
+    pub(super) config: Config,
+    /// The config file's contexts, for a switch (`:ctx`).
+    pub(super) contexts: Contexts,
+    /// The context to switch to once the embedded stages have stopped.
+    pub(super) pending_switch: Option<String>,
     /// Collector readings: the collectors, the latency probe and `refresh_soon` send here.
-    updates_tx: mpsc::Sender<Update>,
-    updates: mpsc::Receiver<Update>,
-    collectors: Vec<JoinHandle<()>>,
+    pub(super) updates_tx: mpsc::Sender<Update>,
+    pub(super) updates: mpsc::Receiver<Update>,
+    pub(super) collectors: Vec<JoinHandle<()>>,
     /// Each Connect cluster's auto-restart, kept across refreshes (which respawn the collectors).
-    auto_restart: Vec<connect::AutoRestart>,
-    latency: Option<JoinHandle<()>>,
+    pub(super) auto_restart: Vec<connect::AutoRestart>,
+    pub(super) latency: Option<JoinHandle<()>>,
     /// Every started task reports its end here.
-    done_tx: mpsc::Sender<Done>,
-    done: mpsc::Receiver<Done>,
-    generator: Option<Running>,
+    pub(super) done_tx: mpsc::Sender<Done>,
+    pub(super) done: mpsc::Receiver<Done>,
+    pub(super) generator: Option<Running>,
     replicator: Option<Replicating>,
     processor: Option<Processing>,
     /// Prometheus text rendered from the store, for `--metrics-addr`.
-    metrics: Option<watch::Sender<String>>,
+    pub(super) metrics: Option<watch::Sender<String>>,
 }
 
 impl Tasks {
@@ -54,6 +58,8 @@ impl Tasks {
         let (updates_tx, updates) = mpsc::channel(64);
         let (done_tx, done) = mpsc::channel(16);
         Tasks {
+            contexts: Contexts::single(config.clone()),
+            pending_switch: None,
             config,
             updates_tx,
             updates,
@@ -145,6 +151,7 @@ impl Tasks {
                 }
             }
             Command::ProcessorReset => spawn::reset_job(config, done),
+            Command::SwitchContext(name) => self.switch_context(app, name),
             Command::RunDiff => {
                 app.embedded.diff.running = true;
                 app.embedded.diff.started = Some(SystemTime::now());
@@ -179,7 +186,7 @@ impl Tasks {
     }
 
     /// Polls every backend now: the collectors (re)start.
-    fn refresh(&mut self) {
+    pub(super) fn refresh(&mut self) {
         for c in self.collectors.drain(..) {
             c.abort();
         }
@@ -226,6 +233,7 @@ impl Tasks {
             Ended::Processor => self.processor = None,
             Ended::Nothing => {}
         }
+        self.after_stage_ended(app);
         true
     }
 

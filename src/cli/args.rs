@@ -14,6 +14,10 @@ pub struct Cli {
     /// Configuration file (default: $XDG_CONFIG_HOME/cdc-console/config.toml when it exists).
     #[arg(long, global = true, env = "CDC_CONSOLE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The context (named environment of the config file) to use (default: the file's
+    /// `context`). `cdc-console contexts` lists them.
+    #[arg(long, global = true, env = "CDC_CONSOLE_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
     /// Refuse every mutating action (connector pause/resume/stop/restart/delete/apply, generator,
     /// replicator, processor, dead-letters purge and redrive).
     #[arg(long, global = true, env = "CDC_CONSOLE_READ_ONLY")]
@@ -35,6 +39,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The config file's contexts: name, the one in use (*), read-only, and their endpoints.
+    Contexts {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Health of every stage: endpoints, Connect version, connectors and tasks, brokers,
     /// topics, replication slots. Exits 1 when a stage is down.
     Status {

@@ -2,7 +2,8 @@
 //! over the Connect collector's typed API, so the CLI and the TUI act through the same code.
 //!
 //! Exit codes: 0 done, 2 when the worker refused or could not be reached (its answer printed
-//! verbatim) or a file could not be read, 3 when `--read-only` refused a mutation — checked
+//! verbatim) or a file could not be read, 3 when `--read-only` (or a read-only context) refused
+//! a mutation — checked
 //! before the file is read or any request is sent.
 
 use std::path::Path;
@@ -21,10 +22,12 @@ pub async fn run(
     config: &Config,
     cluster: Option<&str>,
     verb: ConnectorVerb,
-    read_only: bool,
+    read_only: &crate::config::ReadOnly,
 ) -> anyhow::Result<u8> {
-    if read_only && let Some(what) = mutation(&verb) {
-        return refused(&what);
+    if read_only.is_on()
+        && let Some(what) = mutation(&verb)
+    {
+        return refused(read_only, &what);
     }
     let cluster = match select_cluster(config, cluster) {
         Ok(c) => c,

@@ -4,6 +4,7 @@ mod args;
 mod brokers;
 mod confirm;
 mod connectors;
+mod contexts;
 mod deadletters;
 mod diff;
 mod generate;
@@ -30,15 +31,16 @@ pub const EXIT_DOWN: u8 = 1;
 /// The console itself could not do what was asked: bad config, bad arguments, I/O error, or a
 /// backend refused the request (its answer is printed verbatim).
 pub const EXIT_ERROR: u8 = 2;
-/// A mutating command refused because of `--read-only`.
+/// A mutating command refused because of `--read-only` or a context marked `read_only`.
 pub const EXIT_REFUSED: u8 = 3;
 
 #[expect(clippy::too_many_lines, reason = "one arm per subcommand")]
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let _log = crate::logging::init();
-    let (config, source) = config::load(cli.config.as_deref())?;
-    tracing::info!(?source, "configuration loaded");
-    if let config::ConfigSource::File(file) = &source
+    let loaded = config::load_context(cli.config.as_deref(), cli.context.as_deref())?;
+    let source = &loaded.source;
+    tracing::info!(?source, context = loaded.current, "configuration loaded");
+    if let config::ConfigSource::File(file) = source
         && let Some(warning) = config::secret::exposure_warning(file)
     {
         tracing::warn!("{warning}");
@@ -50,7 +52,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let workers = std::thread::available_parallelism().map_or(4, |n| n.get().max(4));
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
+    let config = loaded.config().clone();
+    // A context marked read_only is read-only whatever the flags; --read-only adds to it.
+    let read_only = config::ReadOnly::of(cli.read_only, &loaded.current, &config);
     let code = match cli.command {
+        Some(Command::Contexts { output }) => contexts::run(&loaded, output)?,
         None => {
             // Theme and keymap errors are config errors: reported before the screen is taken.
             let dir = config::user_config_dir();
@@ -62,7 +68,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 cli.keymap.as_deref().or(config.ui.keymap.as_deref()),
                 dir.as_deref(),
             )?;
-            rt.block_on(crate::app::run(config, theme, keymap, cli.read_only, cli.metrics_addr))?
+            let settings = crate::app::Settings {
+                theme,
+                keymap,
+                read_only: cli.read_only,
+                metrics_addr: cli.metrics_addr,
+            };
+            rt.block_on(crate::app::run(loaded, settings))?
         }
         Some(Command::Status { output }) => rt.block_on(status::run(&config, output))?,
         Some(Command::Brokers { output }) => rt.block_on(brokers::brokers(&config, output))?,
@@ -76,17 +88,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(groups::lag(&config, group.as_deref(), window, output))?
         }
         Some(Command::Connectors { cluster, verb }) => {
-            rt.block_on(connectors::run(&config, cluster.as_deref(), verb, cli.read_only))?
+            rt.block_on(connectors::run(&config, cluster.as_deref(), verb, &read_only))?
         }
         Some(Command::DeadLetters { verb: DeadLetterVerb::Purge { consumer, .. } })
-            if cli.read_only =>
+            if read_only.is_on() =>
         {
-            refused(&format!("purging the dead letters of {consumer}"))?
+            refused(&read_only, &format!("purging the dead letters of {consumer}"))?
         }
         Some(Command::DeadLetters { verb: DeadLetterVerb::Redrive { consumer, .. } })
-            if cli.read_only =>
+            if read_only.is_on() =>
         {
-            refused(&format!("redriving the dead letters of {consumer}"))?
+            refused(&read_only, &format!("redriving the dead letters of {consumer}"))?
         }
         Some(Command::DeadLetters { verb }) => rt.block_on(deadletters::run(&config, verb))?,
         Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,
@@ -94,10 +106,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             rt.block_on(latency::run(&config, window, output))?
         }
         Some(Command::Serve) => {
-            rt.block_on(serve::run(&config, cli.metrics_addr, cli.read_only))?
+            rt.block_on(serve::run(&config, cli.metrics_addr, read_only.is_on()))?
         }
-        Some(Command::Generate { .. }) if cli.read_only => {
-            refused("generate writes into the source")?
+        Some(Command::Generate { .. }) if read_only.is_on() => {
+            refused(&read_only, "generate writes into the source")?
         }
         Some(Command::Generate { rate, duration, seed, mix, fail_fast, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
@@ -130,7 +142,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
-        Some(Command::Process { .. }) if cli.read_only => refused("process writes into the sink")?,
+        Some(Command::Process { .. }) if read_only.is_on() => {
+            refused(&read_only, "process writes into the sink")?
+        }
         Some(Command::Process { job, until_idle, fail_fast, time_limit, reset, group, output }) => {
             let opts = crate::pipeline::processor::Options {
                 until_idle,
@@ -141,8 +155,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let how = supervision(fail_fast);
             rt.block_on(process::run(&config, job.as_deref(), reset, &opts, how, output))?
         }
-        Some(Command::Replicate { .. }) if cli.read_only => {
-            refused("replicate writes into the sink")?
+        Some(Command::Replicate { .. }) if read_only.is_on() => {
+            refused(&read_only, "replicate writes into the sink")?
         }
         Some(Command::Replicate { until_idle, max_batch, fail_fast, time_limit, output }) => {
             let opts = crate::pipeline::replicator::Options {
@@ -159,9 +173,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
-/// The message and exit code for a mutation refused by `--read-only`.
-pub fn refused(what: &str) -> anyhow::Result<u8> {
-    eprintln!("cdc-console: refused in --read-only mode: {what}");
+/// The message and exit code for a mutation refused by `--read-only` or a read-only context.
+pub fn refused(read_only: &config::ReadOnly, what: &str) -> anyhow::Result<u8> {
+    eprintln!("cdc-console: {}", read_only.refusal(what));
     Ok(EXIT_REFUSED)
 }
 

@@ -5,6 +5,7 @@ use super::{Config, ConfigError, HttpUrl, Millis};
 /// Every variable the console reads, with what it overrides (listed in `--help` and README).
 pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("CDC_CONSOLE_CONFIG", "path of the config file"),
+    ("CDC_CONSOLE_CONTEXT", "the context to use (as --context); the overrides below apply to it"),
     ("CDC_CONSOLE_SOURCE_HOST", "source.host"),
     ("CDC_CONSOLE_SOURCE_PORT", "source.port"),
     ("CDC_CONSOLE_SOURCE_DBNAME", "source.dbname"),

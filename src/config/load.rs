@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Config;
+use super::{Config, Contexts};
 
 /// Where the configuration came from, for messages and `status` output.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +26,8 @@ pub enum ConfigError {
     Invalid { file: PathBuf, message: String },
     #[error("unknown theme `{name}`; available: {}", available.join(", "))]
     UnknownTheme { name: String, available: Vec<String> },
+    #[error("unknown context `{name}`; known contexts: {}", known.join(", "))]
+    UnknownContext { name: String, known: Vec<String> },
 }
 
 impl ConfigError {
@@ -35,22 +37,52 @@ impl ConfigError {
     }
 }
 
+/// The file's contexts, the one in use (with the environment overrides applied to it) and where
+/// it all came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub contexts: Contexts,
+    /// The context in use: `--context` / `CDC_CONSOLE_CONTEXT`, else the file's default.
+    pub current: String,
+    pub source: ConfigSource,
+}
+
+impl Loaded {
+    /// The configuration of the context in use.
+    pub fn config(&self) -> &Config {
+        // `load_context` only names a context of the list.
+        self.contexts
+            .get(&self.current)
+            .map_or_else(|| &self.contexts.list[0].config, |c| &c.config)
+    }
+}
+
 /// Finds and reads the configuration: `explicit` (from `--config` or `CDC_CONSOLE_CONFIG`),
 /// else `$XDG_CONFIG_HOME/cdc-console/config.toml` (or `~/.config/...`) when it exists, else
-/// the defaults; then applies environment overrides.
+/// the defaults; then applies environment overrides. The file's default context.
 pub fn load(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
+    let loaded = load_context(explicit, None)?;
+    Ok((loaded.config().clone(), loaded.source))
+}
+
+/// [`load`], in the context called `context` (`None`: the file's default). The environment
+/// overrides apply to that context only: they describe the environment asked for at start.
+pub fn load_context(explicit: Option<&Path>, context: Option<&str>) -> Result<Loaded, ConfigError> {
     let path =
         explicit.map(Path::to_path_buf).or_else(|| user_config_file().filter(|p| p.exists()));
-    let (config, source) = match path {
+    let (mut contexts, source) = match path {
         Some(file) => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|source| ConfigError::Read { file: file.clone(), source })?;
-            (parse(&text, &file)?, ConfigSource::File(file))
+            (super::contexts::parse(&text, &file)?, ConfigSource::File(file))
         }
-        None => (Config::default(), ConfigSource::Defaults),
+        None => (Contexts::single(Config::default()), ConfigSource::Defaults),
     };
-    let config = super::env::apply(config, |k| std::env::var(k).ok())?;
-    Ok((config, source))
+    let current = contexts.select(context)?.name.clone();
+    if let Some(c) = contexts.list.iter_mut().find(|c| c.name == current) {
+        c.config = super::env::apply(c.config.clone(), |k| std::env::var(k).ok())?;
+    }
+    Ok(Loaded { contexts, current, source })
 }
 
 fn user_config_file() -> Option<PathBuf> {
@@ -67,28 +99,44 @@ pub fn user_config_dir() -> Option<PathBuf> {
     Some(base.join("cdc-console"))
 }
 
-/// Parses the text of `file`. Missing sections take their defaults; unknown keys are errors.
+/// Parses the text of `file` into its default context's configuration. Missing sections take
+/// their defaults; unknown keys are errors.
 pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigError> {
-    parse_as(text, file)
+    let contexts = super::contexts::parse(text, file)?;
+    Ok(contexts.select(None)?.config.clone())
 }
 
 /// Parses any TOML-backed settings (config, theme), with errors located in `file`.
 pub fn parse_as<T: serde::de::DeserializeOwned>(text: &str, file: &Path) -> Result<T, ConfigError> {
     let de = toml::Deserializer::parse(text).map_err(|e| syntax(text, file, &e))?;
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = inner.message().to_string();
-        let key = key_of(&path, &message);
-        let (line, column) = position(text, inner.span().map(|s| s.start));
-        match key {
-            Some(key) => ConfigError::Key { file: file.to_path_buf(), line, column, key, message },
-            None => ConfigError::Syntax { file: file.to_path_buf(), line, column, message },
-        }
-    })
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| located(text, file, e, ""))
 }
 
-fn syntax(text: &str, file: &Path, e: &toml::de::Error) -> ConfigError {
+/// A deserialization error at its line and column of `text`, naming its dotted key; `prefix`
+/// goes before keys found in a part of the document deserialized alone (a context's table).
+pub(super) fn located(
+    text: &str,
+    file: &Path,
+    e: serde_path_to_error::Error<toml::de::Error>,
+    prefix: &str,
+) -> ConfigError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    let message = inner.message().to_string();
+    let key = match key_of(&path, &message) {
+        Some(k) if k == "ui" || k.starts_with("ui.") || prefix.is_empty() => Some(k),
+        Some(k) => Some(format!("{prefix}.{k}")),
+        None if prefix.is_empty() => None,
+        None => Some(prefix.to_string()),
+    };
+    let (line, column) = position(text, inner.span().map(|s| s.start));
+    match key {
+        Some(key) => ConfigError::Key { file: file.to_path_buf(), line, column, key, message },
+        None => ConfigError::Syntax { file: file.to_path_buf(), line, column, message },
+    }
+}
+
+pub(super) fn syntax(text: &str, file: &Path, e: &toml::de::Error) -> ConfigError {
     let (line, column) = position(text, e.span().map(|s| s.start));
     ConfigError::Syntax { file: file.to_path_buf(), line, column, message: e.message().to_string() }
 }
@@ -106,7 +154,7 @@ fn key_of(path: &str, message: &str) -> Option<String> {
 }
 
 /// 1-based line and column of a byte offset.
-fn position(text: &str, offset: Option<usize>) -> (usize, usize) {
+pub(super) fn position(text: &str, offset: Option<usize>) -> (usize, usize) {
     let Some(offset) = offset else { return (1, 1) };
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;

@@ -5,6 +5,7 @@
 //! worse than none.
 
 mod connect;
+mod contexts;
 mod env;
 pub mod job;
 pub mod keymap;
@@ -12,6 +13,7 @@ mod keymap_file;
 mod load;
 mod names;
 mod postgres;
+mod read_only;
 pub mod secret;
 pub mod theme;
 
@@ -20,9 +22,13 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
+pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
 pub use env::ENV_OVERRIDES;
-pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
+pub use load::{
+    ConfigError, ConfigSource, Loaded, load, load_context, parse, parse_as, user_config_dir,
+};
 pub use postgres::{PostgresEndpoint, SslMode};
+pub use read_only::ReadOnly;
 
 /// Everything the console talks to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -40,6 +46,9 @@ pub struct Config {
     /// Windowed aggregations the embedded processor runs.
     pub jobs: Vec<job::JobConfig>,
     pub timeouts: Timeouts,
+    /// Refuse every mutation here, as `--read-only` does: set on a context (e.g. `prod`) so a
+    /// slip of the keyboard cannot pause or delete anything in it.
+    pub read_only: bool,
     pub ui: UiConfig,
 }
 
@@ -73,6 +82,7 @@ impl Default for Config {
             replicas: ReplicaConfig::defaults(),
             jobs: vec![job::JobConfig::orders_by_status()],
             timeouts: Timeouts::default(),
+            read_only: false,
             ui: UiConfig::default(),
         }
     }

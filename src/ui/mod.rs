@@ -7,7 +7,7 @@
 //! │ header: view names, the current one marked   │  widgets/chrome.rs
 //! │ body: the current view                       │  views/*.rs
 //! │ footer: input line, feedback, or key hints    │  widgets/chrome.rs
-//! └──────────────────────────────────────────────┘  overlays: help, confirm (widgets/)
+//! └──────────────────────────────────────────────┘  overlays: help, confirm, contexts
 //! ```
 
 pub mod state;
@@ -20,7 +20,9 @@ use std::time::{Duration, SystemTime};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
 
-pub use state::{Confirm, ConfirmFocus, Confirmed, Feedback, FeedbackState, Mode, UiState};
+pub use state::{
+    Choice, Confirm, ConfirmFocus, Confirmed, Feedback, FeedbackState, Mode, Picker, UiState,
+};
 pub use views::ViewId;
 
 use crate::action::Keymap;
@@ -48,6 +50,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
     match &view.ui.mode {
         Mode::Help => widgets::help::draw(frame, frame.area(), view),
         Mode::Confirm(c) => widgets::confirm::draw(frame, frame.area(), view, c),
+        Mode::Contexts(p) => widgets::contexts::draw(frame, frame.area(), view, p),
         _ => {}
     }
 }

@@ -19,6 +19,8 @@ pub struct UiState {
     pub detail: Option<String>,
     pub mode: Mode,
     pub feedback: Option<Feedback>,
+    /// The context in use, shown in the header when the config file names its contexts.
+    pub context: Option<String>,
 }
 
 impl Default for UiState {
@@ -32,6 +34,7 @@ impl Default for UiState {
             detail: None,
             mode: Mode::Normal,
             feedback: None,
+            context: None,
         }
     }
 }
@@ -45,6 +48,26 @@ pub enum Mode {
     Filter(String),
     Help,
     Confirm(Confirm),
+    /// `:ctx`: the contexts to switch to.
+    Contexts(Picker),
+}
+
+/// The `:ctx` picker: every context of the config file, one highlighted (Enter switches to it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picker {
+    pub choices: Vec<Choice>,
+    pub selected: usize,
+}
+
+/// One context in the picker: enough to tell them apart, nothing secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choice {
+    pub name: String,
+    pub read_only: bool,
+    /// The context in use now.
+    pub current: bool,
+    /// Where it points: its brokers, for one.
+    pub brokers: String,
 }
 
 /// A destructive action waiting for the user: they must type `expect`, and Cancel has the focus.
@@ -64,6 +87,8 @@ pub enum Confirmed {
     DeleteConnector,
     /// Forget the processor job's checkpoints and results.
     ResetJob,
+    /// Stop the embedded stages and switch to the context named in `expect`.
+    SwitchContext,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

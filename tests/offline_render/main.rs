@@ -6,6 +6,7 @@ mod fixtures;
 mod brokers;
 mod connectors;
 mod connectors_auto_restart;
+mod contexts;
 mod deadletters;
 mod generator;
 mod groups;

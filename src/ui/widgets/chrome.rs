@@ -1,4 +1,4 @@
-//! The header (views, the current one marked, read-only badge) and the footer (the input line
+//! The header (the context, the read-only badge, views with the current one marked) and the footer (the input line
 //! while typing `:` or `/`, else the last action's feedback, else key hints from the keymap).
 
 use ratatui::Frame;
@@ -13,12 +13,18 @@ use crate::ui::{FeedbackState, Mode, View, ViewId};
 pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
     let mut spans = vec![Span::styled(" cdc-console ", t.title())];
+    let context = view.ui.context.as_deref().map_or(0, |c| c.chars().count() + 5);
+    if let Some(c) = &view.ui.context {
+        spans.push(Span::styled(format!("ctx:{c}"), t.key().bold()));
+        spans.push(Span::raw(" "));
+    }
     if view.read_only {
         spans.push(Span::styled("[read-only] ", t.warn().bold()));
     }
     // Every view name when they fit, else only the current one (`:` lists them all).
     let all: usize = ViewId::ALL.iter().map(|v| v.name().len() + 1).sum::<usize>()
         + 14
+        + context
         + if view.read_only { 12 } else { 0 };
     let names: Vec<ViewId> =
         if all <= area.width as usize { ViewId::ALL.to_vec() } else { vec![view.ui.view] };

@@ -9,7 +9,7 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use crate::ui::style::Roles;
 use crate::ui::widgets::common::block;
-use crate::ui::{Confirm, ConfirmFocus, View};
+use crate::ui::{Confirm, ConfirmFocus, Confirmed, View};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     let t = view.theme;
@@ -44,12 +44,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
         )),
         input,
     );
+    let confirm = if c.then == Confirmed::SwitchContext { "Switch" } else { "Delete" };
     let button = |label: &str, focused: bool| Span::styled(format!(" {label} "), t.button(focused));
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             button("Cancel", c.focus == ConfirmFocus::Cancel),
             Span::raw("   "),
-            button("Delete", c.focus == ConfirmFocus::Confirm),
+            button(confirm, c.focus == ConfirmFocus::Confirm),
             Span::styled("   tab switches", t.dim()),
         ])),
         buttons,
