@@ -159,3 +159,31 @@ fn a_read_only_context_refuses_every_mutating_subcommand() {
     let (code, _, err) = run(&["--config", path, "--context", "prod", "connectors", "get"], &[]);
     assert_ne!(code, Some(3), "{err}");
 }
+
+/// A context whose secret comes from a variable this machine does not set: the file still
+/// loads, dev works, `contexts` lists prod with its located error, and prod itself refuses to
+/// start with that error.
+#[test]
+fn a_context_that_cannot_be_read_fails_only_when_used() {
+    let f = two_contexts("http://127.0.0.1:9");
+    let text = std::fs::read_to_string(f.path()).expect("read").replace(
+        "password = \"ctx-s3cret-pw\"",
+        "password_env = \"CDC_CONSOLE_TEST_UNSET_PROD_SINK\"",
+    );
+    std::fs::write(f.path(), text).expect("write");
+    let path = f.path().to_str().expect("utf-8 path");
+    let (code, out, err) = run(&["--config", path, "contexts"], &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("dev") && out.contains("postgres@127.0.0.1:55432/source"), "{out}");
+    let prod = out.lines().find(|l| l.contains("prod")).unwrap_or_default();
+    assert!(prod.contains("cannot be used") && prod.contains("contexts.prod.sink"), "{out}");
+    let (code, json, _) = run(&["--config", path, "contexts", "-o", "json"], &[]);
+    assert_eq!(code, Some(0));
+    let rows: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let error = rows[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("CDC_CONSOLE_TEST_UNSET_PROD_SINK"), "{json}");
+    assert!(rows[0].get("error").is_none(), "dev has no error: {json}");
+    let (code, _, err) = run(&["--config", path, "--context", "prod", "connectors", "get"], &[]);
+    assert_ne!(code, Some(0));
+    assert!(err.contains(":") && err.contains("contexts.prod.sink.password_env"), "{err}");
+}

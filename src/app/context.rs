@@ -35,6 +35,7 @@ impl App {
                 read_only: c.config.read_only,
                 current: false,
                 brokers: c.config.kafka.brokers.clone(),
+                error: c.error.clone(),
             })
             .collect();
         if let Some(c) = contexts.get(current) {
@@ -106,6 +107,12 @@ impl App {
         }
         if name == self.context {
             self.feedback(FeedbackState::Done, format!("already in context {name}"));
+            return Vec::new();
+        }
+        if let Some(error) =
+            self.contexts.iter().find(|c| c.name == name).and_then(|c| c.error.clone())
+        {
+            self.feedback(FeedbackState::Error, format!("context {name} cannot be used: {error}"));
             return Vec::new();
         }
         let e = &self.embedded;

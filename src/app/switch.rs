@@ -35,9 +35,12 @@ impl Tasks {
     }
 
     fn switch_now(&mut self, app: &mut App, name: &str) {
-        let Some(context) = self.contexts.get(name) else {
-            app.feedback(FeedbackState::Error, format!("no context `{name}`"));
-            return;
+        let context = match self.contexts.select(Some(name)) {
+            Ok(context) => context,
+            Err(e) => {
+                app.feedback(FeedbackState::Error, e.to_string());
+                return;
+            }
         };
         self.config = context.config.clone();
         for c in self.collectors.drain(..) {

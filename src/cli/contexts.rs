@@ -21,6 +21,9 @@ pub struct ContextRow {
     pub sink: String,
     pub brokers: String,
     pub connect: Vec<ConnectRow>,
+    /// Why the context cannot be used (its error in the file, located), if it cannot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,6 +35,20 @@ pub struct ConnectRow {
 impl ContextRow {
     fn new(c: &Context, loaded: &Loaded) -> Self {
         let config = &c.config;
+        if let Some(error) = &c.error {
+            // Its settings could not be read: no endpoint of it is known.
+            return Self {
+                name: c.name.clone(),
+                current: false,
+                default: c.name == loaded.contexts.default,
+                read_only: false,
+                source: String::new(),
+                sink: String::new(),
+                brokers: String::new(),
+                connect: Vec::new(),
+                error: Some(error.clone()),
+            };
+        }
         Self {
             name: c.name.clone(),
             current: c.name == loaded.current,
@@ -45,6 +62,7 @@ impl ContextRow {
                 .iter()
                 .map(|k| ConnectRow { name: k.name.clone(), url: k.url.to_string() })
                 .collect(),
+            error: c.error.clone(),
         }
     }
 }
@@ -68,6 +86,19 @@ fn table(rows: &[ContextRow]) -> Table {
         Table::new(&["current", "name", "read-only", "source", "sink", "brokers", "connect"]);
     for r in rows {
         let connect = r.connect.iter().map(|c| c.url.as_str()).collect::<Vec<_>>().join(",");
+        if let Some(e) = &r.error {
+            let (name, unusable) = (r.name.clone(), format!("✗ cannot be used: {e}"));
+            t.row(vec![
+                String::new(),
+                name,
+                String::new(),
+                unusable,
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+            continue;
+        }
         t.row(vec![
             if r.current { "*".into() } else { String::new() },
             r.name.clone(),

@@ -16,7 +16,9 @@
 //! ```
 //!
 //! Each context is deserialized on its own from the parsed document, so its errors keep their
-//! line and column, and its keys are named in full (`contexts.prod.kafka.brokerz`).
+//! line and column, and its keys are named in full (`contexts.prod.kafka.brokerz`). A context's
+//! error is kept with it and given when that context is used (selected, switched to) or listed:
+//! prod's `password_env` unset on a laptop must not stop anyone from using dev.
 
 use std::path::Path;
 
@@ -37,7 +39,11 @@ const GLOBAL_KEYS: [&str; 3] = ["context", "contexts", "ui"];
 #[derive(Debug, Clone, PartialEq)]
 pub struct Context {
     pub name: String,
+    /// The defaults when [`Context::error`] is set: never used, since such a context cannot be
+    /// selected.
     pub config: Config,
+    /// Why this context cannot be used (file, line and key), if it cannot.
+    pub error: Option<String>,
 }
 
 /// Every context of the file, by name, and the default one.
@@ -56,7 +62,7 @@ impl Contexts {
     pub fn single(config: Config) -> Self {
         Self {
             default: DEFAULT_CONTEXT.into(),
-            list: vec![Context { name: DEFAULT_CONTEXT.into(), config }],
+            list: vec![Context { name: DEFAULT_CONTEXT.into(), config, error: None }],
             named: false,
         }
     }
@@ -69,11 +75,18 @@ impl Contexts {
         self.list.iter().map(|c| c.name.clone()).collect()
     }
 
-    /// The context called `name`, or the default one; an unknown name lists the known ones.
+    /// The context called `name`, or the default one; an unknown name lists the known ones, a
+    /// context with an error in the file gives that error.
     pub fn select(&self, name: Option<&str>) -> Result<&Context, ConfigError> {
         let name = name.unwrap_or(&self.default);
-        self.get(name)
-            .ok_or_else(|| ConfigError::UnknownContext { name: name.into(), known: self.names() })
+        let context = self.get(name).ok_or_else(|| ConfigError::UnknownContext {
+            name: name.into(),
+            known: self.names(),
+        })?;
+        match &context.error {
+            Some(message) => Err(ConfigError::Context { message: message.clone() }),
+            None => Ok(context),
+        }
     }
 }
 
@@ -107,10 +120,20 @@ pub fn parse(text: &str, file: &Path) -> Result<Contexts, ConfigError> {
     let ui = root.get_key_value("ui");
     let mut list = Vec::new();
     for (name, table) in tables {
-        let config = context(text, file, name, table, ui)?;
-        list.push(Context { name: name.get_ref().to_string(), config });
+        let (config, error) = match context(text, file, name, table, ui) {
+            Ok(config) => (config, None),
+            Err(e) => (Config::default(), Some(e.to_string())),
+        };
+        list.push(Context { name: name.get_ref().to_string(), config, error });
     }
     list.sort_by(|a, b| a.name.cmp(&b.name));
+    // No usable context (e.g. an error in the global [ui], which every context holds): the file
+    // as a whole is wrong, and says so at once.
+    if let Some(first) = list.iter().find_map(|c| c.error.clone())
+        && list.iter().all(|c| c.error.is_some())
+    {
+        return Err(ConfigError::Context { message: first });
+    }
     let default = match root.get("context") {
         Some(v) => default_name(v, &list).map_err(|m| key_error(v.span().start, "context", m))?,
         None if list.len() == 1 => list[0].name.clone(),

@@ -34,6 +34,13 @@ fn err(text: &str) -> String {
     contexts(text).unwrap_err().to_string()
 }
 
+/// The error of context `prod`, given when it is selected (the file itself loads).
+fn prod_err(text: &str) -> String {
+    let c = contexts(text).expect("a context's error does not fail the file");
+    assert!(c.select(Some("dev")).is_ok(), "dev stays usable");
+    c.select(Some("prod")).unwrap_err().to_string()
+}
+
 #[test]
 fn a_file_without_contexts_is_one_context_named_default() {
     let c = contexts("[kafka]\nbrokers = \"k:1\"\n").unwrap();
@@ -72,13 +79,13 @@ fn an_unknown_context_lists_the_known_ones() {
 
 #[test]
 fn errors_inside_a_context_name_file_line_and_the_whole_key() {
-    let e = err(&TWO.replace("brokers = \"kafka.prod:9092\"", "brokerz = \"x\""));
+    let e = prod_err(&TWO.replace("brokers = \"kafka.prod:9092\"", "brokerz = \"x\""));
     assert!(e.starts_with("conf/cdc.toml:14:1: key `contexts.prod.kafka.brokerz`"), "{e}");
-    let e = err(&TWO.replace("read_only = true", "read_only = \"yes\""));
+    let e = prod_err(&TWO.replace("read_only = true", "read_only = \"yes\""));
     assert!(e.starts_with("conf/cdc.toml:10:13: key `contexts.prod.read_only`"), "{e}");
-    let e = err(&TWO.replace("https://connect.prod:8083", "ftp://x"));
+    let e = prod_err(&TWO.replace("https://connect.prod:8083", "ftp://x"));
     assert!(e.starts_with("conf/cdc.toml:18:7: key `contexts.prod.connect[0].url`"), "{e}");
-    let e = err(&TWO.replace("tables = []", "tablez = []"));
+    let e = prod_err(&TWO.replace("tables = []", "tablez = []"));
     assert!(e.starts_with("conf/cdc.toml:11:1: key `contexts.prod.tablez`"), "{e}");
     let e = err(&TWO.replace("theme = \"light\"", "themez = \"light\""));
     assert!(e.starts_with("conf/cdc.toml:4:1: key `ui.themez`"), "{e}");
@@ -102,7 +109,7 @@ fn the_default_must_name_a_context_and_several_need_one() {
 fn environment_settings_beside_contexts_and_ui_inside_one_are_refused_where_they_are() {
     let e = err(&format!("{TWO}\n[sink]\nhost = \"db\"\n"));
     assert!(e.starts_with("conf/cdc.toml:20:2: key `sink`: belongs in a context"), "{e}");
-    let e = err(&TWO.replace("read_only = true", "read_only = true\nui = { mouse = true }"));
+    let e = prod_err(&TWO.replace("read_only = true", "read_only = true\nui = { mouse = true }"));
     assert!(e.starts_with("conf/cdc.toml:11:1: key `contexts.prod.ui`: [ui] is global"), "{e}");
     let e = err("contexts = 3\n");
     assert!(e.starts_with("conf/cdc.toml:1:1: key `contexts`: must be a table"), "{e}");
@@ -110,4 +117,19 @@ fn environment_settings_beside_contexts_and_ui_inside_one_are_refused_where_they
     assert!(e.contains("key `contexts`: names no context"), "{e}");
     let e = err("[contexts]\ndev = 1\n");
     assert!(e.starts_with("conf/cdc.toml:2:7: key `contexts.dev`: must be a table"), "{e}");
+}
+
+#[test]
+fn a_context_whose_secret_is_missing_fails_only_when_used() {
+    let text = TWO.replace(
+        "tables = []",
+        "tables = []\n[contexts.prod.sink]\nhost = \"db.prod\"\nport = 5432\ndbname = \"a\"\n\
+         user = \"u\"\npassword_env = \"CDC_CONSOLE_TEST_UNSET_PROD_PASSWORD\"",
+    );
+    let e = prod_err(&text);
+    assert!(e.starts_with("conf/cdc.toml:"), "{e}");
+    assert!(e.contains("contexts.prod.sink.password_env"), "{e}");
+    assert!(e.contains("CDC_CONSOLE_TEST_UNSET_PROD_PASSWORD"), "{e}");
+    let c = contexts(&text).unwrap();
+    assert!(c.get("prod").and_then(|p| p.error.as_ref()).is_some(), "listed with its error");
 }

@@ -28,6 +28,9 @@ pub enum ConfigError {
     UnknownTheme { name: String, available: Vec<String> },
     #[error("unknown context `{name}`; known contexts: {}", known.join(", "))]
     UnknownContext { name: String, known: Vec<String> },
+    /// A context whose settings are wrong (already located: file, line and key).
+    #[error("{message}")]
+    Context { message: String },
 }
 
 impl ConfigError {

@@ -68,6 +68,8 @@ pub struct Choice {
     pub current: bool,
     /// Where it points: its brokers, for one.
     pub brokers: String,
+    /// Why it cannot be used (its error in the file), if it cannot.
+    pub error: Option<String>,
 }
 
 /// A destructive action waiting for the user: they must type `expect`, and Cancel has the focus.

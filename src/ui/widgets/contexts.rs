@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, picker: &Picker) {
             if c.current { "*".to_string() } else { String::new() },
             c.name.clone(),
             if c.read_only { "read-only".to_string() } else { String::new() },
-            c.brokers.clone(),
+            c.error.as_ref().map_or_else(|| c.brokers.clone(), |e| format!("✗ {e}")),
         ])
         .style(style)
     });
