@@ -71,20 +71,25 @@ fn the_picker_lists_the_contexts_with_the_current_marked_and_one_highlighted() {
         read_only,
         current,
         brokers: brokers.into(),
+        error: None,
     };
+    let mut broken = choice("qa", false, false, "");
+    broken.error = Some("cdc.toml:30:1: key `contexts.qa.sink.password_env`: unset".into());
     let picker = Picker {
         choices: vec![
             choice("dev", false, false, "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094"),
             choice("prod", true, true, "b-1.prod.kafka:9096,b-2.prod.kafka:9096"),
+            broken,
             choice("staging", false, false, "kafka.staging:9092"),
         ],
-        selected: 2,
+        selected: 3,
     };
     let frame = in_prod(&healthy_full(), Mode::Contexts(picker), true, 80, 24);
     for want in [
         "contexts · enter switches · esc closes",
         "  dev               127.0.0.1:9092,127.0.0.1:9093",
         "* prod    read-only b-1.prod.kafka:9096",
+        "  qa                ✗ cdc.toml:30:1: key `contexts.qa",
         "  staging           kafka.staging:9092",
     ] {
         assert!(frame.contains(want), "{want} missing:\n{frame}");
