@@ -5,6 +5,7 @@
 //! worse than none.
 
 mod connect;
+mod connect_auth;
 mod env;
 pub mod job;
 pub mod keymap;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
+pub use connect_auth::{ConnectAuth, Credentials};
 pub use env::ENV_OVERRIDES;
 pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
 
