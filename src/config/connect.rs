@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::connect_auth::{ConnectAuth, RawAuth};
+use super::connect_auth::{ConnectAuth, RawCluster};
 use super::job::Span;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -42,23 +42,10 @@ impl Default for ConnectCluster {
     }
 }
 
-/// A `[[connect]]` table as written; its auth keys are checked together once all are read.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCluster {
-    name: String,
-    url: HttpUrl,
-    #[serde(flatten)]
-    auth: RawAuth,
-    #[serde(default)]
-    auto_restart: Option<AutoRestartConfig>,
-}
-
 impl TryFrom<RawCluster> for ConnectCluster {
     type Error = String;
     fn try_from(raw: RawCluster) -> Result<Self, String> {
-        let auth = raw.auth.check()?;
-        Ok(Self { name: raw.name, url: raw.url, auth, auto_restart: raw.auto_restart })
+        raw.check()
     }
 }
 

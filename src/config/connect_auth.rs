@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 use super::secret::Secret;
 
 /// A cluster's TLS trust, credentials and extra headers, checked when the file is read.
@@ -61,9 +62,15 @@ impl Credentials {
     }
 }
 
-/// The auth keys of a `[[connect]]` table as written, before they are checked together.
-#[derive(Debug, Default, Deserialize)]
-pub struct RawAuth {
+/// A `[[connect]]` table as written, before its auth keys are checked together. Not flattened:
+/// serde's flatten loses the line and key of an error in the keys it buffers.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    pub name: String,
+    pub url: HttpUrl,
+    #[serde(default)]
+    pub auto_restart: Option<AutoRestartConfig>,
     #[serde(default, deserialize_with = "ca_file")]
     pub ca_file: Option<PathBuf>,
     #[serde(default)]
@@ -86,9 +93,9 @@ pub struct RawAuth {
     pub headers: BTreeMap<String, Secret>,
 }
 
-impl RawAuth {
-    /// The keys checked together. Errors name the keys, never a value.
-    pub fn check(self) -> Result<ConnectAuth, String> {
+impl RawCluster {
+    /// The auth keys checked together. Errors name the keys, never a value.
+    pub fn check(self) -> Result<ConnectCluster, String> {
         let pick = |file: Option<Secret>, env: Option<Secret>, lit: Option<Secret>, what: &str| {
             let set = [&file, &env, &lit].iter().filter(|s| s.is_some()).count();
             if set > 1 {
@@ -127,7 +134,9 @@ impl RawAuth {
         for (name, value) in &self.headers {
             check_header(name, value)?;
         }
-        Ok(ConnectAuth { ca_file: self.ca_file, system_roots, credentials, headers: self.headers })
+        let auth =
+            ConnectAuth { ca_file: self.ca_file, system_roots, credentials, headers: self.headers };
+        Ok(ConnectCluster { name: self.name, url: self.url, auth, auto_restart: self.auto_restart })
     }
 }
 
@@ -164,4 +173,99 @@ fn check_ca_file(path: &Path) -> Result<(), String> {
         return Err(format!("the CA file {} holds no PEM certificate", path.display()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, parse};
+
+    const HEAD: &str = "[[connect]]\nname = \"secure\"\nurl = \"https://localhost:8443\"\n";
+
+    fn read(body: &str) -> Result<Config, String> {
+        parse(&format!("{HEAD}{body}"), Path::new("c.toml")).map_err(|e| e.to_string())
+    }
+
+    fn auth(body: &str) -> ConnectAuth {
+        read(body).expect("valid").connect[0].auth.clone()
+    }
+
+    #[test]
+    fn basic_auth_reads_from_the_file_an_env_var_or_a_secret_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pw = dir.path().join("pw");
+        std::fs::write(&pw, "from-file\n").unwrap();
+        let basic = |body: &str| match auth(&format!("username = \"cdc\"\n{body}")).credentials {
+            Some(Credentials::Basic { username, password }) => (username, password),
+            other => panic!("not basic auth: {other:?}"),
+        };
+        assert_eq!(basic("password = \"lit\"\n").1.expose(), "lit");
+        assert_eq!(basic(&format!("password_file = {pw:?}\n")).1.expose(), "from-file");
+        // PATH is set wherever tests run; its value stands in for a secret.
+        let path = std::env::var("PATH").expect("PATH");
+        let (user, from_env) = basic("password_env = \"PATH\"\n");
+        assert_eq!((user.as_str(), from_env.expose()), ("cdc", path.as_str()));
+        let token = auth(&format!("token_file = {pw:?}\n")).credentials;
+        assert_eq!(token, Some(Credentials::Bearer { token: Secret::new("from-file") }));
+        assert_eq!(auth("").credentials, None);
+        assert!(auth("").system_roots);
+    }
+
+    #[test]
+    fn secrets_and_header_values_never_show_in_debug_display_or_json() {
+        let body = "username = \"cdc\"\npassword = \"pw-9f3\"\nheaders = { \"X-Api-Key\" = \"key-7c1\" }\n";
+        let config = read(body).expect("valid");
+        let cluster = &config.connect[0];
+        let json = serde_json::to_string(&config).unwrap();
+        let debug = format!("{config:?}");
+        for shown in [&json, &debug] {
+            assert!(!shown.contains("pw-9f3") && !shown.contains("key-7c1"), "{shown}");
+        }
+        assert!(json.contains(r#""username":"cdc","password":"****""#), "{json}");
+        assert!(json.contains(r#""headers":{"X-Api-Key":"****"}"#), "{json}");
+        assert_eq!(cluster.auth.headers["X-Api-Key"].to_string(), "****");
+        assert_eq!(cluster.auth.headers["X-Api-Key"].expose(), "key-7c1");
+    }
+
+    #[test]
+    fn conflicting_or_incomplete_credentials_name_file_line_and_key() {
+        let e = read("username = \"u\"\npassword = \"p\"\ntoken = \"t\"\n").unwrap_err();
+        assert!(e.starts_with("c.toml:1:1: key `connect[0]`: both basic auth"), "{e}");
+        let e = read("username = \"u\"\n").unwrap_err();
+        assert!(e.contains("`username` is set without a password"), "{e}");
+        let e = read("password = \"p\"\n").unwrap_err();
+        assert!(e.contains("a password is set without `username`") && !e.contains("\"p\""), "{e}");
+        let e = read("username = \"u\"\npassword = \"p\"\npassword_env = \"PATH\"\n").unwrap_err();
+        assert!(e.contains("set one of `password`, `password_env` and `password_file`"), "{e}");
+        let e = read("system_roots = false\n").unwrap_err();
+        assert!(e.contains("needs a `ca_file`"), "{e}");
+        let e = read("headers = { Authorization = \"Basic eA==\" }\n").unwrap_err();
+        assert!(e.contains("through `username`/`password` or `token`"), "{e}");
+        assert!(!e.contains("eA=="), "{e}");
+        let e = read("headers = { \"bad name\" = \"v\" }\n").unwrap_err();
+        assert!(e.contains("`bad name` is not a valid HTTP header name"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_or_empty_ca_file_fails_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("none.crt");
+        let e = read(&format!("ca_file = {missing:?}\n")).unwrap_err();
+        assert!(e.starts_with("c.toml:4:11: key `connect[0].ca_file`: cannot read the CA"), "{e}");
+        let empty = dir.path().join("empty.crt");
+        std::fs::write(&empty, "").unwrap();
+        let e = read(&format!("ca_file = {empty:?}\n")).unwrap_err();
+        assert!(e.contains("holds no PEM certificate"), "{e}");
+    }
+
+    #[test]
+    fn a_url_with_credentials_is_refused_without_echoing_them() {
+        let text = "[[connect]]\nname = \"s\"\nurl = \"https://admin:hunter2@h:8443\"\n";
+        let e = parse(text, Path::new("c.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("c.toml:3:7: key `connect[0].url`"), "{e}");
+        assert!(e.contains("holds credentials") && e.contains("`https://****@…`"), "{e}");
+        assert!(!e.contains("hunter2") && !e.contains("admin"), "{e}");
+        let e = crate::config::HttpUrl::parse("ftp://admin:hunter2@h").unwrap_err();
+        assert!(!e.contains("hunter2") && e.contains("ftp://****@h"), "{e}");
+    }
 }
