@@ -110,7 +110,7 @@ fn a_wrong_password_or_a_token_the_worker_does_not_take_is_explained_and_never_p
 fn an_unknown_ca_and_a_wrong_host_name_are_named_as_tls_failures() {
     secure::require_secure_worker();
     let keys = credentials(PASSWORD);
-    let other = format!("ca_file = {:?}\n{keys}", secure::tls("other-ca.crt"));
+    let other = format!("ca_file = \"{}\"\n{keys}", secure::tls("other-ca.crt").display());
     let err = refused(&ConsoleConfig::new(secure::URL, &other), &["connectors", "get"], PASSWORD);
     assert!(
         err.contains(
@@ -119,7 +119,7 @@ fn an_unknown_ca_and_a_wrong_host_name_are_named_as_tls_failures() {
         ),
         "{err}"
     );
-    let by_ip = format!("ca_file = {:?}\n{keys}", secure::tls("ca.crt"));
+    let by_ip = format!("ca_file = \"{}\"\n{keys}", secure::tls("ca.crt").display());
     let config = ConsoleConfig::new("https://127.0.0.1:8443", &by_ip);
     let err = refused(&config, &["connectors", "pause", "zz-auth-none"], PASSWORD);
     assert!(

@@ -51,7 +51,7 @@ impl ConsoleConfig {
 
     /// The stack's CA and the given credential keys.
     pub fn with_ca(keys: &str) -> Self {
-        Self::new(URL, &format!("ca_file = {:?}\n{keys}", tls("ca.crt")))
+        Self::new(URL, &format!("ca_file = \"{}\"\n{keys}", tls("ca.crt").display()))
     }
 
     /// `cdc-console --config FILE args… --cluster secure` → (exit code, stdout, stderr).
