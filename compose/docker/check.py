@@ -19,7 +19,7 @@ schema and Compose's own rules (undefined services, bad ports...) and needs no P
 
 Invariants:
   1. host ports 55432 (source:5432), 55433 (sink:5432), 9092, 9093 and 9094 (three Kafka
-     brokers), 8083 (connect:8083) are published;
+     brokers), 8083 (connect:8083) are published (8443: see 11);
   2. every Kafka broker advertises to host clients exactly the host port it publishes;
   3. every bind-mounted file or directory exists, relative to the compose file;
   4. the SQL files mounted into /docker-entrypoint-initdb.d are exactly compose/sql/source.sql
@@ -39,7 +39,10 @@ Invariants:
      listeners differ by design), and every
      key of compose/local/worker.properties without a placeholder, but for the plugin discovery
      of the local classpath, is set to the same value on Connect (CONNECT_FOO_BAR, or the
-     image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names).
+     image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names);
+ 11. host port 8443 is published to connect-secure:8443, and every key of
+     compose/local/worker-secure.properties without a placeholder (but the plugin discovery) is
+     set to the same value on connect-secure.
 """
 
 import argparse
@@ -310,6 +313,22 @@ def main():
             if env.get(var) != v:
                 differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
         check(not differ, "%s has the settings of compose/local/worker.properties" % workers[0],
+              "; ".join(sorted(differ)))
+
+    # 11. the authenticated worker: port 8443 and the settings of worker-secure.properties
+    check(published.get(8443) == ("connect-secure", 8443),
+          "host port 8443 is published to connect-secure:8443", "found %r" % (published.get(8443),))
+    if "connect-secure" in services:
+        env = env_of(services["connect-secure"])
+        names = dict(image_names, **{"rest.advertised.host.name": "ADVERTISED_HOST_NAME"})
+        differ = []
+        for k, v in properties("worker-secure.properties").items():
+            if k in local_only:
+                continue
+            var = names.get(k, "CONNECT_" + k.upper().replace(".", "_"))
+            if env.get(var) != v:
+                differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
+        check(not differ, "connect-secure has the settings of compose/local/worker-secure.properties",
               "; ".join(sorted(differ)))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
