@@ -132,7 +132,7 @@ fn an_unknown_ca_and_a_wrong_host_name_are_named_as_tls_failures() {
 }
 
 #[test]
-fn the_connectors_view_shows_the_secure_cluster_down_with_the_401_reason() {
+fn the_overview_and_connectors_view_show_the_secure_cluster_down_with_the_401() {
     secure::require_secure_worker();
     let file = ConsoleConfig::with_ca("");
     let text = std::fs::read_to_string(&file.path).expect("the config");
@@ -144,7 +144,13 @@ fn the_connectors_view_shows_the_secure_cluster_down_with_the_401_reason() {
         let result = rt.block_on(Probe::new(cluster, Duration::from_secs(10)).collect());
         store.apply(Update { at, kind: UpdateKind::Connect(i, result) });
     }
-    let screen = render(&store, at + Duration::from_secs(5));
+    let overview = render(&store, ViewId::Overview, at + Duration::from_secs(5));
+    // The overview's connector stage: down, since when, and the 401's hint (wrapped).
+    assert!(
+        overview.contains("down 5s") && overview.contains("401 Unauthorized — set username"),
+        "{overview}"
+    );
+    let screen = render(&store, ViewId::Connectors, at + Duration::from_secs(5));
     assert!(screen.contains("orders-cdc"), "the plain cluster's connector is listed:\n{screen}");
     assert!(
         screen.contains("connect:secure down 5s: https://localhost:8443: refused the request")
@@ -153,12 +159,12 @@ fn the_connectors_view_shows_the_secure_cluster_down_with_the_401_reason() {
     );
 }
 
-/// The connectors view, wide enough for the whole reason on one line.
-fn render(store: &Store, now: SystemTime) -> String {
+/// One view, wide enough for the whole reason on one line.
+fn render(store: &Store, view: ViewId, now: SystemTime) -> String {
     let mut term =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(240, 20)).expect("test terminal");
     let (theme, keymap) = (Theme::default(), cdc_console::action::Keymap::default());
-    let ui = UiState { view: ViewId::Connectors, ..UiState::default() };
+    let ui = UiState { view, ..UiState::default() };
     let embedded = Embedded::default();
     let view = View {
         store,
