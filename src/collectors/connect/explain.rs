@@ -3,6 +3,8 @@
 //! certificate: UnknownIssuer" sends people searching; the console knows whether it sent
 //! credentials and which CA it trusted, so it can say what to do.
 
+use super::ConnectError;
+
 /// The cause of a 401 or 403, after "Connect cluster `x` at URL ".
 pub(super) fn refusal(status: u16, request: &str, sent: Option<&str>) -> String {
     let hint = match (status, sent) {
@@ -22,6 +24,23 @@ pub(super) fn refusal(status: u16, request: &str, sent: Option<&str>) -> String 
         ),
     };
     format!("refused the request ({request}): {status} {} — {hint}", super::rest::reason(status))
+}
+
+/// A request without an answer: a TLS failure named as such, anything else unreachable with
+/// its innermost cause ("Connection refused (os error 111)").
+pub(super) fn failure(cluster: &str, endpoint: &str, e: &reqwest::Error) -> ConnectError {
+    let chain = chain(e);
+    match tls_failure(&chain) {
+        Some(reason) => ConnectError::Tls {
+            cluster: cluster.to_string(),
+            endpoint: endpoint.to_string(),
+            reason,
+        },
+        None => ConnectError::Unreachable {
+            endpoint: endpoint.to_string(),
+            reason: chain.last().cloned().unwrap_or_default(),
+        },
+    }
 }
 
 /// When the innermost cause of a failed request is a TLS failure: what went wrong, in words,
@@ -51,7 +70,7 @@ fn is_tls(message: &str) -> bool {
 }
 
 /// The messages of an error and of each of its causes, outermost first.
-pub(super) fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let mut out = vec![e.to_string()];
     let mut cur = e;
     while let Some(next) = cur.source() {

@@ -201,7 +201,7 @@ impl Probe {
             let answer = match sent.await {
                 Err(_) => return Err(self.timed_out(&method, &url)),
                 Ok(Err(e)) if e.is_timeout() => return Err(self.timed_out(&method, &url)),
-                Ok(Err(e)) => return Err(self.failed(&e)),
+                Ok(Err(e)) => return Err(super::explain::failure(&self.cluster, &self.base, &e)),
                 Ok(Ok(a)) => a,
             };
             if answer.status.is_success() {
@@ -228,22 +228,6 @@ impl Probe {
                 status: answer.status.as_u16(),
                 body: answer.body,
             });
-        }
-    }
-
-    /// No answer: a TLS failure named as such, anything else as unreachable with its root cause.
-    fn failed(&self, e: &reqwest::Error) -> ConnectError {
-        let chain = super::explain::chain(e);
-        match super::explain::tls_failure(&chain) {
-            Some(reason) => ConnectError::Tls {
-                cluster: self.cluster.clone(),
-                endpoint: self.base.clone(),
-                reason,
-            },
-            None => ConnectError::Unreachable {
-                endpoint: self.base.clone(),
-                reason: chain.last().cloned().unwrap_or_default(),
-            },
         }
     }
 
