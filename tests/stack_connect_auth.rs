@@ -104,6 +104,14 @@ fn a_wrong_password_or_a_token_the_worker_does_not_take_is_explained_and_never_p
     // Not even the base64 of `user:password`, which a logged Authorization header would show.
     let b64 = "Y2RjOnp6LXdyb25nLXB3LTVlMQ"; // base64("cdc:zz-wrong-pw-5e1"), unpadded
     assert!(!err.contains(b64), "{err}");
+    // Nor in the console's log (common::console points every run's log at this directory).
+    let logs = std::env::temp_dir().join("cdc-console-test-logs");
+    for entry in std::fs::read_dir(&logs).expect("the console's log directory").flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for secret in [wrong, token, b64] {
+            assert!(!text.contains(secret), "{} holds a secret", entry.path().display());
+        }
+    }
 }
 
 #[test]
