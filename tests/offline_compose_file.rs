@@ -36,6 +36,7 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
         "55433",
         "9092",
         "8083",
+        "8443",
         "source.sql",
         "sink.sql",
         "is pinned",

@@ -19,7 +19,7 @@ schema and Compose's own rules (undefined services, bad ports...) and needs no P
 
 Invariants:
   1. host ports 55432 (source:5432), 55433 (sink:5432), 9092, 9093 and 9094 (three Kafka
-     brokers), 8083 (connect:8083) are published;
+     brokers), 8083 (connect:8083) are published (8443: see 11);
   2. every Kafka broker advertises to host clients exactly the host port it publishes;
   3. every bind-mounted file or directory exists, relative to the compose file;
   4. the SQL files mounted into /docker-entrypoint-initdb.d are exactly compose/sql/source.sql
@@ -44,6 +44,9 @@ Invariants:
      ident_file setting that compose/local/lib/postgres.sh writes (ssl on, its certificate,
      key and CA), their hba_file and ident_file are the shared sql/pg_hba.conf and
      sql/pg_ident.conf, mounted read-only, and the certificates come from a volume.
+ 12. host port 8443 is published to connect-secure:8443, and every key of
+     compose/local/worker-secure.properties without a placeholder (but the plugin discovery) is
+     set to the same value on connect-secure.
 """
 
 import argparse
@@ -349,6 +352,21 @@ def main():
         check(len(tls_dirs) == 1 and tls_dirs <= vols,
               "%s reads its certificate, key and CA from a volume" % name,
               "files in %r, volumes %r" % (sorted(tls_dirs), sorted(vols)))
+    # 12. the authenticated worker: port 8443 and the settings of worker-secure.properties
+    check(published.get(8443) == ("connect-secure", 8443),
+          "host port 8443 is published to connect-secure:8443", "found %r" % (published.get(8443),))
+    if "connect-secure" in services:
+        env = env_of(services["connect-secure"])
+        names = dict(image_names, **{"rest.advertised.host.name": "ADVERTISED_HOST_NAME"})
+        differ = []
+        for k, v in properties("worker-secure.properties").items():
+            if k in local_only:
+                continue
+            var = names.get(k, "CONNECT_" + k.upper().replace(".", "_"))
+            if env.get(var) != v:
+                differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
+        check(not differ, "connect-secure has the settings of compose/local/worker-secure.properties",
+              "; ".join(sorted(differ)))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0

@@ -15,13 +15,17 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::connect_auth::{ConnectAuth, RawCluster};
 use super::job::Span;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawCluster")]
 pub struct ConnectCluster {
     pub name: String,
     pub url: HttpUrl,
+    /// TLS trust, credentials and extra headers (see `connect_auth`).
+    #[serde(flatten)]
+    pub auth: ConnectAuth,
     /// Off unless configured: restarting is a change, and the user asks for it per connector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_restart: Option<AutoRestartConfig>,
@@ -32,8 +36,16 @@ impl Default for ConnectCluster {
         Self {
             name: "local".into(),
             url: HttpUrl("http://127.0.0.1:8083".into()),
+            auth: ConnectAuth::default(),
             auto_restart: None,
         }
+    }
+}
+
+impl TryFrom<RawCluster> for ConnectCluster {
+    type Error = String;
+    fn try_from(raw: RawCluster) -> Result<Self, String> {
+        raw.check()
     }
 }
 
@@ -109,10 +121,20 @@ pub struct HttpUrl(String);
 
 impl HttpUrl {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let rest = s
-            .strip_prefix("http://")
-            .or_else(|| s.strip_prefix("https://"))
-            .ok_or_else(|| format!("`{s}` is not an http:// or https:// URL"))?;
+        let (scheme, rest) = s
+            .split_once("://")
+            .filter(|(scheme, _)| matches!(*scheme, "http" | "https"))
+            .ok_or_else(|| {
+                format!("`{}` is not an http:// or https:// URL", without_userinfo(s))
+            })?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if authority.contains('@') {
+            // Never echoed: what precedes the `@` is a user name and often a password.
+            return Err(format!(
+                "`{scheme}://****@…` holds credentials: remove them from the URL and set \
+                 `username` and `password` (or `password_env`, `password_file`) in [[connect]]"
+            ));
+        }
         if rest.trim_end_matches('/').is_empty() {
             return Err(format!("`{s}` has no host"));
         }
@@ -121,6 +143,16 @@ impl HttpUrl {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// `s` with anything before an `@` of its authority masked, for messages about a malformed URL.
+fn without_userinfo(s: &str) -> String {
+    let (scheme, rest) = s.split_once("://").unwrap_or(("", s));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://****@{}", &rest[at + 1..]),
+        None => s.to_string(),
     }
 }
 

@@ -68,7 +68,7 @@ pub(super) fn apply(
             None => c.connect.push(super::ConnectCluster {
                 name: "env".into(),
                 url,
-                auto_restart: None,
+                ..super::ConnectCluster::default()
             }),
         }
     }

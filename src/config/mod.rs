@@ -5,6 +5,7 @@
 //! worse than none.
 
 mod connect;
+mod connect_auth;
 mod contexts;
 mod env;
 pub mod job;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
+pub use connect_auth::{ConnectAuth, Credentials};
 pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
 pub use env::ENV_OVERRIDES;
 pub use load::{

@@ -82,14 +82,19 @@ fn read_file(path: &Path) -> Result<Secret, String> {
 pub fn exposure_warning(file: &Path) -> Option<String> {
     let mode = readable_by_others(file)?;
     let text = std::fs::read_to_string(file).ok()?;
+    // Keys whose value is the secret itself (a Connect cluster's token and extra headers too).
     let holds = text.lines().any(|l| {
         let l = l.trim_start();
-        l.strip_prefix("password").is_some_and(|rest| rest.trim_start().starts_with('='))
+        ["password", "token", "headers"]
+            .iter()
+            .any(|key| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')))
+            || (l.starts_with('[') && l.trim_end().ends_with(".headers]"))
     });
     holds.then(|| {
         format!(
-            "{} holds a password and others can read it (mode {mode:o}): chmod 600 it, or use \
-             password_env or password_file",
+            "{} holds a secret (a password, token or header value) and others can read it \
+             (mode {mode:o}): chmod 600 it, or use password_env/password_file \
+             (token_env/token_file)",
             file.display()
         )
     })
@@ -151,6 +156,13 @@ mod tests {
         let w = exposure_warning(&f).expect("warned");
         assert!(w.contains("mode 644") && !w.contains("hunter2"), "{w}");
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(exposure_warning(&f), None);
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
+        for secret in ["token = \"t\"", "headers = { X-Key = \"k\" }", "[connect.headers]"] {
+            std::fs::write(&f, format!("[[connect]]\n{secret}\n")).unwrap();
+            assert!(exposure_warning(&f).is_some(), "{secret}");
+        }
+        std::fs::write(&f, "[[connect]]\ntoken_file = \"/run/secrets/t\"\n").unwrap();
         assert_eq!(exposure_warning(&f), None);
     }
 }

@@ -2,12 +2,15 @@
 //! (masked) configs, and the actions that change them.
 //!
 //! Layout: `rest` sends one bounded request and turns error answers into [`ConnectError`];
-//! `wire` decodes the worker's JSON; `mask` hides secrets before anything leaves this module;
-//! `actions` is the typed API that mutates connectors (CLI now, TUI later); `restart_policy`
+//! `http` makes each cluster's client (CA, credentials, headers); `explain` words 401/403 and
+//! TLS failures; `wire` decodes the worker's JSON; `mask` hides secrets before anything leaves
+//! this module; `actions` is the typed API that mutates connectors (CLI now, TUI later); `restart_policy`
 //! decides when an opted-in FAILED connector is restarted on its own, `autorestart` does it.
 
 mod actions;
 mod autorestart;
+mod explain;
+mod http;
 mod mask;
 mod rest;
 mod restart_policy;
@@ -130,19 +133,25 @@ pub fn select_cluster<'a>(
 /// A reusable client for one Connect cluster. Cheap to clone (the HTTP pool is shared).
 #[derive(Clone)]
 pub struct Probe {
+    cluster: String,
     base: String,
-    http: reqwest::Client,
+    /// The cluster's client, or why its settings cannot make one: then every request fails with
+    /// that reason, so the view and the CLI show it where the cluster's state would be.
+    http: Result<reqwest::Client, ConnectError>,
+    /// The credentials requests carry, for the hint of a 401.
+    sent: Option<&'static str>,
     timeout: Duration,
 }
 
 impl Probe {
     pub fn new(cluster: &ConnectCluster, timeout: Duration) -> Self {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .build()
-            .unwrap_or_default();
-        Self { base: cluster.url.to_string(), http, timeout }
+        Self {
+            cluster: cluster.name.clone(),
+            base: cluster.url.to_string(),
+            http: http::client(cluster, timeout),
+            sent: cluster.auth.credentials.as_ref().map(crate::config::Credentials::kind),
+            timeout,
+        }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -206,7 +215,11 @@ mod tests {
     fn clusters_are_picked_by_name_or_the_first_is_the_default() {
         let mut config = Config::default();
         let url = HttpUrl::parse("http://10.0.0.2:8083").expect("valid URL");
-        config.connect.push(ConnectCluster { name: "west".into(), url, auto_restart: None });
+        config.connect.push(ConnectCluster {
+            name: "west".into(),
+            url,
+            ..ConnectCluster::default()
+        });
         assert_eq!(select_cluster(&config, None).map(|c| c.name.as_str()), Ok("local"));
         assert_eq!(
             select_cluster(&config, Some("west")).map(|c| c.url.as_str()),

@@ -29,6 +29,23 @@ pub enum ConnectError {
     NoCluster,
     #[error("{origin}: {message}")]
     Spec { origin: String, message: String },
+    /// 401 or 403: the worker wants other credentials, or more rights, than those sent.
+    #[error("Connect cluster `{cluster}` at {endpoint} {}", super::explain::refusal(*status, request, *sent))]
+    Refused {
+        cluster: String,
+        endpoint: String,
+        request: String,
+        status: u16,
+        /// The credentials the request carried ("username and password", "token"), if any:
+        /// the hint differs.
+        sent: Option<&'static str>,
+    },
+    /// The worker's certificate was not accepted (unknown CA, wrong host name…).
+    #[error("Connect cluster `{cluster}` at {endpoint}: {reason}")]
+    Tls { cluster: String, endpoint: String, reason: String },
+    /// The cluster's settings cannot make a client (an unreadable CA file, a header value).
+    #[error("Connect cluster `{cluster}`: {message}")]
+    Setup { cluster: String, message: String },
 }
 
 impl ConnectError {
@@ -40,7 +57,10 @@ impl ConnectError {
             Self::Decode { .. }
             | Self::UnknownCluster { .. }
             | Self::NoCluster
-            | Self::Spec { .. } => false,
+            | Self::Spec { .. }
+            | Self::Refused { .. }
+            | Self::Tls { .. }
+            | Self::Setup { .. } => false,
         }
     }
 
@@ -56,13 +76,13 @@ impl ConnectError {
     /// The HTTP status when the worker answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Rest { status, .. } => Some(*status),
+            Self::Rest { status, .. } | Self::Refused { status, .. } => Some(*status),
             _ => None,
         }
     }
 }
 
-fn reason(status: u16) -> &'static str {
+pub(super) fn reason(status: u16) -> &'static str {
     StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
 }
 
@@ -97,6 +117,14 @@ impl From<ConnectError> for CollectError {
             }
             ConnectError::Decode { url, message } => {
                 CollectError::Backend { endpoint: url, message, retryable: false }
+            }
+            // The store's views name the cluster; the endpoint leads, the cause follows.
+            ConnectError::Refused { endpoint, request, status, sent, .. } => {
+                let message = super::explain::refusal(status, &request, sent);
+                CollectError::Backend { endpoint, message, retryable: false }
+            }
+            ConnectError::Tls { endpoint, reason, .. } => {
+                CollectError::Backend { endpoint, message: reason, retryable: false }
             }
             other => CollectError::Backend {
                 endpoint: String::new(),
@@ -158,9 +186,10 @@ impl Probe {
         url: Url,
         body: Option<&serde_json::Value>,
     ) -> Result<Answer, ConnectError> {
+        let http = self.http.as_ref().map_err(Clone::clone)?;
         let mut attempt = 1;
         loop {
-            let mut req = self.http.request(method.clone(), url.clone());
+            let mut req = http.request(method.clone(), url.clone());
             if let Some(b) = body {
                 req = req.json(b);
             }
@@ -172,12 +201,7 @@ impl Probe {
             let answer = match sent.await {
                 Err(_) => return Err(self.timed_out(&method, &url)),
                 Ok(Err(e)) if e.is_timeout() => return Err(self.timed_out(&method, &url)),
-                Ok(Err(e)) => {
-                    return Err(ConnectError::Unreachable {
-                        endpoint: self.base.clone(),
-                        reason: root_cause(&e),
-                    });
-                }
+                Ok(Err(e)) => return Err(super::explain::failure(&self.cluster, &self.base, &e)),
                 Ok(Ok(a)) => a,
             };
             if answer.status.is_success() {
@@ -188,6 +212,15 @@ impl Probe {
                 tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt))).await;
                 attempt += 1;
                 continue;
+            }
+            if matches!(answer.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                return Err(ConnectError::Refused {
+                    cluster: self.cluster.clone(),
+                    endpoint: self.base.clone(),
+                    request: format!("{method} {}", url.path()),
+                    status: answer.status.as_u16(),
+                    sent: self.sent,
+                });
             }
             return Err(ConnectError::Rest {
                 method: method.to_string(),
@@ -203,16 +236,6 @@ impl Probe {
         let request = format!("{method} {}{query}", url.path());
         ConnectError::Timeout { endpoint: self.base.clone(), request, after: self.timeout }
     }
-}
-
-/// reqwest wraps the OS error several levels deep; the innermost says what happened
-/// ("Connection refused (os error 111)").
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }
 
 #[cfg(test)]

@@ -109,16 +109,20 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
         }
     };
     let b = block(&title, view, stale_marker(view));
-    // A cluster that is down says since when and why, above the rows it last reported.
+    // A cluster that is down says since when and why, above the rows it last reported (or above
+    // the other clusters' rows, when it never answered: a 401 from a second cluster).
+    let several = view.store.connect.len() > 1;
     let down: Vec<Line> = view
         .store
         .connect
         .iter()
         .filter_map(|b| match (&b.health, &b.snapshot) {
-            (Health::Down { since, reason, .. }, Some(_)) => Some(Line::from(Span::styled(
-                format!(" {} down {}: {reason}", b.name, age(*since, view.now)),
-                view.theme.error(),
-            ))),
+            (Health::Down { since, reason, .. }, snapshot) if several || snapshot.is_some() => {
+                Some(Line::from(Span::styled(
+                    format!(" {} down {}: {reason}", b.name, age(*since, view.now)),
+                    view.theme.error(),
+                )))
+            }
             _ => None,
         })
         .collect();
