@@ -18,11 +18,13 @@ struct Sweep {
     dir: PathBuf,
     /// Put before the labels of the runs that follow.
     label: &'static str,
+    /// Set for every run (secrets read from the environment).
+    env: Vec<(String, String)>,
 }
 
 impl Sweep {
     fn new(dir: PathBuf) -> Self {
-        Self { secrets: Vec::new(), captured: Vec::new(), dir, label: "" }
+        Self { secrets: Vec::new(), captured: Vec::new(), dir, label: "", env: Vec::new() }
     }
 
     /// A value no output could contain by chance.
@@ -33,6 +35,12 @@ impl Sweep {
         value
     }
 
+    /// A secret whose value the stack fixes (a dev password).
+    fn known(&mut self, name: &'static str, value: &str) -> String {
+        self.secrets.push((name, value.to_string()));
+        value.to_string()
+    }
+
     fn record(&mut self, what: impl Into<String>, text: impl Into<String>) {
         self.captured.push((what.into(), text.into()));
     }
@@ -40,10 +48,11 @@ impl Sweep {
     /// Runs the console with this sweep's log directory and records its exit, stdout and
     /// stderr; returns stdout.
     fn run(&mut self, config: &Path, args: &[&str]) -> String {
-        let out = common::console(
-            &[&["--config", &config.display().to_string()], args].concat(),
-            &[("CDC_CONSOLE_LOG_DIR", &self.dir.join("logs").display().to_string())],
-        );
+        let log_dir = self.dir.join("logs").display().to_string();
+        let mut env: Vec<(&str, &str)> = vec![("CDC_CONSOLE_LOG_DIR", &log_dir)];
+        env.extend(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let out =
+            common::console(&[&["--config", &config.display().to_string()], args].concat(), &env);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let (label, args) = (self.label, args.join(" "));
@@ -94,7 +103,27 @@ async fn role(admin: &tokio_postgres::Client, name: &str, password: &str) {
         .expect("create the sweep's role");
 }
 
-fn config_text(user: &str, sink_db: &str, source_pw_file: &Path, sink_pw: &str) -> String {
+/// Two clusters on the stack's authenticated worker: one with its password in a file and an extra
+/// header, one with a bearer token it refuses (the 401 path).
+fn secure_clusters(dir: &Path, header: &str) -> String {
+    let ca = common::repo_root().join(".stack/tls/ca.crt");
+    format!(
+        "[[connect]]\nname = \"secure\"\nurl = \"https://localhost:8443\"\nca_file = {ca:?}\n\
+         username = \"cdc\"\npassword_file = {pw:?}\nheaders = {{ \"X-Sweep\" = \"{header}\" }}\n\n\
+         [[connect]]\nname = \"secure-token\"\nurl = \"https://localhost:8443\"\n\
+         ca_file = {ca:?}\ntoken_env = \"CDC_SWEEP_TOKEN\"\n\n",
+        ca = ca.display().to_string(),
+        pw = dir.join("connect-password").display().to_string(),
+    )
+}
+
+fn config_text(
+    user: &str,
+    sink_db: &str,
+    source_pw_file: &Path,
+    sink_pw: &str,
+    (dir, header): (&Path, &str),
+) -> String {
     let template = std::fs::read_to_string(common::repo_root().join("compose/cdc-console.toml"))
         .expect("compose/cdc-console.toml");
     // The example config with this sweep's roles and database, and replicas and a job of
@@ -114,6 +143,7 @@ fn config_text(user: &str, sink_db: &str, source_pw_file: &Path, sink_pw: &str) 
         .replace("name = \"orders_replica\"", "name = \"sweep_replica\"")
         .replace("name = \"orders_transformed\"", "name = \"sweep_transformed\"")
         .replace("name = \"orders_by_status\"", "name = \"sweep_job\"")
+        .replacen("[[tables]]", &format!("{}[[tables]]", secure_clusters(dir, header)), 1)
 }
 
 fn write_private(path: &Path, text: &str) {
@@ -138,6 +168,9 @@ fn sweep_subcommands(sweep: &mut Sweep, config: &Path) {
         &["diff"],
         &["connectors", "get"],
         &["connectors", "describe", "orders-cdc"],
+        &["connectors", "--cluster", "secure", "get"],
+        &["connectors", "--cluster", "secure-token", "get"],
+        &["contexts"],
     ] {
         sweep.run(config, args);
         sweep.run(config, &[args, &["-o", "json"]].concat());
@@ -158,6 +191,7 @@ fn sweep_serve(sweep: &mut Sweep, config: &Path) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cdc-console"))
         .args(["--config", &config.display().to_string(), "serve", "--metrics-addr", addr])
         .env("CDC_CONSOLE_LOG_DIR", sweep.dir.join("logs"))
+        .envs(sweep.env.iter().map(|(k, v)| (k, v)))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -182,8 +216,11 @@ fn sweep_tui(sweep: &mut Sweep, config: &Path) {
     let dir = sweep.dir.join("tui");
     std::fs::create_dir_all(&dir).expect("tui dir");
     let name = format!("sweep-{}", std::process::id());
-    let tui =
-        Session::console(&name, &dir, &format!("CDC_CONSOLE_CONFIG={}", config.display()), 160, 48);
+    let mut env = format!("CDC_CONSOLE_CONFIG={}", config.display());
+    for (k, v) in &sweep.env {
+        let _ = write!(env, " {k}={v}");
+    }
+    let tui = Session::console(&name, &dir, &env, 160, 48);
     tui.wait("the overview", 30, |s| s.contains("orders-cdc"));
     for view in [
         "connectors",
@@ -210,6 +247,10 @@ fn sweep_tui(sweep: &mut Sweep, config: &Path) {
 #[tokio::test(flavor = "multi_thread")]
 async fn no_configured_secret_reaches_any_output() {
     common::require_stack();
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:8443").is_ok(),
+        "the stack's connect-secure worker is down: compose/local/stack start connect-secure"
+    );
     let dir = std::env::temp_dir().join(format!("cdc-console-sweep-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("logs")).expect("sweep dir");
@@ -222,10 +263,14 @@ async fn no_configured_secret_reaches_any_output() {
     role(&source_admin, &user, &source_pw).await;
     let (sink_db, _scratch, sink_admin) = common::scratch_database("sweep").await;
     role(&sink_admin, &user, &sink_pw).await;
+    let header = sweep.secret("connect-header");
+    let token = sweep.secret("connect-token");
+    sweep.env.push(("CDC_SWEEP_TOKEN".into(), token));
+    write_private(&dir.join("connect-password"), &sweep.known("connect-password", "cdc-secret"));
     let pw_file = dir.join("source-password");
     write_private(&pw_file, &source_pw);
     let config = dir.join("config.toml");
-    write_private(&config, &config_text(&user, &sink_db, &pw_file, &sink_pw));
+    write_private(&config, &config_text(&user, &sink_db, &pw_file, &sink_pw, (&dir, &header)));
 
     sweep_subcommands(&mut sweep, &config);
     sweep_serve(&mut sweep, &config);
@@ -236,7 +281,7 @@ async fn no_configured_secret_reaches_any_output() {
     let wrong_file = dir.join("wrong-password");
     write_private(&wrong_file, &wrong);
     let bad = dir.join("bad.toml");
-    write_private(&bad, &config_text(&user, &sink_db, &wrong_file, &sink_pw));
+    write_private(&bad, &config_text(&user, &sink_db, &wrong_file, &sink_pw, (&dir, &header)));
     for args in [&["status"][..], &["slots", "-o", "json"], &["diff", "-o", "json"]] {
         sweep.label = "--config bad ";
         sweep.run(&bad, args);
@@ -246,6 +291,8 @@ async fn no_configured_secret_reaches_any_output() {
         ("brokers (stdout", "9092"),
         ("connectors get (stdout", "orders-cdc"),
         ("tui :connectors", "RUNNING"),
+        ("connectors --cluster secure get -o json (stdout", "\"version\""),
+        ("connectors --cluster secure-token get (stderr", "401"),
     ]
     .into_iter()
     .filter(|(w, needle)| !sweep.saw(w, needle))
