@@ -7,6 +7,7 @@
 mod connect;
 mod env;
 pub mod job;
+mod kafka;
 pub mod keymap;
 mod keymap_file;
 mod load;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use env::ENV_OVERRIDES;
+pub use kafka::{KafkaConfig, KafkaSasl, KafkaTls, SaslMechanism, SecurityProtocol};
 pub use load::{ConfigError, ConfigSource, load, parse, parse_as, user_config_dir};
 
 /// Everything the console talks to.
@@ -139,24 +141,6 @@ impl std::fmt::Display for PostgresEndpoint {
 impl std::fmt::Debug for PostgresEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "PostgresEndpoint({self})")
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KafkaConfig {
-    /// Comma-separated bootstrap servers.
-    pub brokers: String,
-    /// Extra librdkafka properties for every client the console creates.
-    pub properties: std::collections::BTreeMap<String, String>,
-}
-
-impl Default for KafkaConfig {
-    fn default() -> Self {
-        Self {
-            brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(),
-            properties: Default::default(),
-        }
     }
 }
 

@@ -102,11 +102,18 @@ impl Probe {
             Err(e @ ProbeError::Client(_)) => Err(e.into_collect(&self.brokers)),
             // librdkafka's errors are generic ("broker transport failure"); a plain TCP connect
             // says why, which is what someone looking at a down broker wants to read.
+            // With TLS or SASL, TCP connects and the cause is what librdkafka reported.
             Err(e) => Err(match tcp_reason(&self.brokers, self.timeout).await {
                 Some(reason) => {
                     CollectError::Unreachable { endpoint: self.brokers.clone(), reason }
                 }
-                None => e.into_collect(&self.brokers),
+                None => match self.client.as_ref().ok().map(|c| c.context().cause.get()) {
+                    Some(Some(cause)) => CollectError::Unreachable {
+                        endpoint: self.brokers.clone(),
+                        reason: format!("{cause} ({e})"),
+                    },
+                    _ => e.into_collect(&self.brokers),
+                },
             }),
         }
     }
