@@ -9,12 +9,15 @@ use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::ConsumerContext;
+use rdkafka::consumer::{BaseConsumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 /// A security failure stays the cause while other failures follow it closely (a failed handshake
 /// is followed by a disconnect); one this much older gives way to what happens now.
 const SECURITY_KEPT: Duration = Duration::from_secs(10);
+
+/// How long [`drain`] serves a client's queue.
+const DRAIN: Duration = Duration::from_millis(20);
 
 /// How much of a message is kept: librdkafka's are one line, a TLS chain dump is not wanted.
 const MAX_LEN: usize = 400;
@@ -104,6 +107,20 @@ fn is_security(message: &str) -> bool {
     ["SSL", "SASL", "certificate", "Authentication", "authentication"]
         .iter()
         .any(|w| message.contains(w))
+}
+
+/// Serves `consumer`'s queue for a moment: librdkafka hands logs and errors to the context
+/// only when the client is polled, so a caller that has just seen a request fail drains the
+/// queue before asking [`LastCause::get`]. A poll without a wait may return after serving a
+/// single event (statistics, say), hence a short budget rather than a count.
+pub fn drain<C: ConsumerContext>(consumer: &BaseConsumer<C>) {
+    let started = Instant::now();
+    while let Some(left) = DRAIN.checked_sub(started.elapsed()).filter(|d| !d.is_zero()) {
+        // Returns early only for an error event (nothing is assigned, no message comes).
+        if consumer.poll(left).is_none() {
+            break;
+        }
+    }
 }
 
 /// A client context that only keeps the last cause, for clients with no context of their own.

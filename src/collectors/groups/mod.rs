@@ -226,9 +226,11 @@ fn topics(client: &BaseConsumer<CauseContext>, timeout: Duration) -> Result<Layo
             break;
         }
     }
-    let m = client
-        .fetch_metadata(None, timeout)
-        .map_err(|e| GroupsError::Kafka { what: "metadata", reason: e.to_string() })?;
+    let m = client.fetch_metadata(None, timeout).map_err(|e| {
+        // The cause (TLS, SASL) is in the queue's logs and errors.
+        crate::kafka::cause::drain(client);
+        GroupsError::Kafka { what: "metadata", reason: e.to_string() }
+    })?;
     let mut ids = BTreeMap::new();
     let mut leaders = BTreeMap::new();
     for t in m.topics().iter().filter(|t| t.error().is_none()) {
