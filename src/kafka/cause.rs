@@ -16,6 +16,11 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 /// is followed by a disconnect); one this much older gives way to what happens now.
 const SECURITY_KEPT: Duration = Duration::from_secs(10);
 
+/// What a failed certificate check can mean, after librdkafka's words.
+const CERTIFICATE_HINT: &str = " [the broker's certificate is not signed by a CA in \
+    kafka.tls.ca_file, or does not name the host connected to (kafka.brokers; \
+    kafka.tls.verify_hostname)]";
+
 /// How long [`drain`] serves a client's queue.
 const DRAIN: Duration = Duration::from_millis(20);
 
@@ -90,9 +95,14 @@ impl LastCause {
     }
 
     fn record(&self, text: &str, security: bool) {
-        let text: String = text.trim().chars().take(MAX_LEN).collect();
+        let mut text: String = text.trim().chars().take(MAX_LEN).collect();
         if text.is_empty() {
             return;
+        }
+        // librdkafka says the same for an untrusted CA and for a certificate naming another
+        // host (and then advises only the CA).
+        if text.contains("certificate verify failed") {
+            text.push_str(CERTIFICATE_HINT);
         }
         let seen = Seen { at: Instant::now(), text };
         let mut c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
@@ -169,21 +179,11 @@ mod tests {
             "3/3 brokers are down",
         );
         cause.record_log(RDKafkaLogLevel::Info, "an informational line");
-        assert_eq!(cause.get().as_deref(), Some(ssl));
+        let shown = cause.get().expect("a cause");
+        assert_eq!(shown, format!("{ssl}{CERTIFICATE_HINT}"));
         assert_eq!(
             cause.explain("cluster metadata: timed out"),
-            format!("cluster metadata: timed out: {ssl}")
+            format!("cluster metadata: timed out: {shown}")
         );
-    }
-
-    #[test]
-    fn without_a_security_failure_the_last_failure_is_the_cause() {
-        let cause = LastCause::default();
-        cause.record_error(
-            &KafkaError::Global(RDKafkaErrorCode::BrokerTransportFailure),
-            "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused",
-        );
-        assert!(cause.get().is_some_and(|c| c.contains("Connection refused")));
-        assert_eq!(cause.explain("x"), format!("x: {}", cause.get().unwrap()));
     }
 }

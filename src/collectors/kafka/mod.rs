@@ -125,13 +125,11 @@ impl Probe {
         let for_metadata = client.clone();
         let (listed, mut topics, answered_by) = blocking("metadata", bound, move || {
             stats::serve(&for_metadata, Duration::from_millis(10));
-            let m = for_metadata
-                .fetch_metadata(None, timeout)
-                .map_err(|e| {
-                    // The cause (TLS, SASL) is in the queue's logs and errors.
-                    crate::kafka::cause::drain(&for_metadata);
-                    ProbeError::Metadata(e.to_string())
-                })?;
+            let m = for_metadata.fetch_metadata(None, timeout).map_err(|e| {
+                // The cause (TLS, SASL) is in the queue's logs and errors.
+                crate::kafka::cause::drain(&for_metadata);
+                ProbeError::Metadata(e.to_string())
+            })?;
             Ok((metadata::brokers(&m), metadata::topics(&m), m.orig_broker_id()))
         })
         .await?;
