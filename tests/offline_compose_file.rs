@@ -31,7 +31,8 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
     assert!(out.status.success(), "{text}");
     assert!(!text.contains("FAIL"), "{text}");
     // The checks that matter most, by name, so a silently skipped check cannot pass.
-    for needed in ["55432", "55433", "9092", "8083", "source.sql", "sink.sql", "is pinned"] {
+    for needed in ["55432", "55433", "9092", "29092", "8083", "source.sql", "sink.sql", "is pinned"]
+    {
         assert!(text.contains(needed), "check.py no longer checks `{needed}`:\n{text}");
     }
 }

@@ -30,9 +30,9 @@ fn tls_file(name: &str) -> PathBuf {
 fn kafka_toml(brokers: &str, ca: &str, password: &str) -> String {
     format!(
         "[kafka]\nbrokers = \"{brokers}\"\nsecurity_protocol = \"SASL_SSL\"\n\n[kafka.tls]\n\
-         ca_file = {:?}\n\n[kafka.sasl]\nmechanism = \"SCRAM-SHA-512\"\nusername = \"{USER}\"\n\
+         ca_file = \"{}\"\n\n[kafka.sasl]\nmechanism = \"SCRAM-SHA-512\"\nusername = \"{USER}\"\n\
          password = \"{password}\"\n\n[timeouts]\nrequest_ms = {REQUEST_MS}\n",
-        tls_file(ca)
+        tls_file(ca).display()
     )
 }
 

@@ -21,7 +21,7 @@ async fn the_replicator_and_a_job_run_over_sasl_ssl() {
     let scenario = common::stages::Scenario::new("ksec", &sink).await;
     let ca = common::repo_root().join(".stack/tls/ca.crt");
     let mut text = std::fs::read_to_string(&scenario.config).expect("config");
-    text.push_str(&format!("\n{KAFKA}\n[kafka.tls]\nca_file = {ca:?}\n"));
+    text.push_str(&format!("\n{KAFKA}\n[kafka.tls]\nca_file = \"{}\"\n", ca.display()));
     std::fs::write(&scenario.config, text).expect("config");
     std::fs::set_permissions(&scenario.config, std::fs::Permissions::from_mode(0o600))
         .expect("chmod");

@@ -65,7 +65,8 @@ fn oauthbearer_client_credentials_map_to_librdkafkas_oidc() {
     let text = format!(
         "[kafka]\nsecurity_protocol = \"SASL_SSL\"\n[kafka.sasl]\nmechanism = \"OAUTHBEARER\"\n\
          token_endpoint_url = \"https://idp/token\"\nclient_id = \"console\"\n\
-         client_secret_file = {secret:?}\nscope = \"kafka\"\n"
+         client_secret_file = \"{}\"\nscope = \"kafka\"\n",
+        secret.display()
     );
     let config = parse(&text, Path::new("x.toml")).unwrap();
     assert_eq!(config.kafka.sasl.as_ref().map(|s| s.mechanism), Some(SaslMechanism::OauthBearer));

@@ -4,6 +4,7 @@
 
 use rdkafka::ClientConfig;
 
+use crate::config::secret::Secret;
 use crate::config::{KafkaConfig, SaslMechanism};
 
 /// Sets the security properties `kafka` asks for on `c`. Secrets are exposed here only, into the
@@ -39,7 +40,7 @@ pub fn apply(c: &mut ClientConfig, kafka: &KafkaConfig) {
         let pairs = [
             ("sasl.oauthbearer.token.endpoint.url", sasl.token_endpoint_url.as_deref()),
             ("sasl.oauthbearer.client.id", sasl.client_id.as_deref()),
-            ("sasl.oauthbearer.client.secret", sasl.client_secret().map(|s| s.expose())),
+            ("sasl.oauthbearer.client.secret", sasl.client_secret().map(Secret::expose)),
             ("sasl.oauthbearer.scope", sasl.scope.as_deref()),
         ];
         for (key, value) in pairs {
