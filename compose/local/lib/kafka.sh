@@ -15,7 +15,6 @@ controller_port() { echo $((CONTROLLER_PORT + $1 - 1)); }
 secure_port() { echo $((SECURE_BROKER_PORT + $1 - 1)); }
 broker_props() { echo "$STATE/kafka/broker-$1.properties"; }
 BOOTSTRAP=$HOST:$(broker_port 1),$HOST:$(broker_port 2),$HOST:$(broker_port 3)
-SECURE_BOOTSTRAP=localhost:$(secure_port 1),localhost:$(secure_port 2),localhost:$(secure_port 3)
 # Each broker's heap: three brokers, Connect and both databases stay under ~3 GB resident.
 BROKER_HEAP=${CDC_STACK_BROKER_HEAP:-384m}
 
