@@ -170,3 +170,47 @@ fn a_wrong_host_name_is_named_as_a_failed_certificate_check() {
         fails_clearly(&kafka, args, "127.0.0.1:29092", "does not name the host");
     }
 }
+
+/// The first line `args` writes to stderr (a stage's first retry), the process then stopped;
+/// stopped after 30 s at the latest, so a stage that says nothing fails the test, not hangs it.
+fn first_complaint(config: &Path, args: &[&str]) -> String {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cdc-console"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("CDC_CONSOLE_CONFIG")
+        .env("CDC_CONSOLE_LOG_DIR", std::env::temp_dir().join("cdc-console-test-logs"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cdc-console");
+    let pid = child.id();
+    let guard = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(30));
+        let _ = std::process::Command::new("kill").arg(pid.to_string()).status();
+    });
+    let mut line = String::new();
+    let stderr = child.stderr.take().expect("stderr");
+    std::io::BufReader::new(stderr).read_line(&mut line).expect("read stderr");
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(guard);
+    line
+}
+
+#[test]
+fn the_replicator_and_a_job_name_the_cause_of_a_wrong_password() {
+    common::require_stack();
+    let dir = tempfile::tempdir().expect("dir");
+    let job = common::processor::job_toml(&format!("ksec_badpw_{}", std::process::id()), None);
+    let text = format!("{}\n{job}", kafka_toml(SECURE, "ca.crt", "wrong-password"));
+    let config = config_file(dir.path(), &text);
+    for args in [&["replicate"][..], &["process"]] {
+        let line = first_complaint(&config, args);
+        assert!(line.contains("retry"), "{args:?}: retried: {line}");
+        assert!(line.contains("localhost:2909"), "{args:?}: endpoint named: {line}");
+        assert!(line.contains("SASL authentication error"), "{args:?}: cause named: {line}");
+        assert!(!line.contains("wrong-password") && !line.contains(PASSWORD), "{line}");
+    }
+}
