@@ -137,3 +137,14 @@ fn incomplete_or_mixed_settings_are_refused_by_name() {
     let e = err("[kafka]\nsecurity_protocol = \"TLS\"\n");
     assert!(e.starts_with("conf/cdc.toml:2:21: key `kafka.security_protocol`"), "{e}");
 }
+
+#[test]
+fn librdkafka_takes_every_secret_bearing_key_so_none_is_echoed_in_a_config_error() {
+    // A property librdkafka refuses comes back as "Client config error: … KEY VALUE": a build
+    // without SASL or OIDC would print the password. This build takes them all.
+    let text = "[kafka]\nsecurity_protocol = \"SASL_PLAINTEXT\"\n[kafka.sasl]\n\
+                mechanism = \"SCRAM-SHA-256\"\nusername = \"u\"\npassword = \"hunter2\"\n";
+    let c = client_config(&parse(text, Path::new("x.toml")).unwrap());
+    let made = c.create::<rdkafka::consumer::BaseConsumer>();
+    assert!(made.is_ok(), "{:?}", made.err());
+}
