@@ -35,6 +35,7 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
         "55432",
         "55433",
         "9092",
+        "29092",
         "8083",
         "8443",
         "source.sql",

@@ -19,8 +19,9 @@ schema and Compose's own rules (undefined services, bad ports...) and needs no P
 
 Invariants:
   1. host ports 55432 (source:5432), 55433 (sink:5432), 9092, 9093 and 9094 (three Kafka
-     brokers), 8083 (connect:8083) are published (8443: see 11);
-  2. every Kafka broker advertises to host clients exactly the host port it publishes;
+     brokers), 8083 (connect:8083) are published (8443: see 12);
+     and 29092, 29093 and 29094 (their SASL_SSL listeners);
+  2. every Kafka broker advertises to host clients exactly the host ports it publishes, 1:1;
   3. every bind-mounted file or directory exists, relative to the compose file;
   4. the SQL files mounted into /docker-entrypoint-initdb.d are exactly compose/sql/source.sql
      (on `source`) and compose/sql/sink.sql (on `sink`);
@@ -35,8 +36,9 @@ Invariants:
      compose/local/kafka/pom.xml, the Debezium Connect tag is debezium.version of
      compose/local/debezium/pom.xml;
  10. the settings are the local stack's: every key of compose/local/broker.properties without a
-     placeholder is set to the same value on each broker (KAFKA_FOO_BAR for foo.bar; the
-     listeners differ by design), and every
+     placeholder is set to the same value on each broker (KAFKA_FOO_BAR for foo.bar, as the
+     apache/kafka image names them: "_" as "__", "-" as "___"; the listeners differ by
+     design), and every
      key of compose/local/worker.properties without a placeholder, but for the plugin discovery
      of the local classpath, is set to the same value on Connect (CONNECT_FOO_BAR, or the
      image's own GROUP_ID, CONFIG_STORAGE_TOPIC... names);
@@ -146,6 +148,11 @@ def binds_of(svc, base):
     return out
 
 
+def kafka_var(key):
+    """The apache/kafka image's environment variable for a broker property."""
+    return "KAFKA_" + key.replace("_", "__").replace("-", "___").replace(".", "_").upper()
+
+
 def image_pinned(image):
     if "@sha256:" in image:
         return True
@@ -184,7 +191,7 @@ def main():
               "found %r" % (published.get(port),))
     kafka_services = sorted(n for n, s in services.items()
                             if "KAFKA_ADVERTISED_LISTENERS" in env_of(s))
-    for port in (9092, 9093, 9094):
+    for port in (9092, 9093, 9094, 29092, 29093, 29094):
         check(port in published and published[port][0] in kafka_services,
               "host port %d is published by a Kafka broker" % port, "found %r" % (published.get(port),))
 
@@ -199,7 +206,8 @@ def main():
             if m and m.group(2) in ("localhost", "127.0.0.1", "::1", "[::1]"):
                 host_ports.add(int(m.group(3)))
         pubs = {(pub, tgt) for ip, pub, tgt in ports_of(svc) if pub is not None}
-        check(len(host_ports) == 1 and all((p, p) in pubs for p in host_ports),
+        check(len(host_ports) >= 1 and all((p, p) in pubs for p in host_ports)
+              and {p for p, t in pubs} == host_ports,
               "%s advertises host port(s) %s and publishes them 1:1" % (name, sorted(host_ports)),
               "advertised %r, published %r" % (adv, sorted(pubs)))
 
@@ -298,9 +306,9 @@ def main():
     network = {"inter.broker.listener.name", "listener.security.protocol.map"}
     for name in kafka_services:
         env = env_of(services[name])
-        differ = sorted("%s=%s (found %r)" % (k, v, env.get("KAFKA_" + k.upper().replace(".", "_")))
+        differ = sorted("%s=%s (found %r)" % (k, v, env.get(kafka_var(k)))
                         for k, v in properties("broker.properties").items()
-                        if k not in network and env.get("KAFKA_" + k.upper().replace(".", "_")) != v)
+                        if k not in network and env.get(kafka_var(k)) != v)
         check(not differ, "%s has the settings of compose/local/broker.properties" % name, "; ".join(differ))
     image_names = {"group.id": "GROUP_ID", "config.storage.topic": "CONFIG_STORAGE_TOPIC",
                    "offset.storage.topic": "OFFSET_STORAGE_TOPIC", "status.storage.topic": "STATUS_STORAGE_TOPIC",

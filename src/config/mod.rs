@@ -9,6 +9,7 @@ mod connect_auth;
 mod contexts;
 mod env;
 pub mod job;
+mod kafka;
 pub mod keymap;
 mod keymap_file;
 mod load;
@@ -26,6 +27,7 @@ pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use connect_auth::{ConnectAuth, Credentials};
 pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
 pub use env::ENV_OVERRIDES;
+pub use kafka::{KafkaConfig, KafkaSasl, KafkaTls, SaslMechanism, SecurityProtocol};
 pub use load::{
     ConfigError, ConfigSource, Loaded, load, load_context, parse, parse_as, user_config_dir,
 };
@@ -86,24 +88,6 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             read_only: false,
             ui: UiConfig::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KafkaConfig {
-    /// Comma-separated bootstrap servers.
-    pub brokers: String,
-    /// Extra librdkafka properties for every client the console creates.
-    pub properties: std::collections::BTreeMap<String, String>,
-}
-
-impl Default for KafkaConfig {
-    fn default() -> Self {
-        Self {
-            brokers: "127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094".into(),
-            properties: Default::default(),
         }
     }
 }

@@ -17,18 +17,29 @@ use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::{ClientConfig, Offset};
 
+use crate::kafka::CauseContext;
+use crate::pipeline::topics::TopicError;
+
 /// Partitions asked at once; each query blocks a thread for its round trip.
 const PARALLEL: usize = 8;
 
 pub struct Watermarks {
-    client: Arc<BaseConsumer>,
+    client: Arc<BaseConsumer<CauseContext>>,
     timeout: Duration,
 }
 
 impl Watermarks {
     /// `config`: the console's client settings (bootstrap servers, security, user properties).
     pub fn new(config: ClientConfig, timeout: Duration) -> Result<Self, KafkaError> {
-        Ok(Self { client: Arc::new(config.create()?), timeout })
+        let client = config.create_with_context(CauseContext::default())?;
+        Ok(Self { client: Arc::new(client), timeout })
+    }
+
+    /// `e` with the cause this client caught: it has the settings of the client whose lookup
+    /// failed (a stream consumer, whose queue nobody serves before its first message), so it
+    /// failed the same way (a wrong password, an untrusted certificate).
+    pub fn explain(&self, e: TopicError) -> TopicError {
+        crate::pipeline::topics::with_cause(e, &self.client)
     }
 
     /// (low, high) of each of `partitions`, in their order.

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # Sourced by compose/local/stack: three Apache Kafka brokers in KRaft mode, each a combined
 # broker+controller of one 3-voter quorum, from the jars of compose/local/kafka/pom.xml.
-#   broker N: PLAINTEXT 127.0.0.1:909(1+N), CONTROLLER 127.0.0.1:1909(1+N)
+#   broker N: PLAINTEXT 127.0.0.1:909(1+N), CONTROLLER 127.0.0.1:1909(1+N),
+#             SASL_SSL 127.0.0.1:2909(1+N) advertised as localhost:2909(1+N) (SCRAM-SHA-512 users,
+#             TLS from $STATE/tls: lib/tls.sh)
 #   .stack/kafka/cluster.id    the cluster id, made once; every node is formatted with it
 #   .stack/kafka/N/            node N's log directory (topics and the metadata log), kept across
 #                              restarts: a broker restart keeps its data
@@ -10,6 +12,7 @@
 BROKERS=(1 2 3)
 broker_port() { echo $((BROKER_PORT + $1 - 1)); }
 controller_port() { echo $((CONTROLLER_PORT + $1 - 1)); }
+secure_port() { echo $((SECURE_BROKER_PORT + $1 - 1)); }
 broker_props() { echo "$STATE/kafka/broker-$1.properties"; }
 BOOTSTRAP=$HOST:$(broker_port 1),$HOST:$(broker_port 2),$HOST:$(broker_port 3)
 # Each broker's heap: three brokers, Connect and both databases stay under ~3 GB resident.
@@ -22,7 +25,27 @@ broker_write_props() { # N
   for i in "${BROKERS[@]}"; do voters+="${voters:+,}$i@$HOST:$(controller_port "$i")"; done
   sed -e "s|@NODE@|$n|" -e "s|@HOST@|$HOST|g" -e "s|@PORT@|$(broker_port "$n")|" \
       -e "s|@CONTROLLER_PORT@|$(controller_port "$n")|" -e "s|@VOTERS@|$voters|" \
+      -e "s|@SECURE_PORT@|$(secure_port "$n")|" -e "s|@TLS@|$TLS|g" \
       -e "s|@LOG_DIR@|$STATE/kafka/$n|" "$HERE/broker.properties" >"$(broker_props "$n")"
+  # Kafka's PEM keystore: the key, then the certificate, in one file.
+  [[ -s $TLS/kafka-keystore.pem ]] ||
+    (umask 077 && cat "$TLS/server.key" "$TLS/server.crt" >"$TLS/kafka-keystore.pem")
+}
+
+scram_users_ensure() { # the SCRAM-SHA-512 user of the SASL_SSL listener, once per cluster
+  # (kafka-configs stores it in the cluster's metadata; adding it again only replaces it)
+  local done_file
+  done_file=$STATE/kafka/scram-$(kafka_cluster_id)
+  [[ -f $done_file ]] && return 0
+  if ! kafka_tool org.apache.kafka.tools.ConfigCommand --bootstrap-server "$BOOTSTRAP" \
+      --alter --entity-type users --entity-name "$KAFKA_USER" \
+      --add-config "SCRAM-SHA-512=[iterations=4096,password=$KAFKA_PASSWORD]" \
+      >>"$LOGS/tools.log" 2>&1; then
+    tail -n 20 "$LOGS/tools.log" >&2
+    die "could not create the Kafka SCRAM user $KAFKA_USER (log: $LOGS/tools.log)"
+  fi
+  touch "$done_file"
+  say "Kafka SCRAM-SHA-512 user $KAFKA_USER created"
 }
 
 kafka_cluster_id() { # made once per cluster (a base64url UUID, as kafka-storage random-uuid)
@@ -52,6 +75,7 @@ broker_launch() { # N: start broker N unless it runs; returns at once (readiness
   if pid=$(broker_pid "$n"); then say "broker $n already up (pid $pid, port $port)"; return 0; fi
   require_port_free "$port" "broker $n"
   require_port_free "$(controller_port "$n")" "broker $n (controller)"
+  require_port_free "$(secure_port "$n")" "broker $n (SASL_SSL)"
   # Where this run's log starts, so that a failure shows this run's lines.
   stat -c %s "$LOGS/broker-$n.log" >"$RUN/broker-$n.logstart" 2>/dev/null || echo 0 >"$RUN/broker-$n.logstart"
   stat -c %s "$LOGS/broker-$n.out" >"$RUN/broker-$n.outstart" 2>/dev/null || echo 0 >"$RUN/broker-$n.outstart"

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
+use crate::kafka::CauseContext;
+
 use super::assignment;
 use super::error::GroupsError;
 use super::model::{Member, MemberSource};
@@ -41,7 +43,10 @@ impl Described {
 }
 
 /// Every group the broker lists, described (blocking).
-pub fn list(client: &BaseConsumer, timeout: Duration) -> Result<Vec<Described>, GroupsError> {
+pub fn list(
+    client: &BaseConsumer<CauseContext>,
+    timeout: Duration,
+) -> Result<Vec<Described>, GroupsError> {
     let groups = client
         .fetch_group_list(None, timeout)
         .map_err(|e| GroupsError::Kafka { what: "listing groups", reason: e.to_string() })?;

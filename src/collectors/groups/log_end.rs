@@ -14,6 +14,7 @@ use rdkafka::consumer::BaseConsumer;
 
 use super::error::blocking;
 use crate::collectors::kafka::list_offsets::{Listed, list_offsets};
+use crate::kafka::CauseContext;
 
 /// Log end per (topic, partition), or why it is unknown.
 pub type LogEnds = Listed;
@@ -21,7 +22,7 @@ pub type LogEnds = Listed;
 /// Reads the log end (`Offset::End`) or the log start (`Offset::Beginning`) of every partition
 /// in `by_leader` (leader id → partitions).
 pub async fn fetch(
-    client: Arc<BaseConsumer>,
+    client: Arc<BaseConsumer<CauseContext>>,
     by_leader: BTreeMap<i32, Vec<(String, i32)>>,
     spec: Offset,
     timeout: Duration,

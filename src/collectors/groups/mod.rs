@@ -45,13 +45,14 @@ use super::{CollectError, Collector, UpdateKind};
 use crate::collectors::lag::unix_seconds;
 use crate::collectors::lag::verdict::Rules;
 use crate::config::Config;
+use crate::kafka::CauseContext;
 use error::blocking;
 
 /// Polls groups with one long-lived client and remembers what the lag algorithms need.
 pub struct Probe {
     brokers: String,
     timeout: Duration,
-    client: Result<Arc<BaseConsumer>, GroupsError>,
+    client: Result<Arc<BaseConsumer<CauseContext>>, GroupsError>,
     watched: Vec<String>,
     own: Option<own::OwnConsumers>,
     tracker: Tracker,
@@ -67,7 +68,7 @@ impl Probe {
         // "latest" must be the high watermark, as kafka-consumer-groups shows it.
         c.set("isolation.level", "read_uncommitted");
         let client = c
-            .create::<BaseConsumer>()
+            .create_with_context::<_, BaseConsumer<CauseContext>>(CauseContext::default())
             .map(Arc::new)
             .map_err(|e| GroupsError::Client(e.to_string()));
         Self {
@@ -111,13 +112,30 @@ impl Probe {
     }
 
     pub async fn collect(&mut self) -> Result<GroupsSnapshot, CollectError> {
-        let obs = self.observe().await.map_err(|e| e.into_collect(&self.brokers))?;
+        let obs =
+            self.observe().await.map_err(|e| self.explained(e).into_collect(&self.brokers))?;
         let at = obs.at;
         let mut snapshot = self.tracker.observe(obs);
         if let Some(exact) = &mut self.exact {
             exact.apply(&mut snapshot, at).await;
         }
         Ok(snapshot)
+    }
+
+    /// `e` with the cause librdkafka reported (an authentication or TLS failure, say) when the
+    /// client knows one: its own errors say only "timed out" or "all brokers down".
+    fn explained(&self, e: GroupsError) -> GroupsError {
+        let cause = self.client.as_ref().ok().and_then(|c| c.context().cause.get());
+        match (e, cause) {
+            (GroupsError::Kafka { what, reason }, Some(cause)) => {
+                GroupsError::Kafka { what, reason: format!("{cause} ({reason})") }
+            }
+            (GroupsError::Timeout { what, after }, Some(cause)) => GroupsError::Kafka {
+                what,
+                reason: format!("{cause} (no answer within {})", humantime::format_duration(after)),
+            },
+            (e, _) => e,
+        }
     }
 
     /// One poll's I/O.
@@ -200,7 +218,7 @@ struct Layout {
 }
 
 /// The topic layout from the metadata (blocking).
-fn topics(client: &BaseConsumer, timeout: Duration) -> Result<Layout, GroupsError> {
+fn topics(client: &BaseConsumer<CauseContext>, timeout: Duration) -> Result<Layout, GroupsError> {
     // Nothing else polls this client; its queue still collects error events (a broker down for
     // hours means one every few seconds), so each poll drains it.
     for _ in 0..1000 {
@@ -208,9 +226,11 @@ fn topics(client: &BaseConsumer, timeout: Duration) -> Result<Layout, GroupsErro
             break;
         }
     }
-    let m = client
-        .fetch_metadata(None, timeout)
-        .map_err(|e| GroupsError::Kafka { what: "metadata", reason: e.to_string() })?;
+    let m = client.fetch_metadata(None, timeout).map_err(|e| {
+        // The cause (TLS, SASL) is in the queue's logs and errors.
+        crate::kafka::cause::drain(client);
+        GroupsError::Kafka { what: "metadata", reason: e.to_string() }
+    })?;
     let mut ids = BTreeMap::new();
     let mut leaders = BTreeMap::new();
     for t in m.topics().iter().filter(|t| t.error().is_none()) {

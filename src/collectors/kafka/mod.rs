@@ -102,11 +102,18 @@ impl Probe {
             Err(e @ ProbeError::Client(_)) => Err(e.into_collect(&self.brokers)),
             // librdkafka's errors are generic ("broker transport failure"); a plain TCP connect
             // says why, which is what someone looking at a down broker wants to read.
+            // With TLS or SASL, TCP connects and the cause is what librdkafka reported.
             Err(e) => Err(match tcp_reason(&self.brokers, self.timeout).await {
                 Some(reason) => {
                     CollectError::Unreachable { endpoint: self.brokers.clone(), reason }
                 }
-                None => e.into_collect(&self.brokers),
+                None => match self.client.as_ref().ok().map(|c| c.context().cause.get()) {
+                    Some(Some(cause)) => CollectError::Unreachable {
+                        endpoint: self.brokers.clone(),
+                        reason: format!("{cause} ({e})"),
+                    },
+                    _ => e.into_collect(&self.brokers),
+                },
             }),
         }
     }
@@ -118,9 +125,11 @@ impl Probe {
         let for_metadata = client.clone();
         let (listed, mut topics, answered_by) = blocking("metadata", bound, move || {
             stats::serve(&for_metadata, Duration::from_millis(10));
-            let m = for_metadata
-                .fetch_metadata(None, timeout)
-                .map_err(|e| ProbeError::Metadata(e.to_string()))?;
+            let m = for_metadata.fetch_metadata(None, timeout).map_err(|e| {
+                // The cause (TLS, SASL) is in the queue's logs and errors.
+                crate::kafka::cause::drain(&for_metadata);
+                ProbeError::Metadata(e.to_string())
+            })?;
             Ok((metadata::brokers(&m), metadata::topics(&m), m.orig_broker_id()))
         })
         .await?;

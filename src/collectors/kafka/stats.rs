@@ -11,8 +11,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
 use rdkafka::{ClientContext, Statistics};
+
+use crate::kafka::LastCause;
 
 /// How often librdkafka emits statistics. librdkafka's granularity is 1 s; a shorter interval
 /// would not be honoured, and a longer one would make a broker's fall show later than the poll
@@ -36,13 +40,24 @@ impl Link {
     }
 }
 
-/// The client's context: keeps the latest statistics, stamped when they arrived.
+/// The client's context: keeps the latest statistics, stamped when they arrived, and the last
+/// cause of failure librdkafka reported.
 #[derive(Default)]
 pub struct StatsContext {
     latest: Mutex<Option<(Instant, Statistics)>>,
+    pub cause: LastCause,
 }
 
 impl ClientContext for StatsContext {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        crate::kafka::cause::log(&self.cause, level, fac, log_message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.cause.record_error(&error, reason);
+        tracing::warn!(target: "librdkafka", "{error}: {reason}");
+    }
+
     fn stats(&self, mut statistics: Statistics) {
         // Per-topic figures are not read, and they are what grows with the cluster.
         statistics.topics.clear();

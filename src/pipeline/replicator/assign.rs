@@ -38,7 +38,9 @@ pub async fn assign(
         .into_iter()
         .collect();
     let Some((found, missing)) =
-        topics::wait_for(consumer, &wanted, timeout, until_idle, waiting, stop).await?
+        topics::wait_for(consumer, &wanted, timeout, until_idle, waiting, stop)
+            .await
+            .map_err(|e| marks.explain(e))?
     else {
         return Ok(None);
     };

@@ -8,6 +8,7 @@ use rdkafka::consumer::BaseConsumer;
 
 use super::error::ProcessorError;
 use crate::config::Config;
+use crate::kafka::CauseContext;
 use crate::pipeline::topics;
 
 /// Every (topic, partition) of `topics`; `None` when `stop` resolves first.
@@ -20,9 +21,14 @@ pub(super) async fn wait_for(
     waiting: impl FnMut(&[String]),
     stop: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
 ) -> Result<Option<Vec<(String, i32)>>, ProcessorError> {
-    let probe = std::sync::Arc::new(crate::kafka::client_config(config).create::<BaseConsumer>()?);
+    let probe = std::sync::Arc::new(
+        crate::kafka::client_config(config)
+            .create_with_context::<_, BaseConsumer<CauseContext>>(CauseContext::default())?,
+    );
     let Some((found, missing)) =
-        topics::wait_for(&probe, topics, timeout, until_idle, waiting, stop).await?
+        topics::wait_for(&probe, topics, timeout, until_idle, waiting, stop)
+            .await
+            .map_err(|e| topics::with_cause(e, &probe))?
     else {
         return Ok(None);
     };

@@ -1,19 +1,25 @@
 //! The Kafka client settings every part of the console shares (collectors, the replicator, the
 //! processor, the diff's settle check), so that one configuration reaches every client.
 
+pub mod cause;
+mod security;
+
 use rdkafka::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 
 use crate::config::Config;
 
-/// librdkafka properties for every client the console makes: the configured extras on top of
-/// quiet, bounded defaults.
+pub use cause::{CauseContext, LastCause};
+
+/// librdkafka properties for every client the console makes: the security keys and then the
+/// configured extras on top of quiet, bounded defaults.
 pub fn client_config(config: &Config) -> ClientConfig {
     let mut c = ClientConfig::new();
     c.set("bootstrap.servers", &config.kafka.brokers)
         .set("client.id", "cdc-console")
         .set("socket.timeout.ms", config.timeouts.request().as_millis().max(10).to_string())
         .set("log_level", "3");
+    security::apply(&mut c, &config.kafka);
     for (k, v) in &config.kafka.properties {
         c.set(k, v);
     }
