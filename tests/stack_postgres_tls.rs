@@ -174,3 +174,19 @@ fn the_slots_subcommand_reads_the_source_over_verify_full_and_explains_a_refusal
     let (_, text) = slots(&cdc_tls_env("127.0.0.1", "verify-full"), &["-o", "json"]);
     assert!(text.contains("host name mismatch"), "{text}");
 }
+
+/// verify-full without `sslrootcert` trusts the system's roots, found where the system keeps
+/// them (the console's OpenSSL is built from source, its own default directory is empty):
+/// `SSL_CERT_FILE`, which OpenSSL's probing honours, stands in for a system bundle holding the
+/// stack's CA. Without it the same connection is an unknown CA.
+#[test]
+fn verify_full_without_a_root_certificate_trusts_the_system_roots() {
+    common::require_databases();
+    let mut env = cdc_tls_env("localhost", "verify-full");
+    env.retain(|(k, _)| k != "CDC_CONSOLE_SOURCE_SSLROOTCERT");
+    let (_, text) = slots(&env, &["-o", "json"]);
+    assert!(text.contains("unknown CA"), "the stack's CA is in no system bundle: {text}");
+    env.push(("SSL_CERT_FILE".into(), tls_file("ca.crt").display().to_string()));
+    let (json, text) = slots(&env, &["-o", "json"]);
+    assert_eq!(json["source"]["health"]["state"], "up", "{text}");
+}

@@ -67,6 +67,13 @@ impl Tls {
                 store.add_cert(cert)?;
             }
             b.set_cert_store(store.build());
+        } else {
+            // The system's roots: OpenSSL is built from source (vendored), and its own default
+            // directory is not where Debian or Red Hat keep them.
+            let probe = openssl_probe::probe();
+            if let Some(file) = &probe.cert_file {
+                b.set_ca_file(file)?;
+            }
         }
         if !self.verifies_chain() {
             b.set_verify(SslVerifyMode::NONE);
