@@ -49,6 +49,14 @@ Invariants:
  12. host port 8443 is published to connect-secure:8443, and every key of
      compose/local/worker-secure.properties without a placeholder (but the plugin discovery) is
      set to the same value on connect-secure.
+ 13. certificates have one maker and one home: exactly one service (`tls`) runs docker/tls.sh
+     and writes the named volume `tls`; every other service that names a file under /tls (its
+     command, environment or healthcheck: PostgreSQL's ssl files, the brokers' PEM keystore and
+     truststore, connect-secure's PKCS12 keystore and CA) mounts that volume read-only at /tls
+     and depends on `tls` completing successfully; no service bind-mounts a certificate
+     directory; the PKCS12 password tls.sh uses is connect-secure's and the local stack's
+     (compose/local/lib/connect_secure.sh).
+A mapping key defined twice (two services of one name...) fails the PyYAML read too, as Compose.
 """
 
 import argparse
@@ -96,8 +104,27 @@ def load_model(path, compose_bin):
     except ImportError:
         sys.exit("FAIL: PyYAML is not installed (apt-get install python3-yaml, or pip install PyYAML), "
                  "and no --compose-bin/COMPOSE_BIN was given")
+    class UniqueKeyLoader(yaml.SafeLoader):
+        """Refuses a mapping key defined twice, as Compose does (PyYAML keeps the last)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = key_node.value
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "mapping key %r already defined at line %d"
+                        % (key, seen[key].start_mark.line + 1), key_node.start_mark)
+                seen[key] = key_node
+            return super().construct_mapping(node, deep)
+
     with open(path, encoding="utf-8") as f:
-        model = yaml.safe_load(f)
+        try:
+            model = yaml.load(f, Loader=UniqueKeyLoader)
+        except yaml.YAMLError as e:
+            sys.exit("FAIL: %s is not valid YAML for Compose: %s" % (path, e))
     if not isinstance(model, dict) or not isinstance(model.get("services"), dict):
         sys.exit("FAIL: %s has no services mapping" % path)
     return model
@@ -146,6 +173,39 @@ def binds_of(svc, base):
         src = os.path.expanduser(src)
         out.append((os.path.realpath(os.path.join(base, src)), tgt, ro))
     return out
+
+
+def named_volumes_of(svc):
+    """[(volume name, container path, read_only)] for named-volume mounts."""
+    out = []
+    for v in svc.get("volumes") or []:
+        if isinstance(v, dict):
+            if v.get("type") == "volume":
+                out.append((v.get("source"), v.get("target"), bool(v.get("read_only"))))
+            continue
+        parts = str(v).split(":")
+        if len(parts) >= 2 and not parts[0].startswith((".", "/", "~")):
+            out.append((parts[0], parts[1], len(parts) > 2 and "ro" in parts[2].split(",")))
+    return out
+
+
+def depends_of(svc):
+    """{service: condition} of depends_on (short list form: service_started)."""
+    dep = svc.get("depends_on") or {}
+    if isinstance(dep, list):
+        return {d: "service_started" for d in dep}
+    return {k: (v or {}).get("condition", "service_started") for k, v in dep.items()}
+
+
+def strings_of(value):
+    """Every string inside a (nested) value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_of(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_of(v)]
+    return []
 
 
 def kafka_var(key):
@@ -375,6 +435,39 @@ def main():
                 differ.append("%s=%s (%s: %r)" % (k, v, var, env.get(var)))
         check(not differ, "connect-secure has the settings of compose/local/worker-secure.properties",
               "; ".join(sorted(differ)))
+
+    # 13. one maker of certificates, one volume, mounted read-only by every service using them
+    tls_script = os.path.realpath(os.path.join(HERE, "tls.sh"))
+    makers = sorted(n for n, s in services.items() if any(src == tls_script for src, _, _ in binds_of(s, base)))
+    check(makers == ["tls"], "one service, `tls`, runs docker/tls.sh", "found %r" % makers)
+    if "tls" in services:
+        check(("tls", "/tls", False) in named_volumes_of(services["tls"]),
+              "the tls service writes the named volume `tls` at /tls",
+              "found %r" % named_volumes_of(services["tls"]))
+    check("tls" in (model.get("volumes") or {}), "the named volume `tls` is declared")
+    users = sorted(n for n, s in services.items() if n != "tls" and any(
+        "/tls/" in x for x in strings_of([s.get("command"), s.get("environment"), s.get("healthcheck")])))
+    for want in ("source", "sink", "connect-secure") + tuple(kafka_services):
+        check(want in users, "%s names certificate files under /tls" % want, "found users %r" % users)
+    for name in users:
+        svc = services[name]
+        check(("tls", "/tls", True) in named_volumes_of(svc) and depends_of(svc).get("tls")
+              == "service_completed_successfully",
+              "%s mounts the `tls` volume read-only at /tls, after `tls` completes" % name,
+              "volumes %r, depends_on %r" % (named_volumes_of(svc), depends_of(svc)))
+    tls_binds = sorted((n, os.path.relpath(src, base)) for n, (src, tgt, ro) in all_binds
+                       if "tls" in tgt.split("/") or "tls" in os.path.relpath(src, base).split(os.sep))
+    check(not tls_binds, "no service bind-mounts a certificate directory", "found %r" % tls_binds)
+    with open(tls_script, encoding="utf-8") as f:
+        m = re.search(r"^KEYSTORE_PASSWORD=(\S+)", f.read(), re.M)
+    with open(os.path.join(LOCAL_DIR, "lib", "connect_secure.sh"), encoding="utf-8") as f:
+        m_local = re.search(r"^SECURE_KEYSTORE_PASSWORD=(\S+)", f.read(), re.M)
+    env = env_of(services.get("connect-secure") or {})
+    pw = {m and m.group(1), m_local and m_local.group(1),
+          env.get("CONNECT_LISTENERS_HTTPS_SSL_KEYSTORE_PASSWORD"), env.get("CONNECT_LISTENERS_HTTPS_SSL_KEY_PASSWORD")}
+    check(len(pw) == 1 and None not in pw,
+          "tls.sh's PKCS12 password is connect-secure's and compose/local/lib/connect_secure.sh's",
+          "found %r" % sorted(map(str, pw)))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0
