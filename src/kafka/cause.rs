@@ -48,12 +48,23 @@ pub struct LastCause(Arc<Mutex<Causes>>);
 
 impl LastCause {
     /// The cause to show: the last security failure unless something else failed well after it.
+    /// A failed certificate check is told apart (untrusted CA, or a host the certificate does
+    /// not name) by a handshake of the console's own.
     pub fn get(&self) -> Option<String> {
-        let c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        match (&c.security, &c.any) {
-            (Some(s), Some(a)) if a.at.duration_since(s.at) > SECURITY_KEPT => Some(a.text.clone()),
-            (Some(s), _) => Some(s.text.clone()),
-            (None, a) => a.as_ref().map(|a| a.text.clone()),
+        let text = {
+            let c = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            match (&c.security, &c.any) {
+                (Some(s), Some(a)) if a.at.duration_since(s.at) > SECURITY_KEPT => {
+                    Some(a.text.clone())
+                }
+                (Some(s), _) => Some(s.text.clone()),
+                (None, a) => a.as_ref().map(|a| a.text.clone()),
+            }
+        }?;
+        let Some(general) = text.strip_suffix(CERTIFICATE_HINT) else { return Some(text) };
+        match broker_of(general).and_then(super::certificate::diagnose) {
+            Some(verdict) => Some(format!("{general} [{verdict}]")),
+            None => Some(text),
         }
     }
 
@@ -111,6 +122,12 @@ impl LastCause {
         }
         c.any = Some(seen);
     }
+}
+
+/// `host:port` of a librdkafka message about one broker (`sasl_ssl://host:port/bootstrap: …`).
+fn broker_of(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("://")?;
+    rest.split(['/', ' ']).next().filter(|a| a.contains(':'))
 }
 
 fn is_security(message: &str) -> bool {

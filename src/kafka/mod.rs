@@ -2,6 +2,7 @@
 //! processor, the diff's settle check), so that one configuration reaches every client.
 
 pub mod cause;
+mod certificate;
 mod security;
 
 use rdkafka::ClientConfig;
@@ -20,6 +21,7 @@ pub fn client_config(config: &Config) -> ClientConfig {
         .set("socket.timeout.ms", config.timeouts.request().as_millis().max(10).to_string())
         .set("log_level", "3");
     security::apply(&mut c, &config.kafka);
+    certificate::remember(&config.kafka);
     for (k, v) in &config.kafka.properties {
         c.set(k, v);
     }
