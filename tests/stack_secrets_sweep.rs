@@ -117,12 +117,23 @@ fn secure_clusters(dir: &Path, header: &str) -> String {
     )
 }
 
+/// The stack's SASL_SSL listeners, the SCRAM password from the variable `password_env`.
+fn secure_kafka(password_env: &str) -> String {
+    let ca = common::repo_root().join(".stack/tls/ca.crt");
+    format!(
+        "brokers = \"localhost:29092,localhost:29093,localhost:29094\"\n\
+         security_protocol = \"SASL_SSL\"\n[kafka.tls]\nca_file = {ca:?}\n[kafka.sasl]\n\
+         mechanism = \"SCRAM-SHA-512\"\nusername = \"cdc-console\"\npassword_env = \"{password_env}\"\n",
+        ca = ca.display().to_string(),
+    )
+}
+
 fn config_text(
     user: &str,
     sink_db: &str,
     source_pw_file: &Path,
     sink_pw: &str,
-    (dir, header): (&Path, &str),
+    (dir, header, kafka_pw_env): (&Path, &str, &str),
 ) -> String {
     let template = std::fs::read_to_string(common::repo_root().join("compose/cdc-console.toml"))
         .expect("compose/cdc-console.toml");
@@ -144,6 +155,11 @@ fn config_text(
         .replace("name = \"orders_transformed\"", "name = \"sweep_transformed\"")
         .replace("name = \"orders_by_status\"", "name = \"sweep_job\"")
         .replacen("[[tables]]", &format!("{}[[tables]]", secure_clusters(dir, header)), 1)
+        .replacen(
+            "brokers = \"127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094\"\n",
+            &secure_kafka(kafka_pw_env),
+            1,
+        )
 }
 
 fn write_private(path: &Path, text: &str) {
@@ -266,11 +282,17 @@ async fn no_configured_secret_reaches_any_output() {
     let header = sweep.secret("connect-header");
     let token = sweep.secret("connect-token");
     sweep.env.push(("CDC_SWEEP_TOKEN".into(), token));
+    let kafka_pw = sweep.known("kafka-password", "cdc-console-dev");
+    sweep.env.push(("CDC_SWEEP_KAFKA".into(), kafka_pw));
+    let kafka_wrong = sweep.secret("kafka-wrong");
+    sweep.env.push(("CDC_SWEEP_KAFKA_WRONG".into(), kafka_wrong));
     write_private(&dir.join("connect-password"), &sweep.known("connect-password", "cdc-secret"));
     let pw_file = dir.join("source-password");
     write_private(&pw_file, &source_pw);
     let config = dir.join("config.toml");
-    write_private(&config, &config_text(&user, &sink_db, &pw_file, &sink_pw, (&dir, &header)));
+    let cfg = config_text(&user, &sink_db, &pw_file, &sink_pw, (&dir, &header, "CDC_SWEEP_KAFKA"));
+    assert!(cfg.contains("SASL_SSL"), "the sweep's Kafka is the SASL_SSL listener:\n{cfg}");
+    write_private(&config, &cfg);
 
     sweep_subcommands(&mut sweep, &config);
     sweep_serve(&mut sweep, &config);
@@ -281,14 +303,15 @@ async fn no_configured_secret_reaches_any_output() {
     let wrong_file = dir.join("wrong-password");
     write_private(&wrong_file, &wrong);
     let bad = dir.join("bad.toml");
-    write_private(&bad, &config_text(&user, &sink_db, &wrong_file, &sink_pw, (&dir, &header)));
-    for args in [&["status"][..], &["slots", "-o", "json"], &["diff", "-o", "json"]] {
+    let extra = (dir.as_path(), header.as_str(), "CDC_SWEEP_KAFKA_WRONG");
+    write_private(&bad, &config_text(&user, &sink_db, &wrong_file, &sink_pw, extra));
+    for args in [&["status"][..], &["slots", "-o", "json"], &["diff", "-o", "json"], &["lag"]] {
         sweep.label = "--config bad ";
         sweep.run(&bad, args);
     }
     let reached = [
         ("slots -o json (stdout", "pgoutput"),
-        ("brokers (stdout", "9092"),
+        ("brokers (stdout", "localhost:29092"),
         ("connectors get (stdout", "orders-cdc"),
         ("tui :connectors", "RUNNING"),
         ("connectors --cluster secure get -o json (stdout", "\"version\""),
@@ -297,7 +320,8 @@ async fn no_configured_secret_reaches_any_output() {
     .into_iter()
     .filter(|(w, needle)| !sweep.saw(w, needle))
     .collect::<Vec<_>>();
-    let refused = sweep.saw("--config bad slots", &user);
+    let refused = sweep.saw("--config bad slots", &user)
+        && sweep.saw("--config bad lag (stderr", "SASL authentication");
     sweep.record_logs();
 
     let leaks = sweep.leaks();
