@@ -12,6 +12,17 @@ use crate::store::{Backend, Health, StageState};
 use crate::ui::style::Roles;
 use crate::ui::{View, age};
 
+/// A popup of at most `width` × `height` in the middle of `area` (dialogs, pickers, help).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (width.min(area.width), height.min(area.height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 pub fn block<'a>(title: &'a str, view: &View, stale: Option<String>) -> Block<'a> {
     let t = view.theme;
     let mut b = Block::default()

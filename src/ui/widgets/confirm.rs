@@ -13,14 +13,7 @@ use crate::ui::{Confirm, ConfirmFocus, Confirmed, View};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     let t = view.theme;
-    let width = 60.min(area.width);
-    let height = 7.min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = super::common::centered(area, 60, 7);
     frame.render_widget(Clear, popup);
     let outer = block(&c.title, view, None).border_style(t.error());
     let inner = outer.inner(popup);

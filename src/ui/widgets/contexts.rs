@@ -18,14 +18,7 @@ use crate::ui::{Picker, View};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, picker: &Picker) {
     let t = view.theme;
-    let height = (picker.choices.len() as u16 + 2).min(area.height);
-    let width = 64.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = super::common::centered(area, 64, picker.choices.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let name_width = picker.choices.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
     let rows = picker.choices.iter().enumerate().map(|(i, c)| {

@@ -26,14 +26,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         section(format!("{} view", view.ui.view.name()), view.keymap.help(scope, view.read_only));
     }
     section("everywhere".into(), view.keymap.help(Scope::Global, view.read_only));
-    let height = (rows.len() as u16 + 2).min(area.height);
-    let width = 56.min(area.width);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = super::common::centered(area, 56, rows.len() as u16 + 2);
     frame.render_widget(Clear, popup);
     let table = Table::new(rows, [Constraint::Length(18), Constraint::Fill(1)]).block(block(
         "help · esc closes",
