@@ -16,7 +16,6 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -25,17 +24,6 @@ use cdc_console::collectors::kafka::{KafkaSnapshot, Partition, Probe};
 use common::stages::{Stage, applied, generate, replica_moves};
 
 const TOPIC: &str = "dbserver1.public.orders";
-
-/// Restarts every broker however the test ends: a stopped broker would fail every later test.
-struct BrokersBack;
-
-impl Drop for BrokersBack {
-    fn drop(&mut self) {
-        let _ = Command::new(common::repo_root().join("compose/local/stack"))
-            .args(["start", "broker"])
-            .status();
-    }
-}
 
 fn orders_partitions(s: &KafkaSnapshot) -> Vec<Partition> {
     s.topics
@@ -110,7 +98,7 @@ async fn applied_settles(sink: &tokio_postgres::Client, replica: &str, within: D
 #[expect(clippy::too_many_lines, reason = "one scenario, step by step, as a user would run it")]
 async fn the_pipeline_rides_out_one_and_then_two_stopped_brokers() {
     common::require_stack();
-    let _back = BrokersBack;
+    let _back = common::StartAgain(&["broker"]);
     let sink = common::sink_client().await;
     let source = common::source_client().await;
     let scenario = common::stages::Scenario::new("faults", &sink).await;

@@ -10,23 +10,11 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::stages::{Stage, applied, generate, logged_retries, replica_moves, watermark};
-
-/// Starts the sink again however the test ends: a stopped sink would fail every later test.
-struct SinkBack;
-
-impl Drop for SinkBack {
-    fn drop(&mut self) {
-        let _ = Command::new(common::repo_root().join("compose/local/stack"))
-            .args(["start", "sink"])
-            .status();
-    }
-}
 
 /// A new sink connection, once the sink accepts one again.
 async fn sink_again(within: Duration) -> tokio_postgres::Client {
@@ -69,7 +57,7 @@ async fn replicate_and_process_ride_out_a_sink_restart() {
     }
 
     // The sink away for 15 s.
-    let back = SinkBack;
+    let back = common::StartAgain(&["sink"]);
     drop(sink);
     common::stack(&["stop", "sink"]);
     eprintln!("sink stopped");

@@ -17,17 +17,6 @@ use std::time::{Duration, Instant};
 
 use common::stages::{Stage, applied, logged_retries, replica_moves, watermark};
 
-/// Starts the source again however the test ends: a stopped source would fail every later test.
-struct SourceBack;
-
-impl Drop for SourceBack {
-    fn drop(&mut self) {
-        let _ = Command::new(common::repo_root().join("compose/local/stack"))
-            .args(["start", "source"])
-            .status();
-    }
-}
-
 /// The newest change the generator wrote (`updated_at` of the orders it touched), once the
 /// source answers.
 async fn newest_change() -> Option<std::time::SystemTime> {
@@ -66,7 +55,7 @@ async fn the_generator_and_the_connector_ride_out_a_source_restart() {
     }
 
     // The source away for 15 s; back without the stack re-registering the connector.
-    let back = SourceBack;
+    let back = common::StartAgain(&["source"]);
     common::stack(&["stop", "source"]);
     eprintln!("source stopped");
     tokio::time::sleep(Duration::from_secs(15)).await;

@@ -7,24 +7,12 @@
 
 mod common;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::stages::{applied, generate, watermark};
 use common::tmux::Session;
-
-/// Starts the sink again however the test ends: a stopped sink would fail every later test.
-struct SinkBack;
-
-impl Drop for SinkBack {
-    fn drop(&mut self) {
-        let _ = Command::new(common::repo_root().join("compose/local/stack"))
-            .args(["start", "sink"])
-            .status();
-    }
-}
 
 /// Goes to view `name` and waits until `check` holds on it.
 fn on_view(s: &Session, name: &str, what: &str, secs: u64, check: impl Fn(&str) -> bool) {
@@ -82,7 +70,7 @@ async fn the_embedded_replicator_and_job_ride_out_a_sink_restart() {
     }
 
     // The sink away for 15 s: both stages retrying on screen.
-    let back = SinkBack;
+    let back = common::StartAgain(&["sink"]);
     drop(sink);
     common::stack(&["stop", "sink"]);
     let stopped = Instant::now();

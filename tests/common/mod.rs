@@ -105,6 +105,20 @@ pub fn stack(args: &[&str]) {
     );
 }
 
+/// Starts a stopped service again however the test ends (`compose/local/stack start ARGS…`):
+/// a service left stopped would fail every later test. Its outcome is not checked, so a test
+/// already failing is not turned into an abort.
+pub struct StartAgain(pub &'static [&'static str]);
+
+impl Drop for StartAgain {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("compose/local/stack"))
+            .arg("start")
+            .args(self.0)
+            .status();
+    }
+}
+
 /// A new database of its own in the sink's server, `prefix_<pid>`: (its name, a client on it,
 /// the admin client that made it, to drop it with).
 pub async fn scratch_database(
