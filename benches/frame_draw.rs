@@ -1,7 +1,8 @@
 //! Time to draw one frame: the groups view with 1,000 partitions (the list, and one group's
 //! partition table), the overview, and the dead-letters view after a poison flood (two
 //! consumers, 10,000 letters each of thirteen reasons, the 200 newest listed). Target: under
-//! 2 ms per frame.
+//! 2 ms per frame. And the alerts view at 160x50 with 200 alerts (firing, pending and resolved
+//! mixed, two rules that failed to evaluate).
 //!
 //! `cargo bench --bench frame_draw`. Frames are drawn into ratatui's TestBackend, so this is
 //! the cost of building the frame (what the console does on every change), not of the
@@ -87,14 +88,44 @@ fn store_after_poison_flood(base: &Store) -> Store {
     store
 }
 
+/// 200 alerts over three rules, a third of each state, and two rules that failed.
+fn store_with_alerts(base: &Store) -> Store {
+    use cdc_console::alerts::{Alert, AlertState, AlertsSnapshot, Severity};
+    let states = [AlertState::Firing, AlertState::Pending, AlertState::Resolved];
+    let mut alerts: Vec<Alert> = (0..200)
+        .map(|i| Alert {
+            rule: ["group_lag_seconds", "connector_failed", "slot_retained_wal"][i % 3].into(),
+            severity: if i % 2 == 0 { Severity::Critical } else { Severity::Warning },
+            state: states[i % 3],
+            labels: [("group".to_string(), format!("orders-sink-{i}"))].into(),
+            value: format!("{i}s"),
+            summary: format!("group orders-sink-{i} is {i}s behind (over 60s)"),
+            active_since: fixtures::t(0),
+            fired_at: Some(fixtures::t(10)),
+            resolved_at: (i % 3 == 2).then(|| fixtures::t(50)),
+        })
+        .collect();
+    alerts.sort_by_key(|a| cdc_console::store::state_rank(a.state));
+    let mut store = base.clone();
+    store.alerts = AlertsSnapshot {
+        alerts,
+        errors: vec!["dead_letters_growing: the sink is down".into(), "slot_wal: no slot".into()],
+    };
+    store
+}
+
 fn time_frames(name: &str, store: &Store, ui: UiState, frames: u32) {
-    let mut term = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    time_frames_at(name, store, &ui, frames, (200, 50));
+}
+
+fn time_frames_at(name: &str, store: &Store, ui: &UiState, frames: u32, (w, h): (u16, u16)) {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let (theme, keymap) = (Theme::default(), Keymap::default());
     let view = View {
         store,
         theme: &theme,
         keymap: &keymap,
-        ui: &ui,
+        ui,
         embedded: &Embedded::default(),
         read_only: false,
         now: fixtures::t(75),
@@ -109,7 +140,7 @@ fn time_frames(name: &str, store: &Store, ui: UiState, frames: u32) {
     times.sort();
     let pct = |q: f64| times[((times.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
     println!(
-        "{name}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {frames} frames at 200x50 (target < 2 ms)",
+        "{name}: median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {frames} frames at {w}x{h} (target < 2 ms)",
         pct(0.5),
         pct(0.99),
         pct(1.0)
@@ -133,5 +164,13 @@ fn main() {
         &flooded,
         UiState { view: ViewId::DeadLetters, ..UiState::default() },
         500,
+    );
+    let alerting = store_with_alerts(&store);
+    time_frames_at(
+        "alerts, 200 (the 100th selected)",
+        &alerting,
+        &UiState { view: ViewId::Alerts, selected: 100, ..UiState::default() },
+        500,
+        (160, 50),
     );
 }

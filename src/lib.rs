@@ -10,6 +10,7 @@
 //! tests/offline_architecture.rs fails when an import crosses a layer the wrong way.
 
 pub mod action;
+pub mod alerts;
 pub mod app;
 pub mod cli;
 pub mod collectors;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod kafka;
 pub mod logging;
 pub mod metrics;
+pub mod notify;
 pub mod pg;
 pub mod pipeline;
 pub mod stats;

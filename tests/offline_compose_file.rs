@@ -43,6 +43,8 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
         "is pinned",
         "ssl settings",
         "pg_hba.conf",
+        "max_slot_wal_keep_size",
+        "signal topic",
     ] {
         assert!(text.contains(needed), "check.py no longer checks `{needed}`:\n{text}");
     }

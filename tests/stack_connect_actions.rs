@@ -326,3 +326,35 @@ fn a_malformed_apply_file_is_named_and_nothing_is_sent() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("no/such/file.json: cannot read the file"), "{err}");
 }
+
+/// A new connector whose config the worker refuses: only the refusal, with the plugin's
+/// validation messages one a line, not the existence check's 404 nor Connect's JSON; nothing
+/// is created.
+#[test]
+fn a_refused_config_prints_its_validation_messages_one_a_line() {
+    common::require_stack();
+    let worker = Worker::local();
+    let mut conn = TestConnector::new(&worker);
+    conn.name = format!("t21row-refused-{}", std::process::id());
+    let file = conn.write_spec(&[("tasks.max", "abc"), ("snapshot.mode", "bogus")]);
+    let file = file.path().to_str().expect("utf-8 temp path");
+    let (code, out, err) = run(&["connectors", "apply", "-f", file]);
+    assert_eq!(code, 2, "{out}{err}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.contains("warning:")).collect();
+    assert!(
+        lines[0].starts_with(&format!(
+            "cdc-console: connector {}: Connect refused its config (",
+            conn.name
+        )),
+        "{err}"
+    );
+    assert!(
+        lines.contains(
+            &"  tasks.max: Invalid value abc for configuration tasks.max: Not a number of type INT"
+        ),
+        "{err}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("  snapshot.mode: ")), "{err}");
+    assert!(!err.contains("404") && !err.contains("error_code"), "{err}");
+    assert_eq!(worker.get(&format!("/connectors/{}", conn.name)).0, 404, "nothing created");
+}

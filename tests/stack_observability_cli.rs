@@ -68,7 +68,9 @@ fn slots_lists_debeziums_slot_and_publication() {
         .unwrap();
     let tables: Vec<&str> =
         publication["tables"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-    assert_eq!(tables, ["public.order_items", "public.orders"]);
+    // The signal table is captured too: Debezium reads signals (and incremental-snapshot
+    // watermarks) from the change stream.
+    assert_eq!(tables, ["public.debezium_signal", "public.order_items", "public.orders"]);
 }
 
 fn scrape(port: u16) -> Option<String> {
@@ -103,6 +105,7 @@ fn serve_exposes_connector_slot_group_and_backend_metrics() {
     commit(&name, &name);
     let group_lag = format!("cdc_group_lag{{group=\"{name}\",topic=\"{name}\",partition=\"0\"}} 4");
     let group_verdict = format!("cdc_group_verdict{{group=\"{name}\",verdict=\"OK\"}} 1");
+    let partitions = format!("cdc_topic_partitions{{topic=\"{name}\"}} 1");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut serve = Command::new(env!("CARGO_BIN_EXE_cdc-console"))
         .args(["serve", "--metrics-addr", &format!("127.0.0.1:{port}")])
@@ -118,6 +121,10 @@ fn serve_exposes_connector_slot_group_and_backend_metrics() {
         "cdc_slot_lag_bytes{slot=\"cdc_console\"}",
         &group_lag,
         &group_verdict,
+        &partitions,
+        "cdc_broker_up{broker=\"1\"} 1",
+        "cdc_stage_state{stage=\"source\",state=\"up\"} 1",
+        "cdc_alerts{state=\"firing\",severity=\"critical\"}",
     ];
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut last = String::new();
@@ -139,4 +146,8 @@ fn serve_exposes_connector_slot_group_and_backend_metrics() {
     assert!(last.starts_with("HTTP/1.1 200 OK") && last.contains("text/plain; version=0.0.4"));
     assert!(!last.to_lowercase().contains("password"), "no secrets in metrics");
     assert!(status.success(), "serve exits cleanly on SIGTERM: {status:?}");
+    // The live text is valid exposition: promtool parses and lints it clean.
+    let body = last.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    let (ok, out) = common::prom::run_promtool(&["check", "metrics"], body);
+    assert!(ok && out.trim().is_empty(), "promtool check metrics on the live text: {out}\n{body}");
 }

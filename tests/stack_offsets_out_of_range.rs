@@ -11,26 +11,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::kafka::{ScratchTopic, TIMEOUT, plain_config};
+use common::kafka::{ScratchTopic, TIMEOUT, commit, plain_config};
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 use serde_json::Value;
-
-/// Commits `offsets[p]` for partition p of `topic` as `group`, without consuming.
-fn commit(topic: &str, group: &str, offsets: &[i64]) {
-    let consumer: BaseConsumer = plain_config()
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
-    let mut tpl = TopicPartitionList::new();
-    for (p, o) in offsets.iter().enumerate() {
-        tpl.add_partition_offset(topic, p as i32, Offset::Offset(*o)).expect("tpl");
-    }
-    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
-}
 
 /// (low, high) watermarks of each partition, read by a plain client.
 fn watermarks(topic: &str, partitions: i32) -> Vec<(i64, i64)> {

@@ -56,6 +56,9 @@ Invariants:
      and depends on `tls` completing successfully; no service bind-mounts a certificate
      directory; the PKCS12 password tls.sh uses is connect-secure's and the local stack's
      (compose/local/lib/connect_secure.sh).
+ 14. each Kafka signal topic of the connector files (signal.kafka.topic, with "kafka" in
+     signal.enabled.channels) is created by a one-shot `kafka-topics.sh --create` service with
+     one partition, and compose/local/lib/connect.sh passes every ${env:NAME} to the local worker.
 A mapping key defined twice (two services of one name...) fails the PyYAML read too, as Compose.
 """
 
@@ -298,6 +301,7 @@ def main():
     files = sorted(glob.glob(os.path.join(CONNECTORS_DIR, "*.json")))
     check(bool(files), "compose/connectors has *.json files")
     placeholders = set()
+    signal_topics = set()
     for fpath in files:
         rel = os.path.relpath(fpath, base)
         try:
@@ -315,6 +319,9 @@ def main():
         check(not held, "%s lets the producer batch as Kafka's defaults do" % rel, "found %s" % held)
         for v in cfg.values():
             placeholders.update(re.findall(r"\$\{env:([^}:]+)\}", v))
+        channels = [c.strip() for c in cfg.get("signal.enabled.channels", "source").split(",")]
+        if "kafka" in channels:
+            signal_topics.add(cfg.get("signal.kafka.topic") or cfg.get("topic.prefix", "") + "-signal")
 
     # 7. env placeholders resolvable on the Connect worker
     workers = [n for n, s in services.items() if "CONNECT_CONFIG_PROVIDERS" in env_of(s)]
@@ -328,6 +335,29 @@ def main():
         missing = sorted(p for p in placeholders if not env.get(p))
         check(not missing, "%s sets every ${env:...} used by the connectors: %s"
               % (workers[0], ", ".join(sorted(placeholders))), "missing %s" % missing)
+
+    # 14. what Debezium's Kafka signal channel needs, in both stacks: each signal topic made by a
+    # one-shot kafka-topics.sh --create (one partition: Debezium reads partition 0 only), and
+    # every ${env:...} passed to the local worker too (compose/local/lib/connect.sh)
+    creators = {}
+    for name, svc in services.items():
+        argv = []
+        for part in (svc.get("entrypoint"), svc.get("command")):
+            argv += [str(a) for a in part] if isinstance(part, list) else str(part or "").split()
+        if any(a.endswith("kafka-topics.sh") for a in argv) and "--create" in argv:
+            def arg(flag):
+                return argv[argv.index(flag) + 1] if flag in argv[:-1] else None
+            creators[arg("--topic")] = (name, arg("--partitions"))
+    for topic in sorted(signal_topics):
+        made = creators.get(topic)
+        check(made is not None and made[1] == "1",
+              "signal topic %s is created with one partition (service %s)" % (topic, made and made[0]),
+              "found creators %r" % creators)
+    with open(os.path.join(LOCAL_DIR, "lib", "connect.sh"), encoding="utf-8") as f:
+        local_env = set(re.findall(r"\b(CDC_[A-Z_]+)=", f.read()))
+    missing = sorted(placeholders - local_env)
+    check(not missing, "compose/local/lib/connect.sh passes every ${env:...} to the local worker",
+          "missing %s" % missing)
 
     # 8. pinned images
     for name, svc in sorted(services.items()):
@@ -420,6 +450,17 @@ def main():
         check(len(tls_dirs) == 1 and tls_dirs <= vols,
               "%s reads its certificate, key and CA from a volume" % name,
               "files in %r, volumes %r" % (sorted(tls_dirs), sorted(vols)))
+    # 11b. the source's logical replication settings, the slot limit the slot guard counts down to
+    local_repl = dict(re.findall(r'echo "(wal_level|max_replication_slots|max_wal_senders|max_slot_wal_keep_size) = (\S+)"', local_pg))
+    src_cmd = (services.get("source") or {}).get("command") or []
+    if isinstance(src_cmd, str):
+        src_cmd = shlex.split(src_cmd)
+    src_settings = dict(v.split("=", 1) for v in src_cmd if "=" in v)
+    differ = sorted("%s=%s (compose: %r)" % (k, v, src_settings.get(k))
+                    for k, v in local_repl.items() if src_settings.get(k) != v)
+    check("max_slot_wal_keep_size" in local_repl and not differ,
+          "source runs with the local stack's replication settings (%s)" % ", ".join(sorted(local_repl)),
+          "; ".join(differ) or "max_slot_wal_keep_size missing from compose/local/lib/postgres.sh")
     # 12. the authenticated worker: port 8443 and the settings of worker-secure.properties
     check(published.get(8443) == ("connect-secure", 8443),
           "host port 8443 is published to connect-secure:8443", "found %r" % (published.get(8443),))

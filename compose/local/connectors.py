@@ -4,6 +4,7 @@
   connectors.py sync   URL CONNECTOR_DIR             create or update every CONNECTOR_DIR/*.json
   connectors.py wait   URL CONNECTOR_DIR TIMEOUT LOG wait until each connector and task is RUNNING
   connectors.py states URL CONNECTOR_DIR             one line per connector: name, states
+  connectors.py signal-topics CONNECTOR_DIR          the Kafka signal topics the connectors read
 
 Keys starting with "_" in a connector file are comments and dropped; the files are the ones
 compose/docker-compose.yml registers, unchanged. `sync` only PUTs a config that differs from the
@@ -136,6 +137,15 @@ def states(url, conn_dir):
             print(f"{name}: unknown (Connect down)")
 
 
+def signal_topics(conn_dir):
+    """Debezium's Kafka signal channel reads signal.kafka.topic (default <topic.prefix>-signal)
+    and does not create it: the stack does, once, for every connector that enables the channel."""
+    for _, config in connectors(conn_dir):
+        channels = [c.strip() for c in config.get("signal.enabled.channels", "source").split(",")]
+        if "kafka" in channels:
+            print(config.get("signal.kafka.topic") or f"{config['topic.prefix']}-signal")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"sync": sync, "wait": wait, "states": states}[cmd](*args)
+    {"sync": sync, "wait": wait, "states": states, "signal-topics": signal_topics}[cmd](*args)

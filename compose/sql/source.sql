@@ -28,6 +28,19 @@ CREATE TABLE IF NOT EXISTS public.order_items (
 );
 ALTER TABLE public.order_items REPLICA IDENTITY FULL;
 
+-- Debezium's signalling table (connector property signal.data.collection): the console inserts
+-- execute-snapshot, stop-, pause- and resume-snapshot signals here (the source channel), and
+-- Debezium writes its incremental-snapshot watermarks here whichever channel sent the signal.
+-- The connector adds it to its filtered publication itself (Debezium's table filter always
+-- includes the signal table), which is why it is captured. The connector's role (postgres) owns
+-- it; a connector running as another role needs INSERT on it (and ownership to publish it).
+CREATE TABLE IF NOT EXISTS public.debezium_signal (
+    id    varchar(64)   PRIMARY KEY,
+    type  varchar(32)   NOT NULL,
+    data  varchar(4096) NULL
+);
+GRANT SELECT, INSERT, DELETE ON public.debezium_signal TO postgres;
+
 -- Roles for the console's TLS tests and examples (pg_hba.conf: cdc_tls only over TLS with its
 -- password, cdc_cert only with the stack's client certificate). Created here, so both stacks
 -- have them; read-only: the captured tables, the replication slots and the statistics.

@@ -74,12 +74,14 @@ pub struct Keymap {
 impl Default for Keymap {
     fn default() -> Self {
         use Action::{
-            Back, Bottom, Command, DeleteConnector, Down, Filter, GeneratorToggle, Help, NextPane,
-            PageDown, PageUp, PauseConnector, ProcessorReset, ProcessorRun, ProcessorToggle, Quit,
-            RateDown, RateUp, Refresh, ReplicatorToggle, RestartAllTasks, RestartConnector,
-            ResumeConnector, RunDiff, Select, StopConnector, Top, Up,
+            AlertsState, Back, Bottom, Command, ConnectorOffsets, DeleteConnector, Down,
+            EventsFollow, EventsSearchKey, Filter, GeneratorToggle, Help, NextPane, PageDown,
+            PageUp, PauseConnector, PauseSnapshot, ProcessorReset, ProcessorRun, ProcessorToggle,
+            Quit, RateDown, RateUp, Refresh, ReplicatorToggle, ResetOffsets, RestartAllTasks,
+            RestartConnector, ResumeConnector, ResumeSnapshot, RowStory, RunDiff, Select,
+            SetOffsets, SnapshotTables, StopConnector, StopSnapshot, Top, Up,
         };
-        use Scope::{Connectors, Generator, Global, Processor, Replication};
+        use Scope::{Alerts, Connectors, Events, Generator, Global, Processor, Replication};
         let g = |k, a| (Global, k, a);
         Self {
             bindings: vec![
@@ -106,6 +108,13 @@ impl Default for Keymap {
                 (Connectors, Key::plain('u'), ResumeConnector),
                 (Connectors, Key::plain('s'), StopConnector),
                 (Connectors, Key::ctrl('d'), DeleteConnector),
+                (Connectors, Key::plain('i'), SnapshotTables),
+                (Connectors, Key::plain('X'), StopSnapshot),
+                (Connectors, Key::plain('z'), PauseSnapshot),
+                (Connectors, Key::plain('Z'), ResumeSnapshot),
+                (Connectors, Key::plain('o'), ConnectorOffsets),
+                (Connectors, Key::plain('O'), SetOffsets),
+                (Connectors, Key::ctrl('o'), ResetOffsets),
                 (Generator, Key::plain('s'), GeneratorToggle),
                 (Generator, Key::plain('+'), RateUp),
                 (Generator, Key::plain('='), RateUp),
@@ -115,6 +124,10 @@ impl Default for Keymap {
                 (Processor, Key::plain('R'), ProcessorReset),
                 (Replication, Key::plain('s'), ReplicatorToggle),
                 (Replication, Key::plain('d'), RunDiff),
+                (Replication, Key::plain('w'), RowStory),
+                (Events, Key::plain('f'), EventsFollow),
+                (Events, Key::plain('s'), EventsSearchKey),
+                (Alerts, Key::plain('f'), AlertsState),
             ],
         }
     }
@@ -238,7 +251,8 @@ mod tests {
                 }
             }
         }
-        assert!(km.help(Scope::Connectors, true).is_empty());
+        // Read-only keeps what only reads: the offsets pane.
+        assert_eq!(km.help(Scope::Connectors, true), [("o".to_string(), "offsets")]);
         assert_eq!(km.help(Scope::Global, false)[0], ("q/ctrl-c".to_string(), "quit"));
     }
 }

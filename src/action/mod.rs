@@ -17,11 +17,20 @@ pub enum Scope {
     Generator,
     Processor,
     Replication,
+    Events,
+    Alerts,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] =
-        [Scope::Global, Scope::Connectors, Scope::Generator, Scope::Processor, Scope::Replication];
+    pub const ALL: [Scope; 7] = [
+        Scope::Global,
+        Scope::Connectors,
+        Scope::Generator,
+        Scope::Processor,
+        Scope::Replication,
+        Scope::Events,
+        Scope::Alerts,
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +63,17 @@ pub enum Action {
     ResumeConnector,
     StopConnector,
     DeleteConnector,
+    /// Debezium incremental snapshot of the connector's captured tables (signals, asks first).
+    SnapshotTables,
+    StopSnapshot,
+    PauseSnapshot,
+    ResumeSnapshot,
+    /// Open the connector's offsets with the three-way LSN check.
+    ConnectorOffsets,
+    /// Make the connector resume at an LSN: stop → alter offsets → resume.
+    SetOffsets,
+    /// Forget the connector's offsets: stop → reset → resume.
+    ResetOffsets,
     GeneratorToggle,
     RateUp,
     RateDown,
@@ -62,6 +82,14 @@ pub enum Action {
     ProcessorReset,
     ReplicatorToggle,
     RunDiff,
+    /// The selected diff row's story: source row, replica rows, the key's events, verdict.
+    RowStory,
+    /// Tail the topic live, or stop tailing.
+    EventsFollow,
+    /// Search the topic for a key's events.
+    EventsSearchKey,
+    /// Show all alerts, or only the firing, pending or resolved ones (in turn).
+    AlertsState,
 }
 
 impl Action {
@@ -87,6 +115,13 @@ impl Action {
             Action::ResumeConnector => "resume",
             Action::StopConnector => "stop",
             Action::DeleteConnector => "delete",
+            Action::SnapshotTables => "incremental snapshot",
+            Action::StopSnapshot => "stop snapshot",
+            Action::PauseSnapshot => "pause snapshot",
+            Action::ResumeSnapshot => "resume snapshot",
+            Action::ConnectorOffsets => "offsets",
+            Action::SetOffsets => "set offsets",
+            Action::ResetOffsets => "reset offsets",
             Action::GeneratorToggle => "start/stop generator",
             Action::RateUp => "rate up",
             Action::RateDown => "rate down",
@@ -95,6 +130,10 @@ impl Action {
             Action::ProcessorReset => "reset the job (forget checkpoints and results)",
             Action::ReplicatorToggle => "start/stop replicator",
             Action::RunDiff => "diff replicas against the source",
+            Action::RowStory => "row story",
+            Action::EventsFollow => "follow on/off",
+            Action::EventsSearchKey => "search by key",
+            Action::AlertsState => "show all/firing/pending/resolved",
         }
     }
 
@@ -108,6 +147,12 @@ impl Action {
                 | Action::ResumeConnector
                 | Action::StopConnector
                 | Action::DeleteConnector
+                | Action::SnapshotTables
+                | Action::StopSnapshot
+                | Action::PauseSnapshot
+                | Action::ResumeSnapshot
+                | Action::SetOffsets
+                | Action::ResetOffsets
                 | Action::GeneratorToggle
                 | Action::RateUp
                 | Action::RateDown

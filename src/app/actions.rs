@@ -41,6 +41,41 @@ impl App {
         vec![Command::Connect { cluster, action: connector_action }]
     }
 
+    /// An incremental-snapshot signal asks first: the connector's name typed, Cancel focused.
+    pub(super) fn ask_to_signal_snapshot(&mut self, action: Action, rows: &[String]) {
+        let row = self.ui.detail.clone().or_else(|| rows.get(self.ui.selected).cloned());
+        let Some(row) = row else {
+            self.feedback(FeedbackState::Error, "select a connector first");
+            return;
+        };
+        let (cluster, name) = self.locate(&row);
+        let title = if action == Action::SnapshotTables {
+            // What Debezium will re-read, every row of it: the connector's captured tables.
+            let tables =
+                self.store.connect.get(cluster).and_then(|b| b.snapshot.as_ref()).and_then(|s| {
+                    s.connectors
+                        .iter()
+                        .find(|c| c.name == name)?
+                        .config
+                        .get("table.include.list")
+                        .cloned()
+                });
+            format!(
+                "incremental snapshot of {name}: re-read {}",
+                tables.unwrap_or_else(|| "its tables (no table.include.list)".into())
+            )
+        } else {
+            format!("{} of connector {name} (Debezium signal)", action.describe())
+        };
+        self.ui.mode = Mode::Confirm(Confirm {
+            title,
+            expect: row,
+            typed: String::new(),
+            focus: ConfirmFocus::Cancel,
+            then: Confirmed::Snapshot(action),
+        });
+    }
+
     /// A connectors row ("name", or "cluster/name" with several clusters) → (cluster, name).
     pub(super) fn locate(&self, row: &str) -> (usize, String) {
         if let Some((cluster, name)) = row.split_once('/')

@@ -39,6 +39,8 @@ pub enum Job {
     Generator,
     Replicator,
     Processor,
+    /// The `:events` view's reader.
+    Events,
 }
 
 /// What the loop does after an event.

@@ -16,6 +16,9 @@ impl App {
                 if let Some(name) = super::context::argument(&input) {
                     return self.context_command(name);
                 }
+                if let Some(topic) = super::events::argument(&input) {
+                    return self.events_command(topic);
+                }
                 self.go_to_view(&input);
             }
             KeyCode::Tab => {
@@ -91,6 +94,20 @@ impl App {
             }
             KeyCode::Enter if c.then == Confirmed::SwitchContext => {
                 return vec![Command::SwitchContext(c.expect)];
+            }
+            KeyCode::Enter if matches!(c.then, Confirmed::Snapshot(_)) => {
+                let Confirmed::Snapshot(signal) = c.then else { return Vec::new() };
+                let (cluster, connector) = self.locate(&c.expect);
+                self.feedback(
+                    FeedbackState::Pending,
+                    format!("{}: {connector}", signal.describe()),
+                );
+                return vec![Command::Snapshot { cluster, connector, signal }];
+            }
+            KeyCode::Enter
+                if matches!(c.then, Confirmed::SetOffsets(_) | Confirmed::ResetOffsets) =>
+            {
+                return self.change_offsets(&c);
             }
             KeyCode::Enter if c.then == Confirmed::ResetJob => {
                 self.feedback(FeedbackState::Pending, format!("resetting job {}", c.expect));

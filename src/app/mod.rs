@@ -6,21 +6,28 @@
 //! - `input.rs`: keys while a prompt has the focus (`:`, `/`, a confirmation);
 //! - `perform.rs`: what an action does (read-only refusal, moving around the screen);
 //! - `actions.rs`: the actions on the pipeline (connectors, generator, replicator, processor,
-//!   diff);
+//!   diff); `offsets.rs`: a connector's offsets pane and its guided change;
 //! - `reports.rs`: what the app shows of its tasks' progress and ends;
 //! - `run.rs`: the terminal and the main loop; `event.rs`: what the loop waits for;
+//! - `alerting.rs`: the alert rules evaluated on each reading and tick, notified;
 //! - `tasks.rs`: the background tasks' handles and channels; `spawn.rs`: starting each one;
+//! - `alerts.rs`: the `:alerts` view's rows and its state filter;
 //! - `context.rs`: `:ctx`, the contexts picker and what a switch does to the app; `switch.rs`:
 //!   what it does to the tasks (stages stopped first, collectors restarted).
 
 mod actions;
+mod alerting;
+mod alerts;
 mod context;
 mod event;
+mod events;
 mod input;
+mod offsets;
 mod perform;
 mod reports;
 mod run;
 mod spawn;
+mod story;
 mod switch;
 mod tasks;
 mod terminal;
@@ -34,6 +41,7 @@ pub use run::{Settings, run};
 
 use crate::action::{Action, Keymap};
 use crate::collectors::connect::ConnectorAction;
+use crate::collectors::events::EventsAsk;
 use crate::config::theme::Theme;
 use crate::config::{Config, DEFAULT_CONTEXT, ReadOnly};
 use crate::store::{Embedded, Store};
@@ -47,6 +55,17 @@ pub enum Command {
         cluster: usize,
         action: ConnectorAction,
     },
+    /// Read a connector's offsets and its LSN check (the offsets pane).
+    Offsets {
+        cluster: usize,
+        name: String,
+    },
+    /// The guided offsets change: stop → alter or reset → resume.
+    ChangeOffsets {
+        cluster: usize,
+        name: String,
+        change: crate::collectors::connect::OffsetChange,
+    },
     GeneratorStart,
     GeneratorStop,
     GeneratorRate(u32),
@@ -57,9 +76,24 @@ pub enum Command {
     ProcessorPause(bool),
     ProcessorReset,
     RunDiff,
+    /// An incremental-snapshot signal (the action says which) to a connector of a cluster.
+    Snapshot {
+        cluster: usize,
+        connector: String,
+        signal: Action,
+    },
+    /// Tell the story of this table's row (key as JSON).
+    RowStory {
+        table: String,
+        key: String,
+    },
     Refresh,
     /// Stop the embedded stages, then run on the context of this name.
     SwitchContext(String),
+    /// Read a topic's events (the newest, or a key's), and follow it or not.
+    EventsOpen(EventsAsk),
+    /// Stop reading events.
+    EventsStop,
 }
 
 pub struct App {
@@ -123,8 +157,24 @@ impl App {
         self.ui.feedback = Some(Feedback { text, state, at: SystemTime::now() });
     }
 
+    /// A collector's reading into the store; the selection stays on its row. True when
+    /// anything visible changed.
+    pub fn on_update(&mut self, update: crate::collectors::Update) -> bool {
+        let changed = self.store.apply(update);
+        if changed {
+            self.follow_selection();
+        }
+        changed
+    }
+
     /// What the key does in the current mode.
     pub fn on_key(&mut self, ev: &KeyEvent) -> Vec<Command> {
+        let commands = self.on_key_in_mode(ev);
+        self.remember_selection();
+        commands
+    }
+
+    fn on_key_in_mode(&mut self, ev: &KeyEvent) -> Vec<Command> {
         match std::mem::replace(&mut self.ui.mode, Mode::Normal) {
             Mode::Normal => self.on_action(ev),
             Mode::Help => {
@@ -140,7 +190,16 @@ impl App {
                 Vec::new()
             }
             Mode::Confirm(c) => self.on_confirm_key(ev, c),
+            Mode::Lsn(input) => {
+                self.on_lsn_key(ev, input);
+                Vec::new()
+            }
             Mode::Contexts(picker) => self.on_picker_key(ev, picker),
+            Mode::Story(scroll) => {
+                self.on_story_key(ev, scroll);
+                Vec::new()
+            }
+            Mode::KeySearch(input) => self.on_key_search_key(ev, input),
         }
     }
 
@@ -159,6 +218,14 @@ pub(crate) fn names() -> String {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_alerts_view;
+#[cfg(test)]
 mod tests_contexts;
 #[cfg(test)]
 mod tests_events;
+#[cfg(test)]
+mod tests_events_view;
+#[cfg(test)]
+mod tests_offsets;
+#[cfg(test)]
+mod tests_snapshot;

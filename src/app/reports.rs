@@ -14,12 +14,14 @@ use crate::pipeline::replicator::ReplicatorSnapshot;
 use crate::ui::FeedbackState;
 
 /// Which handle the loop lets go of (or, for a connector action, which cluster to poll soon).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
     Action(usize),
     Generator,
     Replicator,
     Processor,
+    /// A guided offsets change ended: read the connector's offsets again, poll its cluster.
+    OffsetsChanged(usize, String),
     Nothing,
 }
 
@@ -33,6 +35,23 @@ impl App {
             Done::Reset(r) => self.reset_done(r),
             Done::Diff(r) => self.diff_done(r),
             Done::Generator(r) => self.generator_done(r),
+            Done::Story(r) => self.story_done(r),
+            Done::StoryProgress(p) => {
+                self.embedded.story.progress = Some(p);
+                Ended::Nothing
+            }
+            Done::Offsets(name, r) => {
+                self.offsets_read(&name, *r);
+                Ended::Nothing
+            }
+            Done::OffsetsStep(step) => {
+                self.offsets_step(step);
+                Ended::Nothing
+            }
+            Done::OffsetsChanged(name, r, cluster) => {
+                self.offsets_changed(&name, r);
+                Ended::OffsetsChanged(cluster, name)
+            }
         }
     }
 

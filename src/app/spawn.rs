@@ -66,14 +66,24 @@ pub enum Done {
     Generator(Result<Report, String>),
     Replicator(Result<ReplicatorSnapshot, String>),
     Diff(Result<(Vec<TableReport>, Vec<String>), String>),
+    /// A row's story, told or not.
+    Story(Result<Box<crate::pipeline::story::RowStory>, String>),
+    /// How far the story's search of the key's events is.
+    StoryProgress(String),
     Processor(Result<ProcessorSnapshot, String>),
     Reset(Result<String, String>),
+    /// A connector's offsets and LSN check, read (boxed: the report is large).
+    Offsets(String, Box<Result<connect::Target, String>>),
+    /// One step of a guided offsets change.
+    OffsetsStep(connect::Step),
+    /// The guided offsets change ended (the connector, how, its cluster).
+    OffsetsChanged(String, Result<(), String>, usize),
 }
 
 /// Runs `work` in a task of its own and reports how it ended through `done`. A panic is
 /// reported as the task's failure, with its message: a stage that died must not stay
 /// "running" on screen.
-fn reported<T: Send + 'static>(
+pub(super) fn reported<T: Send + 'static>(
     done: mpsc::Sender<Done>,
     report: impl FnOnce(Result<T, String>) -> Done + Send + 'static,
     work: impl Future<Output = Result<T, String>> + Send + 'static,
@@ -226,6 +236,31 @@ pub fn connect_action(
     let what = action.to_string();
     reported(done, move |result| Done::Action(what, result, cluster), async move {
         probe.perform(&action).await.map(|o| o.to_string()).map_err(|e| e.to_string())
+    });
+}
+
+/// An incremental-snapshot signal in its own task; the result comes back as feedback, and the
+/// snapshot collector shows the progress.
+pub fn snapshot_signal(
+    config: &Config,
+    cluster: usize,
+    connector: String,
+    signal: crate::action::Action,
+    done: mpsc::Sender<Done>,
+) {
+    use crate::action::Action;
+    use crate::collectors::snapshot::{Ask, signal as send_signal};
+    let Some(c) = config.connect.get(cluster).cloned() else { return };
+    let ask = match signal {
+        Action::StopSnapshot => Ask::Stop,
+        Action::PauseSnapshot => Ask::Pause,
+        Action::ResumeSnapshot => Ask::Resume,
+        _ => Ask::Execute,
+    };
+    let config = config.clone();
+    let what = format!("{} of {connector}", signal.describe());
+    reported(done, move |result| Done::Action(what, result, cluster), async move {
+        send_signal(&config, &c, &connector, ask).await
     });
 }
 

@@ -52,6 +52,7 @@ impl Tasks {
         (self.updates_tx, self.updates) = mpsc::channel(64);
         (self.done_tx, self.done) = mpsc::channel(16);
         app.switched(name, &self.config);
+        self.alerting.restart(&self.config.alerts);
         self.auto_restart = connect::AutoRestart::for_clusters(&self.config, app.read_only.is_on());
         self.refresh();
         self.latency = Some(collectors::latency::spawn(&self.config, self.updates_tx.clone()));

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::event::{Event, Flow, Job};
 use super::reports::Ended;
 use super::spawn::{self, Done, Processing, Replicating, Running};
-use super::{App, Command};
+use super::{App, Command, story};
 use crate::action::Action;
 use crate::collectors::{self, Update, connect};
 use crate::config::{Config, Contexts};
@@ -38,8 +38,12 @@ pub struct Tasks {
     pub(super) generator: Option<Running>,
     replicator: Option<Replicating>,
     processor: Option<Processing>,
+    /// The `:events` view's reader (dropping it stops it).
+    events: Option<collectors::events::EventsReader>,
     /// Prometheus text rendered from the store, for `--metrics-addr`.
     pub(super) metrics: Option<watch::Sender<String>>,
+    /// The alert rules' evaluation and where its transitions go (see `alerting`).
+    pub(super) alerting: super::alerting::Alerting,
 }
 
 impl Tasks {
@@ -50,6 +54,7 @@ impl Tasks {
         tasks.auto_restart = connect::AutoRestart::for_clusters(&tasks.config, read_only);
         tasks.refresh();
         tasks.latency = Some(collectors::latency::spawn(&tasks.config, tasks.updates_tx.clone()));
+        tasks.alerting.notifier = crate::notify::Notifier::spawn(&tasks.config.alerts);
         tasks
     }
 
@@ -57,6 +62,7 @@ impl Tasks {
     pub(super) fn idle(config: Config, metrics: Option<watch::Sender<String>>) -> Self {
         let (updates_tx, updates) = mpsc::channel(64);
         let (done_tx, done) = mpsc::channel(16);
+        let alerting = super::alerting::Alerting::new(&config.alerts);
         Tasks {
             contexts: Contexts::single(config.clone()),
             pending_switch: None,
@@ -71,7 +77,9 @@ impl Tasks {
             generator: None,
             replicator: None,
             processor: None,
+            events: None,
             metrics,
+            alerting,
         }
     }
 
@@ -89,13 +97,21 @@ impl Tasks {
             true = changed(self.processor.as_mut().map(|p| &mut p.snapshot)) => {
                 Event::Progress(Job::Processor)
             }
+            true = changed(self.events.as_mut().map(|e| &mut e.snapshot)) => {
+                Event::Progress(Job::Events)
+            }
             else => std::future::pending().await,
         }
     }
 
     /// What an event does to the app, and whether the screen must be drawn again.
     pub fn handle(&mut self, app: &mut App, event: Event) -> anyhow::Result<Flow> {
-        let redraw = match event {
+        let judge = match event {
+            Event::Tick => Some(true),
+            Event::Update(_) | Event::Progress(_) | Event::Done(_) => Some(false),
+            _ => None,
+        };
+        let mut redraw = match event {
             Event::Update(update) => self.on_update(app, update),
             Event::Key(key) => self.on_key(app, &key),
             Event::Mouse(mouse) => on_mouse(app, mouse),
@@ -106,6 +122,9 @@ impl Tasks {
             Event::InputFailed(e) => return Err(e.into()),
             Event::Quit => return Ok(Flow::Quit),
         };
+        if let Some(tick) = judge {
+            redraw |= self.alerting.evaluate(app, tick, self.metrics.as_ref());
+        }
         Ok(if redraw { Flow::Redraw } else { Flow::Wait })
     }
 
@@ -116,6 +135,10 @@ impl Tasks {
             Command::Refresh => self.refresh(),
             Command::Connect { cluster, action } => {
                 spawn::connect_action(config, cluster, action, done);
+            }
+            Command::Offsets { cluster, name } => super::offsets::read(config, cluster, name, done),
+            Command::ChangeOffsets { cluster, name, change } => {
+                super::offsets::change(config, cluster, name, change, done);
             }
             Command::GeneratorStart => {
                 let g = &app.embedded.generator;
@@ -152,6 +175,14 @@ impl Tasks {
             }
             Command::ProcessorReset => spawn::reset_job(config, done),
             Command::SwitchContext(name) => self.switch_context(app, name),
+            Command::Snapshot { cluster, connector, signal } => {
+                spawn::snapshot_signal(config, cluster, connector, signal, done);
+            }
+            Command::RowStory { table, key } => story::start(config, table, key, done),
+            Command::EventsOpen(ask) => {
+                self.events = Some(collectors::events::spawn(config, ask));
+            }
+            Command::EventsStop => self.events = None,
             Command::RunDiff => {
                 app.embedded.diff.running = true;
                 app.embedded.diff.started = Some(SystemTime::now());
@@ -203,7 +234,7 @@ impl Tasks {
 
     /// A reading goes into the store (and the metrics); redraw only if it changed anything.
     fn on_update(&mut self, app: &mut App, update: Update) -> bool {
-        let changed = app.store.apply(update);
+        let changed = app.on_update(update);
         if let (true, Some(m)) = (changed, &self.metrics) {
             m.send_replace(crate::metrics::render(&app.store));
         }
@@ -218,6 +249,12 @@ impl Tasks {
         app.embedded.generator.running = self.generator.is_some();
         app.embedded.replicator.running = self.replicator.is_some();
         app.embedded.processor.running = self.processor.is_some();
+        let reading = app.ui.view == crate::ui::ViewId::Events && app.ui.detail.is_some();
+        if self.events.is_some() && !reading {
+            // Left the view: the read stops.
+            self.execute(app, Command::EventsStop);
+            app.embedded.events.running = false;
+        }
         true
     }
 
@@ -227,6 +264,11 @@ impl Tasks {
             Ended::Action(cluster) => {
                 let auto = self.auto_restart.get(cluster).cloned().unwrap_or_default();
                 spawn::refresh_soon(&self.config, cluster, auto, self.updates_tx.clone());
+            }
+            Ended::OffsetsChanged(cluster, name) => {
+                let auto = self.auto_restart.get(cluster).cloned().unwrap_or_default();
+                spawn::refresh_soon(&self.config, cluster, auto, self.updates_tx.clone());
+                super::offsets::read(&self.config, cluster, name, self.done_tx.clone());
             }
             Ended::Generator => self.generator = None,
             Ended::Replicator => self.replicator = None,
@@ -253,6 +295,11 @@ impl Tasks {
             Job::Processor => {
                 if let Some(p) = &self.processor {
                     app.on_processor_progress(p.snapshot.borrow().clone());
+                }
+            }
+            Job::Events => {
+                if let Some(e) = &self.events {
+                    app.on_events_progress(e.snapshot.borrow().clone());
                 }
             }
         }

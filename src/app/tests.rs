@@ -269,3 +269,61 @@ fn the_selection_stays_on_the_rows_and_enter_drills_in() {
     a.perform(Action::NextPane);
     assert_eq!(a.ui.pane, 1);
 }
+
+#[test]
+fn esc_from_a_connectors_detail_selects_it_and_a_refresh_keeps_it_selected() {
+    let mut a = app(false);
+    a.ui.view = ViewId::Connectors;
+    a.on_key(&key('j'));
+    a.on_key(&code(KeyCode::Enter));
+    assert_eq!(a.ui.detail.as_deref(), Some("other"));
+    a.on_key(&code(KeyCode::Esc));
+    assert_eq!((a.ui.detail.as_deref(), a.ui.selected), (None, 1));
+    // A refresh lists a new connector first: the selection follows "other".
+    let connector = |name: &str| Connector {
+        name: name.into(),
+        state: "RUNNING".into(),
+        ..Connector::default()
+    };
+    let snap = ConnectSnapshot {
+        connectors: vec![connector("orders-cdc"), connector("other"), connector("audit")],
+        ..ConnectSnapshot::default()
+    };
+    assert!(a.on_update(Update { at: SystemTime::now(), kind: UpdateKind::Connect(0, Ok(snap)) }));
+    assert_eq!(a.ui.selected, 2);
+    a.on_key(&KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+    let Mode::Confirm(c) = &a.ui.mode else { panic!("{:?}", a.ui.mode) };
+    assert_eq!(c.expect, "other", "ctrl-d names the connector just looked at");
+}
+
+#[test]
+fn w_on_a_differing_key_of_the_diff_asks_for_its_story_and_esc_closes_it() {
+    use crate::pipeline::diff::{RowDiff, TableReport};
+    let mut a = app(false);
+    a.ui.view = ViewId::Replication;
+    assert!(a.on_key(&key('w')).is_empty(), "no diff yet");
+    assert_eq!(a.ui.feedback.as_ref().map(|f| f.state), Some(FeedbackState::Error));
+    a.embedded.diff.reports = vec![TableReport {
+        source_table: "public.orders".into(),
+        sink_table: "cdc.orders_replica".into(),
+        key_columns: vec!["order_id".into()],
+        differences: vec![RowDiff::Missing { key: vec!["101".into()] }],
+        in_flight: vec![RowDiff::Extra { key: vec!["90001".into()] }],
+        stats: crate::pipeline::diff::Stats::default(),
+    }];
+    a.on_key(&key('j'));
+    assert_eq!(a.ui.selected, 1, "the selection moves over the differing keys");
+    let cmds = a.on_key(&key('w'));
+    assert_eq!(
+        cmds,
+        [Command::RowStory {
+            table: "public.orders".into(),
+            key: r#"{"order_id":"90001"}"#.into()
+        }]
+    );
+    assert_eq!((a.ui.mode.clone(), a.embedded.story.running), (Mode::Story(0), true));
+    a.on_key(&key('j'));
+    assert_eq!(a.ui.mode, Mode::Story(1), "j scrolls the story");
+    a.on_key(&code(KeyCode::Esc));
+    assert_eq!((a.ui.mode.clone(), a.ui.view), (Mode::Normal, ViewId::Replication));
+}

@@ -98,10 +98,16 @@ pub enum Command {
         #[command(subcommand)]
         verb: DeadLetterVerb,
     },
-    /// Replication slots on the source: plugin, active, LSNs, WAL retained and lag.
+    /// Replication slots on the source with the slot guard: WAL status, retained WAL and its
+    /// growth, time until max_slot_wal_keep_size invalidates a slot, inactive since, and the
+    /// idle-source doctor. Exits 1 when a slot is amber or red.
     Slots {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
+        /// Reads the source twice this far apart: rates (WAL growth, time to the limit, source
+        /// changes/s) need two polls. 0s reads once.
+        #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+        sample: std::time::Duration,
     },
     /// End-to-end latency per stage (source commit → Debezium → broker → console), p50 to max.
     Latency {
@@ -110,6 +116,18 @@ pub enum Command {
         window: std::time::Duration,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
+    },
+    /// The alert rules evaluated on the backends read for --sample: the alerts whose
+    /// conditions hold (pending or firing per their `for`). Exits 1 when any is firing.
+    Alerts {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+        /// How long the collectors run before the rules are judged.
+        #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+        sample: std::time::Duration,
+        /// List the effective rules (built-in or the config's; disabled ones marked) instead.
+        #[arg(long)]
+        rules: bool,
     },
     /// Run the collectors headless and serve Prometheus metrics on --metrics-addr.
     Serve,
@@ -181,6 +199,23 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// A change topic's events: partition, offset, time, key, op, LSN, txId and the column
+    /// diff of before and after (`*` changed). The newest 20 by default; with --key or --where,
+    /// the whole topic (a key's history over every partition, its own partition first). Exits 1
+    /// when a key or filter matched nothing.
+    Events(super::events::Ask),
+    /// A row's whole story: the source row now, the row in each replica of the table, the key's
+    /// change events (offsets, LSNs, txIds) and where each replica's replicator stands, with a
+    /// verdict per replica: in sync, in flight (it will settle) or diverged (it will not). Exits
+    /// 0 when every replica is in sync or in flight, 1 when one diverged, 2 on error.
+    Row {
+        /// The source table, schema.table (e.g. public.orders).
+        table: String,
+        /// The primary key as JSON ('{"order_id":42}'), or a bare value for a one-column key.
+        key: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Row diff of source and sink tables by checksum bisection. Exits 0 when consistent, 1 when
     /// diverged, 2 on error.
     Diff {
@@ -210,6 +245,10 @@ pub enum Command {
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
+    /// The consistency gate for CI: stage health, consumer-group lag against thresholds and a
+    /// diff of each replica, as named checks with a summary (and JUnit XML with --junit).
+    /// Exits 0 when all pass, 1 when one fails, 2 when one could not run.
+    Check(super::check::CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,6 +290,94 @@ pub enum ConnectorVerb {
     },
     /// Delete the connector. Asks for its name unless --yes.
     Delete {
+        name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Stored offsets (Kafka Connect's offsets API), with Debezium PostgreSQL's three-way LSN
+    /// check; set or reset them through stop → change → resume.
+    Offsets {
+        #[command(subcommand)]
+        verb: OffsetsVerb,
+    },
+    /// Incremental snapshots through Debezium's signals: start one of --tables, --stop, --pause
+    /// or --resume it; without any, the latest snapshot's progress (from the notifications).
+    Snapshot(SnapshotArgs),
+}
+
+#[derive(Debug, clap::Args)]
+#[expect(clippy::struct_excessive_bools, reason = "clap's switches, made exclusive by clap")]
+pub struct SnapshotArgs {
+    pub name: String,
+    /// Tables to snapshot (`schema.table`, `public.` when bare), comma-separated; with --stop,
+    /// only these are taken out of the running snapshot.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub tables: Vec<String>,
+    /// Debezium's snapshot type (the console sends incremental ones).
+    #[arg(long, value_enum, default_value_t = SnapshotKind::Incremental)]
+    pub kind: SnapshotKind,
+    /// The signal channel: the signal table (`source`, the default when enabled) or the Kafka
+    /// signal topic.
+    #[arg(long, value_enum)]
+    pub channel: Option<SignalChannel>,
+    #[arg(long, conflicts_with_all = ["pause", "resume"])]
+    pub stop: bool,
+    #[arg(long, conflicts_with_all = ["stop", "resume", "tables"])]
+    pub pause: bool,
+    #[arg(long, conflicts_with_all = ["stop", "pause", "tables"])]
+    pub resume: bool,
+    /// Follow the progress until the snapshot completes or is aborted, with a progress line.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this long (exit 1).
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SnapshotKind {
+    Incremental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignalChannel {
+    Source,
+    Kafka,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OffsetsVerb {
+    /// The stored offsets; for Debezium PostgreSQL, the offset's LSN against the slot's
+    /// confirmed_flush_lsn and the source's current WAL, with a verdict. Exits 1 when the
+    /// verdict is an error (changes would be lost, or the connector cannot start).
+    Get {
+        name: String,
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Make the connector resume at an LSN (Debezium PostgreSQL), or store a raw offsets body.
+    /// Asks for the connector's name unless --yes.
+    Set {
+        name: String,
+        /// 0/16B3A20 (as PostgreSQL writes it) or an integer: changes committed after it are
+        /// emitted (again) on resume.
+        #[arg(long, required_unless_present = "json", conflicts_with = "json")]
+        lsn: Option<String>,
+        /// A raw body for `PATCH /connectors/NAME/offsets`: {"offsets": [{"partition": {…},
+        /// "offset": {…}}]}, or @FILE.
+        #[arg(long)]
+        json: Option<String>,
+        /// Set it even when the check says changes would be lost.
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Forget the stored offsets: the connector starts afresh (Debezium: per snapshot.mode).
+    /// Asks for the connector's name unless --yes.
+    Reset {
         name: String,
         #[arg(long)]
         yes: bool,

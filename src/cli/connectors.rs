@@ -1,4 +1,4 @@
-//! `cdc-console connectors get|describe|apply|pause|resume|stop|restart|delete`: kcctl's verbs
+//! `cdc-console connectors get|describe|apply|pause|resume|stop|restart|delete|offsets`: kcctl's verbs
 //! over the Connect collector's typed API, so the CLI and the TUI act through the same code.
 //!
 //! Exit codes: 0 done, 2 when the worker refused or could not be reached (its answer printed
@@ -45,6 +45,8 @@ pub async fn run(
         ConnectorVerb::Get { output } => return get(&probe, &cluster.name, output).await,
         ConnectorVerb::Describe { name, output } => return describe(&probe, &name, output).await,
         ConnectorVerb::Apply { file } => return apply(&probe, &file).await,
+        ConnectorVerb::Snapshot(args) => return super::snapshot::run(config, &probe, args).await,
+        ConnectorVerb::Offsets { verb } => return super::offsets::run(config, &probe, verb).await,
         ConnectorVerb::Pause { name } => ConnectorAction::Pause(name),
         ConnectorVerb::Resume { name } => ConnectorAction::Resume(name),
         ConnectorVerb::Stop { name } => ConnectorAction::Stop(name),
@@ -94,10 +96,12 @@ fn mutation(verb: &ConnectorVerb) -> Option<String> {
         ConnectorVerb::Stop { name } => Some(format!("connectors stop {name}")),
         ConnectorVerb::Restart { name, .. } => Some(format!("connectors restart {name}")),
         ConnectorVerb::Delete { name, .. } => Some(format!("connectors delete {name}")),
+        ConnectorVerb::Snapshot(args) => super::snapshot::mutation(args),
+        ConnectorVerb::Offsets { verb } => super::offsets::mutation(verb),
     }
 }
 
-fn fail(e: &ConnectError) -> u8 {
+pub(super) fn fail(e: &ConnectError) -> u8 {
     eprintln!("cdc-console: {e}");
     EXIT_ERROR
 }

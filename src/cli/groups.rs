@@ -161,7 +161,7 @@ fn render_groups(s: &GroupsSnapshot) -> String {
             .collect::<Vec<_>>();
         t.row(vec![
             g.name.clone(),
-            g.state.clone(),
+            g.state_word(),
             dash(Some(protocol.join("/")).filter(|p| !p.is_empty())),
             g.members.len().to_string(),
             g.partitions.len().to_string(),
@@ -169,7 +169,7 @@ fn render_groups(s: &GroupsSnapshot) -> String {
             dash(g.max_lag),
             dash(g.max_lag_seconds.map(|s| format!("{s:.1}"))),
             g.verdict.to_string(),
-            dash(g.eta_seconds.map(eta)),
+            if g.caught_up { "caught up".into() } else { dash(g.eta_seconds.map(eta)) },
         ]);
     }
     let mut out = if t.is_empty() { "(no consumer groups)\n".to_string() } else { t.render() };
@@ -216,11 +216,20 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
         } else {
             t.render()
         };
+        let who = match &g.consumed_by {
+            Some(stage) if g.members.is_empty() => format!(
+                "consumed by the console's {stage} (it assigns its partitions itself: no members)"
+            ),
+            _ => format!("{}, {} member(s)", g.state, g.members.len()),
+        };
+        let catch_up = if g.caught_up {
+            "caught up".to_string()
+        } else {
+            format!("catch-up {}", g.eta_seconds.map_or_else(|| "ETA unknown".into(), eta))
+        };
         out += &format!(
-            "{}: {}, {} member(s), total lag {}, max lag {}, verdict {}{}, catch-up {}\n\n",
+            "{}: {who}, total lag {}, max lag {}, verdict {}{}, {catch_up}\n\n",
             g.name,
-            g.state,
-            g.members.len(),
             dash(g.total_lag),
             dash(g.max_lag),
             g.verdict,
@@ -228,7 +237,6 @@ fn render_lag(s: &GroupsSnapshot, samples: usize) -> String {
                 .as_ref()
                 .map(|w| format!(" ({}/{} {})", w.topic, w.partition, w.verdict))
                 .unwrap_or_default(),
-            g.eta_seconds.map_or_else(|| "ETA unknown".into(), eta),
         );
         for p in g.partitions.iter().filter(|p| p.reason.is_some()) {
             out += &format!(
@@ -295,6 +303,8 @@ mod tests {
             complete: 0.0,
             rates: None,
             eta_seconds: Some(90.0),
+            caught_up: false,
+            consumed_by: None,
             lag_history: vec![],
             error: None,
             reason: None,
@@ -363,5 +373,25 @@ mod tests {
             "{out}"
         );
         assert!(out.ends_with("Note: the broker did not list groups (nope).\n"), "{out}");
+    }
+
+    #[test]
+    fn the_consoles_own_group_says_who_consumes_it_and_a_steady_small_lag_is_caught_up() {
+        let mut g = group("cdc-console-replicator", Verdict::Ok);
+        (g.state, g.eta_seconds) = ("Empty".into(), None);
+        g.consumed_by = crate::collectors::groups::console_stage(&g.name);
+        g.caught_up = true;
+        let s = GroupsSnapshot { groups: vec![g], listing_error: None };
+        let groups = render_groups(&s);
+        assert!(groups.contains("cdc-console-replicator  console replicator"), "{groups}");
+        assert!(groups.trim_end().ends_with("caught up") && !groups.contains("Empty"), "{groups}");
+        let lag = render_lag(&s, 3);
+        assert!(
+            lag.contains(
+                "cdc-console-replicator: consumed by the console's replicator (it assigns its partitions itself: no members), total lag 5, max lag 5, verdict OK, caught up\n"
+            ),
+            "{lag}"
+        );
+        assert!(!lag.contains("0 member(s)") && !lag.contains("ETA"), "{lag}");
     }
 }

@@ -1,26 +1,35 @@
 //! The command line: no subcommand opens the TUI; subcommands print tables or JSON for scripts.
 
+mod alerts;
 mod args;
 mod brokers;
+pub mod check;
 mod confirm;
 mod connectors;
 mod contexts;
 mod deadletters;
 mod diff;
+mod events;
 mod generate;
 mod groups;
 mod latency;
+mod offsets;
 mod process;
 mod redrive;
 mod replicate;
+mod row;
 mod serve;
 mod slots;
+mod snapshot;
 mod status;
 pub mod table;
 
 use std::process::ExitCode;
 
-pub use args::{Cli, Command, ConnectorVerb, DeadLetterVerb, Output, RestartTasks};
+pub use args::{
+    Cli, Command, ConnectorVerb, DeadLetterVerb, OffsetsVerb, Output, RestartTasks, SignalChannel,
+    SnapshotArgs,
+};
 
 use crate::config;
 
@@ -76,6 +85,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             rt.block_on(crate::app::run(loaded, settings))?
         }
+        Some(Command::Check(args)) => rt.block_on(check::run(&config, &args))?,
         Some(Command::Status { output }) => rt.block_on(status::run(&config, output))?,
         Some(Command::Brokers { output }) => rt.block_on(brokers::brokers(&config, output))?,
         Some(Command::Topics { internal, output }) => {
@@ -101,9 +111,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             refused(&read_only, &format!("redriving the dead letters of {consumer}"))?
         }
         Some(Command::DeadLetters { verb }) => rt.block_on(deadletters::run(&config, verb))?,
-        Some(Command::Slots { output }) => rt.block_on(slots::run(&config, output))?,
+        Some(Command::Slots { output, sample }) => {
+            rt.block_on(slots::run(&config, output, sample))?
+        }
+        Some(Command::Events(ask)) => rt.block_on(events::run(&config, ask))?,
         Some(Command::Latency { window, output }) => {
             rt.block_on(latency::run(&config, window, output))?
+        }
+        Some(Command::Alerts { output, sample, rules }) => {
+            rt.block_on(alerts::run(&config, output, sample, rules))?
         }
         Some(Command::Serve) => {
             rt.block_on(serve::run(&config, cli.metrics_addr, read_only.is_on()))?
@@ -114,6 +130,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Generate { rate, duration, seed, mix, fail_fast, output }) => {
             let settings = crate::pipeline::generator::Settings { rate, duration, seed, mix };
             rt.block_on(generate::run(&config, &settings, supervision(fail_fast), output))?
+        }
+        Some(Command::Row { table, key, output }) => {
+            rt.block_on(row::run(&config, &table, &key, output))?
         }
         Some(Command::Diff {
             tables,

@@ -1,5 +1,6 @@
 //! `cdc-console serve`: the collectors without a screen, for a Prometheus server to scrape;
-//! auto-restart runs here too (off under `--read-only`).
+//! auto-restart runs here too (off under `--read-only`), and the alert rules are evaluated on
+//! every reading and every second (no embedded stages here), their transitions notified.
 
 use std::net::SocketAddr;
 
@@ -25,15 +26,21 @@ pub async fn run(config: &Config, addr: Option<SocketAddr>, read_only: bool) -> 
     let mut tasks = collectors::spawn_all(config, &auto_restart, tx.clone());
     tasks.push(collectors::latency::spawn(config, tx));
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut alerts = crate::alerts::Engine::new(&config.alerts);
+    let notifier = crate::notify::Notifier::spawn(&config.alerts);
+    let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
-        tokio::select! {
-            Some(update) = updates.recv() => {
-                if store.apply(update) {
-                    metrics_tx.send_replace(crate::metrics::render(&store));
-                }
-            }
+        let changed = tokio::select! {
+            Some(update) = updates.recv() => store.apply(update),
+            _ = clock.tick() => false,
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
+        };
+        let (snapshot, transitions) = alerts.evaluate(&store, None, std::time::SystemTime::now());
+        notifier.offer(&transitions);
+        if changed || snapshot != store.alerts {
+            store.alerts = snapshot;
+            metrics_tx.send_replace(crate::metrics::render(&store));
         }
     }
     server.abort();

@@ -60,8 +60,16 @@ fn source(store: &Store) -> String {
             "confirmed lsn",
             "retained",
             "lag",
+            "wal status",
+            "guard",
         ]);
-        for s in &src.slots {
+        let guards = store.slot_guards(std::time::SystemTime::now());
+        for (s, g) in src.slots.iter().zip(&guards) {
+            // The slot guard's level and time to max_slot_wal_keep_size (`slots` says why).
+            let guard = serde_json::to_value(g.level)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_uppercase))
+                .unwrap_or_default();
             slots.row(vec![
                 s.name.clone(),
                 s.plugin.clone().unwrap_or_default(),
@@ -70,6 +78,8 @@ fn source(store: &Store) -> String {
                 s.confirmed_flush_lsn.clone().unwrap_or_default(),
                 s.retained_bytes.map(|b| crate::units::bytes(b, true)).unwrap_or_default(),
                 s.lag_bytes.map(|b| crate::units::bytes(b, true)).unwrap_or_default(),
+                s.wal_status.clone().unwrap_or_default(),
+                format!("{guard} ({})", g.time_to_limit),
             ]);
         }
         out += &empty_or(&slots, "no replication slots");

@@ -3,11 +3,13 @@
 //! and every request is bounded by the configured timeout.
 
 pub mod connect;
+pub mod events;
 pub mod groups;
 pub mod kafka;
 pub mod lag;
 pub mod latency;
 pub mod postgres;
+pub mod snapshot;
 
 use std::time::{Duration, SystemTime};
 
@@ -88,6 +90,8 @@ pub enum UpdateKind {
     Connect(usize, Result<connect::ConnectSnapshot, CollectError>),
     Latency(Result<latency::LatencySnapshot, CollectError>),
     Groups(Result<groups::GroupsSnapshot, CollectError>),
+    /// Incremental snapshots, from the connectors' notification topics.
+    Snapshots(Result<snapshot::SnapshotsSnapshot, CollectError>),
 }
 
 /// A backend poller, one per task. `&mut self` lets a collector keep what it needs between polls
@@ -172,6 +176,7 @@ pub fn spawn_all(
         spawn(every, tx.clone(), postgres::Probe::new(postgres::Role::Sink, config)),
         spawn(every, tx.clone(), kafka::Probe::new(config)),
         spawn(every, tx.clone(), groups::Probe::new(config)),
+        spawn(every, tx.clone(), snapshot::SnapshotCollector::new(config)),
     ];
     for i in 0..config.connect.len() {
         let auto = auto_restart.get(i).cloned().unwrap_or_default();

@@ -28,16 +28,22 @@ pub(super) struct KeymapFile {
     processor: ScopeBindings,
     #[serde(default)]
     replication: ScopeBindings,
+    #[serde(default)]
+    events: ScopeBindings,
+    #[serde(default)]
+    alerts: ScopeBindings,
 }
 
 impl KeymapFile {
-    pub(super) fn scopes(self) -> [(Scope, ScopeBindings); 5] {
+    pub(super) fn scopes(self) -> [(Scope, ScopeBindings); 7] {
         [
             (Scope::Global, self.global),
             (Scope::Connectors, self.connectors),
             (Scope::Generator, self.generator),
             (Scope::Processor, self.processor),
             (Scope::Replication, self.replication),
+            (Scope::Events, self.events),
+            (Scope::Alerts, self.alerts),
         ]
     }
 }

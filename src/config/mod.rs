@@ -4,6 +4,7 @@
 //! Errors name the file, the line and the key, because a config error the user cannot find is
 //! worse than none.
 
+mod alerts;
 mod connect;
 mod connect_auth;
 mod contexts;
@@ -16,13 +17,16 @@ mod load;
 mod names;
 mod postgres;
 mod read_only;
+mod receivers;
 pub mod secret;
+mod slot_guard;
 pub mod theme;
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use alerts::{AlertsConfig, ReceiverConfig, RuleConfig};
 pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use connect_auth::{ConnectAuth, Credentials};
 pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
@@ -33,6 +37,7 @@ pub use load::{
 };
 pub use postgres::{PostgresEndpoint, SslMode};
 pub use read_only::ReadOnly;
+pub use slot_guard::SlotGuardConfig;
 
 /// Everything the console talks to.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -50,6 +55,10 @@ pub struct Config {
     /// Windowed aggregations the embedded processor runs.
     pub jobs: Vec<job::JobConfig>,
     pub timeouts: Timeouts,
+    /// Amber and red thresholds of the replication-slot guard.
+    pub slot_guard: SlotGuardConfig,
+    /// Alert rules and the receivers notified of them.
+    pub alerts: AlertsConfig,
     /// Refuse every mutation here, as `--read-only` does: set on a context (e.g. `prod`) so a
     /// slip of the keyboard cannot pause or delete anything in it.
     pub read_only: bool,
@@ -86,6 +95,8 @@ impl Default for Config {
             replicas: ReplicaConfig::defaults(),
             jobs: vec![job::JobConfig::orders_by_status()],
             timeouts: Timeouts::default(),
+            slot_guard: SlotGuardConfig::default(),
+            alerts: AlertsConfig::default(),
             read_only: false,
             ui: UiConfig::default(),
         }

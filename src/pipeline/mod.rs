@@ -4,11 +4,13 @@ pub mod batches;
 pub mod deadletter;
 pub mod diff;
 pub mod envelope;
+pub mod events;
 pub mod generator;
 pub mod offset_range;
 pub mod processor;
 pub mod replicator;
 pub mod retry;
+pub mod story;
 pub mod topics;
 pub mod watermarks;
 

@@ -5,8 +5,10 @@
 //! (`Embedded` bundles what the console runs itself), `rows` says which rows each table lists and
 //! their identities (what the app acts on).
 
+mod alert_rows;
 mod health;
 pub mod rows;
+mod slot_guard;
 pub mod snapshots;
 mod stages;
 
@@ -14,7 +16,9 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-pub use health::{Backend, Health, rfc3339};
+pub use alert_rows::{StateFilter, state_rank, state_word};
+pub use health::{Backend, Health, rfc3339, ser_opt_time, ser_time};
+pub use slot_guard::{GuardLevel, HEARTBEAT_ADVICE, IdleSource, LOST, SlotGuard};
 pub use snapshots::Embedded;
 pub use stages::{Stage, StageState};
 
@@ -22,6 +26,7 @@ use crate::collectors::{Update, UpdateKind};
 use crate::config::Config;
 use snapshots::{
     ConnectSnapshot, GroupsSnapshot, KafkaSnapshot, LatencySnapshot, PostgresSnapshot,
+    SnapshotsSnapshot,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +41,20 @@ pub struct Store {
     pub captured_topics: Vec<String>,
     /// Consumer groups: members, lag in offsets and seconds, verdicts.
     pub groups: Backend<GroupsSnapshot>,
+    /// The slot guard's thresholds (configuration, not data).
+    #[serde(skip)]
+    pub slot_guard: crate::config::SlotGuardConfig,
+    /// The latest incremental snapshot of each connector that notifies (Debezium's sink channel).
+    pub snapshots: Backend<SnapshotsSnapshot>,
+    /// The alert rules' last evaluation (firing, pending, recently resolved).
+    pub alerts: crate::alerts::AlertsSnapshot,
+    /// Each notification receiver's counts and last error (the notifier's, copied on each
+    /// evaluation; URLs masked).
+    pub receivers: Vec<crate::notify::ReceiverStatus>,
+    /// When each degraded stage became degraded: a stage's `since` says how long it has been
+    /// in its state, and a backend's health only knows since when it answers.
+    #[serde(skip)]
+    degraded_since: std::collections::BTreeMap<String, SystemTime>,
 }
 
 impl Store {
@@ -55,6 +74,11 @@ impl Store {
             ),
             captured_topics: config.tables.iter().map(|t| t.topic.clone()).collect(),
             groups: Backend::new("groups", config.kafka.brokers.clone()),
+            slot_guard: config.slot_guard.clone(),
+            snapshots: Backend::new("snapshots", config.kafka.brokers.clone()),
+            alerts: crate::alerts::AlertsSnapshot::default(),
+            receivers: Vec::new(),
+            degraded_since: std::collections::BTreeMap::new(),
         }
     }
 
@@ -62,17 +86,22 @@ impl Store {
     /// only then).
     pub fn apply(&mut self, update: Update) -> bool {
         let at = update.at;
-        match update.kind {
+        let changed = match update.kind {
             UpdateKind::Source(r) => self.source.apply(r, at),
             UpdateKind::Sink(r) => self.sink.apply(r, at),
             UpdateKind::Kafka(r) => self.kafka.apply(r, at),
             UpdateKind::Latency(r) => self.latency.apply(r, at),
             UpdateKind::Groups(r) => self.groups.apply(r, at),
+            UpdateKind::Snapshots(r) => self.snapshots.apply(r, at),
             UpdateKind::Connect(i, r) => match self.connect.get_mut(i) {
                 Some(b) => b.apply(r, at),
                 None => false,
             },
+        };
+        if changed {
+            self.track_degraded(at);
         }
+        changed
     }
 
     /// A machine-readable report of everything, as `status -o json` prints it.

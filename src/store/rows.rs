@@ -11,8 +11,10 @@
 //!
 //! The filter is a case-insensitive substring ([`matches`]); it does not apply in a detail.
 
-use super::snapshots::{Broker, BrokerState, ConnectSnapshot, Connector, Group, Topic};
-use super::{Backend, Store};
+use super::snapshots::{
+    Broker, BrokerState, ConnectSnapshot, Connector, ConnectorSnapshot, Group, Topic,
+};
+use super::{Backend, Embedded, Store};
 
 /// The tables whose rows can be selected and acted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,12 @@ impl Store {
                 self.groups_matching(filter).into_iter().map(|g| g.name.clone()).collect()
             }
         }
+    }
+
+    /// The latest incremental snapshot of a listed connector, when it notifies any.
+    pub fn snapshot_of(&self, row: &ConnectorRow<'_>) -> Option<&ConnectorSnapshot> {
+        let cluster = self.connect.iter().position(|b| std::ptr::eq(b, row.backend))?;
+        self.snapshots.snapshot.as_ref()?.of(cluster, &row.connector.name)
     }
 
     /// Every connector of every cluster, in display order (cluster order, then name), unfiltered.
@@ -167,6 +175,46 @@ impl Store {
 
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.snapshot.as_ref().and_then(|s| s.group(name))
+    }
+}
+
+/// A key the last diff found differing: its table, the key as JSON, and whether it diverged
+/// (else it is in flight). Listed in the replication view in this order; its story opens from
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffKey {
+    /// Identity: `table key`.
+    pub id: String,
+    pub table: String,
+    pub key: String,
+    pub diverged: bool,
+}
+
+impl Embedded {
+    /// The last diff's differing keys, table by table, diverged before in flight (the order the
+    /// replication view lists them).
+    pub fn diff_keys(&self) -> Vec<DiffKey> {
+        let mut out = Vec::new();
+        for r in &self.diff.reports {
+            let keyed = |d: &super::snapshots::RowDiff, diverged: bool| {
+                let key: serde_json::Map<String, serde_json::Value> = r
+                    .key_columns
+                    .iter()
+                    .cloned()
+                    .zip(d.key().iter().map(|v| serde_json::Value::String(v.clone())))
+                    .collect();
+                let key = serde_json::Value::Object(key).to_string();
+                DiffKey {
+                    id: format!("{} {key}", r.source_table),
+                    table: r.source_table.clone(),
+                    key,
+                    diverged,
+                }
+            };
+            out.extend(r.differences.iter().map(|d| keyed(d, true)));
+            out.extend(r.in_flight.iter().map(|d| keyed(d, false)));
+        }
+        out
     }
 }
 

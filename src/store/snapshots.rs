@@ -5,20 +5,33 @@
 
 use crate::pipeline::processor;
 
+pub use crate::alerts::{Alert, AlertState, AlertsSnapshot, Severity};
+pub use crate::notify::ReceiverStatus;
+
+pub use crate::collectors::connect::lsn_check::{Level as LsnLevel, LsnCheck, SlotState};
+pub use crate::collectors::connect::offsets::DebeziumPosition;
 pub use crate::collectors::connect::{AutoRestartStatus, ConnectSnapshot, Connector};
+pub use crate::collectors::connect::{OffsetsReport, Step as OffsetsStep, Target as OffsetsTarget};
+pub use crate::collectors::events::EventsSnapshot;
 pub use crate::collectors::groups::{Group, GroupsSnapshot, PartitionLag};
 pub use crate::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Topic};
 pub use crate::collectors::lag::seconds::{Estimate, LagSeconds};
 pub use crate::collectors::lag::verdict::Verdict;
 pub use crate::collectors::latency::{LatencySnapshot, Stage as LatencyStage, StageLatency};
 pub use crate::collectors::postgres::{DeadLetters, PostgresSnapshot};
+pub use crate::collectors::snapshot::{
+    ConnectorSnapshot, SnapshotProgress, SnapshotStatus, SnapshotsSnapshot, TableProgress,
+    TableState,
+};
 pub use crate::pipeline::deadletter::{ConsumerLetters, Letter, ReasonCount};
 pub use crate::pipeline::diff::RowDiff;
 pub use crate::pipeline::diff::targets::DiffSnapshot;
+pub use crate::pipeline::events::{Body, ChangeEvent, ColumnDiff, Mark, ScanProgress};
 pub use crate::pipeline::generator::GeneratorSnapshot;
 pub use crate::pipeline::replicator::ReplicatorSnapshot;
 pub use crate::pipeline::retry::Retrying;
-pub use processor::ProcessorSnapshot;
+pub use crate::pipeline::story::{ReplicaStory, RowStory, Verdict as RowVerdict};
+pub use processor::{FiredWindow, ProcessorSnapshot};
 
 /// What the console runs itself, as the screen shows it: the last snapshot of each embedded
 /// task. Owned by the app, which replaces a part when its task reports.
@@ -28,6 +41,41 @@ pub struct Embedded {
     pub replicator: ReplicatorSnapshot,
     pub diff: DiffSnapshot,
     pub processor: ProcessorSnapshot,
+    /// The row story asked for from the diff, while it is read and once it is.
+    pub story: StoryState,
+    /// The `:events` view's read.
+    pub events: EventsSnapshot,
+    pub offsets: OffsetsPane,
+}
+
+/// A row's story as the console asks for it: which row, how far the key's events are read,
+/// then the story or why it could not be told.
+#[derive(Debug, Clone, Default)]
+pub struct StoryState {
+    pub table: String,
+    /// The key as JSON.
+    pub key: String,
+    pub running: bool,
+    /// "reading TOPIC: N/M records" while the key's events are searched.
+    pub progress: Option<String>,
+    pub result: Option<Result<RowStory, String>>,
+}
+
+/// The connectors view's offsets pane: a connector's offsets and LSN check (read when the pane
+/// opens), the verdict on an LSN typed for a set, and the guided change's steps as they end.
+#[derive(Debug, Clone, Default)]
+pub struct OffsetsPane {
+    /// The connector row the pane is open for; `None` when closed.
+    pub open: Option<String>,
+    pub target: Option<OffsetsTarget>,
+    /// Why the offsets could not be read.
+    pub error: Option<String>,
+    pub loading: bool,
+    /// The verdict on the LSN typed for a set, before it is confirmed.
+    pub proposed: Option<LsnCheck>,
+    pub steps: Vec<OffsetsStep>,
+    /// The guided change is under way.
+    pub changing: bool,
 }
 
 /// The topic and partition behind the processor's partition numbers. The operator numbers a

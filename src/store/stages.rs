@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::snapshots::{Embedded, Retrying};
-use super::{Backend, Health, Store};
+use super::{Backend, GuardLevel, Health, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,8 +68,34 @@ pub fn embedded_stage(
 }
 
 impl Store {
-    /// Source → connectors → broker → sink, plus each Connect worker.
+    /// Source → connectors → broker → sink, plus each Connect worker. A degraded stage's
+    /// `since` is when it became degraded (an up one's: since when it answers, its uptime).
     pub fn stages(&self) -> Vec<Stage> {
+        let mut stages = self.stages_by_health();
+        for s in stages.iter_mut().filter(|s| s.state == StageState::Degraded) {
+            if let Some(at) = self.degraded_since.get(&s.stage) {
+                s.since = Some(*at);
+            }
+        }
+        stages
+    }
+
+    /// Notes when each stage became degraded (kept while it stays so, forgotten once not).
+    pub(super) fn track_degraded(&mut self, at: SystemTime) {
+        let degraded: Vec<String> = self
+            .stages_by_health()
+            .into_iter()
+            .filter(|s| s.state == StageState::Degraded)
+            .map(|s| s.stage)
+            .collect();
+        self.degraded_since.retain(|name, _| degraded.contains(name));
+        for name in degraded {
+            self.degraded_since.entry(name).or_insert(at);
+        }
+    }
+
+    /// The stages with `since` from each backend's health.
+    fn stages_by_health(&self) -> Vec<Stage> {
         let mut out = vec![self.source_stage(), self.kafka_stage()];
         for c in &self.connect {
             out.push(stage_of(c, |_| Vec::new()));
@@ -79,15 +105,22 @@ impl Store {
         out
     }
 
+    /// Degraded by an amber slot or a table that loses before images; down with a red slot
+    /// (lost, or about to be): changes will be missing.
     fn source_stage(&self) -> Stage {
-        stage_of(&self.source, |s| {
+        let guards = self.slot_guards(self.source.updated_at.unwrap_or(SystemTime::UNIX_EPOCH));
+        let mut stage = stage_of(&self.source, |s| {
             let mut warn = Vec::new();
             if s.wal_level != "logical" {
                 warn.push(format!("wal_level is {}, logical decoding needs logical", s.wal_level));
             }
-            for slot in s.slots.iter().filter(|s| !s.active) {
-                warn.push(format!("replication slot {} is inactive", slot.name));
-            }
+            // Red first (each guard lists its own reasons worst first): the box shows the top.
+            let mut by_level: Vec<_> = guards
+                .iter()
+                .flat_map(|g| g.reasons.iter().enumerate().map(move |(i, r)| (g.level, i, r)))
+                .collect();
+            by_level.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            warn.extend(by_level.into_iter().map(|x| x.2.clone()));
             for t in s.tables.iter().filter(|t| t.replica_identity != "full") {
                 warn.push(format!(
                     "{} has REPLICA IDENTITY {}: updates and deletes lose their before image",
@@ -96,7 +129,12 @@ impl Store {
                 ));
             }
             warn
-        })
+        });
+        if stage.state == StageState::Degraded && guards.iter().any(|g| g.level == GuardLevel::Red)
+        {
+            stage.state = StageState::Down;
+        }
+        stage
     }
 
     /// Degraded by what [`kafka_warnings`] finds; down while a partition is below
@@ -241,6 +279,36 @@ mod tests {
         assert_eq!(stages[1].since, Some(now - std::time::Duration::from_secs(3)));
         e.replicator.retrying = None;
         assert_eq!(e.stages(now)[1].state, StageState::Up);
+    }
+
+    #[test]
+    fn a_degraded_stage_says_since_when_it_is_degraded_and_an_up_one_its_uptime() {
+        use crate::collectors::postgres::PostgresSnapshot;
+        let t0 = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000);
+        let at = |s: u64| t0 + std::time::Duration::from_secs(s);
+        // wal_level replica degrades the source (a warning, the server answers).
+        let source = |logical: bool| PostgresSnapshot {
+            server_version: "15".into(),
+            wal_level: if logical { "logical" } else { "replica" }.into(),
+            ..PostgresSnapshot::empty()
+        };
+        let mut store = Store::new(&crate::config::Config::default());
+        let stage =
+            |store: &Store| store.stages().into_iter().find(|s| s.stage == "source").unwrap();
+        store.apply(Update { at: t0, kind: UpdateKind::Source(Ok(source(true))) });
+        assert_eq!((stage(&store).state, stage(&store).since), (StageState::Up, Some(t0)));
+        // Up since t0; the slot goes inactive at 300 s: degraded since then, not since t0.
+        store.apply(Update { at: at(300), kind: UpdateKind::Source(Ok(source(false))) });
+        store.apply(Update { at: at(330), kind: UpdateKind::Source(Ok(source(false))) });
+        assert_eq!(
+            (stage(&store).state, stage(&store).since),
+            (StageState::Degraded, Some(at(300)))
+        );
+        // Well again: the uptime, which never stopped.
+        store.apply(Update { at: at(400), kind: UpdateKind::Source(Ok(source(true))) });
+        assert_eq!((stage(&store).state, stage(&store).since), (StageState::Up, Some(t0)));
+        store.apply(Update { at: at(500), kind: UpdateKind::Source(Ok(source(false))) });
+        assert_eq!(stage(&store).since, Some(at(500)), "a new degraded stretch");
     }
 
     fn kafka_stage(k: KafkaSnapshot) -> Stage {

@@ -51,6 +51,7 @@ pub fn draw(frame: &mut Frame, view: &View) {
         Mode::Help => widgets::help::draw(frame, frame.area(), view),
         Mode::Confirm(c) => widgets::confirm::draw(frame, frame.area(), view, c),
         Mode::Contexts(p) => widgets::contexts::draw(frame, frame.area(), view, p),
+        Mode::Story(scroll) => widgets::story::draw(frame, frame.area(), view, *scroll),
         _ => {}
     }
 }

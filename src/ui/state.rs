@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use super::ViewId;
+use crate::store::StateFilter;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UiState {
@@ -12,6 +13,9 @@ pub struct UiState {
     pub back: Vec<(ViewId, Option<String>)>,
     /// Selected row of the current table (after filtering).
     pub selected: usize,
+    /// The identity of the selected row (a connector's name…): the selection follows it when a
+    /// refresh re-sorts the table, and Esc from a detail comes back to it.
+    pub selected_row: Option<String>,
     pub filter: String,
     /// Focused pane in views with several (Tab).
     pub pane: usize,
@@ -21,6 +25,8 @@ pub struct UiState {
     pub feedback: Option<Feedback>,
     /// The context in use, shown in the header when the config file names its contexts.
     pub context: Option<String>,
+    /// Which alerts the `:alerts` view lists (`f` steps through all, firing, pending, resolved).
+    pub alerts_shown: StateFilter,
 }
 
 impl Default for UiState {
@@ -29,12 +35,14 @@ impl Default for UiState {
             view: ViewId::Overview,
             back: Vec::new(),
             selected: 0,
+            selected_row: None,
             filter: String::new(),
             pane: 0,
             detail: None,
             mode: Mode::Normal,
             feedback: None,
             context: None,
+            alerts_shown: StateFilter::All,
         }
     }
 }
@@ -48,8 +56,14 @@ pub enum Mode {
     Filter(String),
     Help,
     Confirm(Confirm),
+    /// The LSN typed for a connector's offsets (`SetOffsets`), before its confirmation.
+    Lsn(String),
     /// `:ctx`: the contexts to switch to.
     Contexts(Picker),
+    /// A row's story over the view, scrolled down this many lines.
+    Story(u16),
+    /// The `:events` view's key prompt: the key (JSON) typed so far.
+    KeySearch(String),
 }
 
 /// The `:ctx` picker: every context of the config file, one highlighted (Enter switches to it).
@@ -91,6 +105,13 @@ pub enum Confirmed {
     ResetJob,
     /// Stop the embedded stages and switch to the context named in `expect`.
     SwitchContext,
+    /// Send this incremental-snapshot signal (`SnapshotTables`, `StopSnapshot`, `PauseSnapshot`
+    /// or `ResumeSnapshot`) to the connector named in `expect`.
+    Snapshot(crate::action::Action),
+    /// Stop the connector named in `expect`, alter its offsets to this LSN, resume it.
+    SetOffsets(String),
+    /// Stop the connector named in `expect`, reset its offsets, resume it.
+    ResetOffsets,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -127,3 +127,29 @@ pub fn produce_orders(topic: &str, ids: std::ops::Range<i64>) {
     }
     producer.flush(TIMEOUT).expect("flush");
 }
+
+/// Commits `offsets[p]` for partition p of `topic` as `group`, as the group's own consumer
+/// would, without consuming; checked by reading the commits back.
+pub fn commit(topic: &str, group: &str, offsets: &[i64]) {
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let consumer: BaseConsumer = plain_config()
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for (p, o) in offsets.iter().enumerate() {
+        let p = i32::try_from(p).expect("a partition number");
+        tpl.add_partition_offset(topic, p, Offset::Offset(*o)).expect("tpl");
+    }
+    consumer.commit(&tpl, CommitMode::Sync).expect("commit");
+    let committed = consumer.committed_offsets(tpl, TIMEOUT).expect("committed");
+    let read: Vec<Offset> = committed
+        .elements()
+        .iter()
+        .map(rdkafka::topic_partition_list::TopicPartitionListElem::offset)
+        .collect();
+    let want: Vec<Offset> = offsets.iter().map(|o| Offset::Offset(*o)).collect();
+    assert_eq!(read, want, "{group} committed on {topic}");
+}

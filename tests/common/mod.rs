@@ -2,12 +2,15 @@
 //! (`compose/local/stack up`), whose endpoints are the console's defaults.
 #![allow(dead_code)]
 
+pub mod connector;
 pub mod diff;
 pub mod kafka;
 pub mod processor;
+pub mod prom;
 pub mod replicator;
 pub mod stages;
 pub mod tmux;
+pub mod webhook;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -38,8 +38,15 @@ impl Session {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     }
-    /// Every thread's stack of the console (gdb, when installed): what a frozen screen waits on.
+    /// Every thread's stack of the console (gdb, when installed): what a frozen screen waits on,
+    /// or, when it crashed, where (from its core file, dumped in its directory).
     pub fn threads(&self) -> String {
+        if let Some(core) = self.core_file() {
+            return backtrace(
+                &["-batch", "-ex", "thread apply all bt 30", env!("CARGO_BIN_EXE_cdc-console")],
+                &core,
+            );
+        }
         let pane = tmux(&["display", "-p", "-t", &self.target(), "#{pane_pid}"]);
         let Ok(out) = Command::new("pgrep").args(["-P", pane.trim()]).output() else {
             return "(no pgrep)".into();
@@ -48,17 +55,16 @@ impl Session {
         else {
             return "(the console has ended)".into();
         };
-        match Command::new("gdb")
-            .args(["-p", &pid, "-batch", "-ex", "thread apply all bt 30"])
-            .output()
-        {
-            Ok(o) => String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .filter(|l| l.starts_with('#') || l.starts_with("Thread"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Err(e) => format!("(no gdb: {e})"),
-        }
+        backtrace(&["-batch", "-ex", "thread apply all bt 30", "-p"], &pid)
+    }
+
+    /// The core file a crashed console left in its directory (`core` or `core.<pid>`).
+    fn core_file(&self) -> Option<String> {
+        let dir = self.1.as_ref()?;
+        std::fs::read_dir(dir).ok()?.flatten().find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name == "core" || name.starts_with("core.")).then(|| e.path().display().to_string())
+        })
     }
     /// Waits until the screen satisfies `check`, and returns it.
     pub fn wait(&self, what: &str, secs: u64, check: impl Fn(&str) -> bool) -> String {
@@ -80,6 +86,19 @@ impl Session {
     }
 }
 
+/// gdb's stacks (`args` then `last`: a pid after `-p`, or a core after the binary), only the
+/// frame and thread lines.
+fn backtrace(args: &[&str], last: &str) -> String {
+    match Command::new("gdb").args(args).arg(last).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| l.starts_with('#') || l.starts_with("Thread") || l.contains("signal"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(e) => format!("(no gdb: {e})"),
+    }
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         tmux(&["kill-session", "-t", &self.0]);
@@ -93,8 +112,8 @@ impl Session {
     pub fn console(name: &str, dir: &Path, env: &str, cols: u16, rows: u16) -> Session {
         let bin = env!("CARGO_BIN_EXE_cdc-console");
         let script = format!(
-            "CDC_CONSOLE_LOG_DIR={d} {env} {bin} & echo $! > {d}/pid; wait $!; echo \"exit=$?\"; \
-             stty -a > {d}/stty-after; sleep 600",
+            "cd {d}; ulimit -c unlimited; CDC_CONSOLE_LOG_DIR={d} {env} {bin} & echo $! > {d}/pid; \
+             wait $!; echo \"exit=$?\"; stty -a > {d}/stty-after; sleep 600",
             d = dir.display(),
         );
         let (cols, rows) = (cols.to_string(), rows.to_string());

@@ -8,7 +8,9 @@ use std::time::{Duration, SystemTime};
 use cdc_console::action::Keymap;
 use cdc_console::collectors::connect::{ConnectSnapshot, Connector, Task};
 use cdc_console::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Topic};
-use cdc_console::collectors::postgres::{PostgresSnapshot, ReplicationSlot, TableInfo};
+use cdc_console::collectors::postgres::{
+    PostgresSnapshot, ReplicationSlot, SourceChanges, TableInfo, WalFacts,
+};
 use cdc_console::collectors::{CollectError, Update, UpdateKind};
 use cdc_console::config::Config;
 use cdc_console::config::theme::Theme;
@@ -27,16 +29,33 @@ pub fn pg(slots: bool) -> PostgresSnapshot {
         server_version: "15.18".into(),
         wal_level: "logical".into(),
         current_wal_lsn: Some("0/1A2B3C4".into()),
+        wal: WalFacts {
+            current_bytes: Some(0x1A2_B3C4),
+            bytes_per_sec: Some(20_480.0),
+            max_slot_wal_keep_size: Some(4 << 30),
+            max_wal_size: Some(1 << 30),
+            pg_wal_bytes: Some(80 << 20),
+            pg_wal_error: None,
+        },
+        changes: SourceChanges { total: 9_000, per_sec: Some(12.5) },
         slots: if slots {
             vec![ReplicationSlot {
                 name: "cdc_console".into(),
                 plugin: Some("pgoutput".into()),
                 slot_type: "logical".into(),
+                database: Some("source".into()),
                 active: true,
                 restart_lsn: Some("0/1A2B000".into()),
                 confirmed_flush_lsn: Some("0/1A2B3C4".into()),
                 retained_bytes: Some(3_012),
                 lag_bytes: Some(0),
+                wal_status: Some("reserved".into()),
+                safe_wal_size: Some(4 << 30),
+                retained_bytes_per_sec: Some(0.0),
+                inactive_since: None,
+                confirmed_unchanged_since: Some(t(0)),
+                wal_written_since_confirmed: Some(0),
+                confirmed_flush_bytes: Some(0x1A2_B3C4),
             }]
         } else {
             vec![]
@@ -255,6 +274,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 complete: 1.0,
                 rates: Some(Rates { consume_per_s: 30.0, produce_per_s: 18.0 }),
                 eta_seconds: Some(42.0),
+                caught_up: false,
+                consumed_by: None,
                 lag_history: vec![900, 880, 850, 820, 790, 760, 700, 650, 600, 560, 530, 500],
                 error: None,
                 reason: None,
@@ -282,6 +303,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 complete: 1.0,
                 rates: Some(Rates { consume_per_s: 0.0, produce_per_s: 12.5 }),
                 eta_seconds: None,
+                caught_up: false,
+                consumed_by: None,
                 lag_history: vec![2_000, 2_100, 2_250, 2_400, 2_500, 2_650, 2_800, 2_900, 3_020],
                 error: None,
                 reason: None,
@@ -302,6 +325,8 @@ pub fn groups() -> cdc_console::collectors::groups::GroupsSnapshot {
                 complete: 0.0,
                 rates: None,
                 eta_seconds: None,
+                caught_up: false,
+                consumed_by: None,
                 lag_history: vec![],
                 error: None,
                 reason: None,

@@ -105,3 +105,41 @@ fn a_commit_out_of_range_is_err_with_the_reason() {
     }
     insta::assert_snapshot!("detail_out_of_range_160x40", wide);
 }
+
+/// The replicator assigns its partitions itself: the broker says Empty with no members. The
+/// view says the console's replicator consumes it, and a steady small lag is caught up.
+#[test]
+fn the_consoles_own_group_is_named_and_caught_up() {
+    use cdc_console::collectors::{Update, UpdateKind};
+    let mut groups = groups();
+    let g = &mut groups.groups[0];
+    g.name = "cdc-console-replicator".into();
+    (g.state, g.members, g.eta_seconds) = ("Empty".into(), vec![], None);
+    for p in &mut g.partitions {
+        (p.consumer_id, p.host, p.client_id) = (None, None, None);
+    }
+    g.consumed_by = cdc_console::collectors::groups::console_stage(&g.name);
+    // A steady 40 records behind, consumed as fast as produced.
+    (g.total_lag, g.max_lag, g.max_lag_seconds) = (Some(40), Some(20), Some(0.8));
+    g.verdict = cdc_console::collectors::lag::verdict::Verdict::Ok;
+    g.rates = Some(cdc_console::collectors::lag::history::Rates {
+        consume_per_s: 50.0,
+        produce_per_s: 50.0,
+    });
+    g.lag_history = vec![38, 41, 40, 39, 42, 40];
+    g.caught_up =
+        cdc_console::collectors::groups::keeping_up(g.total_lag, g.max_lag_seconds, g.rates);
+    let mut s = healthy();
+    s.apply(Update { at: t(0), kind: UpdateKind::Groups(Ok(groups)) });
+    let list = render(&s, ViewId::Groups, None, 160, 40);
+    let row = list.lines().find(|l| l.contains("cdc-console-replicator")).unwrap_or_default();
+    assert!(row.contains("console replicator") && row.contains("caught up"), "{list}");
+    assert!(!row.contains("Empty") && !row.contains("never"), "{list}");
+    insta::assert_snapshot!("console_group_160x40", list);
+    let detail = render(&s, ViewId::Groups, ui("", Some("cdc-console-replicator")), 160, 40);
+    assert!(
+        detail.contains("consumed by the console's replicator: it assigns its partitions itself"),
+        "{detail}"
+    );
+    insta::assert_snapshot!("console_group_detail_160x40", detail);
+}

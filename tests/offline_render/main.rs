@@ -3,15 +3,21 @@
 
 mod fixtures;
 
+mod alerts;
 mod brokers;
 mod connectors;
 mod connectors_auto_restart;
+mod connectors_offsets;
+mod connectors_snapshot;
 mod contexts;
 mod deadletters;
+mod events;
 mod generator;
 mod groups;
 mod latency;
 mod overview;
 mod processor;
 mod replication;
+mod slots;
+mod story;
 mod topics;

@@ -1,7 +1,7 @@
 //! The processor view: stopped (with the key that starts it), and a running job with a paused
 //! state, watermarks per partition (one idle), late events and the firing delay.
 
-use cdc_console::pipeline::processor::ProcessorSnapshot;
+use cdc_console::pipeline::processor::{FiredWindow, ProcessorSnapshot};
 use cdc_console::pipeline::processor::{OperatorStats, PartitionStats};
 use cdc_console::stats::Percentiles;
 use cdc_console::store::Embedded;
@@ -18,6 +18,21 @@ fn stopped_says_how_to_start() {
         "{small}"
     );
     insta::assert_snapshot!("stopped_80x24", small);
+}
+
+/// An output row of `orders_by_status`: status, the 10 s window from `start`, count and sum.
+fn window(status: &str, start: u64, count: &str, sum: &str) -> FiredWindow {
+    let at = |secs: u64| t(secs).duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    FiredWindow {
+        group: vec![("status".into(), Some(status.into()))],
+        window_start: at(start),
+        window_end: at(start + 10),
+        aggregates: vec![
+            ("count".into(), Some(count.into())),
+            ("sum_amount".into(), Some(sum.into())),
+        ],
+        deleted: false,
+    }
 }
 
 fn running(paused: bool) -> Embedded {
@@ -61,6 +76,10 @@ fn running(paused: bool) -> Embedded {
             late_events: 4,
             checkpoints: 311,
             last_checkpoint: Some(t(74)),
+            latest_windows: vec![
+                window("paid", 60, "42", "1234.50"),
+                window("new", 60, "7", "88.10"),
+            ],
             firing_delay_ms: Percentiles {
                 count: 120,
                 p50: 18,
@@ -90,6 +109,11 @@ fn running_job_with_watermarks_an_idle_partition_and_late_events() {
         "08:00:40.000",
         "idle",
         "35.0 s",
+        "Latest windows",
+        "STATUS",
+        "SUM_AMOUNT",
+        "08:01:00–08:01:10",
+        "1234.50",
     ] {
         assert!(big.contains(want), "{want} missing:\n{big}");
     }

@@ -6,12 +6,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use super::common;
+use common::connector::{CONNECT, on_own_runtime};
 
 /// The source's password, written literally into the connector config so masking is tested on
 /// a real secret rather than on a `${env:…}` reference.
-pub const PASSWORD: &str = "postgres";
-
-const CONNECT: &str = "http://127.0.0.1:8083";
+pub const PASSWORD: &str = common::connector::SOURCE_PASSWORD;
 
 /// How long a Connect state transition may take (a rebalance plus a task start ≈ 5–15 s).
 const TRANSITION: Duration = Duration::from_secs(60);
@@ -133,17 +132,8 @@ impl TestConnector {
     /// compose/connectors/orders.json on its own slot, publication, prefix and table, then
     /// `changes`.
     pub fn config(&self, changes: &[(&str, &str)]) -> Value {
-        let root = common::repo_root();
-        let read = |p: &str| -> Value {
-            let text = std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{p}: {e}"))
-        };
-        let mut config = read("compose/connectors/orders.json")["config"].clone();
         let own = [
-            ("database.hostname", "127.0.0.1"),
-            ("database.port", "55432"),
-            ("database.password", PASSWORD),
-            ("topic.prefix", &self.prefix),
+            ("topic.prefix", self.prefix.as_str()),
             ("slot.name", &self.slot),
             ("publication.name", &self.slot),
             ("table.include.list", "public.order_items"),
@@ -153,10 +143,8 @@ impl TestConnector {
             // the table again under `when_needed`.
             ("snapshot.mode", "when_needed"),
         ];
-        for (k, v) in own.iter().chain(changes) {
-            config[*k] = json!(v);
-        }
-        config
+        let own: Vec<(&str, &str)> = own.into_iter().chain(changes.iter().copied()).collect();
+        common::connector::config(&own)
     }
 
     pub fn write_spec(&self, changes: &[(&str, &str)]) -> tempfile::NamedTempFile {
@@ -243,46 +231,14 @@ impl Drop for TestConnector {
     fn drop(&mut self) {
         let (name, slot, prefix) = (self.name.clone(), self.slot.clone(), self.prefix.clone());
         on_own_runtime(async move {
-            let http = reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .expect("HTTP client");
-            let _ = http.delete(format!("{CONNECT}/connectors/{name}")).send().await;
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while Instant::now() < deadline {
-                match http.get(format!("{CONNECT}/connectors/{name}/status")).send().await {
-                    Ok(r) if r.status() == 404 => break,
-                    _ => tokio::time::sleep(Duration::from_millis(250)).await,
-                }
-            }
+            common::connector::remove(&name, &slot).await;
             let pg = common::source_client().await;
-            for _ in 0..20 {
-                if !slot_exists(&pg, &slot).await {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            drop_slot(&pg, &slot).await;
             if let Err(e) = pg.batch_execute(&format!("DROP PUBLICATION IF EXISTS {slot}")).await {
                 eprintln!("cleanup: drop publication {slot}: {e}");
             }
-            delete_topics(&prefix).await;
+            common::connector::delete_topics(&prefix).await;
         });
     }
-}
-
-/// Runs `fut` on a fresh runtime in its own thread: usable from `Drop`, whatever the caller's
-/// context, and a panic inside stays inside.
-fn on_own_runtime<T: Send + 'static>(fut: impl Future<Output = T> + Send + 'static) -> T {
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("tokio runtime")
-            .block_on(fut)
-    })
-    .join()
-    .unwrap_or_else(|_| panic!("cleanup thread panicked"))
 }
 
 async fn slot_exists(pg: &tokio_postgres::Client, slot: &str) -> bool {
@@ -299,36 +255,5 @@ async fn drop_slot(pg: &tokio_postgres::Client, slot: &str) {
         "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1";
     if let Err(e) = pg.execute(sql, &[&slot]).await {
         eprintln!("cleanup: drop slot {slot}: {e}");
-    }
-}
-
-/// Deletes the topics the test connector created (its prefix and its heartbeat topic).
-async fn delete_topics(prefix: &str) {
-    use rdkafka::admin::{AdminClient, AdminOptions};
-    use rdkafka::client::DefaultClientContext;
-    use rdkafka::config::ClientConfig;
-    let Ok(admin) = ClientConfig::new()
-        .set("bootstrap.servers", "127.0.0.1:9092")
-        .create::<AdminClient<DefaultClientContext>>()
-    else {
-        return;
-    };
-    let Ok(meta) = admin.inner().fetch_metadata(None, Duration::from_secs(5)) else { return };
-    let ours: Vec<String> = meta
-        .topics()
-        .iter()
-        .map(|t| t.name().to_string())
-        .filter(|t| {
-            t.starts_with(&format!("{prefix}.")) || *t == format!("__debezium-heartbeat.{prefix}")
-        })
-        .collect();
-    if ours.is_empty() {
-        return;
-    }
-    let names: Vec<&str> = ours.iter().map(String::as_str).collect();
-    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(5)));
-    match admin.delete_topics(&names, &opts).await {
-        Ok(results) => eprintln!("cleanup: deleted topics {results:?}"),
-        Err(e) => eprintln!("cleanup: delete topics {names:?}: {e}"),
     }
 }

@@ -113,6 +113,10 @@ pg_write_conf() { # NAME
       echo "wal_writer_delay = 10ms"
       echo "max_replication_slots = 10"
       echo "max_wal_senders = 10"
+      # As in production: a slot nobody reads is invalidated before it fills the disk, and the
+      # console's slot guard has a limit to count down to (generous: a stopped connector has
+      # hours before its slot is lost).
+      echo "max_slot_wal_keep_size = 4GB"
     fi
   } | "${AS_PG[@]}" tee "$PGHOME/$name/stack.conf" >/dev/null
 }

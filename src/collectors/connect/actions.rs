@@ -279,7 +279,10 @@ impl Probe {
             origin: spec.name.clone(),
             message: e.to_string(),
         })?;
-        let answer = self.send(Method::PUT, url, Some(&body)).await?;
+        let answer = match self.send(Method::PUT, url, Some(&body)).await {
+            Ok(a) => a,
+            Err(e) => return Err(self.rejection(spec, e).await),
+        };
         Ok(if answer.status == StatusCode::CREATED { Applied::Created } else { Applied::Updated })
     }
 

@@ -4,16 +4,23 @@
 //! Layout: `rest` sends one bounded request and turns error answers into [`ConnectError`];
 //! `http` makes each cluster's client (CA, credentials, headers); `explain` words 401/403 and
 //! TLS failures; `wire` decodes the worker's JSON; `mask` hides secrets before anything leaves
-//! this module; `actions` is the typed API that mutates connectors (CLI now, TUI later); `restart_policy`
+//! this module; `actions` is the typed API that mutates connectors (CLI now, TUI later);
+//! `offsets` is Connect's offsets API (KIP-875), `offsets_flow` the guided stop → change → resume,
+//! `lsn_check` and `offsets_report` the three-way LSN check of a Debezium PostgreSQL connector; `restart_policy`
 //! decides when an opted-in FAILED connector is restarted on its own, `autorestart` does it.
 
 mod actions;
 mod autorestart;
 mod explain;
 mod http;
+pub mod lsn_check;
 mod mask;
+pub mod offsets;
+mod offsets_flow;
+mod offsets_report;
 mod rest;
 mod restart_policy;
+mod validate;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -26,6 +33,8 @@ pub use actions::{
 };
 pub use autorestart::AutoRestart;
 pub use mask::{MASK, is_secret_key, mask_config};
+pub use offsets_flow::{OffsetChange, Step};
+pub use offsets_report::{DEBEZIUM_POSTGRES, OffsetsReport, Target};
 pub use rest::ConnectError;
 pub use restart_policy::AutoRestartStatus;
 
@@ -181,6 +190,20 @@ impl Probe {
             plugins,
             connectors: listed.into_iter().map(|(name, e)| e.into_connector(name)).collect(),
         })
+    }
+
+    /// Every connector's (masked) config, one request: what the snapshot collector needs to
+    /// find the connectors' notification topics.
+    pub async fn configs(
+        &self,
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ConnectError> {
+        let listed = self
+            .get::<BTreeMap<String, wire::Expanded>>(&["connectors"], &[("expand", "info")])
+            .await?;
+        Ok(listed
+            .into_iter()
+            .map(|(name, e)| (name.clone(), e.into_connector(name).config))
+            .collect())
     }
 
     /// One connector in full. Fails only when the connector itself cannot be read (a 404 for an

@@ -15,6 +15,10 @@ use crate::collectors::CollectError;
 pub enum ConnectError {
     #[error("{method} {url}: {status} {}: {body}{}", reason(*status), rest_hint(*status))]
     Rest { method: String, url: String, status: u16, body: String },
+    /// Connect refused a connector's config: what it said, one message a line (the plugin's
+    /// validation when it has any, `setting: message`).
+    #[error("connector {name}: Connect refused its config ({status} {}):{}", reason(*status), lines(messages))]
+    Rejected { name: String, status: u16, messages: Vec<String> },
     #[error("{endpoint}: {reason} (is the Connect worker running? retry once it answers)")]
     Unreachable { endpoint: String, reason: String },
     /// `request` is the method and path ("PUT /connectors/x/pause"): after a timeout a mutation
@@ -55,6 +59,7 @@ impl ConnectError {
             Self::Unreachable { .. } | Self::Timeout { .. } => true,
             Self::Rest { status, .. } => *status == 409 || *status >= 500,
             Self::Decode { .. }
+            | Self::Rejected { .. }
             | Self::UnknownCluster { .. }
             | Self::NoCluster
             | Self::Spec { .. }
@@ -76,7 +81,9 @@ impl ConnectError {
     /// The HTTP status when the worker answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Rest { status, .. } | Self::Refused { status, .. } => Some(*status),
+            Self::Rest { status, .. }
+            | Self::Refused { status, .. }
+            | Self::Rejected { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -84,6 +91,11 @@ impl ConnectError {
 
 pub(super) fn reason(status: u16) -> &'static str {
     StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+}
+
+/// Each message on a line of its own, indented.
+fn lines(messages: &[String]) -> String {
+    messages.iter().map(|m| format!("\n  {m}")).collect()
 }
 
 fn timeout_hint(request: &str) -> &'static str {

@@ -47,6 +47,8 @@ fn group(name: &str, partitions: Vec<PartitionLag>) -> Group {
         complete: 0.0,
         rates: None,
         eta_seconds: None,
+        caught_up: false,
+        consumed_by: None,
         lag_history: vec![],
         error: None,
         reason: None,

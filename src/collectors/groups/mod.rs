@@ -37,7 +37,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 pub use error::GroupsError;
 pub use listing::Described;
 pub use model::{
-    Group, GroupsSnapshot, Member, MemberSource, PartitionLag, PartitionRef, TopicAssignment,
+    CAUGHT_UP_SECONDS, Group, GroupsSnapshot, Member, MemberSource, PartitionLag, PartitionRef,
+    TopicAssignment, console_stage, keeping_up,
 };
 pub use tracker::{Observation, Tracker};
 

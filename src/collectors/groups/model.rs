@@ -15,6 +15,49 @@ pub struct GroupsSnapshot {
     pub listing_error: Option<String>,
 }
 
+/// Lag of at most this many seconds, consumed as fast as produced, is caught up.
+pub const CAUGHT_UP_SECONDS: f64 = 10.0;
+
+/// The console's stage that consumes as `group`, by its group id.
+pub fn console_stage(group: &str) -> Option<String> {
+    if group == crate::pipeline::replicator::GROUP_ID {
+        return Some("replicator".into());
+    }
+    let job = group.strip_prefix(crate::pipeline::processor::GROUP_PREFIX)?;
+    Some(format!("processor job {job}"))
+}
+
+/// Caught up: no lag; or consuming, as fast as the producers (within a tenth), with at most
+/// [`CAUGHT_UP_SECONDS`] of lag (in time when known, else in records at the produce rate).
+pub fn keeping_up(
+    total_lag: Option<u64>,
+    max_lag_seconds: Option<f64>,
+    rates: Option<Rates>,
+) -> bool {
+    match (total_lag, rates) {
+        (Some(0), _) => true,
+        (Some(lag), Some(r)) => {
+            let small = max_lag_seconds
+                .map_or(lag as f64 <= r.produce_per_s * CAUGHT_UP_SECONDS, |s| {
+                    s <= CAUGHT_UP_SECONDS
+                });
+            r.consume_per_s > 0.0 && r.consume_per_s >= 0.9 * r.produce_per_s && small
+        }
+        _ => false,
+    }
+}
+
+impl Group {
+    /// The state as a person reads it: a group of the console's own stages without members
+    /// says who consumes it, not "Empty".
+    pub fn state_word(&self) -> String {
+        match &self.consumed_by {
+            Some(stage) if self.members.is_empty() => format!("console {stage}"),
+            _ => self.state.clone(),
+        }
+    }
+}
+
 impl GroupsSnapshot {
     pub fn group(&self, name: &str) -> Option<&Group> {
         self.groups.iter().find(|g| g.name == name)
@@ -47,6 +90,13 @@ pub struct Group {
     pub rates: Option<Rates>,
     /// Seconds to catch up at the current rates; None when not gaining on the producers.
     pub eta_seconds: Option<f64>,
+    /// Keeping up: no lag, or a small steady one that keeps being consumed as fast as it is
+    /// produced (a consumer that commits after each batch always trails a little); its ETA is
+    /// not "never".
+    pub caught_up: bool,
+    /// The console's own stage behind this group ("replicator", "processor job NAME"), by its
+    /// group id: they assign their partitions themselves, so the broker lists no members.
+    pub consumed_by: Option<String>,
     /// Total lag per poll, oldest first, for a sparkline.
     pub lag_history: Vec<u64>,
     /// Why the committed offsets could not be read, when they could not.
@@ -117,4 +167,31 @@ pub struct PartitionLag {
     pub reason: Option<String>,
     /// Records deleted by retention before they were consumed (committed before the log start).
     pub lost: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_consoles_stages_are_named_by_their_group_ids() {
+        assert_eq!(console_stage("cdc-console-replicator").as_deref(), Some("replicator"));
+        assert_eq!(
+            console_stage("cdc-console-processor-orders_by_status").as_deref(),
+            Some("processor job orders_by_status")
+        );
+        assert_eq!(console_stage("orders-sink"), None);
+    }
+
+    #[test]
+    fn a_steady_small_lag_consumed_as_produced_is_caught_up_and_a_growing_one_is_not() {
+        let r = |consume_per_s, produce_per_s| Some(Rates { consume_per_s, produce_per_s });
+        assert!(keeping_up(Some(0), None, None));
+        assert!(keeping_up(Some(40), Some(0.8), r(50.0, 50.0)));
+        assert!(keeping_up(Some(40), None, r(50.0, 50.0)), "40 records at 50/s: under 10 s");
+        assert!(!keeping_up(Some(40), Some(0.8), r(0.0, 50.0)), "not consuming");
+        assert!(!keeping_up(Some(40), Some(0.8), r(30.0, 50.0)), "falling behind");
+        assert!(!keeping_up(Some(4_000), Some(80.0), r(50.0, 50.0)), "steady but large");
+        assert!(!keeping_up(Some(40), None, None), "pace unknown");
+    }
 }

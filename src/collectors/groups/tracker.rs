@@ -114,6 +114,8 @@ impl Tracker {
             });
         }
         let rates = history.rates();
+        let max_lag_seconds =
+            partitions.iter().filter_map(|p| p.lag_seconds.map(|l| l.seconds)).reduce(f64::max);
         Group {
             name: d.name.clone(),
             state: d.state.clone(),
@@ -122,10 +124,7 @@ impl Tracker {
             members: d.members.clone(),
             total_lag,
             max_lag,
-            max_lag_seconds: partitions
-                .iter()
-                .filter_map(|p| p.lag_seconds.map(|l| l.seconds))
-                .reduce(f64::max),
+            max_lag_seconds,
             verdict: group_verdict(partitions.iter().map(|p| p.verdict)),
             worst,
             complete: if windows.is_empty() {
@@ -135,6 +134,8 @@ impl Tracker {
             },
             rates,
             eta_seconds: total_lag.and_then(|t| eta_seconds(t, rates)),
+            caught_up: super::model::keeping_up(total_lag, max_lag_seconds, rates),
+            consumed_by: super::model::console_stage(&d.name),
             lag_history: history.lags(),
             error,
             reason,

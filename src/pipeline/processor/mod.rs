@@ -41,7 +41,10 @@ mod io;
 mod operator;
 
 pub use decode::{Change, ChangeDecoder, ChangeError, Image, KeyPart, MAX_COLUMNS, Op};
-pub use io::{Options, ProcessorError, ProcessorSnapshot, TOPIC_STRIDE, checkpoint, run, sink};
+pub use io::{
+    FiredWindow, GROUP_PREFIX, Options, ProcessorError, ProcessorSnapshot, TOPIC_STRIDE,
+    checkpoint, run, sink,
+};
 pub use operator::{
     Accumulators, ColumnPartial, Decimal, DecimalError, Emission, GroupKey, JobError, JobWatermark,
     KeyValue, LateEvent, LateReason, Operator, OperatorStats, Outcome, Partial, PartitionState,

@@ -40,7 +40,7 @@ pub use error::{ReplicaError, ReplicatorError};
 use replica::{Replica, prepare};
 pub use snapshot::{PartitionOffset, ReplicaStatus, ReplicatorSnapshot};
 pub use staging::ClaimError;
-pub use start::run;
+pub use start::{GROUP_ID, run};
 
 #[derive(Debug, Clone)]
 pub struct Options {

@@ -87,10 +87,14 @@ pub async fn run(
     .await
 }
 
+/// The replicator's consumer group: it assigns its partitions itself, so the broker lists the
+/// group with no members.
+pub const GROUP_ID: &str = "cdc-console-replicator";
+
 /// The replicator's consumer: offsets are the sink's (`cdc.progress`), Kafka's only for display.
 fn consumer(config: &Config) -> Result<StreamConsumer, KafkaError> {
     crate::kafka::client_config(config)
-        .set("group.id", "cdc-console-replicator")
+        .set("group.id", GROUP_ID)
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         // Out of range is said, never a silent jump (see `batches::Fetched::out_of_range`);

@@ -71,6 +71,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
         .iter()
         .map(|g| {
             let state_style = match g.state.as_str() {
+                _ if g.consumed_by.is_some() && g.members.is_empty() => t.ok(),
                 "Stable" => t.ok(),
                 "Dead" => t.error(),
                 "Empty" | "PreparingRebalance" | "CompletingRebalance" => t.warn(),
@@ -83,7 +84,7 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
             };
             [
                 Span::raw(g.name.clone()),
-                Span::styled(g.state.clone(), state_style),
+                Span::styled(g.state_word(), state_style),
                 Span::raw(g.members.len().to_string()),
                 Span::raw(opt(g.total_lag)),
                 Span::raw(opt(g.max_lag)),
@@ -123,9 +124,11 @@ fn draw_list(frame: &mut Frame, area: Rect, view: &View) {
     render_selectable(frame, area, view, table, view.ui.selected.min(groups.len() - 1));
 }
 
-/// "42s" to catch up, "never" when it is falling behind, "-" when caught up or unknown.
+/// "caught up" when keeping up (a steady small lag consumed as produced), "42s" to catch up,
+/// "never" when it is falling behind, "-" when unknown.
 fn eta(g: &Group) -> String {
     match (g.eta_seconds, g.total_lag, g.rates) {
+        _ if g.caught_up => "caught up".into(),
         (Some(s), _, _) => secs(Some(s)),
         (None, Some(lag), Some(r)) if lag > 0 && r.consume_per_s <= r.produce_per_s => {
             "never".into()
@@ -151,7 +154,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         return;
     };
     let [summary, table] = Layout::vertical([
-        Constraint::Length(5 + u16::from(g.reason.is_some())),
+        Constraint::Length(
+            5 + u16::from(g.reason.is_some())
+                + u16::from(g.consumed_by.is_some() && g.members.is_empty()),
+        ),
         Constraint::Fill(1),
     ])
     .areas(area);
@@ -159,7 +165,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
     let text = t.text();
     let first = vec![
         Span::styled("state ", dim),
-        Span::styled(g.state.clone(), text),
+        Span::styled(g.state_word(), text),
         Span::styled("  members ", dim),
         Span::styled(g.members.len().to_string(), text),
         Span::styled("  lag ", dim),
@@ -200,6 +206,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, view: &View, name: &str) {
         third.push(Span::styled(e.clone(), t.error()));
     }
     let mut lines = vec![Line::from(first), Line::from(second), Line::from(third)];
+    if let Some(stage) = g.consumed_by.as_ref().filter(|_| g.members.is_empty()) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "consumed by the console's {stage}: it assigns its partitions itself, so the broker lists no members"
+            ),
+            dim,
+        )));
+    }
     if let Some(r) = &g.reason {
         lines.push(Line::from(Span::styled(format!("data lost: {r}"), t.error())));
     }

@@ -2,9 +2,11 @@
 //! each lists (its rows and their identities, what the app acts on, come from
 //! `store::rows`), and the dispatch to each view's `draw`.
 
+pub mod alerts;
 pub mod brokers;
 pub mod connectors;
 pub mod deadletters;
+pub mod events;
 pub mod generator;
 pub mod groups;
 pub mod latency;
@@ -32,10 +34,12 @@ pub enum ViewId {
     Generator,
     Latency,
     DeadLetters,
+    Events,
+    Alerts,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 10] = [
+    pub const ALL: [ViewId; 12] = [
         ViewId::Overview,
         ViewId::Connectors,
         ViewId::Topics,
@@ -46,6 +50,8 @@ impl ViewId {
         ViewId::Generator,
         ViewId::Latency,
         ViewId::DeadLetters,
+        ViewId::Events,
+        ViewId::Alerts,
     ];
 
     /// Other names `:` takes whole.
@@ -64,6 +70,8 @@ impl ViewId {
             ViewId::Generator => "generator",
             ViewId::Latency => "latency",
             ViewId::DeadLetters => "deadletters",
+            ViewId::Events => "events",
+            ViewId::Alerts => "alerts",
         }
     }
 
@@ -90,6 +98,8 @@ impl ViewId {
             ViewId::Generator => Scope::Generator,
             ViewId::Processor => Scope::Processor,
             ViewId::Replication => Scope::Replication,
+            ViewId::Events => Scope::Events,
+            ViewId::Alerts => Scope::Alerts,
             _ => Scope::Global,
         }
     }
@@ -118,6 +128,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         ViewId::Generator => generator::draw(frame, area, view),
         ViewId::Latency => latency::draw(frame, area, view),
         ViewId::DeadLetters => deadletters::draw(frame, area, view),
+        ViewId::Events => events::draw(frame, area, view),
+        ViewId::Alerts => alerts::draw(frame, area, view),
     }
 }
 
@@ -134,6 +146,7 @@ mod tests {
         assert_eq!(ViewId::complete("deadletters"), Some(ViewId::DeadLetters));
         assert_eq!(ViewId::complete("dead"), Some(ViewId::DeadLetters));
         assert_eq!(ViewId::complete("latency"), Some(ViewId::Latency));
+        assert_eq!(ViewId::complete("al"), Some(ViewId::Alerts));
         assert_eq!(ViewId::complete("nope"), None);
     }
 }

@@ -1,12 +1,15 @@
 //! The embedded processor's job: running, paused or stopped, events/s, the job watermark and how
 //! far it trails the wall clock, open and fired windows, late events, checkpoint age and the
-//! firing delay; then every partition's watermark.
+//! firing delay; the newest output rows (the job's results, as its output table holds them);
+//! then every partition's watermark.
 //!
 //! ```text
 //! ┌ Processor: job NAME ─────────────────────────┐
 //! │ state, events/s, checkpoint age              │
 //! │ job watermark (behind wall clock), windows   │
 //! │ late events, dead letters, firing delay      │
+//! ├ Latest windows ──────────────────────────────┤
+//! │ WINDOW (UTC) GROUP… AGGREGATE…  (as stored)  │
 //! ├ Partitions ──────────────────────────────────┤
 //! │ PARTITION WATERMARK BEHIND IDLE NEXT OFFSET… │
 //! └──────────────────────────────────────────────┘
@@ -19,7 +22,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Wrap};
 
-use crate::store::snapshots::ProcessorPartitions;
+use crate::store::snapshots::{FiredWindow, ProcessorPartitions};
 use crate::ui::style::Roles;
 use crate::ui::widgets::common::{block, column_width, header, render_table, waiting_for_topics};
 use crate::ui::{View, age};
@@ -109,8 +112,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let lines = summary(view);
     let inner = area.width.saturating_sub(2).max(1) as usize;
     let height: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
-    let [top, parts] =
-        Layout::vertical([Constraint::Length(height as u16 + 2), Constraint::Fill(1)]).areas(area);
+    let shown = p.latest_windows.len().max(1) as u16;
+    let [top, windows, parts] = Layout::vertical([
+        Constraint::Length(height as u16 + 2),
+        Constraint::Length(shown + 3),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     let title = if p.job.is_empty() {
         "Processor".to_string()
     } else {
@@ -121,6 +129,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         top,
     );
 
+    draw_windows(frame, windows, view, &p.latest_windows);
     let (dim, text) = (t.dim(), t.text());
     let rows: Vec<[Span; 8]> = p
         .stats
@@ -179,5 +188,51 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         header(view, headers),
         block("Partitions", view, None),
         empty,
+    );
+}
+
+/// "09:08:00–09:09:00" (UTC), the date left to the summary's watermark.
+fn window_span(w: &FiredWindow) -> String {
+    let hms = |ms: i64| crate::units::epoch_ms(ms).get(11..19).unwrap_or_default().to_string();
+    format!("{}–{}", hms(w.window_start), hms(w.window_end))
+}
+
+/// The newest output rows: window, group values, aggregates, as the output table holds them.
+fn draw_windows(frame: &mut Frame, area: Rect, view: &View, latest: &[FiredWindow]) {
+    let (dim, text) = (view.theme.dim(), view.theme.text());
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "NULL".into());
+    let mut headers: Vec<String> = vec!["WINDOW (UTC)".into()];
+    if let Some(first) = latest.first() {
+        headers.extend(first.group.iter().chain(&first.aggregates).map(|(c, _)| c.to_uppercase()));
+    }
+    let rows: Vec<Vec<Span>> = latest
+        .iter()
+        .map(|w| {
+            let mut cells = vec![Span::styled(window_span(w), text)];
+            cells.extend(w.group.iter().map(|(_, v)| Span::styled(value(v), text)));
+            if w.deleted {
+                cells.push(Span::styled("(emptied: row deleted)", dim));
+            } else {
+                cells.extend(w.aggregates.iter().map(|(_, v)| Span::styled(value(v), text)));
+            }
+            cells
+        })
+        .collect();
+    let widths: Vec<Constraint> = (0..headers.len())
+        .map(|i| {
+            let w = rows.iter().filter_map(|r| r.get(i)).map(Span::width);
+            Constraint::Length(w.chain([headers[i].len()]).max().unwrap_or(0) as u16)
+        })
+        .collect();
+    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
+    render_table(
+        frame,
+        area,
+        view,
+        rows,
+        &widths,
+        header(view, headers.iter().map(String::as_str)),
+        block("Latest windows", view, None),
+        "no window fired yet",
     );
 }

@@ -23,7 +23,7 @@ use crate::store::Health;
 use crate::store::snapshots::{Retrying, RowDiff};
 use crate::ui::style::Roles;
 use crate::ui::widgets::common::{
-    block, column_width, header, render_table, staleness, waiting_for_topics,
+    block, column_width, header, render_selectable, render_table, staleness, waiting_for_topics,
 };
 use crate::ui::{View, age};
 use crate::units::millis;
@@ -83,12 +83,10 @@ fn replicator_lines<'a>(view: &View<'a>) -> Vec<Line<'a>> {
 /// Most keys listed per table; the counts in its verdict row cover the rest.
 const KEYS_PER_TABLE: usize = 20;
 
-/// The diff's rows for a table body of `room` rows.
-fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
+/// One row per diffed table: diverged, in flight, the work done.
+fn verdict_rows<'a>(view: &View<'a>) -> Vec<[Span<'a>; 4]> {
     let t = view.theme;
     let (dim, text) = (t.dim(), t.text());
-    // Every table's verdict first, so a long list of keys never pushes another table's
-    // verdict off the screen; then each table's keys, diverged before in flight.
     let mut rows = Vec::new();
     for r in &view.embedded.diff.reports {
         let style = if r.differences.is_empty() { t.ok() } else { t.error() };
@@ -108,6 +106,17 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
             ),
         ]);
     }
+    rows
+}
+
+/// The diff's rows for a table body of `room` rows, and which of them is the selected key (the
+/// `ui.selected`-th of [`crate::store::Embedded::diff_keys`], when it is shown).
+fn diff_rows<'a>(view: &View<'a>, room: usize) -> (Vec<[Span<'a>; 4]>, Option<usize>) {
+    let t = view.theme;
+    let (dim, text) = (t.dim(), t.text());
+    // Every table's verdict first, so a long list of keys never pushes another table's
+    // verdict off the screen; then each table's keys, diverged before in flight.
+    let mut rows = verdict_rows(view);
     // The room left after the verdicts, shared by the tables with keys (each also takes a name
     // row and a "more" row).
     let listed: Vec<_> = view
@@ -118,6 +127,7 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
         .filter(|r| !r.differences.is_empty() || !r.in_flight.is_empty())
         .collect();
     let share = room.saturating_sub(rows.len()) / listed.len().max(1);
+    let (mut first_key, mut selected) = (0, None);
     for r in listed {
         let keys = r.differences.len() + r.in_flight.len();
         // All of them when they fit beside the name row, else room for the "more" row too.
@@ -137,7 +147,10 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
             .iter()
             .map(|d| ("diverged", d))
             .chain(r.in_flight.iter().map(|d| ("in flight", d)));
-        for (state, d) in shown.take(per_table) {
+        for (i, (state, d)) in shown.take(per_table).enumerate() {
+            if first_key + i == view.ui.selected {
+                selected = Some(rows.len());
+            }
             let (kind, cols) = match d {
                 RowDiff::Missing { .. } => ("missing in sink", String::new()),
                 RowDiff::Extra { .. } => ("extra in sink", String::new()),
@@ -150,6 +163,7 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
                 Span::styled(cols, text),
             ]);
         }
+        first_key += keys;
         let more = keys.saturating_sub(per_table);
         if more > 0 {
             rows.push([
@@ -168,7 +182,7 @@ fn diff_rows<'a>(view: &View<'a>, room: usize) -> Vec<[Span<'a>; 4]> {
             Span::styled(e.clone(), t.error()),
         ]);
     }
-    rows
+    (rows, selected)
 }
 
 #[expect(
@@ -207,7 +221,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         _ => "Diff".to_string(),
     };
     // Inside the borders, below the header row.
-    let rows = diff_rows(view, diff_area.height.saturating_sub(3) as usize);
+    let (rows, selected) = diff_rows(view, diff_area.height.saturating_sub(3) as usize);
     let headers = ["TABLE / KEY", "STATE", "", "WORK / COLUMNS"];
     let mut widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
     // The table (or key) first, at most half the width; the work or columns take the rest.
@@ -221,16 +235,26 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     } else {
         "no diff run yet: press d"
     };
-    render_table(
-        frame,
-        diff_area,
-        view,
-        rows,
-        &widths,
-        header(view, headers),
-        block(&title, view, None),
-        empty,
-    );
+    match selected {
+        // A differing key is selected: highlighted, its story one key away.
+        Some(i) => {
+            let title = format!("{title} · {} opens the selected row's story", story_keys(view));
+            let table = ratatui::widgets::Table::new(rows, widths)
+                .header(header(view, headers))
+                .block(block(&title, view, None));
+            render_selectable(frame, diff_area, view, table, i);
+        }
+        None => render_table(
+            frame,
+            diff_area,
+            view,
+            rows,
+            &widths,
+            header(view, headers),
+            block(&title, view, None),
+            empty,
+        ),
+    }
 
     let s = &view.store.sink;
     let stale = staleness(s, view);
@@ -279,6 +303,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         block("Sink: cdc schema", view, stale),
         empty,
     );
+}
+
+/// The keys bound to the row story in this view ("w").
+fn story_keys(view: &View) -> String {
+    view.keymap
+        .keys_for(crate::action::Scope::Replication, crate::action::Action::RowStory)
+        .join("/")
 }
 
 /// `◐ retrying (attempt N, next in Ns): reason`, for a stage waiting to try again.

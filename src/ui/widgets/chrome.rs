@@ -1,17 +1,28 @@
-//! The header (the context, the read-only badge, views with the current one marked) and the footer (the input line
-//! while typing `:` or `/`, else the last action's feedback, else key hints from the keymap).
+//! The header (the firing alerts' count, the context, the read-only badge, views with the
+//! current one marked) and the footer (the input line while typing `:` or `/`, else the last
+//! action's feedback, else key hints from the keymap).
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::action::Scope;
+use crate::action::{Action, Scope};
+use crate::store::snapshots::{AlertState, Severity};
 use crate::ui::style::Roles;
 use crate::ui::{FeedbackState, Mode, View, ViewId};
 
 pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
+    // The firing alerts' count keeps its place at the right end; the rest is cut before it.
+    let badge = firing_badge(view);
+    let badge_width = badge.as_ref().map_or(0, |b| b.width() + 2);
+    let [area, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Length(badge_width as u16)])
+            .areas(area);
+    if let Some(b) = badge {
+        frame.render_widget(Paragraph::new(Line::from(vec![Span::raw(" "), b])), right);
+    }
     let mut spans = vec![Span::styled(" cdc-console ", t.title())];
     let context = view.ui.context.as_deref().map_or(0, |c| c.chars().count() + 5);
     if let Some(c) = &view.ui.context {
@@ -38,6 +49,20 @@ pub fn header(frame: &mut Frame, area: Rect, view: &View) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// `▲ 2 firing`, in the error colour when a critical alert fires, else the warning colour;
+/// nothing when none fires (pending and resolved ones are the alerts view's business).
+fn firing_badge(view: &View) -> Option<Span<'static>> {
+    let firing = view.store.alerts.alerts.iter().filter(|a| a.state == AlertState::Firing);
+    let (count, worst) =
+        firing.fold((0, None), |(n, worst), a| (n + 1, worst.max(Some(a.severity))));
+    let style = match worst? {
+        Severity::Critical => view.theme.error().bold(),
+        Severity::Warning => view.theme.warn().bold(),
+        Severity::Info => view.theme.text(),
+    };
+    Some(Span::styled(format!("▲ {count} firing"), style))
+}
+
 pub fn footer(frame: &mut Frame, area: Rect, view: &View) {
     let t = view.theme;
     let line = match &view.ui.mode {
@@ -51,8 +76,21 @@ pub fn footer(frame: &mut Frame, area: Rect, view: &View) {
                 Span::styled("▏", t.key()),
             ])
         }
+        Mode::Lsn(input) => Line::from(vec![
+            Span::styled(
+                "set offsets to LSN (0/16B3A20 or an integer), enter checks it: ",
+                t.dim(),
+            ),
+            Span::styled(input.clone(), t.text()),
+            Span::styled("▏", t.key()),
+        ]),
         Mode::Filter(input) => Line::from(vec![
             Span::styled(format!("/{input}"), t.text()),
+            Span::styled("▏", t.key()),
+        ]),
+        Mode::KeySearch(input) => Line::from(vec![
+            Span::styled("key (JSON, empty for the newest): ", t.dim()),
+            Span::styled(input.clone(), t.text()),
             Span::styled("▏", t.key()),
         ]),
         _ => match &view.ui.feedback {
@@ -76,6 +114,18 @@ fn hints(view: &View) -> Line<'static> {
     let scope = view.ui.view.scope();
     let mut entries =
         if scope == Scope::Global { Vec::new() } else { view.keymap.help(scope, view.read_only) };
+    // Setting and resetting offsets act on the open offsets pane, whose title names their keys;
+    // elsewhere they would only push the global keys off the line (help lists them all). While
+    // the pane is open, the snapshot keys make room for them.
+    let pane_only = [Action::SetOffsets.describe(), Action::ResetOffsets.describe()];
+    let snapshot = [
+        Action::SnapshotTables.describe(),
+        Action::StopSnapshot.describe(),
+        Action::PauseSnapshot.describe(),
+        Action::ResumeSnapshot.describe(),
+    ];
+    let hidden: &[&str] = if view.embedded.offsets.open.is_none() { &pane_only } else { &snapshot };
+    entries.retain(|(_, what)| !hidden.contains(what));
     let global = view.keymap.help(Scope::Global, view.read_only);
     for wanted in ["go to view", "filter", "help", "back", "quit"] {
         entries.extend(global.iter().filter(|(_, d)| *d == wanted).cloned());

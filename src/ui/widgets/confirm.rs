@@ -13,7 +13,9 @@ use crate::ui::{Confirm, ConfirmFocus, Confirmed, View};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
     let t = view.theme;
-    let popup = super::common::centered(area, 60, 7);
+    // Wider for a long title (a snapshot's tables), within the screen.
+    let width = u16::try_from(c.title.chars().count() + 6).unwrap_or(u16::MAX).max(60);
+    let popup = super::common::centered(area, width, 7);
     frame.render_widget(Clear, popup);
     let outer = block(&c.title, view, None).border_style(t.error());
     let inner = outer.inner(popup);
@@ -37,7 +39,13 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
         )),
         input,
     );
-    let confirm = if c.then == Confirmed::SwitchContext { "Switch" } else { "Delete" };
+    let confirm = match c.then {
+        Confirmed::SwitchContext => "Switch",
+        Confirmed::Snapshot(_) => "Send",
+        Confirmed::SetOffsets(_) => "Set",
+        Confirmed::ResetOffsets => "Reset",
+        Confirmed::DeleteConnector | Confirmed::ResetJob => "Delete",
+    };
     let button = |label: &str, focused: bool| Span::styled(format!(" {label} "), t.button(focused));
     frame.render_widget(
         Paragraph::new(Line::from(vec![

@@ -92,7 +92,8 @@ pub(super) struct Commit<'a> {
     pub touched: &'a BTreeSet<i32>,
 }
 
-/// Writes the batch into `tx` (the caller commits); returns the dead letters recorded.
+/// Writes the batch into `tx` (the caller commits); returns the dead letters recorded and the
+/// output rows written.
 pub(super) async fn write(
     tx: &Transaction<'_>,
     job: &JobConfig,
@@ -101,7 +102,7 @@ pub(super) async fn write(
     batch: Commit<'_>,
     op: &mut Operator,
     stored: &mut checkpoint::Written,
-) -> Result<u64, tokio_postgres::Error> {
+) -> Result<(u64, Vec<outbox::Written>), tokio_postgres::Error> {
     let written = sink::write_results(tx, job, output, topic_of, batch.results).await?;
     if job.output.topic.is_some() {
         outbox::write(tx, job, &written).await?;
@@ -124,5 +125,5 @@ pub(super) async fn write(
         futures::future::try_join_all(writes),
     );
     let ((), new_letters, _) = outcome?;
-    Ok(new_letters)
+    Ok((new_letters, written))
 }

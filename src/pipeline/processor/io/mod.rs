@@ -19,6 +19,7 @@
 mod batch;
 pub mod checkpoint;
 mod error;
+pub mod fired;
 mod group;
 mod identity;
 mod input_topics;
@@ -33,6 +34,8 @@ mod snapshot;
 mod start;
 
 pub use error::ProcessorError;
+pub use fired::FiredWindow;
 pub use partition_ids::TOPIC_STRIDE;
 pub use run::{Options, run};
 pub use snapshot::ProcessorSnapshot;
+pub use start::GROUP_PREFIX;

@@ -270,7 +270,7 @@ impl JobLoop<'_> {
             touched: &applied.touched,
         };
         let (job, output) = (self.job, &self.output);
-        let new_letters =
+        let (new_letters, written) =
             batch::write(&tx, job, output, topic_of, commit, &mut self.op, &mut self.stored)
                 .await
                 .map_err(ProcessorError::Sink)?;
@@ -289,6 +289,7 @@ impl JobLoop<'_> {
         snap.events_per_sec = snap.events as f64 / started.elapsed().as_secs_f64().max(1e-3);
         snap.late_events += applied.late.len() as u64;
         snap.dead_letters += new_letters;
+        super::fired::keep_latest(&mut snap.latest_windows, self.job, &written);
         snap.checkpoints += 1;
         snap.last_checkpoint = Some(committed);
         snap.firing_delay_ms = self.firing.percentiles(committed);

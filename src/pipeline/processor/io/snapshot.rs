@@ -36,6 +36,8 @@ pub struct ProcessorSnapshot {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retrying: Option<crate::pipeline::retry::Retrying>,
     pub error: Option<String>,
+    /// The newest output rows, newest window first, as the output table holds them.
+    pub latest_windows: Vec<super::fired::FiredWindow>,
     /// Input topics that do not exist yet (Debezium creates one with its table's first change).
     pub waiting_for: Vec<String>,
 }

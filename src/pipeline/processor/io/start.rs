@@ -118,6 +118,9 @@ async fn open_sink(
     Ok((sink, output))
 }
 
+/// A job's consumer group is this and the job's name.
+pub const GROUP_PREFIX: &str = "cdc-console-processor-";
+
 /// Every partition, or with `group` the job's consumer group's share; each partition starts at
 /// its checkpoint (see group.rs).
 async fn consume(
@@ -128,7 +131,7 @@ async fn consume(
 ) -> Result<Arc<StreamConsumer<GroupContext>>, ProcessorError> {
     let consumer: Arc<StreamConsumer<GroupContext>> = Arc::new(
         crate::kafka::client_config(config)
-            .set("group.id", format!("cdc-console-processor-{}", job.name))
+            .set("group.id", format!("{GROUP_PREFIX}{}", job.name))
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             // Out of range is said, never a silent jump (`batches::Fetched::out_of_range`).
@@ -165,10 +168,13 @@ async fn first_snapshot(
     let dead_letters = deadletter::count(sink, &[deadletter::job(&job.name)])
         .await
         .map_err(ProcessorError::Sink)?;
+    let latest_windows =
+        super::fired::read_latest(sink, job).await.map_err(ProcessorError::Sink)?;
     Ok(ProcessorSnapshot {
         running: true,
         late_events,
         dead_letters,
+        latest_windows,
         stats: Some(op.stats()),
         ..ProcessorSnapshot::of(job)
     })

@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::auto_restart;
+use super::{auto_restart, snapshot};
 use crate::store::Health;
 use crate::store::rows::cluster_name;
 use crate::ui::style::Roles;
@@ -68,6 +68,7 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         Span::raw(topics.unwrap_or_else(|| "unknown".into())),
     ]));
     summary.extend(auto_restart::detail(view, c));
+    summary.extend(snapshot::detail(view, view.store.snapshot_of(item)));
     if let Health::Down { since, reason, .. } = &item.backend.health {
         summary.push(Line::from(Span::styled(
             format!("Connect down {}: {reason}", age(*since, view.now)),
@@ -77,8 +78,11 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &View, id: &str) {
     let title = format!("Connector {}", c.name);
     let summary_h = summary.len() as u16 + 2;
 
-    let focus = view.ui.pane % 2;
-    let (tasks_c, config_c) = if focus == 0 {
+    let offsets_open = view.embedded.offsets.open.as_deref() == Some(id);
+    let focus = if offsets_open { 1 } else { view.ui.pane % 2 };
+    let (tasks_c, config_c) = if offsets_open {
+        (Constraint::Fill(1), Constraint::Fill(3))
+    } else if focus == 0 {
         (Constraint::Fill(3), Constraint::Fill(2))
     } else {
         (Constraint::Fill(2), Constraint::Fill(3))
@@ -139,6 +143,10 @@ pub(super) fn draw(frame: &mut Frame, area: Rect, view: &View, id: &str) {
         tasks_area,
     );
 
+    if offsets_open {
+        super::offsets::draw(frame, config_area, view);
+        return;
+    }
     // Config, masked by the collector, sorted by key (a BTreeMap).
     let key_w = c.config.keys().map(|k| k.chars().count()).max().unwrap_or(0);
     let mut config: Vec<Line> = c

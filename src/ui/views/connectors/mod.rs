@@ -12,6 +12,9 @@
 //! ├ Config (masked) ──────────────┤   task's trace, 1 = config. The focused pane is taller.
 //! ```
 //!
+//! `o` opens the offsets pane in place of the config (`offsets.rs`): offsets, the three-way LSN
+//! check and the guided change's steps.
+//!
 //! With a connector opted in to auto-restart, the list has an AUTO-RESTART column after TASKS
 //! and the detail a `restart` line (`auto_restart.rs`).
 //!
@@ -22,6 +25,8 @@
 
 mod auto_restart;
 mod detail;
+mod offsets;
+mod snapshot;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -18,9 +18,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+mod slots;
 mod tables;
 
-use tables::{draw_brokers, draw_connectors, draw_slots, draw_topics};
+use slots::{draw_slots, slot_figure};
+use tables::{draw_brokers, draw_connectors, draw_topics};
 
 use crate::store::StageState;
 use crate::store::snapshots::LatencyStage;
@@ -110,18 +112,21 @@ fn pipeline(view: &View) -> Vec<Box> {
         (!rates.is_empty()).then(|| rates.iter().sum())
     };
 
+    // The source's own change rate and the topics' beside it: with the connector stopped the
+    // first goes on while the second stops.
     let mut source = Vec::new();
-    if let Some(r) = rate(&|n| captured.contains(&n)) {
+    let pg = view.store.source.snapshot.as_ref();
+    if let Some(r) = pg.and_then(|pg| pg.changes.per_sec) {
         source.push((format!("{r:.1} chg/s"), text));
     }
-    if let Some(pg) = &view.store.source.snapshot {
-        let lag = pg.slots.iter().filter_map(|s| s.lag_bytes).max();
-        match (pg.slots.len(), lag) {
-            (0, _) => source.push(("no slot".into(), t.warn())),
-            (_, Some(l)) => {
-                source.push((format!("slot lag {}", crate::units::bytes(l, false)), text));
-            }
-            _ => source.push((format!("{} slot(s)", pg.slots.len()), text)),
+    if let Some(r) = rate(&|n| captured.contains(&n)) {
+        source.push((format!("topic {r:.1}/s"), dim));
+    }
+    if let Some(pg) = pg {
+        if pg.slots.is_empty() {
+            source.push(("no slot".into(), t.warn()));
+        } else if let Some(f) = slot_figure(view, &view.store.slot_guards(view.now)) {
+            source.push(f);
         }
     }
 

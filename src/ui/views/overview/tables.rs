@@ -1,5 +1,5 @@
-//! The overview's tables under the pipeline: connectors with their tasks, replication slots,
-//! brokers and topics, each with the columns that fit.
+//! The overview's tables under the pipeline: connectors with their tasks, brokers and topics,
+//! each with the columns that fit (the slots have their own file: `slots`).
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -51,43 +51,6 @@ pub(super) fn draw_connectors(frame: &mut Frame, area: Rect, view: &View) {
         header,
         block("Connectors", view, stale),
         "no connectors",
-    );
-}
-
-pub(super) fn draw_slots(frame: &mut Frame, area: Rect, view: &View) {
-    let src = &view.store.source;
-    let rows: Vec<[Span; 4]> = src
-        .snapshot
-        .iter()
-        .flat_map(|s| &s.slots)
-        .map(|s| {
-            let t = view.theme;
-            [
-                Span::raw(s.name.clone()),
-                Span::styled(
-                    if s.active { "active" } else { "inactive" },
-                    if s.active { t.ok() } else { t.warn() },
-                ),
-                Span::raw(s.lag_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default()),
-                Span::raw(
-                    s.retained_bytes.map(|b| crate::units::bytes(b, false)).unwrap_or_default(),
-                ),
-            ]
-        })
-        .collect();
-    let headers = ["SLOT", "STATE", "LAG", "RETAINED"];
-    let widths: Vec<Constraint> = (0..4).map(|i| column_width(&headers, &rows, i)).collect();
-    let rows: Vec<Row> = rows.into_iter().map(Row::new).collect();
-    let header = header(view, headers);
-    render_table(
-        frame,
-        area,
-        view,
-        rows,
-        &widths,
-        header,
-        block("Replication slots", view, staleness(src, view)),
-        "no replication slots",
     );
 }
 

@@ -1,12 +1,20 @@
 //! PostgreSQL, source and sink: server facts, replication slots, captured tables.
+//!
+//! Layout: `slots` reads the slots and the WAL they hold; `history` turns polls into rates and
+//! "since when".
 
-use std::time::Duration;
+mod history;
+mod slots;
+
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use super::{CollectError, bounded};
 use crate::config::{Config, PostgresEndpoint};
 use crate::pipeline::deadletter::{self, ConsumerLetters, Letter};
+pub use history::WINDOW as RATE_WINDOW;
+pub use slots::{ReplicationSlot, SourceChanges, WalFacts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -21,6 +29,10 @@ pub struct PostgresSnapshot {
     pub wal_level: String,
     /// None on a standby, where there is no current WAL insert position.
     pub current_wal_lsn: Option<String>,
+    /// WAL written, the slot limit, `pg_wal`'s size.
+    pub wal: WalFacts,
+    /// The captured tables' own change rate (what the connector should carry).
+    pub changes: SourceChanges,
     pub slots: Vec<ReplicationSlot>,
     /// The configured captured tables found in this database.
     pub tables: Vec<TableInfo>,
@@ -33,6 +45,25 @@ pub struct PostgresSnapshot {
     pub applied: Vec<AppliedLsn>,
     /// The sink's `cdc.dead_letters` per consumer (empty on the source).
     pub dead_letters: DeadLetters,
+}
+
+impl PostgresSnapshot {
+    /// A server with nothing in it: what fixtures start from.
+    pub fn empty() -> Self {
+        Self {
+            server_version: String::new(),
+            wal_level: String::new(),
+            current_wal_lsn: None,
+            wal: WalFacts::default(),
+            changes: SourceChanges::default(),
+            slots: Vec::new(),
+            tables: Vec::new(),
+            publications: Vec::new(),
+            console_tables: Vec::new(),
+            applied: Vec::new(),
+            dead_letters: DeadLetters::default(),
+        }
+    }
 }
 
 /// The sink's dead letters: per consumer, counted with reasons grouped; the newest letters.
@@ -68,20 +99,6 @@ pub struct AppliedLsn {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReplicationSlot {
-    pub name: String,
-    pub plugin: Option<String>,
-    pub slot_type: String,
-    pub active: bool,
-    pub restart_lsn: Option<String>,
-    pub confirmed_flush_lsn: Option<String>,
-    /// WAL the server keeps for this slot: current LSN − restart LSN.
-    pub retained_bytes: Option<i64>,
-    /// How far the consumer's confirmed position is behind: current LSN − confirmed flush LSN.
-    pub lag_bytes: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TableInfo {
     pub name: String,
     /// `full`, `default`, `index` or `nothing`; retractions need `full`.
@@ -95,6 +112,7 @@ pub struct Probe {
     endpoint: PostgresEndpoint,
     tables: Vec<String>,
     timeout: Duration,
+    history: history::History,
 }
 
 impl Probe {
@@ -108,12 +126,13 @@ impl Probe {
             endpoint,
             tables: config.tables.iter().map(|t| t.name.clone()).collect(),
             timeout: config.timeouts.request(),
+            history: history::History::default(),
         }
     }
 
     /// Connects, reads, disconnects. A connection per poll keeps a restarted server from
     /// leaving the collector holding a dead client, and costs a few ms every couple of seconds.
-    pub async fn collect(&self) -> Result<PostgresSnapshot, CollectError> {
+    pub async fn collect(&mut self) -> Result<PostgresSnapshot, CollectError> {
         let name = self.endpoint.to_string();
         bounded(&name, self.timeout, async {
             let (client, conn) = crate::pg::connect(&self.endpoint, self.timeout)
@@ -126,6 +145,10 @@ impl Probe {
             result
         })
         .await
+        .map(|mut s| {
+            self.history.observe(&mut s, SystemTime::now());
+            s
+        })
     }
 
     async fn read(&self, c: &tokio_postgres::Client) -> Result<PostgresSnapshot, CollectError> {
@@ -141,6 +164,8 @@ impl Probe {
             server_version: facts.get(0),
             wal_level: facts.get(1),
             current_wal_lsn: facts.get(2),
+            wal: self.wal(c).await?,
+            changes: self.changes(c).await?,
             slots: self.slots(c).await?,
             tables: self.tables(c).await?,
             publications: self.publications(c).await?,
@@ -150,33 +175,37 @@ impl Probe {
         })
     }
 
-    /// Every replication slot with the WAL it retains and its lag behind the current LSN.
+    /// Every replication slot with the WAL it retains, its lag and its status.
     async fn slots(
         &self,
         c: &tokio_postgres::Client,
     ) -> Result<Vec<ReplicationSlot>, CollectError> {
-        Ok(c.query(
-            "SELECT slot_name::text, plugin::text, slot_type, active,
-                        restart_lsn::text, confirmed_flush_lsn::text,
-                        pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint,
-                        pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint
-                   FROM pg_replication_slots ORDER BY slot_name",
-            &[],
-        )
-        .await
-        .map_err(|e| self.error(e))?
-        .iter()
-        .map(|r| ReplicationSlot {
-            name: r.get(0),
-            plugin: r.get(1),
-            slot_type: r.get(2),
-            active: r.get(3),
-            restart_lsn: r.get(4),
-            confirmed_flush_lsn: r.get(5),
-            retained_bytes: r.get(6),
-            lag_bytes: r.get(7),
+        let rows = c.query(slots::SLOTS, &[]).await.map_err(|e| self.error(e))?;
+        Ok(rows.iter().map(slots::slot).collect())
+    }
+
+    /// The WAL position and limits, and `pg_wal`'s size where the role may list it.
+    async fn wal(&self, c: &tokio_postgres::Client) -> Result<WalFacts, CollectError> {
+        let r = c.query_one(slots::WAL, &[]).await.map_err(|e| self.error(e))?;
+        let (pg_wal_bytes, pg_wal_error) = match c.query_one(slots::WAL_DIR, &[]).await {
+            Ok(row) => (row.get(0), None),
+            Err(e) if e.as_db_error().is_some() => (None, Some(crate::pg::message(&e))),
+            Err(e) => return Err(self.error(e)),
+        };
+        Ok(WalFacts {
+            current_bytes: r.get(0),
+            bytes_per_sec: None,
+            max_slot_wal_keep_size: r.get(1),
+            max_wal_size: r.get(2),
+            pg_wal_bytes,
+            pg_wal_error,
         })
-        .collect())
+    }
+
+    /// Rows changed in the captured tables (the rate comes from the history).
+    async fn changes(&self, c: &tokio_postgres::Client) -> Result<SourceChanges, CollectError> {
+        let r = c.query_one(slots::CHANGES, &[&self.tables]).await.map_err(|e| self.error(e))?;
+        Ok(SourceChanges { total: r.get(0), per_sec: None })
     }
 
     /// The configured tables' replica identity and estimated rows.

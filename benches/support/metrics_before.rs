@@ -1,13 +1,9 @@
-//! Prometheus text exposition of the store: backend health, connector and task states, slot lag,
-//! latency percentiles. Rendered when the store changes; the HTTP side only hands out the text.
+//! The hand-written exposition the console had before prometheus-client (commit ac4b7d3),
+//! kept only to compare render times in `benches/metrics_render.rs`.
 
 use std::fmt::Write;
-use std::net::SocketAddr;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::watch;
-
-use crate::store::{Backend, Health, Store};
+use cdc_console::store::{Backend, Health, Store};
 
 /// The exposition text for `store` (format 0.0.4).
 pub fn render(store: &Store) -> String {
@@ -28,6 +24,7 @@ pub fn render(store: &Store) -> String {
     connectors(&mut out, store);
     groups(&mut out, store);
     slots(&mut out, &store.source);
+    slot_guard(&mut out, store);
     latency(&mut out, store);
     out
 }
@@ -97,7 +94,7 @@ fn groups(out: &mut String, store: &Store) {
     );
     for g in store.groups.snapshot.iter().flat_map(|s| &s.groups) {
         let group = esc(&g.name);
-        let verdict = |v: crate::collectors::lag::verdict::Verdict| {
+        let verdict = |v: cdc_console::collectors::lag::verdict::Verdict| {
             serde_json::to_value(v)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
@@ -135,7 +132,7 @@ fn groups(out: &mut String, store: &Store) {
     }
 }
 
-fn slots(out: &mut String, source: &Backend<crate::collectors::postgres::PostgresSnapshot>) {
+fn slots(out: &mut String, source: &Backend<cdc_console::collectors::postgres::PostgresSnapshot>) {
     family(
         out,
         "cdc_slot_lag_bytes",
@@ -153,6 +150,34 @@ fn slots(out: &mut String, source: &Backend<crate::collectors::postgres::Postgre
             let _ = writeln!(out, "cdc_slot_retained_bytes{{slot=\"{slot}\"}} {v}");
         }
         let _ = writeln!(out, "cdc_slot_active{{slot=\"{slot}\"}} {}", u8::from(s.active));
+    }
+}
+
+/// The slot guard's verdicts (0 ok, 1 amber, 2 red), the time to `max_slot_wal_keep_size`, and
+/// the captured tables' own change rate, so an alert need not recompute them.
+fn slot_guard(out: &mut String, store: &Store) {
+    family(out, "cdc_slot_guard_level", "gauge", "Slot guard: 0 ok, 1 amber, 2 red.");
+    family(
+        out,
+        "cdc_slot_seconds_to_limit",
+        "gauge",
+        "Seconds until max_slot_wal_keep_size invalidates the slot at its growth.",
+    );
+    family(
+        out,
+        "cdc_source_changes_per_second",
+        "gauge",
+        "Rows changed per second in the captured tables.",
+    );
+    for g in store.slot_guards(std::time::SystemTime::now()) {
+        let slot = esc(&g.slot);
+        let _ = writeln!(out, "cdc_slot_guard_level{{slot=\"{slot}\"}} {}", g.level as u8);
+        if let Some(v) = g.time_to_limit_secs {
+            let _ = writeln!(out, "cdc_slot_seconds_to_limit{{slot=\"{slot}\"}} {v}");
+        }
+    }
+    if let Some(r) = store.source.snapshot.as_ref().and_then(|s| s.changes.per_sec) {
+        let _ = writeln!(out, "cdc_source_changes_per_second {r}");
     }
 }
 
@@ -183,91 +208,4 @@ fn latency(out: &mut String, store: &Store) {
 /// Label values escaped as the exposition format requires.
 fn esc(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-}
-
-/// Serves the latest text from `metrics` on `addr` at `/metrics` until the task is dropped.
-pub async fn serve(
-    addr: SocketAddr,
-    metrics: watch::Receiver<String>,
-) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving Prometheus metrics");
-    Ok(tokio::spawn(async move {
-        while let Ok((mut conn, _)) = listener.accept().await {
-            let body = metrics.borrow().clone();
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let Ok(Ok(n)) =
-                    tokio::time::timeout(std::time::Duration::from_secs(5), conn.read(&mut buf))
-                        .await
-                else {
-                    return;
-                };
-                let request = String::from_utf8_lossy(&buf[..n]);
-                let path = request.split_whitespace().nth(1).unwrap_or("");
-                let response = if request.starts_with("GET ")
-                    && (path == "/metrics" || path.starts_with("/metrics?"))
-                {
-                    format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    )
-                } else {
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\nConnection: close\r\n\r\nnot found\n".to_string()
-                };
-                let _ = conn.write_all(response.as_bytes()).await;
-                let _ = conn.shutdown().await;
-            });
-        }
-    }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn label_values_are_escaped() {
-        assert_eq!(esc("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-    }
-
-    #[test]
-    fn an_unpolled_store_reports_every_backend_down_and_no_series() {
-        let text = render(&Store::new(&crate::config::Config::default()));
-        assert!(text.contains("cdc_backend_up{backend=\"source\"} 0"));
-        assert!(text.contains("cdc_backend_up{backend=\"connect:local\"} 0"));
-        assert!(!text.contains("cdc_slot_lag_bytes{"));
-        for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let (series, value) = line.rsplit_once(' ').unwrap();
-            assert!(series.starts_with("cdc_") && value.parse::<f64>().is_ok(), "{line}");
-        }
-    }
-
-    #[test]
-    fn auto_restarts_are_counted_for_opted_in_connectors_only() {
-        use crate::collectors::connect::{AutoRestartStatus, ConnectSnapshot, Connector};
-        use crate::collectors::{Update, UpdateKind};
-        let mut store = Store::new(&crate::config::Config::default());
-        let connector = |name: &str, auto_restart| Connector {
-            name: name.into(),
-            state: "RUNNING".into(),
-            auto_restart,
-            ..Connector::default()
-        };
-        let status = AutoRestartStatus { active: true, restarts: 3, ..Default::default() };
-        let snap = ConnectSnapshot {
-            connectors: vec![connector("in", Some(status)), connector("out", None)],
-            ..ConnectSnapshot::default()
-        };
-        let at = std::time::SystemTime::now();
-        store.apply(Update { at, kind: UpdateKind::Connect(0, Ok(snap)) });
-        let text = render(&store);
-        assert!(
-            text.contains(
-                "cdc_connector_auto_restarts_total{cluster=\"local\",connector=\"in\"} 3"
-            ),
-            "{text}"
-        );
-        assert!(!text.contains("auto_restarts_total{cluster=\"local\",connector=\"out\""));
-    }
 }
