@@ -15,6 +15,7 @@ pub mod app;
 pub mod cli;
 pub mod collectors;
 pub mod config;
+pub mod flink;
 pub mod kafka;
 pub mod logging;
 pub mod metrics;

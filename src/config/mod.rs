@@ -9,6 +9,7 @@ mod connect;
 mod connect_auth;
 mod contexts;
 mod env;
+mod flink;
 pub mod job;
 mod kafka;
 pub mod keymap;
@@ -31,6 +32,7 @@ pub use connect::{AutoRestartConfig, ConnectCluster, HttpUrl};
 pub use connect_auth::{ConnectAuth, Credentials};
 pub use contexts::{Context, Contexts, DEFAULT_CONTEXT, parse as parse_contexts};
 pub use env::ENV_OVERRIDES;
+pub use flink::FlinkConfig;
 pub use kafka::{KafkaConfig, KafkaSasl, KafkaTls, SaslMechanism, SecurityProtocol};
 pub use load::{
     ConfigError, ConfigSource, Loaded, load, load_context, parse, parse_as, user_config_dir,
@@ -59,6 +61,8 @@ pub struct Config {
     pub slot_guard: SlotGuardConfig,
     /// Alert rules and the receivers notified of them.
     pub alerts: AlertsConfig,
+    /// The Flink session cluster that runs jobs' Flink SQL (`process --on flink`).
+    pub flink: FlinkConfig,
     /// Refuse every mutation here, as `--read-only` does: set on a context (e.g. `prod`) so a
     /// slip of the keyboard cannot pause or delete anything in it.
     pub read_only: bool,
@@ -97,6 +101,7 @@ impl Default for Config {
             timeouts: Timeouts::default(),
             slot_guard: SlotGuardConfig::default(),
             alerts: AlertsConfig::default(),
+            flink: FlinkConfig::default(),
             read_only: false,
             ui: UiConfig::default(),
         }
