@@ -2,6 +2,7 @@
 //! (`compose/local/stack up`), whose endpoints are the console's defaults.
 #![allow(dead_code)]
 
+pub mod changelog;
 pub mod connector;
 pub mod diff;
 pub mod kafka;
