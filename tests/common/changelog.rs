@@ -144,7 +144,9 @@ impl Changelog {
         }
         windows
             .into_iter()
-            .map(|(k, (n, sum, min, max))| (k, format!("{n} {} {} {}", dec(sum), dec(min), dec(max))))
+            .map(|(k, (n, sum, min, max))| {
+                (k, format!("{n} {} {} {}", dec(sum), dec(min), dec(max)))
+            })
             .collect()
     }
 }
@@ -156,9 +158,12 @@ fn send<K: rdkafka::message::ToBytes + ?Sized, P: rdkafka::message::ToBytes + ?S
     loop {
         match producer.send(record) {
             Ok(()) => break,
-            Err((rdkafka::error::KafkaError::MessageProduction(
-                rdkafka::types::RDKafkaErrorCode::QueueFull,
-            ), r)) => {
+            Err((
+                rdkafka::error::KafkaError::MessageProduction(
+                    rdkafka::types::RDKafkaErrorCode::QueueFull,
+                ),
+                r,
+            )) => {
                 record = r;
                 producer.poll(Duration::from_millis(50));
             }

@@ -5,6 +5,7 @@
 pub mod changelog;
 pub mod connector;
 pub mod diff;
+pub mod flink;
 pub mod kafka;
 pub mod processor;
 pub mod prom;
