@@ -28,7 +28,7 @@ async fn a_killed_taskmanager_restarts_the_job_from_its_checkpoint_and_the_resul
     let config = path.to_str().expect("utf-8");
     let sink = common::sink_client().await;
 
-    let mut changelog = Changelog::new(41, START_MS, 10, 4);
+    let mut changelog = Changelog::new(&common::config().kafka.brokers, 41, START_MS, 10, 4);
     changelog.produce(&topic, 3_000);
     let flink_job = flink::submit(config, &job);
     clean_up.flink_job = Some(flink_job.clone());

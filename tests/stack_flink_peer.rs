@@ -29,7 +29,7 @@ async fn the_embedded_job_and_its_flink_sql_agree_window_by_window() {
     let sink = common::sink_client().await;
 
     // 6,000 changes over 60 s of event time on 4 partitions.
-    let mut changelog = Changelog::new(23, START_MS, 10, 4);
+    let mut changelog = Changelog::new(&common::config().kafka.brokers, 23, START_MS, 10, 4);
     changelog.produce(&topic, 6_000);
     eprintln!("changelog: {:?}, {} rows alive", changelog.counts, changelog.rows.len());
 

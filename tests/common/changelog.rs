@@ -3,6 +3,7 @@
 //! FULL` (before images on updates and deletes), keyed and partitioned by order id so a key's
 //! changes keep their order. Its event times only move forward, so with a long allowed lateness
 //! nothing is late; the truth of a windowed job is computed here from the rows left alive.
+//! Self-contained (benches/flink_peer.rs includes it by path).
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -36,6 +37,7 @@ impl Dice {
 }
 
 pub struct Changelog {
+    brokers: String,
     pub rows: BTreeMap<i64, Order>,
     /// The clock of the next change, epoch ms: each change advances it by `step_ms`.
     pub clock_ms: i64,
@@ -50,8 +52,9 @@ pub struct Changelog {
 
 impl Changelog {
     /// Starts at `start_ms` (event time of the first change), one change every `step_ms`.
-    pub fn new(seed: u64, start_ms: i64, step_ms: i64, partitions: i64) -> Self {
+    pub fn new(brokers: &str, seed: u64, start_ms: i64, step_ms: i64, partitions: i64) -> Self {
         Self {
+            brokers: brokers.to_string(),
             rows: BTreeMap::new(),
             clock_ms: start_ms,
             step_ms,
@@ -111,7 +114,9 @@ impl Changelog {
     /// Writes `n` changes (and a tombstone after each delete, as Debezium does) to `topic`,
     /// acknowledged by all in-sync replicas.
     pub fn produce(&mut self, topic: &str, n: usize) {
-        let producer: BaseProducer = super::kafka::plain_config()
+        let producer: BaseProducer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("log_level", "3")
             .set("linger.ms", "5")
             .set("acks", "all")
             .create()
