@@ -163,7 +163,8 @@ fn the_flink_cluster_runs_a_kafka_to_jdbc_job_submitted_through_the_sql_gateway(
         produce(&topic.name);
 
         let session = post(&http, &format!("{gateway}/v1/sessions"), &json!({})).await;
-        let session = format!("{gateway}/v1/sessions/{}", session["sessionHandle"].as_str().unwrap_or(""));
+        let session =
+            format!("{gateway}/v1/sessions/{}", session["sessionHandle"].as_str().unwrap_or(""));
         let mut job = None;
         for sql in statements(&topic.name, &name) {
             job = execute(&http, &session, &sql).await.first().map(|r| r["fields"][0].clone());
@@ -171,7 +172,12 @@ fn the_flink_cluster_runs_a_kafka_to_jdbc_job_submitted_through_the_sql_gateway(
         let job = job.and_then(|j| j.as_str().map(String::from)).expect("the INSERT's job id");
         cleanup.job = Some(job.clone());
 
-        let want = vec![("paid".to_string(), 1, "13.75".to_string(), "2026-12-06T21:45:00.250".to_string())];
+        let want = vec![(
+            "paid".to_string(),
+            1,
+            "13.75".to_string(),
+            "2026-12-06T21:45:00.250".to_string(),
+        )];
         let deadline = Instant::now() + Duration::from_secs(45);
         while !(job_running(&http, &rest, &job).await && figures(&name).await == want) {
             assert!(Instant::now() < deadline, "after 45 s: {:?}", figures(&name).await);
