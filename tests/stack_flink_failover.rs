@@ -19,7 +19,7 @@ async fn a_killed_taskmanager_restarts_the_job_from_its_checkpoint_and_the_resul
     let pid = std::process::id();
     let (job, topic) = (format!("failover_{pid}"), format!("cdc-console-test-failover-{pid}"));
     let mut scratch = common::kafka::ScratchTopic::create(&topic, 4);
-    scratch.owns_group(&format!("cdc-console-{job}"));
+    scratch.owns_group(&format!("cdc-console-flink-{job}"));
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cdc-console.toml");
     std::fs::write(&path, flink::job_toml(&job, &topic)).expect("config");

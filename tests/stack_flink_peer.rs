@@ -19,7 +19,7 @@ async fn the_embedded_job_and_its_flink_sql_agree_window_by_window() {
     let pid = std::process::id();
     let (job, topic) = (format!("peer_{pid}"), format!("cdc-console-test-peer-{pid}"));
     let mut scratch = common::kafka::ScratchTopic::create(&topic, 4);
-    scratch.owns_group(&format!("cdc-console-{job}"));
+    scratch.owns_group(&format!("cdc-console-flink-{job}"));
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cdc-console.toml");
     std::fs::write(&path, flink::job_toml(&job, &topic)).expect("config");

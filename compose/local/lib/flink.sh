@@ -26,8 +26,11 @@ flink_tm_port() { echo $((6140 + $1)); }  # TaskManager N's RPC port: a fixed on
 FLINK_GATEWAY_HEAP=${CDC_STACK_FLINK_GATEWAY_HEAP:-384m}
 
 # What Flink's own config.yaml passes to every JVM on Java 17 (env.java.opts.all): Kryo and
-# the planner's code generation reach into these packages.
+# the planner's code generation reach into these packages. And UTC: Flink's JDBC sink writes a
+# job's TIMESTAMP(3) window bounds (UTC, table.local-time-zone) through java.sql.Timestamp, in
+# the JVM's zone; on a machine in another zone the sink's timestamptz would be shifted.
 FLINK_JAVA_OPTS=(
+  -Duser.timezone=UTC
   --add-exports=java.base/sun.net.util=ALL-UNNAMED
   --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
   --add-exports=jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED
