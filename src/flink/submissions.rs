@@ -14,6 +14,7 @@ use super::FlinkError;
 use super::gateway::Gateway;
 use super::sql::FlinkSql;
 use crate::config::Config;
+use crate::config::secret::Secret;
 
 /// The record's table, created when missing like the processor's.
 pub const TABLE: &str = "cdc.flink_submissions";
@@ -200,7 +201,7 @@ async fn run(
         .iter()
         .find(|(k, _)| k == "pipeline.name")
         .map_or("cdc-console", |(_, v)| v.as_str());
-    let session = gateway.open(name, settings, secret.map(|s| s.expose())).await?;
+    let session = gateway.open(name, settings, secret.map(Secret::expose)).await?;
     let mut job_id = None;
     let submitted = FlinkSql::submitted(statements, secret);
     let mut outcome = Ok(());

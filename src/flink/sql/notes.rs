@@ -5,6 +5,26 @@ use super::tables::Source;
 use crate::config::job::{AggregateConfig, JobConfig, WindowConfig};
 
 pub fn differences(job: &JobConfig, source: &Source) -> Vec<String> {
+    let mut notes = windows(job);
+    notes.extend(columns(job, source));
+    notes.push(
+        "Records that are not Debezium changes are skipped ('debezium-json.ignore-parse-errors'; \
+         the processor writes them to its dead-letter table), and so are changes without an \
+         event time (the processor reports them as late). A TRUNCATE is not seen by either."
+            .into(),
+    );
+    notes.push(
+        "window_start and window_end are written as UTC TIMESTAMP(3) (Flink's JDBC writer has \
+         no TIMESTAMP_LTZ): the TaskManagers must run in UTC (-Duser.timezone=UTC) for the \
+         timestamptz values to be right. The output table's updated_at is set when Flink first \
+         inserts a row, not on each update."
+            .into(),
+    );
+    notes
+}
+
+/// How the window shape is expressed, and what that changes.
+fn windows(job: &JobConfig) -> Vec<String> {
     let mut notes = Vec::new();
     let lateness = job.allowed_lateness;
     match job.window {
@@ -45,6 +65,12 @@ pub fn differences(job: &JobConfig, source: &Source) -> Vec<String> {
              changelog, writes each session once just the same."
         )),
     }
+    notes
+}
+
+/// What the event time, the aggregated columns and the group key change.
+fn columns(job: &JobConfig, source: &Source) -> Vec<String> {
+    let mut notes = Vec::new();
     if let Some(note) = commit_time(job, source) {
         notes.push(note);
     }
@@ -78,19 +104,6 @@ pub fn differences(job: &JobConfig, source: &Source) -> Vec<String> {
                 .into(),
         );
     }
-    notes.push(
-        "Records that are not Debezium changes are skipped ('debezium-json.ignore-parse-errors'; \
-         the processor writes them to its dead-letter table), and so are changes without an \
-         event time (the processor reports them as late). A TRUNCATE is not seen by either."
-            .into(),
-    );
-    notes.push(
-        "window_start and window_end are written as UTC TIMESTAMP(3) (Flink's JDBC writer has \
-         no TIMESTAMP_LTZ): the TaskManagers must run in UTC (-Duser.timezone=UTC) for the \
-         timestamptz values to be right. The output table's updated_at is set when Flink first \
-         inserts a row, not on each update."
-            .into(),
-    );
     notes
 }
 

@@ -105,10 +105,7 @@ pub fn source(
                 EventTimeRead::Epoch => {
                     epoch_event_time = true;
                     add(c, "BIGINT".into());
-                    format!(
-                        "event_time AS TO_TIMESTAMP_LTZ(CASE WHEN ABS({q}) >= 100000000000000000 THEN {q} / 1000000 \
-                         WHEN ABS({q}) >= 100000000000000 THEN {q} / 1000 ELSE {q} END, 3)"
-                    )
+                    epoch_number(&q)
                 }
             }
         }
@@ -123,7 +120,20 @@ pub fn source(
         let key: Vec<String> = shape.key.iter().map(|k| quote(k)).collect();
         lines.push(format!("PRIMARY KEY ({}) NOT ENFORCED", key.join(", ")));
     }
-    let options = [
+    let options = kafka_options(config, job);
+    let ddl = format!(
+        "CREATE TEMPORARY TABLE {} (\n  {}\n) WITH (\n{}\n)",
+        names.changes,
+        lines.join(",\n  "),
+        with(&options)
+    );
+    let view = view(&group, &values, names);
+    Ok(Source { ddl, view, group, values, normalized, epoch_event_time })
+}
+
+/// The Kafka source's options: the job's topics from the start, as Debezium JSON.
+fn kafka_options(config: &Config, job: &JobConfig) -> Vec<(&'static str, String)> {
+    vec![
         ("connector", "kafka".to_string()),
         ("topic", job.topics.join(";")),
         ("properties.bootstrap.servers", config.kafka.brokers.clone()),
@@ -135,15 +145,16 @@ pub fn source(
         ("debezium-json.schema-include", "false".into()),
         ("debezium-json.ignore-parse-errors", "true".into()),
         ("debezium-json.timestamp-format.standard", "ISO-8601".into()),
-    ];
-    let ddl = format!(
-        "CREATE TEMPORARY TABLE {} (\n  {}\n) WITH (\n{}\n)",
-        names.changes,
-        lines.join(",\n  "),
-        with(&options)
-    );
-    let view = view(&group, &values, names);
-    Ok(Source { ddl, view, group, values, normalized, epoch_event_time })
+    ]
+}
+
+/// `event_time` of an epoch number column `q` of unknown unit, read by magnitude as the
+/// processor reads it (≥ 10^17 ns, ≥ 10^14 µs, else ms).
+fn epoch_number(q: &str) -> String {
+    format!(
+        "event_time AS TO_TIMESTAMP_LTZ(CASE WHEN ABS({q}) >= 100000000000000000 THEN {q} / 1000000 \
+         WHEN ABS({q}) >= 100000000000000 THEN {q} / 1000 ELSE {q} END, 3)"
+    )
 }
 
 /// The changes with an event time, their values as decimals and their epoch milliseconds.
