@@ -113,31 +113,28 @@ async fn stop_with_savepoint(http: &reqwest::Client, id: &str) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_job_submitted_to_flink_runs_records_and_retracts() {
-    common::require_stack();
-    require_flink();
-    let pid = std::process::id();
-    let job = format!("fsql_{pid}");
-    let status = format!("fsql-{pid}");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("cdc-console.toml");
-    std::fs::write(&config, common::processor::job_toml(&job, None)).expect("config");
-    let config_arg = config.to_str().expect("utf-8 path");
-    let (sink, source) = (common::sink_client().await, common::source_client().await);
-    let table = format!("cdc.{job}_flink");
-    sink.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await.expect("fresh table");
+/// Deletes the consumer group the Flink job's Kafka source committed its offsets under.
+async fn delete_group(group: &str) {
+    use rdkafka::admin::{AdminClient, AdminOptions};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> =
+        common::kafka::plain_config().create().expect("admin client");
+    let opts = AdminOptions::new().request_timeout(Some(common::kafka::TIMEOUT));
+    if let Err(e) = admin.delete_groups(&[group], &opts).await {
+        eprintln!("cleanup of group {group}: {e}");
+    }
+}
 
-    // The SQL printed never holds the password (postgres/postgres: the username is the same
-    // word, so the password option itself is checked).
-    let out =
-        common::console(&["--config", config_arg, "process", "--job", &job, "--flink-sql"], &[]);
+/// `process --flink-sql` prints the password as its placeholder; `--on flink` submits the job,
+/// which reaches RUNNING, recorded without the password. The Flink job id.
+async fn submit(config: &str, job: &str, sink: &tokio_postgres::Client) -> String {
+    // postgres/postgres: the username is the same word, so the password option is checked.
+    let out = common::console(&["--config", config, "process", "--job", job, "--flink-sql"], &[]);
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(printed.contains("'password' = '${SINK_PASSWORD}'"), "{printed}");
-
     let out = common::console(
-        &["--config", config_arg, "process", "--job", &job, "--on", "flink", "-o", "json"],
+        &["--config", config, "process", "--job", job, "--on", "flink", "-o", "json"],
         &[],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -145,13 +142,10 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
     assert!(!stderr.contains("'password' = 'postgres'"));
     let answer: Value = serde_json::from_slice(&out.stdout).expect("json answer");
     let id = answer["flink_job_id"].as_str().expect("flink_job_id").to_string();
-    let mut cancel = Cancel(id.clone());
-    let http = reqwest::Client::new();
-    until_running(&http, &id).await;
-
     let recorded = sink
         .query_one(
-            "SELECT array_to_string(statements, E'\\n'), state FROM cdc.flink_submissions WHERE job = $1 AND flink_job_id = $2",
+            "SELECT array_to_string(statements, E'\\n'), state FROM cdc.flink_submissions \
+             WHERE job = $1 AND flink_job_id = $2",
             &[&job, &id],
         )
         .await
@@ -160,42 +154,19 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
     assert!(statements.contains("'password' = '${SINK_PASSWORD}'"));
     assert!(!statements.contains("'password' = 'postgres'"));
     assert_eq!(recorded.get::<_, String>(1), "submitted");
+    id
+}
 
-    // Three orders in one window, then an update and a delete: Flink retracts both.
-    source
-        .batch_execute(&format!(
-            "INSERT INTO public.orders (user_id, customer_name, amount, status, updated_at) \
-             SELECT 1, 'fsql', a, '{status}', date_trunc('minute', now()) FROM unnest(ARRAY[1.50, 2.25, 4.00]) a"
-        ))
-        .await
-        .expect("insert orders");
-    until_row(&sink, &table, &status, "3 7.75 1.5 4").await;
-    source
-        .batch_execute(&format!(
-            "UPDATE public.orders SET amount = 10 WHERE status = '{status}' AND amount = 1.50; \
-             DELETE FROM public.orders WHERE status = '{status}' AND amount = 4.00"
-        ))
-        .await
-        .expect("update and delete");
-    until_row(&sink, &table, &status, "2 12.25 2.25 10").await;
-
-    // Stop with a savepoint, restart from it under a new id: the state carries on.
-    let savepoint = stop_with_savepoint(&http, &id).await;
-    let (loaded, _) = cdc_console::config::load(Some(&config)).expect("config");
+/// Stops `id` with a savepoint and restarts the job from it: the new id, running and recorded.
+async fn restart(http: &reqwest::Client, config: &std::path::Path, job: &str, id: &str) -> String {
+    let savepoint = stop_with_savepoint(http, id).await;
+    let (loaded, _) = cdc_console::config::load(Some(config)).expect("config");
     let restarted =
-        cdc_console::flink::submissions::restart_from_savepoint(&loaded, &job, &savepoint)
+        cdc_console::flink::submissions::restart_from_savepoint(&loaded, job, &savepoint)
             .await
             .expect("restart from the savepoint");
     assert_ne!(restarted, id);
-    cancel.0.clone_from(&restarted);
-    until_running(&http, &restarted).await;
-    source
-        .batch_execute(&format!(
-            "DELETE FROM public.orders WHERE status = '{status}' AND amount = 10"
-        ))
-        .await
-        .expect("delete");
-    until_row(&sink, &table, &status, "1 2.25 2.25 2.25").await;
+    let sink = common::sink_client().await;
     let restored: Option<String> = sink
         .query_one(
             "SELECT restored_from FROM cdc.flink_submissions WHERE flink_job_id = $1",
@@ -205,15 +176,58 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
         .expect("the restart is recorded")
         .get(0);
     assert_eq!(restored.as_deref(), Some(savepoint.as_str()));
+    restarted
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_submitted_to_flink_runs_records_and_retracts() {
+    common::require_stack();
+    require_flink();
+    let pid = std::process::id();
+    let (job, status) = (format!("fsql_{pid}"), format!("fsql-{pid}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("cdc-console.toml");
+    std::fs::write(&config, common::processor::job_toml(&job, None)).expect("config");
+    let (sink, source) = (common::sink_client().await, common::source_client().await);
+    let table = format!("cdc.{job}_flink");
+    sink.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await.expect("fresh table");
+    let id = submit(config.to_str().expect("utf-8 path"), &job, &sink).await;
+    let mut cancel = Cancel(id.clone());
+    let http = reqwest::Client::new();
+    until_running(&http, &id).await;
+
+    // Three orders in one window, then an update and a delete: Flink retracts both.
+    let change = |sql: String| {
+        let source = &source;
+        async move { source.batch_execute(&sql).await.expect("change the source") }
+    };
+    change(format!(
+        "INSERT INTO public.orders (user_id, customer_name, amount, status, updated_at) \
+         SELECT 1, 'fsql', a, '{status}', date_trunc('minute', now()) \
+         FROM unnest(ARRAY[1.50, 2.25, 4.00]) a"
+    ))
+    .await;
+    until_row(&sink, &table, &status, "3 7.75 1.5 4").await;
+    change(format!(
+        "UPDATE public.orders SET amount = 10 WHERE status = '{status}' AND amount = 1.50; \
+         DELETE FROM public.orders WHERE status = '{status}' AND amount = 4.00"
+    ))
+    .await;
+    until_row(&sink, &table, &status, "2 12.25 2.25 10").await;
+
+    // Stopped with a savepoint and restarted from it under a new id, the state carries on.
+    let restarted = restart(&http, &config, &job, &id).await;
+    cancel.0.clone_from(&restarted);
+    until_running(&http, &restarted).await;
+    change(format!("DELETE FROM public.orders WHERE status = '{status}' AND amount = 10")).await;
+    until_row(&sink, &table, &status, "1 2.25 2.25 2.25").await;
 
     drop(cancel);
-    source
-        .batch_execute(&format!("DELETE FROM public.orders WHERE status = '{status}'"))
-        .await
-        .expect("clean up the source");
+    change(format!("DELETE FROM public.orders WHERE status = '{status}'")).await;
     sink.batch_execute(&format!(
         "DROP TABLE IF EXISTS {table}; DELETE FROM cdc.flink_submissions WHERE job = '{job}'"
     ))
     .await
     .expect("clean up the sink");
+    delete_group(&format!("cdc-console-flink-{job}")).await;
 }
