@@ -97,3 +97,7 @@ mod tests;
 #[cfg(test)]
 mod tests_eval;
 pub use growth::WINDOW as GROWTH_WINDOW;
+
+/// The least time between two evaluations that no clock tick asked for, wherever rules run (the
+/// TUI, `serve`): a backend or stage reporting many times a second costs no more than this.
+pub const EVALUATE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);

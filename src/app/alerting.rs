@@ -14,7 +14,7 @@ use crate::config::AlertsConfig;
 use crate::notify::Notifier;
 
 /// The least time between two evaluations that no tick asked for.
-pub const EVERY: Duration = Duration::from_millis(250);
+pub const EVERY: Duration = crate::alerts::EVALUATE_EVERY;
 
 pub struct Alerting {
     engine: Engine,

@@ -29,17 +29,28 @@ pub async fn run(config: &Config, addr: Option<SocketAddr>, read_only: bool) -> 
     let mut alerts = crate::alerts::Engine::new(&config.alerts);
     let notifier = crate::notify::Notifier::spawn(&config.alerts);
     let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut evaluated: Option<std::time::Instant> = None;
     loop {
-        let changed = tokio::select! {
-            Some(update) = updates.recv() => store.apply(update),
-            _ = clock.tick() => false,
+        let (changed, tick) = tokio::select! {
+            Some(update) = updates.recv() => (store.apply(update), false),
+            _ = clock.tick() => (false, true),
             _ = tokio::signal::ctrl_c() => break,
             _ = sigterm.recv() => break,
         };
-        let (snapshot, transitions) = alerts.evaluate(&store, None, std::time::SystemTime::now());
-        notifier.offer(&transitions);
-        if changed || snapshot != store.alerts {
-            store.alerts = snapshot;
+        // Rules on every tick, and between ticks at most every EVALUATE_EVERY, as in the TUI.
+        let due = tick || evaluated.is_none_or(|at| at.elapsed() >= crate::alerts::EVALUATE_EVERY);
+        let mut alerts_changed = false;
+        if due {
+            evaluated = Some(std::time::Instant::now());
+            let (snapshot, transitions) =
+                alerts.evaluate(&store, None, std::time::SystemTime::now());
+            notifier.offer(&transitions);
+            if snapshot != store.alerts {
+                store.alerts = snapshot;
+                alerts_changed = true;
+            }
+        }
+        if changed || alerts_changed {
             metrics_tx.send_replace(crate::metrics::render(&store));
         }
     }
