@@ -26,8 +26,7 @@ impl Default for FlinkConfig {
     fn default() -> Self {
         Self {
             rest: HttpUrl::parse("http://127.0.0.1:8081").unwrap_or_else(|_| unreachable!()),
-            sql_gateway: HttpUrl::parse("http://127.0.0.1:8084")
-                .unwrap_or_else(|_| unreachable!()),
+            sql_gateway: HttpUrl::parse("http://127.0.0.1:8084").unwrap_or_else(|_| unreachable!()),
             savepoint_dir: None,
             output_suffix: "_flink".into(),
         }
