@@ -1,5 +1,5 @@
 //! Flink's REST answers parsed into the console's model, offline, from answers kept under
-//! tests/fixtures/flink/: the shapes of Flink 2.x (checked against a 2.2 cluster), plus the
+//! tests/fixtures/flink/: answers captured from Flink 2.2.1 (see its README), plus the
 //! variants older or younger versions send (a backpressure without a sample, no watermark yet,
 //! a savepoint that failed, an error page).
 
@@ -51,9 +51,13 @@ fn offline_flink_checkpoints_latest_of_each_kind() {
     let sp = c.latest_savepoint.as_ref().expect("a savepoint");
     assert!(sp.is_savepoint);
     assert!(sp.external_path.as_deref().is_some_and(|p| p.contains("savepoint")), "{sp:?}");
-    if let Some(failed) = &c.latest_failed {
-        assert!(failed.failure_message.is_some(), "{failed:?}");
-    }
+    assert!(sp.external_path.as_deref().is_some_and(|p| p.starts_with("file:")), "{sp:?}");
+
+    let f = wire::checkpoints(&fixture("checkpoints_failed")).unwrap();
+    assert!(f.failed >= 1, "{f:?}");
+    let failed = f.latest_failed.as_ref().expect("a failed one");
+    assert!(failed.failure_message.as_deref().is_some_and(|m| !m.is_empty()), "{failed:?}");
+    assert!(failed.external_path.is_none());
 
     let none = wire::checkpoints(&fixture("checkpoints_none")).unwrap();
     assert_eq!(none.completed, 0);
@@ -63,7 +67,8 @@ fn offline_flink_checkpoints_latest_of_each_kind() {
 
 #[test]
 fn offline_flink_exceptions_history_first_line() {
-    let e = wire::exceptions(&fixture("exceptions"), 3);
+    assert!(wire::exceptions(&fixture("exceptions_none"), 3).is_empty());
+    let e = wire::exceptions(&fixture("exceptions_history"), 3);
     assert!(!e.is_empty());
     assert!(!e[0].message.contains('\n') && !e[0].message.is_empty(), "{e:?}");
     assert!(e[0].timestamp_ms.is_some());
@@ -78,6 +83,7 @@ fn offline_flink_watermarks_backpressure_and_metrics() {
     let wm = wire::watermark(&fixture("watermarks")).expect("a watermark");
     assert!(wm > 1_600_000_000_000, "{wm}");
     assert_eq!(wire::watermark(&fixture("watermarks_none")), None, "Long.MIN_VALUE: none yet");
+    assert_eq!(wire::watermark(&fixture("watermarks_source")), None, "a source vertex: []");
 
     let (level, ratio) = wire::backpressure(&fixture("backpressure"));
     assert!(level.is_some(), "a sampled vertex has a level");
@@ -88,6 +94,7 @@ fn offline_flink_watermarks_backpressure_and_metrics() {
     let m = wire::metric_values(&fixture("subtask_metrics"));
     let names: Vec<&str> = m.iter().map(|(n, _)| n.as_str()).collect();
     assert!(names.contains(&"numRecordsOutPerSecond"), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".pendingRecords")), "the Kafka source's lag");
     let restarts = wire::metric_values(&fixture("job_metrics"));
     assert!(restarts.iter().any(|(n, _)| n == "numRestarts"), "{restarts:?}");
 }

@@ -231,7 +231,7 @@ pub(super) fn row(j: &JobWatch, now: i64) -> Vec<String> {
     });
     vec![
         j.summary.id.clone(),
-        j.summary.name.clone(),
+        j.summary.name.chars().take(40).collect(),
         j.console_job.clone().unwrap_or_else(|| "-".into()),
         j.summary.state.clone(),
         secs(j.uptime_ms(now)),

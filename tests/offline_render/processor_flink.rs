@@ -31,6 +31,7 @@ fn vertex(name: &str, wm: Option<u64>, bp: Backpressure, rates: (f64, f64)) -> V
         backpressure_ratio: Some(0.2),
         records_in_per_sec: Some(rates.0),
         records_out_per_sec: Some(rates.1),
+        sink_records_per_sec: name.starts_with("Sink").then_some(rates.0),
         source_lag: name.starts_with("Source").then_some(1_250.0),
     }
 }
@@ -62,7 +63,7 @@ pub fn flink_jobs() -> FlinkSnapshot {
             ..Checkpoints::default()
         }),
         vertices: vec![
-            vertex("Source: orders[1]", None, Backpressure::Low, (0.0, 2000.0)),
+            vertex("Source: orders[1]", None, Backpressure::Low, (2000.0, 2000.0)),
             vertex("GroupWindowAggregate", Some(62), Backpressure::Ok, (2000.0, 40.0)),
             vertex("Sink: orders_by_status_flink", Some(65), Backpressure::Ok, (40.0, 0.0)),
         ],
@@ -89,7 +90,7 @@ pub fn flink_jobs() -> FlinkSnapshot {
         },
         jobs: vec![running, cancelled],
         submissions_note: None,
-        taken_at: t(75),
+        taken_at_ms: ms(t(75)),
     }
 }
 

@@ -33,9 +33,8 @@ pub struct FlinkSnapshot {
     /// exists and failed; a missing table is normal and says nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submissions_note: Option<String>,
-    /// When this was read, so a delay against the wall clock is the one measured here.
-    #[serde(serialize_with = "crate::store::ser_time")]
-    pub taken_at: SystemTime,
+    /// When this was read (ms since the epoch): delays in the JSON are against this clock.
+    pub taken_at_ms: i64,
 }
 
 impl Default for FlinkSnapshot {
@@ -44,7 +43,7 @@ impl Default for FlinkSnapshot {
             overview: ClusterOverview::default(),
             jobs: Vec::new(),
             submissions_note: None,
-            taken_at: SystemTime::UNIX_EPOCH,
+            taken_at_ms: 0,
         }
     }
 }
@@ -125,7 +124,14 @@ impl Probe {
                 j
             })
             .collect();
-        Ok(FlinkSnapshot { overview, jobs, submissions_note, taken_at: SystemTime::now() })
+        let taken_at_ms =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        Ok(FlinkSnapshot {
+            overview,
+            jobs,
+            submissions_note,
+            taken_at_ms: i64::try_from(taken_at_ms).unwrap_or(i64::MAX),
+        })
     }
 }
 

@@ -32,7 +32,7 @@ const REASON_CHARS: usize = 300;
 pub struct RestClient {
     base: String,
     http: reqwest::Client,
-    lag_names: watch::LagNames,
+    operators: watch::OperatorCache,
 }
 
 impl RestClient {
@@ -46,7 +46,7 @@ impl RestClient {
         Self {
             base: config.rest.as_str().trim_end_matches('/').to_string(),
             http,
-            lag_names: watch::LagNames::default(),
+            operators: watch::OperatorCache::default(),
         }
     }
 

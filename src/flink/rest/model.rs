@@ -113,9 +113,13 @@ pub struct VertexWatch {
     pub backpressure: Option<Backpressure>,
     /// The highest back-pressured ratio over the subtasks (0–1).
     pub backpressure_ratio: Option<f64>,
-    /// Summed over the subtasks.
+    /// Records in per second, summed over the subtasks; for a source vertex, the records its
+    /// source operator reads.
     pub records_in_per_sec: Option<f64>,
+    /// Records leaving the vertex's chain per second.
     pub records_out_per_sec: Option<f64>,
+    /// Records its sink writer takes per second (a vertex with a sink).
+    pub sink_records_per_sec: Option<f64>,
     /// A source's records not yet read (the Kafka source's `pendingRecords`, else its
     /// consumer's `records-lag-max`), summed over the subtasks; None for other vertices.
     pub source_lag: Option<f64>,
@@ -150,18 +154,16 @@ impl JobWatch {
         self.vertices.iter().filter_map(|v| v.backpressure).max()
     }
 
-    /// Records read by the sources per second (their output), summed.
+    /// Records read by the sources per second, summed.
     pub fn records_in_per_sec(&self) -> Option<f64> {
-        sum(self
-            .vertices
-            .iter()
-            .filter(|v| v.source_lag.is_some() || is_source(v))
-            .map(|v| v.records_out_per_sec))
+        sum(self.vertices.iter().filter(|v| is_source(v)).map(|v| v.records_in_per_sec))
     }
 
-    /// Records written by the sinks per second (what the last vertices take in), summed.
+    /// Records written by the sinks per second, summed; without a sink writer's metric, what
+    /// the last vertex takes in.
     pub fn records_out_per_sec(&self) -> Option<f64> {
-        self.vertices.last().and_then(|v| v.records_in_per_sec)
+        sum(self.vertices.iter().map(|v| v.sink_records_per_sec))
+            .or_else(|| self.vertices.last().and_then(|v| v.records_in_per_sec))
     }
 
     /// The sources' lag, summed.

@@ -18,10 +18,43 @@ const EXCEPTIONS: usize = 3;
 /// Kafka consumer's own `records-lag-max`.
 const LAG_METRICS: [&str; 2] = [".pendingRecords", "records-lag-max"];
 
-/// Which lag metric each source vertex offers, found once per vertex (the list of a vertex's
-/// metric names is long and does not change while the job runs).
+/// The operator metrics a vertex's rates and lag come from. A vertex is a chain of operators,
+/// and the task-level `numRecordsOutPerSecond` counts what leaves the chain: for a source
+/// chained with a pre-aggregation that is far fewer records than the source reads. So a
+/// source's rate is its source operator's output, a sink's is its writer's input.
+#[derive(Debug, Clone, Default)]
+struct OperatorMetrics {
+    /// The source operator's `numRecordsOutPerSecond`: records read.
+    source_out: Option<String>,
+    /// The sink writer's `numRecordsInPerSecond`: records written.
+    sink_in: Option<String>,
+    lag: Option<String>,
+}
+
+impl OperatorMetrics {
+    fn of(names: &[String]) -> Self {
+        let ending = |suffix: &str, pick: &dyn Fn(&str) -> bool| {
+            names.iter().find(|n| n.ends_with(suffix) && pick(n)).cloned()
+        };
+        Self {
+            source_out: ending(".numRecordsOutPerSecond", &|n| n.starts_with("Source")),
+            sink_in: ending(".numRecordsInPerSecond", &|n| {
+                n.contains("Writer") || n.starts_with("Sink")
+            }),
+            lag: LAG_METRICS.iter().find_map(|suffix| ending(suffix, &|_| true)),
+        }
+    }
+
+    fn names(&self) -> impl Iterator<Item = &String> {
+        [&self.source_out, &self.sink_in, &self.lag].into_iter().flatten()
+    }
+}
+
+/// Each vertex's operator metrics, found once per vertex (the list of a vertex's metric names
+/// is long and does not change while the job runs; a source registers its reader's metrics
+/// once it has a split, so a vertex without a lag metric yet is asked again).
 #[derive(Clone, Default)]
-pub struct LagNames(Arc<Mutex<HashMap<String, Option<String>>>>);
+pub struct OperatorCache(Arc<Mutex<HashMap<String, OperatorMetrics>>>);
 
 impl RestClient {
     /// One job as the console shows it: the summary alone for an ended job, everything for a
@@ -58,9 +91,9 @@ impl RestClient {
 
     async fn vertex(&self, job: &str, vertex: Vertex) -> (VertexWatch, Vec<String>) {
         let base = format!("/jobs/{job}/vertices/{}", vertex.id);
-        let lag_name = self.lag_name(&base, &vertex).await;
+        let ops = self.operator_metrics(&base).await;
         let mut names = vec!["numRecordsInPerSecond".to_string(), "numRecordsOutPerSecond".into()];
-        names.extend(lag_name.clone());
+        names.extend(ops.names().cloned());
         let get = names.iter().map(|n| encode(n)).collect::<Vec<_>>().join(",");
         let paths = [
             format!("{base}/watermarks"),
@@ -83,32 +116,31 @@ impl RestClient {
             Ok(v) => {
                 let values = wire::metric_values(&v);
                 let of = |name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
-                w.records_in_per_sec = of("numRecordsInPerSecond");
+                let of_op = |name: &Option<String>| name.as_deref().and_then(of);
+                w.records_in_per_sec =
+                    of_op(&ops.source_out).or_else(|| of("numRecordsInPerSecond"));
                 w.records_out_per_sec = of("numRecordsOutPerSecond");
-                w.source_lag = lag_name.as_deref().and_then(of);
+                w.sink_records_per_sec = of_op(&ops.sink_in);
+                w.source_lag = of_op(&ops.lag);
             }
             Err(e) => notes.push(e.to_string()),
         }
         (w, notes)
     }
 
-    /// The lag metric a source vertex offers (found once), None for other vertices.
-    async fn lag_name(&self, base: &str, vertex: &Vertex) -> Option<String> {
-        if !vertex.name.starts_with("Source") {
-            return None;
+    /// The operator metrics of the vertex at `base` (found once, asked again while a source
+    /// has no lag metric yet).
+    async fn operator_metrics(&self, base: &str) -> OperatorMetrics {
+        let cached = self.operators.0.lock().ok().and_then(|m| m.get(base).cloned());
+        if let Some(known) = cached.filter(|k| k.source_out.is_none() || k.lag.is_some()) {
+            return known;
         }
-        let key = base.to_string();
-        if let Some(known) = self.lag_names.0.lock().ok()?.get(&key) {
-            return known.clone();
-        }
-        let names = wire::metric_names(&self.get(&format!("{base}/subtasks/metrics")).await.ok()?);
-        let found = LAG_METRICS
-            .iter()
-            .find_map(|suffix| names.iter().find(|n| n.ends_with(suffix)))
-            .cloned();
-        // Cache only a find: a source registers its reader's metrics once it has a split.
-        if found.is_some() {
-            self.lag_names.0.lock().ok()?.insert(key, found.clone());
+        let Ok(list) = self.get(&format!("{base}/subtasks/metrics")).await else {
+            return OperatorMetrics::default();
+        };
+        let found = OperatorMetrics::of(&wire::metric_names(&list));
+        if let Ok(mut m) = self.operators.0.lock() {
+            m.insert(base.to_string(), found.clone());
         }
         found
     }
@@ -128,6 +160,23 @@ fn encode(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_vertexs_rates_come_from_its_source_and_writer_operators() {
+        let names: Vec<String> = [
+            "numRecordsOutPerSecond",
+            "Calc[316].numRecordsOutPerSecond",
+            "Source__fw_src[314].numRecordsOutPerSecond",
+            "fw_sink[321]__Writer.numRecordsInPerSecond",
+            "Source__orders_src[1].pendingRecords",
+        ]
+        .map(String::from)
+        .to_vec();
+        let ops = super::OperatorMetrics::of(&names);
+        assert_eq!(ops.source_out.as_deref(), Some("Source__fw_src[314].numRecordsOutPerSecond"));
+        assert_eq!(ops.sink_in.as_deref(), Some("fw_sink[321]__Writer.numRecordsInPerSecond"));
+        assert_eq!(ops.lag.as_deref(), Some("Source__orders_src[1].pendingRecords"));
+    }
+
     #[test]
     fn metric_names_are_encoded_for_the_query() {
         assert_eq!(
