@@ -123,7 +123,7 @@ impl Default for Keymap {
                 (Processor, Key::plain('p'), ProcessorToggle),
                 (Processor, Key::plain('s'), ProcessorRun),
                 (Processor, Key::plain('R'), ProcessorReset),
-                (Processor, Key::plain('x'), FlinkCancel),
+                (Processor, Key::plain('C'), FlinkCancel),
                 (Processor, Key::plain('S'), FlinkStop),
                 (Processor, Key::plain('L'), FlinkRestart),
                 (Replication, Key::plain('s'), ReplicatorToggle),

@@ -233,6 +233,8 @@ mod tests_events;
 #[cfg(test)]
 mod tests_events_view;
 #[cfg(test)]
+mod tests_flink;
+#[cfg(test)]
 mod tests_offsets;
 #[cfg(test)]
 mod tests_snapshot;
