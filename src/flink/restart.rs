@@ -64,6 +64,7 @@ pub async fn restart_from_last_savepoint(
 /// MERGE POINT: submit console job `job`'s Flink SQL again, starting from `savepoint`, and
 /// return the new Flink job id. The lead connects this to the SQL gateway's
 /// `restart_from_savepoint` (src/flink/gateway.rs or submissions.rs, branch h/fsql).
+#[expect(clippy::unused_async, reason = "the SQL gateway's submission it will call is async")]
 async fn resubmit_from_savepoint(
     _config: &Config,
     job: &str,

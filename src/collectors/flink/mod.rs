@@ -17,14 +17,14 @@ pub use submissions::Submission;
 use super::{CollectError, Collector, UpdateKind, bounded};
 use crate::config::Config;
 use crate::flink::FlinkError;
-use crate::flink::rest::{ClusterOverview, JobWatch, RestClient};
+use crate::flink::rest::{ClusterOverview, JobSummary, JobWatch, RestClient};
 
 /// Ended jobs (finished, cancelled, failed) kept in the snapshot, newest first: enough to see
 /// what just stopped, not the cluster's whole history.
 const ENDED_JOBS: usize = 10;
 
 /// One poll of the Flink cluster.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FlinkSnapshot {
     pub overview: ClusterOverview,
     /// Live jobs first, then the newest ended ones.
@@ -35,17 +35,6 @@ pub struct FlinkSnapshot {
     pub submissions_note: Option<String>,
     /// When this was read (ms since the epoch): delays in the JSON are against this clock.
     pub taken_at_ms: i64,
-}
-
-impl Default for FlinkSnapshot {
-    fn default() -> Self {
-        Self {
-            overview: ClusterOverview::default(),
-            jobs: Vec::new(),
-            submissions_note: None,
-            taken_at_ms: 0,
-        }
-    }
 }
 
 impl FlinkSnapshot {
@@ -107,7 +96,7 @@ impl Probe {
     async fn snapshot(&self) -> Result<FlinkSnapshot, FlinkError> {
         let (overview, jobs) = tokio::join!(self.client.overview(), self.client.jobs());
         let (overview, jobs) = (overview?, jobs?);
-        let (live, ended): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| j.is_live());
+        let (live, ended): (Vec<_>, Vec<_>) = jobs.into_iter().partition(JobSummary::is_live);
         let chosen = live.into_iter().chain(ended.into_iter().take(ENDED_JOBS));
         let (watched, submissions) = tokio::join!(
             futures::future::join_all(chosen.map(|j| self.client.watch(j))),

@@ -76,7 +76,7 @@ impl RestClient {
         watch.checkpoints = checkpoints.map_err(&mut note).ok();
         watch.exceptions = exceptions.map_err(&mut note).unwrap_or_default();
         watch.restarts = restarts.map_err(&mut note).ok().flatten();
-        if let Some(detail) = detail.map_err(&mut note).ok() {
+        if let Ok(detail) = detail.map_err(&mut note) {
             watch.summary = detail.summary;
             let vertices = detail.vertices.into_iter().map(|v| self.vertex(&id, v));
             for (v, vertex_notes) in futures::future::join_all(vertices).await {

@@ -277,8 +277,10 @@ pub fn error_text(body: &str, most: usize) -> String {
     let errors: Vec<String> = serde_json::from_str::<Value>(body)
         .ok()
         .and_then(|v| v.get("errors")?.as_array().cloned())
-        .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
-        .unwrap_or_else(|| vec![body.to_string()]);
+        .map_or_else(
+            || vec![body.to_string()],
+            |l| l.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        );
     let lines: Vec<&str> = errors
         .iter()
         .flat_map(|e| {

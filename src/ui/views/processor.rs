@@ -122,16 +122,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
         Constraint::Fill(1),
     ])
     .areas(area);
-    let title = if p.job.is_empty() {
-        "Processor".to_string()
-    } else {
-        format!("Processor: job {}", p.job)
-    };
+    let title =
+        if p.job.is_empty() { "Processor".into() } else { format!("Processor: job {}", p.job) };
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, view, None)),
         top,
     );
-
     super::processor_flink::draw(frame, flink, view);
     draw_windows(frame, windows, view, &p.latest_windows);
     let (dim, text) = (t.dim(), t.text());
