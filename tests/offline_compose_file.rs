@@ -45,6 +45,9 @@ fn docker_compose_file_is_valid_and_shares_the_local_stack_files_and_ports() {
         "pg_hba.conf",
         "max_slot_wal_keep_size",
         "signal topic",
+        "profile `flink`",
+        "8081",
+        "8084",
     ] {
         assert!(text.contains(needed), "check.py no longer checks `{needed}`:\n{text}");
     }

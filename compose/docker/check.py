@@ -59,6 +59,7 @@ Invariants:
  14. each Kafka signal topic of the connector files (signal.kafka.topic, with "kafka" in
      signal.enabled.channels) is created by a one-shot `kafka-topics.sh --create` service with
      one partition, and compose/local/lib/connect.sh passes every ${env:NAME} to the local worker.
+ 15. the Flink services (profile `flink`) are the local stack's `up flink`: see check_flink.py.
 A mapping key defined twice (two services of one name...) fails the PyYAML read too, as Compose.
 """
 
@@ -70,6 +71,8 @@ import re
 import shlex
 import subprocess
 import sys
+
+from check_flink import check_flink
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FILE = os.path.join(os.path.dirname(HERE), "docker-compose.yml")
@@ -89,10 +92,14 @@ def check(ok, what, detail=""):
     return ok
 
 
-def load_model(path, compose_bin):
-    """The compose file as a dict: rendered by Compose when compose_bin is given, else PyYAML."""
+def load_model(path, compose_bin, profiles=()):
+    """The compose file as a dict: rendered by Compose when compose_bin is given (services of
+    other profiles left out, as `up` does), else PyYAML (every service)."""
     if compose_bin:
-        cmd = shlex.split(compose_bin) + ["-f", path, "config", "--format", "json"]
+        cmd = shlex.split(compose_bin) + ["-f", path]
+        for profile in profiles:
+            cmd += ["--profile", profile]
+        cmd += ["config", "--format", "json"]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit("FAIL: %s rejected %s:\n%s" % (compose_bin, path, proc.stderr.strip()))
@@ -100,7 +107,8 @@ def load_model(path, compose_bin):
             model = json.loads(proc.stdout)
         except ValueError:
             sys.exit("FAIL: %s printed no JSON model for %s:\n%s" % (compose_bin, path, proc.stderr.strip()))
-        print("ok:   %s validates %s (Compose Specification)" % (compose_bin, os.path.relpath(path)))
+        print("ok:   %s validates %s (Compose Specification%s)"
+              % (compose_bin, os.path.relpath(path), "".join(", profile " + p for p in profiles)))
         return model
     try:
         import yaml
@@ -509,6 +517,10 @@ def main():
     check(len(pw) == 1 and None not in pw,
           "tls.sh's PKCS12 password is connect-secure's and compose/local/lib/connect_secure.sh's",
           "found %r" % sorted(map(str, pw)))
+
+    # 15. Flink, behind its profile
+    flink_model = load_model(path, args.compose_bin, ("flink",)) if args.compose_bin else model
+    check_flink(check, model, flink_model, base, ports_of, env_of, bool(args.compose_bin))
 
     print("check.py: %d passed, %d failed" % (len(passes), len(failures)))
     return 1 if failures else 0

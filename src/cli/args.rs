@@ -205,6 +205,15 @@ pub enum Command {
         /// state over through the checkpoints (without it, one instance takes them all).
         #[arg(long)]
         group: bool,
+        /// Print the job as Flink SQL (the sink password as a placeholder) and exit; where
+        /// Flink cannot run it as the processor does, the SQL's header says how it differs.
+        #[arg(long, conflicts_with = "on")]
+        flink_sql: bool,
+        /// Where the job runs: the embedded processor (the default), or the Flink cluster of
+        /// `[flink]` (creates the output table + `flink.output_suffix`, submits the SQL through
+        /// the SQL gateway, records the submission in the sink and prints the Flink job id).
+        #[arg(long, value_enum, default_value_t = Engine::Embedded)]
+        on: Engine,
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
@@ -495,6 +504,13 @@ pub enum DeadLetterVerb {
 pub enum RestartTasks {
     All,
     Failed,
+}
+
+/// Where `process` runs a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    Embedded,
+    Flink,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -17,6 +17,7 @@ mod groups;
 mod latency;
 mod offsets;
 mod process;
+mod process_flink;
 mod redrive;
 mod replicate;
 mod row;
@@ -166,10 +167,25 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             rt.block_on(diff::run(&config, &tables, &opts, output))?
         }
+        Some(Command::Process { job, flink_sql: true, .. }) => {
+            rt.block_on(process_flink::print(&config, job.as_deref()))?
+        }
         Some(Command::Process { .. }) if read_only.is_on() => {
             refused(&read_only, "process writes into the sink")?
         }
-        Some(Command::Process { job, until_idle, fail_fast, time_limit, reset, group, output }) => {
+        Some(Command::Process { job, on: args::Engine::Flink, output, .. }) => {
+            rt.block_on(process_flink::submit(&config, job.as_deref(), output))?
+        }
+        Some(Command::Process {
+            job,
+            until_idle,
+            fail_fast,
+            time_limit,
+            reset,
+            group,
+            output,
+            ..
+        }) => {
             let opts = crate::pipeline::processor::Options {
                 until_idle,
                 time_limit,

@@ -2,8 +2,10 @@
 //! (`compose/local/stack up`), whose endpoints are the console's defaults.
 #![allow(dead_code)]
 
+pub mod changelog;
 pub mod connector;
 pub mod diff;
+pub mod flink;
 pub mod kafka;
 pub mod processor;
 pub mod prom;

@@ -25,6 +25,17 @@ pub async fn ensure_output(
     source: &Client,
     job: &JobConfig,
 ) -> Result<Output, ProcessorError> {
+    ensure_output_table(sink, source, job, &job.output.table).await
+}
+
+/// [`ensure_output`] under another name (`schema.table`): the table a job's Flink run writes
+/// (the output table + `flink.output_suffix`), shaped alike so the two compare row by row.
+pub async fn ensure_output_table(
+    sink: &Client,
+    source: &Client,
+    job: &JobConfig,
+    output_table: &str,
+) -> Result<Output, ProcessorError> {
     let refused = |reason: String| ProcessorError::Refused { job: job.name.clone(), reason };
     let table =
         job.source_tables.first().ok_or_else(|| refused("the job names no source table".into()))?;
@@ -57,13 +68,13 @@ pub async fn ensure_output(
     }
     cols.push("updated_at timestamptz NOT NULL DEFAULT now()".into());
     let mut ddl = Vec::new();
-    if let Some((schema, _)) = job.output.table.split_once('.') {
+    if let Some((schema, _)) = output_table.split_once('.') {
         ddl.push(format!("CREATE SCHEMA IF NOT EXISTS {}", ident(schema)));
     }
     // Group columns may be NULL: the key is unique with NULLS NOT DISTINCT (PostgreSQL ≥ 15).
     ddl.push(format!(
         "CREATE TABLE IF NOT EXISTS {} ({}, UNIQUE NULLS NOT DISTINCT ({}))",
-        qualified(&job.output.table),
+        qualified(output_table),
         cols.join(", "),
         keys.join(", ")
     ));
@@ -73,16 +84,13 @@ pub async fn ensure_output(
         cols.push("window_end".into());
         ddl.push(format!(
             "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-            ident(&format!(
-                "{}_session_end",
-                job.output.table.rsplit('.').next().unwrap_or("output")
-            )),
-            qualified(&job.output.table),
+            ident(&format!("{}_session_end", output_table.rsplit('.').next().unwrap_or("output"))),
+            qualified(output_table),
             cols.join(", ")
         ));
     }
     crate::pipeline::create_if_missing(sink, &ddl.join(";\n")).await.map_err(|source| {
-        ProcessorError::OutputTable { table: job.output.table.clone(), source }
+        ProcessorError::OutputTable { table: output_table.to_string(), source }
     })?;
     Ok(Output { group })
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use tokio_postgres::{Client, Transaction};
 
 pub use super::outbox::Written;
-pub use super::output::{Output, ensure_output};
+pub use super::output::{Output, ensure_output, ensure_output_table};
 use super::output::{Target, key_json, write_rows};
 use crate::config::job::{JobConfig, WindowConfig};
 use crate::pg::qualified;
