@@ -10,6 +10,7 @@ use super::{App, Command};
 use crate::action::Action;
 use crate::config::Config;
 use crate::flink::rest::RestClient;
+use crate::flink::restart::record_outcome;
 use crate::ui::{Confirm, ConfirmFocus, Confirmed, FeedbackState, Mode};
 
 impl App {
@@ -73,13 +74,17 @@ pub(super) fn act(
         let chain = |e: crate::flink::FlinkError| crate::collectors::flink::chain(&e);
         match action {
             Action::FlinkCancel => {
-                client.cancel(&id).await.map(|()| "cancelling".into()).map_err(chain)
+                client.cancel(&id).await.map_err(chain)?;
+                // Best effort: the action happened; the record only follows it.
+                let _ = record_outcome(&config, &id, "cancelled", None).await;
+                Ok("cancelling".into())
             }
-            Action::FlinkStop => client
-                .stop_with_savepoint(&id, config.flink.savepoint_dir.as_deref(), STOP_WAIT)
-                .await
-                .map(|o| format!("stopped, savepoint {}", o.location))
-                .map_err(chain),
+            Action::FlinkStop => {
+                let dir = config.flink.savepoint_dir.as_deref();
+                let o = client.stop_with_savepoint(&id, dir, STOP_WAIT).await.map_err(chain)?;
+                let _ = record_outcome(&config, &id, "stopped", Some(&o.location)).await;
+                Ok(format!("stopped, savepoint {}", o.location))
+            }
             _ => crate::flink::restart::restart_from_last_savepoint(&config, &client, &job)
                 .await
                 .map(|o| format!("restarted from {} as {}", o.savepoint, o.flink_job_id))

@@ -11,8 +11,8 @@ use crate::cli::table::Table;
 use crate::cli::{EXIT_ERROR, EXIT_OK, FlinkVerb, Output, refused};
 use crate::collectors::flink::{FlinkSnapshot, Probe};
 use crate::config::{Config, ReadOnly};
-use crate::flink::FlinkError;
 use crate::flink::rest::{JobWatch, RestClient};
+use crate::flink::{FlinkError, restart};
 
 pub async fn run(
     config: &Config,
@@ -51,6 +51,7 @@ pub async fn run(
             };
             Ok(match client.cancel(&id).await {
                 Ok(()) => {
+                    note(restart::record_outcome(config, &id, "cancelled", None).await);
                     println!("cancelling Flink job {id} ({name})");
                     EXIT_OK
                 }
@@ -65,6 +66,9 @@ pub async fn run(
             let dir = savepoint_dir.or_else(|| config.flink.savepoint_dir.clone());
             Ok(match client.stop_with_savepoint(&id, dir.as_deref(), wait).await {
                 Ok(outcome) => {
+                    let location = Some(outcome.location.as_str());
+                    let recorded = restart::record_outcome(config, &id, "stopped", location).await;
+                    note(recorded);
                     match output {
                         Output::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),
                         Output::Table => println!("{}", outcome.location),
@@ -91,6 +95,15 @@ fn mutation(verb: &FlinkVerb) -> Option<String> {
 fn fail(e: &FlinkError) -> u8 {
     eprintln!("cdc-console: {}", crate::collectors::flink::chain(e));
     EXIT_ERROR
+}
+
+/// Says on stderr (and in the log) why the record of submissions could not note an action
+/// that happened.
+fn note(recorded: Result<(), String>) {
+    if let Err(e) = recorded {
+        tracing::warn!("the record of Flink submissions: {e}");
+        eprintln!("cdc-console: warning: the record of Flink submissions: {e}");
+    }
 }
 
 fn now_ms() -> i64 {
@@ -154,7 +167,7 @@ async fn restart(config: &Config, job: &str, yes: bool, output: Output) -> anyho
     {
         return Ok(EXIT_OK);
     }
-    Ok(match crate::flink::restart::restart_from_last_savepoint(config, &client, job).await {
+    Ok(match restart::restart_from_last_savepoint(config, &client, job).await {
         Ok(outcome) => {
             match output {
                 Output::Json => println!("{}", serde_json::to_string_pretty(&outcome)?),
