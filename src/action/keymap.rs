@@ -75,11 +75,12 @@ impl Default for Keymap {
     fn default() -> Self {
         use Action::{
             AlertsState, Back, Bottom, Command, ConnectorOffsets, DeleteConnector, Down,
-            EventsFollow, EventsSearchKey, Filter, GeneratorToggle, Help, NextPane, PageDown,
-            PageUp, PauseConnector, PauseSnapshot, ProcessorReset, ProcessorRun, ProcessorToggle,
-            Quit, RateDown, RateUp, Refresh, ReplicatorToggle, ResetOffsets, RestartAllTasks,
-            RestartConnector, ResumeConnector, ResumeSnapshot, RowStory, RunDiff, Select,
-            SetOffsets, SnapshotTables, StopConnector, StopSnapshot, Top, Up,
+            EventsFollow, EventsSearchKey, Filter, FlinkCancel, FlinkRestart, FlinkStop,
+            GeneratorToggle, Help, NextPane, PageDown, PageUp, PauseConnector, PauseSnapshot,
+            ProcessorReset, ProcessorRun, ProcessorToggle, Quit, RateDown, RateUp, Refresh,
+            ReplicatorToggle, ResetOffsets, RestartAllTasks, RestartConnector, ResumeConnector,
+            ResumeSnapshot, RowStory, RunDiff, Select, SetOffsets, SnapshotTables, StopConnector,
+            StopSnapshot, Top, Up,
         };
         use Scope::{Alerts, Connectors, Events, Generator, Global, Processor, Replication};
         let g = |k, a| (Global, k, a);
@@ -122,6 +123,9 @@ impl Default for Keymap {
                 (Processor, Key::plain('p'), ProcessorToggle),
                 (Processor, Key::plain('s'), ProcessorRun),
                 (Processor, Key::plain('R'), ProcessorReset),
+                (Processor, Key::plain('C'), FlinkCancel),
+                (Processor, Key::plain('S'), FlinkStop),
+                (Processor, Key::plain('L'), FlinkRestart),
                 (Replication, Key::plain('s'), ReplicatorToggle),
                 (Replication, Key::plain('d'), RunDiff),
                 (Replication, Key::plain('w'), RowStory),

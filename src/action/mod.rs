@@ -90,6 +90,12 @@ pub enum Action {
     EventsSearchKey,
     /// Show all alerts, or only the firing, pending or resolved ones (in turn).
     AlertsState,
+    /// Cancel the selected Flink job (no savepoint).
+    FlinkCancel,
+    /// Stop the selected Flink job with a savepoint.
+    FlinkStop,
+    /// Submit the selected Flink job's console job again from its last savepoint.
+    FlinkRestart,
 }
 
 impl Action {
@@ -134,6 +140,9 @@ impl Action {
             Action::EventsFollow => "follow on/off",
             Action::EventsSearchKey => "search by key",
             Action::AlertsState => "show all/firing/pending/resolved",
+            Action::FlinkCancel => "cancel Flink job",
+            Action::FlinkStop => "stop Flink job with a savepoint",
+            Action::FlinkRestart => "restart Flink job from its last savepoint",
         }
     }
 
@@ -160,6 +169,9 @@ impl Action {
                 | Action::ProcessorRun
                 | Action::ProcessorReset
                 | Action::ReplicatorToggle
+                | Action::FlinkCancel
+                | Action::FlinkStop
+                | Action::FlinkRestart
         )
     }
 }

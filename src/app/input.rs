@@ -109,6 +109,9 @@ impl App {
             {
                 return self.change_offsets(&c);
             }
+            KeyCode::Enter if matches!(c.then, Confirmed::Flink(..)) => {
+                return self.flink_confirmed(&c);
+            }
             KeyCode::Enter if c.then == Confirmed::ResetJob => {
                 self.feedback(FeedbackState::Pending, format!("resetting job {}", c.expect));
                 return vec![Command::ProcessorReset];

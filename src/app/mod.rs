@@ -21,6 +21,7 @@ mod alerts;
 mod context;
 mod event;
 mod events;
+mod flink;
 mod input;
 mod offsets;
 mod perform;
@@ -86,6 +87,12 @@ pub enum Command {
     RowStory {
         table: String,
         key: String,
+    },
+    /// Cancel, stop with a savepoint or restart a Flink job (by id; `job` its name).
+    Flink {
+        action: Action,
+        id: String,
+        job: String,
     },
     Refresh,
     /// Stop the embedded stages, then run on the context of this name.
@@ -225,6 +232,8 @@ mod tests_contexts;
 mod tests_events;
 #[cfg(test)]
 mod tests_events_view;
+#[cfg(test)]
+mod tests_flink;
 #[cfg(test)]
 mod tests_offsets;
 #[cfg(test)]

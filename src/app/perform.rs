@@ -56,6 +56,9 @@ impl App {
             Action::EventsFollow => return self.toggle_follow(),
             Action::EventsSearchKey => self.ask_key(),
             Action::AlertsState => self.cycle_alerts_shown(),
+            Action::FlinkCancel | Action::FlinkStop | Action::FlinkRestart => {
+                self.ask_flink_action(action, &rows);
+            }
         }
         self.remember_selection();
         Vec::new()

@@ -30,6 +30,14 @@ impl App {
     pub(super) fn on_done(&mut self, result: Done) -> Ended {
         match result {
             Done::Action(what, outcome, cluster) => self.action_done(what, outcome, cluster),
+            Done::Flink(what, Ok(outcome)) => {
+                self.feedback(FeedbackState::Done, format!("{what}: {outcome}"));
+                Ended::Nothing
+            }
+            Done::Flink(what, Err(e)) => {
+                self.feedback(FeedbackState::Error, format!("{what}: {e}"));
+                Ended::Nothing
+            }
             Done::Replicator(r) => self.replicator_done(r),
             Done::Processor(r) => self.processor_done(r),
             Done::Reset(r) => self.reset_done(r),

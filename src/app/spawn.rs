@@ -78,6 +78,8 @@ pub enum Done {
     OffsetsStep(connect::Step),
     /// The guided offsets change ended (the connector, how, its cluster).
     OffsetsChanged(String, Result<(), String>, usize),
+    /// A Flink job's action ended (what, how).
+    Flink(String, Result<String, String>),
 }
 
 /// Runs `work` in a task of its own and reports how it ended through `done`. A panic is

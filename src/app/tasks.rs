@@ -133,6 +133,7 @@ impl Tasks {
         let (config, done) = (&self.config, self.done_tx.clone());
         match command {
             Command::Refresh => self.refresh(),
+            Command::Flink { action, id, job } => super::flink::act(config, action, id, job, done),
             Command::Connect { cluster, action } => {
                 spawn::connect_action(config, cluster, action, done);
             }

@@ -93,6 +93,15 @@ pub enum Command {
         #[command(subcommand)]
         verb: ConnectorVerb,
     },
+    /// The Flink session cluster's jobs (`[flink] rest`): state, uptime, restarts, checkpoints,
+    /// watermarks, backpressure, rates, source lag; cancel, stop with a savepoint, restart
+    /// from the last savepoint. Without a verb: `jobs`.
+    Flink {
+        #[command(subcommand)]
+        verb: Option<FlinkVerb>,
+        #[arg(short, long, global = true, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Dead letters in the sink (`cdc.dead_letters`), per consumer: replica:<name>, job:<name>.
     DeadLetters {
         #[command(subcommand)]
@@ -388,6 +397,42 @@ pub enum OffsetsVerb {
     /// Asks for the connector's name unless --yes.
     Reset {
         name: String,
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlinkVerb {
+    /// Every job the JobManager knows (live ones watched in detail), with its console job.
+    Jobs,
+    /// One job: vertices with parallelism, watermark, backpressure and rates, checkpoints,
+    /// exceptions. ID is a Flink job id or a console job's name (its newest run).
+    Job { id: String },
+    /// Cancel the job (no savepoint). Asks for the job's name unless --yes.
+    Cancel {
+        id: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Stop the job with a savepoint (not drained) and print the savepoint's path. Asks for the
+    /// job's name unless --yes.
+    Stop {
+        id: String,
+        /// Where the savepoint goes, as the cluster sees it (default: `[flink] savepoint_dir`,
+        /// else the cluster's own).
+        #[arg(long, value_name = "DIR")]
+        savepoint_dir: Option<String>,
+        /// How long to wait for the savepoint.
+        #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Submit a console job again from its last savepoint (its newest stopped Flink run's).
+    /// Asks for the job's name unless --yes.
+    Restart {
+        job: String,
         #[arg(long)]
         yes: bool,
     },

@@ -10,6 +10,8 @@ mod contexts;
 mod deadletters;
 mod diff;
 mod events;
+mod flink;
+mod flink_detail;
 mod generate;
 mod groups;
 mod latency;
@@ -28,8 +30,8 @@ pub mod table;
 use std::process::ExitCode;
 
 pub use args::{
-    Cli, Command, ConnectorVerb, DeadLetterVerb, OffsetsVerb, Output, RestartTasks, SignalChannel,
-    SnapshotArgs,
+    Cli, Command, ConnectorVerb, DeadLetterVerb, FlinkVerb, OffsetsVerb, Output, RestartTasks,
+    SignalChannel, SnapshotArgs,
 };
 
 use crate::config;
@@ -100,6 +102,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Connectors { cluster, verb }) => {
             rt.block_on(connectors::run(&config, cluster.as_deref(), verb, &read_only))?
+        }
+        Some(Command::Flink { verb, output }) => {
+            rt.block_on(flink::run(&config, verb.unwrap_or(FlinkVerb::Jobs), output, &read_only))?
         }
         Some(Command::DeadLetters { verb: DeadLetterVerb::Purge { consumer, .. } })
             if read_only.is_on() =>

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod events;
+pub mod flink;
 pub mod groups;
 pub mod kafka;
 pub mod lag;
@@ -92,6 +93,8 @@ pub enum UpdateKind {
     Groups(Result<groups::GroupsSnapshot, CollectError>),
     /// Incremental snapshots, from the connectors' notification topics.
     Snapshots(Result<snapshot::SnapshotsSnapshot, CollectError>),
+    /// The Flink session cluster (optional: refused before it was ever seen is "not running").
+    Flink(flink::FlinkPoll),
 }
 
 /// A backend poller, one per task. `&mut self` lets a collector keep what it needs between polls
@@ -177,6 +180,7 @@ pub fn spawn_all(
         spawn(every, tx.clone(), kafka::Probe::new(config)),
         spawn(every, tx.clone(), groups::Probe::new(config)),
         spawn(every, tx.clone(), snapshot::SnapshotCollector::new(config)),
+        spawn(every, tx.clone(), flink::Probe::new(config)),
     ];
     for i in 0..config.connect.len() {
         let auto = auto_restart.get(i).cloned().unwrap_or_default();

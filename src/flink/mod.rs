@@ -6,6 +6,7 @@
 mod error;
 pub mod gateway;
 pub mod rest;
+pub mod restart;
 pub mod sql;
 pub mod submissions;
 

@@ -6,6 +6,7 @@
 //! their identities (what the app acts on).
 
 mod alert_rows;
+mod flink;
 mod health;
 pub mod rows;
 mod slot_guard;
@@ -17,6 +18,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 pub use alert_rows::{StateFilter, state_rank, state_word};
+pub use flink::FlinkState;
 pub use health::{Backend, Health, rfc3339, ser_opt_time, ser_time};
 pub use slot_guard::{GuardLevel, HEARTBEAT_ADVICE, IdleSource, LOST, SlotGuard};
 pub use snapshots::Embedded;
@@ -46,6 +48,8 @@ pub struct Store {
     pub slot_guard: crate::config::SlotGuardConfig,
     /// The latest incremental snapshot of each connector that notifies (Debezium's sink channel).
     pub snapshots: Backend<SnapshotsSnapshot>,
+    /// The Flink session cluster and its jobs; "not running" until it is first seen.
+    pub flink: FlinkState,
     /// The alert rules' last evaluation (firing, pending, recently resolved).
     pub alerts: crate::alerts::AlertsSnapshot,
     /// Each notification receiver's counts and last error (the notifier's, copied on each
@@ -76,6 +80,7 @@ impl Store {
             groups: Backend::new("groups", config.kafka.brokers.clone()),
             slot_guard: config.slot_guard.clone(),
             snapshots: Backend::new("snapshots", config.kafka.brokers.clone()),
+            flink: FlinkState::new(config.flink.rest.to_string()),
             alerts: crate::alerts::AlertsSnapshot::default(),
             receivers: Vec::new(),
             degraded_since: std::collections::BTreeMap::new(),
@@ -93,6 +98,7 @@ impl Store {
             UpdateKind::Latency(r) => self.latency.apply(r, at),
             UpdateKind::Groups(r) => self.groups.apply(r, at),
             UpdateKind::Snapshots(r) => self.snapshots.apply(r, at),
+            UpdateKind::Flink(poll) => self.flink.apply(poll, at),
             UpdateKind::Connect(i, r) => match self.connect.get_mut(i) {
                 Some(b) => b.apply(r, at),
                 None => false,

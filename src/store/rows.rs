@@ -23,6 +23,8 @@ pub enum Table {
     Topics,
     Brokers,
     Groups,
+    /// The Flink jobs in the processor view, by Flink job id.
+    FlinkJobs,
 }
 
 /// Case-insensitive substring match, the `/` filter of every table.
@@ -58,6 +60,17 @@ impl Store {
     pub fn rows(&self, table: Option<Table>, filter: &str, detail: Option<&str>) -> Vec<String> {
         match (table, detail) {
             (None, _) => Vec::new(),
+            (Some(Table::FlinkJobs), _) => self
+                .flink
+                .snapshot()
+                .iter()
+                .flat_map(|s| &s.jobs)
+                .filter(|j| {
+                    matches(filter, &j.summary.name)
+                        || j.console_job.as_deref().is_some_and(|n| matches(filter, n))
+                })
+                .map(|j| j.summary.id.clone())
+                .collect(),
             (Some(Table::Connectors), Some(d)) => {
                 self.connectors().into_iter().filter(|i| i.id == d).map(|i| i.id).collect()
             }

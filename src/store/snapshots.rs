@@ -13,6 +13,7 @@ pub use crate::collectors::connect::offsets::DebeziumPosition;
 pub use crate::collectors::connect::{AutoRestartStatus, ConnectSnapshot, Connector};
 pub use crate::collectors::connect::{OffsetsReport, Step as OffsetsStep, Target as OffsetsTarget};
 pub use crate::collectors::events::EventsSnapshot;
+pub use crate::collectors::flink::FlinkSnapshot;
 pub use crate::collectors::groups::{Group, GroupsSnapshot, PartitionLag};
 pub use crate::collectors::kafka::{Broker, BrokerState, KafkaSnapshot, Topic};
 pub use crate::collectors::lag::seconds::{Estimate, LagSeconds};
@@ -22,6 +23,12 @@ pub use crate::collectors::postgres::{DeadLetters, PostgresSnapshot};
 pub use crate::collectors::snapshot::{
     ConnectorSnapshot, SnapshotProgress, SnapshotStatus, SnapshotsSnapshot, TableProgress,
     TableState,
+};
+pub use crate::flink::rest::{
+    Backpressure, Checkpoint as FlinkCheckpoint, Checkpoints as FlinkCheckpoints,
+    ClusterOverview as FlinkOverview, JobException as FlinkException,
+    JobSummary as FlinkJobSummary, JobWatch as FlinkJob, Vertex as FlinkVertex,
+    VertexWatch as FlinkVertexWatch,
 };
 pub use crate::pipeline::deadletter::{ConsumerLetters, Letter, ReasonCount};
 pub use crate::pipeline::diff::RowDiff;

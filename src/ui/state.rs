@@ -112,6 +112,9 @@ pub enum Confirmed {
     SetOffsets(String),
     /// Stop the connector named in `expect`, reset its offsets, resume it.
     ResetOffsets,
+    /// This Flink action (`FlinkCancel`, `FlinkStop`, `FlinkRestart`) on the Flink job of this
+    /// id, whose name is `expect`.
+    Flink(crate::action::Action, String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,6 +17,7 @@ mod groups;
 mod latency;
 mod overview;
 mod processor;
+mod processor_flink;
 mod replication;
 mod slots;
 mod story;

@@ -12,6 +12,7 @@ pub mod groups;
 pub mod latency;
 pub mod overview;
 pub mod processor;
+pub mod processor_flink;
 pub mod replication;
 pub mod topics;
 
@@ -111,6 +112,7 @@ impl ViewId {
             ViewId::Topics => Some(Table::Topics),
             ViewId::Brokers => Some(Table::Brokers),
             ViewId::Groups => Some(Table::Groups),
+            ViewId::Processor => Some(Table::FlinkJobs),
             _ => None,
         }
     }

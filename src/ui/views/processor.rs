@@ -8,6 +8,8 @@
 //! │ state, events/s, checkpoint age              │
 //! │ job watermark (behind wall clock), windows   │
 //! │ late events, dead letters, firing delay      │
+//! ├ Flink (the same jobs on the session cluster) ┤  processor_flink.rs
+//! │ JOB STATE UPTIME RESTARTS CHECKPOINT WM…     │
 //! ├ Latest windows ──────────────────────────────┤
 //! │ WINDOW (UTC) GROUP… AGGREGATE…  (as stored)  │
 //! ├ Partitions ──────────────────────────────────┤
@@ -113,22 +115,20 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View) {
     let inner = area.width.saturating_sub(2).max(1) as usize;
     let height: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
     let shown = p.latest_windows.len().max(1) as u16;
-    let [top, windows, parts] = Layout::vertical([
+    let [top, flink, windows, parts] = Layout::vertical([
         Constraint::Length(height as u16 + 2),
+        Constraint::Length(super::processor_flink::height(view)),
         Constraint::Length(shown + 3),
         Constraint::Fill(1),
     ])
     .areas(area);
-    let title = if p.job.is_empty() {
-        "Processor".to_string()
-    } else {
-        format!("Processor: job {}", p.job)
-    };
+    let title =
+        if p.job.is_empty() { "Processor".into() } else { format!("Processor: job {}", p.job) };
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(block(&title, view, None)),
         top,
     );
-
+    super::processor_flink::draw(frame, flink, view);
     draw_windows(frame, windows, view, &p.latest_windows);
     let (dim, text) = (t.dim(), t.text());
     let rows: Vec<[Span; 8]> = p

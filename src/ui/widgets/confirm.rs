@@ -45,6 +45,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &View, c: &Confirm) {
         Confirmed::SetOffsets(_) => "Set",
         Confirmed::ResetOffsets => "Reset",
         Confirmed::DeleteConnector | Confirmed::ResetJob => "Delete",
+        Confirmed::Flink(crate::action::Action::FlinkCancel, _) => "Cancel the job",
+        Confirmed::Flink(crate::action::Action::FlinkStop, _) => "Stop",
+        Confirmed::Flink(..) => "Restart",
     };
     let button = |label: &str, focused: bool| Span::styled(format!(" {label} "), t.button(focused));
     frame.render_widget(
