@@ -222,10 +222,17 @@ pub async fn restarts(job: &str) -> i64 {
     m[0]["value"].as_str().and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
-/// `cdc-console flink job ID -o json` after a restart: restarts counted, a completed checkpoint.
+/// `cdc-console flink job ID -o json` after a restart: RUNNING, the restart counted, and the
+/// checkpoint it was restored from.
 pub fn assert_console_shows_restart(shown: &Value) {
+    assert_eq!(shown["state"], "RUNNING", "{shown:#}");
     let restarts = shown["restarts"].as_i64().unwrap_or(0);
     assert!(restarts >= 1, "the console shows no restart: {shown:#}");
-    let completed = shown["checkpoints"]["completed"].as_i64().unwrap_or(0);
-    assert!(completed >= 1, "the console shows no completed checkpoint: {shown:#}");
+    let checkpoints = &shown["checkpoints"];
+    assert!(checkpoints["completed"].as_i64().unwrap_or(0) >= 1, "no checkpoint: {shown:#}");
+    assert!(checkpoints["restored"].as_i64().unwrap_or(0) >= 1, "no restore: {shown:#}");
+    assert!(
+        checkpoints["latest_restored"]["id"].as_i64().is_some(),
+        "the console names no restored checkpoint: {shown:#}"
+    );
 }
