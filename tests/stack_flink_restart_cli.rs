@@ -60,6 +60,13 @@ impl Drop for Cancel {
     }
 }
 
+fn all_tasks_running(j: &Value) -> bool {
+    j["state"] == "RUNNING"
+        && j["vertices"]
+            .as_array()
+            .is_some_and(|v| !v.is_empty() && v.iter().all(|v| v["status"] == "RUNNING"))
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
     common::require_stack();
@@ -78,7 +85,8 @@ async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
     let first = answer["flink_job_id"].as_str().expect("flink_job_id").to_string();
     let mut cancel = Cancel(vec![first.clone()]);
 
-    let running = wait_for(config, &first, "RUNNING", |j| j["state"] == "RUNNING");
+    // A savepoint needs every task running, not only the job (its tasks deploy after).
+    let running = wait_for(config, &first, "RUNNING with every task", all_tasks_running);
     assert_eq!(running["console_job"], job.as_str(), "named by its console job: {running:#}");
 
     let (ok, out, err) = run(config, &["flink", "stop", &first, "--yes"]);
