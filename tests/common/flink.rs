@@ -9,13 +9,24 @@ use serde_json::Value;
 
 pub const REST: &str = "http://127.0.0.1:8081";
 
-/// Fails with the command that brings Flink up, instead of a timeout deep inside a test.
+/// Fails with the command that brings Flink up, instead of a timeout deep inside a test: the
+/// JobManager's REST API and the SQL gateway must both answer.
 pub fn require_flink() {
-    let addr = "127.0.0.1:8081".parse().expect("address");
-    assert!(
-        std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).is_ok(),
-        "the Flink cluster is not reachable at {REST}: `compose/local/stack up flink`"
-    );
+    for (what, addr) in [("Flink REST", "127.0.0.1:8081"), ("Flink SQL gateway", "127.0.0.1:8084")]
+    {
+        let sock = addr.parse().expect("address");
+        assert!(
+            std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
+            "{what} at {addr} is not reachable: start it with `compose/local/stack up flink`"
+        );
+    }
+}
+
+/// The Flink tests share one cluster and one of them kills its TaskManager: they take turns.
+/// A test that failed while holding its turn leaves the lock poisoned, not the others blocked.
+pub fn take_turn() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub async fn get(path: &str) -> Value {

@@ -5,7 +5,7 @@
 //!
 //! Needs `compose/local/stack up` and `compose/local/stack up flink`.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -14,6 +14,7 @@ use common::flink::{self, START_MS, WINDOW_MS};
 
 #[test]
 fn a_killed_taskmanager_restarts_the_job_from_its_checkpoint_and_the_results_hold() {
+    let _turn = common::flink::take_turn();
     common::require_stack();
     flink::require_flink();
     let pid = std::process::id();

@@ -3,23 +3,13 @@
 //! `cdc.flink_submissions`, `flink restart JOB` resubmits it from that savepoint under a new
 //! Flink job id that restores from it. Everything is cancelled and dropped at the end.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const REST: &str = "http://127.0.0.1:8081";
-
-fn require_flink() {
-    for addr in ["127.0.0.1:8081", "127.0.0.1:8084"] {
-        let sock = addr.parse().expect("address");
-        assert!(
-            std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
-            "Flink at {addr} is not reachable: start it with `compose/local/stack up flink`"
-        );
-    }
-}
 
 fn run(config: &str, args: &[&str]) -> (bool, String, String) {
     let mut all = vec!["--config", config];
@@ -69,8 +59,9 @@ fn all_tasks_running(j: &Value) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
+    let _turn = common::flink::take_turn();
     common::require_stack();
-    require_flink();
+    common::flink::require_flink();
     let job = format!("fwatch_{}", std::process::id());
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("cdc-console.toml");

@@ -7,13 +7,14 @@
 //!
 //! Needs `compose/local/stack up` and `compose/local/stack up flink`.
 
-mod common;
+use crate::common;
 
 use common::changelog::Changelog;
 use common::flink::{self, START_MS, WINDOW_MS};
 
 #[test]
 fn the_embedded_job_and_its_flink_sql_agree_window_by_window() {
+    let _turn = common::flink::take_turn();
     common::require_stack();
     flink::require_flink();
     let pid = std::process::id();

@@ -5,7 +5,7 @@
 //! from a scratch topic and upserts per-status figures into a scratch table of the sink; the
 //! test reads the table, then cancels the job and drops what it made.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -136,6 +136,7 @@ async fn figures(table: &str) -> Vec<(String, i64, String, String)> {
 
 #[test]
 fn the_flink_cluster_runs_a_kafka_to_jdbc_job_submitted_through_the_sql_gateway() {
+    let _turn = common::flink::take_turn();
     common::require_stack();
     let flink = common::config().flink;
     let rest = flink.rest.as_str().trim_end_matches('/').to_string();

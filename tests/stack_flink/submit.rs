@@ -4,23 +4,13 @@
 //! the suffixed output table with their retractions, and a restart from a savepoint resumes it
 //! under a new Flink job id. Every job is cancelled at the end.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const REST: &str = "http://127.0.0.1:8081";
-
-fn require_flink() {
-    for addr in ["127.0.0.1:8081", "127.0.0.1:8084"] {
-        let sock = addr.parse().expect("address");
-        assert!(
-            std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
-            "Flink at {addr} is not reachable: start it with `compose/local/stack up flink`"
-        );
-    }
-}
 
 async fn job_state(http: &reqwest::Client, id: &str) -> String {
     let v: Value = http
@@ -181,8 +171,9 @@ async fn restart(http: &reqwest::Client, config: &std::path::Path, job: &str, id
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_submitted_to_flink_runs_records_and_retracts() {
+    let _turn = common::flink::take_turn();
     common::require_stack();
-    require_flink();
+    common::flink::require_flink();
     let pid = std::process::id();
     let (job, status) = (format!("fsql_{pid}"), format!("fsql-{pid}"));
     let dir = tempfile::tempdir().expect("tempdir");

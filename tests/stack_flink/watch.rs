@@ -4,7 +4,7 @@
 //! `--read-only` refuses to stop one; `flink stop` yields a savepoint that exists on disk and
 //! `flink cancel` cancels the other. Both are cancelled however the test ends.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 
@@ -12,17 +12,6 @@ use serde_json::{Value, json};
 
 const REST: &str = "http://127.0.0.1:8081";
 const GATEWAY: &str = "http://127.0.0.1:8084";
-
-fn require_flink() {
-    for (what, addr) in [("Flink REST", "127.0.0.1:8081"), ("Flink SQL gateway", "127.0.0.1:8084")]
-    {
-        let sock = addr.parse().unwrap();
-        assert!(
-            std::net::TcpStream::connect_timeout(&sock, Duration::from_secs(2)).is_ok(),
-            "{what} at {addr} is not reachable: start it with `compose/local/stack up flink`"
-        );
-    }
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
@@ -159,7 +148,8 @@ fn wait_for(id: &str, what: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Val
 
 #[test]
 fn stack_flink_jobs_checkpoints_stop_with_savepoint_and_cancel() {
-    require_flink();
+    let _turn = common::flink::take_turn();
+    common::flink::require_flink();
     let pid = std::process::id();
     let (stop_name, cancel_name) = (format!("fwatch-{pid}-stop"), format!("fwatch-{pid}-cancel"));
     let rt = runtime();
