@@ -154,8 +154,27 @@ fn submit(config: &Path, job: &str) -> String {
         .to_string()
 }
 
+/// Cancels and waits until the job ended: its JDBC sink flushes on close, and a flush failing
+/// there (the table dropped under it) is fatal to the TaskManager.
 async fn cancel(id: &str) {
     let _ = reqwest::Client::new().patch(format!("{REST}/jobs/{id}?mode=cancel")).send().await;
+    for _ in 0..150 {
+        let state = match reqwest::get(format!("{REST}/jobs/{id}")).await {
+            Ok(r) => r
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|v| v["state"].as_str().map(str::to_string)),
+            Err(_) => None,
+        };
+        if !matches!(
+            state.as_deref(),
+            Some("RUNNING" | "CANCELLING" | "RESTARTING" | "CREATED" | "INITIALIZING")
+        ) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 async fn forget(sink: &tokio_postgres::Client, job: &str) {

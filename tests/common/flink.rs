@@ -22,11 +22,17 @@ pub fn require_flink() {
     }
 }
 
-/// The Flink tests share one cluster and one of them kills its TaskManager: they take turns.
-/// A test that failed while holding its turn leaves the lock poisoned, not the others blocked.
-pub fn take_turn() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The Flink tests share one cluster and one of them kills its TaskManager: they take turns,
+/// synchronous tests with [`take_turn`], async ones with [`wait_turn`] (a tokio mutex: no guard
+/// of a std mutex held across an await, no poisoning by a failed test).
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+pub fn take_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    TURN.blocking_lock()
+}
+
+pub async fn wait_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    TURN.lock().await
 }
 
 pub async fn get(path: &str) -> Value {
@@ -61,11 +67,47 @@ where
     }
 }
 
-/// Cancels the job (however the test ends, from a Drop it is best effort).
+/// The job's state, or None when the JobManager does not answer (never panics: used from drops).
+pub async fn try_state(job: &str) -> Option<String> {
+    let answer = reqwest::get(format!("{REST}/jobs/{job}")).await.ok()?;
+    let v: Value = answer.json().await.ok()?;
+    v["state"].as_str().map(str::to_string)
+}
+
+/// Cancels the job and waits (up to 30 s) until Flink says it ended: only then may its sink
+/// table go. The JDBC sink flushes its buffer when its task closes, and a flush that fails there
+/// (the table dropped under it) is fatal to the whole TaskManager, every other job with it.
 pub async fn cancel(job: &str) {
     let url = format!("{REST}/jobs/{job}?mode=cancel");
     if let Err(e) = reqwest::Client::new().patch(&url).send().await {
         eprintln!("cancel {job}: {e}");
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        match try_state(job).await.as_deref() {
+            Some("CANCELED" | "FINISHED" | "FAILED") | None => return,
+            Some(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    eprintln!("{job} had not ended 30 s after its cancel");
+}
+
+/// Cancels the test's Flink jobs however it ends, each waited for (see [`cancel`]).
+pub struct CancelOnDrop(pub Vec<String>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        let ids = std::mem::take(&mut self.0);
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().expect("runtime");
+            rt.block_on(async {
+                for id in ids {
+                    cancel(&id).await;
+                }
+            });
+        })
+        .join();
     }
 }
 
@@ -246,4 +288,61 @@ pub fn assert_console_shows_restart(shown: &Value) {
         checkpoints["latest_restored"]["id"].as_i64().is_some(),
         "the console names no restored checkpoint: {shown:#}"
     );
+}
+
+/// A job of the default shape on a scratch topic of its own (4 partitions), its config file, a
+/// changelog generator for the topic, and the clean-up of both engines' runs. Made and dropped
+/// outside any async runtime (the scratch topic blocks on its own).
+pub struct PeerJob {
+    pub job: String,
+    pub topic: String,
+    /// The config file's path.
+    pub config: String,
+    pub changelog: super::changelog::Changelog,
+    pub clean_up: CleanUp,
+    _dir: tempfile::TempDir,
+    /// Dropped last: the topic and the Flink job's consumer group go once nothing reads them.
+    _scratch: super::kafka::ScratchTopic,
+}
+
+impl PeerJob {
+    pub fn new(prefix: &str, seed: u64) -> Self {
+        super::require_stack();
+        require_flink();
+        let pid = std::process::id();
+        let (job, topic) = (format!("{prefix}_{pid}"), format!("cdc-console-test-{prefix}-{pid}"));
+        let mut scratch = super::kafka::ScratchTopic::create(&topic, 4);
+        scratch.owns_group(&format!("cdc-console-flink-{job}"));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cdc-console.toml");
+        std::fs::write(&path, job_toml(&job, &topic)).expect("config");
+        let (loaded, _) = cdc_console::config::load(Some(&path)).expect("the test config");
+        let brokers = super::config().kafka.brokers;
+        Self {
+            clean_up: CleanUp { flink_job: None, job: loaded.jobs[0].clone() },
+            changelog: super::changelog::Changelog::new(&brokers, seed, START_MS, 10, 4),
+            config: path.to_str().expect("utf-8").to_string(),
+            job,
+            topic,
+            _dir: dir,
+            _scratch: scratch,
+        }
+    }
+
+    /// The Flink run's output table.
+    pub fn flink_table(&self) -> String {
+        format!("{}_flink", self.clean_up.job.output.table)
+    }
+}
+
+/// Deletes the consumer group a Flink job's Kafka source committed its offsets under.
+pub async fn delete_group(group: &str) {
+    use rdkafka::admin::{AdminClient, AdminOptions};
+    use rdkafka::client::DefaultClientContext;
+    let admin: AdminClient<DefaultClientContext> =
+        super::kafka::plain_config().create().expect("admin client");
+    let opts = AdminOptions::new().request_timeout(Some(super::kafka::TIMEOUT));
+    if let Err(e) = admin.delete_groups(&[group], &opts).await {
+        eprintln!("cleanup of group {group}: {e}");
+    }
 }

@@ -55,7 +55,6 @@ fn statements(topic: &str, table: &str) -> Vec<String> {
 
 /// Cancels the job and drops the table however the test ends (the topic is ScratchTopic's).
 struct Cleanup {
-    rest: String,
     job: Option<String>,
     table: String,
 }
@@ -65,8 +64,7 @@ impl Drop for Cleanup {
         let Ok(rt) = tokio::runtime::Runtime::new() else { return };
         rt.block_on(async {
             if let Some(job) = &self.job {
-                let url = format!("{}/jobs/{job}?mode=cancel", self.rest);
-                let _ = reqwest::Client::new().patch(url).send().await;
+                common::flink::cancel(job).await;
             }
             let sink = common::sink_client().await;
             let _ = sink.batch_execute(&format!("DROP TABLE IF EXISTS {}", self.table)).await;
@@ -144,7 +142,7 @@ fn the_flink_cluster_runs_a_kafka_to_jdbc_job_submitted_through_the_sql_gateway(
     let name = format!("fstack_flink_{}", std::process::id());
     let mut topic = common::kafka::ScratchTopic::create(&name, 1);
     topic.owns_group(&name);
-    let mut cleanup = Cleanup { rest: rest.clone(), job: None, table: name.clone() };
+    let mut cleanup = Cleanup { job: None, table: name.clone() };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http");
     rt.block_on(async {

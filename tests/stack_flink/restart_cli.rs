@@ -9,8 +9,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const REST: &str = "http://127.0.0.1:8081";
-
 fn run(config: &str, args: &[&str]) -> (bool, String, String) {
     let mut all = vec!["--config", config];
     all.extend_from_slice(args);
@@ -37,19 +35,6 @@ fn wait_for(config: &str, id: &str, what: &str, ok: impl Fn(&Value) -> bool) -> 
     }
 }
 
-/// Cancels the test's Flink jobs however it ends.
-struct Cancel(Vec<String>);
-
-impl Drop for Cancel {
-    fn drop(&mut self) {
-        for id in &self.0 {
-            let _ = std::process::Command::new("curl")
-                .args(["-s", "-m", "10", "-X", "PATCH", &format!("{REST}/jobs/{id}?mode=cancel")])
-                .output();
-        }
-    }
-}
-
 fn all_tasks_running(j: &Value) -> bool {
     j["state"] == "RUNNING"
         && j["vertices"]
@@ -59,7 +44,7 @@ fn all_tasks_running(j: &Value) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
-    let _turn = common::flink::take_turn();
+    let _turn = common::flink::wait_turn().await;
     common::require_stack();
     common::flink::require_flink();
     let job = format!("fwatch_{}", std::process::id());
@@ -74,7 +59,7 @@ async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
     assert!(ok, "process --on flink: {err}");
     let answer: Value = serde_json::from_str(&out).expect("json");
     let first = answer["flink_job_id"].as_str().expect("flink_job_id").to_string();
-    let mut cancel = Cancel(vec![first.clone()]);
+    let mut cancel = common::flink::CancelOnDrop(vec![first.clone()]);
 
     // A savepoint needs every task running, not only the job (its tasks deploy after).
     let running = wait_for(config, &first, "RUNNING with every task", all_tasks_running);
@@ -122,17 +107,5 @@ async fn stack_flink_stop_records_the_savepoint_and_restart_resumes_from_it() {
     ))
     .await
     .expect("clean up the sink");
-    delete_group(&format!("cdc-console-flink-{job}")).await;
-}
-
-/// Deletes the consumer group the Flink job's Kafka source committed its offsets under.
-async fn delete_group(group: &str) {
-    use rdkafka::admin::{AdminClient, AdminOptions};
-    use rdkafka::client::DefaultClientContext;
-    let admin: AdminClient<DefaultClientContext> =
-        common::kafka::plain_config().create().expect("admin client");
-    let opts = AdminOptions::new().request_timeout(Some(common::kafka::TIMEOUT));
-    if let Err(e) = admin.delete_groups(&[group], &opts).await {
-        eprintln!("cleanup of group {group}: {e}");
-    }
+    common::flink::delete_group(&format!("cdc-console-flink-{job}")).await;
 }

@@ -37,17 +37,6 @@ async fn until_running(http: &reqwest::Client, id: &str) {
     }
 }
 
-/// Cancels a Flink job however the test ends.
-struct Cancel(String);
-
-impl Drop for Cancel {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("curl")
-            .args(["-s", "-X", "PATCH", &format!("{REST}/jobs/{}?mode=cancel", self.0)])
-            .output();
-    }
-}
-
 /// The output row of `status` as "count sum min max" (numerically normalized), waited for.
 async fn until_row(sink: &tokio_postgres::Client, table: &str, status: &str, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(90);
@@ -100,18 +89,6 @@ async fn stop_with_savepoint(http: &reqwest::Client, id: &str) -> String {
         }
         assert!(Instant::now() < deadline, "savepoint of {id}: {v}");
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// Deletes the consumer group the Flink job's Kafka source committed its offsets under.
-async fn delete_group(group: &str) {
-    use rdkafka::admin::{AdminClient, AdminOptions};
-    use rdkafka::client::DefaultClientContext;
-    let admin: AdminClient<DefaultClientContext> =
-        common::kafka::plain_config().create().expect("admin client");
-    let opts = AdminOptions::new().request_timeout(Some(common::kafka::TIMEOUT));
-    if let Err(e) = admin.delete_groups(&[group], &opts).await {
-        eprintln!("cleanup of group {group}: {e}");
     }
 }
 
@@ -171,7 +148,7 @@ async fn restart(http: &reqwest::Client, config: &std::path::Path, job: &str, id
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_job_submitted_to_flink_runs_records_and_retracts() {
-    let _turn = common::flink::take_turn();
+    let _turn = common::flink::wait_turn().await;
     common::require_stack();
     common::flink::require_flink();
     let pid = std::process::id();
@@ -183,7 +160,7 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
     let table = format!("cdc.{job}_flink");
     sink.batch_execute(&format!("DROP TABLE IF EXISTS {table}")).await.expect("fresh table");
     let id = submit(config.to_str().expect("utf-8 path"), &job, &sink).await;
-    let mut cancel = Cancel(id.clone());
+    let mut cancel = common::flink::CancelOnDrop(vec![id.clone()]);
     let http = reqwest::Client::new();
     until_running(&http, &id).await;
 
@@ -208,7 +185,7 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
 
     // Stopped with a savepoint and restarted from it under a new id, the state carries on.
     let restarted = restart(&http, &config, &job, &id).await;
-    cancel.0.clone_from(&restarted);
+    cancel.0 = vec![restarted.clone()];
     until_running(&http, &restarted).await;
     change(format!("DELETE FROM public.orders WHERE status = '{status}' AND amount = 10")).await;
     until_row(&sink, &table, &status, "1 2.25 2.25 2.25").await;
@@ -220,5 +197,5 @@ async fn a_job_submitted_to_flink_runs_records_and_retracts() {
     ))
     .await
     .expect("clean up the sink");
-    delete_group(&format!("cdc-console-flink-{job}")).await;
+    common::flink::delete_group(&format!("cdc-console-flink-{job}")).await;
 }

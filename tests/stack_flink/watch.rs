@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const REST: &str = "http://127.0.0.1:8081";
 const GATEWAY: &str = "http://127.0.0.1:8084";
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -94,26 +93,6 @@ async fn submit(name: &str) -> String {
     job_id.expect("the INSERT's job id")
 }
 
-/// Cancels the test's jobs however it ends (a job already ended answers an error: ignored).
-struct CancelOnDrop(Vec<String>);
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        let ids = self.0.clone();
-        let rt = runtime();
-        rt.block_on(async move {
-            let client = reqwest::Client::new();
-            for id in ids {
-                let _ = client
-                    .patch(format!("{REST}/jobs/{id}?mode=cancel"))
-                    .timeout(Duration::from_secs(10))
-                    .send()
-                    .await;
-            }
-        });
-    }
-}
-
 fn console_json(args: &[&str]) -> Value {
     let out = common::console(args, &[]);
     assert!(
@@ -154,7 +133,7 @@ fn stack_flink_jobs_checkpoints_stop_with_savepoint_and_cancel() {
     let (stop_name, cancel_name) = (format!("fwatch-{pid}-stop"), format!("fwatch-{pid}-cancel"));
     let rt = runtime();
     let stop_id = rt.block_on(submit(&stop_name));
-    let mut guard = CancelOnDrop(vec![stop_id.clone()]);
+    let mut guard = common::flink::CancelOnDrop(vec![stop_id.clone()]);
     let cancel_id = rt.block_on(submit(&cancel_name));
     guard.0.push(cancel_id.clone());
 
