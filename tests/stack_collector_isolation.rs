@@ -45,9 +45,10 @@ async fn hung_backends_time_out_while_the_others_keep_their_cadence() {
                 counts[2] += 1;
             }
             UpdateKind::Sink(Err(CollectError::Timeout { .. })) => counts[3] += 1,
-            // Groups poll on their own schedule, and the snapshots collector reads through the
-            // hung Connect worker; here they only must not get in the way.
-            UpdateKind::Groups(_) | UpdateKind::Snapshots(_) => {}
+            // Groups poll on their own schedule, the snapshots collector reads through the
+            // hung Connect worker, and Flink's collector its own cluster (or finds none); here
+            // they only must not get in the way.
+            UpdateKind::Groups(_) | UpdateKind::Snapshots(_) | UpdateKind::Flink(_) => {}
             other => panic!("unexpected update: {other:?}"),
         }
     }

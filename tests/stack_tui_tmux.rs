@@ -63,20 +63,7 @@ fn a_user_restarts_the_connector_runs_the_generator_and_quits_cleanly() {
         dir.path().display(),
         stty.display()
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "bash",
-        "--norc",
-        "-c",
-        &script,
-    ]);
+    common::tmux::new_session(&name, 160, 45, &script);
     let s = Session(name, Some(dir.path().to_path_buf()));
 
     s.wait("the connector RUNNING on the first screen", 30, |x| {

@@ -12,6 +12,23 @@ pub fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Starts a detached `cols`×`rows` session running `script` in bash. Checked and retried: the
+/// tests share one tmux server, which exits when its last session is killed; a session asked
+/// for in that instant fails ("server exited unexpectedly") and would leave an empty screen.
+pub fn new_session(name: &str, cols: u16, rows: u16, script: &str) {
+    let (cols, rows) = (cols.to_string(), rows.to_string());
+    let args = ["new-session", "-d", "-s", name, "-x", &cols, "-y", &rows, "bash", "--norc", "-c"];
+    for attempt in 1..=10 {
+        let out = Command::new("tmux").args(args).arg(script).output().expect("tmux is installed");
+        if out.status.success() {
+            return;
+        }
+        let why = String::from_utf8_lossy(&out.stderr);
+        assert!(attempt < 10, "tmux new-session {name}: {why}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
 /// A tmux session running the console, and the directory its log goes to (shown when a wait
 /// times out: the console may have ended, and its pane with it). Killed however the test ends.
 pub struct Session(pub String, pub Option<PathBuf>);
@@ -116,21 +133,7 @@ impl Session {
              wait $!; echo \"exit=$?\"; stty -a > {d}/stty-after; sleep 600",
             d = dir.display(),
         );
-        let (cols, rows) = (cols.to_string(), rows.to_string());
-        tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            name,
-            "-x",
-            &cols,
-            "-y",
-            &rows,
-            "bash",
-            "--norc",
-            "-c",
-            &script,
-        ]);
+        new_session(name, cols, rows, &script);
         Session(name.to_string(), Some(dir.to_path_buf()))
     }
 
